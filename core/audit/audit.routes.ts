@@ -1,0 +1,39 @@
+import { defineRoute } from '../http/route.ts';
+import { AuditList, AuditQuery } from '../../schemas/api/audit.schema.ts';
+import type { AuditLogRow } from '../db/database.types.ts';
+import type { AuditEntry } from '../../schemas/api/audit.schema.ts';
+import { listAudit } from './audit.repository.ts';
+
+function toAuditEntry(row: AuditLogRow): AuditEntry {
+  return {
+    id: row.id,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    detail: row.detail,
+    requestId: row.request_id,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export const auditRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/audit',
+    summary: 'The tenant audit log, newest first',
+    tag: 'audit',
+    access: 'admin',
+    query: AuditQuery,
+    responses: { 200: { description: 'entries', schema: AuditList } },
+    async handler({ query }, { hub, principal }) {
+      const rows = await listAudit(hub.db, principal.tenantId, {
+        limit: query.limit,
+        before: query.before ? new Date(query.before) : undefined,
+        action: query.action,
+      });
+      return { status: 200, body: { entries: rows.map(toAuditEntry) } };
+    },
+  }),
+];

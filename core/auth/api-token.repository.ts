@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { ApiTokenRow, Database, NewApiToken } from '../db/database.types.ts';
+
+export async function insertApiToken(db: Kysely<Database>, token: NewApiToken): Promise<ApiTokenRow> {
+  return db.insertInto('api_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findApiTokenByHash(db: Kysely<Database>, tokenHash: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function findApiToken(db: Kysely<Database>, tenantId: string, id: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listApiTokens(db: Kysely<Database>, tenantId: string): Promise<ApiTokenRow[]> {
+  return db.selectFrom('api_tokens').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').execute();
+}
+
+/** Returns the revoked row, or undefined when it does not exist in the tenant or was already revoked. */
+export async function revokeApiToken(db: Kysely<Database>, tenantId: string, id: string, at: Date): Promise<ApiTokenRow | undefined> {
+  return db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks use; returns true only for the caller whose update moved the mark past `staleBefore`. */
+export async function touchApiToken(db: Kysely<Database>, id: string, at: Date, staleBefore: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', staleBefore)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import { recordAudit } from '../audit/audit.repository.ts';
+import type { ApiTokenRow, Database } from '../db/database.types.ts';
+import { displayPrefix, generateApiToken, hashApiToken, looksLikeApiToken } from './api-token.ts';
+import { findApiTokenByHash, insertApiToken, touchApiToken } from './api-token.repository.ts';
+import type { Principal } from './principal.ts';
+import type { Role } from './roles.ts';
+
+// Token use is audited at most this often per token, so a busy integration does not write an
+// audit row per request while the trail still shows when and from where a token is used.
+const USE_AUDIT_INTERVAL_MS = 15 * 60 * 1000;
+
+export interface CreateTokenInput {
+  tenantId: string;
+  role: Role;
+  name: string;
+  createdBy: string;
+  expiresAt?: Date | undefined;
+}
+
+/** Creates a token; the plaintext is returned here once and stored nowhere. */
+export async function createApiToken(db: Kysely<Database>, input: CreateTokenInput): Promise<{ token: string; row: ApiTokenRow }> {
+  const token = generateApiToken();
+  const row = await insertApiToken(db, {
+    tenant_id: input.tenantId,
+    role: input.role,
+    name: input.name,
+    created_by: input.createdBy,
+    display_prefix: displayPrefix(token),
+    token_hash: hashApiToken(token),
+    expires_at: input.expiresAt ?? null,
+  });
+  return { token, row };
+}
+
+export interface TokenUse {
+  method: string;
+  path: string;
+  requestId: string;
+}
+
+/** Resolves a presented token to a principal, or undefined for unknown, revoked or expired ones. */
+export async function authenticateApiToken(
+  db: Kysely<Database>,
+  presented: string,
+  now: Date,
+  use: TokenUse,
+): Promise<Principal | undefined> {
+  if (!looksLikeApiToken(presented)) return undefined;
+  const row = await findApiTokenByHash(db, hashApiToken(presented));
+  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
+  const firstUseInWindow = await touchApiToken(db, row.id, now, new Date(now.getTime() - USE_AUDIT_INTERVAL_MS));
+  if (firstUseInWindow) {
+    await recordAudit(db, {
+      tenantId: row.tenant_id,
+      actorType: 'token',
+      actorId: row.id,
+      action: 'token.used',
+      targetType: 'api_token',
+      targetId: row.id,
+      detail: { method: use.method, path: use.path },
+      requestId: use.requestId,
+    });
+  }
+  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}` };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config/config.load.ts';
+import { MigrationFailedError } from '../db/migrate.ts';
+import { CliError } from './cli-error.ts';
+import { keysCommand } from './keys.command.ts';
+import { migrateCommand } from './migrate.command.ts';
+import { startCommand } from './start.command.ts';
+import { tokenCommand } from './token.command.ts';
+
+const help = `hub — integration hub for GRC teams
+
+  hub start                 run the hub (role from HUB_ROLE: api, worker or all)
+  hub migrate               apply database migrations and exit
+  hub token create|list|revoke   manage API tokens (run "hub token" for options)
+  hub keys generate         print a new master key entry for HUB_MASTER_KEYS
+`;
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  start: () => startCommand(),
+  migrate: () => migrateCommand(),
+  token: (args) => tokenCommand(args),
+  keys: (args) => keysCommand(args),
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    process.stdout.write(help);
+    if (name && name !== 'help' && name !== '--help') process.exitCode = 2;
+    return;
+  }
+  await command(args);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Expected failures are one clear line; anything else keeps its stack for diagnosis.
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof MigrationFailedError) {
+    process.stderr.write(`hub: ${error.message}\n`);
+  } else {
+    process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

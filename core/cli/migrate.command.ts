@@ -1,0 +1,16 @@
+import { loadConfig } from '../config/config.load.ts';
+import { connectDatabase } from '../db/database.connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+
+export async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 2 });
+  try {
+    const applied = await migrateToLatest(database.db as never);
+    process.stdout.write(
+      applied.length === 0 ? 'database is up to date\n' : applied.map((m) => `applied ${m.migrationName}\n`).join(''),
+    );
+  } finally {
+    await database.close();
+  }
+}

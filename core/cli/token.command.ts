@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { listApiTokens, revokeApiToken } from '../auth/api-token.repository.ts';
+import { createApiToken } from '../auth/api-token.service.ts';
+import { Role } from '../auth/roles.ts';
+import type { DatabaseHandle } from '../db/database.connect.ts';
+import { findTenantBySlug } from '../tenancy/tenant.repository.ts';
+import { CliError } from './cli-error.ts';
+import { withDatabase } from './with-database.ts';
+
+const usage = `usage:
+  hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <ISO date>]
+  hub token list --tenant <slug>
+  hub token revoke <token id> --tenant <slug>`;
+
+const cliActor = `cli:${process.env['USER'] ?? 'unknown'}`;
+
+async function tenantId(database: DatabaseHandle, slug: string | undefined): Promise<string> {
+  if (!slug) throw new CliError(`--tenant is required\n${usage}`);
+  const tenant = await findTenantBySlug(database.db, slug);
+  if (!tenant) throw new CliError(`no tenant "${slug}"`);
+  return tenant.id;
+}
+
+export async function tokenCommand(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
+  });
+  await withDatabase(async (database) => {
+    const tenant = await tenantId(database, values.tenant);
+    if (action === 'create') {
+      const role = Role.safeParse(values.role);
+      if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
+      if (!values.name) throw new CliError(`--name is required\n${usage}`);
+      const expiresAt = values.expires ? new Date(values.expires) : undefined;
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new CliError('--expires must be an ISO date');
+      const { token, row } = await createApiToken(database.db, { tenantId: tenant, role: role.data, name: values.name, createdBy: cliActor, expiresAt });
+      await recordAudit(database.db, {
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.created',
+        targetType: 'api_token', targetId: row.id, detail: { name: row.name, role: row.role },
+      });
+      process.stdout.write(`created token ${row.id} (${row.role}); it is shown only now:\n${token}\n`);
+    } else if (action === 'list') {
+      const rows = await listApiTokens(database.db, tenant);
+      for (const row of rows) {
+        const state = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at < new Date() ? 'expired' : 'active';
+        process.stdout.write(
+          [row.id, row.display_prefix + '…', row.role.padEnd(8), state.padEnd(7), row.last_used_at?.toISOString() ?? 'never used', row.name].join('  ') + '\n',
+        );
+      }
+      if (rows.length === 0) process.stdout.write('no tokens\n');
+    } else if (action === 'revoke') {
+      const id = positionals[0];
+      if (!id) throw new CliError(`the token id is required\n${usage}`);
+      const row = await revokeApiToken(database.db, tenant, id, new Date()).catch(() => undefined);
+      if (!row) throw new CliError(`no active token ${id} in that tenant`);
+      await recordAudit(database.db, {
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: row.id, detail: { name: row.name },
+      });
+      process.stdout.write(`revoked token ${row.id} (${row.name})\n`);
+    } else {
+      throw new CliError(usage);
+    }
+  });
+}

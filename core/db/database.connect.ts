@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.types.ts';
+import { createPglitePool } from './pglite.pool.ts';
+
+// int8 (count(*), bigint columns) as a JS number on PostgreSQL, as PGlite already returns it,
+// so both backends hand repositories identical rows.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; without it the hub uses PGlite under `dataDir`. */
+  url?: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+}
+
+export async function connectDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) return connectPostgres(options.url, options.poolSize ?? 10);
+  return connectPglite(join(options.dataDir, 'pglite'));
+}
+
+function connectPostgres(url: string, poolSize: number): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return handle(db, 'postgres');
+}
+
+async function connectPglite(directory: string): Promise<DatabaseHandle> {
+  mkdirSync(directory, { recursive: true });
+  const pglite = await PGlite.create(directory);
+  const pool = createPglitePool(pglite);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
+  return handle(db, 'pglite');
+}
+
+function handle(db: Kysely<Database>, kind: DatabaseHandle['kind']): DatabaseHandle {
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    kind,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}

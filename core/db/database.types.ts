@@ -1,0 +1,199 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Row types of the tables created in schemas/migrations. Repositories map these to API shapes;
+// rows never reach HTTP directly.
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+/** A jsonb column with a database default: optional on insert. */
+type JsonWithDefault<T = unknown> = ColumnType<T, string | T | undefined, string | T>;
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface TenantsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  settings: JsonWithDefault<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  tenant_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  disabled_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  role: Role;
+  display_prefix: string;
+  token_hash: string;
+  created_by: string;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface IntegrationConfigsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  connector: string;
+  name: string;
+  environment: 'staging' | 'production';
+  config: JsonWithDefault<Record<string, unknown>>;
+  credentials_ciphertext: string | null;
+  credentials_key_version: number | null;
+  credentials_hint: string | null;
+  credentials_expires_at: NullableTimestamp;
+  schedules: JsonWithDefault<Record<string, unknown>>;
+  enabled: Generated<boolean>;
+  paused_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface IntegrationRunsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  integration_id: string;
+  kind: 'poll' | 'check' | 'action' | 'webhook';
+  stream: string | null;
+  trigger: string;
+  mode: string | null;
+  idempotency_key: string;
+  window_start: NullableTimestamp;
+  status: RunStatus;
+  queued_at: CreatedAt;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  latency_ms: number | null;
+  pages: Generated<number>;
+  records_seen: Generated<number>;
+  records_new: Generated<number>;
+  records_changed: Generated<number>;
+  payload_hash: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface IntegrationEventsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  integration_id: string;
+  run_id: string | null;
+  source: 'poll' | 'webhook' | 'system';
+  stream: string | null;
+  type: string;
+  external_id: string | null;
+  payload: Json;
+  payload_hash: string;
+  dedupe_key: string;
+  status: 'pending' | 'processed' | 'failed';
+  received_at: CreatedAt;
+  processed_at: NullableTimestamp;
+}
+
+export interface IntegrationCredentialsAuditTable {
+  id: Generated<string>;
+  tenant_id: string;
+  integration_id: string;
+  action: string;
+  actor: string;
+  approver: string | null;
+  reason: string | null;
+  old_fingerprint: string | null;
+  new_fingerprint: string | null;
+  expires_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface IntegrationHealthMetricsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  integration_id: string;
+  hour: Timestamp;
+  runs_total: Generated<number>;
+  runs_failed: Generated<number>;
+  records: Generated<number>;
+  p95_latency_ms: number | null;
+}
+
+export interface RoutesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  filter: Json;
+  target_integration_id: string;
+  action: string;
+  input_template: JsonWithDefault;
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TasksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  number: number;
+  integration_id: string | null;
+  code: string;
+  runbook: string;
+  title: string;
+  severity: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  occurrences: Generated<number>;
+  last_error: string | null;
+  opened_at: CreatedAt;
+  updated_at: Timestamp;
+  acknowledged_by: string | null;
+  acknowledged_at: NullableTimestamp;
+  resolved_by: string | null;
+  resolved_at: NullableTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  tenant_id: string;
+  actor_type: 'token' | 'user' | 'system' | 'slack' | 'cli';
+  actor_id: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: JsonWithDefault<Record<string, unknown>>;
+  request_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  integration_configs: IntegrationConfigsTable;
+  integration_runs: IntegrationRunsTable;
+  integration_events: IntegrationEventsTable;
+  integration_credentials_audit: IntegrationCredentialsAuditTable;
+  integration_health_metrics: IntegrationHealthMetricsTable;
+  routes: RoutesTable;
+  tasks: TasksTable;
+  audit_log: AuditLogTable;
+}
+
+export type TenantRow = Selectable<TenantsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type NewApiToken = Insertable<ApiTokensTable>;
+export type IntegrationConfigRow = Selectable<IntegrationConfigsTable>;
+export type IntegrationConfigUpdate = Updateable<IntegrationConfigsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

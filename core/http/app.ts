@@ -1,0 +1,52 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { HubContext } from '../server/hub-context.ts';
+import { ApiError } from './api-error.ts';
+import type { AppEnv } from './app-env.ts';
+import { authorize } from './authenticate.ts';
+import { errorBody, handleError } from './error-handler.ts';
+import type { HubMetrics } from './metrics.ts';
+import { requestContext } from './request-context.middleware.ts';
+import type { AnyRoute, RouteContext } from './route.ts';
+import { routeTable } from './route-table.ts';
+import { validateInput } from './validate.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+function register(app: Hono<AppEnv>, hub: HubContext, route: AnyRoute): void {
+  app.on(route.method.toUpperCase(), route.path, async (c) => {
+    const principal = await authorize(c, hub, route.access);
+    const input = await validateInput(c, route);
+    const context = { hub, requestId: c.get('requestId'), principal } as RouteContext<typeof route.access>;
+    const result = await route.handler(input as never, context);
+    if (result.status === 204 || result.body === undefined) return c.body(null, result.status === 204 ? 204 : result.status);
+    return c.json(result.body, result.status);
+  });
+}
+
+export function createApp(hub: HubContext, metrics: HubMetrics, routes: readonly AnyRoute[] = routeTable): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext(hub.logger, metrics));
+  app.use('*', secureHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: (c: Context) => {
+        metrics.httpRejected.inc({ reason: 'body_too_large' });
+        return c.json(errorBody(new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`)), 413);
+      },
+    }),
+  );
+
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+  for (const route of routes) register(app, hub, route);
+
+  app.notFound((c) => c.json(errorBody(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404));
+  app.onError((error, c) => handleError(error, c, c.get('logger') ?? hub.logger));
+  return app;
+}

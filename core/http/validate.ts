@@ -1,0 +1,43 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { ApiError, ValidationError, type FieldError } from './api-error.ts';
+import type { AppEnv } from './app-env.ts';
+
+function fieldErrors(error: z.ZodError, where: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return value;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = fieldErrors(result.error, where);
+  throw new ValidationError(`invalid ${where}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
+}
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+  }
+}
+
+export interface RouteSchemas {
+  params?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  body?: z.ZodType | undefined;
+}
+
+/** Validates path parameters, query and JSON body against the route's zod schemas. */
+export async function validateInput(c: Context<AppEnv>, schemas: RouteSchemas): Promise<{ params: unknown; query: unknown; body: unknown }> {
+  const params = parse(schemas.params, c.req.param(), 'params');
+  const query = parse(schemas.query, c.req.query(), 'query');
+  const body = schemas.body ? parse(schemas.body, await readJson(c), 'body') : undefined;
+  return { params, query, body };
+}

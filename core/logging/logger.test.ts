@@ -1,0 +1,35 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.ts';
+
+function capture(): { lines: string[]; stream: Writable } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('logger', () => {
+  it('redacts authorization headers and secret fields at any depth', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', destination: stream });
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer hub_canary', 'x-api-key': 'key_canary' } },
+        credentials: { password: 'pw_canary' },
+        integration: { config: { clientSecret: 'cs_canary' } },
+        token: 'tok_canary',
+      },
+      'request',
+    );
+    const text = lines.join('');
+    for (const canary of ['hub_canary', 'key_canary', 'pw_canary', 'cs_canary', 'tok_canary']) {
+      expect(text).not.toContain(canary);
+    }
+    expect(text).toContain('[redacted]');
+  });
+});

@@ -1,0 +1,70 @@
+import type { EnvironmentVariables } from '../config/config.schema.ts';
+import { connectDatabase } from '../db/database.connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { createApp } from '../http/app.ts';
+import { createMetrics } from '../http/metrics.ts';
+import type { Logger } from '../logging/logger.ts';
+import { createQueue } from '../queue/queue.create.ts';
+import { resolveMasterKeys } from '../vault/master-key.file.ts';
+import type { MasterKeySet } from '../vault/master-keys.ts';
+import { bootstrapDefaultTenant, type FirstStart } from './bootstrap.ts';
+import type { HubContext } from './hub-context.ts';
+import { listen, type HttpServer } from './http-server.ts';
+import { startWorkers } from './job-handlers.ts';
+
+export interface RunningHub {
+  hub: HubContext;
+  masterKeys: MasterKeySet;
+  firstStart: FirstStart;
+  /** Present when the role serves HTTP. */
+  http?: HttpServer;
+  /** Graceful: HTTP first (no new work), then the queue (jobs in flight finish), then the database. */
+  stop(): Promise<void>;
+}
+
+export async function startHub(config: EnvironmentVariables, logger: Logger): Promise<RunningHub> {
+  const embedded = !config.DATABASE_URL;
+  const masterKeys = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR);
+  if (masterKeys.generatedAt) {
+    logger.warn(
+      { path: masterKeys.generatedAt },
+      'generated a credential vault master key into the data directory; back it up, and set HUB_MASTER_KEYS in production',
+    );
+  }
+
+  const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  try {
+    const applied = await migrateToLatest(database.db as never);
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.migrationName) }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const firstStart = await bootstrapDefaultTenant(database.db, config.HUB_DEFAULT_TENANT);
+
+  const queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
+  const hub: HubContext = { config, database, db: database.db, queue, logger, clock: () => new Date() };
+
+  if (config.HUB_ROLE !== 'api') startWorkers(hub);
+  let http: HttpServer | undefined;
+  if (config.HUB_ROLE !== 'worker') {
+    http = await listen(createApp(hub, createMetrics()), config.PORT, config.HOST);
+  }
+  logger.info(
+    { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
+    'hub started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const timeout = config.HUB_SHUTDOWN_TIMEOUT_MS;
+      await http?.close(timeout);
+      await queue.close(timeout);
+      await database.close();
+      logger.info('hub stopped');
+    })();
+    return stopping;
+  };
+  return { hub, masterKeys: masterKeys.keys, firstStart, ...(http ? { http } : {}), stop };
+}
