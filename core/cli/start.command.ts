@@ -6,11 +6,10 @@ import { startHub } from '../server/hub.server.ts';
 export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const running = await startHub(config, logger);
-  if (running.firstStart.adminToken) {
+  const running = await startHub(config, logger, {
     // Written straight to the terminal, not through the logger: log pipelines must never carry it.
-    process.stdout.write(firstStartBanner(running.firstStart.adminToken, running.http?.port ?? config.PORT) + '\n');
-  }
+    announceFirstToken: (token, port) => process.stdout.write(firstStartBanner(token, port) + '\n'),
+  });
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

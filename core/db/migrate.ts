@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type MigrationResult } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import { migrations } from '../../schemas/migrations/index.ts';
 
 export class MigrationFailedError extends Error {
@@ -13,11 +13,11 @@ export class MigrationFailedError extends Error {
 }
 
 /** Applies every pending migration; throws MigrationFailedError naming the one that failed. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResult[]> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-  });
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  set: Record<string, Migration> = migrations,
+): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => set } });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error');

@@ -22,7 +22,15 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-export async function startHub(config: EnvironmentVariables, logger: Logger): Promise<RunningHub> {
+export interface StartOptions {
+  /**
+   * Called with the first admin token on the start that created it, before "hub started" is
+   * logged, so whoever waits for that line has the token too.
+   */
+  announceFirstToken?: (token: string, port: number) => void;
+}
+
+export async function startHub(config: EnvironmentVariables, logger: Logger, options: StartOptions = {}): Promise<RunningHub> {
   const embedded = !config.DATABASE_URL;
   const masterKeys = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR);
   if (masterKeys.generatedAt) {
@@ -50,6 +58,7 @@ export async function startHub(config: EnvironmentVariables, logger: Logger): Pr
   if (config.HUB_ROLE !== 'worker') {
     http = await listen(createApp(hub, createMetrics()), config.PORT, config.HOST);
   }
+  if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
   logger.info(
     { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
     'hub started',

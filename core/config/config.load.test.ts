@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.load.ts';
+import { EnvironmentVariables, environmentVariableDocs } from './config.schema.ts';
+
+const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('needs no variables: embedded defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 8080, HUB_ROLE: 'all', HUB_DATA_DIR: './data', NODE_ENV: 'development' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).PORT).toBe(8080);
+  });
+
+  it('names the variable and what is expected in one line', () => {
+    expect(errorOf({ PORT: 'eighty' })).toBe('invalid PORT: Invalid input: expected number, received NaN');
+    expect(errorOf({ HUB_ROLE: 'boss' })).toMatch(/^invalid HUB_ROLE: .*"api"\|"worker"\|"all"/);
+    expect(errorOf({ DATABASE_URL: 'mysql://x' })).toBe('invalid DATABASE_URL: expected a URL starting with postgres:// or postgresql://');
+    expect(errorOf({ REDIS_URL: 'localhost:6379' })).toBe('invalid REDIS_URL: expected a URL starting with redis:// or rediss://');
+  });
+
+  it('reports malformed master keys without echoing them', () => {
+    const secret = Buffer.alloc(16, 7).toString('base64');
+    const message = errorOf({ HUB_MASTER_KEYS: `1:${secret}` });
+    expect(message).toMatch(/^invalid HUB_MASTER_KEYS: key version 1 is 16 bytes; expected 32/);
+    expect(message).not.toContain(secret);
+    expect(errorOf({ HUB_MASTER_KEYS: `1:${key(1)},1:${key(2)}` })).toMatch(/listed twice/);
+  });
+
+  it('refuses production without explicit master keys', () => {
+    expect(errorOf({ NODE_ENV: 'production' })).toMatch(/^missing HUB_MASTER_KEYS: required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', HUB_MASTER_KEYS: `2:${key(2)},1:${key(1)}` }).NODE_ENV).toBe('production');
+  });
+
+  it('runs split roles only on shared PostgreSQL and Redis', () => {
+    expect(errorOf({ HUB_ROLE: 'worker' })).toMatch(/^invalid HUB_ROLE: worker needs DATABASE_URL and REDIS_URL/);
+    const config = loadConfig({ HUB_ROLE: 'api', DATABASE_URL: 'postgres://db/hub', REDIS_URL: 'redis://cache:6379' });
+    expect(config.HUB_ROLE).toBe('api');
+  });
+
+  it('documents every variable, in the README too', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(EnvironmentVariables.shape)) {
+      expect(environmentVariableDocs).toHaveProperty(name);
+      expect(readme, `README table lacks ${name}`).toContain(`| \`${name}\` |`);
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../schemas/migrations/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { connectDatabase, type DatabaseHandle } from './database.connect.ts';
+import { migrateToLatest, MigrationFailedError } from './migrate.ts';
+
+const TABLES = [
+  'api_tokens',
+  'audit_log',
+  'integration_configs',
+  'integration_credentials_audit',
+  'integration_events',
+  'integration_health_metrics',
+  'integration_runs',
+  'routes',
+  'tasks',
+  'tenants',
+  'users',
+];
+
+let postgresDb: TestDatabase;
+let postgres: DatabaseHandle;
+let pglite: DatabaseHandle;
+let pgliteDir: string;
+
+beforeAll(async () => {
+  postgresDb = await createTestDatabase('migrate');
+  postgres = await connectDatabase({ url: postgresDb.url, dataDir: '' });
+  pgliteDir = mkdtempSync(join(tmpdir(), 'hub-migrate-'));
+  pglite = await connectDatabase({ dataDir: pgliteDir });
+});
+afterAll(async () => {
+  await postgres.close();
+  await pglite.close();
+  await postgresDb.drop();
+  rmSync(pgliteDir, { recursive: true, force: true });
+});
+
+async function describeSchema(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ line: string }>`
+    select table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable as line
+    from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%'
+    order by table_name, column_name`.execute(db);
+  const indexes = await sql<{ line: string }>`
+    select indexname || ': ' || indexdef as line from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%'
+    order by indexname`.execute(db);
+  return [...rows, ...indexes.rows].map((row) => row.line);
+}
+
+describe('migrations', () => {
+  it('create the same schema on PostgreSQL and PGlite', async () => {
+    await migrateToLatest(postgres.db as never);
+    await migrateToLatest(pglite.db as never);
+    const onPostgres = await describeSchema(postgres.db as never);
+    expect(onPostgres.length).toBeGreaterThan(100);
+    expect(await describeSchema(pglite.db as never)).toEqual(onPostgres);
+  });
+
+  it('put tenant_id on every table but tenants', async () => {
+    const { rows } = await sql<{ table_name: string }>`
+      select table_name from information_schema.columns
+      where table_schema = 'public' and column_name = 'tenant_id' order by table_name`.execute(postgres.db);
+    expect(rows.map((row) => row.table_name)).toEqual(TABLES.filter((table) => table !== 'tenants'));
+  });
+
+  it('are idempotent: a second run applies nothing', async () => {
+    expect(await migrateToLatest(postgres.db as never)).toEqual([]);
+  });
+
+  it('stop with the failing migration name and its error', async () => {
+    const broken = {
+      ...migrations,
+      '0999_broken': { up: async (db: Kysely<unknown>) => void (await sql`alter table no_such_table add column x int`.execute(db)) },
+    };
+    const failure = await migrateToLatest(postgres.db as never, broken).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationFailedError);
+    expect((failure as MigrationFailedError).migration).toBe('0999_broken');
+    expect((failure as Error).message).toMatch(/migration 0999_broken failed: .*no_such_table/);
+  });
+
+  it('keep one open task per integration and failure code', async () => {
+    const db = postgres.db;
+    const tenant = await db.insertInto('tenants').values({ slug: 't1', name: 't1' }).returning('id').executeTakeFirstOrThrow();
+    const integration = await db
+      .insertInto('integration_configs')
+      .values({ tenant_id: tenant.id, connector: 'jira', name: 'jira', environment: 'production' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const task = (number: number) => ({
+      tenant_id: tenant.id, number, integration_id: integration.id, code: 'auth_invalid', runbook: 'auth_invalid',
+      title: 'auth', severity: 'high', status: 'open' as const,
+    });
+    await db.insertInto('tasks').values(task(1)).execute();
+    await expect(db.insertInto('tasks').values(task(2)).execute()).rejects.toThrow(/tasks_one_open_per_code/);
+    await db.updateTable('tasks').set({ status: 'resolved' }).execute();
+    await db.insertInto('tasks').values(task(2)).execute();
+  });
+});

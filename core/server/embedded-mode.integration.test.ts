@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runHubCommand, spawnHub } from '../../test-support/hub-process.ts';
+
+// Boots the real hub with no DATABASE_URL and no REDIS_URL, as `npm start` does on a fresh
+// machine: PGlite in a temp data directory, the in-process queue.
+
+const dataDir = mkdtempSync(join(tmpdir(), 'hub-embedded-'));
+const env = { HUB_DATA_DIR: dataDir };
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const TOKEN = /Bearer (hub_[A-Za-z0-9_-]{43})/;
+
+describe('embedded mode', () => {
+  let token = '';
+
+  it('starts on PGlite, prints an admin token once with a curl line, and answers with it', async () => {
+    const hub = spawnHub(['start'], env);
+    try {
+      const port = await hub.started;
+      const base = `http://127.0.0.1:${port}`;
+      const health = await fetch(`${base}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        role: 'all',
+        checks: { database: { status: 'up', kind: 'pglite' }, queue: { status: 'up', kind: 'in-process' } },
+      });
+
+      const printed = TOKEN.exec(hub.stdout());
+      expect(printed, hub.stdout()).not.toBeNull();
+      token = printed?.[1] ?? '';
+      expect(hub.stdout()).toContain(`curl -H "Authorization: Bearer ${token}" localhost:${port}/api/integrations`);
+      expect(statSync(join(dataDir, 'master.keys')).mode & 0o777).toBe(0o600);
+      expect(hub.stdout()).toContain('generated a credential vault master key');
+
+      expect((await fetch(`${base}/api/integrations`)).status).toBe(401);
+      const authorised = await fetch(`${base}/api/integrations`, { headers: { authorization: `Bearer ${token}` } });
+      expect(authorised.status).toBe(200);
+      expect(await authorised.json()).toEqual({ integrations: [] });
+
+      // The token appears once, in the banner, and never in a log line.
+      const logLines = hub.stdout().split('\n').filter((line) => line.startsWith('{'));
+      expect(logLines.some((line) => line.includes(token))).toBe(false);
+      expect(logLines.some((line) => line.includes('"msg":"request"'))).toBe(true);
+    } finally {
+      expect(await hub.stop('SIGTERM')).toBe(0);
+    }
+    expect(hub.stdout()).toContain('"msg":"hub stopped"');
+  });
+
+  it('keeps its data on a second start and prints no new token', async () => {
+    const hub = spawnHub(['start'], env);
+    try {
+      const port = await hub.started;
+      expect(hub.stdout()).not.toMatch(TOKEN);
+      expect(hub.stdout()).not.toContain('generated a credential vault master key');
+      const response = await fetch(`http://127.0.0.1:${port}/api/tokens`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const { tokens } = (await response.json()) as { tokens: Array<{ name: string }> };
+      expect(tokens.map((t) => t.name)).toEqual(['bootstrap-admin']);
+    } finally {
+      expect(await hub.stop('SIGINT')).toBe(0);
+    }
+  });
+
+  it('manages tokens from the CLI against the same data', async () => {
+    const created = await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'viewer', '--name', 'cli-made'], env);
+    expect(created.code).toBe(0);
+    const cliToken = /hub_[A-Za-z0-9_-]{43}/.exec(created.stdout)?.[0];
+    const id = /created token ([0-9a-f-]{36})/.exec(created.stdout)?.[1];
+    expect(cliToken).toBeDefined();
+
+    const listed = await runHubCommand(['token', 'list', '--tenant', 'default'], env);
+    expect(listed.stdout).toMatch(/viewer\s+active\s+never used\s+cli-made/);
+    expect(listed.stdout).not.toContain(cliToken);
+
+    const revoked = await runHubCommand(['token', 'revoke', id ?? '', '--tenant', 'default'], env);
+    expect(revoked.code).toBe(0);
+    expect((await runHubCommand(['token', 'list', '--tenant', 'default'], env)).stdout).toMatch(/revoked\s+never used\s+cli-made/);
+
+    const unknownTenant = await runHubCommand(['token', 'list', '--tenant', 'nobody'], env);
+    expect(unknownTenant).toMatchObject({ code: 1, stderr: 'hub: no tenant "nobody"\n' });
+  });
+
+  it('stops with one clear line on a bad variable', async () => {
+    const result = await runHubCommand(['start'], { ...env, PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('hub: invalid PORT: Invalid input: expected number, received NaN\n');
+  });
+
+  it('refuses production without HUB_MASTER_KEYS', async () => {
+    const result = await runHubCommand(['start'], { ...env, NODE_ENV: 'production' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^hub: missing HUB_MASTER_KEYS: required when NODE_ENV=production/);
+  });
+});

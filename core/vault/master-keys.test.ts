@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveMasterKeys } from './master-key.file.ts';
+import { parseMasterKeys } from './master-keys.ts';
+
+const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-keys-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('master keys', () => {
+  it('encrypts with the highest version and keeps every version for decryption', () => {
+    const parsed = parseMasterKeys(`1:${key(1)}, 3:${key(3)},2:${key(2)}`);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.keys.current.version).toBe(3);
+    expect([...parsed.keys.byVersion.keys()].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('rejects malformed entries', () => {
+    expect(parseMasterKeys('')).toMatchObject({ ok: false });
+    expect(parseMasterKeys(`x:${key(1)}`)).toEqual({ ok: false, error: 'entry 1 is not version:base64' });
+    expect(parseMasterKeys(`0:${key(1)}`)).toMatchObject({ ok: false, error: expect.stringMatching(/versions start at 1/) });
+  });
+
+  it('generates a key once into the data directory with mode 0600 and reuses it', () => {
+    const dir = tempDir();
+    const first = resolveMasterKeys(undefined, dir);
+    expect(first.generatedAt).toBe(join(dir, 'master.keys'));
+    expect(statSync(join(dir, 'master.keys')).mode & 0o777).toBe(0o600);
+    const second = resolveMasterKeys(undefined, dir);
+    expect(second.generatedAt).toBeUndefined();
+    expect(second.keys.current.key.equals(first.keys.current.key)).toBe(true);
+    expect(readFileSync(join(dir, 'master.keys'), 'utf8')).toMatch(/^1:[A-Za-z0-9+/]{43}=\n$/);
+  });
+
+  it('prefers HUB_MASTER_KEYS and writes no file then', () => {
+    const dir = tempDir();
+    const resolved = resolveMasterKeys(`5:${key(5)}`, dir);
+    expect(resolved).toMatchObject({ source: 'environment' });
+    expect(resolved.keys.current.version).toBe(5);
+    expect(() => statSync(join(dir, 'master.keys'))).toThrow();
+  });
+});
