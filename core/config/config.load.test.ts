@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.load.ts';
-import { EnvironmentVariables, environmentVariableDocs } from './config.schema.ts';
+import { EnvironmentVariables } from './config.schema.ts';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 
@@ -56,7 +56,6 @@ describe('loadConfig', () => {
   it('documents every variable, in the README too', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const name of Object.keys(EnvironmentVariables.shape)) {
-      expect(environmentVariableDocs).toHaveProperty(name);
       expect(readme, `README table lacks ${name}`).toContain(`| \`${name}\` |`);
     }
   });

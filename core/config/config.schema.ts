@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MASTER_KEY_FORMAT, parseMasterKeys } from '../vault/master-keys.ts';
 
-// Every environment variable the hub reads. The README's configuration table mirrors this file;
+// Every environment variable the hub reads. The README's configuration table documents each one;
 // a test keeps the two in step.
 
 const optionalUrl = (protocols: string[]) =>
@@ -39,20 +39,3 @@ export const EnvironmentVariables = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type EnvironmentVariables = z.infer<typeof EnvironmentVariables>;
-
-/** One line per variable for the README table and `hub config`. */
-export const environmentVariableDocs: Record<keyof EnvironmentVariables, string> = {
-  NODE_ENV: '`development`, `production` or `test`. In `production` the hub refuses to start without `HUB_MASTER_KEYS`.',
-  PORT: 'HTTP port of the API (processes with role `api` or `all`).',
-  HOST: 'Interface the HTTP server binds to.',
-  HUB_ROLE: '`api` serves HTTP, `worker` runs jobs, `all` does both in one process.',
-  HUB_DATA_DIR: 'Embedded database (PGlite) and generated master key live here.',
-  DATABASE_URL: 'PostgreSQL connection string. Unset: embedded PGlite under `HUB_DATA_DIR`.',
-  DATABASE_POOL_SIZE: 'PostgreSQL connections per process.',
-  REDIS_URL: 'Redis connection string for BullMQ. Unset: the in-process queue (single process only).',
-  HUB_QUEUE_PREFIX: 'BullMQ key prefix, so several hubs can share one Redis.',
-  HUB_MASTER_KEYS: `Credential vault keys: ${MASTER_KEY_FORMAT}. Unset outside production: one key is generated into \`HUB_DATA_DIR/master.keys\`.`,
-  HUB_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight requests and jobs.',
-  HUB_DEFAULT_TENANT: 'Slug of the tenant created on first start.',
-  LOG_LEVEL: 'pino log level.',
-};
