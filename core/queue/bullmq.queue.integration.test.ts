@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBullmqQueue } from './bullmq.queue.ts';
+import { describeQueueContract } from './queue.contract.ts';
+import type { QueueLogger } from './queue.types.ts';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// Every key this file writes starts with the prefix, so parallel files never meet and cleanup
+// cannot touch anything else.
+const prefix = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const silent: QueueLogger = { warn: () => {}, error: () => {} };
+
+describeQueueContract('BullMQ', async () => createBullmqQueue({ redisUrl, prefix, logger: silent }));
+
+describe('BullMQ queue with Redis down', () => {
+  it('rejects ping quickly and raises nothing unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const record = (err: unknown): void => void unhandled.push(err);
+    process.on('unhandledRejection', record);
+    process.on('uncaughtException', record);
+    const logged: object[] = [];
+    const logger: QueueLogger = { warn: (obj) => void logged.push(obj), error: (obj) => void logged.push(obj) };
+    const queue = createBullmqQueue({ redisUrl: 'redis://127.0.0.1:1', prefix, logger });
+    try {
+      queue.process('down', async () => {}, { concurrency: 1 });
+      const startedAt = Date.now();
+      await expect(queue.ping()).rejects.toThrow();
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      await expect(queue.add('down', 'sync', {})).rejects.toThrow();
+      expect(Date.now() - startedAt).toBeLessThan(6_000);
+      const closingAt = Date.now();
+      await queue.close(1_000);
+      expect(Date.now() - closingAt).toBeLessThan(5_000);
+      // Give late connection errors a moment to surface before checking.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+      expect(logged.length).toBeGreaterThan(0);
+    } finally {
+      process.off('unhandledRejection', record);
+      process.off('uncaughtException', record);
+    }
+  });
+});
+
+afterAll(async () => {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+});

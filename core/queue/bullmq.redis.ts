@@ -1,0 +1,115 @@
+// Redis connections for the BullMQ queue, set up as BullMQ's production guide asks, and the
+// timeouts that keep a Redis outage from hanging callers (health checks, HTTP handlers, shutdown).
+import { Redis } from 'ioredis';
+import { QueueUnavailableError } from './queue.types.ts';
+import type { QueueLogger } from './queue.types.ts';
+
+export type ConnectionRole = 'producer' | 'worker';
+
+// Adding a job must fail at once when Redis is away: the caller has recorded the work in
+// Postgres and the reconciler enqueues it later. Workers instead must wait for Redis however long
+// it is away; BullMQ requires `maxRetriesPerRequest: null` on their connections.
+const ROLE_OPTIONS = {
+  producer: { enableOfflineQueue: false },
+  worker: { maxRetriesPerRequest: null },
+} as const;
+
+export function createRedis(url: string, role: ConnectionRole, logger: QueueLogger): Redis {
+  const redis = new Redis(url, { ...ROLE_OPTIONS[role], connectionName: `hub-queue-${role}` });
+  const report = throttledErrorReporter(logger, { role }, 'redis connection error');
+  // Without an 'error' listener, ioredis would turn every failed reconnect into a crash.
+  redis.on('error', report);
+  return redis;
+}
+
+const REPEAT_AFTER_MS = 60_000;
+
+/**
+ * An error listener for connections and BullMQ objects. They repeat the same error on every
+ * reconnect attempt, so each distinct message is logged at most once a minute.
+ */
+export function throttledErrorReporter(
+  logger: QueueLogger,
+  fields: object,
+  msg: string,
+): (err: Error) => void {
+  const lastLogged = new Map<string, number>();
+  return (err) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(err.message) ?? -Infinity) < REPEAT_AFTER_MS) return;
+    lastLogged.set(err.message, now);
+    logger.error({ ...fields, err }, msg);
+  };
+}
+
+/**
+ * Resolves once the connection is ready; rejects when it has ended, or after `timeoutMs` when
+ * given.
+ */
+export function whenReady(redis: Redis, timeoutMs?: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'end') return Promise.reject(new QueueUnavailableError('Redis connection closed'));
+  return new Promise((resolve, reject) => {
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            cleanup();
+            reject(new QueueUnavailableError(`Redis not ready within ${timeoutMs} ms (${redis.status})`));
+          }, timeoutMs);
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new QueueUnavailableError('Redis connection closed'));
+    };
+    function cleanup(): void {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+    }
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
+}
+
+export async function pingRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  await whenReady(redis, timeoutMs);
+  await withTimeout(redis.ping(), timeoutMs - (Date.now() - started), 'Redis PING');
+}
+
+/** Rejects with QueueUnavailableError when `promise` takes longer than `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  // A late rejection of the abandoned promise must not surface as unhandled.
+  promise.catch(() => {});
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True when `promise` settled (either way) within `ms`; never rejects. */
+export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    const settled = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(settled, settled);
+  });
+}
+
+export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status === 'ready' && (await settlesWithin(redis.quit(), timeoutMs))) return;
+  redis.disconnect();
+}

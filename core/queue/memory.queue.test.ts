@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueClock } from './memory.clock.ts';
+import { createMemoryQueue } from './memory.queue.ts';
+import { describeQueueContract } from './queue.contract.ts';
+import { KEEP_COMPLETED } from './queue.rules.ts';
+
+const silent = { warn: () => {}, error: () => {} };
+
+describeQueueContract('in-process', async () => createMemoryQueue({ logger: silent }));
+
+// What the contract cannot show in real time: exact timetables, long waits and retention.
+describe('in-process queue on a manual clock', () => {
+  const start = Date.UTC(2030, 0, 1, 0, 30);
+
+  it('retries on BullMQ’s exponential timetable', async () => {
+    const { clock, advance } = manualClock(start);
+    const queue = createMemoryQueue({ clock, logger: silent });
+    const attemptsAt: number[] = [];
+    queue.process(
+      'q',
+      async () => {
+        attemptsAt.push(clock.now() - start);
+        throw new Error('down');
+      },
+      { concurrency: 1 },
+    );
+    await queue.add('q', 'flaky', {}, { attempts: 4, backoff: { type: 'exponential', delayMs: 1_000 } });
+    await advance(60_000);
+    expect(attemptsAt).toEqual([0, 1_000, 3_000, 7_000]);
+    expect(await queue.counts('q')).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+    await queue.close();
+  });
+
+  it('waits out delays longer than a Node timer can hold', async () => {
+    const { clock, advance } = manualClock(start);
+    const queue = createMemoryQueue({ clock, logger: silent });
+    let ranAt: number | undefined;
+    queue.process('q', async () => void (ranAt = clock.now() - start), { concurrency: 1 });
+    const thirtyDays = 30 * 24 * 60 * 60 * 1_000;
+    await queue.add('q', 'later', {}, { delayMs: thirtyDays });
+    await advance(thirtyDays - 1);
+    expect(ranAt).toBeUndefined();
+    await advance(1);
+    expect(ranAt).toBe(thirtyDays);
+    await queue.close();
+  });
+
+  it('frees a completed job id once it ages out and another job finishes', async () => {
+    const { clock, advance } = manualClock(start);
+    const queue = createMemoryQueue({ clock, logger: silent });
+    queue.process('q', async () => {}, { concurrency: 1 });
+    await queue.add('q', 'sync', {}, { jobId: 'once' });
+    await advance(10);
+    await advance(KEEP_COMPLETED.age * 1_000);
+    expect((await queue.add('q', 'sync', {}, { jobId: 'once' })).added).toBe(false);
+    await queue.add('q', 'other', {});
+    await advance(10);
+    expect((await queue.add('q', 'sync', {}, { jobId: 'once' })).added).toBe(true);
+    await queue.close();
+  });
+
+  it('runs a cron schedule at its matches and reports the next one', async () => {
+    const { clock, advance } = manualClock(start);
+    const queue = createMemoryQueue({ clock, logger: silent });
+    const runsAt: string[] = [];
+    queue.process('q', async () => void runsAt.push(new Date(clock.now()).toISOString()), { concurrency: 1 });
+    await queue.upsertSchedule('q', { id: 'hourly', name: 'digest', data: {}, cron: '0 * * * *', tz: 'UTC' });
+    expect((await queue.listSchedules('q'))[0]?.nextRunAt?.toISOString()).toBe('2030-01-01T01:00:00.000Z');
+    await advance(2 * 60 * 60 * 1_000);
+    expect(runsAt).toEqual(['2030-01-01T01:00:00.000Z', '2030-01-01T02:00:00.000Z']);
+    expect((await queue.listSchedules('q'))[0]?.nextRunAt?.toISOString()).toBe('2030-01-01T03:00:00.000Z');
+    await queue.close();
+  });
+});
+
+/** A clock whose time moves only through `advance`, running due timers in order. */
+function manualClock(startAt: number): { clock: QueueClock; advance: (ms: number) => Promise<void> } {
+  let now = startAt;
+  let nextHandle = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const clock: QueueClock = {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      nextHandle += 1;
+      timers.set(nextHandle, { at: now + ms, fn });
+      return nextHandle;
+    },
+    clearTimeout: (handle) => void timers.delete(handle as number),
+  };
+  // Handlers are async: let their promise chains settle between timers.
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  async function advance(ms: number): Promise<void> {
+    const end = now + ms;
+    for (;;) {
+      await settle();
+      const due = [...timers].filter(([, t]) => t.at <= end).sort(([a, x], [b, y]) => x.at - y.at || a - b)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      now = Math.max(now, due[1].at);
+      due[1].fn();
+    }
+    now = end;
+    await settle();
+  }
+  return { clock, advance };
+}
