@@ -9,13 +9,18 @@ import { connectDatabase } from '../core/db/database.connect.ts';
 import { migrateToLatest } from '../core/db/migrate.ts';
 import { createApp } from '../core/http/app.ts';
 import type { AppEnv } from '../core/http/app-env.ts';
-import { createMetrics } from '../core/http/metrics.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { createMemoryQueue } from '../core/queue/memory.queue.ts';
 import type { JobQueue } from '../core/queue/queue.types.ts';
 import type { HubContext } from '../core/server/hub-context.ts';
 import { ensureTenant } from '../core/tenancy/tenant.repository.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { createHubContext } from '../core/server/hub-services.ts';
+import { resolveMasterKeys } from '../core/vault/master-key.file.ts';
+import { connectors } from '../connectors/registry.ts';
+import type { AnyConnector } from '../connectors/sdk/define-connector.ts';
+
+export const TEST_MASTER_KEYS = `1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestTenant {
   id: string;
@@ -38,7 +43,7 @@ export interface TestHub {
  * The hub's services and HTTP app on a fresh database: PostgreSQL (one database per call) or
  * PGlite in a temp directory. Requests go through the real Hono app in-process.
  */
-export async function startTestHub(options: { label: string; database?: 'postgres' | 'pglite'; queue?: JobQueue }): Promise<TestHub> {
+export async function startTestHub(options: { label: string; database?: 'postgres' | 'pglite'; queue?: JobQueue; connectors?: readonly AnyConnector[] }): Promise<TestHub> {
   let testDatabase: TestDatabase | undefined;
   let dataDir: string | undefined;
   if ((options.database ?? 'postgres') === 'postgres') testDatabase = await createTestDatabase(options.label);
@@ -48,14 +53,21 @@ export async function startTestHub(options: { label: string; database?: 'postgre
   const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 5 });
   await migrateToLatest(database.db as never);
   const queue = options.queue ?? createMemoryQueue();
-  const hub: HubContext = { config, database, db: database.db, queue, logger: createLogger({ level: 'silent' }), clock: () => new Date() };
-  const app = createApp(hub, createMetrics());
+  const hub: HubContext = createHubContext({
+    config,
+    database,
+    queue,
+    logger: createLogger({ level: 'silent' }),
+    masterKeys: resolveMasterKeys(TEST_MASTER_KEYS, config.HUB_DATA_DIR).keys,
+    connectors: options.connectors ?? connectors,
+  });
+  const app = createApp(hub);
 
   return {
     hub,
     app,
     request(method, path, { token, body, headers = {} } = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      const init: RequestInit = { method: method.toUpperCase(), headers: { ...headers } };
       if (token) (init.headers as Record<string, string>)['authorization'] = `Bearer ${token}`;
       if (body !== undefined) {
         (init.headers as Record<string, string>)['content-type'] = 'application/json';

@@ -35,6 +35,10 @@ export const EnvironmentVariables = z.object({
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.error} (expected ${MASTER_KEY_FORMAT})` });
     }),
   HUB_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  HUB_RUN_LEASE_SECONDS: positiveInt(60),
+  HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15),
+  HUB_WORKER_CONCURRENCY: positiveInt(4),
+  HUB_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://hub.example.com' }).optional(),
   HUB_DEFAULT_TENANT: z.string().regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and -').default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

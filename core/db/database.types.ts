@@ -17,6 +17,7 @@ export interface TenantsTable {
   slug: string;
   name: string;
   settings: JsonWithDefault<Record<string, unknown>>;
+  task_seq: Generated<number>;
   created_at: CreatedAt;
 }
 
@@ -59,6 +60,8 @@ export interface IntegrationConfigsTable {
   schedules: JsonWithDefault<Record<string, unknown>>;
   enabled: Generated<boolean>;
   paused_at: NullableTimestamp;
+  oauth_token_ciphertext: string | null;
+  oauth_token_key_version: number | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -87,6 +90,15 @@ export interface IntegrationRunsTable {
   payload_hash: string | null;
   error_code: string | null;
   error_message: string | null;
+  attempts: Generated<number>;
+  heartbeat_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  action: string | null;
+  route_id: string | null;
+  event_id: string | null;
+  input: Json | null;
+  result: Json | null;
+  requested_by: string | null;
 }
 
 export interface IntegrationEventsTable {
@@ -104,6 +116,8 @@ export interface IntegrationEventsTable {
   status: 'pending' | 'processed' | 'failed';
   received_at: CreatedAt;
   processed_at: NullableTimestamp;
+  attempts: Generated<number>;
+  error: string | null;
 }
 
 export interface IntegrationCredentialsAuditTable {
@@ -136,6 +150,7 @@ export interface RoutesTable {
   tenant_id: string;
   name: string;
   filter: Json;
+  source_integration_id: string | null;
   target_integration_id: string;
   action: string;
   input_template: JsonWithDefault;
@@ -177,6 +192,35 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+export interface IntegrationRecordsTable {
+  tenant_id: string;
+  integration_id: string;
+  stream: string;
+  external_id: string;
+  payload_hash: string;
+  first_seen_at: CreatedAt;
+  changed_at: Timestamp;
+}
+
+export interface IntegrationCursorsTable {
+  tenant_id: string;
+  integration_id: string;
+  stream: string;
+  cursor: Json;
+  run_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface TaskHistoryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  task_id: string;
+  action: string;
+  actor: string;
+  note: string | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -189,6 +233,9 @@ export interface Database {
   routes: RoutesTable;
   tasks: TasksTable;
   audit_log: AuditLogTable;
+  integration_records: IntegrationRecordsTable;
+  integration_cursors: IntegrationCursorsTable;
+  task_history: TaskHistoryTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -197,3 +244,8 @@ export type NewApiToken = Insertable<ApiTokensTable>;
 export type IntegrationConfigRow = Selectable<IntegrationConfigsTable>;
 export type IntegrationConfigUpdate = Updateable<IntegrationConfigsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type RunRow = Selectable<IntegrationRunsTable>;
+export type EventRow = Selectable<IntegrationEventsTable>;
+export type RouteRow = Selectable<RoutesTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type TaskHistoryRow = Selectable<TaskHistoryTable>;

@@ -6,11 +6,11 @@ import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
 import { authorize } from './authenticate.ts';
 import { errorBody, handleError } from './error-handler.ts';
-import type { HubMetrics } from './metrics.ts';
 import { requestContext } from './request-context.middleware.ts';
 import type { AnyRoute, RouteContext } from './route.ts';
 import { routeTable } from './route-table.ts';
 import { validateInput } from './validate.ts';
+import { webhookHandler } from '../webhooks/webhook.handler.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -25,7 +25,8 @@ function register(app: Hono<AppEnv>, hub: HubContext, route: AnyRoute): void {
   });
 }
 
-export function createApp(hub: HubContext, metrics: HubMetrics, routes: readonly AnyRoute[] = routeTable): Hono<AppEnv> {
+export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTable): Hono<AppEnv> {
+  const metrics = hub.metrics;
   const app = new Hono<AppEnv>();
   app.use('*', requestContext(hub.logger, metrics));
   app.use('*', secureHeaders());
@@ -45,6 +46,8 @@ export function createApp(hub: HubContext, metrics: HubMetrics, routes: readonly
     return c.body(await metrics.registry.metrics());
   });
   for (const route of routes) register(app, hub, route);
+  // Public and signature-checked by the connector, not token-authenticated: see webhook.handler.ts.
+  app.post('/hooks/:integrationId', webhookHandler(hub));
 
   app.notFound((c) => c.json(errorBody(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((error, c) => handleError(error, c, c.get('logger') ?? hub.logger));

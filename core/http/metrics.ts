@@ -5,6 +5,9 @@ export interface HubMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   httpRejected: Counter<'reason'>;
+  runs: Counter<'connector' | 'kind' | 'status'>;
+  webhooks: Counter<'connector' | 'outcome'>;
+  events: Counter<'source'>;
 }
 
 export function createMetrics(): HubMetrics {
@@ -23,6 +26,24 @@ export function createMetrics(): HubMetrics {
       name: 'hub_http_rejected_total',
       help: 'Requests refused before reaching a handler, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    runs: new Counter({
+      name: 'hub_runs_total',
+      help: 'Finished run attempts by connector, kind (poll, check, action) and status (succeeded, failed, retrying)',
+      labelNames: ['connector', 'kind', 'status'],
+      registers: [registry],
+    }),
+    webhooks: new Counter({
+      name: 'hub_webhooks_total',
+      help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid)',
+      labelNames: ['connector', 'outcome'],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'hub_events_total',
+      help: 'Events recorded, by source (poll, webhook, system)',
+      labelNames: ['source'],
       registers: [registry],
     }),
   };

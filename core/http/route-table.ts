@@ -1,14 +1,29 @@
 import { apiTokenRoutes } from '../auth/api-token.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { healthRoutes } from '../health/health.routes.ts';
+import { connectorRoutes } from '../connectors/connector.catalog.ts';
+import { eventRoutes } from '../events/event.routes.ts';
 import { integrationRoutes } from '../integrations/integration.routes.ts';
+import { routeRoutes } from '../routes/route.routes.ts';
+import { runRoutes } from '../runs/run.routes.ts';
+import { taskRoutes } from '../tasks/task.routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { defineRoute, type AnyRoute } from './route.ts';
 
 // Every JSON API route of the hub, each with its role rule. A test walks this table and checks
 // 401/403/404 for every entry, so a route added here without the right rule fails it.
 
-const moduleRoutes: AnyRoute[] = [...healthRoutes, ...integrationRoutes, ...apiTokenRoutes, ...auditRoutes];
+const moduleRoutes: AnyRoute[] = [
+  ...healthRoutes,
+  ...connectorRoutes,
+  ...integrationRoutes,
+  ...runRoutes,
+  ...eventRoutes,
+  ...routeRoutes,
+  ...taskRoutes,
+  ...apiTokenRoutes,
+  ...auditRoutes,
+];
 
 const openApiRoute = defineRoute({
   method: 'get',

@@ -1,20 +1,15 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ApiError, ValidationError, type FieldError } from './api-error.ts';
+import { ApiError, ValidationError } from './api-error.ts';
+import { zodFieldErrors } from './zod-fields.ts';
 import type { AppEnv } from './app-env.ts';
 
-function fieldErrors(error: z.ZodError, where: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-}
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return value;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = fieldErrors(result.error, where);
+  const fields = zodFieldErrors(result.error, where);
   throw new ValidationError(`invalid ${where}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
 }
 

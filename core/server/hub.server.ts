@@ -2,7 +2,6 @@ import type { EnvironmentVariables } from '../config/config.schema.ts';
 import { connectDatabase } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createApp } from '../http/app.ts';
-import { createMetrics } from '../http/metrics.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
@@ -11,6 +10,9 @@ import { bootstrapDefaultTenant, type FirstStart } from './bootstrap.ts';
 import type { HubContext } from './hub-context.ts';
 import { listen, type HttpServer } from './http-server.ts';
 import { startWorkers } from './job-handlers.ts';
+import { createHubContext, jobRegistrations } from './hub-services.ts';
+import { scheduleMaintenance } from './maintenance.ts';
+import { connectors } from '../../connectors/registry.ts';
 
 export interface RunningHub {
   hub: HubContext;
@@ -51,12 +53,15 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   const firstStart = await bootstrapDefaultTenant(database.db, config.HUB_DEFAULT_TENANT);
 
   const queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
-  const hub: HubContext = { config, database, db: database.db, queue, logger, clock: () => new Date() };
+  const hub: HubContext = createHubContext({ config, database, queue, logger, masterKeys: masterKeys.keys, connectors });
 
-  if (config.HUB_ROLE !== 'api') startWorkers(hub);
+  if (config.HUB_ROLE !== 'api') {
+    startWorkers(hub, jobRegistrations(hub));
+    await scheduleMaintenance(hub);
+  }
   let http: HttpServer | undefined;
   if (config.HUB_ROLE !== 'worker') {
-    http = await listen(createApp(hub, createMetrics()), config.PORT, config.HOST);
+    http = await listen(createApp(hub), config.PORT, config.HOST);
   }
   if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
   logger.info(

@@ -24,11 +24,73 @@ export const Integration = z.object({
 });
 export type Integration = z.infer<typeof Integration>;
 
-export const IntegrationList = z.object({ integrations: z.array(Integration) });
-export type IntegrationList = z.infer<typeof IntegrationList>;
 
 export const IntegrationListQuery = z.object({
   environment: Environment.optional(),
   connector: z.string().min(1).optional(),
 });
 export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
+
+/** Per stream: an interval in seconds or a cron expression; `enabled: false` stops scheduling it. */
+export const StreamSchedule = z.union([
+  z.strictObject({ everySeconds: z.number().int().min(10).max(7 * 24 * 3600), enabled: z.boolean().optional() }),
+  z.strictObject({ cron: z.string().trim().min(9).max(100), tz: z.string().min(1).optional(), enabled: z.boolean().optional() }),
+  z.strictObject({ enabled: z.literal(false) }),
+]);
+export type StreamSchedule = z.infer<typeof StreamSchedule>;
+
+export const CreateIntegrationRequest = z.strictObject({
+  connector: z.string().min(1),
+  name: z.string().trim().min(1).max(100),
+  environment: Environment.default('production'),
+  config: z.record(z.string(), z.unknown()).default({}),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+  credentialsExpiresAt: Timestamp.optional(),
+  schedules: z.record(z.string(), StreamSchedule).default({}),
+  enabled: z.boolean().default(true),
+});
+export type CreateIntegrationRequest = z.infer<typeof CreateIntegrationRequest>;
+
+export const UpdateIntegrationRequest = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  environment: Environment.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+  credentialsExpiresAt: Timestamp.nullable().optional(),
+  schedules: z.record(z.string(), StreamSchedule).optional(),
+  enabled: z.boolean().optional(),
+});
+export type UpdateIntegrationRequest = z.infer<typeof UpdateIntegrationRequest>;
+
+export const SyncRequest = z.strictObject({
+  stream: z.string().min(1).optional().describe('default: every stream of the connector'),
+  mode: z.enum(['incremental', 'full']).default('incremental'),
+}).prefault({});
+export type SyncRequest = z.infer<typeof SyncRequest>;
+
+export const CheckResponse = z.object({
+  ok: z.boolean(),
+  detail: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string(), runbook: z.string() }).optional(),
+  runId: z.uuid(),
+  latencyMs: z.number(),
+});
+export type CheckResponse = z.infer<typeof CheckResponse>;
+
+export const IntegrationHealth = z.object({
+  status: z.enum(['healthy', 'degraded', 'failing', 'paused']),
+  lastSuccessAt: Timestamp.nullable(),
+  lastFailureAt: Timestamp.nullable(),
+  successRate24h: z.number().nullable().describe('share of finished runs that succeeded in the last 24 hours'),
+  p95LatencyMs: z.number().nullable(),
+  backlog: z.number().describe('queued or running runs plus events waiting to be routed'),
+  breaker: z.enum(['closed', 'open', 'half_open']),
+  openTasks: z.number(),
+});
+export type IntegrationHealth = z.infer<typeof IntegrationHealth>;
+
+export const IntegrationWithHealth = Integration.extend({ health: IntegrationHealth, webhookUrl: z.string().nullable() });
+export type IntegrationWithHealth = z.infer<typeof IntegrationWithHealth>;
+
+export const IntegrationList = z.object({ integrations: z.array(IntegrationWithHealth) });
+export type IntegrationList = z.infer<typeof IntegrationList>;

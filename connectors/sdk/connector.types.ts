@@ -1,0 +1,158 @@
+import type { z } from 'zod';
+import type { HttpClient } from './http.types.ts';
+
+// The one interface every connector implements. A connector gets everything it may use from its
+// context and never touches the database or the queue: the runtime owns persistence, cursors,
+// dedupe, retries across runs, tasks and alerts.
+
+export type Environment = 'staging' | 'production';
+
+/** How a connector can authenticate, as data for the catalog and the admin UI. */
+export type AuthKind =
+  | { type: 'basic'; description?: string }
+  | { type: 'bearer'; description?: string }
+  | { type: 'api_key'; header: string; description?: string }
+  | {
+      type: 'oauth2';
+      grantTypes: Array<'client_credentials' | 'password' | 'refresh_token' | 'authorization_code'>;
+      description?: string;
+    }
+  | { type: 'webhook_signature'; scheme: 'standard_webhooks' | 'hmac_sha256' | 'slack_v0'; description?: string };
+
+export interface ConnectorLogger {
+  debug(details: Record<string, unknown>, message: string): void;
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface ConnectorContext<Config = unknown, Credentials = unknown> {
+  integrationId: string;
+  tenantId: string;
+  environment: Environment;
+  config: Config;
+  credentials: Credentials;
+  /**
+   * HTTP with timeouts, retries with backoff and jitter honouring Retry-After, a circuit breaker
+   * per integration, the integration's authentication applied, and every failure thrown as a
+   * ConnectorError carrying a failure code.
+   */
+  http: HttpClient;
+  logger: ConnectorLogger;
+  clock: () => Date;
+  /** Aborted when the run is cancelled or the process shuts down. */
+  signal: AbortSignal;
+}
+
+export interface CheckResult {
+  ok: true;
+  /** Shown to the admin, e.g. "read incident INC0010023 as svc-grc". */
+  detail: string;
+}
+
+/** One upstream record as a connector returns it; the runtime hashes, dedupes and stores it. */
+export interface PolledRecord {
+  externalId: string;
+  payload: Record<string, unknown>;
+  /** When the record last changed upstream, if the upstream says. */
+  updatedAt?: Date;
+}
+
+/** A page of records and the cursor to resume from once this page is stored. */
+export interface PollPage<Cursor> {
+  records: PolledRecord[];
+  cursor: Cursor;
+}
+
+export type PollMode = 'incremental' | 'full';
+
+export interface StreamDefinition<Config, Credentials, Cursor = unknown> {
+  description: string;
+  /** Suggested interval between polls. */
+  defaultIntervalSeconds: number;
+  /**
+   * Pages through upstream from `cursor` (undefined on the first run and in full mode). The runtime
+   * commits each page's records together with its cursor, so a run killed mid-way resumes at the
+   * last committed page.
+   */
+  poll(ctx: ConnectorContext<Config, Credentials>, cursor: Cursor | undefined, mode: PollMode): AsyncIterable<PollPage<Cursor>>;
+}
+
+export interface WebhookRequest {
+  rawBody: Buffer;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** Query parameters of the hook URL. */
+  query: Record<string, string>;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+export interface WebhookEvent {
+  /** The provider's delivery or event id; the runtime falls back to a hash of the body. */
+  deliveryId?: string;
+  type: string;
+  externalId?: string;
+  payload: Record<string, unknown>;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface WebhookDefinition<Config, Credentials> {
+  /** Checks the signature over the raw bytes, before anything is parsed. */
+  verify(request: WebhookRequest, context: { config: Config; credentials: Credentials; now: Date }): VerifyResult;
+  /** Turns a verified delivery into events (possibly none). */
+  parse(request: WebhookRequest): WebhookEvent[];
+  /** A synchronous answer some providers need (URL verification handshakes); else 202. */
+  respond?(request: WebhookRequest): WebhookResponse | undefined;
+}
+
+export interface ActionResult {
+  /** Id of what the action created or changed upstream. */
+  externalId?: string;
+  url?: string;
+  output?: Record<string, unknown>;
+}
+
+export interface ActionDefinition<Config, Credentials, Input extends z.ZodType = z.ZodType> {
+  description: string;
+  input: Input;
+  run(
+    ctx: ConnectorContext<Config, Credentials>,
+    input: z.output<Input>,
+    meta: { idempotencyKey: string },
+  ): Promise<ActionResult>;
+}
+
+/** How OAuth 2.0 tokens are obtained for this connector's oauth2 credentials. */
+export interface OAuth2Settings<Config> {
+  tokenUrl(config: Config): string;
+  /** Where client id and secret go: an Authorization header or the form body (ServiceNow: body). */
+  authorizationMethod: 'header' | 'body';
+  /** Body encoding of the token request: form (most) or json (Atlassian). */
+  bodyFormat?: 'form' | 'json';
+}
+
+export interface ConnectorDefinition<
+  ConfigSchema extends z.ZodType = z.ZodType,
+  CredentialsSchema extends z.ZodType = z.ZodType,
+> {
+  id: string;
+  displayName: string;
+  description: string;
+  config: ConfigSchema;
+  /** Write-only secrets; validated on entry, encrypted at rest, never returned. */
+  credentials: CredentialsSchema;
+  auth: AuthKind[];
+  /** Base URL that relative request paths resolve against. */
+  baseUrl(config: z.output<ConfigSchema>): string;
+  oauth2?: OAuth2Settings<z.output<ConfigSchema>>;
+  check(ctx: ConnectorContext<z.output<ConfigSchema>, z.output<CredentialsSchema>>): Promise<CheckResult>;
+  streams: Record<string, StreamDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>, unknown>>;
+  webhook?: WebhookDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>;
+  actions?: Record<string, ActionDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>>;
+}

@@ -1,0 +1,48 @@
+// The failure codes of DESIGN.md. Every error a connector raises carries one, so the runtime can
+// decide on retries, open the right remediation task and link its runbook (runbooks/<code>.md).
+
+export const FAILURE_CODES = [
+  'auth_invalid',
+  'auth_expired',
+  'permission_denied',
+  'rate_limited',
+  'upstream_unavailable',
+  'upstream_bad_response',
+  'network_error',
+  'config_invalid',
+  'circuit_open',
+  'cursor_expired',
+  'signature_invalid',
+  'credential_expiring',
+  'delivery_failing',
+  'endpoint_disabled',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Codes where trying again later can succeed without a person changing anything. */
+export const TRANSIENT_CODES: ReadonlySet<FailureCode> = new Set([
+  'rate_limited',
+  'upstream_unavailable',
+  'network_error',
+  'circuit_open',
+]);
+
+export class ConnectorError extends Error {
+  override name = 'ConnectorError';
+  readonly code: FailureCode;
+  /** Upstream HTTP status, when the failure came from a response. */
+  readonly status: number | undefined;
+  /** How long the upstream asked us to wait (Retry-After), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: FailureCode, message: string, extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.code = code;
+    this.status = extra.status;
+    this.retryAfterMs = extra.retryAfterMs;
+  }
+
+  get transient(): boolean {
+    return TRANSIENT_CODES.has(this.code);
+  }
+}

@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { IntegrationHealth } from '../../schemas/api/integration.schema.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Below this share of successful runs over 24 h an integration counts as degraded.
+const DEGRADED_BELOW = 0.95;
+
+interface RunStats {
+  integration_id: string;
+  finished: number;
+  succeeded: number;
+  p95: number | null;
+}
+
+/** Health of each integration, computed from its runs, tasks, backlog and breaker in a few grouped queries. */
+export async function integrationHealth(hub: HubContext, rows: readonly IntegrationConfigRow[]): Promise<Map<string, IntegrationHealth>> {
+  const ids = rows.map((row) => row.id);
+  const result = new Map<string, IntegrationHealth>();
+  if (ids.length === 0) return result;
+  const since = new Date(hub.clock().getTime() - DAY_MS);
+
+  const [stats, lastRuns, backlog, tasks, events] = await Promise.all([
+    hub.db
+      .selectFrom('integration_runs')
+      .select([
+        'integration_id',
+        sql<number>`count(*) filter (where status in ('succeeded', 'failed'))`.as('finished'),
+        sql<number>`count(*) filter (where status = 'succeeded')`.as('succeeded'),
+        sql<number | null>`percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null and kind <> 'check')`.as('p95'),
+      ])
+      .where('integration_id', 'in', ids)
+      .where('kind', '<>', 'check')
+      .where('queued_at', '>=', since)
+      .groupBy('integration_id')
+      .execute() as Promise<RunStats[]>,
+    hub.db
+      .selectFrom('integration_runs')
+      .select([
+        'integration_id',
+        sql<Date | null>`max(finished_at) filter (where status = 'succeeded')`.as('last_success'),
+        sql<Date | null>`max(finished_at) filter (where status = 'failed')`.as('last_failure'),
+      ])
+      .where('integration_id', 'in', ids)
+      .where('kind', '<>', 'check')
+      .groupBy('integration_id')
+      .execute(),
+    hub.db
+      .selectFrom('integration_runs')
+      .select(['integration_id', sql<number>`count(*)`.as('count')])
+      .where('integration_id', 'in', ids)
+      .where('status', 'in', ['queued', 'running'])
+      .groupBy('integration_id')
+      .execute(),
+    hub.db
+      .selectFrom('tasks')
+      .select(['integration_id', 'code'])
+      .where('integration_id', 'in', ids)
+      .where('status', '<>', 'resolved')
+      .execute(),
+    hub.db
+      .selectFrom('integration_events')
+      .select(['integration_id', sql<number>`count(*)`.as('count')])
+      .where('integration_id', 'in', ids)
+      .where('status', '=', 'pending')
+      .groupBy('integration_id')
+      .execute(),
+  ]);
+
+  const statsById = new Map(stats.map((row) => [row.integration_id, row]));
+  const lastById = new Map(lastRuns.map((row) => [row.integration_id, row]));
+  const backlogById = new Map(backlog.map((row) => [row.integration_id, Number(row.count)]));
+  const pendingById = new Map(events.map((row) => [row.integration_id, Number(row.count)]));
+
+  for (const row of rows) {
+    const stat = statsById.get(row.id);
+    const last = lastById.get(row.id);
+    const openCodes = tasks.filter((task) => task.integration_id === row.id).map((task) => task.code);
+    const finished = Number(stat?.finished ?? 0);
+    const successRate = finished > 0 ? Number(stat?.succeeded ?? 0) / finished : null;
+    const breaker = hub.breakers.state(row.id);
+    const lastFailed = last?.last_failure && (!last.last_success || last.last_failure > last.last_success);
+
+    let status: IntegrationHealth['status'] = 'healthy';
+    if (!row.enabled || row.paused_at) status = 'paused';
+    else if (openCodes.some((code) => code !== 'credential_expiring') || lastFailed || breaker === 'open') status = 'failing';
+    else if ((successRate !== null && successRate < DEGRADED_BELOW) || breaker === 'half_open' || openCodes.length > 0) status = 'degraded';
+
+    result.set(row.id, {
+      status,
+      lastSuccessAt: last?.last_success ? new Date(last.last_success).toISOString() : null,
+      lastFailureAt: last?.last_failure ? new Date(last.last_failure).toISOString() : null,
+      successRate24h: successRate === null ? null : Math.round(successRate * 1000) / 1000,
+      p95LatencyMs: stat?.p95 === null || stat?.p95 === undefined ? null : Math.round(Number(stat.p95)),
+      backlog: (backlogById.get(row.id) ?? 0) + (pendingById.get(row.id) ?? 0),
+      breaker,
+      openTasks: openCodes.length,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,61 @@
+import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import { createHttpClient } from '../../connectors/sdk/http-client.ts';
+import { UpstreamAuth } from '../../connectors/sdk/credentials.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { openCredentials } from './integration-credentials.ts';
+import { integrationTokenStore } from './oauth-token.store.ts';
+
+export interface ContextOverrides {
+  /** Credentials to use instead of the stored ones (a rotation validating new secrets). */
+  credentials?: unknown;
+  signal?: AbortSignal;
+}
+
+/** Builds what a connector may use for one integration: parsed config, credentials, HTTP, logger. */
+export function connectorContext(
+  hub: HubContext,
+  connector: AnyConnector,
+  row: IntegrationConfigRow,
+  overrides: ContextOverrides = {},
+): ConnectorContext {
+  const config = connector.config.parse(row.config);
+  const credentials = connector.credentials.parse(overrides.credentials ?? openCredentials(hub, row) ?? {});
+  const logger = hub.logger.child({ integrationId: row.id, connector: connector.id });
+  const auth = UpstreamAuth.safeParse((credentials as { auth?: unknown } | undefined)?.auth);
+  const signal = overrides.signal ?? new AbortController().signal;
+  const http = createHttpClient(
+    {
+      baseUrl: connector.baseUrl(config),
+      ...(auth.success ? { auth: auth.data } : {}),
+      ...(connector.oauth2
+        ? {
+            oauth2: {
+              tokenUrl: connector.oauth2.tokenUrl(config),
+              authorizationMethod: connector.oauth2.authorizationMethod,
+              ...(connector.oauth2.bodyFormat ? { bodyFormat: connector.oauth2.bodyFormat } : {}),
+            },
+          }
+        : {}),
+      // A rotation check must not overwrite the tokens of the credentials in use.
+      ...(overrides.credentials === undefined ? { tokenStore: integrationTokenStore(hub, row.tenant_id, row.id) } : {}),
+      breakerKey: row.id,
+      logger,
+      signal,
+      clock: hub.clock,
+    },
+    hub.breakers,
+  );
+  return {
+    integrationId: row.id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    config,
+    credentials,
+    http,
+    logger,
+    clock: hub.clock,
+    signal,
+  };
+}

@@ -1,0 +1,46 @@
+import type { HubContext } from '../server/hub-context.ts';
+import { seal, unseal } from '../vault/secret-box.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+
+// Credentials are one JSON document per integration, sealed with the vault key and bound to the
+// tenant and integration. Only a masked hint of the main secret is kept in clear.
+
+const SECRET_FIELDS = ['password', 'clientSecret', 'token', 'key', 'secret', 'apiToken', 'botToken', 'signingSecret'];
+
+function binding(tenantId: string, integrationId: string) {
+  return { tenantId, owner: `integration:${integrationId}:credentials` };
+}
+
+/** "••••1234": enough for an admin to tell which secret is set, useless to an attacker. */
+export function credentialHint(credentials: unknown): string | null {
+  const queue: unknown[] = [credentials];
+  while (queue.length > 0) {
+    const value = queue.shift();
+    if (!value || typeof value !== 'object') continue;
+    for (const [field, inner] of Object.entries(value)) {
+      if (typeof inner === 'string' && SECRET_FIELDS.includes(field) && inner.length >= 8) return `••••${inner.slice(-4)}`;
+      if (typeof inner === 'string' && SECRET_FIELDS.includes(field)) return '••••';
+      if (inner && typeof inner === 'object') queue.push(inner);
+    }
+  }
+  return null;
+}
+
+export function sealCredentials(hub: HubContext, tenantId: string, integrationId: string, credentials: unknown) {
+  const sealed = seal(hub.masterKeys, JSON.stringify(credentials), binding(tenantId, integrationId));
+  return {
+    credentials_ciphertext: sealed.ciphertext,
+    credentials_key_version: sealed.keyVersion,
+    credentials_hint: credentialHint(credentials),
+  };
+}
+
+export function openCredentials(hub: HubContext, row: IntegrationConfigRow): unknown {
+  if (!row.credentials_ciphertext || row.credentials_key_version === null) return undefined;
+  const plaintext = unseal(
+    hub.masterKeys,
+    { ciphertext: row.credentials_ciphertext, keyVersion: row.credentials_key_version },
+    binding(row.tenant_id, row.id),
+  );
+  return JSON.parse(plaintext) as unknown;
+}

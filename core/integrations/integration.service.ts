@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/audit.repository.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { ConflictError, NotFoundError } from '../http/api-error.ts';
+import { removeSchedules, syncSchedules } from '../scheduler/schedule.service.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
+import { sealCredentials } from './integration-credentials.ts';
+import { findIntegration } from './integration.repository.ts';
+import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
+
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === UNIQUE_VIOLATION;
+}
+
+async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
+  await recordAudit(hub.db, {
+    tenantId: principal.tenantId,
+    actorType: principal.actorType,
+    actorId: principal.actorId,
+    action,
+    targetType: 'integration',
+    targetId: row.id,
+    detail: { name: row.name, connector: row.connector, ...detail },
+    requestId,
+  });
+}
+
+export async function requireIntegration(hub: HubContext, tenantId: string, id: string): Promise<IntegrationConfigRow> {
+  const row = await findIntegration(hub.db, tenantId, id);
+  if (!row) throw new NotFoundError('integration');
+  return row;
+}
+
+export async function createIntegration(hub: HubContext, principal: Principal, input: CreateIntegrationRequest, requestId: string): Promise<IntegrationConfigRow> {
+  const connector = requireConnector(hub.connectors, input.connector);
+  const parts = validateAgainstConnector(connector, input);
+  // The id is chosen here so the credentials can be sealed bound to it in the same insert.
+  const id = randomUUID();
+  const row = await hub.db
+    .insertInto('integration_configs')
+    .values({
+      id,
+      tenant_id: principal.tenantId,
+      connector: connector.id,
+      name: input.name,
+      environment: input.environment,
+      config: JSON.stringify(parts.config ?? {}),
+      schedules: JSON.stringify(input.schedules),
+      enabled: input.enabled,
+      credentials_expires_at: input.credentialsExpiresAt ?? null,
+      ...(parts.credentials === undefined ? {} : sealCredentials(hub, principal.tenantId, id, parts.credentials)),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`an integration named "${input.name}" already exists in ${input.environment}`);
+      throw error;
+    });
+  await syncSchedules(hub, connector, row);
+  await audit(hub, principal, 'integration.created', row, requestId, { credentialsSet: parts.credentials !== undefined });
+  return row;
+}
+
+export async function updateIntegration(
+  hub: HubContext,
+  principal: Principal,
+  id: string,
+  input: UpdateIntegrationRequest,
+  requestId: string,
+): Promise<IntegrationConfigRow> {
+  const existing = await requireIntegration(hub, principal.tenantId, id);
+  const connector = requireConnector(hub.connectors, existing.connector);
+  const parts = validateAgainstConnector(connector, input);
+  const row = await hub.db
+    .updateTable('integration_configs')
+    .set({
+      ...(input.name === undefined ? {} : { name: input.name }),
+      ...(input.environment === undefined ? {} : { environment: input.environment }),
+      ...(parts.config === undefined ? {} : { config: JSON.stringify(parts.config) }),
+      ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
+      ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+      ...(input.credentialsExpiresAt === undefined ? {} : { credentials_expires_at: input.credentialsExpiresAt }),
+      ...(parts.credentials === undefined
+        ? {}
+        : { ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials), oauth_token_ciphertext: null, oauth_token_key_version: null }),
+      updated_at: hub.clock(),
+    })
+    .where('tenant_id', '=', principal.tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
+      throw error;
+    });
+  await syncSchedules(hub, connector, row);
+  const changed = Object.keys(input).filter((key) => key !== 'credentials');
+  await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
+  return row;
+}
+
+export async function deleteIntegration(hub: HubContext, principal: Principal, id: string, requestId: string): Promise<void> {
+  const row = await requireIntegration(hub, principal.tenantId, id);
+  const connector = hub.connectors.get(row.connector);
+  if (connector) await removeSchedules(hub, connector, row.id);
+  await hub.db.deleteFrom('integration_configs').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
+  await audit(hub, principal, 'integration.deleted', row, requestId);
+}
+
+export async function setPaused(hub: HubContext, principal: Principal, id: string, paused: boolean, requestId: string): Promise<IntegrationConfigRow> {
+  await requireIntegration(hub, principal.tenantId, id);
+  const row = await hub.db
+    .updateTable('integration_configs')
+    .set({ paused_at: paused ? hub.clock() : null, updated_at: hub.clock() })
+    .where('tenant_id', '=', principal.tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const connector = hub.connectors.get(row.connector);
+  if (connector) await syncSchedules(hub, connector, row);
+  await audit(hub, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);
+  return row;
+}

@@ -1,0 +1,32 @@
+import type { OAuthToken, TokenStore } from '../../connectors/sdk/credentials.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { seal, unseal } from '../vault/secret-box.ts';
+
+/** OAuth tokens of one integration, sealed in its row so every process shares them. */
+export function integrationTokenStore(hub: HubContext, tenantId: string, integrationId: string): TokenStore {
+  const binding = { tenantId, owner: `integration:${integrationId}:oauth-token` };
+  return {
+    async load() {
+      const row = await hub.db
+        .selectFrom('integration_configs')
+        .select(['oauth_token_ciphertext', 'oauth_token_key_version'])
+        .where('id', '=', integrationId)
+        .executeTakeFirst();
+      if (!row?.oauth_token_ciphertext || row.oauth_token_key_version === null) return undefined;
+      const stored = JSON.parse(
+        unseal(hub.masterKeys, { ciphertext: row.oauth_token_ciphertext, keyVersion: row.oauth_token_key_version }, binding),
+      ) as { accessToken: string; refreshToken?: string; expiresAt: string };
+      const token: OAuthToken = { accessToken: stored.accessToken, expiresAt: new Date(stored.expiresAt) };
+      if (stored.refreshToken) token.refreshToken = stored.refreshToken;
+      return token;
+    },
+    async save(token) {
+      const sealed = seal(hub.masterKeys, JSON.stringify({ ...token, expiresAt: token.expiresAt.toISOString() }), binding);
+      await hub.db
+        .updateTable('integration_configs')
+        .set({ oauth_token_ciphertext: sealed.ciphertext, oauth_token_key_version: sealed.keyVersion })
+        .where('id', '=', integrationId)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { ConnectorError } from '../../connectors/sdk/failure.ts';
+import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
+import { connectorContext } from '../integrations/connector-context.factory.ts';
+import { recordSuccess } from '../runs/failure.service.ts';
+import { handleRunError } from '../runs/poll.executor.ts';
+import { finishRun } from '../runs/run.repository.ts';
+import type { HubContext } from '../server/hub-context.ts';
+
+/** Runs a route's action on the target integration with the run's idempotency key. */
+export async function executeAction(hub: HubContext, run: RunRow, integration: IntegrationConfigRow): Promise<void> {
+  try {
+    const connector = hub.connectors.get(integration.connector);
+    const action = run.action ? connector?.actions?.[run.action] : undefined;
+    if (!connector || !action) throw new ConnectorError('config_invalid', `${integration.connector} has no action "${run.action}"`);
+    const input = action.input.safeParse(run.input);
+    if (!input.success) {
+      const fields = input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+      throw new ConnectorError('config_invalid', `the route's input does not fit ${connector.id}.${run.action}: ${fields}`);
+    }
+    const ctx = connectorContext(hub, connector, integration);
+    const result = await action.run(ctx, input.data, { idempotencyKey: run.idempotency_key });
+    await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
+    hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
+    await recordSuccess(hub, integration);
+  } catch (error) {
+    await handleRunError(hub, run, integration, error);
+  }
+}

@@ -1,0 +1,99 @@
+import { recordAudit } from '../audit/audit.repository.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { RouteRow } from '../db/database.types.ts';
+import { NotFoundError, ValidationError } from '../http/api-error.ts';
+import { findIntegration } from '../integrations/integration.repository.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+import type { RouteFilter } from './route.filter.ts';
+
+export function toRoute(row: RouteRow): Route {
+  return {
+    id: row.id,
+    name: row.name,
+    filter: row.filter as RouteFilter,
+    targetIntegrationId: row.target_integration_id,
+    action: row.action,
+    inputTemplate: row.input_template as Record<string, unknown>,
+    enabled: row.enabled,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function requireRoute(hub: HubContext, tenantId: string, id: string): Promise<RouteRow> {
+  const row = await hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError('route');
+  return row;
+}
+
+/** The target must be an integration of the tenant whose connector offers the action. */
+async function checkTarget(hub: HubContext, tenantId: string, targetIntegrationId: string, action: string, filter: RouteFilter): Promise<void> {
+  const target = await findIntegration(hub.db, tenantId, targetIntegrationId);
+  if (!target) throw new ValidationError('unknown target integration', [{ path: 'body.targetIntegrationId', message: 'no such integration in this tenant' }]);
+  const actions = Object.keys(hub.connectors.get(target.connector)?.actions ?? {});
+  if (!actions.includes(action)) {
+    throw new ValidationError(`${target.connector} has no action "${action}"`, [
+      { path: 'body.action', message: `expected one of: ${actions.join(', ') || '(this connector has no actions)'}` },
+    ]);
+  }
+  if (filter.sourceIntegrationId && !(await findIntegration(hub.db, tenantId, filter.sourceIntegrationId))) {
+    throw new ValidationError('unknown source integration', [{ path: 'body.filter.sourceIntegrationId', message: 'no such integration in this tenant' }]);
+  }
+}
+
+async function audit(hub: HubContext, principal: Principal, action: string, row: RouteRow, requestId: string): Promise<void> {
+  await recordAudit(hub.db, {
+    tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId,
+    action, targetType: 'route', targetId: row.id, detail: { name: row.name }, requestId,
+  });
+}
+
+export async function createRoute(hub: HubContext, principal: Principal, input: CreateRouteRequest, requestId: string): Promise<RouteRow> {
+  await checkTarget(hub, principal.tenantId, input.targetIntegrationId, input.action, input.filter);
+  const row = await hub.db
+    .insertInto('routes')
+    .values({
+      tenant_id: principal.tenantId,
+      name: input.name,
+      filter: JSON.stringify(input.filter),
+      source_integration_id: input.filter.sourceIntegrationId ?? null,
+      target_integration_id: input.targetIntegrationId,
+      action: input.action,
+      input_template: JSON.stringify(input.inputTemplate),
+      enabled: input.enabled,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(hub, principal, 'route.created', row, requestId);
+  return row;
+}
+
+export async function updateRoute(hub: HubContext, principal: Principal, id: string, input: UpdateRouteRequest, requestId: string): Promise<RouteRow> {
+  const existing = await requireRoute(hub, principal.tenantId, id);
+  const filter = input.filter ?? (existing.filter as RouteFilter);
+  await checkTarget(hub, principal.tenantId, input.targetIntegrationId ?? existing.target_integration_id, input.action ?? existing.action, filter);
+  const row = await hub.db
+    .updateTable('routes')
+    .set({
+      ...(input.name === undefined ? {} : { name: input.name }),
+      ...(input.filter === undefined ? {} : { filter: JSON.stringify(input.filter), source_integration_id: input.filter.sourceIntegrationId ?? null }),
+      ...(input.targetIntegrationId === undefined ? {} : { target_integration_id: input.targetIntegrationId }),
+      ...(input.action === undefined ? {} : { action: input.action }),
+      ...(input.inputTemplate === undefined ? {} : { input_template: JSON.stringify(input.inputTemplate) }),
+      ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+      updated_at: hub.clock(),
+    })
+    .where('tenant_id', '=', principal.tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(hub, principal, 'route.updated', row, requestId);
+  return row;
+}
+
+export async function deleteRoute(hub: HubContext, principal: Principal, id: string, requestId: string): Promise<void> {
+  const row = await requireRoute(hub, principal.tenantId, id);
+  await hub.db.deleteFrom('routes').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
+  await audit(hub, principal, 'route.deleted', row, requestId);
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { connectorContext } from '../integrations/connector-context.factory.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
+import { toFailure } from './failure.ts';
+import { finishRun, insertRunOnce } from './run.repository.ts';
+
+/**
+ * Runs the connector's check, recorded as a run. With `credentials` it validates new secrets
+ * without storing them (credential rotation uses this before swapping).
+ */
+export async function checkIntegration(
+  hub: HubContext,
+  integration: IntegrationConfigRow,
+  requestedBy: string,
+  credentials?: unknown,
+): Promise<CheckResponse> {
+  const connector = hub.connectors.get(integration.connector);
+  const started = hub.clock();
+  const run = await insertRunOnce(hub.db, {
+    tenant_id: integration.tenant_id,
+    integration_id: integration.id,
+    kind: 'check',
+    trigger: 'manual',
+    idempotency_key: `check:${randomUUID()}`,
+    status: 'running',
+    requested_by: requestedBy,
+  });
+  if (!run || !connector) throw new Error('check run could not be recorded');
+  await hub.db.updateTable('integration_runs').set({ started_at: started, attempts: 1 }).where('id', '=', run.id).execute();
+  const running = { ...run, started_at: started };
+  try {
+    const ctx = connectorContext(hub, connector, integration, credentials === undefined ? {} : { credentials });
+    const result = await connector.check(ctx);
+    const finished = await finishRun(hub.db, running, { status: 'succeeded', finishedAt: hub.clock(), result: { detail: result.detail } });
+    hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'succeeded' });
+    return { ok: true, detail: result.detail, runId: run.id, latencyMs: finished.latency_ms ?? 0 };
+  } catch (error) {
+    const failure = toFailure(error);
+    const finished = await finishRun(hub.db, running, { status: 'failed', finishedAt: hub.clock(), errorCode: failure.code, errorMessage: failure.message });
+    hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'failed' });
+    return {
+      ok: false,
+      error: { code: failure.code, message: failure.message, runbook: runbookPath(failure.code) },
+      runId: run.id,
+      latencyMs: finished.latency_ms ?? 0,
+    };
+  }
+}

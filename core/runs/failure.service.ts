@@ -1,0 +1,59 @@
+import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
+import { dispatchEvents } from '../events/event.dispatch.ts';
+import { payloadHash } from '../events/payload-hash.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { openOrUpdateTask, resolveTasksAfterSuccess } from '../tasks/task.service.ts';
+import type { Failure } from './failure.ts';
+
+/**
+ * A run failed for good (retries exhausted, breaker open, or a failure no retry can fix): record
+ * a failure event and open — or update — the one task for (integration, code).
+ */
+export async function recordFinalFailure(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, failure: Failure): Promise<void> {
+  const payload = {
+    code: failure.code,
+    message: failure.message,
+    runId: run.id,
+    runKind: run.kind,
+    stream: run.stream,
+    runbook: runbookPath(failure.code),
+  };
+  const event = await hub.db
+    .insertInto('integration_events')
+    .values({
+      tenant_id: integration.tenant_id,
+      integration_id: integration.id,
+      run_id: run.id,
+      source: 'system',
+      stream: run.stream,
+      type: `failure.${failure.code}`,
+      payload: JSON.stringify(payload),
+      payload_hash: payloadHash(payload),
+      dedupe_key: `failure:${run.id}`,
+      // Failure events are records for people and routes; nothing else is pending on them.
+      status: 'pending',
+    })
+    .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (event) void dispatchEvents(hub, [event.id]);
+  const { task, opened } = await openOrUpdateTask(hub, {
+    tenantId: integration.tenant_id,
+    integrationId: integration.id,
+    integrationName: integration.name,
+    code: failure.code,
+    message: failure.message,
+  });
+  hub.logger.warn(
+    { integrationId: integration.id, runId: run.id, code: failure.code, task: `TASK-${task.number}`, opened },
+    opened ? 'remediation task opened' : 'remediation task updated',
+  );
+}
+
+export async function recordSuccess(hub: HubContext, integration: IntegrationConfigRow): Promise<void> {
+  const resolved = await resolveTasksAfterSuccess(hub, integration.id);
+  for (const task of resolved) {
+    hub.logger.info({ integrationId: integration.id, task: `TASK-${task.number}`, code: task.code }, 'remediation task resolved by a success');
+  }
+}

@@ -1,0 +1,47 @@
+import { ZodError } from 'zod';
+import { ConnectorError, TRANSIENT_CODES, type FailureCode } from '../../connectors/sdk/failure.ts';
+import { SecretDecryptionError } from '../vault/secret-box.ts';
+
+export interface Failure {
+  code: FailureCode;
+  message: string;
+  transient: boolean;
+  retryAfterMs?: number;
+}
+
+const MAX_MESSAGE = 500;
+
+/** Any error raised while running a connector, as a failure code and a message safe to store. */
+export function toFailure(error: unknown): Failure {
+  if (error instanceof ConnectorError) {
+    return {
+      code: error.code,
+      message: error.message.slice(0, MAX_MESSAGE),
+      transient: error.transient,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    };
+  }
+  if (error instanceof ZodError) {
+    const fields = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    return { code: 'config_invalid', message: `configuration or credentials are not valid: ${fields}`.slice(0, MAX_MESSAGE), transient: false };
+  }
+  if (error instanceof SecretDecryptionError) {
+    return { code: 'config_invalid', message: `stored credentials cannot be decrypted: ${error.message}`, transient: false };
+  }
+  // A connector bug or an unexpected upstream shape: not a person's configuration problem, and
+  // retrying will not help. Only the error's name is kept, since its text may quote upstream data.
+  const name = error instanceof Error ? error.name : typeof error;
+  return { code: 'upstream_bad_response', message: `unexpected ${name} while talking to the upstream system`, transient: false };
+}
+
+export function isTransient(code: string): boolean {
+  return TRANSIENT_CODES.has(code as FailureCode);
+}
+
+export const MAX_RUN_ATTEMPTS = 3;
+
+/** When a transient failure is tried again: as the upstream asked, else 5 s, 10 s, 20 s … up to 5 min. */
+export function retryDelayMs(failure: Failure, attempt: number): number {
+  if (failure.retryAfterMs !== undefined) return failure.retryAfterMs;
+  return Math.min(5 * 60_000, 5_000 * 2 ** Math.max(0, attempt - 1));
+}

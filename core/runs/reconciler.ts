@@ -1,0 +1,70 @@
+import { sql } from 'kysely';
+import { EVENT_QUEUE, type EventJob } from '../events/event.dispatch.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
+
+// Postgres is the source of truth and the queue only dispatches. This sweep puts back on the
+// queue whatever the rows say is unfinished but no process is working on: runs whose process died
+// (no heartbeat within the lease), runs and events whose job was lost with Redis.
+
+const BATCH = 500;
+
+export interface ReconcileReport {
+  runsTakenOver: number;
+  runsRequeued: number;
+  eventsRedispatched: number;
+}
+
+export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
+  const now = hub.clock();
+  const leaseMs = hub.config.HUB_RUN_LEASE_SECONDS * 1000;
+  const staleBefore = new Date(now.getTime() - leaseMs);
+
+  // A running run without a heartbeat within the lease belongs to a dead process: back to queued.
+  // Running, but silent for longer than the lease: its process is gone.
+  const lastSign = sql<Date>`coalesce(heartbeat_at, started_at, queued_at)`;
+  const takenOver = await hub.db
+    .updateTable('integration_runs')
+    .set({ status: 'queued', heartbeat_at: null, next_attempt_at: now })
+    .where('status', '=', 'running')
+    .where(lastSign, '<', staleBefore)
+    .where('kind', 'in', ['poll', 'action'])
+    .returning('id')
+    .execute();
+  // A check answers the admin who asked; when its process died there is nobody left to answer.
+  await hub.db
+    .updateTable('integration_runs')
+    .set({ status: 'cancelled', finished_at: now, error_message: 'the process running this check stopped' })
+    .where('status', '=', 'running')
+    .where(lastSign, '<', staleBefore)
+    .where('kind', '=', 'check')
+    .execute();
+
+  // Queued runs overdue by a lease were not picked up: their job is gone. Job ids carry the time
+  // bucket so a sweep does not stack duplicates while the first job is still waiting.
+  const overdue = await hub.db
+    .selectFrom('integration_runs')
+    .select('id')
+    .where('status', '=', 'queued')
+    .where(sql<boolean>`coalesce(next_attempt_at, queued_at) < ${staleBefore}`)
+    .limit(BATCH)
+    .execute();
+  const bucket = Math.floor(now.getTime() / leaseMs);
+  const runIds = [...new Set([...takenOver.map((r) => r.id), ...overdue.map((r) => r.id)])];
+  for (const id of runIds) await hub.queue.add<RunJob>(RUN_QUEUE, 'run', { runId: id }, { jobId: `reconcile-${id}-${bucket}` });
+
+  const pending = await hub.db
+    .selectFrom('integration_events')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('received_at', '<', staleBefore)
+    .limit(BATCH)
+    .execute();
+  for (const event of pending) {
+    await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-event', { eventId: event.id }, { jobId: `reconcile-event-${event.id}-${bucket}` });
+  }
+
+  const report = { runsTakenOver: takenOver.length, runsRequeued: runIds.length, eventsRedispatched: pending.length };
+  if (report.runsRequeued + report.eventsRedispatched > 0) hub.logger.info(report, 'reconciler re-enqueued unfinished work');
+  return report;
+}

@@ -1,0 +1,31 @@
+import type { RunRow } from '../db/database.types.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
+import type { Run } from '../../schemas/api/run.schema.ts';
+
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    integrationId: row.integration_id,
+    kind: row.kind,
+    stream: row.stream,
+    action: row.action,
+    trigger: row.trigger,
+    mode: row.mode,
+    idempotencyKey: row.idempotency_key,
+    status: row.status,
+    attempts: row.attempts,
+    queuedAt: row.queued_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    latencyMs: row.latency_ms,
+    pages: row.pages,
+    records: { seen: row.records_seen, new: row.records_new, changed: row.records_changed },
+    payloadHash: row.payload_hash,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    runbook: row.error_code ? runbookPath(row.error_code) : null,
+    routeId: row.route_id,
+    eventId: row.event_id,
+    result: row.result ?? null,
+  };
+}

@@ -1,0 +1,64 @@
+import type { Job } from '../queue/queue.types.ts';
+import { POLL_QUEUE, pollScheduleId, windowStart, type ScheduledPoll } from '../scheduler/schedule.service.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { JobRegistration } from '../server/job-handlers.ts';
+import { executeAction } from '../routes/action.executor.ts';
+import { executePoll } from './poll.executor.ts';
+import { claimRun, insertRunOnce, requeueRun, RunBusyError } from './run.repository.ts';
+import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
+
+// While another run of the stream is running, a run waits this long before trying again.
+const BUSY_RETRY_MS = 2_000;
+
+/** Claims the run (queued → running) and executes it; a run taken or finished elsewhere is left alone. */
+export async function executeRun(hub: HubContext, runId: string): Promise<void> {
+  let run;
+  try {
+    run = await claimRun(hub.db, runId, hub.clock());
+  } catch (error) {
+    if (!(error instanceof RunBusyError)) throw error;
+    await requeueRun(hub.db, runId, new Date(hub.clock().getTime() + BUSY_RETRY_MS), undefined);
+    await enqueueRun(hub, runId, BUSY_RETRY_MS);
+    return;
+  }
+  if (!run) return;
+  const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
+  if (!integration) return;
+  if (run.kind === 'poll') await executePoll(hub, run, integration);
+  else if (run.kind === 'action') await executeAction(hub, run, integration);
+}
+
+/**
+ * A schedule fired: make the run of this window (once, whichever process gets there first) and
+ * execute it.
+ */
+export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll): Promise<void> {
+  const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', poll.integrationId).executeTakeFirst();
+  if (!integration) {
+    await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(poll.integrationId, poll.stream));
+    return;
+  }
+  if (!integration.enabled || integration.paused_at) return;
+  const window = windowStart(hub.clock(), poll.everyMs);
+  const run = await insertRunOnce(hub.db, {
+    tenant_id: integration.tenant_id,
+    integration_id: integration.id,
+    kind: 'poll',
+    stream: poll.stream,
+    trigger: 'schedule',
+    mode: 'incremental',
+    idempotency_key: `${integration.id}:${poll.stream}:${window.toISOString()}`,
+    window_start: window,
+    status: 'queued',
+  });
+  if (run) await executeRun(hub, run.id);
+}
+
+export function runJobRegistrations(hub: HubContext): JobRegistration[] {
+  const concurrency = hub.config.HUB_WORKER_CONCURRENCY;
+  return [
+    { queue: POLL_QUEUE, concurrency, handler: (job: Job) => runScheduledPoll(hub, job.data as ScheduledPoll) },
+    { queue: RUN_QUEUE, concurrency, handler: (job: Job) => executeRun(hub, (job.data as RunJob).runId) },
+  ];
+}
+

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
+import { ValidationError } from '../http/api-error.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { SyncRequest } from '../../schemas/api/integration.schema.ts';
+import { insertRunOnce } from './run.repository.ts';
+import { enqueueRun } from './run.jobs.ts';
+
+/** A manual sync: one queued run per requested stream, each with its own idempotency key. */
+export async function requestSync(hub: HubContext, integration: IntegrationConfigRow, request: SyncRequest, requestedBy: string): Promise<RunRow[]> {
+  const connector = hub.connectors.get(integration.connector);
+  const streams = Object.keys(connector?.streams ?? {});
+  if (request.stream && !streams.includes(request.stream)) {
+    throw new ValidationError(`${integration.connector} has no stream "${request.stream}"`, [
+      { path: 'body.stream', message: `expected one of: ${streams.join(', ')}` },
+    ]);
+  }
+  const runs: RunRow[] = [];
+  for (const stream of request.stream ? [request.stream] : streams) {
+    const run = await insertRunOnce(hub.db, {
+      tenant_id: integration.tenant_id,
+      integration_id: integration.id,
+      kind: 'poll',
+      stream,
+      trigger: 'manual',
+      mode: request.mode,
+      idempotency_key: `${integration.id}:${stream}:manual:${randomUUID()}`,
+      status: 'queued',
+      requested_by: requestedBy,
+    });
+    if (run) runs.push(run);
+  }
+  for (const run of runs) await enqueueRun(hub, run.id);
+  return runs;
+}

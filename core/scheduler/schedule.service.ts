@@ -1,0 +1,70 @@
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { StreamSchedule } from '../../schemas/api/integration.schema.ts';
+
+export const POLL_QUEUE = 'polls';
+
+/** What a scheduled poll job carries; the window is derived from the fire time and interval. */
+export interface ScheduledPoll {
+  integrationId: string;
+  stream: string;
+  everyMs?: number;
+}
+
+export function pollScheduleId(integrationId: string, stream: string): string {
+  return `poll-${integrationId}-${stream}`;
+}
+
+function isActive(row: IntegrationConfigRow): boolean {
+  return row.enabled && row.paused_at === null;
+}
+
+/**
+ * Makes the queue's schedules match the integration: one per stream while it is enabled and not
+ * paused, at the stream's configured interval or cron (default: the connector's interval).
+ * Upserting by id means every process can call this and there is still one schedule per stream.
+ */
+export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): Promise<void> {
+  const configured = row.schedules as Record<string, StreamSchedule>;
+  for (const [stream, definition] of Object.entries(connector.streams)) {
+    const id = pollScheduleId(row.id, stream);
+    const schedule = configured[stream];
+    if (!isActive(row) || schedule?.enabled === false) {
+      await hub.queue.removeSchedule(POLL_QUEUE, id);
+      continue;
+    }
+    if (schedule && 'cron' in schedule) {
+      await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, {
+        id,
+        name: 'poll',
+        cron: schedule.cron,
+        ...(schedule.tz ? { tz: schedule.tz } : {}),
+        data: { integrationId: row.id, stream },
+      });
+      continue;
+    }
+    const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : definition.defaultIntervalSeconds) * 1000;
+    await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, {
+      id,
+      name: 'poll',
+      every: everyMs,
+      data: { integrationId: row.id, stream, everyMs },
+    });
+  }
+}
+
+export async function removeSchedules(hub: HubContext, connector: AnyConnector, integrationId: string): Promise<void> {
+  for (const stream of Object.keys(connector.streams)) {
+    await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integrationId, stream));
+  }
+}
+
+/**
+ * The window a scheduled fire belongs to. Two processes firing the same schedule land in the same
+ * window and so on the same idempotency key: one run.
+ */
+export function windowStart(now: Date, everyMs: number | undefined): Date {
+  const size = everyMs ?? 60_000;
+  return new Date(Math.floor(now.getTime() / size) * size);
+}

@@ -1,0 +1,46 @@
+import { createBreakerRegistry, type BreakerRegistry } from '../../connectors/sdk/breaker-registry.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { EnvironmentVariables } from '../config/config.schema.ts';
+import { createConnectorRegistry } from '../connectors/connector-registry.ts';
+import type { DatabaseHandle } from '../db/database.connect.ts';
+import { eventJobRegistrations } from '../events/event.processor.ts';
+import { createMetrics } from '../http/metrics.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { JobQueue } from '../queue/queue.types.ts';
+import { runJobRegistrations } from '../runs/run.worker.ts';
+import type { MasterKeySet } from '../vault/master-keys.ts';
+import type { HubContext } from './hub-context.ts';
+import type { JobRegistration } from './job-handlers.ts';
+import { maintenanceJobRegistrations } from './maintenance.ts';
+
+export interface HubParts {
+  config: EnvironmentVariables;
+  database: DatabaseHandle;
+  queue: JobQueue;
+  logger: Logger;
+  masterKeys: MasterKeySet;
+  connectors: readonly AnyConnector[];
+  clock?: () => Date;
+  breakers?: BreakerRegistry;
+}
+
+/** Assembles the runtime's context; the server and the tests build it the same way. */
+export function createHubContext(parts: HubParts): HubContext {
+  return {
+    config: parts.config,
+    database: parts.database,
+    db: parts.database.db,
+    queue: parts.queue,
+    logger: parts.logger,
+    clock: parts.clock ?? (() => new Date()),
+    connectors: createConnectorRegistry(parts.connectors),
+    masterKeys: parts.masterKeys,
+    breakers: parts.breakers ?? createBreakerRegistry(),
+    metrics: createMetrics(),
+  };
+}
+
+/** Every queue a worker consumes. */
+export function jobRegistrations(hub: HubContext): JobRegistration[] {
+  return [...runJobRegistrations(hub), ...eventJobRegistrations(hub), ...maintenanceJobRegistrations(hub)];
+}

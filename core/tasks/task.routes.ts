@@ -1,0 +1,50 @@
+import { recordAudit } from '../audit/audit.repository.ts';
+import { NotFoundError } from '../http/api-error.ts';
+import { defineRoute } from '../http/route.ts';
+import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
+import { Task, TaskActionRequest, TaskList, TaskQuery, TaskWithHistory } from '../../schemas/api/task.schema.ts';
+import { findTask, listTasks, taskHistory } from './task.repository.ts';
+import { toHistoryEntry, toTask } from './task.mapper.ts';
+import { acknowledgeTask, resolveTask } from './task.service.ts';
+
+const notFound = { 404: { description: 'not found', schema: ErrorResponse }, 409: { description: 'not in a state that allows this', schema: ErrorResponse } };
+
+export const taskRoutes = [
+  defineRoute({
+    method: 'get', path: '/api/tasks', summary: 'Remediation tasks, newest first', tag: 'tasks', access: 'viewer',
+    query: TaskQuery, responses: { 200: { description: 'tasks', schema: TaskList } },
+    async handler({ query }, { hub, principal }) {
+      const rows = await listTasks(hub.db, principal.tenantId, query);
+      return { status: 200, body: { tasks: rows.map(toTask) } };
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/api/tasks/:id', summary: 'One task with its history', tag: 'tasks', access: 'viewer', resource: 'task',
+    params: IdParams, responses: { 200: { description: 'task', schema: TaskWithHistory }, ...notFound },
+    async handler({ params }, { hub, principal }) {
+      const row = await findTask(hub.db, principal.tenantId, params.id);
+      if (!row) throw new NotFoundError('task');
+      return { status: 200, body: { ...toTask(row), history: (await taskHistory(hub.db, row.id)).map(toHistoryEntry) } };
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/api/tasks/:id/ack', summary: 'Acknowledge an open task (who and when are recorded)', tag: 'tasks',
+    access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
+    responses: { 200: { description: 'acknowledged', schema: Task }, ...notFound },
+    async handler({ params, body }, { hub, principal, requestId }) {
+      const row = await acknowledgeTask(hub, principal.tenantId, params.id, principal.label, body.note);
+      await recordAudit(hub.db, { tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId, action: 'task.acknowledged', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` }, requestId });
+      return { status: 200, body: toTask(row) };
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/api/tasks/:id/resolve', summary: 'Resolve a task, with an optional note', tag: 'tasks',
+    access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
+    responses: { 200: { description: 'resolved', schema: Task }, ...notFound },
+    async handler({ params, body }, { hub, principal, requestId }) {
+      const row = await resolveTask(hub, principal.tenantId, params.id, principal.label, body.note);
+      await recordAudit(hub.db, { tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId, action: 'task.resolved', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` }, requestId });
+      return { status: 200, body: toTask(row) };
+    },
+  }),
+];

@@ -1,0 +1,105 @@
+import type { TaskRow } from '../db/database.types.ts';
+import { ApiError, NotFoundError } from '../http/api-error.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
+import { getRunbook } from '../runbooks/runbook.repository.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { addHistory, findTask, nextTaskNumber } from './task.repository.ts';
+
+export interface FailureToTrack {
+  tenantId: string;
+  integrationId: string;
+  integrationName: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * One unresolved task per (integration, failure code): a repeat failure updates the open task
+ * (occurrences, last error) instead of opening another. Returns the task and whether it is new.
+ */
+export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack): Promise<{ task: TaskRow; opened: boolean }> {
+  const runbook = await getRunbook(failure.code);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const updated = await hub.db
+      .updateTable('tasks')
+      .set((eb) => ({ occurrences: eb('occurrences', '+', 1), last_error: failure.message, updated_at: hub.clock() }))
+      .where('integration_id', '=', failure.integrationId)
+      .where('code', '=', failure.code)
+      .where('status', '<>', 'resolved')
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) return { task: updated, opened: false };
+    try {
+      const task = await hub.db.transaction().execute(async (trx) => {
+        const number = await nextTaskNumber(trx, failure.tenantId);
+        const row = await trx
+          .insertInto('tasks')
+          .values({
+            tenant_id: failure.tenantId,
+            number,
+            integration_id: failure.integrationId,
+            code: failure.code,
+            runbook: runbookPath(failure.code),
+            title: `${failure.integrationName}: ${runbook?.title ?? failure.code}`,
+            severity: runbook?.severity ?? 'high',
+            status: 'open',
+            last_error: failure.message,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await addHistory(trx, row, 'opened', 'system', failure.message);
+        return row;
+      });
+      return { task, opened: true };
+    } catch (error) {
+      // Another process opened the same task between our update and insert: update that one.
+      if ((error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+  throw new Error(`could not open or update the ${failure.code} task of integration ${failure.integrationId}`);
+}
+
+/** The next success resolves the integration's open failure tasks (not expiry reminders). */
+export async function resolveTasksAfterSuccess(hub: HubContext, integrationId: string): Promise<TaskRow[]> {
+  const resolved = await hub.db
+    .updateTable('tasks')
+    .set({ status: 'resolved', resolved_by: 'system', resolved_at: hub.clock(), updated_at: hub.clock() })
+    .where('integration_id', '=', integrationId)
+    .where('status', '<>', 'resolved')
+    .where('code', 'not in', ['credential_expiring'])
+    .returningAll()
+    .execute();
+  for (const task of resolved) await addHistory(hub.db, task, 'resolved', 'system', 'the next run succeeded');
+  return resolved;
+}
+
+export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string): Promise<TaskRow> {
+  const task = await findTask(hub.db, tenantId, id);
+  if (!task) throw new NotFoundError('task');
+  if (task.status !== 'open') throw new ApiError(409, 'conflict', `TASK-${task.number} is ${task.status}, not open`);
+  const row = await hub.db
+    .updateTable('tasks')
+    .set({ status: 'acknowledged', acknowledged_by: actor, acknowledged_at: hub.clock(), updated_at: hub.clock() })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new ApiError(409, 'conflict', `TASK-${task.number} changed meanwhile; reload it`);
+  await addHistory(hub.db, row, 'acknowledged', actor, note);
+  return row;
+}
+
+export async function resolveTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string): Promise<TaskRow> {
+  const task = await findTask(hub.db, tenantId, id);
+  if (!task) throw new NotFoundError('task');
+  if (task.status === 'resolved') throw new ApiError(409, 'conflict', `TASK-${task.number} is already resolved`);
+  const row = await hub.db
+    .updateTable('tasks')
+    .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
+    .where('id', '=', id)
+    .where('status', '<>', 'resolved')
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await addHistory(hub.db, row, 'resolved', actor, note);
+  return row;
+}

@@ -1,0 +1,67 @@
+import type { Insertable } from 'kysely';
+import type { IntegrationEventsTable } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+
+export type NewEvent = Insertable<IntegrationEventsTable>;
+
+export interface InsertedEvent {
+  /** The new event's id, or undefined when an event with the same dedupe key already existed. */
+  id: string | undefined;
+}
+
+interface Pending {
+  event: NewEvent;
+  resolve: (result: InsertedEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * Group commit for inbound events: while one INSERT is in flight, concurrent requests queue up and
+ * go together in the next one. Each request still waits for its own row to be committed, but the
+ * database sees one statement per batch instead of one per request.
+ */
+export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event: NewEvent): Promise<InsertedEvent> } {
+  let queue: Pending[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    const batch = queue.slice(0, MAX_BATCH);
+    queue = queue.slice(MAX_BATCH);
+    try {
+      const rows = await hub.db
+        .insertInto('integration_events')
+        .values(batch.map((pending) => pending.event))
+        .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
+        .returning(['id', 'integration_id', 'dedupe_key'])
+        .execute();
+      const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row.id]));
+      for (const pending of batch) {
+        const key = `${pending.event.integration_id}\n${pending.event.dedupe_key}`;
+        // The first request with a key gets the row; identical ones in the same batch are duplicates.
+        const id = inserted.get(key);
+        inserted.delete(key);
+        pending.resolve({ id });
+      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    } finally {
+      if (queue.length > 0) setImmediate(() => void flush());
+      else flushing = false;
+    }
+  }
+
+  return {
+    insert(event) {
+      return new Promise<InsertedEvent>((resolve, reject) => {
+        queue.push({ event, resolve, reject });
+        if (!flushing) {
+          flushing = true;
+          // Let requests arriving in the same turn of the event loop join this batch.
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { PageQuery, Timestamp } from './common.schema.ts';
+
+export const Event = z.object({
+  id: z.uuid(),
+  integrationId: z.uuid(),
+  runId: z.uuid().nullable(),
+  source: z.enum(['poll', 'webhook', 'system']),
+  stream: z.string().nullable(),
+  type: z.string(),
+  externalId: z.string().nullable(),
+  payload: z.unknown(),
+  payloadHash: z.string(),
+  status: z.enum(['pending', 'processed', 'failed']),
+  receivedAt: Timestamp,
+  processedAt: Timestamp.nullable(),
+});
+export type Event = z.infer<typeof Event>;
+
+export const EventList = z.object({ events: z.array(Event) });
+
+export const EventQuery = PageQuery.extend({
+  integrationId: z.uuid().optional(),
+  type: z.string().min(1).optional().describe('exact, or a prefix ending in *'),
+  status: Event.shape.status.optional(),
+  source: Event.shape.source.optional(),
+});
+export type EventQuery = z.infer<typeof EventQuery>;

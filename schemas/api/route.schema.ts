@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { RouteFilter } from '../../core/routes/route.filter.ts';
+import { Timestamp } from './common.schema.ts';
+
+export const Route = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  filter: RouteFilter,
+  targetIntegrationId: z.uuid(),
+  action: z.string(),
+  inputTemplate: z.record(z.string(), z.unknown()),
+  enabled: z.boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Route = z.infer<typeof Route>;
+
+export const RouteList = z.object({ routes: z.array(Route) });
+
+export const CreateRouteRequest = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  filter: RouteFilter.default({}),
+  targetIntegrationId: z.uuid(),
+  action: z.string().min(1),
+  inputTemplate: z.record(z.string(), z.unknown()).default({}),
+  enabled: z.boolean().default(true),
+});
+export type CreateRouteRequest = z.infer<typeof CreateRouteRequest>;
+
+export const UpdateRouteRequest = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  filter: RouteFilter.optional(),
+  targetIntegrationId: z.uuid().optional(),
+  action: z.string().min(1).optional(),
+  inputTemplate: z.record(z.string(), z.unknown()).optional(),
+  enabled: z.boolean().optional(),
+});
+export type UpdateRouteRequest = z.infer<typeof UpdateRouteRequest>;

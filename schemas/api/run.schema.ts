@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { PageQuery, Timestamp } from './common.schema.ts';
+
+export const Run = z.object({
+  id: z.uuid(),
+  integrationId: z.uuid(),
+  kind: z.enum(['poll', 'check', 'action', 'webhook']),
+  stream: z.string().nullable(),
+  action: z.string().nullable(),
+  trigger: z.string(),
+  mode: z.string().nullable(),
+  idempotencyKey: z.string(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  attempts: z.number(),
+  queuedAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  latencyMs: z.number().nullable(),
+  pages: z.number(),
+  records: z.object({ seen: z.number(), new: z.number(), changed: z.number() }),
+  payloadHash: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  runbook: z.string().nullable(),
+  routeId: z.uuid().nullable(),
+  eventId: z.uuid().nullable(),
+  result: z.unknown().nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunList = z.object({ runs: z.array(Run) });
+
+export const RunQuery = PageQuery.extend({
+  integrationId: z.uuid().optional(),
+  status: Run.shape.status.optional(),
+  kind: Run.shape.kind.optional(),
+  stream: z.string().min(1).optional(),
+});
+export type RunQuery = z.infer<typeof RunQuery>;

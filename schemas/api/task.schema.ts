@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { PageQuery, Timestamp } from './common.schema.ts';
+
+export const TaskStatus = z.enum(['open', 'acknowledged', 'resolved']);
+
+export const Task = z.object({
+  id: z.uuid(),
+  key: z.string().describe('TASK-<number>, what people type in Slack'),
+  number: z.number(),
+  integrationId: z.uuid().nullable(),
+  code: z.string(),
+  runbook: z.string(),
+  title: z.string(),
+  severity: z.string(),
+  status: TaskStatus,
+  occurrences: z.number(),
+  lastError: z.string().nullable(),
+  openedAt: Timestamp,
+  updatedAt: Timestamp,
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: Timestamp.nullable(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: Timestamp.nullable(),
+});
+export type Task = z.infer<typeof Task>;
+
+export const TaskHistoryEntry = z.object({ action: z.string(), actor: z.string(), note: z.string().nullable(), at: Timestamp });
+
+export const TaskWithHistory = Task.extend({ history: z.array(TaskHistoryEntry) });
+export const TaskList = z.object({ tasks: z.array(Task) });
+
+export const TaskQuery = PageQuery.extend({ status: TaskStatus.optional(), integrationId: z.uuid().optional() });
+export type TaskQuery = z.infer<typeof TaskQuery>;
+
+export const TaskActionRequest = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).prefault({});
+export type TaskActionRequest = z.infer<typeof TaskActionRequest>;
