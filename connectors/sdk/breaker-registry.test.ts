@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBreakerRegistry, type BreakerRegistry } from './breaker-registry.ts';
+import { ConnectorError } from './failure.ts';
+import { sequence, startServer, type ScriptedServer } from './scripted-server.testing.ts';
+import { testClient } from './test-client.testing.ts';
+
+let registry: BreakerRegistry | undefined;
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  registry?.shutdown();
+  registry = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+const unavailable = (): Promise<never> => Promise.reject(new ConnectorError('upstream_unavailable', 'GET /x answered 503', { status: 503 }));
+const notFound = (): Promise<never> => Promise.reject(new ConnectorError('config_invalid', 'GET /x answered 404', { status: 404 }));
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => undefined,
+    (e: unknown) => (e instanceof ConnectorError ? e.code : String(e)),
+  );
+}
+
+describe('createBreakerRegistry', () => {
+  it('opens after repeated transient failures and then fails fast with circuit_open', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 3, resetTimeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) expect(await codeOf(registry.run('a', unavailable))).toBe('upstream_unavailable');
+    expect(registry.state('a')).toBe('open');
+    let called = false;
+    const code = await codeOf(
+      registry.run('a', async () => {
+        called = true;
+      }),
+    );
+    expect(code).toBe('circuit_open');
+    expect(called).toBe(false);
+  });
+
+  it('keeps one breaker per key', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 2 });
+    for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));
+    expect(registry.state('a')).toBe('open');
+    expect(registry.state('b')).toBe('closed');
+    await expect(registry.run('b', async () => 'fine')).resolves.toBe('fine');
+  });
+
+  it('is not opened by answers about our own request (404, 401)', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 3 });
+    for (let i = 0; i < 10; i++) expect(await codeOf(registry.run('a', notFound))).toBe('config_invalid');
+    await codeOf(registry.run('a', () => Promise.reject(new ConnectorError('auth_invalid', 'GET /x answered 401', { status: 401 }))));
+    expect(registry.state('a')).toBe('closed');
+  });
+
+  it('half-opens after the reset timeout, lets one trial call through and closes on success', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 2, resetTimeoutMs: 50 });
+    for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));
+    expect(registry.state('a')).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(registry.state('a')).toBe('half_open');
+
+    let release: () => void = () => undefined;
+    const trial = registry.run('a', () => new Promise<string>((resolve) => (release = () => resolve('trial'))));
+    // While the trial call is out, everything else still fails fast.
+    expect(await codeOf(registry.run('a', async () => 'second'))).toBe('circuit_open');
+    release();
+    await expect(trial).resolves.toBe('trial');
+    expect(registry.state('a')).toBe('closed');
+  });
+
+  it('opens again when the half-open trial fails', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 2, resetTimeoutMs: 30 });
+    for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(registry.state('a')).toBe('half_open');
+    expect(await codeOf(registry.run('a', unavailable))).toBe('upstream_unavailable');
+    expect(registry.state('a')).toBe('open');
+  });
+});
+
+describe('breaker inside the HTTP client', () => {
+  it('counts each attempt: repeated 503s open it and later requests fail fast without reaching the upstream', async () => {
+    server = await startServer(sequence({ status: 503 }));
+    registry = createBreakerRegistry({ volumeThreshold: 4, resetTimeoutMs: 60_000 });
+    const { client } = testClient(server.url, { retry: { attempts: 4 } }, registry);
+    expect(await codeOf(client.request({ url: '/api/now/table/incident' }))).toBe('upstream_unavailable');
+    expect(server.requests).toHaveLength(4);
+    expect(registry.state('integration-under-test')).toBe('open');
+
+    expect(await codeOf(client.request({ url: '/api/now/table/incident' }))).toBe('circuit_open');
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('stops retrying as soon as the breaker opens mid-request', async () => {
+    server = await startServer(sequence({ status: 502 }));
+    registry = createBreakerRegistry({ volumeThreshold: 2 });
+    const { client, waits } = testClient(server.url, { retry: { attempts: 5 } }, registry);
+    expect(await codeOf(client.request({ url: '/a' }))).toBe('circuit_open');
+    expect(server.requests).toHaveLength(2);
+    expect(waits).toHaveLength(2);
+  });
+
+  it('is not opened by 404s', async () => {
+    server = await startServer(sequence({ status: 404 }));
+    registry = createBreakerRegistry({ volumeThreshold: 2 });
+    const { client } = testClient(server.url, {}, registry);
+    for (let i = 0; i < 6; i++) expect(await codeOf(client.request({ url: '/api/now/table/nope' }))).toBe('config_invalid');
+    expect(registry.state('integration-under-test')).toBe('closed');
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('lets a request through after the reset timeout and closes when it succeeds', async () => {
+    server = await startServer(sequence({ status: 503 }, { status: 503 }, { status: 200, body: { result: [] } }));
+    registry = createBreakerRegistry({ volumeThreshold: 2, resetTimeoutMs: 50 });
+    const { client } = testClient(server.url, { retry: { attempts: 2 } }, registry);
+    await codeOf(client.request({ url: '/a' }));
+    expect(registry.state('integration-under-test')).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const response = await client.request({ url: '/a' });
+    expect(response.status).toBe(200);
+    expect(registry.state('integration-under-test')).toBe('closed');
+  });
+});

@@ -1,0 +1,85 @@
+import CircuitBreaker from 'opossum';
+import { ConnectorError } from './failure.ts';
+
+// One breaker per integration, so one failing upstream cannot tie up workers that other
+// integrations need. Only failures that say "the upstream is unwell" count: a 401 or a 404 is
+// the upstream answering correctly about our request, and must not stop other calls.
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerOptions {
+  /** Share of failed calls in the rolling window that opens the breaker (default 50). */
+  errorThresholdPercentage?: number;
+  /** Calls needed in the window before the breaker may open at all (default 10). */
+  volumeThreshold?: number;
+  /** How long the breaker stays open before letting one trial call through (default 30 s). */
+  resetTimeoutMs?: number;
+  /** Length of the rolling statistics window (default 60 s). */
+  rollingCountTimeoutMs?: number;
+}
+
+export interface BreakerRegistry {
+  /** Runs `fn` through the breaker of `key`; rejects with ConnectorError `circuit_open` when open. */
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  state(key: string): BreakerState;
+  /** Stops the breakers' timers (tests, shutdown). */
+  shutdown(): void;
+}
+
+type Thunk = () => Promise<unknown>;
+
+/** True for errors that must NOT count against the breaker (opossum's errorFilter contract). */
+function isHarmless(error: unknown): boolean {
+  return !(error instanceof ConnectorError && error.transient);
+}
+
+export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegistry {
+  const breakers = new Map<string, CircuitBreaker<[Thunk], unknown>>();
+
+  function breakerFor(key: string): CircuitBreaker<[Thunk], unknown> {
+    let breaker = breakers.get(key);
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker<[Thunk], unknown>((fn) => fn(), {
+        name: key,
+        // opossum times calls out after 10 s by default without cancelling them; the HTTP
+        // client has its own per-attempt timeout that does cancel.
+        timeout: false,
+        errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+        volumeThreshold: options.volumeThreshold ?? 10,
+        resetTimeout: options.resetTimeoutMs ?? 30_000,
+        rollingCountTimeout: options.rollingCountTimeoutMs ?? 60_000,
+        enableSnapshots: false,
+        errorFilter: isHarmless,
+      });
+      breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  return {
+    async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      try {
+        return (await breakerFor(key).fire(fn)) as T;
+      } catch (error) {
+        if (error instanceof Error && CircuitBreaker.isOurError(error)) {
+          throw new ConnectorError('circuit_open', `circuit of ${key} is open after repeated upstream failures`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    },
+    state(key: string): BreakerState {
+      const breaker = breakers.get(key);
+      if (breaker === undefined || breaker.closed) return 'closed';
+      return breaker.halfOpen ? 'half_open' : 'open';
+    },
+    shutdown(): void {
+      for (const breaker of breakers.values()) breaker.shutdown();
+      breakers.clear();
+    },
+  };
+}
+
+/** The process-wide registry: every client of one integration shares its breaker. */
+export const defaultBreakers: BreakerRegistry = createBreakerRegistry();

@@ -1,0 +1,91 @@
+import { ConnectorError, type FailureCode } from './failure.ts';
+
+// Maps what the upstream (or the network) did to a failure code. Pure, so every row of the
+// table is unit-tested. Messages carry method, host/path and status only: query strings hold
+// search terms and sometimes keys, headers hold credentials, and upstream bodies may echo both.
+
+const CODE_BY_STATUS: ReadonlyMap<number, FailureCode> = new Map([
+  [400, 'config_invalid'],
+  [401, 'auth_invalid'],
+  [403, 'permission_denied'],
+  [404, 'config_invalid'],
+  [405, 'config_invalid'],
+  [409, 'config_invalid'],
+  [410, 'cursor_expired'],
+  [422, 'config_invalid'],
+  [429, 'rate_limited'],
+  [500, 'upstream_unavailable'],
+  [502, 'upstream_unavailable'],
+  [503, 'upstream_unavailable'],
+  [504, 'upstream_unavailable'],
+]);
+
+/** Statuses whose Retry-After the hub honours (vendors throttle with 503 too). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/** The failure code of an HTTP status, or undefined when the status is a success. */
+export function codeForStatus(status: number): FailureCode | undefined {
+  if (status < 400) return undefined;
+  return CODE_BY_STATUS.get(status) ?? 'upstream_bad_response';
+}
+
+/** "GET /api/now/table/incident": the path only, never the query string. */
+export function describeRequest(method: string, url: string): string {
+  return `${method.toUpperCase()} ${safeUrl(url).pathname}`;
+}
+
+export interface ResponseFacts {
+  method: string;
+  url: string;
+  status: number;
+  /** Already parsed from Retry-After (see retry-after.ts). */
+  retryAfterMs?: number | undefined;
+}
+
+/** The ConnectorError for a response, or undefined for 1xx–3xx. */
+export function errorForResponse(facts: ResponseFacts): ConnectorError | undefined {
+  const code = codeForStatus(facts.status);
+  if (code === undefined) return undefined;
+  const message = `${describeRequest(facts.method, facts.url)} answered ${facts.status}`;
+  const retryAfterMs = RETRY_AFTER_STATUSES.has(facts.status) ? facts.retryAfterMs : undefined;
+  return new ConnectorError(code, message, {
+    status: facts.status,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+export interface NetworkFailureFacts {
+  method: string;
+  url: string;
+  /** What the HTTP library threw; only its `code` and `name` are read. */
+  error: unknown;
+}
+
+/**
+ * No HTTP answer at all: DNS, refused or reset connections, TLS, timeouts. The runbook asks
+ * for the host and the system error code, so both are in the message; the library's own
+ * message is not, as some libraries put full URLs (with query strings) in it.
+ */
+export function errorForNetworkFailure(facts: NetworkFailureFacts): ConnectorError {
+  const url = safeUrl(facts.url);
+  const reason = networkReason(facts.error);
+  const message = `${facts.method.toUpperCase()} ${url.host}${url.pathname} failed: ${reason}`;
+  return new ConnectorError('network_error', message);
+}
+
+function networkReason(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'network failure';
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  if (name === 'TimeoutError') return 'timed out (ETIMEDOUT)';
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return 'network failure';
+}
+
+function safeUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    // Relative or malformed: keep a path-like rendering without the query string.
+    return new URL(url.split('?')[0] ?? '', 'http://invalid');
+  }
+}

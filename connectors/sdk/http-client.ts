@@ -1,0 +1,127 @@
+import pRetry, { AbortError } from 'p-retry';
+import { createAuthorizer, type ApiKeyOptions } from './authorize.ts';
+import { backoffDelay } from './backoff.ts';
+import { defaultBreakers, type BreakerRegistry } from './breaker-registry.ts';
+import { describeRequest } from './classify-error.ts';
+import { ConnectorError } from './failure.ts';
+import { DEFAULT_RETRY_POLICY, type HttpClientOptions, type RetryPolicy } from './http-client.options.ts';
+import { sendAttempt } from './http-send.ts';
+import type { HttpClient, HttpRequest, HttpResponse } from './http.types.ts';
+import { resolveRequestUrl } from './request-url.ts';
+import { sleep } from './sleep.ts';
+
+// The HttpClient connectors get in their context. Per request: authenticate, then attempts
+// through the integration's breaker, retried on transient failures with backoff or the
+// upstream's Retry-After; an OAuth 401 renews the token and tries once more.
+
+/** Retrying these cannot apply an effect twice (nor can a request with an Idempotency-Key). */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export type CreateHttpClientOptions = HttpClientOptions & ApiKeyOptions;
+
+export function createHttpClient(options: CreateHttpClientOptions, breakers: BreakerRegistry = defaultBreakers): HttpClient {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const now = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? sleep;
+  const authorizer = createAuthorizer(options);
+  // got drops Authorization on cross-origin redirects but not custom headers such as x-api-key.
+  const followRedirect = options.apiKeyHeader === undefined;
+
+  async function perform<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const method = request.method ?? 'GET';
+    const url = resolveRequestUrl(options.baseUrl, request);
+    const describe = describeRequest(method, url.href);
+    const authenticate = request.authenticate ?? true;
+    const responseType = request.responseType ?? 'json';
+    const baseHeaders = {
+      'user-agent': 'grc-integration-hub',
+      ...(responseType === 'json' ? { accept: 'application/json' } : {}),
+      ...lowerCaseKeys(request.headers ?? {}),
+    };
+    let renewed = false;
+
+    const send = (auth: Record<string, string>): Promise<HttpResponse> =>
+      breakers.run(options.breakerKey, () =>
+        sendAttempt({
+          method,
+          url,
+          headers: { ...baseHeaders, ...auth },
+          json: request.json,
+          body: request.body,
+          timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          responseType,
+          followRedirect,
+          signal: options.signal,
+          now,
+        }),
+      );
+
+    async function authenticatedSend(): Promise<HttpResponse> {
+      const auth = authenticate ? await authorizer.headers() : {};
+      try {
+        return await send(auth);
+      } catch (error) {
+        if (!authenticate || renewed || !isUnauthorized(error)) throw error;
+        renewed = true;
+        const fresh = await authorizer.renew(auth);
+        if (fresh === undefined) throw error;
+        return await send(fresh);
+      }
+    }
+
+    async function attempt(): Promise<HttpResponse> {
+      try {
+        return await authenticatedSend();
+      } catch (error) {
+        throw giveUpOnLongWaits(error, describe, policy);
+      }
+    }
+
+    const retryable = request.retry ?? (IDEMPOTENT.has(method) || 'idempotency-key' in baseHeaders);
+    const response = await pRetry(attempt, {
+      retries: retryable ? Math.max(0, policy.attempts - 1) : 0,
+      // p-retry would sleep with its own timer and Math.random; waiting happens in shouldRetry
+      // instead, with the injected sleep and random.
+      minTimeout: 0,
+      signal: options.signal,
+      shouldRetry: async ({ error, attemptNumber }) => {
+        if (!(error instanceof ConnectorError) || !error.transient || error.code === 'circuit_open') return false;
+        const delayMs = error.retryAfterMs ?? backoffDelay(attemptNumber, policy, random);
+        options.logger.warn(
+          { code: error.code, status: error.status, attempt: attemptNumber, delayMs, request: describe },
+          'upstream request failed; retrying',
+        );
+        await wait(delayMs, options.signal);
+        return true;
+      },
+    });
+    return response as HttpResponse<T>;
+  }
+
+  return { request: perform };
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof ConnectorError && error.status === 401;
+}
+
+/**
+ * A Retry-After beyond what a run may wait: stop now with rate_limited and the wait, so the
+ * runtime reschedules the run instead of holding a worker (AbortError stops p-retry).
+ */
+function giveUpOnLongWaits(error: unknown, describe: string, policy: RetryPolicy): unknown {
+  if (!(error instanceof ConnectorError) || error.retryAfterMs === undefined) return error;
+  if (error.retryAfterMs <= policy.maxRetryAfterMs) return error;
+  const seconds = Math.ceil(error.retryAfterMs / 1000);
+  const limited = new ConnectorError('rate_limited', `${describe} answered ${error.status}: retry after ${seconds} s`, {
+    retryAfterMs: error.retryAfterMs,
+    ...(error.status === undefined ? {} : { status: error.status }),
+  });
+  return new AbortError(limited);
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}

@@ -1,0 +1,87 @@
+import got, { type Response } from 'got';
+import { describeRequest, errorForNetworkFailure, errorForResponse } from './classify-error.ts';
+import { ConnectorError } from './failure.ts';
+import type { HttpRequest, HttpResponse } from './http.types.ts';
+import { parseRetryAfter } from './retry-after.ts';
+
+// One HTTP attempt through got, answered with a response or a classified ConnectorError. got's
+// own retry is off (retries are the client's, so they pass the breaker and honour Retry-After)
+// and so are its HTTP errors (every status is classified here). got errors are never attached
+// as `cause`: they carry the request options, Authorization header included.
+
+export interface Attempt {
+  method: NonNullable<HttpRequest['method']>;
+  url: URL;
+  headers: Record<string, string>;
+  json?: unknown;
+  body?: string | Buffer | undefined;
+  timeoutMs: number;
+  responseType: 'json' | 'text' | 'buffer';
+  followRedirect: boolean;
+  signal?: AbortSignal | undefined;
+  now: () => Date;
+}
+
+export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
+  const { method, url } = attempt;
+  let response: Response<Buffer>;
+  try {
+    response = await got(url, {
+      method,
+      headers: attempt.headers,
+      ...(attempt.json === undefined ? {} : { json: attempt.json }),
+      ...(attempt.body === undefined ? {} : { body: attempt.body }),
+      timeout: { request: attempt.timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: attempt.followRedirect,
+      responseType: 'buffer',
+      ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
+    });
+  } catch (error) {
+    // Cancellation is not an upstream failure: surface the caller's own reason.
+    if (attempt.signal?.aborted) throw attempt.signal.reason;
+    if ((error as { code?: unknown }).code === 'ERR_GOT_REQUEST_ERROR') {
+      throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`);
+    }
+    throw errorForNetworkFailure({ method, url: url.href, error });
+  }
+  const headers = lowerCaseHeaders(response.headers);
+  const failure = errorForResponse({
+    method,
+    url: url.href,
+    status: response.statusCode,
+    retryAfterMs: parseRetryAfter(headers['retry-after'], attempt.now()),
+  });
+  if (failure !== undefined) throw failure;
+  return {
+    status: response.statusCode,
+    headers,
+    body: parseBody(response.body, attempt, response.statusCode),
+    url: response.url,
+  };
+}
+
+function parseBody(raw: Buffer, attempt: Attempt, status: number): unknown {
+  if (attempt.responseType === 'buffer') return raw;
+  const text = raw.toString('utf8');
+  if (attempt.responseType === 'text') return text;
+  // 204, HEAD and friends: nothing to parse.
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A hibernating or misconfigured instance often answers 200 with an HTML page.
+    throw new ConnectorError('upstream_bad_response', `${describeRequest(attempt.method, attempt.url.href)} answered ${status} with a body that is not JSON`, {
+      status,
+    });
+  }
+}
+
+function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}

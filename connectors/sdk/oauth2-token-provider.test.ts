@@ -1,0 +1,254 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OAuth2Auth, OAuthToken, TokenStore } from './credentials.ts';
+import { ConnectorError } from './failure.ts';
+import { createInMemoryTokenStore } from './in-memory-token-store.ts';
+import { createOAuth2TokenProvider } from './oauth2-token-provider.ts';
+import { sequence, startServer, type Reply, type ScriptedServer } from './scripted-server.testing.ts';
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const clientCredentials: OAuth2Auth = { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'client-s3cret' };
+const token = (access: string, extra: Record<string, unknown> = {}): Reply => ({
+  status: 200,
+  body: { access_token: access, token_type: 'Bearer', expires_in: 1800, ...extra },
+});
+
+function form(index: number): URLSearchParams {
+  return new URLSearchParams(server?.requests[index]?.body ?? '');
+}
+
+function provider(auth: OAuth2Auth, extra: { store?: TokenStore; clock?: () => Date; bodyFormat?: 'form' | 'json'; method?: 'header' | 'body'; timeoutMs?: number } = {}) {
+  if (server === undefined) throw new Error('start the token endpoint first');
+  return createOAuth2TokenProvider({
+    auth,
+    endpoint: {
+      tokenUrl: `${server.url}/oauth_token.do`,
+      authorizationMethod: extra.method ?? 'body',
+      ...(extra.bodyFormat === undefined ? {} : { bodyFormat: extra.bodyFormat }),
+    },
+    store: extra.store,
+    clock: extra.clock,
+    timeoutMs: extra.timeoutMs,
+  });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConnectorError);
+  return error as ConnectorError;
+}
+
+describe('OAuth 2.0 grants against a local token endpoint', () => {
+  it('client_credentials: client id and secret in a form-encoded body (authorizationMethod body)', async () => {
+    server = await startServer(sequence(token('at-1')));
+    const tokens = provider({ ...clientCredentials, scope: 'useraccount' });
+    expect(await tokens.accessToken()).toBe('at-1');
+    const request = server.requests[0];
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/oauth_token.do');
+    expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(request?.headers.authorization).toBeUndefined();
+    expect(Object.fromEntries(form(0))).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'hub-client',
+      client_secret: 'client-s3cret',
+      scope: 'useraccount',
+    });
+  });
+
+  it('password: username and password from the credential, in the form body', async () => {
+    server = await startServer(sequence(token('at-1', { refresh_token: 'rt-1' })));
+    const store = createInMemoryTokenStore();
+    const tokens = provider({ ...clientCredentials, grant: 'password', username: 'svc-grc', password: 'user-p4ss' }, { store });
+    expect(await tokens.accessToken()).toBe('at-1');
+    expect(server.requests[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(form(0))).toEqual({
+      grant_type: 'password',
+      username: 'svc-grc',
+      password: 'user-p4ss',
+      client_id: 'hub-client',
+      client_secret: 'client-s3cret',
+    });
+    expect((await store.load())?.refreshToken).toBe('rt-1');
+  });
+
+  it('authorizationMethod header: client credentials as HTTP Basic, not in the body', async () => {
+    server = await startServer(sequence(token('at-1')));
+    await provider(clientCredentials, { method: 'header' }).accessToken();
+    expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('hub-client:client-s3cret').toString('base64')}`);
+    expect(form(0).has('client_secret')).toBe(false);
+  });
+
+  it('bodyFormat json sends a JSON body', async () => {
+    server = await startServer(sequence(token('at-1')));
+    await provider(clientCredentials, { bodyFormat: 'json' }).accessToken();
+    expect(server.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(server.requests[0]?.body ?? '')).toMatchObject({ grant_type: 'client_credentials', client_id: 'hub-client' });
+  });
+
+  it('password grant without a password is config_invalid, before any request', async () => {
+    server = await startServer(sequence(token('at-1')));
+    const error = await failureOf(provider({ ...clientCredentials, grant: 'password', username: 'svc-grc' }).accessToken());
+    expect(error.code).toBe('config_invalid');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a malformed client secret is config_invalid and is not quoted', async () => {
+    server = await startServer(sequence(token('at-1')));
+    const error = await failureOf(provider({ ...clientCredentials, clientSecret: 'bad\nsecret-canary' }).accessToken());
+    expect(error.code).toBe('config_invalid');
+    expect(error.message).not.toContain('secret-canary');
+  });
+});
+
+describe('token caching and renewal', () => {
+  it('reuses the token until it is within 60 s of expiry', async () => {
+    server = await startServer(sequence(token('at-1'), token('at-2')));
+    let now = new Date('2024-05-01T10:00:00Z');
+    const tokens = provider(clientCredentials, { clock: () => now });
+    expect(await tokens.accessToken()).toBe('at-1');
+    now = new Date(now.getTime() + 1_739_000); // 61 s before expiry
+    expect(await tokens.accessToken()).toBe('at-1');
+    expect(server.requests).toHaveLength(1);
+    now = new Date(now.getTime() + 2_000); // 59 s before expiry
+    expect(await tokens.accessToken()).toBe('at-2');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('uses a fresh token from the store without asking the endpoint, and saves new ones there', async () => {
+    server = await startServer(sequence(token('at-new')));
+    const now = new Date('2024-05-01T10:00:00Z');
+    const saved: OAuthToken[] = [];
+    const stored: OAuthToken = { accessToken: 'at-stored', expiresAt: new Date(now.getTime() + 600_000) };
+    const store: TokenStore = { load: async () => saved.at(-1) ?? stored, save: async (t) => void saved.push(t) };
+    const tokens = provider(clientCredentials, { store, clock: () => now });
+    expect(await tokens.accessToken()).toBe('at-stored');
+    expect(server.requests).toHaveLength(0);
+
+    expect(await tokens.renew('at-stored')).toBe('at-new');
+    expect(saved).toEqual([{ accessToken: 'at-new', expiresAt: new Date(now.getTime() + 1_800_000) }]);
+  });
+
+  it('renew() after another caller already renewed returns the newer token without a request', async () => {
+    server = await startServer(sequence(token('at-1'), token('at-2')));
+    const tokens = provider(clientCredentials);
+    await tokens.accessToken();
+    expect(await tokens.renew('at-1')).toBe('at-2');
+    expect(await tokens.renew('at-1')).toBe('at-2');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('twenty concurrent callers needing a token share one token request', async () => {
+    server = await startServer(sequence({ ...token('at-1'), delayMs: 30 }));
+    const tokens = provider(clientCredentials);
+    const all = await Promise.all(Array.from({ length: 20 }, () => tokens.accessToken()));
+    expect(new Set(all)).toEqual(new Set(['at-1']));
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('refresh_token grant', () => {
+  const refreshAuth: OAuth2Auth = { ...clientCredentials, grant: 'refresh_token', refreshToken: 'rt-configured' };
+  const expired = (refreshToken?: string): OAuthToken => ({
+    accessToken: 'at-old',
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    expiresAt: new Date(Date.now() - 1000),
+  });
+
+  it('spends the stored refresh token and saves a rotated one with the access token in one save', async () => {
+    server = await startServer(sequence(token('at-2', { refresh_token: 'rt-rotated' })));
+    const saves: OAuthToken[] = [];
+    const store: TokenStore = { load: async () => expired('rt-stored'), save: async (t) => void saves.push(t) };
+    expect(await provider(refreshAuth, { store }).accessToken()).toBe('at-2');
+    expect(Object.fromEntries(form(0))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt-stored',
+      client_id: 'hub-client',
+      client_secret: 'client-s3cret',
+    });
+    expect(saves).toHaveLength(1);
+    expect(saves[0]).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-rotated' });
+  });
+
+  it('keeps the spent refresh token when the endpoint does not rotate it', async () => {
+    server = await startServer(sequence(token('at-2')));
+    const store = createInMemoryTokenStore();
+    await provider(refreshAuth, { store }).accessToken();
+    expect(form(0).get('refresh_token')).toBe('rt-configured');
+    expect((await store.load())?.refreshToken).toBe('rt-configured');
+  });
+
+  it('answers invalid_grant with auth_expired naming the OAuth error code only', async () => {
+    server = await startServer(sequence({ status: 400, body: { error: 'invalid_grant', error_description: 'refresh token rt-configured is dead' } }));
+    const error = await failureOf(provider(refreshAuth).accessToken());
+    expect(error.code).toBe('auth_expired');
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the token request was refused');
+  });
+
+  it('answers a 401 from the token endpoint with auth_expired, even with a non-JSON body', async () => {
+    server = await startServer(sequence({ status: 401, body: 'Unauthorized', headers: { 'content-type': 'text/plain' } }));
+    const error = await failureOf(provider(refreshAuth).accessToken());
+    expect(error.code).toBe('auth_expired');
+    expect(error.status).toBe(401);
+  });
+
+  it('falls back to the configured refresh token when the stored chain is dead', async () => {
+    server = await startServer((request) =>
+      new URLSearchParams(request.body).get('refresh_token') === 'rt-configured' ? token('at-2') : { status: 400, body: { error: 'invalid_grant' } },
+    );
+    const store = createInMemoryTokenStore(expired('rt-stale'));
+    expect(await provider(refreshAuth, { store }).accessToken()).toBe('at-2');
+    expect(server.requests.map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual(['rt-stale', 'rt-configured']);
+  });
+
+  it('without any refresh token is config_invalid', async () => {
+    server = await startServer(sequence(token('at-1')));
+    const error = await failureOf(provider({ ...clientCredentials, grant: 'refresh_token' }).accessToken());
+    expect(error.code).toBe('config_invalid');
+  });
+});
+
+describe('token endpoint failures', () => {
+  it('unreachable → network_error', async () => {
+    server = await startServer(sequence(token('at-1')));
+    const tokens = provider(clientCredentials);
+    await server.close();
+    const error = await failureOf(tokens.accessToken());
+    expect(error.code).toBe('network_error');
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('silent → network_error after the timeout', async () => {
+    server = await startServer(sequence({ status: 200, hang: true }));
+    const error = await failureOf(provider(clientCredentials, { timeoutMs: 100 }).accessToken());
+    expect(error.code).toBe('network_error');
+    expect(error.message).toContain('timed out');
+  });
+
+  it('503 → upstream_unavailable', async () => {
+    server = await startServer(sequence({ status: 503, body: { error: 'temporarily_unavailable' } }));
+    expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('upstream_unavailable');
+  });
+
+  it('200 without an access token, or not JSON → upstream_bad_response', async () => {
+    server = await startServer(sequence({ status: 200, body: { token_type: 'Bearer' } }, { status: 200, body: '<html/>', headers: { 'content-type': 'text/html' } }));
+    expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('upstream_bad_response');
+    expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('upstream_bad_response');
+  });
+
+  it('a failed refresh is shared by every waiting caller, not repeated', async () => {
+    server = await startServer(sequence({ status: 400, body: { error: 'invalid_client' }, delayMs: 20 }));
+    const tokens = provider(clientCredentials);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => tokens.accessToken()));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+});

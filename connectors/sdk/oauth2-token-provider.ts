@@ -1,0 +1,98 @@
+import type { OAuth2Auth, OAuthToken, TokenStore } from './credentials.ts';
+import { ConnectorError } from './failure.ts';
+import type { OAuth2Endpoint } from './http-client.options.ts';
+import { createInMemoryTokenStore } from './in-memory-token-store.ts';
+import { requestToken } from './oauth2-grant.ts';
+
+// Hands out OAuth access tokens: cached in the token store, renewed a minute before expiry or
+// after the upstream refused one, with one token request in flight per provider however many
+// requests need a token at that moment (a burst must not spend, or race, a rotating refresh
+// token). Across processes the store is the meeting point: a token another process saved is
+// used instead of requesting a new one.
+
+/** Renew this long before expiry so a token never expires in the middle of a request. */
+const REFRESH_WINDOW_MS = 60_000;
+
+export interface OAuth2TokenProviderOptions {
+  auth: OAuth2Auth;
+  endpoint: OAuth2Endpoint;
+  /** Where tokens persist between runs; in memory when absent. */
+  store?: TokenStore | undefined;
+  clock?: (() => Date) | undefined;
+  /** Per token request; default 30 s. */
+  timeoutMs?: number | undefined;
+}
+
+export interface OAuth2TokenProvider {
+  /** A token valid for at least another minute. */
+  accessToken(): Promise<string>;
+  /** A token other than `rejected`, which the upstream just refused (401). */
+  renew(rejected: string): Promise<string>;
+}
+
+export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): OAuth2TokenProvider {
+  const { auth, endpoint } = options;
+  const store = options.store ?? createInMemoryTokenStore();
+  const clock = options.clock ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let current: OAuthToken | undefined;
+  let refused: string | undefined;
+  let inflight: Promise<OAuthToken> | undefined;
+
+  function usable(token: OAuthToken | undefined): token is OAuthToken {
+    if (token === undefined || token.accessToken === refused) return false;
+    return token.expiresAt.getTime() - clock().getTime() > REFRESH_WINDOW_MS;
+  }
+
+  async function obtain(stored: OAuthToken | undefined): Promise<OAuthToken> {
+    const request = { auth, endpoint, now: clock, timeoutMs };
+    if (auth.grant !== 'refresh_token') return requestToken(request);
+    // The stored (latest, possibly rotated) refresh token first; the configured one as a fallback
+    // for when the credential was replaced but the store still holds the old chain.
+    const candidates = [...new Set([stored?.refreshToken, auth.refreshToken])].filter((t) => t !== undefined);
+    if (candidates.length === 0) {
+      throw new ConnectorError('config_invalid', 'the oauth2 refresh_token grant needs a refresh token');
+    }
+    for (const [index, refreshToken] of candidates.entries()) {
+      try {
+        return await requestToken({ ...request, refreshToken });
+      } catch (error) {
+        const last = index === candidates.length - 1;
+        if (last || !(error instanceof ConnectorError && error.code === 'auth_expired')) throw error;
+      }
+    }
+    throw new ConnectorError('auth_expired', 'no refresh token was accepted');
+  }
+
+  function singleFlight(): Promise<OAuthToken> {
+    inflight ??= (async () => {
+      try {
+        const stored = await store.load();
+        if (usable(stored)) return (current = stored);
+        const next = await obtain(stored);
+        // Access and (possibly rotated) refresh token in one save: a crash between two saves
+        // would leave a refresh token that the endpoint has already invalidated.
+        await store.save(next);
+        return (current = next);
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    return inflight;
+  }
+
+  return {
+    async accessToken() {
+      if (usable(current)) return current.accessToken;
+      return (await singleFlight()).accessToken;
+    },
+    async renew(rejected) {
+      refused = rejected;
+      if (usable(current)) return current.accessToken;
+      let token = await singleFlight();
+      // We joined a flight that had already accepted the refused token: one more, of our own.
+      if (token.accessToken === rejected) token = await singleFlight();
+      return token.accessToken;
+    },
+  };
+}
