@@ -11,10 +11,14 @@ import { createApp } from '../core/http/app.ts';
 import type { AppEnv } from '../core/http/app-env.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { createMemoryQueue } from '../core/queue/memory.queue.ts';
-import type { JobQueue } from '../core/queue/queue.types.ts';
 import type { HubContext } from '../core/server/hub-context.ts';
 import { ensureTenant } from '../core/tenancy/tenant.repository.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from './test-database.ts';
+import { createBullmqQueue } from '../core/queue/bullmq.queue.ts';
+import { startWorkers } from '../core/server/job-handlers.ts';
+import { jobRegistrations } from '../core/server/hub-services.ts';
+import { scheduleMaintenance } from '../core/server/maintenance.ts';
+import { deleteRedisKeys } from './redis-keys.ts';
 import { createHubContext } from '../core/server/hub-services.ts';
 import { resolveMasterKeys } from '../core/vault/master-key.file.ts';
 import { connectors } from '../connectors/registry.ts';
@@ -43,16 +47,41 @@ export interface TestHub {
  * The hub's services and HTTP app on a fresh database: PostgreSQL (one database per call) or
  * PGlite in a temp directory. Requests go through the real Hono app in-process.
  */
-export async function startTestHub(options: { label: string; database?: 'postgres' | 'pglite'; queue?: JobQueue; connectors?: readonly AnyConnector[] }): Promise<TestHub> {
+export interface TestHubOptions {
+  label: string;
+  database?: 'postgres' | 'pglite';
+  /** The in-process queue by default; 'bullmq' uses the local Redis under a fresh prefix. */
+  queue?: 'memory' | 'bullmq';
+  connectors?: readonly AnyConnector[];
+  /** Consume the hub's queues in this process (runs, events, maintenance). */
+  workers?: boolean;
+  env?: Record<string, string>;
+  /** Share another test hub's database instead of creating one (a second process, in effect). */
+  shareDatabaseOf?: TestHub;
+}
+
+export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   let testDatabase: TestDatabase | undefined;
   let dataDir: string | undefined;
-  if ((options.database ?? 'postgres') === 'postgres') testDatabase = await createTestDatabase(options.label);
+  const shared = options.shareDatabaseOf;
+  if (shared) {
+    // Reuse the other hub's database URL and queue prefix, as a second process would.
+  } else if ((options.database ?? 'postgres') === 'postgres') testDatabase = await createTestDatabase(options.label);
   else dataDir = mkdtempSync(join(tmpdir(), 'hub-test-'));
 
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...(testDatabase ? { DATABASE_URL: testDatabase.url } : {}), ...(dataDir ? { HUB_DATA_DIR: dataDir } : {}) });
+  const queuePrefix = shared?.hub.config.HUB_QUEUE_PREFIX ?? uniquePrefix(options.label);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HUB_QUEUE_PREFIX: queuePrefix,
+    ...(shared?.hub.config.DATABASE_URL ? { DATABASE_URL: shared.hub.config.DATABASE_URL } : {}),
+    ...(testDatabase ? { DATABASE_URL: testDatabase.url } : {}),
+    ...(dataDir ? { HUB_DATA_DIR: dataDir } : {}),
+    ...options.env,
+  });
   const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 5 });
   await migrateToLatest(database.db as never);
-  const queue = options.queue ?? createMemoryQueue();
+  const queue = options.queue === 'bullmq' ? createBullmqQueue({ redisUrl: testRedisUrl(), prefix: queuePrefix }) : createMemoryQueue();
   const hub: HubContext = createHubContext({
     config,
     database,
@@ -62,6 +91,10 @@ export async function startTestHub(options: { label: string; database?: 'postgre
     connectors: options.connectors ?? connectors,
   });
   const app = createApp(hub);
+  if (options.workers) {
+    startWorkers(hub, jobRegistrations(hub));
+    await scheduleMaintenance(hub);
+  }
 
   return {
     hub,
@@ -84,8 +117,9 @@ export async function startTestHub(options: { label: string; database?: 'postgre
       return { id: tenant.id, slug, tokens };
     },
     async close() {
-      await queue.close(1_000);
+      await queue.close(2_000);
       await database.close();
+      if (options.queue === 'bullmq' && !shared) await deleteRedisKeys(queuePrefix);
       await testDatabase?.drop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

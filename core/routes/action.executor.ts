@@ -19,9 +19,9 @@ export async function executeAction(hub: HubContext, run: RunRow, integration: I
     }
     const ctx = connectorContext(hub, connector, integration);
     const result = await action.run(ctx, input.data, { idempotencyKey: run.idempotency_key });
+    await recordSuccess(hub, integration);
     await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
     hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
-    await recordSuccess(hub, integration);
   } catch (error) {
     await handleRunError(hub, run, integration, error);
   }

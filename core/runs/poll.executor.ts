@@ -55,9 +55,10 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
       for (const hash of stored.hashes) digest.update(hash);
       void dispatchEvents(hub, stored.eventIds);
     }
+    // Tasks first, run status last: whoever sees the run finished also sees its consequences.
+    await recordSuccess(hub, integration);
     await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), payloadHash: digest.digest('hex') });
     hub.metrics.runs.inc({ connector: connector.id, kind: 'poll', status: 'succeeded' });
-    await recordSuccess(hub, integration);
   } catch (error) {
     await handleRunError(hub, run, integration, error);
   } finally {
@@ -77,7 +78,7 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
     hub.logger.info({ runId: run.id, code: failure.code, attempt: run.attempts, delayMs }, 'run will be retried');
     return;
   }
-  const finished = await finishRun(hub.db, run, { status: 'failed', finishedAt: hub.clock(), errorCode: failure.code, errorMessage: failure.message });
+  await recordFinalFailure(hub, integration, run, failure);
+  await finishRun(hub.db, run, { status: 'failed', finishedAt: hub.clock(), errorCode: failure.code, errorMessage: failure.message });
   hub.metrics.runs.inc({ connector, kind: run.kind, status: 'failed' });
-  await recordFinalFailure(hub, integration, finished, failure);
 }

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration, syncAndWait as syncTestkit } from '../../test-support/testkit-integration.ts';
+import { POLL_QUEUE } from '../scheduler/schedule.service.ts';
+
+describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  const dataset = `poll-${name}-${Math.random()}`;
+  const upstream = testkitUpstream(dataset);
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'poll', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  const createIntegration = (body: Record<string, unknown> = {}) => createTestkitIntegration(test, tenant, dataset, body);
+  const syncAndWait = (integrationId: string, mode: 'incremental' | 'full' = 'incremental') => syncTestkit(test, tenant, integrationId, mode);
+
+  async function eventsOf(integrationId: string) {
+    return (await (await test.request('get', `/api/events?integrationId=${integrationId}&limit=500`, { token: tenant.tokens.viewer })).json()).events;
+  }
+
+  it('schedules one poll per stream and removes it on pause', async () => {
+    const integration = await createIntegration({ schedules: { items: { everySeconds: 300 } } });
+    const scheduled = () => test.hub.queue.listSchedules(POLL_QUEUE).then((all) => all.filter((s) => s.id.includes(integration.id)));
+    expect(await scheduled()).toEqual([expect.objectContaining({ every: 300_000 })]);
+    // Updating the integration again leaves one schedule, not two.
+    await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { schedules: { items: { everySeconds: 600 } } } });
+    expect(await scheduled()).toEqual([expect.objectContaining({ every: 600_000 })]);
+    await test.request('post', `/api/integrations/${integration.id}/pause`, { token: tenant.tokens.operator });
+    expect(await scheduled()).toEqual([]);
+    const resumed = await (await test.request('post', `/api/integrations/${integration.id}/resume`, { token: tenant.tokens.operator })).json();
+    expect(resumed.paused).toBe(false);
+    expect(await scheduled()).toHaveLength(1);
+  });
+
+  it('stores changed records once: unchanged re-syncs create no events, a change creates exactly one', async () => {
+    for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) upstream.records.set(id, { title: `record ${id}`, version: 1 });
+    const integration = await createIntegration();
+
+    const first = await syncAndWait(integration.id);
+    expect(first).toMatchObject({ status: 'succeeded', pages: 3, records: { seen: 5, new: 5, changed: 0 }, errorCode: null });
+    expect(first.payloadHash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await eventsOf(integration.id)).map((e: { type: string }) => e.type)).toEqual(Array(5).fill('items.created'));
+
+    const again = await syncAndWait(integration.id, 'full');
+    expect(again.records).toEqual({ seen: 5, new: 0, changed: 0 });
+    expect(await eventsOf(integration.id)).toHaveLength(5);
+
+    upstream.records.set('a3', { title: 'record a3', version: 2 });
+    const changed = await syncAndWait(integration.id, 'full');
+    expect(changed.records).toEqual({ seen: 5, new: 0, changed: 1 });
+    const events = await eventsOf(integration.id);
+    expect(events).toHaveLength(6);
+    expect(events[0]).toMatchObject({ type: 'items.updated', externalId: 'a3', source: 'poll', payload: { id: 'a3', version: 2 } });
+  });
+
+  it('commits the cursor with each page, so a run that dies mid-way resumes without loss or duplicates', async () => {
+    const dataset2 = `${dataset}-resume`;
+    const data = testkitUpstream(dataset2);
+    for (const id of ['b1', 'b2', 'b3', 'b4', 'b5', 'b6']) data.records.set(id, { n: id });
+    const integration = await createIntegration({ config: { dataset: dataset2 } });
+
+    data.failures.push({ code: 'upstream_bad_response', afterPages: 2 });
+    const broken = await syncAndWait(integration.id);
+    expect(broken).toMatchObject({ status: 'failed', errorCode: 'upstream_bad_response', records: { seen: 4, new: 4 } });
+
+    const resumed = await syncAndWait(integration.id);
+    expect(resumed).toMatchObject({ status: 'succeeded', records: { seen: 2, new: 2, changed: 0 } });
+    const ids = (await eventsOf(integration.id)).filter((e: { source: string }) => e.source === 'poll').map((e: { externalId: string }) => e.externalId);
+    expect(ids.sort()).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
+  });
+
+  it('waits as a transient failure asks and then succeeds on the next attempt', async () => {
+    const dataset3 = `${dataset}-retry`;
+    const data = testkitUpstream(dataset3);
+    data.records.set('c1', { n: 1 });
+    const integration = await createIntegration({ config: { dataset: dataset3 } });
+    data.failures.push({ code: 'rate_limited', retryAfterMs: 300, afterPages: 0 });
+    const run = await syncAndWait(integration.id);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 2, records: { new: 1 } });
+    expect(data.failures).toHaveLength(0);
+  });
+
+  it('makes one run per schedule window however many processes fire it', async () => {
+    const integration = await createIntegration();
+    const { runScheduledPoll } = await import('./run.worker.ts');
+    const second = await startTestHub({ label: 'poll2', ...options, connectors: [...connectors, testkit], shareDatabaseOf: test });
+    try {
+      if (options.database === 'pglite') return; // one embedded database belongs to one process
+      await Promise.all([
+        runScheduledPoll(test.hub, { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 }),
+        runScheduledPoll(second.hub, { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 }),
+        runScheduledPoll(test.hub, { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 }),
+      ]);
+      const runs = await test.hub.db.selectFrom('integration_runs').selectAll().where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').execute();
+      expect(runs).toHaveLength(1);
+      expect(runs[0]?.idempotency_key).toMatch(new RegExp(`^${integration.id}:items:\\d{4}-\\d\\d-\\d\\dT\\d\\d:00:00.000Z$`));
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('reports health per integration', async () => {
+    const integration = await createIntegration();
+    await syncAndWait(integration.id);
+    const healthy = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
+    expect(healthy.health).toMatchObject({ status: 'healthy', successRate24h: 1, breaker: 'closed', openTasks: 0, backlog: expect.any(Number) });
+    expect(healthy.health.lastSuccessAt).not.toBeNull();
+    expect(healthy.health.p95LatencyMs).toEqual(expect.any(Number));
+    expect(healthy.credentials).toEqual({ set: true, hint: '••••3456', expiresAt: null });
+    expect(JSON.stringify(healthy)).not.toContain('kit-token-123456');
+    await test.request('post', `/api/integrations/${integration.id}/pause`, { token: tenant.tokens.operator });
+    const paused = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
+    expect(paused.health.status).toBe('paused');
+  });
+});
