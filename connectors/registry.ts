@@ -1,0 +1,5 @@
+import type { AnyConnector } from './sdk/define-connector.ts';
+import { servicenow } from './servicenow/connector.ts';
+
+// Adding a connector: one folder next to this file, and one line here.
+export const connectors: readonly AnyConnector[] = [servicenow as unknown as AnyConnector];

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ActionDefinition, ConnectorContext } from '../sdk/connector.types.ts';
+import { ATTACHMENT_FILE_PATH, recordPath, recordUrl, tablePath } from './client.ts';
+import { instanceBase, tableFor, TableName, type ServiceNowConfig, type ServiceNowCredentials } from './config.ts';
+import { resultRecord, resultRecords } from './mappers.ts';
+
+type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
+
+function action<Input extends z.ZodType>(definition: ActionDefinition<ServiceNowConfig, ServiceNowCredentials, Input>) {
+  return definition;
+}
+
+const SysId = z.string().regex(/^[0-9a-f]{32}$/, 'sys_id must be the 32-character hexadecimal id of the record');
+const Level = z.enum(['1', '2', '3'], 'must be "1" (high), "2" (medium) or "3" (low)');
+
+/**
+ * The route's idempotency key, stored in correlation_id (a task field meant for external ids) so a
+ * create whose answer was lost is found instead of repeated. Hashed: the field holds 100
+ * characters and its value must be safe inside an encoded query.
+ */
+function correlationId(idempotencyKey: string): string {
+  return `grc-hub-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
+}
+
+async function findByCorrelation(ctx: Context, table: string, correlation: string) {
+  const response = await ctx.http.request({
+    url: tablePath(table),
+    query: { sysparm_query: `correlation_id=${correlation}`, sysparm_fields: 'sys_id,number,correlation_id', sysparm_limit: 1 },
+  });
+  // A table without the field may ignore the condition and return any record; only an exact match counts.
+  return resultRecords(response.body, table).find((record) => record['correlation_id'] === correlation);
+}
+
+async function createRecord(ctx: Context, table: string, fields: Record<string, unknown>) {
+  const response = await ctx.http.request({
+    method: 'POST',
+    url: tablePath(table),
+    query: { sysparm_fields: 'sys_id,number', sysparm_exclude_reference_link: 'true' },
+    json: fields,
+    // Creating is not idempotent: a blind retry after a lost answer makes a second record.
+    retry: false,
+  });
+  return resultRecord(response.body, table);
+}
+
+export const createIncident = action({
+  description: 'Create an incident; a retried route finds the incident it created before instead of making a second one.',
+  input: z.object({
+    short_description: z.string().trim().min(1, 'short_description is required'),
+    description: z.string().optional(),
+    urgency: Level.optional(),
+    impact: Level.optional(),
+    assignment_group: z.string().min(1, 'assignment_group must be the group sys_id').optional(),
+  }),
+  async run(ctx, input, { idempotencyKey }) {
+    const table = tableFor(ctx.config, 'incident');
+    const correlation = correlationId(idempotencyKey);
+    const record = (await findByCorrelation(ctx, table, correlation)) ?? (await createRecord(ctx, table, { ...input, correlation_id: correlation }));
+    return { externalId: record.sys_id, url: recordUrl(instanceBase(ctx.config), table, record.sys_id), output: { number: record['number'] } };
+  },
+});
+
+async function patchRecord(ctx: Context, table: string, sysId: string, fields: Record<string, string>, retry: boolean) {
+  const response = await ctx.http.request({
+    method: 'PATCH',
+    url: recordPath(table, sysId),
+    query: { sysparm_fields: 'sys_id,number,state,sys_mod_count', sysparm_exclude_reference_link: 'true' },
+    json: fields,
+    retry,
+  });
+  const record = resultRecord(response.body, table);
+  return { record, url: recordUrl(instanceBase(ctx.config), table, record.sys_id) };
+}
+
+export const addWorkNote = action({
+  description: 'Add an internal work note (not visible to the caller) to a record.',
+  input: z.object({ table: TableName.default('incident'), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
+  async run(ctx, input) {
+    // Each PATCH appends a journal entry, so a retry could post the note twice.
+    const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { work_notes: input.note }, false);
+    return { externalId: record.sys_id, url, output: { number: record['number'] } };
+  },
+});
+
+export const changeState = action({
+  description: 'Set the state of a record. State values are numbers as strings and differ per table and instance.',
+  input: z.object({ table: TableName, sys_id: SysId, state: z.string().trim().min(1, 'state must be the numeric state value, e.g. "6"') }),
+  async run(ctx, input) {
+    // Setting the same state twice has the same effect, so retries are safe.
+    const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { state: input.state }, true);
+    return { externalId: record.sys_id, url, output: { number: record['number'], state: record['state'] } };
+  },
+});
+
+export const attachFile = action({
+  description: 'Attach a file (sent base64-encoded) to a record.',
+  input: z.object({
+    table: TableName,
+    sys_id: SysId,
+    file_name: z.string().trim().min(1, 'file_name is required'),
+    content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'content_type must be a media type such as application/pdf'),
+    content_base64: z.base64('content_base64 must be base64').min(1, 'content_base64 must not be empty'),
+  }),
+  async run(ctx, input) {
+    const response = await ctx.http.request({
+      method: 'POST',
+      url: ATTACHMENT_FILE_PATH,
+      query: { table_name: input.table, table_sys_id: input.sys_id, file_name: input.file_name },
+      headers: { 'content-type': input.content_type, accept: 'application/json' },
+      body: Buffer.from(input.content_base64, 'base64'),
+      // Each upload adds another attachment; never repeat one blindly.
+      retry: false,
+    });
+    const attachment = resultRecord(response.body, 'attachment');
+    return {
+      externalId: attachment.sys_id,
+      url: response.headers['location'] ?? `${instanceBase(ctx.config)}/api/now/attachment/${attachment.sys_id}`,
+      output: { file_name: attachment['file_name'], size_bytes: attachment['size_bytes'] },
+    };
+  },
+});
+
+export const servicenowActions = {
+  create_incident: createIncident,
+  add_work_note: addWorkNote,
+  change_state: changeState,
+  attach_file: attachFile,
+};

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { ConnectorError } from '../sdk/failure.ts';
+import { servicenow } from './connector.ts';
+import { pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+
+// Authentication and failure handling as they happen through the SDK's HTTP client against the
+// fake instance: what the connector declares (token URL, client id/secret in the form body) has
+// to match what ServiceNow expects.
+
+let fake: FakeServiceNow;
+let context: TestContext;
+afterEach(async () => {
+  context.breakers.shutdown();
+  await fake.close();
+});
+
+const oauth = { clientId: 'hub-client', clientSecret: 'hub-secret', users: { 'svc-grc': 'pw' } };
+
+async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ConnectorError);
+  return error as ConnectorError;
+}
+
+describe('ServiceNow authentication', () => {
+  it('sends Basic credentials', async () => {
+    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'secret' } } });
+    fake.records.seed('incident', 2);
+    context = testContext(fake);
+    expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(2);
+    expect(fake.requests.every((r) => r.user === 'svc-grc')).toBe(true);
+  });
+
+  it('turns a 401 into auth_invalid', async () => {
+    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'rotated' } } });
+    context = testContext(fake);
+    const error = await failureOf(servicenow.check(context.ctx));
+    expect(error).toMatchObject({ code: 'auth_invalid', status: 401 });
+  });
+
+  it('gets a token with the password grant (client id/secret in the form body) and a new one after expiry', async () => {
+    let now = new Date('2024-05-01T10:00:00Z');
+    const clock = () => now;
+    fake = await startFakeServiceNow({ clock, auth: { oauth } });
+    context = testContext(fake, {
+      clock,
+      credentials: { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'hub-secret', username: 'svc-grc', password: 'pw' } },
+    });
+    expect((await servicenow.check(context.ctx)).detail).toContain('as svc-grc');
+    const tokenRequest = fake.requests.find((r) => r.path === '/oauth_token.do');
+    expect(tokenRequest?.headers['content-type']).toContain('application/x-www-form-urlencoded');
+    expect(new URLSearchParams(tokenRequest?.body).get('client_id')).toBe('hub-client');
+    expect(tokenRequest?.headers.authorization).toBeUndefined();
+
+    await servicenow.check(context.ctx);
+    expect(fake.tokens).toHaveLength(1);
+
+    now = new Date('2024-05-01T10:31:00Z');
+    await servicenow.check(context.ctx);
+    // The SDK's token provider repeats the configured grant on expiry rather than spending the
+    // refresh token the password grant also returned.
+    expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'password']);
+    expect(fake.requests.filter((r) => r.path.startsWith('/api/')).every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('refreshes with the refresh_token grant, spending the rotated refresh token each time', async () => {
+    let now = new Date('2024-05-01T10:00:00Z');
+    const clock = () => now;
+    fake = await startFakeServiceNow({ clock, auth: { oauth: { ...oauth, rotateRefreshTokens: true } } });
+    const form = new URLSearchParams({ grant_type: 'password', client_id: 'hub-client', client_secret: 'hub-secret', username: 'svc-grc', password: 'pw' });
+    const issued = (await (await fetch(`${fake.url}/oauth_token.do`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).json()) as { refresh_token: string };
+    context = testContext(fake, {
+      clock,
+      credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'hub-secret', refreshToken: issued.refresh_token } },
+    });
+    await servicenow.check(context.ctx);
+    now = new Date('2024-05-01T11:00:00Z');
+    await servicenow.check(context.ctx);
+    expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'refresh_token', 'refresh_token']);
+    const spent = fake.requests.filter((r) => r.path === '/oauth_token.do').slice(1).map((r) => new URLSearchParams(r.body).get('refresh_token'));
+    expect(spent).toEqual([issued.refresh_token, fake.tokens[1]?.refreshToken]);
+  });
+
+  it('uses the client-credentials grant', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsUser: 'grc.app' } } });
+    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    expect((await servicenow.check(context.ctx)).detail).toContain('as the OAuth application user');
+    expect(fake.requests.at(-1)?.user).toBe('grc.app');
+  });
+});
+
+describe('ServiceNow rate limits', () => {
+  it('waits out a 429 Retry-After and then succeeds', async () => {
+    fake = await startFakeServiceNow();
+    fake.records.seed('incident', 1);
+    fake.failNext(1, { status: 429, retryAfter: 1 });
+    context = testContext(fake);
+    expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
+    expect(context.waits).toEqual([1000]);
+    expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+});

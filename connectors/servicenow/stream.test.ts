@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { ConnectorError } from '../sdk/failure.ts';
+import { servicenow } from './connector.ts';
+import { pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+
+let fake: FakeServiceNow;
+let context: TestContext | undefined;
+afterEach(async () => {
+  context?.breakers.shutdown();
+  await fake.close();
+});
+
+const at = (time: string) => new Date(`2024-05-01T${time}Z`);
+
+/** A fake whose clock the test sets, so many records can share one second. */
+async function fakeAt(time: string) {
+  let now = at(time);
+  fake = await startFakeServiceNow({ clock: () => now });
+  return (next: string) => void (now = at(next));
+}
+
+function versions(table = 'incident'): string[] {
+  return fake.records.list(table).map((r) => `${r['sys_id']}@${r['sys_mod_count']}`);
+}
+
+describe('ServiceNow streams: incremental polling', () => {
+  it('reads everything oldest first on the first run and resumes after the last page', async () => {
+    const setClock = await fakeAt('10:00:00');
+    const ids: string[] = [];
+    for (const second of ['01', '02', '03', '04', '05']) {
+      setClock(`10:00:${second}`);
+      ids.push(fake.records.upsert('incident')['sys_id'] ?? '');
+    }
+    context = testContext(fake, { config: { pageSize: 2 } });
+    const first = await pollOnce(context, 'incident', undefined);
+    expect(first.ids).toEqual(ids);
+    expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`] });
+    expect(first.pages.every((page) => page.records.every((r) => r.updatedAt instanceof Date))).toBe(true);
+
+    const again = await pollOnce(context, 'incident', first.cursor);
+    expect(again.ids).toEqual([]);
+    expect(again.cursor).toEqual(first.cursor);
+  });
+
+  it('sends the cursor query with raw values, no reference links and the page size', async () => {
+    await fakeAt('10:00:00');
+    fake.records.upsert('incident');
+    context = testContext(fake, { config: { pageSize: 10, query: 'active=true' } });
+    fake.records.upsert('incident', { active: 'false' });
+    await pollOnce(context, 'incident', { updatedOn: '2024-05-01 09:00:00', seenAtUpdatedOn: [] });
+    expect(fake.requests[0]?.path).toBe('/api/now/table/incident');
+    expect(fake.requests[0]?.query).toEqual({
+      sysparm_query: 'active=true^sys_updated_on>=2024-05-01 09:00:00^ORDERBYsys_updated_on^ORDERBYsys_id',
+      sysparm_limit: '10',
+      sysparm_exclude_reference_link: 'true',
+      sysparm_display_value: 'false',
+    });
+  });
+
+  it('loses and repeats nothing when many records share a second across page boundaries', async () => {
+    const setClock = await fakeAt('09:59:59');
+    fake.records.upsert('incident');
+    setClock('10:00:00');
+    fake.records.seed('incident', 7);
+    setClock('10:00:01');
+    fake.records.upsert('incident');
+    context = testContext(fake, { config: { pageSize: 3 } });
+
+    const first = await pollOnce(context, 'incident', undefined);
+    expect(first.ids).toHaveLength(9);
+    expect(new Set(first.ids).size).toBe(9);
+    // Seven records in one second do not fit a page of three: the Link header's next page is followed.
+    expect(fake.requests.some((r) => r.query['sysparm_offset'] === '3')).toBe(true);
+
+    const second = await pollOnce(context, 'incident', first.cursor);
+    expect(second.ids).toEqual([]);
+  });
+
+  it('delivers each version exactly once over repeated polls while one second keeps changing', async () => {
+    await fakeAt('10:00:00');
+    context = testContext(fake, { config: { pageSize: 2 } });
+    const delivered: string[] = [];
+    let cursor: unknown;
+    for (let round = 0; round < 6; round++) {
+      // New records and updates of old ones, all within the same second as the cursor.
+      fake.records.seed('incident', round % 3);
+      const existing = fake.records.list('incident');
+      const victim = existing[(round * 5) % Math.max(existing.length, 1)];
+      if (victim && round % 2 === 1) fake.records.touch('incident', victim['sys_id'] ?? '');
+      const result = await pollOnce(context, 'incident', cursor);
+      delivered.push(...result.pages.flatMap((p) => p.records.map((r) => `${r.externalId}@${String(r.payload['sys_mod_count'])}`)));
+      cursor = result.cursor;
+    }
+    expect(new Set(delivered).size).toBe(delivered.length);
+    for (const version of versions()) expect(delivered).toContain(version);
+  });
+
+  it('brings a record changed again within the boundary second through, once', async () => {
+    await fakeAt('10:00:00');
+    const record = fake.records.upsert('incident');
+    context = testContext(fake);
+    const first = await pollOnce(context, 'incident', undefined);
+    fake.records.touch('incident', record['sys_id'] ?? '', { state: '2' });
+    const second = await pollOnce(context, 'incident', first.cursor);
+    expect(second.pages.flatMap((p) => p.records.map((r) => r.payload['sys_mod_count']))).toEqual(['1']);
+    expect(second.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${record['sys_id']}@0`, `${record['sys_id']}@1`] });
+    expect((await pollOnce(context, 'incident', second.cursor)).ids).toEqual([]);
+  });
+
+  it('does not skip records when one already read is updated mid-run (offsets would shift)', async () => {
+    const setClock = await fakeAt('10:00:00');
+    const ids: string[] = [];
+    for (let second = 1; second <= 6; second++) {
+      setClock(`10:00:0${second}`);
+      ids.push(fake.records.upsert('incident')['sys_id'] ?? '');
+    }
+    context = testContext(fake, { config: { pageSize: 3 } });
+    const delivered: string[] = [];
+    for await (const page of servicenow.streams['incident']!.poll(context.ctx, undefined, 'incremental')) {
+      if (delivered.length === 0) {
+        setClock('10:00:30');
+        fake.records.touch('incident', ids[0] ?? '');
+      }
+      delivered.push(...page.records.map((r) => r.externalId));
+    }
+    expect(delivered).toEqual([...ids, ids[0]]);
+  });
+
+  it('follows next past a page that ACLs shortened inside a crowded second instead of stalling there', async () => {
+    await fakeAt('10:00:00');
+    fake.records.seed('incident', 5);
+    const sorted = fake.records.list('incident').sort((a, b) => ((a['sys_id'] ?? '') < (b['sys_id'] ?? '') ? -1 : 1));
+    const cursor = { updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: sorted.slice(0, 3).map((r) => `${r['sys_id']}@0`) };
+    context = testContext(fake, { config: { pageSize: 3 } });
+    // ServiceNow drops rows the user may not read after paging, so a page can be short while more follow.
+    const nextUrl = `${fake.url}/api/now/table/incident?sysparm_query=${encodeURIComponent('sys_updated_on>=2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id')}&sysparm_limit=3&sysparm_offset=3`;
+    fake.failNext(1, { status: 200, body: { result: sorted.slice(0, 2) }, headers: { link: `<${nextUrl}>;rel="next"` } });
+    const result = await pollOnce(context, 'incident', cursor);
+    expect(result.ids).toEqual(sorted.slice(3).map((r) => r['sys_id']));
+  });
+
+  it('yields no page on an empty table', async () => {
+    await fakeAt('10:00:00');
+    context = testContext(fake);
+    expect(await pollOnce(context, 'incident', undefined)).toMatchObject({ pages: [], cursor: undefined });
+  });
+});
+
+describe('ServiceNow streams: modes, tables and failures', () => {
+  it('full mode ignores the cursor and re-reads everything', async () => {
+    await fakeAt('10:00:00');
+    fake.records.seed('change_request', 3);
+    context = testContext(fake);
+    const first = await pollOnce(context, 'change_request', undefined);
+    const full = await pollOnce(context, 'change_request', first.cursor, 'full');
+    expect(full.ids.sort()).toEqual(first.ids.sort());
+    expect(full.ids).toHaveLength(3);
+    expect(fake.requests.at(-1)?.query['sysparm_query']).toBe('ORDERBYsys_updated_on^ORDERBYsys_id');
+  });
+
+  it('reads the configured table of a stream', async () => {
+    await fakeAt('10:00:00');
+    fake.records.seed('u_grc_task', 2);
+    fake.records.seed('sc_task', 1);
+    context = testContext(fake, { config: { tables: { sc_task: 'u_grc_task' } } });
+    expect((await pollOnce(context, 'sc_task', undefined)).ids).toHaveLength(2);
+    expect(fake.requests[0]?.path).toBe('/api/now/table/u_grc_task');
+  });
+
+  it('fails with upstream_bad_response when the body has no result array', async () => {
+    await fakeAt('10:00:00');
+    fake.failNext(1, { status: 200, body: { records: [] } });
+    context = testContext(fake);
+    await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response' });
+  });
+
+  it('refuses a cursor it did not write', async () => {
+    await fakeAt('10:00:00');
+    context = testContext(fake);
+    const error = await pollOnce(context, 'incident', { since: 'yesterday' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).code).toBe('cursor_expired');
+    expect(fake.requests).toHaveLength(0);
+  });
+});

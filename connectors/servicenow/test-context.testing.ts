@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { createBreakerRegistry, type BreakerRegistry } from '../sdk/breaker-registry.ts';
+import type { ConnectorContext, ConnectorLogger, PollMode, PollPage } from '../sdk/connector.types.ts';
+import { createHttpClient } from '../sdk/http-client.ts';
+import { servicenow } from './connector.ts';
+import { ServiceNowConfig, ServiceNowCredentials } from './config.ts';
+
+// Test-only: a ServiceNow connector context on the real HTTP client against the fake instance,
+// with recorded (not slept) retry waits and breakers of its own.
+
+export interface TestContext {
+  ctx: ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
+  /** Every wait between retries, in ms. */
+  waits: number[];
+  breakers: BreakerRegistry;
+}
+
+let clients = 0;
+const silent: ConnectorLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface TestContextOptions {
+  config?: Partial<z.input<typeof ServiceNowConfig>>;
+  credentials?: z.input<typeof ServiceNowCredentials>;
+  clock?: () => Date;
+}
+
+export function testContext(fake: FakeServiceNow, options: TestContextOptions = {}): TestContext {
+  const config = ServiceNowConfig.parse({ instanceUrl: fake.url, ...options.config });
+  const credentials = ServiceNowCredentials.parse(options.credentials ?? { auth: { type: 'basic', username: 'svc-grc', password: 'secret' } });
+  const clock = options.clock ?? (() => new Date());
+  const waits: number[] = [];
+  const breakers = createBreakerRegistry();
+  const oauth2 = servicenow.oauth2;
+  const http = createHttpClient(
+    {
+      baseUrl: servicenow.baseUrl(config),
+      auth: credentials.auth,
+      ...(oauth2 ? { oauth2: { tokenUrl: oauth2.tokenUrl(config), authorizationMethod: oauth2.authorizationMethod, bodyFormat: oauth2.bodyFormat ?? 'form' } } : {}),
+      breakerKey: `servicenow-test-${++clients}`,
+      logger: silent,
+      clock,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    },
+    breakers,
+  );
+  const ctx = {
+    integrationId: 'int-servicenow-test',
+    tenantId: 'tenant-test',
+    environment: 'staging' as const,
+    config,
+    credentials,
+    http,
+    logger: silent,
+    clock,
+    signal: new AbortController().signal,
+  };
+  return { ctx, waits, breakers };
+}
+
+export async function collectPages(iterable: AsyncIterable<PollPage<unknown>>): Promise<PollPage<unknown>[]> {
+  const pages: PollPage<unknown>[] = [];
+  for await (const page of iterable) pages.push(page);
+  return pages;
+}
+
+/** Polls a stream once, returning the delivered sys_ids and the last cursor (the input one if no page). */
+export async function pollOnce(context: TestContext, stream: string, cursor: unknown, mode: PollMode = 'incremental') {
+  const definition = servicenow.streams[stream];
+  if (!definition) throw new Error(`no stream ${stream}`);
+  const pages = await collectPages(definition.poll(context.ctx, cursor, mode));
+  return {
+    pages,
+    ids: pages.flatMap((page) => page.records.map((record) => record.externalId)),
+    cursor: pages.at(-1)?.cursor ?? cursor,
+  };
+}
