@@ -13,7 +13,9 @@ export interface EventJob {
  */
 export function dispatchEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
   return Promise.all(
-    eventIds.map((eventId) => hub.queue.add<EventJob>(EVENT_QUEUE, 'route-event', { eventId }, { jobId: `event-${eventId}` })),
+    // No job id: a finished job's id stays taken for a while, which would swallow a replay, and a
+    // second job for the same event is harmless since only a pending event is processed.
+    eventIds.map((eventId) => hub.queue.add<EventJob>(EVENT_QUEUE, 'route-event', { eventId })),
   ).then(
     () => undefined,
     (error: unknown) => {

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+
+describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'routes', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  async function actionRuns(routeId: string) {
+    const rows = await test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', routeId).execute();
+    return rows;
+  }
+
+  it('runs the target action once per (route, event), renders the template, and never twice on replay', async () => {
+    const source = await createTestkitIntegration(test, tenant, `route-src-${Math.random()}`);
+    const targetData = `route-dst-${Math.random()}`;
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const sink = testkitUpstream(targetData);
+    testkitUpstream(source.config.dataset).records.set('p1', { priority: 1, title: 'Broken MFA' });
+    testkitUpstream(source.config.dataset).records.set('p2', { priority: 3, title: 'Minor' });
+
+    const created = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: {
+        name: 'P1 to sink',
+        filter: { sourceIntegrationId: source.id, eventType: 'items.*', fields: { priority: 1 } },
+        targetIntegrationId: target.id,
+        action: 'record',
+        inputTemplate: { message: '{{integration.name}}: {{event.payload.title}} ({{event.type}})', priority: '{{event.payload.priority}}' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const route = await created.json();
+
+    await syncAndWait(test, tenant, source.id);
+    await waitFor('the action to run', async () => (await actionRuns(route.id)).find((run) => run.status === 'succeeded'));
+    expect(sink.actions).toEqual([{ input: { message: `${source.name}: Broken MFA (items.created)`, priority: 1 }, idempotencyKey: expect.stringMatching(/^route:/) }]);
+    const [run] = await actionRuns(route.id);
+    expect(run).toMatchObject({ kind: 'action', action: 'record', integration_id: target.id, idempotency_key: `route:${route.id}:${run?.event_id}` });
+
+    const replay = await test.request('post', `/api/events/${run?.event_id}/replay`, { token: tenant.tokens.operator });
+    expect(replay.status).toBe(202);
+    await waitFor('the replayed event to be processed', async () => {
+      const event = await (await test.request('get', `/api/events/${run?.event_id}`, { token: tenant.tokens.viewer })).json();
+      return event.status === 'processed';
+    });
+    expect(sink.actions).toHaveLength(1);
+    expect(await actionRuns(route.id)).toHaveLength(1);
+  });
+
+  it('retries a failed action on replay, and opens a task on the target after retries', async () => {
+    const source = await createTestkitIntegration(test, tenant, `route-src-${Math.random()}`);
+    const targetData = `route-dst-${Math.random()}`;
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const sink = testkitUpstream(targetData);
+    const route = await (
+      await test.request('post', '/api/routes', {
+        token: tenant.tokens.admin,
+        body: { name: 'all', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'x {{event.externalId}}' } },
+      })
+    ).json();
+    testkitUpstream(source.config.dataset).records.set('q1', { n: 1 });
+    sink.failures.push({ code: 'permission_denied' });
+    await syncAndWait(test, tenant, source.id);
+    const failed = await waitFor('the action to fail', async () => (await actionRuns(route.id)).find((run) => run.status === 'failed'));
+    expect(failed.error_code).toBe('permission_denied');
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json();
+    expect(tasks.map((t: { code: string }) => t.code)).toEqual(['permission_denied']);
+
+    await test.request('post', `/api/events/${failed.event_id}/replay`, { token: tenant.tokens.operator });
+    await waitFor('the retried action to succeed', async () => (await actionRuns(route.id)).find((run) => run.status === 'succeeded'));
+    expect(sink.actions).toHaveLength(1);
+    expect(await actionRuns(route.id)).toHaveLength(1);
+  });
+
+  it('validates routes: unknown target, unknown action, another tenant', async () => {
+    const target = await createTestkitIntegration(test, tenant, `route-v-${Math.random()}`);
+    const bad = await test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: 'x', targetIntegrationId: target.id, action: 'launch_rocket' } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.fields[0]).toEqual({ path: 'body.action', message: 'expected one of: record' });
+    const other = await test.createTenant(`other-${Math.random().toString(36).slice(2, 8)}`);
+    const foreign = await test.request('post', '/api/routes', { token: other.tokens.admin, body: { name: 'x', targetIntegrationId: target.id, action: 'record' } });
+    expect(foreign.status).toBe(400);
+    expect((await foreign.json()).error.fields[0].path).toBe('body.targetIntegrationId');
+  });
+});

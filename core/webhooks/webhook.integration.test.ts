@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { signTestkit, testkit, TESTKIT_DELIVERY_HEADER, TESTKIT_SIGNATURE_HEADER } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { listen, type HttpServer } from '../server/http-server.ts';
+
+const SECRET = 'hook-secret-123';
+
+describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  let server: HttpServer;
+  let integration: { id: string };
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'hooks', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+    server = await listen(test.app, 0, '127.0.0.1');
+    integration = await createTestkitIntegration(test, tenant, `hooks-${Math.random()}`);
+  });
+  afterAll(async () => {
+    await server?.close(1_000);
+    await test?.close();
+  });
+
+  function deliver(body: string, headers: Record<string, string> = {}, id = integration.id) {
+    return fetch(`http://127.0.0.1:${server.port}/hooks/${id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [TESTKIT_SIGNATURE_HEADER]: signTestkit(SECRET, body), ...headers },
+      body,
+    });
+  }
+
+  async function eventsWith(externalId: string) {
+    return test.hub.db.selectFrom('integration_events').selectAll().where('integration_id', '=', integration.id).where('external_id', '=', externalId).execute();
+  }
+
+  it('verifies, stores the event before answering 202, and routes it asynchronously', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-1', data: { severity: 'high' } });
+    const response = await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-1' });
+    expect(response.status).toBe(202);
+    const answer = (await response.json()) as { accepted: number; eventIds: string[] };
+    expect(answer).toMatchObject({ accepted: 1, duplicates: 0 });
+    const [event] = await eventsWith('f-1');
+    expect(event).toMatchObject({ id: answer.eventIds[0], source: 'webhook', type: 'finding.created', payload: { severity: 'high' } });
+    await waitFor('the event to be routed', async () => (await eventsWith('f-1'))[0]?.status === 'processed');
+  });
+
+  it('stores a redelivery once, by delivery id or else by body hash', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-2' });
+    expect(await (await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-2' })).json()).toMatchObject({ accepted: 1 });
+    expect(await (await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-2' })).json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    const anonymous = JSON.stringify({ type: 'finding.created', id: 'f-3' });
+    await deliver(anonymous);
+    await deliver(anonymous);
+    expect(await eventsWith('f-2')).toHaveLength(1);
+    expect(await eventsWith('f-3')).toHaveLength(1);
+  });
+
+  it('keeps exactly one event when 1,000 copies of one delivery arrive at once', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-storm' });
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, () => deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'storm' }).then((r) => r.json() as Promise<{ accepted: number }>)),
+    );
+    expect(answers.filter((a) => a.accepted === 1)).toHaveLength(1);
+    expect(await eventsWith('f-storm')).toHaveLength(1);
+  });
+
+  it('refuses bad signatures with 401 signature_invalid, stores nothing and counts them', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-bad' });
+    const forged = await deliver(body, { [TESTKIT_SIGNATURE_HEADER]: signTestkit('wrong-secret', body) });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: { code: 'signature_invalid', runbook: 'runbooks/signature_invalid.md' } });
+    const unsigned = await fetch(`http://127.0.0.1:${server.port}/hooks/${integration.id}`, { method: 'POST', body });
+    expect(unsigned.status).toBe(401);
+    expect(await eventsWith('f-bad')).toHaveLength(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/hub_webhooks_total\{connector="testkit",outcome="rejected_signature"\} 2/);
+  });
+
+  it('answers 404 for unknown integrations and 413 for bodies over 1 MB', async () => {
+    const body = JSON.stringify({ type: 'x', id: 'y' });
+    expect((await deliver(body, {}, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await deliver(body, {}, 'not-a-uuid')).status).toBe(404);
+    const huge = JSON.stringify({ type: 'x', id: 'big', data: { blob: 'x'.repeat(1024 * 1024) } });
+    const tooLarge = await deliver(huge);
+    expect(tooLarge.status).toBe(413);
+    expect(await eventsWith('big')).toHaveLength(0);
+  });
+});
