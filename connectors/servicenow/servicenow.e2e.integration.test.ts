@@ -61,13 +61,13 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
     expect(first).toMatchObject({ status: 'succeeded', records: { new: 12, changed: 0 } });
     expect(first.pages).toBeGreaterThanOrEqual(3);
 
-    const [one] = fake.records.list('incident');
-    fake.records.touch('incident', one!.sys_id, { short_description: 'Now urgent' });
+    const sysId = String(fake.records.list('incident')[0]?.sys_id);
+    fake.records.touch('incident', sysId, { short_description: 'Now urgent' });
     const second = await sync(integration.id);
     expect(second.records).toMatchObject({ new: 0, changed: 1 });
     const { events } = await (await test.request('get', `/api/events?integrationId=${integration.id}&type=incident.updated`, { token: tenant.tokens.viewer })).json();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ externalId: one!.sys_id, payload: { short_description: 'Now urgent' } });
+    expect(events[0]).toMatchObject({ externalId: sysId, payload: { short_description: 'Now urgent' } });
   });
 
   it('waits out a 429 Retry-After and then succeeds', async () => {
