@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { spawnHub, type HubProcess } from '../../test-support/hub-process.ts';
+import { startTestHub, TEST_MASTER_KEYS, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testRedisUrl } from '../../test-support/test-database.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
+
+// Real worker processes (`hub start` with HUB_ROLE=worker) on PostgreSQL and BullMQ: one killed
+// with SIGKILL in the middle of a sync, and two sharing one schedule.
+
+const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
+const RECORDS = 400;
+
+let test: TestHub;
+let tenant: TestTenant;
+let fake: FakeServiceNow;
+const workers: HubProcess[] = [];
+
+function startWorker(): HubProcess {
+  const worker = spawnHub(['start'], {
+    NODE_ENV: 'production',
+    HUB_ROLE: 'worker',
+    DATABASE_URL: test.hub.config.DATABASE_URL ?? '',
+    REDIS_URL: testRedisUrl(),
+    HUB_QUEUE_PREFIX: test.hub.config.HUB_QUEUE_PREFIX,
+    HUB_MASTER_KEYS: TEST_MASTER_KEYS,
+    HUB_RUN_LEASE_SECONDS: '2',
+    HUB_RECONCILE_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'info',
+  });
+  workers.push(worker);
+  return worker;
+}
+
+beforeAll(async () => {
+  fake = await startFakeServiceNow();
+  test = await startTestHub({ label: 'workers', database: 'postgres', queue: 'bullmq' });
+  tenant = await test.createTenant('acme');
+});
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+  await test?.close();
+  await fake?.close();
+});
+
+async function createIntegration(name: string) {
+  const response = await test.request('post', '/api/integrations', {
+    token: tenant.tokens.admin,
+    body: {
+      connector: 'servicenow',
+      name,
+      config: { instanceUrl: fake.url, pageSize: 5 },
+      credentials: { auth: { type: 'basic', username: 'svc', password: 'pw-123456' } },
+      schedules: NO_SCHEDULES,
+    },
+  });
+  expect(response.status).toBe(201);
+  return response.json();
+}
+
+describe('worker processes', { timeout: 60_000 }, () => {
+  it('resumes a sync whose worker was killed with SIGKILL, losing and duplicating nothing', async () => {
+    fake.records.seed('incident', RECORDS, (i) => ({ short_description: `Incident ${i}` }));
+    const integration = await createIntegration('SN crash');
+    const doomed = startWorker();
+    await doomed.started;
+
+    const { runs } = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident', mode: 'full' } })).json();
+    const runId = runs[0].id as string;
+    const run = () => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    await waitFor('a few committed pages', async () => (await run()).pages >= 3);
+    fake.hang(1, '/api/now/table/incident');
+    await sleep(300);
+    await doomed.stop('SIGKILL');
+    const interrupted = await run();
+    expect(interrupted.status).toBe('running');
+    expect(interrupted.records_seen).toBeLessThan(RECORDS);
+
+    const rescuer = startWorker();
+    await rescuer.started;
+    const finished = await waitFor('the run to be resumed and finished', async () => {
+      const row = await run();
+      return row.status === 'succeeded' ? row : undefined;
+    }, 30_000);
+    expect(finished.attempts).toBe(2);
+
+    const stored = await test.hub.db
+      .selectFrom('integration_records')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('integration_id', '=', integration.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.count)).toBe(RECORDS);
+    const events = await test.hub.db.selectFrom('integration_events').select(['external_id']).where('integration_id', '=', integration.id).where('source', '=', 'poll').execute();
+    expect(events).toHaveLength(RECORDS);
+    expect(new Set(events.map((e) => e.external_id)).size).toBe(RECORDS);
+    await rescuer.stop('SIGTERM');
+  });
+
+  it('makes one run per window when two workers share a schedule', async () => {
+    const integration = await createIntegration('SN shared schedule');
+    const [a, b] = [startWorker(), startWorker()];
+    await Promise.all([a.started, b.started]);
+    // A one-second schedule, as the scheduler would upsert it, so the test sees several windows
+    // quickly; on a small table so each run ends within its window.
+    fake.records.seed('sc_task', 3);
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, {
+      id: pollScheduleId(integration.id, 'sc_task'),
+      name: 'poll',
+      every: 1000,
+      data: { integrationId: integration.id, stream: 'sc_task', everyMs: 1000 },
+    });
+    await sleep(4_500);
+    await test.hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integration.id, 'sc_task'));
+    await sleep(500);
+    const runs = await test.hub.db.selectFrom('integration_runs').selectAll().where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').execute();
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThanOrEqual(6);
+    const windows = runs.map((run) => run.window_start?.toISOString());
+    expect(new Set(windows).size).toBe(runs.length);
+    expect(runs.map((run) => run.status)).toEqual(runs.map(() => 'succeeded'));
+    expect(runs.reduce((sum, run) => sum + run.records_new, 0)).toBe(3);
+    await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+  });
+});
