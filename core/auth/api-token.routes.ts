@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repository.ts';
+import { auditAs } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
@@ -36,15 +36,11 @@ export const apiTokenRoutes = [
         createdBy: principal.label,
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
       });
-      await recordAudit(hub.db, {
-        tenantId: principal.tenantId,
-        actorType: principal.actorType,
-        actorId: principal.actorId,
+      await auditAs(hub.db, principal, requestId, {
         action: 'token.created',
         targetType: 'api_token',
         targetId: row.id,
         detail: { name: row.name, role: row.role },
-        requestId,
       });
       return { status: 201, body: { ...toApiToken(row), token } };
     },
@@ -76,15 +72,11 @@ export const apiTokenRoutes = [
     async handler({ params }, { hub, principal, requestId }) {
       const row = await revokeApiToken(hub.db, principal.tenantId, params.id, hub.clock());
       if (!row) throw new NotFoundError('active token');
-      await recordAudit(hub.db, {
-        tenantId: principal.tenantId,
-        actorType: principal.actorType,
-        actorId: principal.actorId,
+      await auditAs(hub.db, principal, requestId, {
         action: 'token.revoked',
         targetType: 'api_token',
         targetId: row.id,
         detail: { name: row.name },
-        requestId,
       });
       return { status: 200, body: toApiToken(row) };
     },

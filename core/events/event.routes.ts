@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repository.ts';
+import { auditAs } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
@@ -57,9 +57,11 @@ export const eventRoutes = [
         .execute();
       for (const run of retried) await enqueueRun(hub, run.id);
       await dispatchEvents(hub, [row.id]);
-      await recordAudit(hub.db, {
-        tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId, action: 'event.replayed',
-        targetType: 'event', targetId: row.id, detail: { type: row.type, failedActionsRetried: retried.length }, requestId,
+      await auditAs(hub.db, principal, requestId, {
+        action: 'event.replayed',
+        targetType: 'event',
+        targetId: row.id,
+        detail: { type: row.type, failedActionsRetried: retried.length },
       });
       return { status: 202, body: toEvent(row) };
     },

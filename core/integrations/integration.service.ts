@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.repository.ts';
+import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
@@ -17,15 +17,11 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
-  await recordAudit(hub.db, {
-    tenantId: principal.tenantId,
-    actorType: principal.actorType,
-    actorId: principal.actorId,
+  await auditAs(hub.db, principal, requestId, {
     action,
     targetType: 'integration',
     targetId: row.id,
     detail: { name: row.name, connector: row.connector, ...detail },
-    requestId,
   });
 }
 

@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBullmqQueue } from './bullmq.queue.ts';
 import { describeQueueContract } from './queue.contract.ts';
 import type { QueueLogger } from './queue.types.ts';
+import { deleteRedisKeys } from '../../test-support/redis-keys.ts';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 // Every key this file writes starts with the prefix, so parallel files never meet and cleanup
@@ -43,16 +43,5 @@ describe('BullMQ queue with Redis down', () => {
 });
 
 afterAll(async () => {
-  const redis = new Redis(redisUrl, { lazyConnect: true });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
+  await deleteRedisKeys(prefix);
 });

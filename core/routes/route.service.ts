@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repository.ts';
+import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRow } from '../db/database.types.ts';
 import { NotFoundError, ValidationError } from '../http/api-error.ts';
@@ -43,10 +43,7 @@ async function checkTarget(hub: HubContext, tenantId: string, targetIntegrationI
 }
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: RouteRow, requestId: string): Promise<void> {
-  await recordAudit(hub.db, {
-    tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId,
-    action, targetType: 'route', targetId: row.id, detail: { name: row.name }, requestId,
-  });
+  await auditAs(hub.db, principal, requestId, { action, targetType: 'route', targetId: row.id, detail: { name: row.name } });
 }
 
 export async function createRoute(hub: HubContext, principal: Principal, input: CreateRouteRequest, requestId: string): Promise<RouteRow> {

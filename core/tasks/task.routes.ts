@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.repository.ts';
+import { auditAs } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
@@ -33,7 +33,7 @@ export const taskRoutes = [
     responses: { 200: { description: 'acknowledged', schema: Task }, ...notFound },
     async handler({ params, body }, { hub, principal, requestId }) {
       const row = await acknowledgeTask(hub, principal.tenantId, params.id, principal.label, body.note);
-      await recordAudit(hub.db, { tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId, action: 'task.acknowledged', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` }, requestId });
+      await auditAs(hub.db, principal, requestId, { action: 'task.acknowledged', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` } });
       return { status: 200, body: toTask(row) };
     },
   }),
@@ -43,7 +43,7 @@ export const taskRoutes = [
     responses: { 200: { description: 'resolved', schema: Task }, ...notFound },
     async handler({ params, body }, { hub, principal, requestId }) {
       const row = await resolveTask(hub, principal.tenantId, params.id, principal.label, body.note);
-      await recordAudit(hub.db, { tenantId: principal.tenantId, actorType: principal.actorType, actorId: principal.actorId, action: 'task.resolved', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` }, requestId });
+      await auditAs(hub.db, principal, requestId, { action: 'task.resolved', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` } });
       return { status: 200, body: toTask(row) };
     },
   }),
