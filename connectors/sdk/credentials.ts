@@ -42,4 +42,9 @@ export interface OAuthToken {
 export interface TokenStore {
   load(): Promise<OAuthToken | undefined>;
   save(token: OAuthToken): Promise<void>;
+  /**
+   * Runs `work` (load, maybe refresh, save) while no other holder of this store — in any process —
+   * runs its own, so one expired token causes one refresh however many callers need it.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }

@@ -65,15 +65,19 @@ export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): 
   }
 
   function singleFlight(): Promise<OAuthToken> {
+    const refresh = async (): Promise<OAuthToken> => {
+      // Re-read inside the exclusive section: whoever held it before may have refreshed already.
+      const stored = await store.load();
+      if (usable(stored)) return (current = stored);
+      const next = await obtain(stored);
+      // Access and (possibly rotated) refresh token in one save: a crash between two saves
+      // would leave a refresh token that the endpoint has already invalidated.
+      await store.save(next);
+      return (current = next);
+    };
     inflight ??= (async () => {
       try {
-        const stored = await store.load();
-        if (usable(stored)) return (current = stored);
-        const next = await obtain(stored);
-        // Access and (possibly rotated) refresh token in one save: a crash between two saves
-        // would leave a refresh token that the endpoint has already invalidated.
-        await store.save(next);
-        return (current = next);
+        return await (store.exclusive ? store.exclusive(refresh) : refresh());
       } finally {
         inflight = undefined;
       }

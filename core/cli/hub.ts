@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/config.load.ts';
 import { MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
+import { KeySetIncompleteError } from '../vault/key-usage.ts';
 import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { startCommand } from './start.command.ts';
@@ -12,7 +13,7 @@ const help = `hub — integration hub for GRC teams
   hub start                 run the hub (role from HUB_ROLE: api, worker or all)
   hub migrate               apply database migrations and exit
   hub token create|list|revoke   manage API tokens (run "hub token" for options)
-  hub keys generate         print a new master key entry for HUB_MASTER_KEYS
+  hub keys generate|status|rotate   master keys: new entry, usage per version, re-encrypt
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // Expected failures are one clear line; anything else keeps its stack for diagnosis.
-  if (error instanceof ConfigError || error instanceof CliError || error instanceof MigrationFailedError) {
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof MigrationFailedError || error instanceof KeySetIncompleteError) {
     process.stderr.write(`hub: ${error.message}\n`);
   } else {
     process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,14 +1,52 @@
 import { parseArgs } from 'node:util';
-import { generateMasterKeyEntry } from '../vault/master-key.file.ts';
+import { keyUsage } from '../vault/key-usage.ts';
+import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
+import { rotateMasterKey } from '../vault/master-key.rotation.ts';
 import { CliError } from './cli-error.ts';
+import { progressReporter } from './progress-bar.ts';
+import { withDatabase } from './with-database.ts';
+import { loadConfig } from '../config/config.load.ts';
 
-const usage = 'usage: hub keys generate [--version <n>]';
+const usage = `usage:
+  hub keys generate [--version <n>]   print a new entry for HUB_MASTER_KEYS
+  hub keys status                     stored secrets per key version
+  hub keys rotate                     re-encrypt every secret with the newest key (resumable)`;
 
 export async function keysCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { version: { type: 'string', default: '1' } } });
-  if (action !== 'generate') throw new CliError(usage);
-  const version = Number(values.version);
-  if (!Number.isInteger(version) || version < 1) throw new CliError('--version must be a whole number from 1');
-  process.stdout.write(generateMasterKeyEntry(version) + '\n');
+  if (action === 'generate') {
+    const { values } = parseArgs({ args: rest, options: { version: { type: 'string', default: '1' } } });
+    const version = Number(values.version);
+    if (!Number.isInteger(version) || version < 1) throw new CliError('--version must be a whole number from 1');
+    process.stdout.write(generateMasterKeyEntry(version) + '\n');
+    return;
+  }
+  if (action === 'status') {
+    await withDatabase(async ({ db }) => {
+      const keys = resolveMasterKeys(loadConfig().HUB_MASTER_KEYS, loadConfig().HUB_DATA_DIR).keys;
+      const usage = await keyUsage(db);
+      process.stdout.write(`configured key versions: ${[...keys.byVersion.keys()].sort((a, b) => b - a).join(', ')} (newest ${keys.current.version} encrypts)\n`);
+      if (usage.length === 0) process.stdout.write('no stored secrets\n');
+      for (const row of usage) {
+        const note = keys.byVersion.has(row.version) ? (row.version === keys.current.version ? '' : '  ← rotate') : '  ← MISSING from HUB_MASTER_KEYS';
+        process.stdout.write(`${row.column.padEnd(45)} v${row.version}  ${String(row.rows).padStart(8)} rows${note}\n`);
+      }
+      const removable = [...keys.byVersion.keys()].filter((v) => v !== keys.current.version && !usage.some((u) => u.version === v));
+      if (removable.length > 0) process.stdout.write(`no row uses version ${removable.join(', ')}: it can be removed from HUB_MASTER_KEYS\n`);
+    });
+    return;
+  }
+  if (action === 'rotate') {
+    await withDatabase(async ({ db }) => {
+      const keys = resolveMasterKeys(loadConfig().HUB_MASTER_KEYS, loadConfig().HUB_DATA_DIR).keys;
+      const report = progressReporter(process.stderr, 'rows');
+      const started = Date.now();
+      const result = await rotateMasterKey(db, keys, { onProgress: ({ done, total }) => report(done, total) });
+      if (result.total === 0) report(0, 0);
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(`rotated ${result.rotated} secrets to key version ${keys.current.version} in ${seconds.toFixed(1)} s\n`);
+    });
+    return;
+  }
+  throw new CliError(usage);
 }

@@ -18,6 +18,8 @@ export interface TenantsTable {
   name: string;
   settings: JsonWithDefault<Record<string, unknown>>;
   task_seq: Generated<number>;
+  fingerprint_key_ciphertext: string | null;
+  fingerprint_key_version: number | null;
   created_at: CreatedAt;
 }
 
@@ -62,6 +64,7 @@ export interface IntegrationConfigsTable {
   paused_at: NullableTimestamp;
   oauth_token_ciphertext: string | null;
   oauth_token_key_version: number | null;
+  credentials_expiry_step: number | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -221,6 +224,22 @@ export interface TaskHistoryTable {
   created_at: CreatedAt;
 }
 
+export interface CredentialRotationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  integration_id: string;
+  status: 'pending_approval' | 'applied' | 'rejected';
+  requested_by: string;
+  reason: string | null;
+  credentials_ciphertext: string | null;
+  credentials_key_version: number | null;
+  new_fingerprint: string;
+  expires_at: NullableTimestamp;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -236,6 +255,7 @@ export interface Database {
   integration_records: IntegrationRecordsTable;
   integration_cursors: IntegrationCursorsTable;
   task_history: TaskHistoryTable;
+  credential_rotations: CredentialRotationsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -249,3 +269,5 @@ export type EventRow = Selectable<IntegrationEventsTable>;
 export type RouteRow = Selectable<RoutesTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type TaskHistoryRow = Selectable<TaskHistoryTable>;
+export type CredentialRotationRow = Selectable<CredentialRotationsTable>;
+export type CredentialAuditRow = Selectable<IntegrationCredentialsAuditTable>;

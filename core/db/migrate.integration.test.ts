@@ -11,6 +11,7 @@ import { migrateToLatest, MigrationFailedError } from './migrate.ts';
 const TABLES = [
   'api_tokens',
   'audit_log',
+  'credential_rotations',
   'integration_configs',
   'integration_credentials_audit',
   'integration_cursors',

@@ -45,7 +45,14 @@ function operation(route: AnyRoute): JsonSchema {
     operationId: `${route.method}${route.path.replace(/[/:]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
     ...(route.access === 'public' ? { security: [] } : { 'x-required-role': route.access }),
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input'), ...(route.example === undefined ? {} : { example: route.example }) } },
+          },
+        }
+      : {}),
     responses,
   };
 }

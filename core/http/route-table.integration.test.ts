@@ -87,7 +87,8 @@ function pathFor(path: string, resource: string | undefined): string {
   if (!path.includes(':')) return path;
   const id = resource ? foreignIds[resource] : undefined;
   if (!id) throw new Error(`route ${path} has an :id but no fixture for resource "${resource}"`);
-  return path.replace(/:id\b/, id);
+  // Other path parameters (a rotation id) get a well-formed id that exists nowhere.
+  return path.replace(/:id\b/, id).replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
 }
 
 describe('route table', () => {
@@ -127,7 +128,7 @@ describe('route table', () => {
     if (route.path.includes(':id')) {
       it(`${label}: 404 for another tenant's ${route.resource}`, async () => {
         // A valid-looking body, so the answer is about the id and not about the input.
-        const body = route.body ? {} : undefined;
+        const body = route.body ? (route.example ?? {}) : undefined;
         const response = await test.request(route.method, pathFor(route.path, route.resource), { token: home.tokens[required], body });
         expect(response.status).toBe(404);
         expect((await response.json()).error.code).toBe('not_found');

@@ -7,6 +7,8 @@ import { integrationRoutes } from '../integrations/integration.routes.ts';
 import { routeRoutes } from '../routes/route.routes.ts';
 import { runRoutes } from '../runs/run.routes.ts';
 import { taskRoutes } from '../tasks/task.routes.ts';
+import { tenantSettingsRoutes } from '../tenancy/tenant-settings.routes.ts';
+import { credentialRoutes } from '../vault/credential.routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { defineRoute, type AnyRoute } from './route.ts';
 
@@ -17,12 +19,14 @@ const moduleRoutes: AnyRoute[] = [
   ...healthRoutes,
   ...connectorRoutes,
   ...integrationRoutes,
+  ...credentialRoutes,
   ...runRoutes,
   ...eventRoutes,
   ...routeRoutes,
   ...taskRoutes,
   ...apiTokenRoutes,
   ...auditRoutes,
+  ...tenantSettingsRoutes,
 ];
 
 const openApiRoute = defineRoute({

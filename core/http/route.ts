@@ -45,6 +45,8 @@ export interface RouteDefinition<
   params?: P;
   query?: Q;
   body?: B;
+  /** A valid request body, shown in the OpenAPI document (and used by the route-table test). */
+  example?: z.input<B>;
   responses: Partial<Record<number, ResponseDoc>>;
   handler: (
     input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> },

@@ -6,7 +6,10 @@ import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { removeSchedules, syncSchedules } from '../scheduler/schedule.service.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
-import { sealCredentials } from './integration-credentials.ts';
+import { openCredentials, sealCredentials } from './integration-credentials.ts';
+import { recordCredentialAudit } from '../vault/credential-audit.ts';
+import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
+import { secretFingerprint } from '../vault/fingerprint.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
 
@@ -58,6 +61,12 @@ export async function createIntegration(hub: HubContext, principal: Principal, i
     });
   await syncSchedules(hub, connector, row);
   await audit(hub, principal, 'integration.created', row, requestId, { credentialsSet: parts.credentials !== undefined });
+  if (parts.credentials !== undefined) {
+    await recordCredentialAudit(hub, {
+      tenantId: row.tenant_id, integrationId: row.id, action: 'set', actor: principal.label,
+      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials), expiresAt: row.credentials_expires_at,
+    });
+  }
   return row;
 }
 
@@ -71,6 +80,7 @@ export async function updateIntegration(
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
   const parts = validateAgainstConnector(connector, input);
+  const previous = parts.credentials === undefined ? undefined : openCredentials(hub, existing);
   const row = await hub.db
     .updateTable('integration_configs')
     .set({
@@ -82,7 +92,12 @@ export async function updateIntegration(
       ...(input.credentialsExpiresAt === undefined ? {} : { credentials_expires_at: input.credentialsExpiresAt }),
       ...(parts.credentials === undefined
         ? {}
-        : { ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials), oauth_token_ciphertext: null, oauth_token_key_version: null }),
+        : {
+            ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
+            oauth_token_ciphertext: null,
+            oauth_token_key_version: null,
+            credentials_expiry_step: null,
+          }),
       updated_at: hub.clock(),
     })
     .where('tenant_id', '=', principal.tenantId)
@@ -96,6 +111,15 @@ export async function updateIntegration(
   await syncSchedules(hub, connector, row);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
   await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
+  if (parts.credentials !== undefined) {
+    // Replaced without the rotation flow's check: still one audit row with both fingerprints.
+    await recordCredentialAudit(hub, {
+      tenantId: row.tenant_id, integrationId: row.id, action: 'replaced', actor: principal.label,
+      oldFingerprint: previous === undefined ? null : await secretFingerprint(hub, row.tenant_id, previous),
+      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials), expiresAt: row.credentials_expires_at,
+    });
+    await resolveCredentialTasks(hub, row.id);
+  }
   return row;
 }
 

@@ -1,6 +1,7 @@
 import type { OAuthToken, TokenStore } from '../../connectors/sdk/credentials.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { seal, unseal } from '../vault/secret-box.ts';
+import { withClusterLock } from '../locks/cluster-lock.ts';
 
 /** OAuth tokens of one integration, sealed in its row so every process shares them. */
 export function integrationTokenStore(hub: HubContext, tenantId: string, integrationId: string): TokenStore {
@@ -19,6 +20,9 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
       const token: OAuthToken = { accessToken: stored.accessToken, expiresAt: new Date(stored.expiresAt) };
       if (stored.refreshToken) token.refreshToken = stored.refreshToken;
       return token;
+    },
+    exclusive(work) {
+      return withClusterLock(hub, `oauth-refresh:${integrationId}`, work);
     },
     async save(token) {
       const sealed = seal(hub.masterKeys, JSON.stringify({ ...token, expiresAt: token.expiresAt.toISOString() }), binding);

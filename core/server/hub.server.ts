@@ -5,6 +5,7 @@ import { createApp } from '../http/app.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
+import { assertKeysCoverRows } from '../vault/key-usage.ts';
 import type { MasterKeySet } from '../vault/master-keys.ts';
 import { bootstrapDefaultTenant, type FirstStart } from './bootstrap.ts';
 import type { HubContext } from './hub-context.ts';
@@ -46,6 +47,12 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   try {
     const applied = await migrateToLatest(database.db as never);
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.migrationName) }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  try {
+    await assertKeysCoverRows(database.db, masterKeys.keys);
   } catch (error) {
     await database.close();
     throw error;

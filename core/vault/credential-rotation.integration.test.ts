@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../auth/api-token.service.ts';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { remindExpiringCredentials } from './credential-expiry.ts';
+
+const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
+const DAY = 24 * 60 * 60 * 1000;
+
+let test: TestHub;
+let tenant: TestTenant;
+let secondAdmin: string;
+let fake: FakeServiceNow;
+
+beforeAll(async () => {
+  fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'new-password-2' } } });
+  test = await startTestHub({ label: 'rotation', database: 'postgres', queue: 'memory', workers: true });
+  tenant = await test.createTenant('acme');
+  secondAdmin = (await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'admin', name: 'second-admin', createdBy: 'test' })).token;
+});
+afterAll(async () => {
+  await test?.close();
+  await fake?.close();
+});
+
+const basic = (password: string) => ({ auth: { type: 'basic', username: 'svc-grc', password } });
+
+async function createIntegration(name: string, expiresAt?: string) {
+  const response = await test.request('post', '/api/integrations', {
+    token: tenant.tokens.admin,
+    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-1'), schedules: NO_SCHEDULES, ...(expiresAt ? { credentialsExpiresAt: expiresAt } : {}) },
+  });
+  expect(response.status).toBe(201);
+  return response.json();
+}
+
+const rotate = (id: string, password: string, token = tenant.tokens.admin, extra: Record<string, unknown> = {}) =>
+  test.request('post', `/api/integrations/${id}/credentials/rotate`, { token, body: { credentials: basic(password), reason: 'quarterly', ...extra } });
+const auditOf = async (id: string) => (await (await test.request('get', `/api/integrations/${id}/credentials/audit`, { token: tenant.tokens.operator })).json()).entries;
+
+describe('credential rotation', () => {
+  it('checks the new secret first: on failure nothing changes and the answer carries code and runbook', async () => {
+    const integration = await createIntegration('rotate-bad');
+    const response = await rotate(integration.id, 'wrong-password');
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ error: { code: 'auth_invalid', runbook: 'runbooks/auth_invalid.md' } });
+    const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
+    expect(after.credentials.hint).toBe(integration.credentials.hint);
+    const audit = await auditOf(integration.id);
+    expect(audit.map((e: { action: string }) => e.action)).toEqual(['rotation_check_failed', 'set']);
+    expect(audit[0].newFingerprint).toMatch(/^fp_[0-9a-f]{16}$/);
+  });
+
+  it('applies a checked secret, records both fingerprints, and never shows the secret', async () => {
+    const integration = await createIntegration('rotate-good');
+    const response = await rotate(integration.id, 'new-password-2', tenant.tokens.admin, { expiresAt: new Date(Date.now() + 90 * DAY).toISOString() });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: 'applied', rotation: { status: 'applied', requestedBy: 'token:acme-admin' }, check: { ok: true } });
+    expect(JSON.stringify(body)).not.toContain('new-password-2');
+    const [rotated, set] = await auditOf(integration.id);
+    expect(rotated).toMatchObject({ action: 'rotated', actor: 'token:acme-admin', reason: 'quarterly' });
+    expect(rotated.oldFingerprint).toBe(set.newFingerprint);
+    expect(rotated.newFingerprint).not.toBe(rotated.oldFingerprint);
+    expect(rotated.expiresAt).not.toBeNull();
+    const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
+    expect(after.credentials.hint).toBe('••••rd-2');
+  });
+
+  it('waits for a second admin when the tenant requires approval; the requester cannot approve their own', async () => {
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      const integration = await createIntegration('rotate-approval');
+      const pending = await rotate(integration.id, 'new-password-2');
+      expect(pending.status).toBe(202);
+      const { rotation } = await pending.json();
+      expect(rotation.status).toBe('pending_approval');
+      const stillOld = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
+      expect(stillOld.credentials.hint).toBe(integration.credentials.hint);
+
+      const own = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token: tenant.tokens.admin });
+      expect(own.status).toBe(403);
+      const approved = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token: secondAdmin });
+      expect(approved.status).toBe(200);
+      expect(await approved.json()).toMatchObject({ status: 'applied', decidedBy: 'token:second-admin' });
+      const again = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token: secondAdmin });
+      expect(again.status).toBe(409);
+
+      const applied = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
+      expect(applied.credentials.hint).toBe('••••rd-2');
+      const [approval] = await auditOf(integration.id);
+      expect(approval).toMatchObject({ action: 'rotation_approved', actor: 'token:acme-admin', approver: 'token:second-admin' });
+      // The pending secret is gone from the rotation row once decided.
+      const row = await test.hub.db.selectFrom('credential_rotations').selectAll().where('id', '=', rotation.id).executeTakeFirstOrThrow();
+      expect(row.credentials_ciphertext).toBeNull();
+
+      const second = await (await rotate(integration.id, 'new-password-2')).json();
+      const rejected = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${second.rotation.id}/reject`, { token: secondAdmin });
+      expect(await rejected.json()).toMatchObject({ status: 'rejected' });
+      const { rotations } = await (await test.request('get', `/api/integrations/${integration.id}/credentials/rotations`, { token: tenant.tokens.admin })).json();
+      expect(rotations.map((r: { status: string }) => r.status)).toEqual(['rejected', 'applied']);
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+  });
+});
+
+describe('credential expiry', () => {
+  it('reminds 14, 7 and 1 days ahead, once per step, and rotation resolves the reminder', async () => {
+    const integration = await createIntegration('expiring', new Date(Date.now() + 10 * DAY).toISOString());
+    const tasks = async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks;
+
+    expect(await remindExpiringCredentials(test.hub)).toBeGreaterThanOrEqual(1);
+    expect(await remindExpiringCredentials(test.hub)).toBe(0);
+    let [task] = await tasks();
+    expect(task).toMatchObject({ code: 'credential_expiring', runbook: 'runbooks/credential_expiring.md', occurrences: 1, status: 'open' });
+    expect(task.lastError).toMatch(/expire in 10 days/);
+
+    await test.hub.db.updateTable('integration_configs').set({ credentials_expires_at: new Date(Date.now() + 5 * DAY) }).where('id', '=', integration.id).execute();
+    await remindExpiringCredentials(test.hub);
+    await test.hub.db.updateTable('integration_configs').set({ credentials_expires_at: new Date(Date.now() + 12 * 3600 * 1000) }).where('id', '=', integration.id).execute();
+    await remindExpiringCredentials(test.hub);
+    await remindExpiringCredentials(test.hub);
+    [task] = await tasks();
+    expect(task.occurrences).toBe(3);
+    expect(task.lastError).toMatch(/expire in 1 day,/);
+
+    await rotate(integration.id, 'new-password-2');
+    [task] = await tasks();
+    expect(task.status).toBe('resolved');
+  });
+
+  it('fails runs with auth_expired once the credentials have expired', async () => {
+    const integration = await createIntegration('expired', new Date(Date.now() - DAY).toISOString());
+    const { runs } = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } })).json();
+    const { waitFor } = await import('../../test-support/wait-for.ts');
+    const run = await waitFor('the run', async () => {
+      const row = await (await test.request('get', `/api/runs/${runs[0].id}`, { token: tenant.tokens.viewer })).json();
+      return row.status === 'failed' ? row : undefined;
+    });
+    expect(run).toMatchObject({ errorCode: 'auth_expired', runbook: 'runbooks/auth_expired.md' });
+  });
+});

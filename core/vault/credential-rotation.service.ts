@@ -1,0 +1,168 @@
+import type { Principal } from '../auth/principal.ts';
+import type { CredentialRotationRow, IntegrationConfigRow } from '../db/database.types.ts';
+import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
+import { openCredentials, sealCredentials } from '../integrations/integration-credentials.ts';
+import { requireIntegration } from '../integrations/integration.service.ts';
+import { requireConnector, validateAgainstConnector } from '../integrations/integration.validation.ts';
+import { checkIntegration } from '../runs/check.service.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
+import { recordCredentialAudit } from './credential-audit.ts';
+import { secretFingerprint } from './fingerprint.ts';
+import { seal, unseal } from './secret-box.ts';
+import { resolveCredentialTasks } from './credential-tasks.ts';
+import { tenantSettings } from '../tenancy/tenant-settings.ts';
+
+export interface RotationRequest {
+  credentials: unknown;
+  reason?: string | undefined;
+  expiresAt?: string | undefined;
+}
+
+export interface RotationOutcome {
+  status: 'applied' | 'pending_approval' | 'check_failed';
+  rotation: CredentialRotationRow | undefined;
+  check: CheckResponse;
+}
+
+const binding = (tenantId: string, rotationId: string) => ({ tenantId, owner: `rotation:${rotationId}:credentials` });
+
+/** Swaps the stored credentials for checked new ones and records the step. */
+async function applyCredentials(
+  hub: HubContext,
+  integration: IntegrationConfigRow,
+  credentials: unknown,
+  expiresAt: Date | string | null,
+): Promise<{ oldFingerprint: string | null; newFingerprint: string }> {
+  const previous = openCredentials(hub, integration);
+  const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous);
+  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
+  await hub.db
+    .updateTable('integration_configs')
+    .set({
+      ...sealCredentials(hub, integration.tenant_id, integration.id, credentials),
+      // Tokens obtained with the old secret must not outlive it.
+      oauth_token_ciphertext: null,
+      oauth_token_key_version: null,
+      credentials_expires_at: expiresAt,
+      credentials_expiry_step: null,
+      updated_at: hub.clock(),
+    })
+    .where('id', '=', integration.id)
+    .execute();
+  await resolveCredentialTasks(hub, integration.id);
+  return { oldFingerprint, newFingerprint };
+}
+
+/**
+ * Rotation: the connector's check runs with the new secret first (on failure nothing changes);
+ * then the swap, at once or — when the tenant requires it — after a second admin approves.
+ */
+export async function requestRotation(hub: HubContext, principal: Principal, integrationId: string, request: RotationRequest, _requestId: string): Promise<RotationOutcome> {
+  const integration = await requireIntegration(hub, principal.tenantId, integrationId);
+  const connector = requireConnector(hub.connectors, integration.connector);
+  const { credentials } = validateAgainstConnector(connector, { credentials: request.credentials });
+  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
+  const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
+
+  const check = await checkIntegration(hub, integration, principal.label, credentials);
+  if (!check.ok) {
+    await recordCredentialAudit(hub, { ...audit, action: 'rotation_check_failed' });
+    return { status: 'check_failed', rotation: undefined, check };
+  }
+
+  if ((await tenantSettings(hub, principal.tenantId)).requireRotationApproval) {
+    const rotation = await hub.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('credential_rotations')
+        .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'pending_approval', requested_by: principal.label, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const sealed = seal(hub.masterKeys, JSON.stringify(credentials), binding(row.tenant_id, row.id));
+      return trx
+        .updateTable('credential_rotations')
+        .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_version: sealed.keyVersion })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    await recordCredentialAudit(hub, { ...audit, action: 'rotation_requested' });
+    return { status: 'pending_approval', rotation, check };
+  }
+
+  const { oldFingerprint } = await applyCredentials(hub, integration, credentials, request.expiresAt ?? null);
+  const rotation = await hub.db
+    .insertInto('credential_rotations')
+    .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'applied', requested_by: principal.label, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null, decided_by: principal.label, decided_at: hub.clock() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordCredentialAudit(hub, { ...audit, action: 'rotated', oldFingerprint });
+  return { status: 'applied', rotation, check };
+}
+
+async function pendingRotation(hub: HubContext, principal: Principal, integrationId: string, rotationId: string): Promise<CredentialRotationRow> {
+  const rotation = await hub.db
+    .selectFrom('credential_rotations')
+    .selectAll()
+    .where('tenant_id', '=', principal.tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('id', '=', rotationId)
+    .executeTakeFirst();
+  if (!rotation) throw new NotFoundError('rotation');
+  if (rotation.status !== 'pending_approval') throw new ApiError(409, 'conflict', `this rotation is ${rotation.status}`);
+  return rotation;
+}
+
+/** A second admin applies a pending rotation; the requester cannot approve their own. */
+export async function approveRotation(hub: HubContext, principal: Principal, integrationId: string, rotationId: string, _requestId: string): Promise<CredentialRotationRow> {
+  const integration = await requireIntegration(hub, principal.tenantId, integrationId);
+  const rotation = await pendingRotation(hub, principal, integrationId, rotationId);
+  if (rotation.requested_by === principal.label) throw new ForbiddenError('a rotation needs the approval of another admin than the one who requested it');
+  const credentials = JSON.parse(
+    unseal(hub.masterKeys, { ciphertext: rotation.credentials_ciphertext ?? '', keyVersion: rotation.credentials_key_version ?? 0 }, binding(rotation.tenant_id, rotation.id)),
+  ) as unknown;
+  const decided = await hub.db
+    .updateTable('credential_rotations')
+    .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+    .where('id', '=', rotation.id)
+    .where('status', '=', 'pending_approval')
+    .returningAll()
+    .executeTakeFirst();
+  if (!decided) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
+  const { oldFingerprint } = await applyCredentials(hub, integration, credentials, rotation.expires_at);
+  await recordCredentialAudit(hub, {
+    tenantId: rotation.tenant_id, integrationId, action: 'rotation_approved', actor: rotation.requested_by, approver: principal.label,
+    reason: rotation.reason, oldFingerprint, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
+  });
+  return decided;
+}
+
+export async function rejectRotation(hub: HubContext, principal: Principal, integrationId: string, rotationId: string, _requestId: string): Promise<CredentialRotationRow> {
+  await requireIntegration(hub, principal.tenantId, integrationId);
+  const rotation = await pendingRotation(hub, principal, integrationId, rotationId);
+  const decided = await hub.db
+    .updateTable('credential_rotations')
+    .set({ status: 'rejected', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+    .where('id', '=', rotation.id)
+    .where('status', '=', 'pending_approval')
+    .returningAll()
+    .executeTakeFirst();
+  if (!decided) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
+  await recordCredentialAudit(hub, {
+    tenantId: rotation.tenant_id, integrationId, action: 'rotation_rejected', actor: rotation.requested_by, approver: principal.label,
+    reason: rotation.reason, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
+  });
+  return decided;
+}
+
+export async function listRotations(hub: HubContext, tenantId: string, integrationId: string): Promise<CredentialRotationRow[]> {
+  return hub.db
+    .selectFrom('credential_rotations')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export { listCredentialAudit } from './credential-audit.ts';
