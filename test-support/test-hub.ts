@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
+import type { DestinationStream } from 'pino';
 import { createApiToken } from '../core/auth/api-token.service.ts';
 import type { Role } from '../core/auth/roles.ts';
 import { loadConfig } from '../core/config/config.load.ts';
@@ -58,6 +59,8 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   /** Share another test hub's database instead of creating one (a second process, in effect). */
   shareDatabaseOf?: TestHub;
+  /** Where log lines go (debug level); silent when absent. */
+  logTo?: DestinationStream;
 }
 
 export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
@@ -86,7 +89,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     config,
     database,
     queue,
-    logger: createLogger({ level: 'silent' }),
+    logger: options.logTo ? createLogger({ level: 'debug', destination: options.logTo }) : createLogger({ level: 'silent' }),
     masterKeys: resolveMasterKeys(TEST_MASTER_KEYS, config.HUB_DATA_DIR).keys,
     connectors: options.connectors ?? connectors,
   });
