@@ -117,6 +117,9 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(healthy.health.p95LatencyMs).toEqual(expect.any(Number));
     expect(healthy.credentials).toEqual({ set: true, hint: '••••3456', expiresAt: null });
     expect(JSON.stringify(healthy)).not.toContain('kit-token-123456');
+    const metrics = await (await test.request('get', '/metrics')).text();
+    expect(metrics).toContain(`hub_integration_status{integration_id="${integration.id}",integration="${integration.name}",connector="testkit",environment="production",status="healthy"} 1`);
+    expect(metrics).toContain(`hub_integration_success_rate_24h{integration_id="${integration.id}"`);
     await test.request('post', `/api/integrations/${integration.id}/pause`, { token: tenant.tokens.operator });
     const paused = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
     expect(paused.health.status).toBe('paused');

@@ -5,6 +5,7 @@ import { createConnectorRegistry } from '../connectors/connector-registry.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { eventJobRegistrations } from '../events/event.processor.ts';
 import { createMetrics } from '../http/metrics.ts';
+import { registerHealthMetrics } from '../health/health.metrics.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../queue/queue.types.ts';
 import { runJobRegistrations } from '../runs/run.worker.ts';
@@ -26,7 +27,7 @@ export interface HubParts {
 
 /** Assembles the runtime's context; the server and the tests build it the same way. */
 export function createHubContext(parts: HubParts): HubContext {
-  return {
+  const hub: HubContext = {
     config: parts.config,
     database: parts.database,
     db: parts.database.db,
@@ -38,6 +39,8 @@ export function createHubContext(parts: HubParts): HubContext {
     breakers: parts.breakers ?? createBreakerRegistry(),
     metrics: createMetrics(),
   };
+  registerHealthMetrics(hub);
+  return hub;
 }
 
 /** Every queue a worker consumes. */

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { rollUpHealth } from '../health/health-rollup.ts';
+import { reconcile } from './reconciler.ts';
+
+// Postgres is the source of truth: work whose queue job vanished (a lost Redis, a dead process)
+// is found from the rows and put back on the queue.
+
+describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  const longAgo = () => new Date(Date.now() - 10 * 60_000);
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'reconcile', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('takes over a run whose process died and finishes it from the stored cursor', async () => {
+    const dataset = `reconcile-${Math.random()}`;
+    testkitUpstream(dataset).records.set('r1', { n: 1 });
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    const run = await test.hub.db
+      .insertInto('integration_runs')
+      .values({ tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'manual', mode: 'incremental', idempotency_key: `orphan-${dataset}`, status: 'running', started_at: longAgo(), heartbeat_at: longAgo(), attempts: 1 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const report = await reconcile(test.hub);
+    expect(report.runsTakenOver).toBeGreaterThanOrEqual(1);
+    const done = await waitFor('the orphaned run to finish', async () => {
+      const row = await test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow();
+      return row.status === 'succeeded' ? row : undefined;
+    });
+    expect(done).toMatchObject({ attempts: 2, records_new: 1 });
+  });
+
+  it('re-dispatches events left pending when their job was lost, and rolls health up hourly', async () => {
+    const source = await createTestkitIntegration(test, tenant, `reconcile-src-${Math.random()}`);
+    const sinkData = `reconcile-sink-${Math.random()}`;
+    const target = await createTestkitIntegration(test, tenant, sinkData);
+    await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: 'lost', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'found {{event.externalId}}' } },
+    });
+    // As if the webhook committed its event and the enqueue was lost with Redis.
+    await test.hub.db
+      .insertInto('integration_events')
+      .values({ tenant_id: tenant.id, integration_id: source.id, source: 'webhook', type: 'finding.created', external_id: 'lost-1', payload: '{}', payload_hash: 'h', dedupe_key: `lost-${Math.random()}`, status: 'pending', received_at: longAgo() })
+      .execute();
+    expect((await reconcile(test.hub)).eventsRedispatched).toBeGreaterThanOrEqual(1);
+    await waitFor('the lost event to be routed', async () => testkitUpstream(sinkData).actions.length === 1);
+    expect(testkitUpstream(sinkData).actions[0]?.input).toEqual({ message: 'found lost-1' });
+
+    await rollUpHealth(test.hub);
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').selectAll().where('integration_id', '=', target.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ runs_total: 1, runs_failed: 0 });
+    expect(rows[0]?.hour.getUTCMinutes()).toBe(0);
+  });
+});
