@@ -36,6 +36,8 @@ export interface OAuthToken {
   accessToken: string;
   refreshToken?: string;
   expiresAt: Date;
+  /** When the refresh token itself expires, if the provider says (refresh_token_expires_in). */
+  refreshExpiresAt?: Date;
 }
 
 /** Where the runtime keeps OAuth tokens between runs and processes. */

@@ -85,9 +85,12 @@ function toOAuthToken(raw: Token, spentRefreshToken: string | undefined, request
   const refreshToken = typeof issued === 'string' && issued !== '' ? issued : spentRefreshToken;
   const expiresIn = Number(raw['expires_in']);
   const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : DEFAULT_LIFETIME_MS;
+  // Some providers say how long the refresh token lives; past that a person must re-authorise.
+  const refreshExpiresIn = Number(raw['refresh_token_expires_in']);
   return {
     accessToken,
     ...(refreshToken === undefined ? {} : { refreshToken }),
     expiresAt: new Date(request.now().getTime() + lifetimeMs),
+    ...(Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? { refreshExpiresAt: new Date(request.now().getTime() + refreshExpiresIn * 1000) } : {}),
   };
 }

@@ -79,6 +79,14 @@ describe('OAuth 2.0 grants against a local token endpoint', () => {
     expect((await store.load())?.refreshToken).toBe('rt-1');
   });
 
+  it('keeps the refresh token lifetime when the endpoint states it (refresh_token_expires_in)', async () => {
+    server = await startServer(sequence(token('at-1', { refresh_token: 'rt-1', refresh_token_expires_in: 86_400 })));
+    const store = createInMemoryTokenStore();
+    const now = new Date('2026-01-01T00:00:00Z');
+    await provider({ ...clientCredentials, grant: 'password', username: 'svc-grc', password: 'user-p4ss' }, { store, clock: () => now }).accessToken();
+    expect((await store.load())?.refreshExpiresAt).toEqual(new Date('2026-01-02T00:00:00Z'));
+  });
+
   it('authorizationMethod header: client credentials as HTTP Basic, not in the body', async () => {
     server = await startServer(sequence(token('at-1')));
     await provider(clientCredentials, { method: 'header' }).accessToken();

@@ -39,7 +39,9 @@ export function connectorContext(
           }
         : {}),
       // A rotation check must not overwrite the tokens of the credentials in use.
-      ...(overrides.credentials === undefined ? { tokenStore: integrationTokenStore(hub, row.tenant_id, row.id) } : {}),
+      ...(overrides.credentials === undefined
+        ? { tokenStore: integrationTokenStore(hub, row.tenant_id, row.id, auth.success && auth.data.type === 'oauth2' && auth.data.grant === 'refresh_token') }
+        : {}),
       breakerKey: row.id,
       logger,
       signal,

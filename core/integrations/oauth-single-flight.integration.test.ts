@@ -67,3 +67,24 @@ describe('OAuth token refresh', () => {
     expect(stored?.accessToken).toBe(fake.tokens[0]?.accessToken);
   });
 });
+
+describe('OAuth token store', () => {
+  it("makes the refresh token's lifetime the credential expiry when the refresh token is the credential", async () => {
+    const created = await test.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: {
+        connector: 'servicenow',
+        name: 'SN refresh grant',
+        config: { instanceUrl: fake.url },
+        credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'client-secret-1', refreshToken: 'rt-initial' } },
+        schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+      },
+    });
+    const integration = await created.json();
+    const refreshExpiresAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
+    await integrationTokenStore(test.hub, tenant.id, integration.id, true).save({ accessToken: 'a', refreshToken: 'r', expiresAt: new Date(), refreshExpiresAt });
+    const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
+    expect(after.credentials.expiresAt).toBe(refreshExpiresAt.toISOString());
+    expect((await integrationTokenStore(test.hub, tenant.id, integration.id).load())?.refreshExpiresAt).toEqual(refreshExpiresAt);
+  });
+});
