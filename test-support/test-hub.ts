@@ -106,7 +106,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       const init: RequestInit = { method: method.toUpperCase(), headers: { ...headers } };
       if (token) (init.headers as Record<string, string>)['authorization'] = `Bearer ${token}`;
       if (body !== undefined) {
-        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
       }
       return Promise.resolve(app.request(path, init));

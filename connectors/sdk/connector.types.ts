@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { HttpClient } from './http.types.ts';
+import type { HubOperations } from './operations.types.ts';
+import type { TaskAlertChannel } from './task-alerts.types.ts';
 
 // The one interface every connector implements. A connector gets everything it may use from its
 // context and never touches the database or the queue: the runtime owns persistence, cursors,
@@ -102,9 +104,31 @@ export interface WebhookResponse {
   body?: string;
 }
 
+/** A request a person is waiting on (a chat command, a button): answered synchronously. */
+export interface Interaction {
+  /** Identifies this very request, so a replay of it has no second effect. */
+  dedupeKey: string;
+  type: string;
+  /** What is recorded as the event: no capability URLs or tokens. */
+  payload: Record<string, unknown>;
+}
+
 export interface WebhookDefinition<Config, Credentials> {
+  /**
+   * Unsigned handshakes some providers send before anything else (Slack's ssl_check, Graph's
+   * validationToken): answered before verification, never stored.
+   */
+  handshake?(request: WebhookRequest): WebhookResponse | undefined;
   /** Checks the signature over the raw bytes, before anything is parsed. */
   verify(request: WebhookRequest, context: { config: Config; credentials: Credentials; now: Date }): VerifyResult;
+  /** Recognises a verified request as an interaction (to run now) rather than events (to store). */
+  interaction?(request: WebhookRequest): Interaction | undefined;
+  /** Runs an interaction and gives the synchronous answer; slower follow-ups go out on their own. */
+  interact?(
+    request: WebhookRequest,
+    ctx: ConnectorContext<Config, Credentials>,
+    operations: HubOperations,
+  ): Promise<WebhookResponse>;
   /** Turns a verified delivery into events (possibly none). */
   parse(request: WebhookRequest): WebhookEvent[];
   /** A synchronous answer some providers need (URL verification handshakes); else 202. */
@@ -155,4 +179,6 @@ export interface ConnectorDefinition<
   streams: Record<string, StreamDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>, unknown>>;
   webhook?: WebhookDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>;
   actions?: Record<string, ActionDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>>;
+  /** Tells people about remediation tasks: alerts updated in place, escalations, digests. */
+  taskAlerts?: TaskAlertChannel<z.output<ConfigSchema>, z.output<CredentialsSchema>>;
 }

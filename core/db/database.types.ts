@@ -240,6 +240,29 @@ export interface CredentialRotationsTable {
   created_at: CreatedAt;
 }
 
+export interface TaskAlertsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  task_id: string;
+  integration_id: string;
+  channel: string;
+  ts: string;
+  escalation: Json | null;
+  escalated_steps: Generated<number>;
+  posted_at: Timestamp;
+}
+
+export interface ChatUserLinksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  platform: string;
+  team_id: string;
+  user_id: string;
+  hub_user_id: string;
+  linked_by: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -256,6 +279,8 @@ export interface Database {
   integration_cursors: IntegrationCursorsTable;
   task_history: TaskHistoryTable;
   credential_rotations: CredentialRotationsTable;
+  task_alerts: TaskAlertsTable;
+  chat_user_links: ChatUserLinksTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -271,3 +296,5 @@ export type TaskRow = Selectable<TasksTable>;
 export type TaskHistoryRow = Selectable<TaskHistoryTable>;
 export type CredentialRotationRow = Selectable<CredentialRotationsTable>;
 export type CredentialAuditRow = Selectable<IntegrationCredentialsAuditTable>;
+export type TaskAlertRow = Selectable<TaskAlertsTable>;
+export type UserRow = Selectable<UsersTable>;

@@ -11,6 +11,7 @@ import { migrateToLatest, MigrationFailedError } from './migrate.ts';
 const TABLES = [
   'api_tokens',
   'audit_log',
+  'chat_user_links',
   'credential_rotations',
   'integration_configs',
   'integration_credentials_audit',
@@ -20,6 +21,7 @@ const TABLES = [
   'integration_records',
   'integration_runs',
   'routes',
+  'task_alerts',
   'task_history',
   'tasks',
   'tenants',

@@ -57,6 +57,19 @@ const fixtures: Record<string, (hub: TestHub, tenant: TestTenant) => Promise<str
       .executeTakeFirstOrThrow();
     return row.id;
   },
+  chat_link: async (hub, tenant) => {
+    const user = await hub.hub.db
+      .insertInto('users')
+      .values({ tenant_id: tenant.id, email: `ops@${tenant.slug}.example`, name: 'Ops', role: 'operator' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const row = await hub.hub.db
+      .insertInto('chat_user_links')
+      .values({ tenant_id: tenant.id, platform: 'slack', team_id: 'T1', user_id: 'U1', hub_user_id: user.id, linked_by: 'fixture' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  },
 };
 
 const integrations = new Map<string, { id: string }>();

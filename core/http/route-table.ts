@@ -1,6 +1,7 @@
 import { apiTokenRoutes } from '../auth/api-token.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { healthRoutes } from '../health/health.routes.ts';
+import { chatLinkRoutes } from '../chatops/chat-links.routes.ts';
 import { connectorRoutes } from '../connectors/connector.catalog.ts';
 import { eventRoutes } from '../events/event.routes.ts';
 import { integrationRoutes } from '../integrations/integration.routes.ts';
@@ -27,6 +28,7 @@ const moduleRoutes: AnyRoute[] = [
   ...apiTokenRoutes,
   ...auditRoutes,
   ...tenantSettingsRoutes,
+  ...chatLinkRoutes,
 ];
 
 const openApiRoute = defineRoute({

@@ -5,11 +5,18 @@ import { recordSuccess } from '../runs/failure.service.ts';
 import { handleRunError } from '../runs/poll.executor.ts';
 import { finishRun } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { runTaskAlert } from '../tasks/task-alert.executor.ts';
 
 /** Runs a route's action on the target integration with the run's idempotency key. */
 export async function executeAction(hub: HubContext, run: RunRow, integration: IntegrationConfigRow): Promise<void> {
   try {
     const connector = hub.connectors.get(integration.connector);
+    if (connector && run.action?.startsWith('task_alert.')) {
+      const result = await runTaskAlert(hub, connector, integration, run);
+      await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
+      hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
+      return;
+    }
     const action = run.action ? connector?.actions?.[run.action] : undefined;
     if (!connector || !action) throw new ConnectorError('config_invalid', `${integration.connector} has no action "${run.action}"`);
     const input = action.input.safeParse(run.input);

@@ -2,6 +2,8 @@ import { rollUpHealth } from '../health/health-rollup.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { reconcile } from '../runs/reconciler.ts';
 import { remindExpiringCredentials } from '../vault/credential-expiry.ts';
+import { sendDueDigests } from '../tasks/digest.service.ts';
+import { escalateDueAlerts } from '../tasks/task-alerts.service.ts';
 import type { HubContext } from './hub-context.ts';
 import type { JobRegistration } from './job-handlers.ts';
 
@@ -17,6 +19,7 @@ export async function scheduleMaintenance(hub: HubContext): Promise<void> {
   });
   await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'health-rollup', name: 'health-rollup', every: 5 * 60 * 1000, data: {} });
   await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'credential-expiry', name: 'credential-expiry', cron: '0 7 * * *', data: {} });
+  await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} });
   // Also once when workers start, so a hub that was down at 07:00 still sends today's reminders;
   // the hourly job id keeps a fleet of starting workers to one sweep.
   const hour = Math.floor(hub.clock().getTime() / 3_600_000);
@@ -32,6 +35,10 @@ export function maintenanceJobRegistrations(hub: HubContext): JobRegistration[] 
         if (job.name === 'reconcile') await reconcile(hub);
         else if (job.name === 'health-rollup') await rollUpHealth(hub);
         else if (job.name === 'credential-expiry') await remindExpiringCredentials(hub);
+        else if (job.name === 'task-alerts') {
+          await escalateDueAlerts(hub);
+          await sendDueDigests(hub);
+        }
       },
     },
   ];

@@ -4,6 +4,7 @@ import { runbookPath } from '../runbooks/failure-codes.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { addHistory, findTask, nextTaskNumber } from './task.repository.ts';
+import { alertTaskChanged, alertTaskOpened } from './task-alerts.service.ts';
 
 export interface FailureToTrack {
   tenantId: string;
@@ -50,6 +51,7 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
         await addHistory(trx, row, 'opened', 'system', failure.message);
         return row;
       });
+      await alertTaskOpened(hub, task);
       return { task, opened: true };
     } catch (error) {
       // Another process opened the same task between our update and insert: update that one.
@@ -69,7 +71,10 @@ export async function resolveTasksAfterSuccess(hub: HubContext, integrationId: s
     .where('code', 'not in', ['credential_expiring'])
     .returningAll()
     .execute();
-  for (const task of resolved) await addHistory(hub.db, task, 'resolved', 'system', 'the next run succeeded');
+  for (const task of resolved) {
+    await addHistory(hub.db, task, 'resolved', 'system', 'the next run succeeded');
+    await alertTaskChanged(hub, task);
+  }
   return resolved;
 }
 
@@ -86,6 +91,7 @@ export async function acknowledgeTask(hub: HubContext, tenantId: string, id: str
     .executeTakeFirst();
   if (!row) throw new ApiError(409, 'conflict', `TASK-${task.number} changed meanwhile; reload it`);
   await addHistory(hub.db, row, 'acknowledged', actor, note);
+  await alertTaskChanged(hub, row);
   return row;
 }
 
@@ -101,5 +107,6 @@ export async function resolveTask(hub: HubContext, tenantId: string, id: string,
     .returningAll()
     .executeTakeFirstOrThrow();
   await addHistory(hub.db, row, 'resolved', actor, note);
+  await alertTaskChanged(hub, row);
   return row;
 }

@@ -1,5 +1,6 @@
 import type { HubContext } from '../server/hub-context.ts';
 import { addHistory } from '../tasks/task.repository.ts';
+import { alertTaskChanged } from '../tasks/task-alerts.service.ts';
 
 /** New credentials settle the tasks that old ones caused: expiry reminders and auth failures. */
 export async function resolveCredentialTasks(hub: HubContext, integrationId: string): Promise<void> {
@@ -11,5 +12,8 @@ export async function resolveCredentialTasks(hub: HubContext, integrationId: str
     .where('code', 'in', ['credential_expiring', 'auth_expired'])
     .returningAll()
     .execute();
-  for (const task of resolved) await addHistory(hub.db, task, 'resolved', 'system', 'the credentials were rotated');
+  for (const task of resolved) {
+    await addHistory(hub.db, task, 'resolved', 'system', 'the credentials were rotated');
+    await alertTaskChanged(hub, task);
+  }
 }

@@ -10,6 +10,7 @@ import { openCredentials } from '../integrations/integration-credentials.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { createEventBatcher } from './event.batcher.ts';
+import { runInteraction } from './interaction.runner.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
@@ -54,6 +55,11 @@ export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise
       headers: Object.fromEntries(Object.entries(c.req.header()).map(([name, value]) => [name.toLowerCase(), value])),
       query: c.req.query(),
     };
+    const handshake = connector.webhook.handshake?.(request);
+    if (handshake) {
+      hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
+      return new Response(handshake.body ?? null, { status: handshake.status, headers: handshake.headers ?? {} });
+    }
     const config = connector.config.parse(row.config);
     const credentials = connector.credentials.safeParse(found?.credentials ?? {});
     const verified = credentials.success
@@ -66,6 +72,11 @@ export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise
     if (immediate) {
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'answered' });
       return new Response(immediate.body ?? null, { status: immediate.status, headers: immediate.headers ?? {} });
+    }
+
+    const interaction = connector.webhook.interaction?.(request);
+    if (interaction && connector.webhook.interact) {
+      return runInteraction(hub, batcher, row, connector, request, interaction);
     }
 
     let events;

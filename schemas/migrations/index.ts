@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.ts';
 import * as runtime from './0002_runtime.ts';
 import * as vault from './0003_vault.ts';
+import * as chatops from './0005_chatops.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -9,4 +10,5 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_runtime': runtime,
   '0003_vault': vault,
+  '0005_chatops': chatops,
 };

@@ -1,0 +1,55 @@
+// What an interactive connector (chat commands and buttons) may ask the hub to do on a person's
+// behalf. The runtime implements it scoped to the integration's tenant, checks the person's role
+// and records who did what; the connector never touches the database.
+
+export interface ChatIdentity {
+  platform: 'slack';
+  teamId: string;
+  userId: string;
+  userName?: string;
+  /** A verified email from the platform, used to link the person to a hub user. */
+  email?: string;
+}
+
+export class OperationRefused extends Error {
+  override name = 'OperationRefused';
+  readonly reason: 'not_found' | 'forbidden' | 'conflict' | 'invalid';
+  constructor(reason: OperationRefused['reason'], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+export interface TaskSummary {
+  key: string;
+  title: string;
+  status: string;
+  code: string;
+  runbookUrl: string;
+}
+
+export interface IntegrationStatus {
+  name: string;
+  connector: string;
+  environment: string;
+  status: string;
+  lastSuccessAt: string | null;
+  openTasks: number;
+}
+
+export interface RunbookSummary {
+  code: string;
+  title: string;
+  severity: string;
+  /** The first paragraph of "What it means". */
+  summary: string;
+  url: string;
+}
+
+export interface HubOperations {
+  acknowledgeTask(who: ChatIdentity, key: string, note?: string): Promise<TaskSummary>;
+  resolveTask(who: ChatIdentity, key: string, note?: string): Promise<TaskSummary>;
+  retryIntegration(who: ChatIdentity, integration: string): Promise<{ integration: string; runs: number }>;
+  status(who: ChatIdentity, integration?: string): Promise<IntegrationStatus[]>;
+  runbook(who: ChatIdentity, code: string): Promise<RunbookSummary>;
+}

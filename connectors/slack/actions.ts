@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { ActionDefinition } from '../sdk/connector.types.ts';
+import { ConnectorError } from '../sdk/failure.ts';
+import type { SlackConfig, SlackCredentials } from './config.ts';
+import { callSlack } from './slack-api.ts';
+
+const AlertInput = z.strictObject({
+  channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/).optional().describe('default: the integration\'s alertChannel'),
+  title: z.string().min(1).max(150),
+  text: z.string().max(2900).optional(),
+  severity: z.enum(['critical', 'high', 'medium', 'low']).optional(),
+  code: z.string().optional(),
+  runbookUrl: z.string().optional(),
+});
+
+const MessageInput = z.strictObject({
+  channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/),
+  text: z.string().min(1).max(3000),
+});
+
+export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCredentials>> = {
+  alert: {
+    description: 'Post a Block Kit alert for an event (title, text, severity, failure code, runbook link) to a channel',
+    input: AlertInput,
+    async run(ctx, input: z.output<typeof AlertInput>) {
+      const channel = input.channel ?? ctx.config.alertChannel;
+      if (!channel) throw new ConnectorError('config_invalid', 'the alert has no channel and the integration has no alertChannel');
+      const details = [input.severity ? `*Severity* ${input.severity}` : '', input.code ? `*Code* \`${input.code}\`` : '', input.runbookUrl ? `<${input.runbookUrl}|Runbook>` : ''].filter(Boolean).join(' · ');
+      const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', {
+        channel,
+        text: input.title,
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: input.title } },
+          ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: input.text } }] : []),
+          ...(details ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: details }] }] : []),
+        ],
+      });
+      return { externalId: posted.ts, output: { channel: posted.channel, ts: posted.ts } };
+    },
+  },
+  post_message: {
+    description: 'Post a plain message to a channel',
+    input: MessageInput,
+    async run(ctx, input: z.output<typeof MessageInput>) {
+      const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', { channel: input.channel, text: input.text });
+      return { externalId: posted.ts, output: { channel: posted.channel, ts: posted.ts } };
+    },
+  },
+};

@@ -1,0 +1,67 @@
+import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
+
+// Block Kit for task alerts and digests. Alerts keep one layout through their life so that
+// chat.update changes the state line and buttons, not the whole message.
+
+type Block = Record<string, unknown>;
+
+const SEVERITY_MARK: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
+const STATUS_LINE: Record<TaskAlert['status'], (alert: TaskAlert) => string> = {
+  open: () => '*Open* — waiting for someone to acknowledge',
+  acknowledged: (alert) => `*Acknowledged* by ${alert.acknowledgedBy ?? 'someone'}`,
+  resolved: (alert) => `*Resolved* by ${alert.resolvedBy ?? 'the hub'}`,
+};
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function alertText(alert: TaskAlert): string {
+  return `${alert.key} ${alert.status}: ${alert.title} (${alert.code})`;
+}
+
+export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): Block[] {
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${alert.key}: ${alert.title}`.slice(0, 150) } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Integration*\n${escape(alert.integrationName)}` },
+        { type: 'mrkdwn', text: `*Environment*\n${escape(alert.environment)}` },
+        { type: 'mrkdwn', text: `*Failure code*\n\`${alert.code}\`` },
+        { type: 'mrkdwn', text: `*Severity*\n${SEVERITY_MARK[alert.severity] ?? ''} ${alert.severity}` },
+      ],
+    },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `${STATUS_LINE[alert.status](alert)} · ${alert.occurrences} occurrence${alert.occurrences === 1 ? '' : 's'}${escalatedAfterMinutes ? ` · escalated after ${escalatedAfterMinutes} min` : ''}` },
+      ],
+    },
+  ];
+  if (alert.lastError) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `> ${escape(alert.lastError).slice(0, 500)}` } });
+  const runbook = alert.runbookUrl.startsWith('http')
+    ? { type: 'button', action_id: 'task_runbook', text: { type: 'plain_text', text: 'Runbook' }, url: alert.runbookUrl, value: alert.code }
+    : { type: 'button', action_id: 'task_runbook', text: { type: 'plain_text', text: 'Runbook' }, value: alert.code };
+  const buttons: Block[] = [];
+  if (alert.status === 'open') buttons.push({ type: 'button', action_id: 'task_ack', style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, value: alert.key });
+  buttons.push(runbook);
+  if (alert.status !== 'resolved' && alert.integrationId) {
+    buttons.push({ type: 'button', action_id: 'task_retry', text: { type: 'plain_text', text: 'Retry' }, value: alert.integrationId });
+  }
+  blocks.push({ type: 'actions', block_id: `task:${alert.taskId}`, elements: buttons });
+  return blocks;
+}
+
+export function digestBlocks(digest: Digest): Block[] {
+  const list = (items: string[], empty: string) => (items.length > 0 ? items.slice(0, 15).join('\n') : empty);
+  return [
+    { type: 'header', text: { type: 'plain_text', text: `Integration hub ${digest.period} digest` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Since ${digest.since}` }] },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Open tasks (${digest.openTasks.length})*\n${list(digest.openTasks.map((t) => `• ${t.key} ${escape(t.title)} — \`${t.code}\``), 'none')}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Acknowledged (${digest.acknowledgedTasks.length})*\n${list(digest.acknowledgedTasks.map((t) => `• ${t.key} ${escape(t.title)} — ${escape(t.acknowledgedBy ?? '')}`), 'none')}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Failures since the last digest*\n${list(digest.failuresSince.map((f) => `• ${escape(f.integrationName)}: \`${f.code}\` ×${f.count}`), 'none')}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Integrations*\n${list(digest.integrations.map((i) => `• ${escape(i.name)} (${i.environment}): ${i.status}`), 'none configured')}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Credentials expiring within 14 days*\n${list(digest.expiringCredentials.map((c) => `• ${escape(c.integrationName)}: ${c.expiresAt.slice(0, 10)}`), 'none')}` } },
+  ];
+}

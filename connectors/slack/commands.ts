@@ -1,0 +1,79 @@
+import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
+
+// The /hub command language: `ack <task> [note]`, `resolve <task> [note]`, `status [integration]`,
+// `runbook <code>`, `retry <integration>`, `help`.
+
+export interface CommandReply {
+  text: string;
+  /** Work that continues after the 3-second answer; its result goes to response_url. */
+  followUp?: () => Promise<string>;
+}
+
+export function helpText(command: string): string {
+  return [
+    `*${command}* — the integration hub`,
+    `\`${command} ack TASK-42 [note]\` acknowledge a task (operators, admins)`,
+    `\`${command} resolve TASK-42 [note]\` resolve a task (operators, admins)`,
+    `\`${command} status [integration]\` health of every integration, or one`,
+    `\`${command} runbook <code>\` what a failure code means and how to fix it`,
+    `\`${command} retry <integration>\` run a sync now (operators, admins)`,
+    `\`${command} help\` this message`,
+  ].join('\n');
+}
+
+const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
+
+export async function runCommand(command: string, text: string, who: ChatIdentity, operations: HubOperations): Promise<CommandReply> {
+  const [verb = 'help', first, ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  const note = rest.join(' ') || undefined;
+  try {
+    switch (verb.toLowerCase()) {
+      case 'ack':
+      case 'acknowledge': {
+        if (!first) return { text: `Which task? Try \`${command} ack TASK-42\`.` };
+        const task = await operations.acknowledgeTask(who, first, note);
+        return { text: `:white_check_mark: ${task.key} acknowledged: ${task.title}` };
+      }
+      case 'resolve': {
+        if (!first) return { text: `Which task? Try \`${command} resolve TASK-42 fixed the token\`.` };
+        const task = await operations.resolveTask(who, first, note);
+        return { text: `:heavy_check_mark: ${task.key} resolved: ${task.title}` };
+      }
+      case 'status': {
+        const name = [first, ...rest].filter(Boolean).join(' ') || undefined;
+        const rows = await operations.status(who, name);
+        if (rows.length === 0) return { text: 'No integrations are configured yet.' };
+        return {
+          text: rows
+            .map((row) => `${STATUS_MARK[row.status] ?? ''} *${row.name}* (${row.connector}, ${row.environment}): ${row.status}${row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : ''}`)
+            .join('\n'),
+        };
+      }
+      case 'runbook': {
+        if (!first) return { text: `Which failure code? Try \`${command} runbook auth_invalid\`.` };
+        const runbook = await operations.runbook(who, first);
+        return { text: `*${runbook.title}* (\`${runbook.code}\`, ${runbook.severity})\n${runbook.summary}\n${runbook.url}` };
+      }
+      case 'retry': {
+        const name = [first, ...rest].filter(Boolean).join(' ');
+        if (!name) return { text: `Which integration? Try \`${command} retry ServiceNow prod\`.` };
+        // Checked now (link, role, name) so refusals come back within the 3 seconds.
+        await operations.status(who, name);
+        return {
+          text: `:arrows_counterclockwise: Retrying ${name}…`,
+          followUp: async () => {
+            const result = await operations.retryIntegration(who, name);
+            return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${result.integration}.`;
+          },
+        };
+      }
+      case 'help':
+        return { text: helpText(command) };
+      default:
+        return { text: `I don't know \`${verb}\`.\n${helpText(command)}` };
+    }
+  } catch (error) {
+    if (error instanceof OperationRefused) return { text: `:no_entry: ${error.message}` };
+    throw error;
+  }
+}

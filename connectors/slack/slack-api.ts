@@ -1,0 +1,57 @@
+import type { ConnectorContext } from '../sdk/connector.types.ts';
+import { ConnectorError, type FailureCode } from '../sdk/failure.ts';
+import type { SlackConfig, SlackCredentials } from './config.ts';
+
+export type SlackContext = ConnectorContext<SlackConfig, SlackCredentials>;
+
+// Slack answers HTTP 200 with { ok: false, error } for most failures; these map them to the hub's
+// failure codes so a revoked token opens an auth task and a missing invite a permission task.
+const ERROR_CODES: Record<string, FailureCode> = {
+  invalid_auth: 'auth_invalid',
+  not_authed: 'auth_invalid',
+  account_inactive: 'auth_invalid',
+  token_revoked: 'auth_invalid',
+  token_expired: 'auth_expired',
+  missing_scope: 'permission_denied',
+  not_in_channel: 'permission_denied',
+  restricted_action: 'permission_denied',
+  channel_not_found: 'config_invalid',
+  message_not_found: 'config_invalid',
+  invalid_blocks: 'config_invalid',
+  ratelimited: 'rate_limited',
+};
+
+// About one message per second per channel (Slack's documented pace): posts wait their turn here
+// instead of being refused; across processes Slack's own 429 + Retry-After takes over.
+const nextSlot = new Map<string, number>();
+async function paced(channel: string): Promise<void> {
+  const now = Date.now();
+  const at = Math.max(now, nextSlot.get(channel) ?? 0);
+  nextSlot.set(channel, at + 1_000);
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+}
+
+export interface SlackResponse {
+  ok: boolean;
+  error?: string;
+  [field: string]: unknown;
+}
+
+/** Calls a Web API method with the bot token; throws ConnectorError for Slack's error answers. */
+export async function callSlack<T extends SlackResponse>(ctx: SlackContext, method: string, body: Record<string, unknown>): Promise<T> {
+  if (method === 'chat.postMessage' || method === 'chat.update') await paced(String(body['channel']));
+  const response = await ctx.http.request<T>({
+    method: 'POST',
+    url: new URL(method, ctx.config.slackApiUrl).toString(),
+    json: body,
+    headers: { authorization: `Bearer ${ctx.credentials.botToken}`, 'content-type': 'application/json; charset=utf-8' },
+    authenticate: false,
+    // A 429 or a 5xx means Slack did not take the message: trying again is what "queue, don't drop" needs.
+    retry: true,
+  });
+  if (!response.body.ok) {
+    const error = response.body.error ?? 'unknown_error';
+    throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${error}`);
+  }
+  return response.body;
+}

@@ -1,0 +1,39 @@
+import type { TaskAlertChannel } from '../sdk/task-alerts.types.ts';
+import { alertBlocks, alertText, digestBlocks } from './blocks.ts';
+import type { SlackConfig, SlackCredentials } from './config.ts';
+import { callSlack } from './slack-api.ts';
+
+export const slackTaskAlerts: TaskAlertChannel<SlackConfig, SlackCredentials> = {
+  alertChannel: (config) => config.alertChannel,
+  escalation: (config) => config.escalation,
+  digest: (config) => config.digest,
+
+  async post(ctx, alert, channel) {
+    const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', {
+      channel,
+      text: alertText(alert),
+      blocks: alertBlocks(alert),
+      unfurl_links: false,
+    });
+    return { channel: posted.channel, ts: posted.ts, externalId: posted.ts };
+  },
+
+  async update(ctx, ref, alert) {
+    await callSlack(ctx, 'chat.update', { channel: ref.channel, ts: ref.ts, text: alertText(alert), blocks: alertBlocks(alert) });
+  },
+
+  async escalate(ctx, ref, alert, step) {
+    const who = step.mention ? `${step.mention} ` : '';
+    await callSlack(ctx, 'chat.postMessage', {
+      channel: ref.channel,
+      thread_ts: ref.ts,
+      reply_broadcast: true,
+      text: `${who}${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`,
+    });
+    await callSlack(ctx, 'chat.update', { channel: ref.channel, ts: ref.ts, text: alertText(alert), blocks: alertBlocks(alert, step.afterMinutes) });
+  },
+
+  async sendDigest(ctx, channel, digest) {
+    await callSlack(ctx, 'chat.postMessage', { channel, text: `Integration hub ${digest.period} digest`, blocks: digestBlocks(digest) });
+  },
+};

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { isValidSlackRequest } from '@slack/bolt';
+import type { Interaction, VerifyResult, WebhookDefinition, WebhookEvent, WebhookRequest } from '../sdk/connector.types.ts';
+import type { SlackConfig, SlackCredentials } from './config.ts';
+import { interactWithBolt } from './bolt-app.ts';
+
+// Everything Slack sends arrives at the integration's hook URL: slash commands and button presses
+// (form-encoded, answered within 3 s), Events API callbacks (JSON), and handshakes.
+
+function form(request: WebhookRequest): URLSearchParams | undefined {
+  return (request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(request.rawBody.toString('utf8')) : undefined;
+}
+
+function json(request: WebhookRequest): Record<string, unknown> | undefined {
+  if (!(request.headers['content-type'] ?? '').includes('application/json')) return undefined;
+  try {
+    return JSON.parse(request.rawBody.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifySlack(request: WebhookRequest, credentials: SlackCredentials, now: Date): VerifyResult {
+  const signature = request.headers['x-slack-signature'];
+  const timestamp = Number(request.headers['x-slack-request-timestamp']);
+  if (!signature || !Number.isFinite(timestamp)) return { ok: false, reason: 'X-Slack-Signature or X-Slack-Request-Timestamp is missing' };
+  if (Math.abs(now.getTime() / 1000 - timestamp) > 5 * 60) return { ok: false, reason: 'the request timestamp is more than 5 minutes away from now' };
+  const valid = isValidSlackRequest({
+    signingSecret: credentials.signingSecret,
+    body: request.rawBody.toString('utf8'),
+    headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+    nowMilliseconds: now.getTime(),
+  });
+  return valid ? { ok: true } : { ok: false, reason: 'the v0 signature does not match the signing secret' };
+}
+
+/** The fields worth recording of a command or button press: never response_url or tokens. */
+function recorded(fields: Record<string, unknown>): Record<string, unknown> {
+  const keep = ['command', 'text', 'user_id', 'user_name', 'team_id', 'channel_id', 'type', 'actions'];
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => keep.includes(key)));
+}
+
+export const slackWebhook: WebhookDefinition<SlackConfig, SlackCredentials> = {
+  handshake(request) {
+    // Slack checks the certificate with an unsigned ssl_check=1 POST: answer, do nothing else.
+    return form(request)?.get('ssl_check') === '1' ? { status: 200 } : undefined;
+  },
+
+  verify: (request, { credentials, now }) => verifySlack(request, credentials, now),
+
+  respond(request) {
+    const body = json(request);
+    if (body?.['type'] !== 'url_verification') return undefined;
+    return { status: 200, headers: { 'content-type': 'text/plain' }, body: String(body['challenge'] ?? '') };
+  },
+
+  interaction(request): Interaction | undefined {
+    const fields = form(request);
+    if (!fields) return undefined;
+    // The body carries a fresh trigger_id per invocation, so its hash identifies this very request.
+    const dedupeKey = createHash('sha256').update(request.rawBody).digest('hex');
+    if (fields.has('command')) {
+      return { dedupeKey, type: 'slack.command', payload: recorded(Object.fromEntries(fields)) };
+    }
+    const payload = fields.get('payload');
+    if (payload) {
+      const parsed = JSON.parse(payload) as Record<string, unknown>;
+      const user = parsed['user'] as Record<string, unknown> | undefined;
+      return { dedupeKey, type: `slack.${String(parsed['type'] ?? 'interaction')}`, payload: recorded({ ...parsed, user_id: user?.['id'], team_id: user?.['team_id'] }) };
+    }
+    return undefined;
+  },
+
+  interact: interactWithBolt,
+
+  parse(request): WebhookEvent[] {
+    const body = json(request);
+    if (body?.['type'] !== 'event_callback') return [];
+    const event = (body['event'] ?? {}) as Record<string, unknown>;
+    return [
+      {
+        ...(typeof body['event_id'] === 'string' ? { deliveryId: body['event_id'] } : {}),
+        type: `slack.${String(event['type'] ?? 'event')}`,
+        payload: event,
+      },
+    ];
+  },
+};

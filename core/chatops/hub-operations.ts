@@ -1,0 +1,110 @@
+import type { ChatIdentity, HubOperations, TaskSummary } from '../../connectors/sdk/operations.types.ts';
+import { OperationRefused } from '../../connectors/sdk/operations.types.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { roleAllows, type Role } from '../auth/roles.ts';
+import type { TaskRow, UserRow } from '../db/database.types.ts';
+import { integrationHealth } from '../health/integration-health.service.ts';
+import { ApiError } from '../http/api-error.ts';
+import { getRunbook } from '../runbooks/runbook.repository.ts';
+import { requestSync } from '../runs/sync.service.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { findTaskByNumber } from '../tasks/task.repository.ts';
+import { acknowledgeTask, resolveTask } from '../tasks/task.service.ts';
+import { runbookUrl } from '../tasks/task-alert.view.ts';
+import { linkedUser } from './chat-identity.ts';
+
+const TASK_KEY = /^TASK-(\d{1,9})$/i;
+
+function actorLabel(who: ChatIdentity, user: UserRow): string {
+  return `${who.platform}:${who.userName ?? who.userId} (${user.email})`;
+}
+
+/** What chat users may do in one tenant, with the same rules and records as the API. */
+export function hubOperations(hub: HubContext, tenantId: string): HubOperations {
+  async function require(who: ChatIdentity, role: Role): Promise<UserRow> {
+    const user = await linkedUser(hub, tenantId, who);
+    if (!user) {
+      throw new OperationRefused('forbidden', 'Your chat account is not linked to a hub user yet. Ask an admin to link it, or use the email of your hub account in your profile.');
+    }
+    if (!roleAllows(user.role, role)) throw new OperationRefused('forbidden', `Sorry, this needs the ${role} role in the hub; you are a ${user.role}.`);
+    return user;
+  }
+
+  async function audit(who: ChatIdentity, user: UserRow, action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}) {
+    await recordAudit(hub.db, {
+      tenantId,
+      actorType: 'slack',
+      actorId: `${who.teamId}:${who.userId}`,
+      action,
+      targetType,
+      targetId,
+      detail: { slackUserId: who.userId, slackTeamId: who.teamId, hubUserId: user.id, hubUser: user.email, ...detail },
+    });
+  }
+
+  async function task(key: string): Promise<TaskRow> {
+    const match = TASK_KEY.exec(key.trim());
+    if (!match) throw new OperationRefused('invalid', `"${key}" is not a task key; they look like TASK-42.`);
+    const row = await findTaskByNumber(hub.db, tenantId, Number(match[1]));
+    if (!row) throw new OperationRefused('not_found', `There is no ${key.toUpperCase()}.`);
+    return row;
+  }
+
+  function summary(row: TaskRow): TaskSummary {
+    return { key: `TASK-${row.number}`, title: row.title, status: row.status, code: row.code, runbookUrl: runbookUrl(hub, row.code) };
+  }
+
+  async function change(who: ChatIdentity, key: string, note: string | undefined, act: typeof acknowledgeTask, action: string): Promise<TaskSummary> {
+    const user = await require(who, 'operator');
+    const row = await task(key);
+    try {
+      const changed = await act(hub, tenantId, row.id, actorLabel(who, user), note);
+      await audit(who, user, action, 'task', row.id, { key: `TASK-${row.number}` });
+      return summary(changed);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) throw new OperationRefused('conflict', error.message);
+      throw error;
+    }
+  }
+
+  async function integrationByName(name: string) {
+    const rows = await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).execute();
+    const wanted = name.trim().toLowerCase();
+    const found = rows.filter((row) => row.id === name.trim() || row.name.toLowerCase() === wanted);
+    if (found.length === 0) throw new OperationRefused('not_found', `There is no integration called "${name}".`);
+    if (found.length > 1) throw new OperationRefused('invalid', `"${name}" names ${found.length} integrations (one per environment); use its id.`);
+    return found[0]!;
+  }
+
+  return {
+    acknowledgeTask: (who, key, note) => change(who, key, note, acknowledgeTask, 'task.acknowledged'),
+    resolveTask: (who, key, note) => change(who, key, note, resolveTask, 'task.resolved'),
+
+    async retryIntegration(who, name) {
+      const user = await require(who, 'operator');
+      const integration = await integrationByName(name);
+      const runs = await requestSync(hub, integration, { mode: 'incremental' }, actorLabel(who, user));
+      await audit(who, user, 'integration.retried', 'integration', integration.id, { runs: runs.length });
+      return { integration: integration.name, runs: runs.length };
+    },
+
+    async status(who, name) {
+      await require(who, 'viewer');
+      const rows = name
+        ? [await integrationByName(name)]
+        : await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
+      const health = await integrationHealth(hub, rows);
+      return rows.map((row) => {
+        const h = health.get(row.id);
+        return { name: row.name, connector: row.connector, environment: row.environment, status: h?.status ?? 'unknown', lastSuccessAt: h?.lastSuccessAt ?? null, openTasks: h?.openTasks ?? 0 };
+      });
+    },
+
+    async runbook(_who, code) {
+      const runbook = await getRunbook(code.trim().toLowerCase());
+      if (!runbook) throw new OperationRefused('not_found', `There is no runbook for "${code}".`);
+      const meaning = /## What it means\s+([\s\S]*?)(\n\n|\n##)/.exec(runbook.body)?.[1]?.trim() ?? runbook.title;
+      return { code: runbook.code, title: runbook.title, severity: runbook.severity, summary: meaning, url: runbookUrl(hub, runbook.code) };
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { Escalation } from '../../connectors/sdk/task-alerts.types.ts';
+import type { IntegrationConfigRow, TaskAlertRow, TaskRow } from '../db/database.types.ts';
+import { insertRunOnce } from '../runs/run.repository.ts';
+import { enqueueRun } from '../runs/run.jobs.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { taskAlertView } from './task-alert.view.ts';
+
+// When to tell people about a task. Each message is an action run on the alerting integration, so
+// it is queued, retried with Retry-After, recorded, and — by its idempotency key — sent once.
+
+export const TASK_ALERT_ACTIONS = {
+  post: 'task_alert.post',
+  update: 'task_alert.update',
+  escalate: 'task_alert.escalate',
+  digest: 'task_alert.digest',
+} as const;
+
+interface Alerting {
+  row: IntegrationConfigRow;
+  connector: AnyConnector;
+}
+
+async function alertingIntegrations(hub: HubContext, tenantId: string): Promise<Alerting[]> {
+  const rows = await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).execute();
+  return rows.flatMap((row) => {
+    const connector = hub.connectors.get(row.connector);
+    return connector?.taskAlerts ? [{ row, connector }] : [];
+  });
+}
+
+async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow, action: string, key: string, input: unknown): Promise<void> {
+  const run = await insertRunOnce(hub.db, {
+    tenant_id: integration.tenant_id,
+    integration_id: integration.id,
+    kind: 'action',
+    trigger: 'task',
+    action,
+    input: JSON.stringify(input),
+    idempotency_key: key,
+    status: 'queued',
+  });
+  if (run) await enqueueRun(hub, run.id);
+}
+
+/** A new task: an alert on every integration of the tenant that has an alert channel. */
+export async function alertTaskOpened(hub: HubContext, task: TaskRow): Promise<void> {
+  const alert = await taskAlertView(hub, task);
+  for (const { row, connector } of await alertingIntegrations(hub, task.tenant_id)) {
+    const config = connector.config.parse(row.config);
+    const channel = connector.taskAlerts?.alertChannel(config);
+    if (!channel) continue;
+    const escalation = connector.taskAlerts?.escalation(config);
+    await queueAlertRun(hub, row, TASK_ALERT_ACTIONS.post, `task-alert:${task.id}:${row.id}:${channel}`, { alert, channel, escalation: escalation ?? null });
+  }
+}
+
+/** Acknowledged, resolved or updated: every posted alert of the task is updated in place. */
+export async function alertTaskChanged(hub: HubContext, task: TaskRow): Promise<void> {
+  const alerts = await hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
+  if (alerts.length === 0) return;
+  const alert = await taskAlertView(hub, task);
+  for (const posted of alerts) {
+    const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
+    if (!integration) continue;
+    await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
+      alert,
+      ref: { channel: posted.channel, ts: posted.ts },
+    });
+  }
+}
+
+/** Records where an alert landed once its post succeeded, with its escalation plan. */
+export async function rememberPostedAlert(hub: HubContext, integration: IntegrationConfigRow, input: { alert: { taskId: string }; escalation: Escalation | null }, ref: { channel: string; ts: string }): Promise<void> {
+  await hub.db
+    .insertInto('task_alerts')
+    .values({
+      tenant_id: integration.tenant_id,
+      task_id: input.alert.taskId,
+      integration_id: integration.id,
+      channel: ref.channel,
+      ts: ref.ts,
+      escalation: input.escalation ? JSON.stringify(input.escalation) : null,
+    })
+    .onConflict((oc) => oc.columns(['integration_id', 'channel', 'ts']).doNothing())
+    .execute();
+}
+
+/** Alerts of open tasks past their next escalation step get that step, once. */
+export async function escalateDueAlerts(hub: HubContext): Promise<number> {
+  const now = hub.clock().getTime();
+  const candidates = await hub.db
+    .selectFrom('task_alerts')
+    .innerJoin('tasks', 'tasks.id', 'task_alerts.task_id')
+    .selectAll('task_alerts')
+    .where('tasks.status', '=', 'open')
+    .where('task_alerts.escalation', 'is not', null)
+    .execute();
+  let escalated = 0;
+  for (const posted of candidates) {
+    const plan = posted.escalation as Escalation;
+    const step = plan.afterMinutes[posted.escalated_steps];
+    if (step === undefined || now - posted.posted_at.getTime() < step * 60_000) continue;
+    if (!(await claimStep(hub, posted))) continue;
+    const [task, integration] = await Promise.all([
+      hub.db.selectFrom('tasks').selectAll().where('id', '=', posted.task_id).executeTakeFirstOrThrow(),
+      hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirstOrThrow(),
+    ]);
+    await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.escalate, `task-alert-escalate:${posted.id}:${posted.escalated_steps + 1}`, {
+      alert: await taskAlertView(hub, task),
+      ref: { channel: posted.channel, ts: posted.ts },
+      step: { afterMinutes: step, ...(plan.mention ? { mention: plan.mention } : {}) },
+    });
+    escalated += 1;
+  }
+  return escalated;
+}
+
+async function claimStep(hub: HubContext, posted: TaskAlertRow): Promise<boolean> {
+  const claimed = await hub.db
+    .updateTable('task_alerts')
+    .set({ escalated_steps: posted.escalated_steps + 1 })
+    .where('id', '=', posted.id)
+    .where('escalated_steps', '=', posted.escalated_steps)
+    .executeTakeFirst();
+  return claimed.numUpdatedRows > 0n;
+}

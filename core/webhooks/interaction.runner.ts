@@ -1,0 +1,41 @@
+import type { Interaction, WebhookRequest } from '../../connectors/sdk/connector.types.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import { hubOperations } from '../chatops/hub-operations.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { payloadHash } from '../events/payload-hash.ts';
+import { connectorContext } from '../integrations/connector-context.factory.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import type { createEventBatcher } from './event.batcher.ts';
+
+/**
+ * A verified interactive request (a chat command, a button press): recorded first, deduplicated —
+ * a replay of the same signed request has no second effect — then run for its synchronous answer.
+ */
+export async function runInteraction(
+  hub: HubContext,
+  batcher: ReturnType<typeof createEventBatcher>,
+  row: IntegrationConfigRow,
+  connector: AnyConnector,
+  request: WebhookRequest,
+  interaction: Interaction,
+): Promise<Response> {
+  const { id } = await batcher.insert({
+    tenant_id: row.tenant_id,
+    integration_id: row.id,
+    source: 'webhook',
+    type: interaction.type,
+    payload: JSON.stringify(interaction.payload),
+    payload_hash: payloadHash(interaction.payload),
+    dedupe_key: `interaction:${interaction.dedupeKey}`,
+    // Interactions are answered here, not routed.
+    status: 'processed',
+  });
+  if (!id) {
+    hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'duplicate' });
+    return new Response(null, { status: 200 });
+  }
+  hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'interaction' });
+  const ctx = connectorContext(hub, connector, row);
+  const answer = await connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id));
+  return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers ?? {} });
+}
