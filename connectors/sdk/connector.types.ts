@@ -140,6 +140,11 @@ export interface ActionResult {
   externalId?: string;
   url?: string;
   output?: Record<string, unknown>;
+  /**
+   * The action posted an alert about a remediation task: the runtime then updates it in place
+   * when the task changes and escalates it on the given steps.
+   */
+  taskAlert?: { taskId: string; channel: string; ts: string; escalation?: { afterMinutes: number[]; mention?: string | undefined } | undefined };
 }
 
 export interface ActionDefinition<Config, Credentials, Input extends z.ZodType = z.ZodType> {

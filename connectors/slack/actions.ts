@@ -11,6 +11,14 @@ const AlertInput = z.strictObject({
   severity: z.enum(['critical', 'high', 'medium', 'low']).optional(),
   code: z.string().optional(),
   runbookUrl: z.string().optional(),
+  /** Tie the alert to a remediation task (a failure event's payload.taskId): it then gets the task's buttons, is updated in place and escalates. */
+  taskId: z.uuid().optional(),
+  taskKey: z.string().regex(/^TASK-\d+$/).optional(),
+  integrationId: z.uuid().optional(),
+  escalation: z
+    .strictObject({ afterMinutes: z.array(z.number().int().min(1)).min(1).max(5), mention: z.string().optional() })
+    .optional()
+    .describe('per-route escalation of a task alert: re-posted in thread with the mention after each step'),
 });
 
 const MessageInput = z.strictObject({
@@ -26,6 +34,18 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
       const channel = input.channel ?? ctx.config.alertChannel;
       if (!channel) throw new ConnectorError('config_invalid', 'the alert has no channel and the integration has no alertChannel');
       const details = [input.severity ? `*Severity* ${input.severity}` : '', input.code ? `*Code* \`${input.code}\`` : '', input.runbookUrl ? `<${input.runbookUrl}|Runbook>` : ''].filter(Boolean).join(' · ');
+      const buttons = input.taskKey
+        ? [
+            {
+              type: 'actions',
+              elements: [
+                { type: 'button', action_id: 'task_ack', style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, value: input.taskKey },
+                { type: 'button', action_id: 'task_runbook', text: { type: 'plain_text', text: 'Runbook' }, value: input.code ?? '' },
+                ...(input.integrationId ? [{ type: 'button', action_id: 'task_retry', text: { type: 'plain_text', text: 'Retry' }, value: input.integrationId }] : []),
+              ],
+            },
+          ]
+        : [];
       const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', {
         channel,
         text: input.title,
@@ -33,9 +53,14 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
           { type: 'header', text: { type: 'plain_text', text: input.title } },
           ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: input.text } }] : []),
           ...(details ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: details }] }] : []),
+          ...buttons,
         ],
       });
-      return { externalId: posted.ts, output: { channel: posted.channel, ts: posted.ts } };
+      return {
+        externalId: posted.ts,
+        output: { channel: posted.channel, ts: posted.ts },
+        ...(input.taskId ? { taskAlert: { taskId: input.taskId, channel: posted.channel, ts: posted.ts, escalation: input.escalation } } : {}),
+      };
     },
   },
   post_message: {

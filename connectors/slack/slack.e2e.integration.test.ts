@@ -178,13 +178,27 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     const before = slack.messages.length;
     await test.request('post', '/api/routes', {
       token: tenant.tokens.admin,
-      body: { name: 'alert on P1', filter: { sourceIntegrationId: failing.id, eventType: 'failure.*' }, targetIntegrationId: slackIntegration.id, action: 'alert', inputTemplate: { channel: 'C0ROUTE', title: 'Failure {{event.payload.code}} on {{integration.name}}', severity: 'high' } },
+      body: {
+        name: 'alert on P1',
+        filter: { sourceIntegrationId: failing.id, eventType: 'failure.*' },
+        targetIntegrationId: slackIntegration.id,
+        action: 'alert',
+        inputTemplate: {
+          channel: 'C0ROUTE', title: 'Failure {{event.payload.code}} on {{integration.name}}', severity: 'high', code: '{{event.payload.code}}',
+          taskId: '{{event.payload.taskId}}', taskKey: '{{event.payload.taskKey}}', integrationId: '{{integration.id}}',
+          escalation: { afterMinutes: [5, 30], mention: '<!subteam^S0ROUTE>' },
+        },
+      },
     });
     await failOnce();
     const posted = await waitFor('the routed alert', async () => slack.messages.find((m) => m.channel === 'C0ROUTE'), 20_000);
     expect(posted.text).toBe('Failure auth_invalid on SN prod');
     expect(slack.messages.length).toBeGreaterThan(before);
     expect(slack.requests.filter((r) => r.method === 'chat.postMessage' && r.status === 429).length).toBeGreaterThanOrEqual(1);
+    // The route tied its alert to the task, with the route's own escalation steps.
+    expect(JSON.stringify(posted.blocks)).toContain('Acknowledge');
+    const tied = await waitFor('the route alert record', async () => test.hub.db.selectFrom('task_alerts').selectAll().where('channel', '=', 'C0ROUTE').executeTakeFirst());
+    expect(tied.escalation).toEqual({ afterMinutes: [5, 30], mention: '<!subteam^S0ROUTE>' });
   });
 
   it('answers 50 commands a second within 3 seconds', async () => {

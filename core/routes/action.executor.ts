@@ -6,6 +6,7 @@ import { handleRunError } from '../runs/poll.executor.ts';
 import { finishRun } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { runTaskAlert } from '../tasks/task-alert.executor.ts';
+import { rememberPostedAlert } from '../tasks/task-alerts.service.ts';
 
 /** Runs a route's action on the target integration with the run's idempotency key. */
 export async function executeAction(hub: HubContext, run: RunRow, integration: IntegrationConfigRow): Promise<void> {
@@ -26,6 +27,10 @@ export async function executeAction(hub: HubContext, run: RunRow, integration: I
     }
     const ctx = connectorContext(hub, connector, integration);
     const result = await action.run(ctx, input.data, { idempotencyKey: run.idempotency_key });
+    if (result.taskAlert) {
+      const { taskId, channel, ts, escalation } = result.taskAlert;
+      await rememberPostedAlert(hub, integration, { alert: { taskId }, escalation: escalation ?? null }, { channel, ts });
+    }
     await recordSuccess(hub, integration);
     await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
     hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });

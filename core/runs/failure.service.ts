@@ -11,6 +11,15 @@ import type { Failure } from './failure.ts';
  * a failure event and open — or update — the one task for (integration, code).
  */
 export async function recordFinalFailure(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, failure: Failure): Promise<void> {
+  // The task first, so the failure event can name it: a route alerting on failures then posts an
+  // alert tied to the task (acknowledged, resolved and escalated in place).
+  const { task, opened } = await openOrUpdateTask(hub, {
+    tenantId: integration.tenant_id,
+    integrationId: integration.id,
+    integrationName: integration.name,
+    code: failure.code,
+    message: failure.message,
+  });
   const payload = {
     code: failure.code,
     message: failure.message,
@@ -18,6 +27,9 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     runKind: run.kind,
     stream: run.stream,
     runbook: runbookPath(failure.code),
+    taskId: task.id,
+    taskKey: `TASK-${task.number}`,
+    severity: task.severity,
   };
   const event = await hub.db
     .insertInto('integration_events')
@@ -31,20 +43,13 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
       payload: JSON.stringify(payload),
       payload_hash: payloadHash(payload),
       dedupe_key: `failure:${run.id}`,
-      // Failure events are records for people and routes; nothing else is pending on them.
+      // Pending so that routes see it (a failure.* route posting an alert, opening a ticket).
       status: 'pending',
     })
     .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (event) void dispatchEvents(hub, [event.id]);
-  const { task, opened } = await openOrUpdateTask(hub, {
-    tenantId: integration.tenant_id,
-    integrationId: integration.id,
-    integrationName: integration.name,
-    code: failure.code,
-    message: failure.message,
-  });
   hub.logger.warn(
     { integrationId: integration.id, runId: run.id, code: failure.code, task: `TASK-${task.number}`, opened },
     opened ? 'remediation task opened' : 'remediation task updated',

@@ -72,6 +72,9 @@ export async function alertTaskChanged(hub: HubContext, task: TaskRow): Promise<
 
 /** Records where an alert landed once its post succeeded, with its escalation plan. */
 export async function rememberPostedAlert(hub: HubContext, integration: IntegrationConfigRow, input: { alert: { taskId: string }; escalation: Escalation | null }, ref: { channel: string; ts: string }): Promise<void> {
+  // A route template names the task; only a task of the alerting integration's tenant counts.
+  const task = await hub.db.selectFrom('tasks').select('tenant_id').where('id', '=', input.alert.taskId).executeTakeFirst();
+  if (task?.tenant_id !== integration.tenant_id) return;
   await hub.db
     .insertInto('task_alerts')
     .values({
