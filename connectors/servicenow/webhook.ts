@@ -1,4 +1,4 @@
-import { Webhook } from 'standardwebhooks';
+import { signingKey, standardWebhookSignatureMatches } from '../sdk/standard-webhooks.ts';
 import { z } from 'zod';
 import type { VerifyResult, WebhookDefinition, WebhookEvent, WebhookRequest } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
@@ -22,12 +22,9 @@ export function verifyServiceNowWebhook(request: WebhookRequest, context: { cred
   if (Math.abs(context.now.getTime() / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) {
     return { ok: false, reason: 'webhook-timestamp is more than 5 minutes away from now (replayed, or clocks differ)' };
   }
-  try {
-    new Webhook(secret).verify(request.rawBody, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `signature rejected: ${error instanceof Error ? error.message : 'verification failed'}` };
-  }
+  return standardWebhookSignatureMatches(signingKey(secret), { id, timestamp, signature }, request.rawBody)
+    ? { ok: true }
+    : { ok: false, reason: 'signature rejected: no v1 signature matches the webhook secret' };
 }
 
 export const ServiceNowWebhookBody = z.object({

@@ -1,43 +1,44 @@
+import type { Insertable } from 'kysely';
+import type { IntegrationRunsTable } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeMatches, type RouteFilter } from '../routes/route.filter.ts';
 import { renderTemplate } from '../routes/route.template.ts';
-import { insertRunOnce } from '../runs/run.repository.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
 import { EVENT_QUEUE, type EventJob } from './event.dispatch.ts';
 
 /**
- * Routes one event: every enabled route of the tenant that matches gets one action run keyed
- * `route:<route>:<event>`, so however often this event is processed or replayed, each route acts
- * on it at most once. The runs and the event's new status commit together.
+ * Routes a batch of events: every enabled route of the event's tenant that matches gets one action
+ * run keyed `route:<route>:<event>`, so however often an event is processed or replayed, each route
+ * acts on it at most once. The runs and the events' new status commit together.
  */
-export async function processEvent(hub: HubContext, eventId: string): Promise<void> {
-  const event = await hub.db
+export async function processEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  const events = await hub.db
     .selectFrom('integration_events')
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_events.integration_id')
     .selectAll('integration_events')
     .select(['integration_configs.connector', 'integration_configs.name as integration_name', 'integration_configs.environment'])
-    .where('integration_events.id', '=', eventId)
-    .executeTakeFirst();
-  if (!event || event.status !== 'pending') return;
+    .where('integration_events.id', 'in', [...eventIds])
+    .where('integration_events.status', '=', 'pending')
+    .execute();
+  if (events.length === 0) return;
 
-  const routes = await hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', event.tenant_id).where('enabled', '=', true).execute();
-  const matching = routes.filter(
-    (route) =>
+  const tenants = [...new Set(events.map((event) => event.tenant_id))];
+  const routes = await hub.db.selectFrom('routes').selectAll().where('tenant_id', 'in', tenants).where('enabled', '=', true).execute();
+  const runs: Array<Insertable<IntegrationRunsTable>> = [];
+  for (const event of events) {
+    const scope = {
+      event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
+      integration: { id: event.integration_id, name: event.integration_name, connector: event.connector, environment: event.environment },
+    };
+    for (const route of routes) {
+      if (route.tenant_id !== event.tenant_id) continue;
       // A failure of a route's own target must not trigger that route again: no alert loops.
-      !(event.source === 'system' && route.target_integration_id === event.integration_id) &&
-      routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: event.connector, type: event.type, payload: event.payload }),
-  );
-  const scope = {
-    event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
-    integration: { id: event.integration_id, name: event.integration_name, connector: event.connector, environment: event.environment },
-  };
-
-  const created = await hub.db.transaction().execute(async (trx) => {
-    const runIds: string[] = [];
-    for (const route of matching) {
-      const run = await insertRunOnce(trx, {
+      if (event.source === 'system' && route.target_integration_id === event.integration_id) continue;
+      if (!routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: event.connector, type: event.type, payload: event.payload })) continue;
+      runs.push({
         tenant_id: event.tenant_id,
         integration_id: route.target_integration_id,
         kind: 'action',
@@ -49,18 +50,43 @@ export async function processEvent(hub: HubContext, eventId: string): Promise<vo
         idempotency_key: `route:${route.id}:${event.id}`,
         status: 'queued',
       });
-      if (run) runIds.push(run.id);
     }
-    await trx
+  }
+
+  const markProcessed = (db: typeof hub.db) =>
+    db
       .updateTable('integration_events')
       .set((eb) => ({ status: 'processed', processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: null }))
-      .where('id', '=', event.id)
+      .where('id', 'in', events.map((event) => event.id))
+      .where('status', '=', 'pending')
       .execute();
-    return runIds;
+  if (runs.length === 0) {
+    await markProcessed(hub.db);
+    return;
+  }
+  const created = await hub.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('integration_runs')
+      .values(runs)
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id')
+      .execute();
+    await markProcessed(trx as unknown as typeof hub.db);
+    return inserted.map((row) => row.id);
   });
   for (const runId of created) await enqueueRun(hub, runId);
 }
 
 export function eventJobRegistrations(hub: HubContext): JobRegistration[] {
-  return [{ queue: EVENT_QUEUE, concurrency: hub.config.HUB_WORKER_CONCURRENCY, handler: (job: Job) => processEvent(hub, (job.data as EventJob).eventId) }];
+  return [
+    {
+      queue: EVENT_QUEUE,
+      concurrency: hub.config.HUB_WORKER_CONCURRENCY,
+      handler: (job: Job) => {
+        const data = job.data as EventJob & { eventId?: string };
+        // Jobs queued by an older version carry one eventId.
+        return processEvents(hub, data.eventIds ?? (data.eventId ? [data.eventId] : []));
+      },
+    },
+  ];
 }

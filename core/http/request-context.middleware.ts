@@ -29,10 +29,11 @@ export function requestContext(logger: Logger, metrics: HubMetrics): MiddlewareH
       const route = matched && matched !== '*' && matched !== '/*' ? matched : 'unmatched';
       const status = String(c.res.status);
       metrics.httpDuration.observe({ method: c.req.method, route, status }, seconds);
-      requestLogger.info(
-        { method: c.req.method, path: c.req.path, route, status: c.res.status, durationMs: Math.round(seconds * 1000) },
-        'request',
-      );
+      const line = { method: c.req.method, path: c.req.path, route, status: c.res.status, durationMs: Math.round(seconds * 1000) };
+      // Accepted webhooks are the bulk of traffic and are counted in /metrics; at debug they cost
+      // nothing unless asked for. Everything else, and every rejected delivery, is logged at info.
+      if (route === '/hooks/:integrationId' && c.res.status < 300) requestLogger.debug(line, 'request');
+      else requestLogger.info(line, 'request');
     }
   };
 }

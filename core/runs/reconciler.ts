@@ -60,8 +60,8 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
     .where('received_at', '<', staleBefore)
     .limit(BATCH)
     .execute();
-  for (const event of pending) {
-    await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-event', { eventId: event.id }, { jobId: `reconcile-event-${event.id}-${bucket}` });
+  if (pending.length > 0) {
+    await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-events', { eventIds: pending.map((event) => event.id) }, { jobId: `reconcile-events-${bucket}-${pending[0]?.id}` });
   }
 
   const report = { runsTakenOver: takenOver.length, runsRequeued: runIds.length, eventsRedispatched: pending.length };

@@ -16,6 +16,9 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+// A few INSERTs may be in flight at once: PostgreSQL commits them together (group commit in the
+// WAL), and one slow fsync then does not hold every waiting delivery.
+const MAX_IN_FLIGHT = 4;
 
 /**
  * Group commit for inbound events: while one INSERT is in flight, concurrent requests queue up and
@@ -24,11 +27,25 @@ const MAX_BATCH = 500;
  */
 export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event: NewEvent): Promise<InsertedEvent> } {
   let queue: Pending[] = [];
-  let flushing = false;
+  let inFlight = 0;
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled || inFlight >= MAX_IN_FLIGHT || queue.length === 0) return;
+    scheduled = true;
+    // Let requests arriving in the same turn of the event loop join this batch.
+    setImmediate(() => {
+      scheduled = false;
+      void flush();
+    });
+  }
 
   async function flush(): Promise<void> {
     const batch = queue.slice(0, MAX_BATCH);
     queue = queue.slice(MAX_BATCH);
+    if (batch.length === 0) return;
+    inFlight += 1;
+    schedule();
     try {
       const rows = await hub.db
         .insertInto('integration_events')
@@ -47,8 +64,8 @@ export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event:
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     } finally {
-      if (queue.length > 0) setImmediate(() => void flush());
-      else flushing = false;
+      inFlight -= 1;
+      schedule();
     }
   }
 
@@ -56,11 +73,7 @@ export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event:
     insert(event) {
       return new Promise<InsertedEvent>((resolve, reject) => {
         queue.push({ event, resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          // Let requests arriving in the same turn of the event loop join this batch.
-          setImmediate(() => void flush());
-        }
+        schedule();
       });
     },
   };

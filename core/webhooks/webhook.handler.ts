@@ -19,7 +19,9 @@ const CACHE_MS = 2_000;
 
 interface CachedIntegration {
   row: IntegrationConfigRow | undefined;
-  credentials: unknown;
+  /** Parsed once per cache entry, not per delivery. */
+  config: unknown;
+  credentials: { success: true; data: unknown } | { success: false };
   expires: number;
 }
 
@@ -31,7 +33,15 @@ export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise
     const cached = cache.get(id);
     if (cached && cached.expires > Date.now()) return cached;
     const row = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirst();
-    const entry = { row, credentials: row ? openCredentials(hub, row) : undefined, expires: Date.now() + CACHE_MS };
+    const connector = row ? hub.connectors.get(row.connector) : undefined;
+    const config = row && connector ? connector.config.safeParse(row.config) : undefined;
+    const credentials = row && connector ? connector.credentials.safeParse(openCredentials(hub, row) ?? {}) : undefined;
+    const entry: CachedIntegration = {
+      row,
+      config: config?.success ? config.data : undefined,
+      credentials: credentials?.success ? { success: true, data: credentials.data } : { success: false },
+      expires: Date.now() + CACHE_MS,
+    };
     if (cache.size > 10_000) cache.clear();
     cache.set(id, entry);
     return entry;
@@ -60,10 +70,9 @@ export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
       return new Response(handshake.body ?? null, { status: handshake.status, headers: handshake.headers ?? {} });
     }
-    const config = connector.config.parse(row.config);
-    const credentials = connector.credentials.safeParse(found?.credentials ?? {});
+    const credentials = found?.credentials ?? { success: false };
     const verified = credentials.success
-      ? connector.webhook.verify(request, { config, credentials: credentials.data, now: hub.clock() })
+      ? connector.webhook.verify(request, { config: found?.config, credentials: credentials.data, now: hub.clock() })
       : { ok: false as const, reason: 'the integration has no webhook secret configured' };
     if (!verified.ok) {
       return reject(c, connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
