@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../core/config/config.load.ts';
+import { createLogger } from '../core/logging/logger.ts';
+import { startHub, type RunningHub } from '../core/server/hub.server.ts';
+import { deleteRedisKeys } from '../test-support/redis-keys.ts';
+import { testRedisUrl } from '../test-support/test-database.ts';
+
+// The hub under test is started with the production entry point (`startHub`), not the test
+// harness: same pool size, BullMQ queue, in-process workers (role `all`) and request logging as a
+// deployed hub, so the figures describe what users run. Only the infrastructure is private: a
+// fresh database and a fresh BullMQ prefix, both removed by close().
+
+const adminUrl = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchHub {
+  running: RunningHub;
+  baseUrl: string;
+  databaseUrl: string;
+  databaseName: string;
+  queuePrefix: string;
+  adminToken: string;
+  /** JSON request against the hub's own HTTP API with the admin token; throws on an unexpected status. */
+  api(method: string, path: string, body: unknown, expectStatus: number): Promise<any>;
+  close(): Promise<void>;
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `env` overrides the hub's environment (e.g. HUB_ROLE, LOG_LEVEL) for what-if runs. */
+export async function startBenchHub(env: Record<string, string> = {}): Promise<BenchHub> {
+  const suffix = randomBytes(4).toString('hex');
+  const databaseName = `hub_bench_${suffix}`;
+  const queuePrefix = `hub-bench-${suffix}`;
+  await withAdmin((client) => client.query(`create database "${databaseName}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${databaseName}`;
+  const databaseUrl = url.toString();
+
+  // Production logs one JSON line per request; writing them to /dev/null keeps that cost in the
+  // measurement without flooding the benchmark's own output.
+  const logDestination = pino.destination({ dest: '/dev/null', sync: true });
+  const logger = createLogger({ level: env['LOG_LEVEL'] ?? 'info', destination: logDestination });
+  let running: RunningHub;
+  try {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      HUB_ROLE: 'all',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: testRedisUrl(),
+      HUB_QUEUE_PREFIX: queuePrefix,
+      HUB_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      HUB_DEFAULT_TENANT: 'bench',
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    running = await startHub(config, logger);
+  } catch (error) {
+    await withAdmin((client) => client.query(`drop database if exists "${databaseName}" with (force)`));
+    await deleteRedisKeys(queuePrefix);
+    throw error;
+  }
+  const adminToken = running.firstStart.adminToken;
+  if (!adminToken || !running.http) throw new Error('bench: the hub did not create its first admin token or did not listen');
+  const baseUrl = `http://127.0.0.1:${running.http.port}`;
+
+  return {
+    running,
+    baseUrl,
+    databaseUrl,
+    databaseName,
+    queuePrefix,
+    adminToken,
+    async api(method, path, body, expectStatus) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: method.toUpperCase(),
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (response.status !== expectStatus) throw new Error(`bench: ${method} ${path} answered ${response.status}, expected ${expectStatus}: ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    async close() {
+      // Each step runs even when an earlier one fails, so a broken run still leaves nothing behind.
+      const steps = [
+        () => running.stop(),
+        () => withAdmin((client) => client.query(`drop database if exists "${databaseName}" with (force)`)),
+        () => deleteRedisKeys(queuePrefix),
+      ];
+      const failures: unknown[] = [];
+      for (const step of steps) await step().catch((error: unknown) => failures.push(error));
+      logDestination.end();
+      if (failures.length > 0) throw failures[0];
+    },
+  };
+}
+
+/** A ServiceNow integration created through the hub's API, as an admin would. */
+export async function createServiceNowIntegration(
+  bench: BenchHub,
+  options: { name: string; instanceUrl: string; webhookSecret?: string; pageSize?: number },
+): Promise<{ id: string }> {
+  return bench.api('post', '/api/integrations', {
+    connector: 'servicenow',
+    name: options.name,
+    config: { instanceUrl: options.instanceUrl, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+    credentials: { auth: { type: 'basic', username: 'u', password: 'p' }, ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}) },
+    // Scheduled polls would fire at once and compete with the measurement.
+    schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+  }, 201);
+}
