@@ -7,7 +7,8 @@ export default defineConfig({
     // Integration files each create their own database and queue prefix, so files may run in
     // parallel; the machine has two cores, more workers only add contention.
     maxWorkers: 2,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Generous: process-level tests boot real hubs, and CI machines are shared.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -56,7 +56,10 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
       .values({ tenant_id: tenant.id, integration_id: source.id, source: 'webhook', type: 'finding.created', external_id: 'lost-1', payload: '{}', payload_hash: 'h', dedupe_key: `lost-${Math.random()}`, status: 'pending', received_at: longAgo() })
       .execute();
     expect((await reconcile(test.hub)).eventsRedispatched).toBeGreaterThanOrEqual(1);
-    await waitFor('the lost event to be routed', async () => testkitUpstream(sinkData).actions.length === 1);
+    await waitFor('the lost event to be routed', async () => {
+      const run = await test.hub.db.selectFrom('integration_runs').select('status').where('integration_id', '=', target.id).where('kind', '=', 'action').executeTakeFirst();
+      return run?.status === 'succeeded';
+    });
     expect(testkitUpstream(sinkData).actions[0]?.input).toEqual({ message: 'found lost-1' });
 
     await rollUpHealth(test.hub);
