@@ -7,12 +7,14 @@ import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { startCommand } from './start.command.ts';
 import { tokenCommand } from './token.command.ts';
+import { userCommand } from './user.command.ts';
 
 const help = `hub — integration hub for GRC teams
 
   hub start                 run the hub (role from HUB_ROLE: api, worker or all)
   hub migrate               apply database migrations and exit
   hub token create|list|revoke   manage API tokens (run "hub token" for options)
+  hub user create|list|disable   manage admin UI users (run "hub user" for options)
   hub keys generate|status|rotate   master keys: new entry, usage per version, re-encrypt
 `;
 
@@ -20,6 +22,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   start: () => startCommand(),
   migrate: () => migrateCommand(),
   token: (args) => tokenCommand(args),
+  user: (args) => userCommand(args),
   keys: (args) => keysCommand(args),
 };
 

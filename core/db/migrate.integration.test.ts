@@ -9,6 +9,8 @@ import { connectDatabase, type DatabaseHandle } from './database.connect.ts';
 import { migrateToLatest, MigrationFailedError } from './migrate.ts';
 
 const TABLES = [
+  'admin_login_attempts',
+  'admin_sessions',
   'api_tokens',
   'audit_log',
   'chat_user_links',

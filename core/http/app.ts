@@ -11,6 +11,7 @@ import type { AnyRoute, RouteContext } from './route.ts';
 import { routeTable } from './route-table.ts';
 import { validateInput } from './validate.ts';
 import { webhookHandler } from '../webhooks/webhook.handler.ts';
+import { adminApp } from '../../admin-ui/app.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -48,6 +49,7 @@ export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTa
   for (const route of routes) register(app, hub, route);
   // Public and signature-checked by the connector, not token-authenticated: see webhook.handler.ts.
   app.post('/hooks/:integrationId', webhookHandler(hub));
+  app.route('/admin', adminApp(hub));
 
   app.notFound((c) => c.json(errorBody(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((error, c) => handleError(error, c, c.get('logger') ?? hub.logger));

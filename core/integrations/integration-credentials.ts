@@ -18,7 +18,8 @@ export function credentialHint(credentials: unknown): string | null {
     const value = queue.shift();
     if (!value || typeof value !== 'object') continue;
     for (const [field, inner] of Object.entries(value)) {
-      if (typeof inner === 'string' && SECRET_FIELDS.includes(field) && inner.length >= 8) return `••••${inner.slice(-4)}`;
+      // Four characters of a short secret are too large a share of it: show them for long ones only.
+      if (typeof inner === 'string' && SECRET_FIELDS.includes(field) && inner.length >= 16) return `••••${inner.slice(-4)}`;
       if (typeof inner === 'string' && SECRET_FIELDS.includes(field)) return '••••';
       if (inner && typeof inner === 'object') queue.push(inner);
     }

@@ -1,3 +1,4 @@
+import { auditAs } from '../audit/audit-as.ts';
 import { defineRoute } from '../http/route.ts';
 import { integrationHealth } from '../health/integration-health.service.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
@@ -80,16 +81,19 @@ export const integrationRoutes = [
     method: 'post', path: '/api/integrations/:id/check', summary: "Run the connector's connection check now", tag: 'integrations',
     access: 'operator', resource: 'integration', params: IdParams,
     responses: { 200: { description: 'the check result; a failure carries its code and runbook', schema: CheckResponse }, ...notFound },
-    async handler({ params }, { hub, principal }) {
-      return { status: 200, body: await checkIntegration(hub, await requireIntegration(hub, principal.tenantId, params.id), principal.label) };
+    async handler({ params }, { hub, principal, requestId }) {
+      const result = await checkIntegration(hub, await requireIntegration(hub, principal.tenantId, params.id), principal.label);
+      await auditAs(hub.db, principal, requestId, { action: 'integration.checked', targetType: 'integration', targetId: params.id, detail: { ok: result.ok, runId: result.runId } });
+      return { status: 200, body: result };
     },
   }),
   defineRoute({
     method: 'post', path: '/api/integrations/:id/sync', summary: 'Queue a manual poll of one stream or all (incremental, or full to re-read everything)', tag: 'integrations',
     access: 'operator', resource: 'integration', params: IdParams, body: SyncRequest,
     responses: { 202: { description: 'runs queued', schema: RunList }, ...notFound },
-    async handler({ params, body }, { hub, principal }) {
+    async handler({ params, body }, { hub, principal, requestId }) {
       const runs = await requestSync(hub, await requireIntegration(hub, principal.tenantId, params.id), body, principal.label);
+      await auditAs(hub.db, principal, requestId, { action: 'integration.sync_requested', targetType: 'integration', targetId: params.id, detail: { stream: body.stream ?? null, mode: body.mode, runs: runs.length } });
       return { status: 202, body: { runs: runs.map(toRun) } };
     },
   }),

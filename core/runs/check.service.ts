@@ -5,6 +5,7 @@ import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
 import { toFailure } from './failure.ts';
+import { recordSuccess } from './failure.service.ts';
 import { finishRun, insertRunOnce } from './run.repository.ts';
 
 /**
@@ -34,6 +35,9 @@ export async function checkIntegration(
   try {
     const ctx = connectorContext(hub, connector, integration, credentials === undefined ? {} : { credentials });
     const result = await connector.check(ctx);
+    // A passing check with the stored credentials is a success like any run: it settles the
+    // integration's failure tasks (a check with new credentials proves nothing about the old ones).
+    if (credentials === undefined) await recordSuccess(hub, integration);
     const finished = await finishRun(hub.db, running, { status: 'succeeded', finishedAt: hub.clock(), result: { detail: result.detail } });
     hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'succeeded' });
     return { ok: true, detail: result.detail, runId: run.id, latencyMs: finished.latency_ms ?? 0 };

@@ -27,6 +27,17 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     return (await (await test.request('get', `/api/events?integrationId=${integrationId}&limit=500`, { token: tenant.tokens.viewer })).json()).events;
   }
 
+  it('refuses a schedule with an invalid cron expression before saving anything', async () => {
+    const response = await test.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: { connector: 'testkit', name: 'bad-cron', config: { dataset }, schedules: { items: { cron: 'every tuesday' } } },
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.fields[0].path).toBe('body.schedules.items.cron');
+    const listed = await (await test.request('get', '/api/integrations?connector=testkit', { token: tenant.tokens.viewer })).json();
+    expect(listed.integrations.map((i: { name: string }) => i.name)).not.toContain('bad-cron');
+  });
+
   it('schedules one poll per stream and removes it on pause', async () => {
     const integration = await createIntegration({ schedules: { items: { everySeconds: 300 } } });
     const scheduled = () => test.hub.queue.listSchedules(POLL_QUEUE).then((all) => all.filter((s) => s.id.includes(integration.id)));

@@ -62,7 +62,9 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
     });
     expect(testkitUpstream(sinkData).actions[0]?.input).toEqual({ message: 'found lost-1' });
 
-    await rollUpHealth(test.hub);
+    // Roll up the hour the run was queued in, even if the clock has since passed the hour.
+    const routed = await test.hub.db.selectFrom('integration_runs').select('queued_at').where('integration_id', '=', target.id).executeTakeFirstOrThrow();
+    await rollUpHealth(test.hub, routed.queued_at);
     const rows = await test.hub.db.selectFrom('integration_health_metrics').selectAll().where('integration_id', '=', target.id).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ runs_total: 1, runs_failed: 0 });

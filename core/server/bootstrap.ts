@@ -47,5 +47,8 @@ export function firstStartBanner(adminToken: string, port: number): string {
     '',
     '  Lost it? Create another with: npm run hub -- token create --tenant default --role admin --name me',
     '',
+    `  Admin UI at localhost:${port}/admin: create the first admin user with (asks for a password of 12+ characters)`,
+    '    npm run hub -- user create --tenant default --role admin --email you@example.com --name "Your Name"',
+    '',
   ].join('\n');
 }

@@ -97,4 +97,18 @@ describe.each(RUNTIME_MODES)('failures and tasks on $name', ({ options }) => {
     const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json();
     expect(tasks).toEqual([]);
   });
+
+  it('resolves failure tasks when a check with the stored credentials passes', async () => {
+    const dataset = `check-resolves-${Math.random()}`;
+    const upstream = testkitUpstream(dataset);
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    upstream.failures.push({ code: 'auth_invalid' });
+    await syncAndWait(test, tenant, integration.id);
+    const ok = await (await test.request('post', `/api/integrations/${integration.id}/check`, { token: tenant.tokens.operator })).json();
+    expect(ok.ok).toBe(true);
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json();
+    expect(tasks.map((t: { status: string }) => t.status)).toEqual(['resolved']);
+    const { entries } = await (await test.request('get', '/api/audit?action=integration.checked', { token: tenant.tokens.admin })).json();
+    expect(entries.some((e: { targetId: string }) => e.targetId === integration.id)).toBe(true);
+  });
 });

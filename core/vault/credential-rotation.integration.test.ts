@@ -13,7 +13,7 @@ let secondAdmin: string;
 let fake: FakeServiceNow;
 
 beforeAll(async () => {
-  fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'new-password-2' } } });
+  fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'new-password-two-2222' } } });
   test = await startTestHub({ label: 'rotation', database: 'postgres', queue: 'memory', workers: true });
   tenant = await test.createTenant('acme');
   secondAdmin = (await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'admin', name: 'second-admin', createdBy: 'test' })).token;
@@ -28,7 +28,7 @@ const basic = (password: string) => ({ auth: { type: 'basic', username: 'svc-grc
 async function createIntegration(name: string, expiresAt?: string) {
   const response = await test.request('post', '/api/integrations', {
     token: tenant.tokens.admin,
-    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-1'), schedules: NO_SCHEDULES, ...(expiresAt ? { credentialsExpiresAt: expiresAt } : {}) },
+    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-one-1111'), schedules: NO_SCHEDULES, ...(expiresAt ? { credentialsExpiresAt: expiresAt } : {}) },
   });
   expect(response.status).toBe(201);
   return response.json();
@@ -53,25 +53,25 @@ describe('credential rotation', () => {
 
   it('applies a checked secret, records both fingerprints, and never shows the secret', async () => {
     const integration = await createIntegration('rotate-good');
-    const response = await rotate(integration.id, 'new-password-2', tenant.tokens.admin, { expiresAt: new Date(Date.now() + 90 * DAY).toISOString() });
+    const response = await rotate(integration.id, 'new-password-two-2222', tenant.tokens.admin, { expiresAt: new Date(Date.now() + 90 * DAY).toISOString() });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body).toMatchObject({ status: 'applied', rotation: { status: 'applied', requestedBy: 'token:acme-admin' }, check: { ok: true } });
-    expect(JSON.stringify(body)).not.toContain('new-password-2');
+    expect(JSON.stringify(body)).not.toContain('new-password-two-2222');
     const [rotated, set] = await auditOf(integration.id);
     expect(rotated).toMatchObject({ action: 'rotated', actor: 'token:acme-admin', reason: 'quarterly' });
     expect(rotated.oldFingerprint).toBe(set.newFingerprint);
     expect(rotated.newFingerprint).not.toBe(rotated.oldFingerprint);
     expect(rotated.expiresAt).not.toBeNull();
     const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
-    expect(after.credentials.hint).toBe('••••rd-2');
+    expect(after.credentials.hint).toBe('••••2222');
   });
 
   it('waits for a second admin when the tenant requires approval; the requester cannot approve their own', async () => {
     expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
     try {
       const integration = await createIntegration('rotate-approval');
-      const pending = await rotate(integration.id, 'new-password-2');
+      const pending = await rotate(integration.id, 'new-password-two-2222');
       expect(pending.status).toBe(202);
       const { rotation } = await pending.json();
       expect(rotation.status).toBe('pending_approval');
@@ -87,14 +87,14 @@ describe('credential rotation', () => {
       expect(again.status).toBe(409);
 
       const applied = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
-      expect(applied.credentials.hint).toBe('••••rd-2');
+      expect(applied.credentials.hint).toBe('••••2222');
       const [approval] = await auditOf(integration.id);
       expect(approval).toMatchObject({ action: 'rotation_approved', actor: 'token:acme-admin', approver: 'token:second-admin' });
       // The pending secret is gone from the rotation row once decided.
       const row = await test.hub.db.selectFrom('credential_rotations').selectAll().where('id', '=', rotation.id).executeTakeFirstOrThrow();
       expect(row.credentials_ciphertext).toBeNull();
 
-      const second = await (await rotate(integration.id, 'new-password-2')).json();
+      const second = await (await rotate(integration.id, 'new-password-two-2222')).json();
       const rejected = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${second.rotation.id}/reject`, { token: secondAdmin });
       expect(await rejected.json()).toMatchObject({ status: 'rejected' });
       const { rotations } = await (await test.request('get', `/api/integrations/${integration.id}/credentials/rotations`, { token: tenant.tokens.admin })).json();
@@ -125,7 +125,7 @@ describe('credential expiry', () => {
     expect(task.occurrences).toBe(3);
     expect(task.lastError).toMatch(/expire in 1 day,/);
 
-    await rotate(integration.id, 'new-password-2');
+    await rotate(integration.id, 'new-password-two-2222');
     [task] = await tasks();
     expect(task.status).toBe('resolved');
   });

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.ts';
 import * as runtime from './0002_runtime.ts';
 import * as vault from './0003_vault.ts';
+import * as adminUi from './0004_admin_ui.ts';
 import * as chatops from './0005_chatops.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
@@ -10,5 +11,6 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_runtime': runtime,
   '0003_vault': vault,
+  '0004_admin_ui': adminUi,
   '0005_chatops': chatops,
 };

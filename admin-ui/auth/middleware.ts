@@ -1,0 +1,111 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Role } from '../../core/auth/roles.ts';
+import { roleAllows } from '../../core/auth/roles.ts';
+import { ApiError, ForbiddenError } from '../../core/http/api-error.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { checkOrigin, CSRF_FIELD, tokensMatch } from './csrf.ts';
+import { isHttps, readLoginCsrfCookie, readSessionCookie } from './session-cookie.ts';
+import { loadSession, type AdminSession } from './session.service.ts';
+
+/** A state-changing request that failed the CSRF checks. */
+export class CsrfError extends ApiError {
+  constructor(reason: string) {
+    super(403, 'csrf_failed', reason);
+  }
+}
+
+/** Decides https-ness and loads the session named by the cookie, if any. */
+export function loadAdminSession(hub: HubContext): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    const secure = isHttps(c, hub.config.HUB_PUBLIC_URL);
+    c.set('secure', secure);
+    const token = readSessionCookie(c, secure);
+    c.set('session', token ? await loadSession(hub.db, token, hub.clock()) : undefined);
+    await next();
+  };
+}
+
+function allowedHosts(c: Context, publicUrl: string | undefined): string[] {
+  const hosts = [c.req.header('host'), c.req.header('x-forwarded-host')?.split(',')[0]?.trim(), new URL(c.req.url).host];
+  if (publicUrl) hosts.push(new URL(publicUrl).host);
+  return hosts.filter((host): host is string => Boolean(host));
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Every POST must come from this hub (Origin / Sec-Fetch-Site) and carry the form token: the
+ * session's, or before sign-in the one in the sign-in cookie (double submit).
+ */
+export function csrfProtection(hub: HubContext): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method)) return next();
+    const origin = checkOrigin(
+      { origin: c.req.header('origin'), referer: c.req.header('referer'), secFetchSite: c.req.header('sec-fetch-site') },
+      allowedHosts(c, hub.config.HUB_PUBLIC_URL),
+    );
+    if (!origin.ok) throw new CsrfError(origin.reason);
+    const contentType = c.req.header('content-type') ?? '';
+    const isForm = contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('multipart/form-data');
+    const presented = isForm ? (await c.req.parseBody({ all: true }))[CSRF_FIELD] : undefined;
+    const session = c.get('session');
+    const expected = session ? session.csrfToken : readLoginCsrfCookie(c, c.get('secure'));
+    if (!tokensMatch(expected, presented)) throw new CsrfError('the form is missing its security token or the token has expired');
+    await next();
+  };
+}
+
+const PUBLIC_PATHS = new Set(['/admin/login', '/admin/assets/app.css']);
+
+/** Sends anyone without a session to the sign-in page, remembering where they were going. */
+export function requireSignIn(): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path) || c.get('session')) return next();
+    const back = c.req.method === 'GET' ? `?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}` : '';
+    return c.redirect(`/admin/login${back}`, 303);
+  };
+}
+
+export function currentSession(c: Context<AdminEnv>): AdminSession {
+  const session = c.get('session');
+  if (!session) throw new ApiError(401, 'unauthorized', 'sign in first');
+  return session;
+}
+
+const ROLE_ABILITIES: Record<Role, string> = {
+  viewer: 'look at integrations, runs, events, tasks and runbooks',
+  operator: 'run checks and syncs, pause and resume integrations, and acknowledge and resolve tasks',
+  admin: 'configure integrations and their credentials',
+};
+
+/** The session of a user whose role allows `required`; a 403 page otherwise. */
+export function requireRole(c: Context<AdminEnv>, required: Role): AdminSession {
+  const session = currentSession(c);
+  if (!roleAllows(session.user.role, required)) {
+    throw new ForbiddenError(
+      `Only users with the ${required} role can ${ROLE_ABILITIES[required]}. You are signed in as ${session.user.email} with the ${session.user.role} role.`,
+    );
+  }
+  return session;
+}
+
+export function can(session: AdminSession | undefined, required: Role): boolean {
+  return session !== undefined && roleAllows(session.user.role, required);
+}
+
+export function clientIp(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    // In-process requests (tests) have no socket.
+    return undefined;
+  }
+}
+
+/** Only paths inside the admin UI, so `?next=` cannot send people to another site. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/admin/') || next.startsWith('//') || next.includes('\\')) return '/admin/health';
+  return next;
+}

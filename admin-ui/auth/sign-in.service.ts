@@ -1,0 +1,70 @@
+import { recordAudit } from '../../core/audit/audit.repository.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
+import { findUserByEmail, setPasswordHash, type UserRow } from '../users/user.repository.ts';
+import { normalizeEmail } from '../users/user.service.ts';
+import { lockedUntil, purgeOldAttempts, recentAttempts, recordAttempt } from './lockout.ts';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
+import { createSession, purgeExpiredSessions } from './session.service.ts';
+
+export interface SignInRequest {
+  workspace: string;
+  email: string;
+  password: string;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  requestId: string;
+}
+
+export type SignInResult =
+  | { ok: true; token: string; expiresAt: Date; user: UserRow }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'locked'; until: Date };
+
+/**
+ * Email and password sign-in with lockout. Unknown workspaces, unknown emails, disabled users and
+ * wrong passwords all answer 'invalid' after the same argon2 work, so the answer reveals nothing
+ * about which accounts exist.
+ */
+export async function signIn(hub: HubContext, request: SignInRequest): Promise<SignInResult> {
+  const now = hub.clock();
+  const email = normalizeEmail(request.email);
+  const password = request.password.slice(0, MAX_PASSWORD_LENGTH + 1);
+  const tenant = await findTenantBySlug(hub.db, request.workspace.trim().toLowerCase());
+  if (!tenant || email === '') {
+    await verifyPassword(password, await dummyPasswordHash());
+    return { ok: false, reason: 'invalid' };
+  }
+
+  const locked = lockedUntil(await recentAttempts(hub.db, tenant.id, email, now), now);
+  if (locked) {
+    await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'locked', ip: request.ip, at: now });
+    return { ok: false, reason: 'locked', until: locked };
+  }
+
+  const user = await findUserByEmail(hub.db, tenant.id, email);
+  const matches = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+  if (!user || !matches || user.disabled_at || password.length > MAX_PASSWORD_LENGTH) {
+    await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'failure', ip: request.ip, at: now });
+    if (user) {
+      await recordAudit(hub.db, {
+        tenantId: tenant.id, actorType: 'user', actorId: user.id, action: 'user.sign_in_failed',
+        targetType: 'user', targetId: user.id, detail: { ip: request.ip ?? null }, requestId: request.requestId,
+      });
+    }
+    // The attempt that reaches the limit already says so, rather than one attempt later.
+    const nowLocked = lockedUntil(await recentAttempts(hub.db, tenant.id, email, now), now);
+    return nowLocked ? { ok: false, reason: 'locked', until: nowLocked } : { ok: false, reason: 'invalid' };
+  }
+
+  await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'success', ip: request.ip, at: now });
+  if (user.password_hash && needsRehash(user.password_hash)) await setPasswordHash(hub.db, user.id, await hashPassword(password));
+  const session = await createSession(hub.db, { userId: user.id, tenantId: tenant.id, userAgent: request.userAgent, ip: request.ip, now });
+  await recordAudit(hub.db, {
+    tenantId: tenant.id, actorType: 'user', actorId: user.id, action: 'user.signed_in',
+    targetType: 'user', targetId: user.id, detail: { ip: request.ip ?? null }, requestId: request.requestId,
+  });
+  // Housekeeping rides on sign-ins: they are rare enough to be cheap and frequent enough to matter.
+  await Promise.all([purgeExpiredSessions(hub.db, now), purgeOldAttempts(hub.db, now)]);
+  return { ok: true, token: session.token, expiresAt: session.expiresAt, user };
+}

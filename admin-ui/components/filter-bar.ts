@@ -1,0 +1,20 @@
+import { html, nothing, type Html } from '../html.ts';
+
+export type FilterField =
+  | { name: string; label: string; value: string | undefined; options: Array<[value: string, label: string]> }
+  | { name: string; label: string; value: string | undefined; placeholder?: string };
+
+/** A GET form of filters: bookmarkable, works without JavaScript. */
+export function filterBar(action: string, fields: FilterField[], label = 'Filters'): Html {
+  const controls = fields.map((field) => {
+    const id = `filter-${field.name}`;
+    if ('options' in field) {
+      const options = field.options.map(([value, text]) => html`<option value="${value}"${value === (field.value ?? '') ? html` selected` : nothing}>${text}</option>`);
+      return html`<div class="field"><label for="${id}">${field.label}</label><select id="${id}" name="${field.name}">${options}</select></div>`;
+    }
+    return html`<div class="field"><label for="${id}">${field.label}</label><input id="${id}" name="${field.name}" type="search" value="${field.value ?? ''}"${
+      field.placeholder ? html` placeholder="${field.placeholder}"` : nothing
+    }></div>`;
+  });
+  return html`<form method="get" action="${action}" class="filters" role="search" aria-label="${label}">${controls}<div class="form-actions"><button type="submit" class="button button--primary">Apply</button><a class="button button--quiet" href="${action}">Reset</a></div></form>`;
+}

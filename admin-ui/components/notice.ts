@@ -1,0 +1,36 @@
+import { html, nothing, type Html } from '../html.ts';
+
+export type NoticeKind = 'success' | 'info' | 'warning' | 'error';
+
+export interface Notice {
+  kind: NoticeKind;
+  text: string | Html;
+}
+
+// After a POST the UI redirects (so reload does not repeat it) with `?notice=<key>`. Only these
+// keys render, so a crafted link cannot put arbitrary text on the page.
+const MESSAGES: Record<string, Notice> = {
+  created: { kind: 'success', text: 'Integration created. Run a check to confirm the connection works.' },
+  saved: { kind: 'success', text: 'Changes saved.' },
+  paused: { kind: 'info', text: 'Scheduled polls are paused. Manual runs still work.' },
+  resumed: { kind: 'success', text: 'Scheduled polls resumed.' },
+  deleted: { kind: 'success', text: 'Integration deleted.' },
+  sync_queued: { kind: 'success', text: 'Sync queued. Its runs appear under Recent runs as they finish; reload to update.' },
+  acknowledged: { kind: 'success', text: 'Task acknowledged.' },
+  resolved: { kind: 'success', text: 'Task resolved.' },
+  signed_out: { kind: 'info', text: 'You are signed out.' },
+  session_expired: { kind: 'warning', text: 'Your session has ended. Sign in again to continue.' },
+  rotation_applied: { kind: 'success', text: 'New credentials validated and applied.' },
+  rotation_pending: { kind: 'info', text: 'New credentials validated. They wait for another admin to approve them.' },
+  rotation_rejected: { kind: 'info', text: 'Rotation rejected; the current credentials stay in place.' },
+};
+
+export function noticeFor(key: string | undefined): Notice | undefined {
+  return key ? MESSAGES[key] : undefined;
+}
+
+export function noticeBanner(notice: Notice | undefined): Html {
+  if (!notice) return nothing;
+  const role = notice.kind === 'error' || notice.kind === 'warning' ? 'alert' : 'status';
+  return html`<div class="notice notice--${notice.kind}" role="${role}">${notice.text}</div>`;
+}

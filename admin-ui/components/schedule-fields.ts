@@ -1,0 +1,111 @@
+import { Cron } from 'croner';
+import type { FieldError } from '../../core/http/api-error.ts';
+import { html, nothing, type Html } from '../html.ts';
+import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
+import { fieldId } from './json-schema.ts';
+import type { RenderedField } from './schema-form.ts';
+
+// One schedule per stream: the connector's default interval, a custom interval, a cron
+// expression, or off. Every input is present without JavaScript; the chosen mode decides which
+// ones are read.
+
+type Mode = 'default' | 'every' | 'cron' | 'off';
+type Stream = ConnectorInfo['streams'][number];
+type ScheduleValue = { everySeconds?: number; cron?: string; tz?: string; enabled?: boolean };
+
+function modeOf(value: ScheduleValue | undefined): Mode {
+  if (!value) return 'default';
+  if (value.enabled === false) return 'off';
+  if (value.cron !== undefined) return 'cron';
+  if (value.everySeconds !== undefined) return 'every';
+  return 'default';
+}
+
+function cell(name: string, errors: ReadonlyMap<string, string[]>, path: string, input: (id: string, describedBy: Html) => Html): Html {
+  const id = fieldId(name);
+  const messages = errors.get(path) ?? [];
+  const error = messages.length > 0 ? html`<p class="field-error" id="${id}-error"><span class="visually-hidden">Error: </span>${messages.join('; ')}</p>` : nothing;
+  return html`<div class="${messages.length > 0 ? 'field--error' : ''}">${input(id, messages.length > 0 ? html` aria-describedby="${id}-error" aria-invalid="true"` : nothing)}${error}</div>`;
+}
+
+export function scheduleFields(
+  streams: readonly Stream[],
+  schedules: Record<string, unknown>,
+  errors: ReadonlyMap<string, string[]>,
+  rendered: Map<string, RenderedField>,
+): Html {
+  const rows = streams.map((stream) => {
+    const value = schedules[stream.name] as ScheduleValue | undefined;
+    const mode = modeOf(value);
+    const base = `schedules.${stream.name}`;
+    rendered.set(base, { id: fieldId(`${base}.mode`), label: `Schedule of ${stream.name}` });
+    rendered.set(`${base}.everySeconds`, { id: fieldId(`${base}.everySeconds`), label: `Interval of ${stream.name}` });
+    rendered.set(`${base}.cron`, { id: fieldId(`${base}.cron`), label: `Cron expression of ${stream.name}` });
+    rendered.set(`${base}.tz`, { id: fieldId(`${base}.tz`), label: `Time zone of ${stream.name}` });
+    const option = (m: Mode, label: string) => html`<option value="${m}"${m === mode ? html` selected` : nothing}>${label}</option>`;
+    return html`<tr>
+  <th scope="row">${stream.name}<span class="sub">${stream.description}</span></th>
+  <td>${cell(`${base}.mode`, errors, base, (id, aria) => html`<label class="visually-hidden" for="${id}">Schedule for ${stream.name}</label><select id="${id}" name="${base}.mode"${aria}>
+    ${option('default', `Default: every ${stream.defaultIntervalSeconds} s`)}${option('every', 'Every N seconds')}${option('cron', 'Cron expression')}${option('off', 'Off')}
+  </select>`)}</td>
+  <td>${cell(`${base}.everySeconds`, errors, `${base}.everySeconds`, (id, aria) => html`<label class="visually-hidden" for="${id}">Interval in seconds for ${stream.name}</label><input id="${id}" name="${base}.everySeconds" type="number" min="10" step="1" inputmode="numeric" class="input input--short" placeholder="${stream.defaultIntervalSeconds}"${
+      value?.everySeconds !== undefined ? html` value="${value.everySeconds}"` : nothing
+    }${aria}>`)}</td>
+  <td>${cell(`${base}.cron`, errors, `${base}.cron`, (id, aria) => html`<label class="visually-hidden" for="${id}">Cron expression for ${stream.name}</label><input id="${id}" name="${base}.cron" type="text" class="input input--code" placeholder="0 * * * *" spellcheck="false"${
+      value?.cron !== undefined ? html` value="${value.cron}"` : nothing
+    }${aria}>`)}</td>
+  <td>${cell(`${base}.tz`, errors, `${base}.tz`, (id, aria) => html`<label class="visually-hidden" for="${id}">Time zone for ${stream.name}</label><input id="${id}" name="${base}.tz" type="text" class="input" placeholder="UTC" spellcheck="false"${
+      value?.tz !== undefined ? html` value="${value.tz}"` : nothing
+    }${aria}>`)}</td>
+</tr>`;
+  });
+  return html`<div class="table-wrap"><table class="schedule-table">
+<thead><tr><th scope="col">Stream</th><th scope="col">Schedule</th><th scope="col">Every (seconds)</th><th scope="col">Cron</th><th scope="col">Time zone</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+<p class="hint">An interval is at least 10 seconds. Cron expressions use five fields (minute hour day month weekday), evaluated in the time zone given (UTC by default).</p>`;
+}
+
+/** The schedules object for the API, plus errors for inputs that cannot be right. */
+export function parseSchedules(streams: readonly Stream[], form: Readonly<Record<string, string>>): { schedules: Record<string, unknown>; errors: FieldError[] } {
+  const schedules: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (const stream of streams) {
+    const base = `schedules.${stream.name}`;
+    const mode = form[`${base}.mode`] ?? 'default';
+    if (mode === 'off') schedules[stream.name] = { enabled: false };
+    else if (mode === 'every') {
+      const text = (form[`${base}.everySeconds`] ?? '').trim();
+      const seconds = Number(text);
+      if (text === '' || !Number.isInteger(seconds) || seconds < 10 || seconds > 7 * 24 * 3600) {
+        errors.push({ path: `body.${base}.everySeconds`, message: 'enter a whole number of seconds between 10 and 604800 (one week)' });
+      } else schedules[stream.name] = { everySeconds: seconds };
+    } else if (mode === 'cron') {
+      const cron = (form[`${base}.cron`] ?? '').trim();
+      const tz = (form[`${base}.tz`] ?? '').trim();
+      const problem = cronProblem(cron, tz);
+      if (problem) errors.push({ path: `body.${base}.${problem.field}`, message: problem.message });
+      else schedules[stream.name] = tz ? { cron, tz } : { cron };
+    }
+  }
+  return { schedules, errors };
+}
+
+// The queue only finds out about a bad expression when it schedules it, after the integration is
+// saved; checking here turns that into a message beside the field.
+function cronProblem(cron: string, tz: string): { field: 'cron' | 'tz'; message: string } | undefined {
+  if (cron === '') return { field: 'cron', message: 'enter a cron expression such as 0 * * * * (every hour)' };
+  if (cron.split(/\s+/).length !== 5) return { field: 'cron', message: 'use five fields: minute hour day-of-month month day-of-week, e.g. 0 * * * *' };
+  try {
+    new Cron(cron, { paused: true }).stop();
+  } catch (error) {
+    return { field: 'cron', message: `not a valid cron expression: ${(error as Error).message.replace(/^Cron\w*: /, '')}` };
+  }
+  if (tz) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+    } catch {
+      return { field: 'tz', message: 'use an IANA time zone name such as Europe/Paris or America/New_York' };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import { fieldKind, isSecretName, variantName, variantsOf, type JsonSchema } from './json-schema.ts';
+
+// Reads the fields rendered by schema-form.ts back into a value for the connector's zod schema.
+// Blank fields are left out, so optional settings stay unset and defaults apply. A value that does
+// not parse (letters in a number field) is passed on as typed, so zod names the field and the
+// problem instead of the form silently dropping it.
+
+export interface ParsedForm {
+  value: Record<string, unknown>;
+  /** How many fields the user actually filled in (radio choices and fixed values do not count). */
+  filled: number;
+}
+
+type Form = Readonly<Record<string, string>>;
+
+interface Counter {
+  filled: number;
+}
+
+function parseLeaf(name: string, schema: JsonSchema, form: Form, counter: Counter): unknown {
+  const raw = form[name];
+  if (raw === undefined) return undefined;
+  const kind = fieldKind(schema);
+  const secret = isSecretName(name.split(/[.~]/).at(-1) ?? '');
+  const text = secret ? raw : raw.trim();
+  switch (kind) {
+    case 'boolean':
+      // A checkbox always submits (hidden "false" + box "true"); only a change from the default counts as filled.
+      if (text !== 'true' && text !== 'false') return undefined;
+      if ((text === 'true') !== (schema.default === true)) counter.filled += 1;
+      return text === 'true';
+    case 'integer':
+    case 'number': {
+      if (text === '') return undefined;
+      counter.filled += 1;
+      const number = Number(text);
+      return Number.isFinite(number) ? number : text;
+    }
+    case 'enum': {
+      if (text === '') return undefined;
+      counter.filled += 1;
+      return (schema.enum ?? []).find((option) => String(option) === text) ?? text;
+    }
+    case 'string-list': {
+      const items = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+      if (items.length === 0) return undefined;
+      counter.filled += 1;
+      return items;
+    }
+    case 'json': {
+      if (text === '') return undefined;
+      counter.filled += 1;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return text;
+      }
+    }
+    default:
+      if (text === '') return undefined;
+      counter.filled += 1;
+      return text;
+  }
+}
+
+function parseObject(name: string, schema: JsonSchema, form: Form, counter: Counter, skip?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema.properties ?? {})) {
+    if (key === skip) continue;
+    const value = parseValue(`${name}.${key}`, property, form, counter);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function parseValue(name: string, schema: JsonSchema, form: Form, counter: Counter): unknown {
+  const kind = fieldKind(schema);
+  if (kind === 'fixed') return undefined;
+  if (kind === 'object') {
+    const value = parseObject(name, schema, form, counter);
+    return Object.keys(value).length > 0 ? value : undefined;
+  }
+  if (kind === 'variants') {
+    const union = variantsOf(schema);
+    const chosen = form[`${name}.${union?.discriminator}`];
+    const variant = union?.variants.find((candidate) => candidate.value === chosen);
+    if (!union || !variant) return undefined;
+    const before = counter.filled;
+    const value = parseObject(variantName(name, variant.value), variant.schema, form, counter, union.discriminator);
+    // A choice with nothing filled in is no value at all (so an untouched credentials form keeps the stored ones).
+    return counter.filled > before ? { [union.discriminator]: variant.value, ...value } : undefined;
+  }
+  return parseLeaf(name, schema, form, counter);
+}
+
+/** The object under `root` (e.g. `config`) from the submitted form. */
+export function parseSchemaForm(schema: JsonSchema, root: string, form: Form): ParsedForm {
+  const counter: Counter = { filled: 0 };
+  const value = parseObject(root, schema, form, counter);
+  return { value, filled: counter.filled };
+}

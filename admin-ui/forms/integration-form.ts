@@ -1,0 +1,79 @@
+import type { FieldError } from '../../core/http/api-error.ts';
+import { ValidationError } from '../../core/http/api-error.ts';
+import { zodFieldErrors } from '../../core/http/zod-fields.ts';
+import { validateAgainstConnector } from '../../core/integrations/integration.validation.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
+import { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
+import type { IntegrationFormValues } from '../components/integration-config-form.ts';
+import type { JsonSchema } from '../components/json-schema.ts';
+import { parseSchedules } from '../components/schedule-fields.ts';
+import { parseSchemaForm } from '../components/schema-form.parse.ts';
+
+export type SubmittedIntegration =
+  | { ok: true; request: CreateIntegrationRequest | UpdateIntegrationRequest; values: IntegrationFormValues }
+  | { ok: false; errors: FieldError[]; values: IntegrationFormValues };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Reads the integration form into the same request the JSON API takes and validates it the same
+ * way — the request schema, then the connector's config and credential schemas — collecting every
+ * problem at once, with the API's field paths (`body.config.instanceUrl`).
+ */
+export function readIntegrationForm(
+  mode: 'create' | 'edit',
+  info: ConnectorInfo,
+  connector: AnyConnector,
+  form: Readonly<Record<string, string>>,
+): SubmittedIntegration {
+  const config = parseSchemaForm(info.configSchema as JsonSchema, 'config', form).value;
+  const credentials = parseSchemaForm(info.credentialsSchema as JsonSchema, 'credentials', form);
+  const { schedules, errors } = parseSchedules(info.streams, form);
+  const expiresOn = (form['credentialsExpiresOn'] ?? '').trim();
+  if (expiresOn !== '' && !DATE.test(expiresOn)) errors.push({ path: 'body.credentialsExpiresAt', message: 'enter a date as YYYY-MM-DD' });
+  if ((form['name'] ?? '').trim() === '') errors.push({ path: 'body.name', message: 'enter a name for this integration' });
+  const environment = form['environment'] === 'staging' ? 'staging' : 'production';
+  const values: IntegrationFormValues = {
+    name: (form['name'] ?? '').trim(),
+    environment,
+    enabled: form['enabled'] === 'true',
+    config,
+    schedules,
+    credentialsExpiresOn: expiresOn,
+  };
+
+  const expiresAt = DATE.test(expiresOn) ? `${expiresOn}T00:00:00.000Z` : undefined;
+  const body = {
+    ...(mode === 'create' ? { connector: info.id } : {}),
+    name: values.name,
+    environment: form['environment'] ?? 'production',
+    config,
+    ...(credentials.filled > 0 ? { credentials: credentials.value } : {}),
+    ...(expiresAt ? { credentialsExpiresAt: expiresAt } : mode === 'edit' && expiresOn === '' ? { credentialsExpiresAt: null } : {}),
+    schedules,
+    enabled: values.enabled,
+  };
+  const parsed = (mode === 'create' ? CreateIntegrationRequest : UpdateIntegrationRequest).safeParse(body);
+  // The friendlier messages above win over zod's for the same field.
+  const explained = new Set(errors.map((error) => error.path));
+  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body').filter((error) => !explained.has(error.path)));
+  try {
+    validateAgainstConnector(connector, { config, ...(credentials.filled > 0 ? { credentials: credentials.value } : {}), schedules: {} });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    errors.push(...(error.fields ?? []));
+  }
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors: dedupe(errors), values };
+  return { ok: true, request: parsed.data, values };
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = `${error.path}\u0000${error.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

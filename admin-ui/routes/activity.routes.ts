@@ -1,0 +1,105 @@
+import type { Hono } from 'hono';
+import { NotFoundError } from '../../core/http/api-error.ts';
+import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { can, currentSession } from '../auth/middleware.ts';
+import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEvents } from '../data/event.query.ts';
+import { findRun, integrationNames, listRuns, RUN_KINDS, RUN_STATUSES } from '../data/run.query.ts';
+import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
+import { RunDetailPage, runTitle } from '../pages/run-detail.page.ts';
+import { RunsPage } from '../pages/runs.page.ts';
+import { renderPage } from '../render.ts';
+import { idParam, isUuid, oneOf } from './params.ts';
+
+const PAGE_SIZE = 50;
+
+function beforeOf(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
+  app.get('/runs', async (c) => {
+    const session = currentSession(c);
+    const query = c.req.query();
+    const filter = {
+      integrationId: isUuid(query['integrationId']) ? query['integrationId'] : undefined,
+      status: oneOf(query['status'], RUN_STATUSES),
+      kind: oneOf(query['kind'], RUN_KINDS),
+      stream: query['stream']?.trim() || undefined,
+      errorCode: query['errorCode']?.trim() || undefined,
+      before: beforeOf(query['before']),
+      limit: PAGE_SIZE,
+    };
+    const [runs, names] = await Promise.all([listRuns(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);
+    return renderPage(c, hub, { title: 'Runs', section: 'runs', body: RunsPage({ runs, names, filter, query, now: hub.clock() }) });
+  });
+
+  app.get('/runs/:id', async (c) => {
+    const session = currentSession(c);
+    const run = await findRun(hub, session.tenant.id, idParam(c, 'run'));
+    if (!run) throw new NotFoundError('run');
+    const [names, events, runbook, task] = await Promise.all([
+      integrationNames(hub, session.tenant.id),
+      listEvents(hub, session.tenant.id, { runId: run.id, limit: 50 }),
+      run.error_code ? getRunbook(run.error_code) : Promise.resolve(undefined),
+      run.error_code
+        ? hub.db
+            .selectFrom('tasks')
+            .selectAll()
+            .where('tenant_id', '=', session.tenant.id)
+            .where('integration_id', '=', run.integration_id)
+            .where('code', '=', run.error_code)
+            .orderBy('opened_at', 'desc')
+            .executeTakeFirst()
+        : Promise.resolve(undefined),
+    ]);
+    const name = names.get(run.integration_id);
+    return renderPage(c, hub, {
+      title: `${runTitle(run)} · ${name ?? 'run'}`,
+      heading: runTitle(run),
+      section: 'runs',
+      crumbs: [{ href: '/admin/runs', label: 'Runs' }, ...(name ? [{ href: `/admin/integrations/${run.integration_id}`, label: name }] : []), { label: run.id.slice(0, 8) }],
+      body: RunDetailPage({
+        run,
+        integrationName: name,
+        events,
+        runbookPanel: run.error_code
+          ? { code: run.error_code, runbook, message: run.error_message, task, csrf: can(session, 'operator') ? session.csrfToken : undefined }
+          : undefined,
+        now: hub.clock(),
+      }),
+    });
+  });
+
+  app.get('/events', async (c) => {
+    const session = currentSession(c);
+    const query = c.req.query();
+    const filter = {
+      integrationId: isUuid(query['integrationId']) ? query['integrationId'] : undefined,
+      runId: isUuid(query['runId']) ? query['runId'] : undefined,
+      type: query['type']?.trim() || undefined,
+      status: oneOf(query['status'], EVENT_STATUSES),
+      source: oneOf(query['source'], EVENT_SOURCES),
+      before: beforeOf(query['before']),
+      limit: PAGE_SIZE,
+    };
+    const [events, names] = await Promise.all([listEvents(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);
+    return renderPage(c, hub, { title: 'Events', section: 'events', body: EventsPage({ events, names, filter, query, now: hub.clock() }) });
+  });
+
+  app.get('/events/:id', async (c) => {
+    const session = currentSession(c);
+    const event = await findEvent(hub, session.tenant.id, idParam(c, 'event'));
+    if (!event) throw new NotFoundError('event');
+    const names = await integrationNames(hub, session.tenant.id);
+    return renderPage(c, hub, {
+      title: `Event ${event.type}`,
+      section: 'events',
+      crumbs: [{ href: '/admin/events', label: 'Events' }, { label: event.type }],
+      body: EventDetailPage(event, names.get(event.integration_id), hub.clock()),
+    });
+  });
+}

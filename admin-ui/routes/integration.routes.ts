@@ -1,0 +1,224 @@
+import type { Context, Hono } from 'hono';
+import { describeConnector } from '../../core/connectors/connector.catalog.ts';
+import type { IntegrationConfigRow } from '../../core/db/database.types.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
+import { createIntegration, requireIntegration, updateIntegration } from '../../core/integrations/integration.service.ts';
+import { integrationHealth } from '../../core/health/integration-health.service.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import { listTasks } from '../../core/tasks/task.repository.ts';
+import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import { environmentTag, healthBadge } from '../components/badges.ts';
+import type { IntegrationConfigFormProps, IntegrationFormValues } from '../components/integration-config-form.ts';
+import { IntegrationConfigForm } from '../components/integration-config-form.ts';
+import type { Notice } from '../components/notice.ts';
+import { displayedHealth, integrationOverviews } from '../data/integration-overview.ts';
+import { readIntegrationForm } from '../forms/integration-form.ts';
+import { html } from '../html.ts';
+import { IntegrationDetailPage, integrationActions } from '../pages/integration-detail.page.ts';
+import { IntegrationListPage } from '../pages/integration-list.page.ts';
+import { renderPage } from '../render.ts';
+import { runbookLink } from '../components/runbook-link.ts';
+import { duration } from '../components/time.ts';
+import { formOf, idParam, isUuid, oneOf } from './params.ts';
+
+function connectorOf(hub: HubContext, id: string) {
+  const connector = hub.connectors.get(id);
+  if (!connector) throw new NotFoundError(`connector "${id}"`);
+  return { connector, info: describeConnector(connector) };
+}
+
+function valuesOf(row: IntegrationConfigRow): IntegrationFormValues {
+  return {
+    name: row.name,
+    environment: row.environment,
+    enabled: row.enabled,
+    config: row.config,
+    schedules: row.schedules,
+    credentialsExpiresOn: row.credentials_expires_at?.toISOString().slice(0, 10) ?? '',
+  };
+}
+
+async function checkNotice(hub: HubContext, row: IntegrationConfigRow, runId: string | undefined): Promise<Notice | undefined> {
+  if (!isUuid(runId)) return undefined;
+  const run = await hub.db
+    .selectFrom('integration_runs')
+    .selectAll()
+    .where('tenant_id', '=', row.tenant_id)
+    .where('integration_id', '=', row.id)
+    .where('id', '=', runId)
+    .where('kind', '=', 'check')
+    .executeTakeFirst();
+  if (!run || run.status === 'queued' || run.status === 'running') return undefined;
+  if (run.status === 'succeeded') {
+    const detail = (run.result as { detail?: string } | null)?.detail;
+    return { kind: 'success', text: html`Connection OK${detail ? html`: ${detail}` : ''} (${duration(run.latency_ms)}).` };
+  }
+  return {
+    kind: 'error',
+    text: html`Connection check failed: <code>${run.error_code ?? 'unknown'}</code> — ${run.error_message ?? ''} ${run.error_code ? runbookLink(run.error_code) : ''} <a href="/admin/runs/${run.id}">Open the check run</a>.`,
+  };
+}
+
+export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
+  app.get('/integrations', async (c) => {
+    const session = currentSession(c);
+    const environment = oneOf(c.req.query('environment'), ['staging', 'production'] as const);
+    const connectorId = c.req.query('connector') || undefined;
+    const items = await integrationOverviews(hub, session.tenant.id, { environment, connector: connectorId });
+    const connectors = hub.connectors.list().map((c) => ({ id: c.id, displayName: c.displayName }));
+    const names = new Map(connectors.map((c) => [c.id, c.displayName]));
+    return renderPage(c, hub, {
+      title: 'Integrations',
+      section: 'integrations',
+      ...(can(session, 'admin') ? { actions: html`<a class="button button--primary" href="/admin/catalog">Add integration</a>` } : {}),
+      body: IntegrationListPage({
+        items: items.map((item) => ({ ...item, connectorName: names.get(item.row.connector) ?? item.row.connector })),
+        connectors,
+        filter: { environment, connector: connectorId },
+        now: hub.clock(),
+      }),
+    });
+  });
+
+  const renderCreate = (c: Context<AdminEnv>, props: IntegrationConfigFormProps, status: 200 | 400 | 409) =>
+    renderPage(
+      c,
+      hub,
+      {
+        title: `Add ${props.connector.displayName} integration`,
+        section: 'integrations',
+        crumbs: [{ href: '/admin/catalog', label: 'Catalog' }, { label: `Add ${props.connector.displayName}` }],
+        body: html`<section class="card">${IntegrationConfigForm(props)}</section>`,
+      },
+      status,
+    );
+
+  app.get('/integrations/new', async (c) => {
+    const session = requireRole(c, 'admin');
+    const { info } = connectorOf(hub, c.req.query('connector') ?? '');
+    return renderCreate(
+      c,
+      {
+        mode: 'create',
+        connector: info,
+        action: `/admin/integrations?connector=${encodeURIComponent(info.id)}`,
+        csrf: session.csrfToken,
+        values: { name: '', environment: 'production', enabled: true, config: {}, schedules: {}, credentialsExpiresOn: '' },
+        errors: [],
+        credentials: { set: false, hint: null },
+        cancelHref: '/admin/catalog',
+      },
+      200,
+    );
+  });
+
+  app.post('/integrations', async (c) => {
+    const session = requireRole(c, 'admin');
+    const { connector, info } = connectorOf(hub, c.req.query('connector') ?? '');
+    const submitted = readIntegrationForm('create', info, connector, await formOf(c));
+    const props = (errors: FieldError[], values: IntegrationFormValues): IntegrationConfigFormProps => ({
+      mode: 'create',
+      connector: info,
+      action: `/admin/integrations?connector=${encodeURIComponent(info.id)}`,
+      csrf: session.csrfToken,
+      values,
+      errors,
+      credentials: { set: false, hint: null },
+      cancelHref: '/admin/catalog',
+    });
+    if (!submitted.ok) return renderCreate(c, props(submitted.errors, submitted.values), 400);
+    try {
+      const row = await createIntegration(hub, session.principal, submitted.request as CreateIntegrationRequest, c.get('requestId'));
+      return c.redirect(`/admin/integrations/${row.id}?notice=created`, 303);
+    } catch (error) {
+      const fields = fieldErrorsOf(error);
+      if (!fields) throw error;
+      return renderCreate(c, props(fields, submitted.values), error instanceof ConflictError ? 409 : 400);
+    }
+  });
+
+  const renderDetail = async (c: Context<AdminEnv>, row: IntegrationConfigRow, form: { errors: FieldError[]; values: IntegrationFormValues } | undefined, status: 200 | 400 | 409) => {
+    const session = currentSession(c);
+    const { info } = connectorOf(hub, row.connector);
+    const health = (await integrationHealth(hub, [row])).get(row.id);
+    if (!health) throw new NotFoundError('integration');
+    const overview = { health, displayed: displayedHealth(health) };
+    const [recentRuns, tasks, notice] = await Promise.all([
+      hub.db.selectFrom('integration_runs').selectAll().where('tenant_id', '=', session.tenant.id).where('integration_id', '=', row.id).orderBy('queued_at', 'desc').limit(10).execute(),
+      listTasks(hub.db, session.tenant.id, { integrationId: row.id, limit: 20 }),
+      checkNotice(hub, row, c.req.query('check')),
+    ]);
+    const configure = can(session, 'admin');
+    const view = {
+      row,
+      connector: info,
+      health: overview.health,
+      displayed: overview.displayed,
+      webhookUrl: info.webhook ? `${hub.config.HUB_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/hooks/${row.id}` : null,
+      recentRuns,
+      openTasks: tasks.filter((task) => task.status !== 'resolved'),
+      csrf: session.csrfToken,
+      can: { operate: can(session, 'operator'), configure },
+      now: hub.clock(),
+      ...(configure
+        ? {
+            form: {
+              mode: 'edit' as const,
+              connector: info,
+              action: `/admin/integrations/${row.id}`,
+              csrf: session.csrfToken,
+              values: form?.values ?? valuesOf(row),
+              errors: form?.errors ?? [],
+              credentials: { set: row.credentials_ciphertext !== null, hint: row.credentials_hint },
+              cancelHref: `/admin/integrations/${row.id}`,
+            },
+          }
+        : {}),
+    };
+    return renderPage(
+      c,
+      hub,
+      {
+        title: row.name,
+        heading: html`${row.name} ${healthBadge(overview.displayed)} ${environmentTag(row.environment)}`,
+        section: 'integrations',
+        crumbs: [{ href: '/admin/integrations', label: 'Integrations' }, { label: row.name }],
+        actions: integrationActions(view),
+        ...(notice ? { notice } : form ? { notice: { kind: 'error' as const, text: 'The changes were not saved. Correct the problems below.' } } : {}),
+        body: IntegrationDetailPage(view),
+      },
+      status,
+    );
+  };
+
+  app.get('/integrations/:id', async (c) => {
+    const session = currentSession(c);
+    const row = await requireIntegration(hub, session.tenant.id, idParam(c, 'integration'));
+    return renderDetail(c, row, undefined, 200);
+  });
+
+  app.post('/integrations/:id', async (c) => {
+    const session = requireRole(c, 'admin');
+    const row = await requireIntegration(hub, session.tenant.id, idParam(c, 'integration'));
+    const { connector, info } = connectorOf(hub, row.connector);
+    const submitted = readIntegrationForm('edit', info, connector, await formOf(c));
+    if (!submitted.ok) return renderDetail(c, row, { errors: submitted.errors, values: submitted.values }, 400);
+    try {
+      await updateIntegration(hub, session.principal, row.id, submitted.request as UpdateIntegrationRequest, c.get('requestId'));
+    } catch (error) {
+      const fields = fieldErrorsOf(error);
+      if (!fields) throw error;
+      return renderDetail(c, row, { errors: fields, values: submitted.values }, error instanceof ConflictError ? 409 : 400);
+    }
+    return c.redirect(`/admin/integrations/${row.id}?notice=saved`, 303);
+  });
+}
+
+/** Field errors to show in the form, or undefined when the error is not about the input. */
+function fieldErrorsOf(error: unknown): FieldError[] | undefined {
+  if (error instanceof ValidationError) return error.fields ?? [{ path: 'body', message: error.message }];
+  if (error instanceof ConflictError) return [{ path: 'body.name', message: error.message }];
+  return undefined;
+}

@@ -1,0 +1,27 @@
+import type { Context } from 'hono';
+import { NotFoundError } from '../../core/http/api-error.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import type { FormBody } from '../form-data.ts';
+import { formStrings } from '../form-data.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The `:id` path parameter; anything that is not a UUID cannot name a row, so it is a 404. */
+export function idParam(c: Context<AdminEnv>, what: string, name = 'id'): string {
+  const id = c.req.param(name);
+  if (!id || !UUID.test(id)) throw new NotFoundError(what);
+  return id.toLowerCase();
+}
+
+export function isUuid(value: string | undefined): value is string {
+  return value !== undefined && UUID.test(value);
+}
+
+export async function formOf(c: Context<AdminEnv>): Promise<Record<string, string>> {
+  return formStrings((await c.req.parseBody({ all: true })) as FormBody);
+}
+
+/** A query parameter only when it is one of `allowed`. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((candidate) => candidate === value);
+}

@@ -1,0 +1,86 @@
+import type { Hono } from 'hono';
+import { auditAs } from '../../core/audit/audit-as.ts';
+import { ValidationError } from '../../core/http/api-error.ts';
+import { NotFoundError } from '../../core/http/api-error.ts';
+import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import { findTask, listTasks, taskHistory } from '../../core/tasks/task.repository.ts';
+import { acknowledgeTask, resolveTask } from '../../core/tasks/task.service.ts';
+import { TaskActionRequest } from '../../schemas/api/task.schema.ts';
+import { zodFieldErrors } from '../../core/http/zod-fields.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import { taskBadge } from '../components/badges.ts';
+import { integrationNames } from '../data/run.query.ts';
+import { html } from '../html.ts';
+import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
+import { renderPage } from '../render.ts';
+import { formOf, idParam, isUuid, oneOf } from './params.ts';
+
+const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+
+export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
+  app.get('/tasks', async (c) => {
+    const session = currentSession(c);
+    const requested = c.req.query('status');
+    const status = requested === 'all' ? undefined : (oneOf(requested, STATUSES) ?? 'open');
+    const integrationId = isUuid(c.req.query('integrationId')) ? c.req.query('integrationId') : undefined;
+    const [tasks, names, counts] = await Promise.all([
+      listTasks(hub.db, session.tenant.id, { status, integrationId, limit: 200 }),
+      integrationNames(hub, session.tenant.id),
+      (() => {
+        let select = hub.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<string>().as('count')]).where('tenant_id', '=', session.tenant.id);
+        if (integrationId) select = select.where('integration_id', '=', integrationId);
+        return select.groupBy('status').execute();
+      })(),
+    ]);
+    const byStatus = { open: 0, acknowledged: 0, resolved: 0 };
+    for (const row of counts) byStatus[row.status] = Number(row.count);
+    return renderPage(c, hub, {
+      title: 'Tasks',
+      heading: 'Remediation tasks',
+      section: 'tasks',
+      body: TasksPage({ tasks, names, status, integrationId, counts: byStatus, now: hub.clock() }),
+    });
+  });
+
+  app.get('/tasks/:id', async (c) => {
+    const session = currentSession(c);
+    const task = await findTask(hub.db, session.tenant.id, idParam(c, 'task'));
+    if (!task) throw new NotFoundError('task');
+    const [history, names, runbook] = await Promise.all([taskHistory(hub.db, task.id), integrationNames(hub, session.tenant.id), getRunbook(task.code)]);
+    return renderPage(c, hub, {
+      title: `TASK-${task.number}`,
+      heading: html`TASK-${task.number} ${taskBadge(task.status)}`,
+      section: 'tasks',
+      crumbs: [{ href: '/admin/tasks', label: 'Tasks' }, { label: `TASK-${task.number}` }],
+      body: html`<p class="lead">${task.title}</p>${TaskDetailPage({
+        task,
+        history,
+        integrationName: task.integration_id ? names.get(task.integration_id) : undefined,
+        runbookPanel: { code: task.code, runbook, message: task.last_error },
+        csrf: can(session, 'operator') ? session.csrfToken : undefined,
+        now: hub.clock(),
+      })}`,
+    });
+  });
+
+  for (const [path, action] of [['ack', 'acknowledged'], ['resolve', 'resolved']] as const) {
+    app.post(`/tasks/:id/${path}`, async (c) => {
+      const session = requireRole(c, 'operator');
+      const id = idParam(c, 'task');
+      const form = await formOf(c);
+      const parsed = TaskActionRequest.safeParse(form['note']?.trim() ? { note: form['note'] } : {});
+      if (!parsed.success) throw new ValidationError('The note is too long: keep it under 2000 characters.', zodFieldErrors(parsed.error, 'body'));
+      const change = action === 'acknowledged' ? acknowledgeTask : resolveTask;
+      const row = await change(hub, session.tenant.id, id, session.principal.label, parsed.data.note);
+      await auditAs(hub.db, session.principal, c.get('requestId'), {
+        action: `task.${action}`,
+        targetType: 'task',
+        targetId: row.id,
+        detail: { key: `TASK-${row.number}` },
+      });
+      return c.redirect(`/admin/tasks/${row.id}?notice=${action}`, 303);
+    });
+  }
+}

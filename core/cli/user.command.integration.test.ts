@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifyPassword } from '../../admin-ui/auth/password.ts';
+import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { firstStartBanner } from '../server/bootstrap.ts';
+import { ensureTenant } from '../tenancy/tenant.repository.ts';
+import { runHubCommand } from '../../test-support/hub-process.ts';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { userCommand } from './user.command.ts';
+
+// `hub user` against PostgreSQL: once as a real CLI process (the wiring in hub.ts), the rest in
+// process, which is the same code without a process start per case.
+
+let database: TestDatabase;
+let handle: DatabaseHandle;
+const saved = { DATABASE_URL: process.env['DATABASE_URL'], HUB_USER_PASSWORD: process.env['HUB_USER_PASSWORD'] };
+
+beforeAll(async () => {
+  database = await createTestDatabase('user_cli');
+  handle = await connectDatabase({ url: database.url, dataDir: '' });
+  await migrateToLatest(handle.db as never);
+  await ensureTenant(handle.db, 'default', 'Default tenant');
+  process.env['DATABASE_URL'] = database.url;
+});
+afterAll(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await handle?.close();
+  await database?.drop();
+});
+
+/** Runs `hub user …` in process; resolves with what it printed, or the error it stopped with. */
+async function user(args: string[], password?: string): Promise<{ stdout: string; error?: string }> {
+  if (password === undefined) delete process.env['HUB_USER_PASSWORD'];
+  else process.env['HUB_USER_PASSWORD'] = password;
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    await userCommand(args);
+    return { stdout };
+  } catch (error) {
+    return { stdout, error: (error as Error).message };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const createArgs = (email: string, role = 'operator') => ['create', '--tenant', 'default', '--email', email, '--name', 'Olga Operator', '--role', role];
+
+describe('hub user', () => {
+  it('creates the first admin from a real CLI process, with the password from HUB_USER_PASSWORD', async () => {
+    const env = { DATABASE_URL: database.url, USER: 'tester', HUB_USER_PASSWORD: 'correct horse battery staple' };
+    const created = await runHubCommand(['user', 'create', '--tenant', 'default', '--email', 'Ana@Example.com', '--name', 'Ana Admin', '--role', 'admin'], env);
+    expect(created).toMatchObject({ code: 0, stdout: 'created user ana@example.com (admin); they can sign in at /admin with the workspace "default"\n' });
+    expect(created.stdout + created.stderr).not.toContain('correct horse');
+    const row = await handle.db.selectFrom('users').selectAll().where('email', '=', 'ana@example.com').executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await verifyPassword('correct horse battery staple', row.password_hash ?? '')).toBe(true);
+    const audit = await handle.db.selectFrom('audit_log').select(['actor_type', 'actor_id', 'action']).where('action', '=', 'user.created').execute();
+    expect(audit).toEqual([{ actor_type: 'cli', actor_id: 'cli:tester', action: 'user.created' }]);
+  });
+
+  it('refuses a missing password source, a short password, a bad role and a taken email', async () => {
+    expect(await user(createArgs('olga@example.com'))).toMatchObject({ error: 'set HUB_USER_PASSWORD, or run this on a terminal to type the password' });
+    expect(await user(createArgs('olga@example.com'), 'elevenchars')).toMatchObject({ error: 'the password must be at least 12 characters long' });
+    expect((await user(createArgs('olga@example.com', 'root'), 'twelve chars')).error).toMatch(/^--role must be admin, operator or viewer/);
+    expect((await user(createArgs('not-an-email'), 'twelve chars')).error).toBe('"not-an-email" is not an email address');
+    expect(await user(createArgs('ANA@example.com'), 'twelve chars')).toMatchObject({ error: 'a user with the email ana@example.com already exists in this tenant' });
+    expect((await user(['frobnicate'])).error).toMatch(/^usage:/);
+  });
+
+  it('lists and disables users, ending their sessions', async () => {
+    expect(await user(createArgs('olga@example.com'), 'twelve chars')).toMatchObject({ stdout: expect.stringContaining('created user olga@example.com (operator)') });
+    const listed = await user(['list', '--tenant', 'default']);
+    expect(listed.stdout).toMatch(/^ana@example\.com\s+admin\s+active\s+Ana Admin\nolga@example\.com\s+operator\s+active\s+Olga Operator\n$/);
+    expect(await user(['disable', 'OLGA@example.com', '--tenant', 'default'])).toEqual({ stdout: 'disabled user olga@example.com; their sessions ended\n' });
+    expect((await user(['list', '--tenant', 'default'])).stdout).toMatch(/olga@example\.com\s+operator\s+disabled/);
+    expect(await user(['disable', 'olga@example.com', '--tenant', 'default'])).toMatchObject({ error: 'no active user olga@example.com in that tenant' });
+    expect(await user(['list', '--tenant', 'nobody'])).toMatchObject({ error: 'no tenant "nobody"' });
+  });
+
+  it('is announced by the first-start banner', () => {
+    const banner = firstStartBanner('hub_example', 8080);
+    expect(banner).toContain('Admin UI at localhost:8080/admin');
+    expect(banner).toContain('npm run hub -- user create --tenant default --role admin --email you@example.com --name "Your Name"');
+  });
+});

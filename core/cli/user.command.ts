@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { Role } from '../auth/roles.ts';
+import type { DatabaseHandle } from '../db/database.connect.ts';
+import { findTenantBySlug } from '../tenancy/tenant.repository.ts';
+import { MIN_PASSWORD_LENGTH } from '../../admin-ui/auth/password.ts';
+import { listUsers } from '../../admin-ui/users/user.repository.ts';
+import { createUser, disableUserAndSessions, UserError } from '../../admin-ui/users/user.service.ts';
+import { CliError } from './cli-error.ts';
+import { withDatabase } from './with-database.ts';
+
+// Admin UI users: people who sign in with email and password (API tokens are for machines).
+
+const usage = `usage:
+  hub user create --tenant <slug> --email <email> --name <name> --role <admin|operator|viewer>
+  hub user list --tenant <slug>
+  hub user disable <email> --tenant <slug>
+
+The password of a new user is read from HUB_USER_PASSWORD, or asked for on a terminal (not
+echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
+
+const cliActor = `cli:${process.env['USER'] ?? 'unknown'}`;
+
+async function tenantId(database: DatabaseHandle, slug: string | undefined): Promise<string> {
+  if (!slug) throw new CliError(`--tenant is required\n${usage}`);
+  const tenant = await findTenantBySlug(database.db, slug);
+  if (!tenant) throw new CliError(`no tenant "${slug}"`);
+  return tenant.id;
+}
+
+/** Reads a line from the terminal without echoing it. */
+function promptHidden(question: string): Promise<string> {
+  const input = process.stdin;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    // Raw mode before the prompt: whatever is typed once the prompt shows is never echoed.
+    input.setRawMode(true);
+    process.stderr.write(question);
+    input.resume();
+    input.setEncoding('utf8');
+    const done = (error?: Error): void => {
+      input.setRawMode(false);
+      input.pause();
+      input.off('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: string): void => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new CliError('cancelled'));
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else if (char >= ' ') value += char;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env['HUB_USER_PASSWORD'];
+  if (fromEnv) return fromEnv;
+  if (!process.stdin.isTTY) throw new CliError('set HUB_USER_PASSWORD, or run this on a terminal to type the password');
+  const first = await promptHidden('Password: ');
+  if (first.length < MIN_PASSWORD_LENGTH) throw new CliError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters long`);
+  const second = await promptHidden('Repeat the password: ');
+  if (first !== second) throw new CliError('the passwords do not match');
+  return first;
+}
+
+export async function userCommand(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { tenant: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+  });
+  if (action !== 'create' && action !== 'list' && action !== 'disable') throw new CliError(usage);
+  if (action === 'create') {
+    const role = Role.safeParse(values.role);
+    if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
+    if (!values.email) throw new CliError(`--email is required\n${usage}`);
+    if (!values.name) throw new CliError(`--name is required\n${usage}`);
+    // Asked before the database opens, so a typo at the prompt does not hold a connection.
+    const password = await readPassword();
+    await withDatabase(async (database) => {
+      const tenant = await tenantId(database, values.tenant);
+      const user = await createUser(database.db, { tenantId: tenant, email: values.email ?? '', name: values.name ?? '', role: role.data, password }).catch((error: unknown) => {
+        throw error instanceof UserError ? new CliError(error.message) : error;
+      });
+      await recordAudit(database.db, {
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.created', targetType: 'user', targetId: user.id, detail: { email: user.email, role: user.role },
+      });
+      process.stdout.write(`created user ${user.email} (${user.role}); they can sign in at /admin with the workspace "${values.tenant}"\n`);
+    });
+    return;
+  }
+  await withDatabase(async (database) => {
+    const tenant = await tenantId(database, values.tenant);
+    if (action === 'list') {
+      const rows = await listUsers(database.db, tenant);
+      for (const row of rows) {
+        process.stdout.write([row.email.padEnd(32), row.role.padEnd(8), (row.disabled_at ? 'disabled' : 'active').padEnd(8), row.name].join('  ') + '\n');
+      }
+      if (rows.length === 0) process.stdout.write('no users\n');
+      return;
+    }
+    const email = positionals[0];
+    if (!email) throw new CliError(`the email is required\n${usage}`);
+    const row = await disableUserAndSessions(database.db, tenant, email, new Date());
+    if (!row) throw new CliError(`no active user ${email} in that tenant`);
+    await recordAudit(database.db, {
+      tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.disabled', targetType: 'user', targetId: row.id, detail: { email: row.email },
+    });
+    process.stdout.write(`disabled user ${row.email}; their sessions ended\n`);
+  });
+}
