@@ -1,0 +1,35 @@
+import type { EventRow } from '../../core/db/database.types.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+
+export const EVENT_STATUSES = ['pending', 'processed', 'failed'] as const;
+export const EVENT_SOURCES = ['poll', 'webhook', 'system'] as const;
+
+export interface EventFilter {
+  integrationId?: string | undefined;
+  runId?: string | undefined;
+  /** Exact, or a prefix ending in `*` (`failure.*`), as in GET /api/events. */
+  type?: string | undefined;
+  status?: (typeof EVENT_STATUSES)[number] | undefined;
+  source?: (typeof EVENT_SOURCES)[number] | undefined;
+  before?: Date | undefined;
+  limit: number;
+}
+
+export async function listEvents(hub: HubContext, tenantId: string, filter: EventFilter): Promise<EventRow[]> {
+  let select = hub.db.selectFrom('integration_events').selectAll().where('tenant_id', '=', tenantId);
+  if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
+  if (filter.runId) select = select.where('run_id', '=', filter.runId);
+  if (filter.status) select = select.where('status', '=', filter.status);
+  if (filter.source) select = select.where('source', '=', filter.source);
+  if (filter.type) {
+    select = filter.type.endsWith('*')
+      ? select.where('type', 'like', `${filter.type.slice(0, -1).replace(/[%_\\]/g, '\\$&')}%`)
+      : select.where('type', '=', filter.type);
+  }
+  if (filter.before) select = select.where('received_at', '<', filter.before);
+  return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+export async function findEvent(hub: HubContext, tenantId: string, id: string): Promise<EventRow | undefined> {
+  return hub.db.selectFrom('integration_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
