@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 // Standard Webhooks signature check with Node's crypto: HMAC-SHA256 over `{id}.{timestamp}.{body}`
 // keyed with the base64-decoded secret after `whsec_`; any of the space-separated `v1,` signatures
@@ -11,11 +11,20 @@ export interface StandardWebhookHeaders {
   signature: string;
 }
 
-export function signingKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+// Importing a raw key into a KeyObject costs more than the HMAC itself: once per secret.
+const keys = new Map<string, KeyObject>();
+
+export function signingKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+    if (keys.size > 10_000) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
-export function standardWebhookSignatureMatches(key: Buffer, headers: StandardWebhookHeaders, rawBody: Buffer): boolean {
+export function standardWebhookSignatureMatches(key: KeyObject, headers: StandardWebhookHeaders, rawBody: Buffer): boolean {
   const expected = createHmac('sha256', key).update(`${headers.id}.${headers.timestamp}.`).update(rawBody).digest();
   for (const entry of headers.signature.split(' ')) {
     const [version, encoded] = entry.split(',', 2);

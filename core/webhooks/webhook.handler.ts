@@ -11,6 +11,7 @@ import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { createEventBatcher } from './event.batcher.ts';
 import { runInteraction } from './interaction.runner.ts';
+import { readRawBody } from './raw-body.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
@@ -61,7 +62,7 @@ export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise
       return reject(c, connector?.id ?? 'unknown', 'unknown_integration', new ApiError(404, 'not_found', 'no integration takes webhooks at this address'));
     }
     const request: WebhookRequest = {
-      rawBody: Buffer.from(await c.req.arrayBuffer()),
+      rawBody: await readRawBody(c),
       headers: Object.fromEntries(Object.entries(c.req.header()).map(([name, value]) => [name.toLowerCase(), value])),
       query: c.req.query(),
     };
