@@ -203,6 +203,27 @@ describe('admin UI over HTTP', () => {
     expect((await client.post(`/admin/integrations/${acmeIntegration}/resume`)).status).toBe(303);
   });
 
+  it('replays an event for operators and refuses viewers', async () => {
+    const event = await test.hub.db
+      .insertInto('integration_events')
+      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'incident.update', payload: '{}', payload_hash: 'h', dedupe_key: 'replay-me', status: 'processed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const client = await signIn(operator);
+    expect((await client.get(`/admin/events/${event.id}`)).body).toContain('Replay event');
+    const replay = await client.post(`/admin/events/${event.id}/replay`);
+    expect(replay.status).toBe(303);
+    expect((await client.get(`/admin/events/${event.id}?notice=replayed`)).body).toContain('Event queued for routing again');
+    const row = await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    const audited = await test.hub.db.selectFrom('audit_log').select('actor_type').where('action', '=', 'event.replayed').where('target_id', '=', event.id).executeTakeFirstOrThrow();
+    expect(audited.actor_type).toBe('user');
+
+    const viewer = await signIn(await createTestUser(test.hub.db, acme.id, 'viewer'));
+    expect((await viewer.get(`/admin/events/${event.id}`)).body).not.toContain('Replay event');
+    expect((await viewer.post(`/admin/events/${event.id}/replay`)).status).toBe(403);
+  });
+
   it('saves an edit that leaves the credentials blank without touching the stored ones', async () => {
     const client = await signIn(admin);
     await client.get(`/admin/integrations/${acmeIntegration}`);

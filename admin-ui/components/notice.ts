@@ -18,6 +18,7 @@ const MESSAGES: Record<string, Notice> = {
   sync_queued: { kind: 'success', text: 'Sync queued. Its runs appear under Recent runs as they finish; reload to update.' },
   acknowledged: { kind: 'success', text: 'Task acknowledged.' },
   resolved: { kind: 'success', text: 'Task resolved.' },
+  replayed: { kind: 'success', text: 'Event queued for routing again; reload to see its status.' },
   signed_out: { kind: 'info', text: 'You are signed out.' },
   session_expired: { kind: 'warning', text: 'Your session has ended. Sign in again to continue.' },
   rotation_applied: { kind: 'success', text: 'New credentials validated and applied.' },

@@ -1,5 +1,6 @@
 import type { EventRow } from '../../core/db/database.types.ts';
 import { eventBadge } from '../components/badges.ts';
+import { csrfField } from '../components/csrf-field.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
@@ -43,8 +44,16 @@ ${view.filter.runId ? html`<p class="notice notice--info">Showing the events of 
 ${olderLink('/admin/events', view.query, view.events.at(-1)?.received_at, view.events.length === view.filter.limit)}`;
 }
 
-export function EventDetailPage(event: EventRow, integrationName: string | undefined, now: Date): Html {
-  return html`<div class="grid grid--sidebar">
+/** `csrf` is given to operators and admins, who may route the event again. */
+export function EventDetailPage(event: EventRow, integrationName: string | undefined, now: Date, csrf?: string): Html {
+  const replay = csrf
+    ? html`<form method="post" action="/admin/events/${event.id}/replay" class="form">
+  ${csrfField(csrf)}
+  <p class="hint">Routes the event again: route actions that already succeeded for it are not repeated, failed ones run again.</p>
+  <div class="form-actions"><button type="submit" class="button">Replay event</button></div>
+</form>`
+    : nothing;
+  return html`${replay}<div class="grid grid--sidebar">
   <section class="card" aria-labelledby="payload-title"><h2 id="payload-title">Payload</h2><pre><code>${JSON.stringify(event.payload, null, 2)}</code></pre></section>
   <section class="card" aria-labelledby="event-props"><h2 id="event-props">Event</h2>
     <dl class="props">

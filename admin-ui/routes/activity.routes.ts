@@ -3,7 +3,8 @@ import { NotFoundError } from '../../core/http/api-error.ts';
 import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
-import { can, currentSession } from '../auth/middleware.ts';
+import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import { replayEvent } from '../../core/events/event-replay.service.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEvents } from '../data/event.query.ts';
 import { findRun, integrationNames, listRuns, RUN_KINDS, RUN_STATUSES } from '../data/run.query.ts';
 import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
@@ -99,7 +100,13 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
       title: `Event ${event.type}`,
       section: 'events',
       crumbs: [{ href: '/admin/events', label: 'Events' }, { label: event.type }],
-      body: EventDetailPage(event, names.get(event.integration_id), hub.clock()),
+      body: EventDetailPage(event, names.get(event.integration_id), hub.clock(), can(session, 'operator') ? session.csrfToken : undefined),
     });
+  });
+
+  app.post('/events/:id/replay', async (c) => {
+    const session = requireRole(c, 'operator');
+    const event = await replayEvent(hub, session.principal, idParam(c, 'event'), c.get('requestId'));
+    return c.redirect(`/admin/events/${event.id}?notice=replayed`, 303);
   });
 }

@@ -1,10 +1,8 @@
-import { auditAs } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
-import { enqueueRun } from '../runs/run.jobs.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
 import { Event, EventList, EventQuery } from '../../schemas/api/event.schema.ts';
-import { dispatchEvents } from './event.dispatch.ts';
+import { replayEvent } from './event-replay.service.ts';
 import { toEvent } from './event.mapper.ts';
 
 const notFound = { 404: { description: 'not found', schema: ErrorResponse } };
@@ -40,29 +38,7 @@ export const eventRoutes = [
     tag: 'events', access: 'operator', resource: 'event', params: IdParams,
     responses: { 202: { description: 'queued for routing', schema: Event }, ...notFound },
     async handler({ params }, { hub, principal, requestId }) {
-      const row = await hub.db
-        .updateTable('integration_events')
-        .set({ status: 'pending', processed_at: null })
-        .where('tenant_id', '=', principal.tenantId)
-        .where('id', '=', params.id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new NotFoundError('event');
-      const retried = await hub.db
-        .updateTable('integration_runs')
-        .set({ status: 'queued', attempts: 0, error_code: null, error_message: null, finished_at: null, next_attempt_at: null })
-        .where('event_id', '=', row.id)
-        .where('status', '=', 'failed')
-        .returning('id')
-        .execute();
-      for (const run of retried) await enqueueRun(hub, run.id);
-      await dispatchEvents(hub, [row.id]);
-      await auditAs(hub.db, principal, requestId, {
-        action: 'event.replayed',
-        targetType: 'event',
-        targetId: row.id,
-        detail: { type: row.type, failedActionsRetried: retried.length },
-      });
+      const row = await replayEvent(hub, principal, params.id, requestId);
       return { status: 202, body: toEvent(row) };
     },
   }),
