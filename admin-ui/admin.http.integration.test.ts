@@ -5,7 +5,7 @@ import { createTestUser, type TestUser } from '../test-support/browser/admin-ser
 import { CookieClient } from '../test-support/browser/cookie-client.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../test-support/fake-servicenow/index.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../test-support/test-hub.ts';
-import { updateTenantSettings } from '../core/tenancy/tenant-settings.ts';
+import { tenantSettings, updateTenantSettings } from '../core/tenancy/tenant-settings.ts';
 
 // The admin UI through the real Hono app, in process: sessions, cookies, CSRF, roles and tenancy
 // at the HTTP level, and the JSON API left as it was. The browser test covers the same flows as
@@ -319,5 +319,126 @@ describe('admin UI over HTTP', () => {
     const deleted = await approver.post(`/admin/integrations/${id}/delete`, { confirm: 'yes' });
     expect(deleted.location).toBe('/admin/integrations?notice=deleted');
     expect((await approver.get(`/admin/integrations/${id}`)).status).toBe(404);
+  });
+
+  it('lets an admin create, edit and delete a route, with field errors beside the inputs', async () => {
+    const client = await signIn(admin);
+    const list = await client.get('/admin/routes');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('New route');
+    expect(list.body).toMatch(/<a href="\/admin\/routes" aria-current="page">Routes<\/a>/);
+    expect(list.body).toContain('<code>create_incident</code>');
+    const routeCount = async () => (await test.hub.db.selectFrom('routes').select('id').where('tenant_id', '=', acme.id).execute()).length;
+    const form = {
+      name: 'P1 failures',
+      sourceIntegrationId: acmeIntegration,
+      connector: 'servicenow',
+      eventType: 'failure.*',
+      fields: '{"priority":"1"}',
+      targetIntegrationId: acmeIntegration,
+      action: 'create_incident',
+      inputTemplate: '{"title":"{{event.type}} on {{integration.name}}"}',
+      enabled: 'true',
+    };
+
+    const badAction = await client.post('/admin/routes', { ...form, action: 'launch_rocket' });
+    expect(badAction.status).toBe(400);
+    expect(badAction.body).toMatch(/<p class="field-error" id="f-action-error">.*expected one of: create_incident, add_work_note/);
+    expect(badAction.body).toContain('value="launch_rocket"');
+    expect(await routeCount()).toBe(0);
+
+    const badJson = await client.post('/admin/routes', { ...form, fields: '{"priority":', inputTemplate: '["not", "an object"]' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body).toMatch(/id="f-filter-fields-error">.*not valid JSON/);
+    expect(badJson.body).toMatch(/id="f-inputTemplate-error">.*enter a JSON object/);
+    expect(await routeCount()).toBe(0);
+
+    const created = await client.post('/admin/routes', form);
+    expect(created.status, created.body).toBe(303);
+    expect(created.location).toBe('/admin/routes?notice=route_created');
+    const row = await test.hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', acme.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      name: 'P1 failures',
+      filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*', fields: { priority: '1' } },
+      target_integration_id: acmeIntegration,
+      action: 'create_incident',
+      input_template: { title: '{{event.type}} on {{integration.name}}' },
+      enabled: true,
+    });
+    const listed = await client.get(created.location ?? '');
+    expect(listed.body).toContain('Route created.');
+    expect(listed.body).toContain('<th scope="row">P1 failures</th>');
+    expect(listed.body).toContain('type <code>failure.*</code>');
+
+    const edit = await client.get(`/admin/routes/${row.id}/edit`);
+    expect(edit.status).toBe(200);
+    expect(edit.body).toContain('value="P1 failures"');
+    const invalidEdit = await client.post(`/admin/routes/${row.id}`, { ...form, targetIntegrationId: otherIntegration });
+    expect(invalidEdit.status).toBe(400);
+    expect(invalidEdit.body).toMatch(/id="f-targetIntegrationId-error">.*no such integration in this tenant/);
+    const saved = await client.post(`/admin/routes/${row.id}`, { ...form, name: 'P1 failures (paused)', action: 'add_work_note', fields: '', enabled: 'false' });
+    expect(saved.location).toBe('/admin/routes?notice=route_saved');
+    const updated = await test.hub.db.selectFrom('routes').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(updated).toMatchObject({ name: 'P1 failures (paused)', action: 'add_work_note', enabled: false, filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*' } });
+    expect((updated.filter as { fields?: unknown }).fields).toBeUndefined();
+
+    await client.get('/admin/routes');
+    const deleted = await client.post(`/admin/routes/${row.id}/delete`);
+    expect(deleted.location).toBe('/admin/routes?notice=route_deleted');
+    expect(await routeCount()).toBe(0);
+    const audit = await test.hub.db.selectFrom('audit_log').select(['action', 'actor_type']).where('target_id', '=', row.id).orderBy('created_at').execute();
+    expect(audit.map((entry) => entry.action)).toEqual(['route.created', 'route.updated', 'route.deleted']);
+    expect(new Set(audit.map((entry) => entry.actor_type))).toEqual(new Set(['user']));
+  });
+
+  it('shows operators the routes but no form, and refuses their forged route changes', async () => {
+    const response = await test.request('post', '/api/routes', {
+      token: acme.tokens.admin,
+      body: { name: 'Existing route', filter: { eventType: 'incident.*' }, targetIntegrationId: acmeIntegration, action: 'add_work_note' },
+    });
+    expect(response.status).toBe(201);
+    const route = (await response.json()).id as string;
+    const client = await signIn(operator);
+    const list = await client.get('/admin/routes');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('Existing route');
+    expect(list.body).not.toContain('New route');
+    expect(list.body).not.toContain(`/admin/routes/${route}/edit`);
+    expect(list.body).not.toContain('>Settings</a>');
+    const forged = await client.post('/admin/routes', { name: 'forged', targetIntegrationId: acmeIntegration, action: 'add_work_note', enabled: 'true' });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('Only users with the admin role');
+    expect((await client.post(`/admin/routes/${route}`, { name: 'renamed', targetIntegrationId: acmeIntegration, action: 'add_work_note' })).status).toBe(403);
+    expect((await client.post(`/admin/routes/${route}/delete`)).status).toBe(403);
+    expect((await client.get(`/admin/routes/${route}/edit`)).status).toBe(403);
+    const row = await test.hub.db.selectFrom('routes').select('name').where('id', '=', route).executeTakeFirstOrThrow();
+    expect(row.name).toBe('Existing route');
+    await test.hub.db.deleteFrom('routes').where('id', '=', route).execute();
+  });
+
+  it('lets an admin change the tenant settings, audited, and refuses viewers', async () => {
+    const client = await signIn(admin);
+    const page = await client.get('/admin/settings');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Require a second admin to approve credential rotations');
+    expect(page.body).toMatch(/<a href="\/admin\/settings" aria-current="page">Settings<\/a>/);
+    const on = await client.post('/admin/settings', { requireRotationApproval: 'true' });
+    expect(on.location).toBe('/admin/settings?notice=settings_saved');
+    expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: true });
+    expect((await client.get(on.location ?? '')).body).toMatch(/id="f-requireRotationApproval" name="requireRotationApproval" value="true" checked/);
+    await client.post('/admin/settings', { requireRotationApproval: 'false' });
+    expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: false });
+    const audit = await test.hub.db.selectFrom('audit_log').select(['actor_type', 'detail']).where('action', '=', 'tenant.settings_changed').where('target_id', '=', acme.id).orderBy('created_at').execute();
+    expect(audit).toEqual([
+      { actor_type: 'user', detail: { requireRotationApproval: true } },
+      { actor_type: 'user', detail: { requireRotationApproval: false } },
+    ]);
+
+    const viewer = await signIn(await createTestUser(test.hub.db, acme.id, 'viewer'));
+    const health = await viewer.get('/admin/health');
+    expect(health.body).not.toContain('>Settings</a>');
+    expect((await viewer.get('/admin/settings')).status).toBe(403);
+    expect((await viewer.post('/admin/settings', { requireRotationApproval: 'true' })).status).toBe(403);
+    expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: false });
   });
 });

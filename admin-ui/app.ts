@@ -13,7 +13,9 @@ import { registerCredentialRoutes } from './routes/credential.routes.ts';
 import { registerIntegrationActionRoutes } from './routes/integration-actions.routes.ts';
 import { registerIntegrationRoutes } from './routes/integration.routes.ts';
 import { registerOverviewRoutes } from './routes/overview.routes.ts';
+import { registerRouteRoutes } from './routes/route.routes.ts';
 import { registerRunbookRoutes } from './routes/runbook.routes.ts';
+import { registerSettingsRoutes } from './routes/settings.routes.ts';
 import { registerTaskRoutes } from './routes/task.routes.ts';
 
 // The admin UI: server-rendered pages over the same services as the JSON API, mounted at /admin.
@@ -75,6 +77,8 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
   registerActivityRoutes(app, hub);
   registerTaskRoutes(app, hub);
   registerRunbookRoutes(app, hub);
+  registerRouteRoutes(app, hub);
+  registerSettingsRoutes(app, hub);
 
   app.all('*', (c) => errorResponse(c, hub, new ApiError(404, 'not_found', `There is no page at ${c.req.path}.`)));
   app.onError((error, c) => errorResponse(c, hub, error));

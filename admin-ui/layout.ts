@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Role } from '../core/auth/roles.ts';
+import { roleAllows } from '../core/auth/roles.ts';
 import type { AdminSession } from './auth/session.service.ts';
 import { csrfField } from './components/csrf-field.ts';
 import { noticeBanner, type Notice } from './components/notice.ts';
@@ -9,9 +11,10 @@ export const STYLESHEET = readFileSync(new URL('./assets/app.css', import.meta.u
 // In the stylesheet's URL, so browsers may cache it for good and still see every change.
 export const STYLESHEET_VERSION = createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 10);
 
-export type Section = 'health' | 'integrations' | 'catalog' | 'runs' | 'events' | 'tasks' | 'runbooks';
+export type Section = 'health' | 'integrations' | 'catalog' | 'runs' | 'events' | 'tasks' | 'runbooks' | 'routes' | 'settings';
 
-const NAV: Array<{ section: Section; href: string; label: string }> = [
+/** `role`: shown only to users whose role allows it (the page itself answers 403 to others). */
+const NAV: Array<{ section: Section; href: string; label: string; role?: Role }> = [
   { section: 'health', href: '/admin/health', label: 'Health' },
   { section: 'integrations', href: '/admin/integrations', label: 'Integrations' },
   { section: 'catalog', href: '/admin/catalog', label: 'Catalog' },
@@ -19,6 +22,8 @@ const NAV: Array<{ section: Section; href: string; label: string }> = [
   { section: 'events', href: '/admin/events', label: 'Events' },
   { section: 'tasks', href: '/admin/tasks', label: 'Tasks' },
   { section: 'runbooks', href: '/admin/runbooks', label: 'Runbooks' },
+  { section: 'routes', href: '/admin/routes', label: 'Routes' },
+  { section: 'settings', href: '/admin/settings', label: 'Settings', role: 'admin' },
 ];
 
 export interface Crumb {
@@ -52,8 +57,8 @@ function head(title: string): Html {
 </head>`;
 }
 
-function navigation(active: Section | undefined, openTasks: number | undefined): Html {
-  const items = NAV.map(
+function navigation(role: Role, active: Section | undefined, openTasks: number | undefined): Html {
+  const items = NAV.filter((item) => !item.role || roleAllows(role, item.role)).map(
     (item) => html`<li><a href="${item.href}"${item.section === active ? html` aria-current="page"` : nothing}>${item.label}${when(
       item.section === 'tasks' && openTasks,
       () => html` <span class="count" aria-label="${openTasks} open">${openTasks}</span>`,
@@ -89,7 +94,7 @@ ${head(page.title)}
   ${session ? accountMenu(session) : nothing}
 </header>
 <div class="shell">
-  ${session ? navigation(page.section, page.openTasks) : nothing}
+  ${session ? navigation(session.user.role, page.section, page.openTasks) : nothing}
   <main id="main" tabindex="-1">
     ${breadcrumbs(page.crumbs)}
     <div class="page-head">

@@ -77,7 +77,7 @@ export function currentSession(c: Context<AdminEnv>): AdminSession {
 const ROLE_ABILITIES: Record<Role, string> = {
   viewer: 'look at integrations, runs, events, tasks and runbooks',
   operator: 'run checks and syncs, pause and resume integrations, and acknowledge and resolve tasks',
-  admin: 'configure integrations and their credentials',
+  admin: 'configure integrations and their credentials, routes and tenant settings',
 };
 
 /** The session of a user whose role allows `required`; a 403 page otherwise. */

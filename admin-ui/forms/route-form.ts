@@ -1,0 +1,106 @@
+import type { FieldError } from '../../core/http/api-error.ts';
+import { zodFieldErrors } from '../../core/http/zod-fields.ts';
+import type { RouteRow } from '../../core/db/database.types.ts';
+import type { RouteFilter } from '../../core/routes/route.filter.ts';
+import { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+
+/** What the route form shows: the JSON parts as the text the user typed. */
+export interface RouteFormValues {
+  name: string;
+  sourceIntegrationId: string;
+  connector: string;
+  eventType: string;
+  fields: string;
+  targetIntegrationId: string;
+  action: string;
+  inputTemplate: string;
+  enabled: boolean;
+}
+
+export type SubmittedRoute =
+  | { ok: true; request: CreateRouteRequest | UpdateRouteRequest; values: RouteFormValues }
+  | { ok: false; errors: FieldError[]; values: RouteFormValues };
+
+export const EMPTY_ROUTE: RouteFormValues = {
+  name: '',
+  sourceIntegrationId: '',
+  connector: '',
+  eventType: '',
+  fields: '',
+  targetIntegrationId: '',
+  action: '',
+  inputTemplate: '',
+  enabled: true,
+};
+
+export function routeValuesOf(row: RouteRow): RouteFormValues {
+  const filter = (row.filter ?? {}) as RouteFilter;
+  const template = (row.input_template ?? {}) as Record<string, unknown>;
+  return {
+    name: row.name,
+    sourceIntegrationId: filter.sourceIntegrationId ?? '',
+    connector: filter.connector ?? '',
+    eventType: filter.eventType ?? '',
+    fields: filter.fields && Object.keys(filter.fields).length > 0 ? JSON.stringify(filter.fields, null, 2) : '',
+    targetIntegrationId: row.target_integration_id,
+    action: row.action,
+    inputTemplate: Object.keys(template).length > 0 ? JSON.stringify(template, null, 2) : '',
+    enabled: row.enabled,
+  };
+}
+
+/** A JSON object typed into a textarea; empty means none. */
+function jsonObject(text: string, path: string, errors: FieldError[]): Record<string, unknown> | undefined {
+  if (text === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    errors.push({ path, message: `not valid JSON: ${(error as Error).message}` });
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    errors.push({ path, message: 'enter a JSON object, e.g. {"key": "value"}' });
+    return undefined;
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads the route form into the request the JSON API takes and validates it with the same schema,
+ * collecting every problem with the API's field paths (`body.filter.fields`). The service checks
+ * the target integration and its action afterwards.
+ */
+export function readRouteForm(mode: 'create' | 'edit', form: Readonly<Record<string, string>>): SubmittedRoute {
+  const text = (name: string) => (form[name] ?? '').trim();
+  const values: RouteFormValues = {
+    name: text('name'),
+    sourceIntegrationId: text('sourceIntegrationId'),
+    connector: text('connector'),
+    eventType: text('eventType'),
+    fields: text('fields'),
+    targetIntegrationId: text('targetIntegrationId'),
+    action: text('action'),
+    inputTemplate: text('inputTemplate'),
+    enabled: form['enabled'] === 'true',
+  };
+  const errors: FieldError[] = [];
+  if (values.name === '') errors.push({ path: 'body.name', message: 'enter a name for this route' });
+  if (values.targetIntegrationId === '') errors.push({ path: 'body.targetIntegrationId', message: 'choose the integration whose action runs' });
+  if (values.action === '') errors.push({ path: 'body.action', message: 'enter the action to run' });
+  const fields = jsonObject(values.fields, 'body.filter.fields', errors);
+  const inputTemplate = jsonObject(values.inputTemplate, 'body.inputTemplate', errors);
+  const filter = {
+    ...(values.sourceIntegrationId ? { sourceIntegrationId: values.sourceIntegrationId } : {}),
+    ...(values.connector ? { connector: values.connector } : {}),
+    ...(values.eventType ? { eventType: values.eventType } : {}),
+    ...(fields ? { fields } : {}),
+  };
+  const body = { name: values.name, filter, targetIntegrationId: values.targetIntegrationId, action: values.action, inputTemplate: inputTemplate ?? {}, enabled: values.enabled };
+  const parsed = (mode === 'create' ? CreateRouteRequest : UpdateRouteRequest).safeParse(body);
+  // The friendlier messages above win over zod's for the same field.
+  const explained = new Set(errors.map((error) => error.path));
+  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body').filter((error) => ![...explained].some((path) => error.path === path || error.path.startsWith(`${path}.`))));
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors, values };
+  return { ok: true, request: parsed.data, values };
+}

@@ -1,0 +1,114 @@
+import type { Context, Hono } from 'hono';
+import type { RouteRow } from '../../core/db/database.types.ts';
+import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
+import { listIntegrations } from '../../core/integrations/integration.repository.ts';
+import { createRoute, deleteRoute, requireRoute, updateRoute } from '../../core/routes/route.service.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import type { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+import type { AdminEnv } from '../admin-env.ts';
+import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import { EMPTY_ROUTE, readRouteForm, routeValuesOf, type RouteFormValues } from '../forms/route-form.ts';
+import { RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
+import { renderPage } from '../render.ts';
+import { formOf, idParam } from './params.ts';
+
+type FormState = { values: RouteFormValues; errors: FieldError[] };
+
+const NOT_SAVED = { kind: 'error' as const, text: 'The route was not saved. Correct the problems below.' };
+
+export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
+  async function integrationsOf(tenantId: string): Promise<RouteIntegration[]> {
+    const rows = await listIntegrations(hub.db, tenantId, {});
+    return rows.map((row) => ({ id: row.id, name: row.name, connector: row.connector, actions: Object.keys(hub.connectors.get(row.connector)?.actions ?? {}) }));
+  }
+
+  /** The list, and for admins the "New route" form below it. */
+  async function renderList(c: Context<AdminEnv>, form: FormState | undefined, status: 200 | 400) {
+    const session = currentSession(c);
+    const admin = can(session, 'admin');
+    const [routes, integrations] = await Promise.all([
+      // The same query as GET /api/routes.
+      hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', session.tenant.id).orderBy('name').execute(),
+      integrationsOf(session.tenant.id),
+    ]);
+    const names = new Map(integrations.map((integration) => [integration.id, integration.name]));
+    const formHtml = admin
+      ? RouteForm({ mode: 'create', action: '/admin/routes', csrf: session.csrfToken, values: form?.values ?? EMPTY_ROUTE, errors: form?.errors ?? [], integrations })
+      : undefined;
+    return renderPage(
+      c,
+      hub,
+      { title: 'Routes', section: 'routes', ...(form ? { notice: NOT_SAVED } : {}), body: RoutesPage({ routes, names, csrf: admin ? session.csrfToken : undefined }, formHtml) },
+      status,
+    );
+  }
+
+  async function renderEdit(c: Context<AdminEnv>, row: RouteRow, form: FormState | undefined, status: 200 | 400) {
+    const session = currentSession(c);
+    const integrations = await integrationsOf(session.tenant.id);
+    return renderPage(
+      c,
+      hub,
+      {
+        title: `Edit ${row.name}`,
+        section: 'routes',
+        crumbs: [{ href: '/admin/routes', label: 'Routes' }, { label: row.name }],
+        ...(form ? { notice: NOT_SAVED } : {}),
+        body: RouteForm({
+          mode: 'edit',
+          action: `/admin/routes/${row.id}`,
+          csrf: session.csrfToken,
+          values: form?.values ?? routeValuesOf(row),
+          errors: form?.errors ?? [],
+          integrations,
+          cancelHref: '/admin/routes',
+        }),
+      },
+      status,
+    );
+  }
+
+  app.get('/routes', (c) => renderList(c, undefined, 200));
+
+  app.post('/routes', async (c) => {
+    const session = requireRole(c, 'admin');
+    const submitted = readRouteForm('create', await formOf(c));
+    if (!submitted.ok) return renderList(c, submitted, 400);
+    try {
+      await createRoute(hub, session.principal, submitted.request as CreateRouteRequest, c.get('requestId'));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return renderList(c, { values: submitted.values, errors: fieldErrorsOf(error) }, 400);
+    }
+    return c.redirect('/admin/routes?notice=route_created', 303);
+  });
+
+  app.get('/routes/:id/edit', async (c) => {
+    const session = requireRole(c, 'admin');
+    return renderEdit(c, await requireRoute(hub, session.tenant.id, idParam(c, 'route')), undefined, 200);
+  });
+
+  app.post('/routes/:id', async (c) => {
+    const session = requireRole(c, 'admin');
+    const row = await requireRoute(hub, session.tenant.id, idParam(c, 'route'));
+    const submitted = readRouteForm('edit', await formOf(c));
+    if (!submitted.ok) return renderEdit(c, row, submitted, 400);
+    try {
+      await updateRoute(hub, session.principal, row.id, submitted.request as UpdateRouteRequest, c.get('requestId'));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return renderEdit(c, row, { values: submitted.values, errors: fieldErrorsOf(error) }, 400);
+    }
+    return c.redirect('/admin/routes?notice=route_saved', 303);
+  });
+
+  app.post('/routes/:id/delete', async (c) => {
+    const session = requireRole(c, 'admin');
+    await deleteRoute(hub, session.principal, idParam(c, 'route'), c.get('requestId'));
+    return c.redirect('/admin/routes?notice=route_deleted', 303);
+  });
+}
+
+function fieldErrorsOf(error: ValidationError): FieldError[] {
+  return error.fields ?? [{ path: 'body', message: error.message }];
+}
