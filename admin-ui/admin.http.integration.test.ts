@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminDb } from './db/admin-db.ts';
-import { disableUserAndSessions } from './users/user.service.ts';
+import { disableUserAndSessions } from './users/user-sessions.ts';
 import { createTestUser, type TestUser } from '../test-support/browser/admin-server.ts';
 import { CookieClient } from '../test-support/browser/cookie-client.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../test-support/fake-servicenow/index.ts';

@@ -1,10 +1,10 @@
 import { recordAudit } from '../../core/audit/audit.repository.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
-import { findUserByEmail, setPasswordHash, type UserRow } from '../users/user.repository.ts';
-import { normalizeEmail } from '../users/user.service.ts';
+import { findUserByEmail, setPasswordHash, type UserRow } from '../../core/users/user.repository.ts';
+import { normalizeEmail } from '../../core/users/user.service.ts';
 import { lockedUntil, purgeOldAttempts, recentAttempts, recordAttempt } from './lockout.ts';
-import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from './password.ts';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
 
 export interface SignInRequest {

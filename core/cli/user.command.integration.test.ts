@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { verifyPassword } from '../../admin-ui/auth/password.ts';
+import { verifyPassword } from '../auth/password.ts';
 import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { firstStartBanner } from '../server/bootstrap.ts';

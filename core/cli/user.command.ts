@@ -3,9 +3,9 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { findTenantBySlug } from '../tenancy/tenant.repository.ts';
-import { MIN_PASSWORD_LENGTH } from '../../admin-ui/auth/password.ts';
-import { listUsers } from '../../admin-ui/users/user.repository.ts';
-import { createUser, disableUserAndSessions, UserError } from '../../admin-ui/users/user.service.ts';
+import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+import { listUsers } from '../users/user.repository.ts';
+import { createUser, disableUserAccount, UserError } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
 import { withDatabase } from './with-database.ts';
 
@@ -108,7 +108,7 @@ export async function userCommand(args: string[]): Promise<void> {
     }
     const email = positionals[0];
     if (!email) throw new CliError(`the email is required\n${usage}`);
-    const row = await disableUserAndSessions(database.db, tenant, email, new Date());
+    const row = await disableUserAccount(database.db, tenant, email, new Date());
     if (!row) throw new CliError(`no active user ${email} in that tenant`);
     await recordAudit(database.db, {
       tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.disabled', targetType: 'user', targetId: row.id, detail: { email: row.email },

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Role } from '../../core/auth/roles.ts';
 import type { Database } from '../../core/db/database.types.ts';
 import { listen, type HttpServer } from '../../core/server/http-server.ts';
-import { createUser } from '../../admin-ui/users/user.service.ts';
+import { createUser } from '../../core/users/user.service.ts';
 import { startTestHub, type TestHub, type TestHubOptions } from '../test-hub.ts';
 
 /** A test hub (services, workers, the full HTTP app with /admin) listening on a real port. */

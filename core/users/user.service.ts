@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Role } from '../../core/auth/roles.ts';
-import type { Database } from '../../core/db/database.types.ts';
-import { adminDb } from '../db/admin-db.ts';
+import type { Role } from '../auth/roles.ts';
+import type { Database } from '../db/database.types.ts';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { disableUser, insertUser, type UserRow } from './user.repository.ts';
 
@@ -42,9 +41,18 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
   }
 }
 
-/** Disables the user and ends every session they have, so access stops at once. */
-export async function disableUserAndSessions(db: Kysely<Database>, tenantId: string, email: string, at: Date): Promise<UserRow | undefined> {
+/**
+ * Disables the user. Access stops at once: admin UI sessions and chat links check the user's
+ * state on every request; `onDisabled` lets the UI also delete the sessions themselves.
+ */
+export async function disableUserAccount(
+  db: Kysely<Database>,
+  tenantId: string,
+  email: string,
+  at: Date,
+  onDisabled?: (user: UserRow) => Promise<void>,
+): Promise<UserRow | undefined> {
   const row = await disableUser(db, tenantId, normalizeEmail(email), at);
-  if (row) await adminDb(db).deleteFrom('admin_sessions').where('user_id', '=', row.id).execute();
+  if (row) await onDisabled?.(row);
   return row;
 }

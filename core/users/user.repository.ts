@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, Role } from '../../core/db/database.types.ts';
+import type { Database, Role } from '../db/database.types.ts';
 import type { Selectable } from 'kysely';
-import type { UsersTable } from '../../core/db/database.types.ts';
+import type { UsersTable } from '../db/database.types.ts';
 
 export type UserRow = Selectable<UsersTable>;
 
