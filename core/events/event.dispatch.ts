@@ -2,22 +2,27 @@ import type { HubContext } from '../server/hub-context.ts';
 
 export const EVENT_QUEUE = 'events';
 const JOB_SIZE = 200;
+// Long enough for a burst to share a job, short against anything a person waits for.
+const GATHER_MS = 5;
 
 /** Routes a batch of committed events. */
 export interface EventJob {
   eventIds: string[];
 }
 
-interface Buffer {
+interface Dispatcher {
   ids: string[];
-  flushed: Promise<void>;
+  waiting: Array<() => void>;
+  enqueueing: boolean;
 }
 
-// Events committed in the same turn of the event loop (a burst of webhooks, a polled page) share
-// queue jobs: one enqueue per few hundred events instead of one per event.
-const buffers = new WeakMap<HubContext, Buffer>();
+// Group commit for the queue: one enqueue is in flight at a time, and events committed meanwhile
+// (a burst of webhooks, a polled page) gather for the next one. A quiet hub enqueues each event at
+// once; a busy one sends a job per few hundred events instead of one per handful, which keeps the
+// workers' per-job cost (a queue round trip and a few queries) off the per-event bill.
+const dispatchers = new WeakMap<HubContext, Dispatcher>();
 
-async function flush(hub: HubContext, ids: string[]): Promise<void> {
+async function enqueue(hub: HubContext, ids: string[]): Promise<void> {
   try {
     for (let start = 0; start < ids.length; start += JOB_SIZE) {
       // No job id: a finished job's id stays taken for a while, which would swallow a replay, and
@@ -30,26 +35,29 @@ async function flush(hub: HubContext, ids: string[]): Promise<void> {
   }
 }
 
+async function drain(hub: HubContext, dispatcher: Dispatcher): Promise<void> {
+  dispatcher.enqueueing = true;
+  // Let events committed in the next few milliseconds join the first job.
+  await new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
+  while (dispatcher.ids.length > 0) {
+    const ids = dispatcher.ids.splice(0);
+    const waiting = dispatcher.waiting.splice(0);
+    await enqueue(hub, ids);
+    for (const resolve of waiting) resolve();
+  }
+  dispatcher.enqueueing = false;
+}
+
 /**
  * Hands committed events to the queue for routing. Resolves once they are enqueued (or the enqueue
  * failed and was logged); callers on a hot path need not wait.
  */
 export function dispatchEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return Promise.resolve();
-  let buffer = buffers.get(hub);
-  if (!buffer) {
-    const ids: string[] = [];
-    buffer = {
-      ids,
-      flushed: new Promise<void>((resolve) => {
-        setImmediate(() => {
-          buffers.delete(hub);
-          void flush(hub, ids).then(resolve);
-        });
-      }),
-    };
-    buffers.set(hub, buffer);
-  }
-  buffer.ids.push(...eventIds);
-  return buffer.flushed;
+  const dispatcher = dispatchers.get(hub) ?? { ids: [], waiting: [], enqueueing: false };
+  dispatchers.set(hub, dispatcher);
+  dispatcher.ids.push(...eventIds);
+  const done = new Promise<void>((resolve) => dispatcher.waiting.push(resolve));
+  if (!dispatcher.enqueueing) void drain(hub, dispatcher);
+  return done;
 }

@@ -15,18 +15,35 @@ import { EVENT_QUEUE, type EventJob } from './event.dispatch.ts';
  */
 export async function processEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  const events = await hub.db
-    .selectFrom('integration_events')
+  const ids = [...eventIds];
+  const pendingOf = (db: typeof hub.db) =>
+    db.selectFrom('integration_events').where('integration_events.id', 'in', ids).where('integration_events.status', '=', 'pending');
+  const markProcessed = (db: typeof hub.db, which: readonly string[]) =>
+    db
+      .updateTable('integration_events')
+      .set((eb) => ({ status: 'processed', processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: null }))
+      .where('id', 'in', [...which])
+      .where('status', '=', 'pending')
+      .execute();
+
+  const routes = await hub.db
+    .selectFrom('routes')
+    .selectAll()
+    .where('tenant_id', 'in', pendingOf(hub.db).select('integration_events.tenant_id'))
+    .where('enabled', '=', true)
+    .execute();
+  // Most events match no route: marking them processed is all there is, without reading them.
+  if (routes.length === 0) {
+    await markProcessed(hub.db, ids);
+    return;
+  }
+  const events = await pendingOf(hub.db)
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_events.integration_id')
     .selectAll('integration_events')
     .select(['integration_configs.connector', 'integration_configs.name as integration_name', 'integration_configs.environment'])
-    .where('integration_events.id', 'in', [...eventIds])
-    .where('integration_events.status', '=', 'pending')
     .execute();
   if (events.length === 0) return;
 
-  const tenants = [...new Set(events.map((event) => event.tenant_id))];
-  const routes = await hub.db.selectFrom('routes').selectAll().where('tenant_id', 'in', tenants).where('enabled', '=', true).execute();
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
   for (const event of events) {
     const scope = {
@@ -53,15 +70,9 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     }
   }
 
-  const markProcessed = (db: typeof hub.db) =>
-    db
-      .updateTable('integration_events')
-      .set((eb) => ({ status: 'processed', processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: null }))
-      .where('id', 'in', events.map((event) => event.id))
-      .where('status', '=', 'pending')
-      .execute();
+  const processed = events.map((event) => event.id);
   if (runs.length === 0) {
-    await markProcessed(hub.db);
+    await markProcessed(hub.db, processed);
     return;
   }
   const created = await hub.db.transaction().execute(async (trx) => {
@@ -71,7 +82,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
-    await markProcessed(trx as unknown as typeof hub.db);
+    await markProcessed(trx as unknown as typeof hub.db, processed);
     return inserted.map((row) => row.id);
   });
   for (const runId of created) await enqueueRun(hub, runId);

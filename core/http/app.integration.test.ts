@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
-import { BODY_LIMIT_BYTES } from './app.ts';
+import { BODY_LIMIT_BYTES } from './body-limit.ts';
 
 let test: TestHub;
 let tenant: TestTenant;

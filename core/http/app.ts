@@ -5,15 +5,14 @@ import type { HubContext } from '../server/hub-context.ts';
 import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
 import { authorize } from './authenticate.ts';
+import { BODY_LIMIT_BYTES } from './body-limit.ts';
 import { errorBody, handleError } from './error-handler.ts';
-import { requestContext } from './request-context.middleware.ts';
+import { requestContext, WEBHOOK_ROUTE } from './request-context.middleware.ts';
 import type { AnyRoute, RouteContext } from './route.ts';
 import { routeTable } from './route-table.ts';
 import { validateInput } from './validate.ts';
 import { webhookHandler } from '../webhooks/webhook.handler.ts';
 import { adminApp } from '../../admin-ui/app.ts';
-
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 function register(app: Hono<AppEnv>, hub: HubContext, route: AnyRoute): void {
   app.on(route.method.toUpperCase(), route.path, async (c) => {
@@ -47,8 +46,8 @@ export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTa
     return c.body(await metrics.registry.metrics());
   });
   for (const route of routes) register(app, hub, route);
-  // Public and signature-checked by the connector, not token-authenticated: see webhook.handler.ts.
-  app.post('/hooks/:integrationId', webhookHandler(hub));
+  // Public and signature-checked by the connector, not token-authenticated: see webhook.ingest.ts.
+  app.post(WEBHOOK_ROUTE, webhookHandler(hub));
   app.route('/admin', adminApp(hub));
 
   app.notFound((c) => c.json(errorBody(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404));

@@ -6,15 +6,41 @@ import type { AppEnv } from './app-env.ts';
 import type { HubMetrics } from './metrics.ts';
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const WEBHOOK_ROUTE = '/hooks/:integrationId';
+
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export interface FinishedRequest {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The route pattern, not the raw path, keeps label cardinality bounded. */
+  route: string;
+  status: number;
+  seconds: number;
+}
+
+/** One histogram sample and one log line per request, whichever server layer answered it. */
+export function recordRequest(logger: Logger, metrics: HubMetrics, request: FinishedRequest): void {
+  const { requestId, method, path, route, status, seconds } = request;
+  metrics.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  const line = { requestId, method, path, route, status, durationMs: Math.round(seconds * 1000) };
+  // Accepted webhooks are the bulk of traffic and are counted in /metrics; at debug they cost
+  // nothing unless asked for. Everything else, and every rejected delivery, is logged at info.
+  if (route === WEBHOOK_ROUTE && status < 300) logger.debug(line, 'request');
+  else logger.info(line, 'request');
+}
 
 /**
- * Gives every request an id (the caller's X-Request-Id when it is sane, else a new one), the id on
- * the response, one log line carrying it and one histogram sample.
+ * Gives every request an id, the id on the response, one log line carrying it and one histogram
+ * sample.
  */
 export function requestContext(logger: Logger, metrics: HubMetrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     // The root logger, not a child per request: whoever logs for a request adds its requestId.
     c.set('logger', logger);
@@ -23,17 +49,9 @@ export function requestContext(logger: Logger, metrics: HubMetrics): MiddlewareH
       await next();
     } finally {
       c.header('X-Request-Id', requestId);
-      const seconds = (performance.now() - started) / 1000;
-      // The route pattern, not the raw path, keeps label cardinality bounded.
       const matched = routePath(c, -1);
       const route = matched && matched !== '*' && matched !== '/*' ? matched : 'unmatched';
-      const status = String(c.res.status);
-      metrics.httpDuration.observe({ method: c.req.method, route, status }, seconds);
-      const line = { requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, durationMs: Math.round(seconds * 1000) };
-      // Accepted webhooks are the bulk of traffic and are counted in /metrics; at debug they cost
-      // nothing unless asked for. Everything else, and every rejected delivery, is logged at info.
-      if (route === '/hooks/:integrationId' && c.res.status < 300) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      recordRequest(logger, metrics, { requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, seconds: (performance.now() - started) / 1000 });
     }
   };
 }

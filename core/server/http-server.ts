@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
+import type { NodeRequestHandler } from '../webhooks/webhook.listener.ts';
 
 export interface HttpServer {
   port: number;
@@ -10,10 +11,19 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-export async function listen(app: Hono<AppEnv>, port: number, hostname: string): Promise<HttpServer> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started as Server)) as Server;
-    started.once('error', reject);
+/**
+ * Serves `app`; `ahead` sees each request first and may answer it itself (the webhook listener),
+ * skipping Hono for that request.
+ */
+export async function listen(app: Hono<AppEnv>, port: number, hostname: string, ahead?: NodeRequestHandler): Promise<HttpServer> {
+  const hono = getRequestListener(app.fetch, { hostname });
+  const server = createServer(ahead ? (req, res) => ahead(req, res) || void hono(req, res) : hono);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   server.keepAliveTimeout = 5_000;
   return {

@@ -14,6 +14,7 @@ import { startWorkers } from './job-handlers.ts';
 import { createHubContext, jobRegistrations } from './hub-services.ts';
 import { scheduleMaintenance } from './maintenance.ts';
 import { connectors } from '../../connectors/registry.ts';
+import { webhookListener } from '../webhooks/webhook.listener.ts';
 
 export interface RunningHub {
   hub: HubContext;
@@ -68,7 +69,7 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   }
   let http: HttpServer | undefined;
   if (config.HUB_ROLE !== 'worker') {
-    http = await listen(createApp(hub), config.PORT, config.HOST);
+    http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub));
   }
   if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
   logger.info(

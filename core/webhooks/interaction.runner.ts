@@ -1,4 +1,4 @@
-import type { Interaction, WebhookRequest } from '../../connectors/sdk/connector.types.ts';
+import type { Interaction, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { hubOperations } from '../chatops/hub-operations.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
@@ -18,7 +18,7 @@ export async function runInteraction(
   connector: AnyConnector,
   request: WebhookRequest,
   interaction: Interaction,
-): Promise<Response> {
+): Promise<WebhookResponse> {
   const { id } = await batcher.insert({
     tenant_id: row.tenant_id,
     integration_id: row.id,
@@ -32,10 +32,9 @@ export async function runInteraction(
   });
   if (!id) {
     hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'duplicate' });
-    return new Response(null, { status: 200 });
+    return { status: 200 };
   }
   hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'interaction' });
   const ctx = connectorContext(hub, connector, row);
-  const answer = await connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id));
-  return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers ?? {} });
+  return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id));
 }

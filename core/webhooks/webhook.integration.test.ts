@@ -6,6 +6,7 @@ import { signTestkit, testkit, TESTKIT_DELIVERY_HEADER, TESTKIT_SIGNATURE_HEADER
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { listen, type HttpServer } from '../server/http-server.ts';
+import { webhookListener } from './webhook.listener.ts';
 
 const SECRET = 'hook-secret-123';
 
@@ -18,7 +19,8 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
   beforeAll(async () => {
     test = await startTestHub({ label: 'hooks', ...options, connectors: [...connectors, testkit], workers: true });
     tenant = await test.createTenant('acme');
-    server = await listen(test.app, 0, '127.0.0.1');
+    // Wired as the hub wires it: the Node listener takes deliveries ahead of Hono.
+    server = await listen(test.app, 0, '127.0.0.1', await webhookListener(test.hub));
     integration = await createTestkitIntegration(test, tenant, `hooks-${Math.random()}`);
   });
   afterAll(async () => {
@@ -88,6 +90,41 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     const huge = JSON.stringify({ type: 'x', id: 'big', data: { blob: 'x'.repeat(1024 * 1024) } });
     const tooLarge = await deliver(huge);
     expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(await eventsWith('big')).toHaveLength(0);
+  });
+
+  it('refuses an oversized body that announces no length (chunked) with 413', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 20) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`http://127.0.0.1:${server.port}/hooks/${integration.id}`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
+  it('gives deliveries what every response has: a request id, security headers and a metrics sample', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-headers' });
+    const response = await deliver(body, { 'x-request-id': 'trace-abc.1', [TESTKIT_DELIVERY_HEADER]: 'd-headers' });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-request-id')).toBe('trace-abc.1');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const fresh = await deliver(body, { 'x-request-id': 'bad id with spaces' });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/hub_http_request_duration_seconds_count\{method="POST",route="\/hooks\/:integrationId",status="202"\} \d+/);
+  });
+
+  it('leaves other methods and deeper paths under /hooks to the API (JSON 404)', async () => {
+    const deeper = await fetch(`http://127.0.0.1:${server.port}/hooks/${integration.id}/extra`, { method: 'POST', body: '{}' });
+    expect(deeper.status).toBe(404);
+    expect(await deeper.json()).toMatchObject({ error: { code: 'not_found' } });
+    const get = await fetch(`http://127.0.0.1:${server.port}/hooks/${integration.id}`);
+    expect(get.status).toBe(404);
   });
 });

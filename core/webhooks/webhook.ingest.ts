@@ -1,0 +1,142 @@
+import type { WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { dispatchEvents } from '../events/event.dispatch.ts';
+import { payloadHash, sha256 } from '../events/payload-hash.ts';
+import { ApiError } from '../http/api-error.ts';
+import { errorBody } from '../http/error-handler.ts';
+import { openCredentials } from '../integrations/integration-credentials.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { createEventBatcher } from './event.batcher.ts';
+import { runInteraction } from './interaction.runner.ts';
+
+// One delivery to POST /hooks/:integrationId, from the raw request to the answer, with no HTTP
+// framework in sight: the Hono route (in-process requests) and the Node listener in front of it
+// (the hot path over the network) both hand requests here, so they cannot drift apart.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
+// database read, and a changed secret applies within this time.
+const CACHE_MS = 2_000;
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** What to answer; `body` is already serialised. */
+export type WebhookAnswer = WebhookResponse;
+
+export type WebhookIngest = (integrationId: string, request: WebhookRequest) => Promise<WebhookAnswer>;
+
+interface CachedIntegration {
+  row: IntegrationConfigRow | undefined;
+  /** Parsed once per cache entry, not per delivery. */
+  config: unknown;
+  credentials: { success: true; data: unknown } | { success: false };
+  expires: number;
+}
+
+export function jsonAnswer(status: number, body: unknown): WebhookAnswer {
+  return { status, headers: JSON_HEADERS, body: JSON.stringify(body) };
+}
+
+export function errorAnswer(error: ApiError): WebhookAnswer {
+  return jsonAnswer(error.status, errorBody(error));
+}
+
+// One ingest per hub: both entry points share its integration cache and its group commits.
+const ingests = new WeakMap<HubContext, WebhookIngest>();
+
+export function webhookIngest(hub: HubContext): WebhookIngest {
+  let ingest = ingests.get(hub);
+  if (!ingest) {
+    ingest = createWebhookIngest(hub);
+    ingests.set(hub, ingest);
+  }
+  return ingest;
+}
+
+function createWebhookIngest(hub: HubContext): WebhookIngest {
+  const batcher = createEventBatcher(hub);
+  const cache = new Map<string, CachedIntegration>();
+
+  async function integration(id: string): Promise<CachedIntegration> {
+    const cached = cache.get(id);
+    if (cached && cached.expires > Date.now()) return cached;
+    const row = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirst();
+    const connector = row ? hub.connectors.get(row.connector) : undefined;
+    const config = row && connector ? connector.config.safeParse(row.config) : undefined;
+    const credentials = row && connector ? connector.credentials.safeParse(openCredentials(hub, row) ?? {}) : undefined;
+    const entry: CachedIntegration = {
+      row,
+      config: config?.success ? config.data : undefined,
+      credentials: credentials?.success ? { success: true, data: credentials.data } : { success: false },
+      expires: Date.now() + CACHE_MS,
+    };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(id, entry);
+    return entry;
+  }
+
+  function reject(connector: string, outcome: string, error: ApiError): WebhookAnswer {
+    hub.metrics.webhooks.inc({ connector, outcome });
+    return errorAnswer(error);
+  }
+
+  return async (integrationId, request) => {
+    const found = UUID.test(integrationId) ? await integration(integrationId) : undefined;
+    const row = found?.row;
+    const connector = row ? hub.connectors.get(row.connector) : undefined;
+    if (!row || !connector?.webhook) {
+      return reject(connector?.id ?? 'unknown', 'unknown_integration', new ApiError(404, 'not_found', 'no integration takes webhooks at this address'));
+    }
+    const handshake = connector.webhook.handshake?.(request);
+    if (handshake) {
+      hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
+      return handshake;
+    }
+    const credentials = found.credentials;
+    const verified = credentials.success
+      ? connector.webhook.verify(request, { config: found.config, credentials: credentials.data, now: hub.clock() })
+      : { ok: false as const, reason: 'the integration has no webhook secret configured' };
+    if (!verified.ok) {
+      return reject(connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
+    }
+    const immediate = connector.webhook.respond?.(request);
+    if (immediate) {
+      hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'answered' });
+      return immediate;
+    }
+
+    const interaction = connector.webhook.interaction?.(request);
+    if (interaction && connector.webhook.interact) {
+      return runInteraction(hub, batcher, row, connector, request, interaction);
+    }
+
+    let events;
+    try {
+      events = connector.webhook.parse(request);
+    } catch {
+      return reject(connector.id, 'invalid', new ApiError(400, 'invalid_payload', `the ${connector.displayName} webhook body could not be read`));
+    }
+    // Only deliveries without a provider id need the body hash for their dedupe key.
+    const bodyKey = events.some((event) => event.deliveryId === undefined) ? `body:${sha256(request.rawBody)}` : '';
+    const results = await Promise.all(
+      events.map((event, index) =>
+        batcher.insert({
+          tenant_id: row.tenant_id,
+          integration_id: row.id,
+          source: 'webhook',
+          type: event.type,
+          external_id: event.externalId ?? null,
+          payload: JSON.stringify(event.payload),
+          payload_hash: payloadHash(event.payload),
+          dedupe_key: `${event.deliveryId ?? bodyKey}:${index}`,
+          status: 'pending',
+        }),
+      ),
+    );
+    const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
+    hub.metrics.webhooks.inc({ connector: connector.id, outcome: accepted.length === results.length ? 'accepted' : 'duplicate' });
+    hub.metrics.events.inc({ source: 'webhook' }, accepted.length);
+    void dispatchEvents(hub, accepted);
+    return jsonAnswer(202, { accepted: accepted.length, duplicates: results.length - accepted.length, eventIds: accepted });
+  };
+}

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookRequest } from '../../connectors/sdk/connector.types.ts';
+import { ApiError } from '../http/api-error.ts';
+import { BODY_LIMIT_BYTES } from '../http/body-limit.ts';
+import { recordRequest, requestIdFrom, WEBHOOK_ROUTE } from '../http/request-context.middleware.ts';
+import { secureHeaderEntries } from '../http/secure-headers.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { errorAnswer, jsonAnswer, webhookIngest, type WebhookAnswer } from './webhook.ingest.ts';
+
+/** Answers a request itself (true) or leaves it to the next layer (false). */
+export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const PREFIX = '/hooks/';
+const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`);
+
+class BodyTooLarge extends Error {}
+
+/** The body as bytes, refused past the limit whether or not a Content-Length announced it. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  // Node lower-cases names already; repeated headers arrive joined, except set-cookie.
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/**
+ * POST /hooks/:integrationId straight from Node's request and response, ahead of Hono. Deliveries
+ * are the one request the hub gets in bulk, and the web Request/Response objects and middleware
+ * chain cost several times what verifying and committing one does; this listener keeps what the
+ * middleware gives every request (request id, security headers, body limit, metrics, log line,
+ * error JSON) and hands the delivery to the same ingest as the Hono route.
+ */
+export async function webhookListener(hub: HubContext): Promise<NodeRequestHandler> {
+  const ingest = webhookIngest(hub);
+  const secureHeaders = await secureHeaderEntries();
+
+  function send(res: ServerResponse, requestId: string, answer: WebhookAnswer, close = false): void {
+    for (const [name, value] of secureHeaders) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    res.setHeader('X-Request-Id', requestId);
+    // A refused body may still be arriving: hang up rather than read it to keep the connection.
+    if (close) res.setHeader('Connection', 'close');
+    res.statusCode = answer.status;
+    res.end(answer.body ?? undefined);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+    const started = performance.now();
+    const requestId = requestIdFrom(headersOf(req)['x-request-id']);
+    let answer: WebhookAnswer;
+    let close = false;
+    try {
+      const announced = Number(req.headers['content-length'] ?? 0);
+      if (announced > BODY_LIMIT_BYTES) throw new BodyTooLarge();
+      const request: WebhookRequest = {
+        rawBody: await readBody(req),
+        headers: headersOf(req),
+        query: Object.fromEntries(new URLSearchParams(query)),
+      };
+      answer = await ingest(path.slice(PREFIX.length), request);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        hub.metrics.httpRejected.inc({ reason: 'body_too_large' });
+        answer = errorAnswer(TOO_LARGE);
+        close = true;
+      } else if (req.destroyed || req.errored) {
+        // The sender hung up mid-body: nobody is left to answer.
+        return;
+      } else {
+        const err = error as Error;
+        hub.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, requestId }, 'unhandled error');
+        answer = jsonAnswer(500, { error: { code: 'internal_error', message: `internal error; see the server log for request ${requestId}` } });
+      }
+    }
+    send(res, requestId, answer, close);
+    recordRequest(hub.logger, hub.metrics, { requestId, method: 'POST', path, route: WEBHOOK_ROUTE, status: answer.status, seconds: (performance.now() - started) / 1000 });
+  }
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    if (req.method !== 'POST' || !url.startsWith(PREFIX)) return false;
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    // Anything deeper than /hooks/<id> is not a hook address: Hono answers it (404).
+    if (path.length === PREFIX.length || path.includes('/', PREFIX.length)) return false;
+    void handle(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1));
+    return true;
+  };
+}
