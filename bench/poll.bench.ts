@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { payloadHash } from '../core/events/payload-hash.ts';
-import { formatServiceNowTime, startFakeServiceNow, type FakeRecord } from '../test-support/fake-servicenow/index.ts';
+import type { FakeRecord } from '../test-support/fake-servicenow/index.ts';
 import { createServiceNowIntegration, type BenchHub } from './bench-hub.ts';
+import { startFakeUpstream } from './fake-upstream.ts';
 import { describeConditions, monitorPhase, type PhaseConditions } from './monitor.ts';
 
 // Polling: N ServiceNow records written as events by the cheapest path Postgres offers (multi-row
@@ -37,24 +38,6 @@ export interface PollResult {
 const BASELINE_BATCH = 500;
 const COLUMNS = ['tenant_id', 'integration_id', 'source', 'stream', 'type', 'external_id', 'payload', 'payload_hash', 'dedupe_key', 'status'] as const;
 
-/** Records as an instance holds them; one second apart, as changes trickle in on a real table. */
-function seedRecords(count: number): (index: number) => Partial<FakeRecord> {
-  const start = Date.now() - (count + 60) * 1000;
-  return (index) => {
-    const at = formatServiceNowTime(new Date(start + index * 1000));
-    return {
-      short_description: `Control test failed for application ${index % 97}`,
-      description: 'Quarterly access review found accounts without an owner; follow the runbook.',
-      state: String(1 + (index % 6)),
-      priority: String(1 + (index % 4)),
-      category: 'software',
-      assignment_group: 'a'.repeat(32),
-      sys_created_on: at,
-      sys_updated_on: at,
-    };
-  };
-}
-
 /** One parameterised multi-row INSERT per batch, built before the clock starts. */
 function prebuiltBatches(records: FakeRecord[], tenantId: string, integrationId: string): { text: string; values: string[] }[] {
   const batches: { text: string; values: string[] }[] = [];
@@ -75,13 +58,12 @@ function prebuiltBatches(records: FakeRecord[], tenantId: string, integrationId:
 
 export async function benchPoll(bench: BenchHub, options: PollOptions): Promise<PollResult> {
   const { log, records: count } = options;
-  const fake = await startFakeServiceNow();
+  const fake = await startFakeUpstream(count);
   const client = new pg.Client({ connectionString: bench.databaseUrl });
   await client.connect();
   try {
-    fake.records.seed('incident', count, seedRecords(count));
     // The baseline stores exactly what the instance will serve, under an integration of its own.
-    const records = fake.records.list('incident');
+    const records = fake.records;
 
     const baselineIntegration = await createServiceNowIntegration(bench, { name: 'bench-poll-baseline', instanceUrl: 'http://127.0.0.1:9' });
     const tenant = await client.query<{ tenant_id: string }>('select tenant_id from integration_configs where id = $1', [baselineIntegration.id]);
@@ -96,7 +78,7 @@ export async function benchPoll(bench: BenchHub, options: PollOptions): Promise<
     log(`            ${describeConditions(baseline.conditions)}`);
 
     const integration = await createServiceNowIntegration(bench, { name: 'bench-poll', instanceUrl: fake.url, pageSize: options.pageSize });
-    const requestsBefore = fake.requests.length;
+    const requestsBefore = await fake.requestCount();
     log(`poll: hub, full sync of ${count.toLocaleString('en-US')} incidents from the fake ServiceNow, pageSize ${options.pageSize}`);
     const hubMonitor = await monitorPhase(bench);
     const hubStart = performance.now();
@@ -113,11 +95,11 @@ export async function benchPoll(bench: BenchHub, options: PollOptions): Promise<
       pages: run.pages,
       recordsSeen: run.records_seen,
       recordsNew: run.records_new,
-      upstreamRequests: fake.requests.length - requestsBefore,
+      upstreamRequests: (await fake.requestCount()) - requestsBefore,
       conditions,
     };
     log(`  hub: ${Math.round(hub.recordsPerSecond).toLocaleString('en-US')} records/s (${hubSeconds.toFixed(2)} s, run ${run.status}, ${run.pages} pages, ${hub.upstreamRequests} upstream requests)`);
-    log(`       ${describeConditions(conditions)} (the fake ServiceNow runs in this process too)`);
+    log(`       ${describeConditions(conditions)} (the fake ServiceNow serves from a process of its own)`);
     if (run.status !== 'succeeded') log(`  the run did not succeed: ${run.error_code ?? ''} ${run.error_message ?? ''}`);
     return { records: count, baseline, hub, check: { expectedNew: count, recordsNew: run.records_new, ok: run.records_new === count && run.status === 'succeeded' } };
   } finally {

@@ -1,17 +1,33 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-/** JSON with object keys sorted, so the same record hashes the same whatever its key order. */
+/**
+ * JSON with object keys sorted, so the same record hashes the same whatever its key order. The
+ * output is stored (record dedupe, fingerprints): it must never change for a given value.
+ */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, inner]) => inner !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${stableStringify(inner)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let index = 0; index < value.length; index++) out += (index === 0 ? '' : ',') + stableStringify(value[index]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  // Plain sort compares UTF-16 code units, the same order as `<` on strings.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const inner = object[key];
+    if (inner === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${stableStringify(inner)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
+/** Hex SHA-256, one-shot: no Hash object per call on paths that hash every record. */
 export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 export function payloadHash(payload: unknown): string {

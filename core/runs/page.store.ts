@@ -46,55 +46,41 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
 
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
-    const changed = await trx
-      .insertInto('integration_records')
-      .values(
-        chunk.map(({ record, hash }) => ({
-          tenant_id: page.tenantId,
-          integration_id: page.integrationId,
-          stream: page.stream,
-          external_id: record.externalId,
-          payload_hash: hash,
-          changed_at: page.now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['integration_id', 'stream', 'external_id'])
-          .doUpdateSet((eb) => ({ payload_hash: eb.ref('excluded.payload_hash'), changed_at: eb.ref('excluded.changed_at') }))
-          .where('integration_records.payload_hash', '<>', (eb) => eb.ref('excluded.payload_hash')),
-      )
-      // xmax is 0 for a freshly inserted row and set for an updated one.
-      .returning(['external_id', 'payload_hash', sql<boolean>`xmax = 0`.as('inserted')])
-      .execute();
+    // Rows travel as one JSON parameter per statement (json_to_recordset): serialised once by
+    // JSON.stringify instead of a bound parameter per cell for the query builder to compile.
+    const candidates = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash })));
+    const { rows: changed } = await sql<{ external_id: string; payload_hash: string; inserted: boolean }>`
+      insert into integration_records (tenant_id, integration_id, stream, external_id, payload_hash, changed_at)
+      select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.stream}, external_id, payload_hash, ${page.now}::timestamptz
+      from json_to_recordset(${candidates}::json) as chunk(external_id text, payload_hash text)
+      on conflict (integration_id, stream, external_id) do update
+        set payload_hash = excluded.payload_hash, changed_at = excluded.changed_at
+        where integration_records.payload_hash <> excluded.payload_hash
+      -- xmax is 0 for a freshly inserted row and set for an updated one.
+      returning external_id, payload_hash, xmax = 0 as inserted`.execute(trx);
     if (changed.length === 0) continue;
 
     const byId = new Map(chunk.map((entry) => [entry.record.externalId, entry.record]));
-    const events = await trx
-      .insertInto('integration_events')
-      .values(
-        changed.map((row) => {
-          if (row.inserted) recordsNew += 1;
-          else recordsChanged += 1;
-          return {
-            tenant_id: page.tenantId,
-            integration_id: page.integrationId,
-            run_id: page.runId,
-            source: 'poll' as const,
-            stream: page.stream,
-            type: `${page.stream}.${row.inserted ? 'created' : 'updated'}`,
-            external_id: row.external_id,
-            payload: JSON.stringify(byId.get(row.external_id)?.payload ?? {}),
-            payload_hash: row.payload_hash,
-            dedupe_key: `poll:${page.stream}:${row.external_id}:${row.payload_hash}`,
-            status: 'pending' as const,
-          };
-        }),
-      )
-      .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
-      .returning('id')
-      .execute();
-    eventIds.push(...events.map((event) => event.id));
+    const events = JSON.stringify(
+      changed.map((row) => {
+        if (row.inserted) recordsNew += 1;
+        else recordsChanged += 1;
+        return {
+          type: `${page.stream}.${row.inserted ? 'created' : 'updated'}`,
+          external_id: row.external_id,
+          payload: byId.get(row.external_id)?.payload ?? {},
+          payload_hash: row.payload_hash,
+          dedupe_key: `poll:${page.stream}:${row.external_id}:${row.payload_hash}`,
+        };
+      }),
+    );
+    const { rows: inserted } = await sql<{ id: string }>`
+      insert into integration_events (tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status)
+      select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.runId}::uuid, 'poll', ${page.stream}, type, external_id, payload, payload_hash, dedupe_key, 'pending'
+      from json_to_recordset(${events}::json) as chunk(type text, external_id text, payload jsonb, payload_hash text, dedupe_key text)
+      on conflict (integration_id, dedupe_key) do nothing
+      returning id`.execute(trx);
+    eventIds.push(...inserted.map((event) => event.id));
   }
 
   await trx

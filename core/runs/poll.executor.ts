@@ -7,6 +7,7 @@ import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import { recordFinalFailure, recordSuccess } from './failure.service.ts';
 import { MAX_RUN_ATTEMPTS, retryDelayMs, toFailure } from './failure.ts';
 import { loadCursor, storePage } from './page.store.ts';
+import { prefetched } from './prefetch.ts';
 import { finishRun, requeueRun } from './run.repository.ts';
 import { enqueueRun } from './run.jobs.ts';
 import type { PollMode } from '../../connectors/sdk/connector.types.ts';
@@ -40,7 +41,8 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
     const mode: PollMode = run.mode === 'full' ? 'full' : 'incremental';
     const cursor = mode === 'full' ? undefined : await loadCursor(hub.db, integration.id, streamName);
     const digest = createHash('sha256');
-    for await (const page of stream.poll(ctx, cursor, mode)) {
+    // The next page is fetched while this one commits.
+    for await (const page of prefetched(stream.poll(ctx, cursor, mode))) {
       const stored = await hub.db.transaction().execute((trx) =>
         storePage(trx, {
           tenantId: integration.tenant_id,

@@ -24,7 +24,7 @@ export async function runInteraction(
     integration_id: row.id,
     source: 'webhook',
     type: interaction.type,
-    payload: JSON.stringify(interaction.payload),
+    payload: interaction.payload,
     payload_hash: payloadHash(interaction.payload),
     dedupe_key: `interaction:${interaction.dedupeKey}`,
     // Interactions are answered here, not routed.

@@ -126,7 +126,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
           source: 'webhook',
           type: event.type,
           external_id: event.externalId ?? null,
-          payload: JSON.stringify(event.payload),
+          payload: event.payload,
           payload_hash: payloadHash(event.payload),
           dedupe_key: `${event.deliveryId ?? bodyKey}:${index}`,
           status: 'pending',
