@@ -4,18 +4,27 @@ import { pino } from 'pino';
 import { loadConfig } from '../core/config/config.load.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { startHub, type RunningHub } from '../core/server/hub.server.ts';
+import { spawnHub, type HubProcess } from '../test-support/hub-process.ts';
 import { deleteRedisKeys } from '../test-support/redis-keys.ts';
 import { testRedisUrl } from '../test-support/test-database.ts';
 
-// The hub under test is started with the production entry point (`startHub`), not the test
-// harness: same pool size, BullMQ queue, in-process workers (role `all`) and request logging as a
-// deployed hub, so the figures describe what users run. Only the infrastructure is private: a
-// fresh database and a fresh BullMQ prefix, both removed by close().
+// The hub under test is started with the production entry points, not the test harness: same pool
+// size, BullMQ queue and request logging as a deployed hub, so the figures describe what users
+// run. By default it is deployed the scale-out way: an API process (`startHub`, HUB_ROLE=api, in
+// the bench's process so its CPU and event loop can be watched) and one worker process (the `hub`
+// CLI, HUB_ROLE=worker) that routes events and runs polls. `topology: 'single'` runs everything
+// in one process (HUB_ROLE=all) instead. Only the infrastructure is private: a fresh database and
+// a fresh BullMQ prefix, both removed by close().
+
+export type Topology = 'split' | 'single';
 
 const adminUrl = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchHub {
   running: RunningHub;
+  topology: Topology;
+  /** The worker process of the split topology. */
+  workerPid: number | undefined;
   baseUrl: string;
   databaseUrl: string;
   databaseName: string;
@@ -36,8 +45,8 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-/** `env` overrides the hub's environment (e.g. HUB_ROLE, LOG_LEVEL) for what-if runs. */
-export async function startBenchHub(env: Record<string, string> = {}): Promise<BenchHub> {
+/** `env` overrides the hub's environment (e.g. LOG_LEVEL) for what-if runs. */
+export async function startBenchHub(topology: Topology = 'split', env: Record<string, string> = {}): Promise<BenchHub> {
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `hub_bench_${suffix}`;
   const queuePrefix = `hub-bench-${suffix}`;
@@ -50,23 +59,27 @@ export async function startBenchHub(env: Record<string, string> = {}): Promise<B
   // measurement without flooding the benchmark's own output.
   const logDestination = pino.destination({ dest: '/dev/null', sync: true });
   const logger = createLogger({ level: env['LOG_LEVEL'] ?? 'info', destination: logDestination });
+  const shared = {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: testRedisUrl(),
+    HUB_QUEUE_PREFIX: queuePrefix,
+    HUB_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    HUB_DEFAULT_TENANT: 'bench',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
   let running: RunningHub;
+  let worker: HubProcess | undefined;
   try {
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      HUB_ROLE: 'all',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: testRedisUrl(),
-      HUB_QUEUE_PREFIX: queuePrefix,
-      HUB_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-      HUB_DEFAULT_TENANT: 'bench',
-      LOG_LEVEL: 'info',
-      ...env,
-    });
-    running = await startHub(config, logger);
+    running = await startHub(loadConfig({ ...shared, HUB_ROLE: topology === 'split' ? 'api' : 'all', PORT: '0', HOST: '127.0.0.1' }), logger);
+    if (topology === 'split') {
+      // The worker's log lines go to a pipe the bench drains, as a deployed worker's go to its collector.
+      worker = spawnHub(['start'], { ...shared, HUB_ROLE: 'worker' });
+      await worker.started;
+    }
   } catch (error) {
+    await worker?.stop();
     await withAdmin((client) => client.query(`drop database if exists "${databaseName}" with (force)`));
     await deleteRedisKeys(queuePrefix);
     throw error;
@@ -77,6 +90,8 @@ export async function startBenchHub(env: Record<string, string> = {}): Promise<B
 
   return {
     running,
+    topology,
+    workerPid: worker?.child.pid,
     baseUrl,
     databaseUrl,
     databaseName,
@@ -95,6 +110,7 @@ export async function startBenchHub(env: Record<string, string> = {}): Promise<B
     async close() {
       // Each step runs even when an earlier one fails, so a broken run still leaves nothing behind.
       const steps = [
+        async () => void (await worker?.stop()),
         () => running.stop(),
         () => withAdmin((client) => client.query(`drop database if exists "${databaseName}" with (force)`)),
         () => deleteRedisKeys(queuePrefix),

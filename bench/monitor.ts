@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,8 @@ import type { BenchHub } from './bench-hub.ts';
 export interface PhaseConditions {
   /** CPU of the bench process (servers under test, in-process workers) in cores: 1.0 = one full core. */
   processCores: number;
+  /** CPU of the hub's worker process, when it has one (split topology). */
+  workerCores: number | undefined;
   /** How late the event loop ran timers: high = CPU-bound or blocked. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** One-row durable commits from a side process, 20 a second: the floor under any durable 2xx. */
@@ -45,6 +48,19 @@ async function startCommitProbe(databaseUrl: string): Promise<{ stop(): Promise<
   };
 }
 
+/** CPU seconds a process has used so far, from /proc (Linux); undefined where that is not readable. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function checkpointsRequested(db: Kysely<any>): Promise<number> {
   const result = await sql<{ n: number }>`select checkpoints_req::int as n from pg_stat_bgwriter`.execute(db);
   return result.rows[0]?.n ?? 0;
@@ -57,15 +73,18 @@ export async function monitorPhase(bench: BenchHub): Promise<{ stop(): Promise<P
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   const cpuBefore = process.cpuUsage();
+  const workerCpuBefore = processCpuSeconds(bench.workerPid);
   const started = performance.now();
   return {
     async stop() {
       histogram.disable();
       const cpu = process.cpuUsage(cpuBefore);
       const seconds = (performance.now() - started) / 1000;
+      const workerCpuAfter = processCpuSeconds(bench.workerPid);
       const ms = (nanoseconds: number) => Number((nanoseconds / 1e6).toFixed(1));
       return {
         processCores: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)),
+        workerCores: workerCpuBefore === undefined || workerCpuAfter === undefined ? undefined : Number(((workerCpuAfter - workerCpuBefore) / seconds).toFixed(2)),
         eventLoopDelayMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) },
         commitLatencyMs: percentiles(await probe.stop()),
         checkpointsRequested: (await checkpointsRequested(db)) - checkpointsBefore,
@@ -78,5 +97,6 @@ export function describeConditions(conditions: PhaseConditions): string {
   const loop = conditions.eventLoopDelayMs;
   const commit = conditions.commitLatencyMs;
   const checkpoints = conditions.checkpointsRequested > 0 ? `, ${conditions.checkpointsRequested} checkpoint(s) requested` : '';
-  return `bench process ${conditions.processCores.toFixed(2)} cores, event-loop delay p99 ${loop.p99} ms, side commit p50/p99 ${commit.p50}/${commit.p99} ms${checkpoints}`;
+  const worker = conditions.workerCores === undefined ? '' : `, worker process ${conditions.workerCores.toFixed(2)} cores`;
+  return `bench process ${conditions.processCores.toFixed(2)} cores${worker}, event-loop delay p99 ${loop.p99} ms, side commit p50/p99 ${commit.p50}/${commit.p99} ms${checkpoints}`;
 }

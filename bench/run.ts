@@ -47,11 +47,11 @@ async function main(): Promise<void> {
   // something else for only part of the run: say so rather than print confident numbers.
   const [load1] = loadAtStart;
   if ((load1 ?? 0) > cpus().length) log(`warning: the machine is busy (1-minute load ${load1?.toFixed(1)} on ${cpus().length} CPUs); figures will be noisy`);
-  log('starting the hub (production wiring) on a fresh PostgreSQL database and BullMQ prefix');
+  log('starting the hub as deployed to scale out (an API process and a worker process) on a fresh PostgreSQL database and BullMQ prefix');
   const bench: BenchHub = await startBenchHub();
   let failed = false;
   try {
-    log(`hub listening on ${bench.baseUrl} (database ${bench.databaseName}, prefix ${bench.queuePrefix})`);
+    log(`hub API (HUB_ROLE=api, this process) listening on ${bench.baseUrl}, worker (HUB_ROLE=worker) pid ${bench.workerPid}; database ${bench.databaseName}, prefix ${bench.queuePrefix}`);
     const webhook = await benchWebhookIngest(bench, { durationSeconds, warmupSeconds, connections: CONNECTIONS, drainTimeoutSeconds, log });
     const poll = await benchPoll(bench, { records, pageSize: PAGE_SIZE, log });
     const pollDrain = await drainEvents(bench, drainTimeoutSeconds);
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, totalMemoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: postgres.rows[0]?.server_version ?? null },
-      settings: { durationSeconds, warmupSeconds, records, connections: CONNECTIONS, pageSize: PAGE_SIZE, targets: TARGETS },
+      settings: { topology: bench.topology, durationSeconds, warmupSeconds, records, connections: CONNECTIONS, pageSize: PAGE_SIZE, targets: TARGETS },
       summary: rows,
       webhookIngest: webhook,
       poll: { ...poll, drainAfter: pollDrain },

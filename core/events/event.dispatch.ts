@@ -2,8 +2,11 @@ import type { HubContext } from '../server/hub-context.ts';
 
 export const EVENT_QUEUE = 'events';
 const JOB_SIZE = 200;
-// Long enough for a burst to share a job, short against anything a person waits for.
-const GATHER_MS = 5;
+// A quiet hub enqueues an event this soon after its commit: long enough for a burst to share a job.
+const QUIET_GATHER_MS = 5;
+// A busy one enqueues at most this often, so routing work arrives in jobs of many events; short
+// against anything a person waits for.
+const BUSY_INTERVAL_MS = 100;
 
 /** Routes a batch of committed events. */
 export interface EventJob {
@@ -14,12 +17,14 @@ interface Dispatcher {
   ids: string[];
   waiting: Array<() => void>;
   enqueueing: boolean;
+  lastEnqueueAt: number;
 }
 
 // Group commit for the queue: one enqueue is in flight at a time, and events committed meanwhile
-// (a burst of webhooks, a polled page) gather for the next one. A quiet hub enqueues each event at
-// once; a busy one sends a job per few hundred events instead of one per handful, which keeps the
-// workers' per-job cost (a queue round trip and a few queries) off the per-event bill.
+// (a burst of webhooks, a polled page) gather for the next one. A quiet hub enqueues each event
+// within milliseconds; a busy one sends a job per 100 ms or few hundred events instead of one per
+// handful, which keeps the workers' per-job cost (queue round trips and a few queries) and their
+// competition for the CPU and the database off the per-event bill.
 const dispatchers = new WeakMap<HubContext, Dispatcher>();
 
 async function enqueue(hub: HubContext, ids: string[]): Promise<void> {
@@ -37,9 +42,10 @@ async function enqueue(hub: HubContext, ids: string[]): Promise<void> {
 
 async function drain(hub: HubContext, dispatcher: Dispatcher): Promise<void> {
   dispatcher.enqueueing = true;
-  // Let events committed in the next few milliseconds join the first job.
-  await new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
   while (dispatcher.ids.length > 0) {
+    const gather = Math.max(QUIET_GATHER_MS, BUSY_INTERVAL_MS - (performance.now() - dispatcher.lastEnqueueAt));
+    await new Promise<void>((resolve) => setTimeout(resolve, gather));
+    dispatcher.lastEnqueueAt = performance.now();
     const ids = dispatcher.ids.splice(0);
     const waiting = dispatcher.waiting.splice(0);
     await enqueue(hub, ids);
@@ -54,7 +60,7 @@ async function drain(hub: HubContext, dispatcher: Dispatcher): Promise<void> {
  */
 export function dispatchEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return Promise.resolve();
-  const dispatcher = dispatchers.get(hub) ?? { ids: [], waiting: [], enqueueing: false };
+  const dispatcher = dispatchers.get(hub) ?? { ids: [], waiting: [], enqueueing: false, lastEnqueueAt: -Infinity };
   dispatchers.set(hub, dispatcher);
   dispatcher.ids.push(...eventIds);
   const done = new Promise<void>((resolve) => dispatcher.waiting.push(resolve));
