@@ -59,7 +59,8 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const started = performance.now();
-    const requestId = requestIdFrom(headersOf(req)['x-request-id']);
+    const headers = headersOf(req);
+    const requestId = requestIdFrom(headers['x-request-id']);
     let answer: WebhookAnswer;
     let close = false;
     try {
@@ -67,7 +68,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
       if (announced > BODY_LIMIT_BYTES) throw new BodyTooLarge();
       const request: WebhookRequest = {
         rawBody: await readBody(req),
-        headers: headersOf(req),
+        headers,
         query: Object.fromEntries(new URLSearchParams(query)),
       };
       answer = await ingest(path.slice(PREFIX.length), request);
