@@ -23,6 +23,29 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
     return rows;
   }
 
+  it('stores the events of a tenant with no enabled route as processed, without queueing them, and routes what arrives after a route', async () => {
+    const quiet = await test.createTenant(`quiet-${Math.random()}`);
+    const source = await createTestkitIntegration(test, quiet, `quiet-src-${Math.random()}`);
+    const targetData = `quiet-dst-${Math.random()}`;
+    const target = await createTestkitIntegration(test, quiet, targetData);
+    testkitUpstream(source.config.dataset).records.set('q1', { priority: 1, title: 'Before any route' });
+    await syncAndWait(test, quiet, source.id);
+    const before = await test.hub.db.selectFrom('integration_events').selectAll().where('integration_id', '=', source.id).execute();
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ status: 'processed', attempts: 0 });
+    expect(before[0]?.processed_at).toBeInstanceOf(Date);
+
+    const created = await test.request('post', '/api/routes', {
+      token: quiet.tokens.admin,
+      body: { name: 'all', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: '{{event.payload.title}}' } },
+    });
+    expect(created.status).toBe(201);
+    testkitUpstream(source.config.dataset).records.set('q2', { priority: 1, title: 'After the route' });
+    await syncAndWait(test, quiet, source.id);
+    await waitFor('the new event to be routed', async () => testkitUpstream(targetData).actions.length === 1);
+    expect(testkitUpstream(targetData).actions[0]?.input).toEqual({ message: 'After the route' });
+  });
+
   it('runs the target action once per (route, event), renders the template, and never twice on replay', async () => {
     const source = await createTestkitIntegration(test, tenant, `route-src-${Math.random()}`);
     const targetData = `route-dst-${Math.random()}`;

@@ -2,10 +2,12 @@ import { sql, type Transaction } from 'kysely';
 import type { PolledRecord } from '../../connectors/sdk/connector.types.ts';
 import type { Database } from '../db/database.types.ts';
 import { payloadHash } from '../events/payload-hash.ts';
+import { routingStatus } from '../events/routing-status.ts';
 import type { RunProgress } from './run.repository.ts';
 import { addProgress } from './run.repository.ts';
 
-const CHUNK = 500;
+// Rows per statement: a whole page of the usual size in one.
+const CHUNK = 1000;
 
 export interface PageToStore {
   tenantId: string;
@@ -18,7 +20,7 @@ export interface PageToStore {
 }
 
 export interface StoredPage extends RunProgress {
-  /** Events created for new or changed records, to be dispatched once committed. */
+  /** Events created for new or changed records that wait for routing, to be dispatched once committed. */
   eventIds: string[];
   /** Hashes of the page's records in order, for the run's payload hash. */
   hashes: string[];
@@ -46,41 +48,41 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
 
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
-    // Rows travel as one JSON parameter per statement (json_to_recordset): serialised once by
-    // JSON.stringify instead of a bound parameter per cell for the query builder to compile.
-    const candidates = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash })));
-    const { rows: changed } = await sql<{ external_id: string; payload_hash: string; inserted: boolean }>`
-      insert into integration_records (tenant_id, integration_id, stream, external_id, payload_hash, changed_at)
-      select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.stream}, external_id, payload_hash, ${page.now}::timestamptz
-      from json_to_recordset(${candidates}::json) as chunk(external_id text, payload_hash text)
-      on conflict (integration_id, stream, external_id) do update
-        set payload_hash = excluded.payload_hash, changed_at = excluded.changed_at
-        where integration_records.payload_hash <> excluded.payload_hash
-      -- xmax is 0 for a freshly inserted row and set for an updated one.
-      returning external_id, payload_hash, xmax = 0 as inserted`.execute(trx);
-    if (changed.length === 0) continue;
-
-    const byId = new Map(chunk.map((entry) => [entry.record.externalId, entry.record]));
-    const events = JSON.stringify(
-      changed.map((row) => {
-        if (row.inserted) recordsNew += 1;
-        else recordsChanged += 1;
-        return {
-          type: `${page.stream}.${row.inserted ? 'created' : 'updated'}`,
-          external_id: row.external_id,
-          payload: byId.get(row.external_id)?.payload ?? {},
-          payload_hash: row.payload_hash,
-          dedupe_key: `poll:${page.stream}:${row.external_id}:${row.payload_hash}`,
-        };
-      }),
-    );
-    const { rows: inserted } = await sql<{ id: string }>`
-      insert into integration_events (tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status)
-      select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.runId}::uuid, 'poll', ${page.stream}, type, external_id, payload, payload_hash, dedupe_key, 'pending'
-      from json_to_recordset(${events}::json) as chunk(type text, external_id text, payload jsonb, payload_hash text, dedupe_key text)
-      on conflict (integration_id, dedupe_key) do nothing
-      returning id`.execute(trx);
-    eventIds.push(...inserted.map((event) => event.id));
+    // One statement per chunk: the records upsert reports which records are new or changed, and
+    // only those become events. Rows travel as one JSON parameter (json_to_recordset), serialised
+    // once by JSON.stringify instead of a bound parameter per cell; payloads are read as json and
+    // turned into jsonb only for the records that changed.
+    const rows = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash, payload: record.payload })));
+    const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[] }>`
+      with chunk as (
+        select * from json_to_recordset(${rows}::json) as chunk(external_id text, payload_hash text, payload json)
+      ), changed as (
+        insert into integration_records (tenant_id, integration_id, stream, external_id, payload_hash, changed_at)
+        select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.stream}, external_id, payload_hash, ${page.now}::timestamptz from chunk
+        on conflict (integration_id, stream, external_id) do update
+          set payload_hash = excluded.payload_hash, changed_at = excluded.changed_at
+          where integration_records.payload_hash <> excluded.payload_hash
+        -- xmax is 0 for a freshly inserted row and set for an updated one.
+        returning external_id, payload_hash, xmax = 0 as inserted
+      ), status as (
+        select ${routingStatus(sql`${page.tenantId}::uuid`, sql`'pending'`)} as value
+      ), events as (
+        insert into integration_events (tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
+        select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.runId}::uuid, 'poll', ${page.stream},
+          ${page.stream} || case when changed.inserted then '.created' else '.updated' end,
+          changed.external_id, chunk.payload::jsonb, changed.payload_hash,
+          'poll:' || ${page.stream} || ':' || changed.external_id || ':' || changed.payload_hash,
+          status.value, case when status.value = 'processed' then now() end
+        from changed join chunk on chunk.external_id = changed.external_id cross join status
+        on conflict (integration_id, dedupe_key) do nothing
+        returning id, status
+      )
+      select (select count(*) from changed where inserted)::int as created,
+             (select count(*) from changed where not inserted)::int as updated,
+             array(select id from events where status = 'pending')::text[] as event_ids`.execute(trx);
+    recordsNew += result?.created ?? 0;
+    recordsChanged += result?.updated ?? 0;
+    eventIds.push(...(result?.event_ids ?? []));
   }
 
   await trx

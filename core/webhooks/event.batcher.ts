@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
 /** An inbound event row as the batcher takes it: the payload as a value, not yet serialised. */
@@ -17,6 +18,8 @@ export interface NewEvent {
 export interface InsertedEvent {
   /** The new event's id, or undefined when an event with the same dedupe key already existed. */
   id: string | undefined;
+  /** The new event waits for routing (false: its tenant has no enabled route, or it needs none). */
+  pending: boolean;
 }
 
 interface Pending {
@@ -36,14 +39,19 @@ const MAX_IN_FLIGHT = 8;
  * driver escape every payload into an array literal (which cost more than the rest of a delivery).
  */
 async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
-  const { rows } = await sql<{ id: string; integration_id: string; dedupe_key: string }>`
-    insert into integration_events (tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, status)
-    select tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, status
-    from json_to_recordset(${JSON.stringify(events)}::json) as batch(
-      tenant_id uuid, integration_id uuid, source text, type text, external_id text, payload jsonb,
-      payload_hash text, dedupe_key text, status text)
+  const { rows } = await sql<{ id: string; integration_id: string; dedupe_key: string; status: string }>`
+    with batch as (
+      select batch.*, ${routingStatus(sql.ref('batch.tenant_id'), sql.ref('batch.status'))} as routed_status
+      from json_to_recordset(${JSON.stringify(events)}::json) as batch(
+        tenant_id uuid, integration_id uuid, source text, type text, external_id text, payload jsonb,
+        payload_hash text, dedupe_key text, status text)
+    )
+    insert into integration_events (tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
+    select tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, routed_status,
+      case when routed_status = 'processed' then now() end
+    from batch
     on conflict (integration_id, dedupe_key) do nothing
-    returning id, integration_id, dedupe_key`.execute(hub.db);
+    returning id, integration_id, dedupe_key, status`.execute(hub.db);
   return rows;
 }
 
@@ -75,13 +83,13 @@ export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event:
     schedule();
     try {
       const rows = await insertEvents(hub, batch.map((pending) => pending.event));
-      const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row.id]));
+      const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row]));
       for (const pending of batch) {
         const key = `${pending.event.integration_id}\n${pending.event.dedupe_key}`;
         // The first request with a key gets the row; identical ones in the same batch are duplicates.
-        const id = inserted.get(key);
+        const row = inserted.get(key);
         inserted.delete(key);
-        pending.resolve({ id });
+        pending.resolve({ id: row?.id, pending: row?.status === 'pending' });
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);

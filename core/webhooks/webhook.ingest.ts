@@ -134,9 +134,10 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       ),
     );
     const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
+    const toRoute = results.flatMap((result) => (result.id && result.pending ? [result.id] : []));
     hub.metrics.webhooks.inc({ connector: connector.id, outcome: accepted.length === results.length ? 'accepted' : 'duplicate' });
     hub.metrics.events.inc({ source: 'webhook' }, accepted.length);
-    void dispatchEvents(hub, accepted);
+    void dispatchEvents(hub, toRoute);
     return jsonAnswer(202, { accepted: accepted.length, duplicates: results.length - accepted.length, eventIds: accepted });
   };
 }

@@ -51,6 +51,13 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     await waitFor('the event to be routed', async () => (await eventsWith('f-1'))[0]?.status === 'processed');
   });
 
+  it('stores a delivery for a tenant with no route as processed at once: there is nothing to route', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-unrouted' });
+    expect((await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-unrouted' })).status).toBe(202);
+    const [event] = await eventsWith('f-unrouted');
+    expect(event).toMatchObject({ status: 'processed', attempts: 0 });
+  });
+
   it('stores a redelivery once, by delivery id or else by body hash', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-2' });
     expect(await (await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-2' })).json()).toMatchObject({ accepted: 1 });
