@@ -1,7 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { sql } from 'kysely';
-import { startBenchHub, type BenchHub } from './bench-hub.ts';
+import { startBenchHub, type BenchHub, type Topology } from './bench-hub.ts';
 import { drainEvents } from './drain.ts';
 import { benchPoll } from './poll.bench.ts';
 import { formatChecks, formatTable, summarise, TARGETS, writeJson } from './report.ts';
@@ -9,7 +9,8 @@ import { benchWebhookIngest } from './webhook-ingest.bench.ts';
 
 // `npm run bench`: the hub against bare baselines measured in the same run on the same machine,
 // so the ratios hold whatever the hardware. Needs the local PostgreSQL and Redis; leaves nothing
-// behind in either. Tune with BENCH_DURATION_SECONDS (per load phase) and BENCH_RECORDS (poll size).
+// behind in either. Tune with BENCH_DURATION_SECONDS (per load phase), BENCH_RECORDS (poll size)
+// and BENCH_TOPOLOGY (split: API process + worker process, the default; single: HUB_ROLE=all).
 
 const RESULTS_PATH = resolve(import.meta.dirname, '../test-artifacts/bench/latest.json');
 const CONNECTIONS = 64;
@@ -28,6 +29,12 @@ function positiveIntFromEnv(name: string, fallback: number): number {
 
 const durationSeconds = positiveIntFromEnv('BENCH_DURATION_SECONDS', 8);
 const records = positiveIntFromEnv('BENCH_RECORDS', 5000);
+const topologyName = process.env['BENCH_TOPOLOGY'] || 'split';
+if (topologyName !== 'split' && topologyName !== 'single') {
+  console.error('bench: invalid BENCH_TOPOLOGY: expected split or single');
+  process.exit(1);
+}
+const topology: Topology = topologyName;
 // A short warm-up lets V8 optimise both servers before the clock runs; the JIT is not what we measure.
 const warmupSeconds = Math.max(1, Math.min(2, Math.round(durationSeconds / 4)));
 // Long enough for the hub's workers to route a max-rate backlog, short enough to keep the run near two minutes.
@@ -47,11 +54,16 @@ async function main(): Promise<void> {
   // something else for only part of the run: say so rather than print confident numbers.
   const [load1] = loadAtStart;
   if ((load1 ?? 0) > cpus().length) log(`warning: the machine is busy (1-minute load ${load1?.toFixed(1)} on ${cpus().length} CPUs); figures will be noisy`);
-  log('starting the hub as deployed to scale out (an API process and a worker process) on a fresh PostgreSQL database and BullMQ prefix');
-  const bench: BenchHub = await startBenchHub();
+  log(
+    topology === 'split'
+      ? 'starting the hub as deployed to scale out (an API process and a worker process) on a fresh PostgreSQL database and BullMQ prefix'
+      : 'starting the hub as one process (HUB_ROLE=all) on a fresh PostgreSQL database and BullMQ prefix',
+  );
+  const bench: BenchHub = await startBenchHub(topology);
   let failed = false;
   try {
-    log(`hub API (HUB_ROLE=api, this process) listening on ${bench.baseUrl}, worker (HUB_ROLE=worker) pid ${bench.workerPid}; database ${bench.databaseName}, prefix ${bench.queuePrefix}`);
+    const processes = bench.workerPid === undefined ? 'HUB_ROLE=all, this process' : `HUB_ROLE=api, this process; worker HUB_ROLE=worker, pid ${bench.workerPid}`;
+    log(`hub listening on ${bench.baseUrl} (${processes}); database ${bench.databaseName}, prefix ${bench.queuePrefix}`);
     const webhook = await benchWebhookIngest(bench, { durationSeconds, warmupSeconds, connections: CONNECTIONS, drainTimeoutSeconds, log });
     const poll = await benchPoll(bench, { records, pageSize: PAGE_SIZE, log });
     const pollDrain = await drainEvents(bench, drainTimeoutSeconds);
