@@ -57,22 +57,43 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
   const batcher = createEventBatcher(hub);
   const cache = new Map<string, CachedIntegration>();
 
-  async function integration(id: string): Promise<CachedIntegration> {
-    const cached = cache.get(id);
-    if (cached && cached.expires > Date.now()) return cached;
+  async function load(id: string): Promise<CachedIntegration> {
     const row = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirst();
     const connector = row ? hub.connectors.get(row.connector) : undefined;
     const config = row && connector ? connector.config.safeParse(row.config) : undefined;
     const credentials = row && connector ? connector.credentials.safeParse(openCredentials(hub, row) ?? {}) : undefined;
-    const entry: CachedIntegration = {
+    return {
       row,
       config: config?.success ? config.data : undefined,
       credentials: credentials?.success ? { success: true, data: credentials.data } : { success: false },
       expires: Date.now() + CACHE_MS,
     };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, entry);
-    return entry;
+  }
+
+  // One read per integration at a time: when an entry expires under load, the deliveries that
+  // arrive meanwhile keep using it (for the few milliseconds of the read) instead of each starting
+  // a read and a decryption of their own, which stalled every request at once.
+  const refreshing = new Map<string, Promise<CachedIntegration>>();
+  function refresh(id: string): Promise<CachedIntegration> {
+    let loading = refreshing.get(id);
+    if (!loading) {
+      loading = load(id)
+        .then((entry) => {
+          if (cache.size > 10_000) cache.clear();
+          cache.set(id, entry);
+          return entry;
+        })
+        .finally(() => refreshing.delete(id));
+      refreshing.set(id, loading);
+    }
+    return loading;
+  }
+
+  async function integration(id: string): Promise<CachedIntegration> {
+    const cached = cache.get(id);
+    if (cached && cached.expires > Date.now()) return cached;
+    if (cached && refreshing.has(id)) return cached;
+    return refresh(id);
   }
 
   function reject(connector: string, outcome: string, error: ApiError): WebhookAnswer {
