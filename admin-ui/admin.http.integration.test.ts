@@ -68,6 +68,14 @@ describe('admin UI over HTTP', () => {
     expect((await client.get('/admin')).location).toMatch(/^\/admin\/login/);
   });
 
+  it('sends paths with a trailing slash to the same page without it', async () => {
+    const client = new CookieClient(test.app);
+    const root = await client.get('/admin/');
+    expect(root.status).toBe(308);
+    expect(root.location).toBe('/admin');
+    expect((await client.get('/admin/tasks/?state=open')).location).toBe('/admin/tasks?state=open');
+  });
+
   it('serves pages with a strict content security policy and the stylesheet with long caching', async () => {
     const client = new CookieClient(test.app);
     const login = await client.get('/admin/login');

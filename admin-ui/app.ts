@@ -65,6 +65,13 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
     return c.body(STYLESHEET);
   });
 
+  // A trailing slash (`/admin/`, a hand-typed `/admin/tasks/`) names the same page as without it.
+  app.use('*', async (c, next) => {
+    const path = c.req.path;
+    if (c.req.method !== 'GET' || !path.endsWith('/') || path === '/') return next();
+    const query = new URL(c.req.url).search;
+    return c.redirect(`${path.replace(/\/+$/, '')}${query}`, 308);
+  });
   app.use('*', loadAdminSession(hub));
   app.use('*', csrfProtection(hub));
   app.use('*', requireSignIn());
