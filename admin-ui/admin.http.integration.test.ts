@@ -391,7 +391,12 @@ describe('admin UI over HTTP', () => {
     expect((updated.filter as { fields?: unknown }).fields).toBeUndefined();
 
     await client.get('/admin/routes');
-    const deleted = await client.post(`/admin/routes/${row.id}/delete`);
+    const editPage = (await client.get(`/admin/routes/${row.id}/edit`)).body;
+    expect(editPage).toContain('Delete route');
+    const unconfirmed = await client.post(`/admin/routes/${row.id}/delete`);
+    expect(unconfirmed.status).toBe(400);
+    expect(await test.hub.db.selectFrom('routes').select('id').where('id', '=', row.id).executeTakeFirst()).toBeDefined();
+    const deleted = await client.post(`/admin/routes/${row.id}/delete`, { confirm: 'yes' });
     expect(deleted.location).toBe('/admin/routes?notice=route_deleted');
     expect(await routeCount()).toBe(0);
     const audit = await test.hub.db.selectFrom('audit_log').select(['action', 'actor_type']).where('target_id', '=', row.id).orderBy('created_at').execute();

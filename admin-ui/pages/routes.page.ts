@@ -1,7 +1,7 @@
 import type { RouteRow } from '../../core/db/database.types.ts';
 import type { FieldError } from '../../core/http/api-error.ts';
 import type { RouteFilter } from '../../core/routes/route.filter.ts';
-import { actionButton, csrfField } from '../components/csrf-field.ts';
+import { csrfField } from '../components/csrf-field.ts';
 import { errorsByPath, errorSummary } from '../components/error-summary.ts';
 import type { RenderedField } from '../components/schema-form.ts';
 import type { RouteFormValues } from '../forms/route-form.ts';
@@ -41,12 +41,7 @@ export function RoutesPage(view: RoutesView, form: Html = nothing): Html {
   <td><code>${route.action}</code></td>
   <td>${route.enabled ? 'Yes' : html`<span class="muted">No</span>`}</td>
   ${view.csrf
-    ? html`<td class="nowrap"><div class="actions"><a class="button button--secondary" href="/admin/routes/${route.id}/edit" aria-label="Edit ${route.name}">Edit</a>${actionButton({
-        action: `/admin/routes/${route.id}/delete`,
-        label: 'Delete',
-        csrf: view.csrf,
-        variant: 'danger',
-      })}</div></td>`
+    ? html`<td class="nowrap"><div class="actions"><a class="button button--secondary" href="/admin/routes/${route.id}/edit" aria-label="Edit ${route.name}">Edit</a></div></td>`
     : nothing}
 </tr>`,
   );
@@ -136,4 +131,17 @@ ${errorSummary(props.errors, rendered)}
     ${props.cancelHref ? html`<a class="button button--quiet" href="${props.cancelHref}">Cancel</a>` : nothing}
   </div>
 </form></section>`;
+}
+
+/** Deleting a route takes a ticked confirmation, as deleting an integration does. */
+export function RouteDangerZone(props: { routeId: string; routeName: string; csrf: string }): Html {
+  return html`<section class="card card--danger" aria-labelledby="danger-title">
+  <h2 id="danger-title">Delete route</h2>
+  <p>Events stop being sent through this route. Runs it already started stay in the history. This cannot be undone.</p>
+  <form method="post" action="/admin/routes/${props.routeId}/delete" class="form">
+    ${csrfField(props.csrf)}
+    <div class="field field--checkbox"><input type="checkbox" id="confirm-delete" name="confirm" value="yes" required><label for="confirm-delete">I understand that ${props.routeName} will be deleted</label></div>
+    <div class="form-actions"><button type="submit" class="button button--danger">Delete route</button></div>
+  </form>
+</section>`;
 }

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { RouteRow } from '../../core/db/database.types.ts';
-import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
+import { ApiError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import { listIntegrations } from '../../core/integrations/integration.repository.ts';
 import { createRoute, deleteRoute, requireRoute, updateRoute } from '../../core/routes/route.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
@@ -8,7 +8,8 @@ import type { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/r
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { EMPTY_ROUTE, readRouteForm, routeValuesOf, type RouteFormValues } from '../forms/route-form.ts';
-import { RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
+import { html } from '../html.ts';
+import { RouteDangerZone, RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
 
@@ -54,7 +55,7 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
         section: 'routes',
         crumbs: [{ href: '/admin/routes', label: 'Routes' }, { label: row.name }],
         ...(form ? { notice: NOT_SAVED } : {}),
-        body: RouteForm({
+        body: html`${RouteForm({
           mode: 'edit',
           action: `/admin/routes/${row.id}`,
           csrf: session.csrfToken,
@@ -62,7 +63,7 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
           errors: form?.errors ?? [],
           integrations,
           cancelHref: '/admin/routes',
-        }),
+        })}${RouteDangerZone({ routeId: row.id, routeName: row.name, csrf: session.csrfToken })}`,
       },
       status,
     );
@@ -104,7 +105,9 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
 
   app.post('/routes/:id/delete', async (c) => {
     const session = requireRole(c, 'admin');
-    await deleteRoute(hub, session.principal, idParam(c, 'route'), c.get('requestId'));
+    const id = idParam(c, 'route');
+    if ((await formOf(c))['confirm'] !== 'yes') throw new ApiError(400, 'confirmation_required', 'Tick the confirmation box to delete the route.');
+    await deleteRoute(hub, session.principal, id, c.get('requestId'));
     return c.redirect('/admin/routes?notice=route_deleted', 303);
   });
 }
