@@ -28,7 +28,9 @@ function positiveIntFromEnv(name: string, fallback: number): number {
 }
 
 const durationSeconds = positiveIntFromEnv('BENCH_DURATION_SECONDS', 8);
-const records = positiveIntFromEnv('BENCH_RECORDS', 5000);
+// Enough records that the raw inserts take a second or more: a shorter window is mostly noise, and
+// the sync's fixed start (queue pickup, first page) would weigh more than its throughput.
+const records = positiveIntFromEnv('BENCH_RECORDS', 20_000);
 const topologyName = process.env['BENCH_TOPOLOGY'] || 'split';
 if (topologyName !== 'split' && topologyName !== 'single') {
   console.error('bench: invalid BENCH_TOPOLOGY: expected split or single');
