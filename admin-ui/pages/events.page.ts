@@ -4,7 +4,7 @@ import { csrfField } from '../components/csrf-field.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
-import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter } from '../data/event.query.ts';
+import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter } from '../../core/events/event.query.ts';
 import { html, nothing, type Html } from '../html.ts';
 
 export interface EventsView {

@@ -2,7 +2,7 @@ import type { RunRow } from '../../core/db/database.types.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { runsTable } from '../components/runs-table.ts';
-import { RUN_KINDS, RUN_STATUSES, type RunFilter } from '../data/run.query.ts';
+import { RUN_KINDS, RUN_STATUSES, type RunFilter } from '../../core/runs/run.query.ts';
 import { html, type Html } from '../html.ts';
 
 export interface RunsView {

@@ -1,5 +1,5 @@
-import type { EventRow } from '../../core/db/database.types.ts';
-import type { HubContext } from '../../core/server/hub-context.ts';
+import type { EventRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
 
 export const EVENT_STATUSES = ['pending', 'processed', 'failed'] as const;
 export const EVENT_SOURCES = ['poll', 'webhook', 'system'] as const;
