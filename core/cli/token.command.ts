@@ -3,24 +3,14 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { listApiTokens, revokeApiToken } from '../auth/api-token.repository.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
 import { Role } from '../auth/roles.ts';
-import type { DatabaseHandle } from '../db/database.connect.ts';
-import { findTenantBySlug } from '../tenancy/tenant.repository.ts';
 import { CliError } from './cli-error.ts';
+import { cliActor, tenantIdOf } from './cli-tenant.ts';
 import { withDatabase } from './with-database.ts';
 
 const usage = `usage:
   hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <ISO date>]
   hub token list --tenant <slug>
   hub token revoke <token id> --tenant <slug>`;
-
-const cliActor = `cli:${process.env['USER'] ?? 'unknown'}`;
-
-async function tenantId(database: DatabaseHandle, slug: string | undefined): Promise<string> {
-  if (!slug) throw new CliError(`--tenant is required\n${usage}`);
-  const tenant = await findTenantBySlug(database.db, slug);
-  if (!tenant) throw new CliError(`no tenant "${slug}"`);
-  return tenant.id;
-}
 
 export async function tokenCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
@@ -30,7 +20,7 @@ export async function tokenCommand(args: string[]): Promise<void> {
     options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
   });
   await withDatabase(async (database) => {
-    const tenant = await tenantId(database, values.tenant);
+    const tenant = await tenantIdOf(database, values.tenant, usage);
     if (action === 'create') {
       const role = Role.safeParse(values.role);
       if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);

@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
-import type { DatabaseHandle } from '../db/database.connect.ts';
-import { findTenantBySlug } from '../tenancy/tenant.repository.ts';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { listUsers } from '../users/user.repository.ts';
 import { createUser, disableUserAccount, UserError } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
+import { cliActor, tenantIdOf } from './cli-tenant.ts';
 import { withDatabase } from './with-database.ts';
 
 // Admin UI users: people who sign in with email and password (API tokens are for machines).
@@ -18,15 +17,6 @@ const usage = `usage:
 
 The password of a new user is read from HUB_USER_PASSWORD, or asked for on a terminal (not
 echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
-
-const cliActor = `cli:${process.env['USER'] ?? 'unknown'}`;
-
-async function tenantId(database: DatabaseHandle, slug: string | undefined): Promise<string> {
-  if (!slug) throw new CliError(`--tenant is required\n${usage}`);
-  const tenant = await findTenantBySlug(database.db, slug);
-  if (!tenant) throw new CliError(`no tenant "${slug}"`);
-  return tenant.id;
-}
 
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {
@@ -85,7 +75,7 @@ export async function userCommand(args: string[]): Promise<void> {
     // Asked before the database opens, so a typo at the prompt does not hold a connection.
     const password = await readPassword();
     await withDatabase(async (database) => {
-      const tenant = await tenantId(database, values.tenant);
+      const tenant = await tenantIdOf(database, values.tenant, usage);
       const user = await createUser(database.db, { tenantId: tenant, email: values.email ?? '', name: values.name ?? '', role: role.data, password }).catch((error: unknown) => {
         throw error instanceof UserError ? new CliError(error.message) : error;
       });
@@ -97,7 +87,7 @@ export async function userCommand(args: string[]): Promise<void> {
     return;
   }
   await withDatabase(async (database) => {
-    const tenant = await tenantId(database, values.tenant);
+    const tenant = await tenantIdOf(database, values.tenant, usage);
     if (action === 'list') {
       const rows = await listUsers(database.db, tenant);
       for (const row of rows) {
