@@ -110,7 +110,9 @@ export async function startBenchHub(topology: Topology = 'split', env: Record<st
     async close() {
       // Each step runs even when an earlier one fails, so a broken run still leaves nothing behind.
       const steps = [
-        async () => void (await worker?.stop()),
+        async () => {
+          await worker?.stop();
+        },
         () => running.stop(),
         () => withAdmin((client) => client.query(`drop database if exists "${databaseName}" with (force)`)),
         () => deleteRedisKeys(queuePrefix),
