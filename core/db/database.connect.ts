@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.types.ts';
 import { createPglitePool } from './pglite.pool.ts';
+import { preparingPool } from './prepared-statements.ts';
 
 // int8 (count(*), bigint columns) as a JS number on PostgreSQL, as PGlite already returns it,
 // so both backends hand repositories identical rows.
@@ -34,7 +35,7 @@ function connectPostgres(url: string, poolSize: number): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) as never }) });
   return handle(db, 'postgres');
 }
 

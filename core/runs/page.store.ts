@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { PolledRecord } from '../../connectors/sdk/connector.types.ts';
 import type { Database } from '../db/database.types.ts';
+import { preparedStatement } from '../db/prepared-statements.ts';
 import { payloadHash } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { RunProgress } from './run.repository.ts';
@@ -53,7 +54,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     // once by JSON.stringify instead of a bound parameter per cell; payloads are read as json and
     // turned into jsonb only for the records that changed.
     const rows = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash, payload: record.payload })));
-    const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[] }>`
+    const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[] }>`${preparedStatement('store_polled_chunk')}
       with chunk as (
         select * from json_to_recordset(${rows}::json) as chunk(external_id text, payload_hash text, payload json)
       ), changed as (

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { preparedStatement } from '../db/prepared-statements.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
@@ -39,7 +40,7 @@ const MAX_IN_FLIGHT = 8;
  * driver escape every payload into an array literal (which cost more than the rest of a delivery).
  */
 async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
-  const { rows } = await sql<{ id: string; integration_id: string; dedupe_key: string; status: string }>`
+  const { rows } = await sql<{ id: string; integration_id: string; dedupe_key: string; status: string }>`${preparedStatement('insert_inbound_events')}
     with batch as (
       select batch.*, ${routingStatus(sql.ref('batch.tenant_id'), sql.ref('batch.status'))} as routed_status
       from json_to_recordset(${JSON.stringify(events)}::json) as batch(

@@ -1,0 +1,65 @@
+import { sql, type RawBuilder } from 'kysely';
+import type pg from 'pg';
+
+// PostgreSQL parses and plans every unnamed statement from scratch. For the few statements the hub
+// runs many times a second with small batches (inbound events, polled pages), planning cost about as
+// much as executing, so those are marked with `preparedStatement(name)` and run as named prepared
+// statements: parsed and planned once per connection, then only executed. The mark is a leading
+// SQL comment, so the statement stays an ordinary Kysely query and PGlite (one in-process
+// connection, no planning round trip worth saving) runs it unchanged.
+
+const MARK_PREFIX = '/* prepared:';
+const MARK = /^\/\* prepared:([a-z][a-z0-9_]*) \*\//;
+// Marked statements have fixed texts; past this many, a text that varies is run unnamed rather than
+// filling every connection with statements.
+const MAX_NAMES = 64;
+
+/** Put first in a `sql` template: the statement is prepared once per connection on PostgreSQL. */
+export function preparedStatement(name: string): RawBuilder<unknown> {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`prepared statement names are lower-case words: ${name}`);
+  return sql.raw(`${MARK_PREFIX}${name} */ `);
+}
+
+type Values = unknown[] | undefined;
+type QueryResult = Promise<pg.QueryResult>;
+
+interface PreparingClient {
+  query(text: unknown, values?: Values): QueryResult;
+  release(error?: Error | boolean): void;
+}
+
+/** The pool Kysely's PostgresDialect is given: `pool`, with marked statements sent as named ones. */
+export interface PreparingPool {
+  connect(): Promise<PreparingClient>;
+  end(): Promise<void>;
+}
+
+export function preparingPool(pool: pg.Pool): PreparingPool {
+  // One name per distinct text: the same name with another text would be refused by the driver.
+  const names = new Map<string, string>();
+
+  function nameFor(text: string): string | undefined {
+    const known = names.get(text);
+    if (known !== undefined) return known;
+    const mark = MARK.exec(text);
+    if (!mark || names.size >= MAX_NAMES) return undefined;
+    const name = `${mark[1]}_${names.size + 1}`;
+    names.set(text, name);
+    return name;
+  }
+
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query(text, values) {
+          const name = typeof text === 'string' && text.startsWith(MARK_PREFIX) ? nameFor(text) : undefined;
+          if (name !== undefined) return client.query({ name, text: text as string, values: values ?? [] });
+          return client.query(text as string, values);
+        },
+        release: (error) => client.release(error),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
