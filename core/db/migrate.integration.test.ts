@@ -107,4 +107,31 @@ describe('migrations', () => {
     await db.updateTable('tasks').set({ status: 'resolved' }).execute();
     await db.insertInto('tasks').values(task(2)).execute();
   });
+
+  it('tie events and polled records to the tenant of their integration, and remove them with the tenant', async () => {
+    const db = postgres.db;
+    const [owner, other] = await db.insertInto('tenants').values([{ slug: 'owner', name: 'owner' }, { slug: 'other', name: 'other' }]).returning('id').execute();
+    const integration = await db
+      .insertInto('integration_configs')
+      .values({ tenant_id: owner!.id, connector: 'servicenow', name: 'sn', environment: 'production' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const event = (tenantId: string, key: string) => ({
+      tenant_id: tenantId, integration_id: integration.id, source: 'webhook' as const, type: 'incident.update',
+      payload: JSON.stringify({}), payload_hash: 'h', dedupe_key: key, status: 'processed' as const,
+    });
+    const record = (tenantId: string, externalId: string) => ({
+      tenant_id: tenantId, integration_id: integration.id, stream: 'incident', external_id: externalId, payload_hash: 'h',
+    });
+    await expect(db.insertInto('integration_events').values(event(other!.id, 'k1')).execute()).rejects.toThrow(/integration_events_owner_fkey/);
+    await expect(db.insertInto('integration_records').values(record(other!.id, 'r1')).execute()).rejects.toThrow(/integration_records_owner_fkey/);
+    await db.insertInto('integration_events').values(event(owner!.id, 'k2')).execute();
+    await db.insertInto('integration_records').values(record(owner!.id, 'r2')).execute();
+
+    await db.deleteFrom('tenants').where('id', '=', owner!.id).execute();
+    const left = await sql<{ events: number; records: number }>`
+      select (select count(*) from integration_events where integration_id = ${integration.id})::int as events,
+        (select count(*) from integration_records where integration_id = ${integration.id})::int as records`.execute(db);
+    expect(left.rows[0]).toEqual({ events: 0, records: 0 });
+  });
 });
