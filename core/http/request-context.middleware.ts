@@ -27,11 +27,11 @@ export interface FinishedRequest {
 export function recordRequest(logger: Logger, metrics: HubMetrics, request: FinishedRequest): void {
   const { requestId, method, path, route, status, seconds } = request;
   metrics.httpDuration.observe({ method, route, status: String(status) }, seconds);
-  const line = { requestId, method, path, route, status, durationMs: Math.round(seconds * 1000) };
   // Accepted webhooks are the bulk of traffic and are counted in /metrics; at debug they cost
   // nothing unless asked for. Everything else, and every rejected delivery, is logged at info.
-  if (route === WEBHOOK_ROUTE && status < 300) logger.debug(line, 'request');
-  else logger.info(line, 'request');
+  const level = route === WEBHOOK_ROUTE && status < 300 ? 'debug' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ requestId, method, path, route, status, durationMs: Math.round(seconds * 1000) }, 'request');
 }
 
 /**

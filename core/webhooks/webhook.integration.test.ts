@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
@@ -112,6 +113,18 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     });
     const response = await fetch(`http://127.0.0.1:${server.port}/hooks/${integration.id}`, { method: 'POST', body, duplex: 'half' } as RequestInit);
     expect(response.status).toBe(413);
+  });
+
+  it('shrugs off a sender that hangs up mid-body: nothing stored, the next delivery goes through', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /hooks/${integration.id} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"type":"finding.created","id":"cut`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    const body = JSON.stringify({ type: 'finding.created', id: 'after-cut' });
+    expect((await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-after-cut' })).status).toBe(202);
+    expect(await eventsWith('cut')).toHaveLength(0);
+    expect(await eventsWith('after-cut')).toHaveLength(1);
   });
 
   it('gives deliveries what every response has: a request id, security headers and a metrics sample', async () => {

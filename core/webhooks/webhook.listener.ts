@@ -15,25 +15,46 @@ const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body excee
 
 class BodyTooLarge extends Error {}
 
-/** The body as bytes, refused past the limit whether or not a Content-Length announced it. */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+/**
+ * The body as bytes, refused past the limit whether or not a Content-Length announced it. Plain
+ * stream events rather than `for await`: the async iterator costs more than the read itself on
+ * bodies that arrive in one chunk, which is nearly all of them.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT_BYTES) {
+        req.off('data', onData);
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    // After 'end' this settles nothing; before it, the sender hung up mid-body.
+    req.once('close', () => reject(new Error('the request closed before its body arrived')));
+  });
+}
+
+/** A flat [name, value, …] list without `name` (lower-case). */
+function dropHeader(headers: string[], name: string): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    if (headers[index]!.toLowerCase() !== name) kept.push(headers[index]!, headers[index + 1]!);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return kept;
 }
 
 function headersOf(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  // Node lower-cases names already; repeated headers arrive joined, except set-cookie.
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
+  // Node lower-cases names and joins repeated headers already; only set-cookie stays an array.
+  const cookies = req.headers['set-cookie'];
+  if (cookies === undefined) return req.headers as Record<string, string>;
+  return { ...(req.headers as Record<string, string>), 'set-cookie': cookies.join(', ') };
 }
 
 /**
@@ -47,14 +68,27 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
   const ingest = webhookIngest(hub);
   const secureHeaders = await secureHeaderEntries();
 
+  // Every answer's fixed headers, flattened once: writeHead takes them as one array instead of a
+  // validated setHeader call each.
+  const fixedHeaders = secureHeaders.flat();
+  const fixedNames = new Set(secureHeaders.map(([name]) => name.toLowerCase()));
+  const ownNames = new Set(['x-request-id', 'content-length', 'connection']);
+
   function send(res: ServerResponse, requestId: string, answer: WebhookAnswer, close = false): void {
-    for (const [name, value] of secureHeaders) res.setHeader(name, value);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-    res.setHeader('X-Request-Id', requestId);
+    let headers = [...fixedHeaders, 'X-Request-Id', requestId];
+    for (const [name, value] of Object.entries(answer.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if (ownNames.has(lower)) continue;
+      // A connector's own value for a security header replaces the default, as setHeader would.
+      if (fixedNames.has(lower)) headers = dropHeader(headers, lower);
+      headers.push(name, value);
+    }
     // A refused body may still be arriving: hang up rather than read it to keep the connection.
-    if (close) res.setHeader('Connection', 'close');
-    res.statusCode = answer.status;
-    res.end(answer.body ?? undefined);
+    if (close) headers.push('Connection', 'close');
+    const body = answer.body ?? '';
+    headers.push('Content-Length', String(Buffer.byteLength(body)));
+    res.writeHead(answer.status, headers);
+    res.end(body);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
@@ -69,7 +103,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
       const request: WebhookRequest = {
         rawBody: await readBody(req),
         headers,
-        query: Object.fromEntries(new URLSearchParams(query)),
+        query: query === '' ? {} : Object.fromEntries(new URLSearchParams(query)),
       };
       answer = await ingest(path.slice(PREFIX.length), request);
     } catch (error) {
