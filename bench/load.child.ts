@@ -13,6 +13,7 @@ const report = (message: LoadMessage) => process.send?.(message, () => process.e
 const deliveries = createDeliveries(spec.secret, spec.poolSize, spec.cycle);
 const acknowledged: string[] = [];
 
+process.send?.({ started: true } satisfies LoadMessage);
 autocannon(
   {
     url: spec.url,

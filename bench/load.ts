@@ -45,17 +45,22 @@ export interface LoadResult {
   acknowledgedEventIds: string[];
 }
 
-export type LoadMessage = { ok: true; result: LoadResult } | { ok: false; message: string };
+/** `started`: the requests are signed and the clock runs; then one result or failure. */
+export type LoadMessage = { started: true } | { ok: true; result: LoadResult } | { ok: false; message: string };
 
-export const runMaxLoad = (spec: MaxLoadSpec) => runChild('./load.child.ts', spec);
-export const runPacedLoad = (spec: PacedLoadSpec) => runChild('./paced-load.child.ts', spec);
+/** `onStarted` runs when the generator's clock starts, after it has signed its requests. */
+export const runMaxLoad = (spec: MaxLoadSpec, onStarted?: () => void) => runChild('./load.child.ts', spec, onStarted);
+export const runPacedLoad = (spec: PacedLoadSpec, onStarted?: () => void) => runChild('./paced-load.child.ts', spec, onStarted);
 
-function runChild(file: string, spec: MaxLoadSpec | PacedLoadSpec): Promise<LoadResult> {
+function runChild(file: string, spec: MaxLoadSpec | PacedLoadSpec, onStarted = () => {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // process.execPath is the Node 24 that npm put on the PATH, so the child strips types too.
     const child = fork(fileURLToPath(new URL(file, import.meta.url)), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let message: LoadMessage | undefined;
-    child.once('message', (received) => (message = received as LoadMessage));
+    let message: Exclude<LoadMessage, { started: true }> | undefined;
+    child.on('message', (received: LoadMessage) => {
+      if ('started' in received) onStarted();
+      else message = received;
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (message?.ok) resolve(message.result);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,10 @@ export interface PhaseConditions {
   processCores: number;
   /** CPU of the hub's worker process, when it has one (split topology). */
   workerCores: number | undefined;
+  /** CPU of every PostgreSQL process on this machine (undefined when the server runs elsewhere). */
+  postgresCores: number | undefined;
+  /** Busy CPU of the whole machine, load generator and kernel included: what the phase cost in all. */
+  machineCores: number | undefined;
   /** How late the event loop ran timers: high = CPU-bound or blocked. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** One-row durable commits from a side process, 20 a second: the floor under any durable 2xx. */
@@ -61,30 +65,82 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds used so far by every process named postgres; undefined when there is none here. */
+function postgresCpuSeconds(): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      found = true;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return found ? total : undefined;
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores, everything but idle and I/O wait). */
+function machineBusySeconds(): number | undefined {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return (ticks.reduce((sum, value) => sum + value, 0) - idle) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const coresBetween = (before: number | undefined, after: number | undefined, seconds: number) =>
+  before === undefined || after === undefined ? undefined : Number(((after - before) / seconds).toFixed(2));
+
 async function checkpointsRequested(db: Kysely<any>): Promise<number> {
   const result = await sql<{ n: number }>`select checkpoints_req::int as n from pg_stat_bgwriter`.execute(db);
   return result.rows[0]?.n ?? 0;
 }
 
-export async function monitorPhase(bench: BenchHub): Promise<{ stop(): Promise<PhaseConditions> }> {
+export interface PhaseMonitor {
+  /**
+   * Starts the clock again: the load generators sign their requests before theirs starts, and that
+   * work (in another process, the bench idle meanwhile) belongs to no request.
+   */
+  restart(): void;
+  stop(): Promise<PhaseConditions>;
+}
+
+export async function monitorPhase(bench: BenchHub): Promise<PhaseMonitor> {
   const db = bench.running.hub.db;
   const checkpointsBefore = await checkpointsRequested(db);
   const probe = await startCommitProbe(bench.databaseUrl);
   const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const snapshot = () => ({
+    cpu: process.cpuUsage(),
+    worker: processCpuSeconds(bench.workerPid),
+    postgres: postgresCpuSeconds(),
+    machine: machineBusySeconds(),
+    at: performance.now(),
+  });
+  let before = snapshot();
   histogram.enable();
-  const cpuBefore = process.cpuUsage();
-  const workerCpuBefore = processCpuSeconds(bench.workerPid);
-  const started = performance.now();
   return {
+    restart() {
+      histogram.reset();
+      before = snapshot();
+    },
     async stop() {
       histogram.disable();
-      const cpu = process.cpuUsage(cpuBefore);
-      const seconds = (performance.now() - started) / 1000;
-      const workerCpuAfter = processCpuSeconds(bench.workerPid);
+      const cpu = process.cpuUsage(before.cpu);
+      const seconds = (performance.now() - before.at) / 1000;
       const ms = (nanoseconds: number) => Number((nanoseconds / 1e6).toFixed(1));
       return {
         processCores: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)),
-        workerCores: workerCpuBefore === undefined || workerCpuAfter === undefined ? undefined : Number(((workerCpuAfter - workerCpuBefore) / seconds).toFixed(2)),
+        workerCores: coresBetween(before.worker, processCpuSeconds(bench.workerPid), seconds),
+        postgresCores: coresBetween(before.postgres, postgresCpuSeconds(), seconds),
+        machineCores: coresBetween(before.machine, machineBusySeconds(), seconds),
         eventLoopDelayMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) },
         commitLatencyMs: percentiles(await probe.stop()),
         checkpointsRequested: (await checkpointsRequested(db)) - checkpointsBefore,
@@ -98,5 +154,7 @@ export function describeConditions(conditions: PhaseConditions): string {
   const commit = conditions.commitLatencyMs;
   const checkpoints = conditions.checkpointsRequested > 0 ? `, ${conditions.checkpointsRequested} checkpoint(s) requested` : '';
   const worker = conditions.workerCores === undefined ? '' : `, worker process ${conditions.workerCores.toFixed(2)} cores`;
-  return `bench process ${conditions.processCores.toFixed(2)} cores${worker}, event-loop delay p99 ${loop.p99} ms, side commit p50/p99 ${commit.p50}/${commit.p99} ms${checkpoints}`;
+  const postgres = conditions.postgresCores === undefined ? '' : `, PostgreSQL ${conditions.postgresCores.toFixed(2)}`;
+  const machine = conditions.machineCores === undefined ? '' : `, whole machine ${conditions.machineCores.toFixed(2)}`;
+  return `bench process ${conditions.processCores.toFixed(2)} cores${worker}${postgres}${machine}, event-loop delay p99 ${loop.p99} ms, side commit p50/p99 ${commit.p50}/${commit.p99} ms${checkpoints}`;
 }

@@ -63,6 +63,7 @@ function percentile(sorted: number[], q: number): number {
 }
 
 const total = Math.round(spec.rate * spec.durationSeconds);
+process.send?.({ started: true } satisfies LoadMessage);
 const start = performance.now();
 let scheduled = 0;
 const ticker = setInterval(() => {

@@ -31,6 +31,10 @@ export function summarise(webhook: WebhookIngestResult, poll: PollResult): Summa
     // CPU time per answered request of the bench process and, for the hub, of its worker process
     // routing the events too: steadier than req/s when the machine is shared.
     { benchmark: 'CPU per webhook @ max (µs)', baseline: cpuPerRequest(webhook.bare), hub: cpuPerRequest(webhook.hub), ratio: null, target: null },
+    // The same for the database and for the whole machine (load generator and kernel included): on
+    // a machine the load generator shares, the req/s ratio follows the ratio of these costs.
+    { benchmark: 'PostgreSQL CPU per webhook (µs)', baseline: perRequest(webhook.bare, 'postgresCores'), hub: perRequest(webhook.hub, 'postgresCores'), ratio: null, target: null },
+    { benchmark: 'machine CPU per webhook (µs)', baseline: perRequest(webhook.bare, 'machineCores'), hub: perRequest(webhook.hub, 'machineCores'), ratio: null, target: null },
     { benchmark: 'ingest p50 @ max (ms)', baseline: webhook.bare.latencyMs.p50, hub: webhook.hub.latencyMs.p50, ratio: null, target: null },
     { benchmark: 'ingest p99 @ max (ms)', baseline: webhook.bare.latencyMs.p99, hub: webhook.hub.latencyMs.p99, ratio: null, target: null },
     { benchmark: 'ingest p99 @ half rate (ms)', baseline: webhook.halfRate.bare.latencyMs.p99, hub: halfP99, ratio: null, target: `≤ ${TARGETS.ingestHalfRateP99Ms}`, pass: halfP99 <= TARGETS.ingestHalfRateP99Ms },
@@ -40,6 +44,11 @@ export function summarise(webhook: WebhookIngestResult, poll: PollResult): Summa
 
 function cpuPerRequest(phase: MeasuredPhase): number {
   return ((phase.conditions.processCores + (phase.conditions.workerCores ?? 0)) / phase.requestsPerSecond) * 1e6;
+}
+
+function perRequest(phase: MeasuredPhase, cores: 'postgresCores' | 'machineCores'): number | null {
+  const value = phase.conditions[cores];
+  return value === undefined ? null : (value / phase.requestsPerSecond) * 1e6;
 }
 
 function formatNumber(value: number | null): string {

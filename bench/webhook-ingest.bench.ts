@@ -84,9 +84,9 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
   const common = { connections: options.connections, secret };
   const timed = { durationSeconds: options.durationSeconds };
   const warmup = { durationSeconds: options.warmupSeconds };
-  const measured = async (label: string, run: () => Promise<LoadResult>): Promise<LoadResult & { conditions: PhaseConditions }> => {
+  const measured = async (label: string, run: (onStarted: () => void) => Promise<LoadResult>): Promise<LoadResult & { conditions: PhaseConditions }> => {
     const monitor = await monitorPhase(bench);
-    const result = await run();
+    const result = await run(() => monitor.restart());
     const conditions = await monitor.stop();
     log(`  ${label}: ${describe(result)}`);
     log(`  ${' '.repeat(label.length)}  ${describeConditions(conditions)}`);
@@ -100,7 +100,7 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
     log(`webhook ingest: bare server, warm-up ${options.warmupSeconds} s`);
     await runMaxLoad({ ...common, url: bare.url, ...warmup, poolSize: 20_000, cycle: true });
     log(`webhook ingest: bare server, ${options.connections} connections for ${options.durationSeconds} s`);
-    const bareMax = await measured('bare', () => runMaxLoad({ ...common, url: bare.url, ...timed, poolSize: 20_000, cycle: true }));
+    const bareMax = await measured('bare', (started) => runMaxLoad({ ...common, url: bare.url, ...timed, poolSize: 20_000, cycle: true }, started));
 
     const integration = await createServiceNowIntegration(bench, { name: 'bench-webhooks', instanceUrl: 'http://127.0.0.1:9', webhookSecret: secret });
     const hookUrl = `${bench.baseUrl}/hooks/${integration.id}`;
@@ -113,16 +113,16 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
     const hubWarmup = await runMaxLoad({ ...common, url: hookUrl, ...warmup, poolSize: 5_000, cycle: false });
     const afterWarmup = await drainQuietly(bench, options, 'warm-up');
     log(`webhook ingest: hub, ${options.connections} connections for ${options.durationSeconds} s`);
-    const hubMax = await measured('hub', () =>
-      runMaxLoad({ ...common, url: hookUrl, ...timed, poolSize: poolFor(options.durationSeconds, hubWarmup.requestsPerSecond), cycle: false }),
+    const hubMax = await measured('hub', (started) =>
+      runMaxLoad({ ...common, url: hookUrl, ...timed, poolSize: poolFor(options.durationSeconds, hubWarmup.requestsPerSecond), cycle: false }, started),
     );
     const afterMax = await drainQuietly(bench, options, 'max-rate run');
 
     const rate = Math.max(1, Math.floor(hubMax.requestsPerSecond / 2));
     const paced = { ...common, ...timed, rate, poolSize: Math.ceil(rate * options.durationSeconds) };
     log(`webhook ingest: half the hub's max rate (${rate.toLocaleString('en-US')} req/s, evenly paced) for ${options.durationSeconds} s, bare server then hub`);
-    const bareHalf = await measured('bare @ half rate', () => runPacedLoad({ ...paced, url: bare.url }));
-    const hubHalf = await measured('hub @ half rate', () => runPacedLoad({ ...paced, url: hookUrl }));
+    const bareHalf = await measured('bare @ half rate', (started) => runPacedLoad({ ...paced, url: bare.url }, started));
+    const hubHalf = await measured('hub @ half rate', (started) => runPacedLoad({ ...paced, url: hookUrl }, started));
     const afterHalfRate = await drainQuietly(bench, options, 'half-rate run');
 
     return {
