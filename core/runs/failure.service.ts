@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash } from '../events/payload-hash.ts';
+import { routingStatus } from '../events/routing-status.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { openOrUpdateTask, resolveTasksAfterSuccess } from '../tasks/task.service.ts';
@@ -31,6 +33,9 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     taskKey: `TASK-${task.number}`,
     severity: task.severity,
   };
+  // Pending so that routes see it (a failure.* route posting an alert, opening a ticket); processed
+  // at once when the tenant has no route, like any other inbound event.
+  const status = routingStatus(sql`${integration.tenant_id}::uuid`, sql`'pending'`);
   const event = await hub.db
     .insertInto('integration_events')
     .values({
@@ -43,13 +48,13 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
       payload: JSON.stringify(payload),
       payload_hash: payloadHash(payload),
       dedupe_key: `failure:${run.id}`,
-      // Pending so that routes see it (a failure.* route posting an alert, opening a ticket).
-      status: 'pending',
+      status: sql<'pending' | 'processed'>`${status}`,
+      processed_at: sql<Date | null>`case when ${status} = 'processed' then now() end`,
     })
     .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
-    .returning('id')
+    .returning(['id', 'status'])
     .executeTakeFirst();
-  if (event) void dispatchEvents(hub, [event.id]);
+  if (event?.status === 'pending') void dispatchEvents(hub, [event.id]);
   hub.logger.warn(
     { integrationId: integration.id, runId: run.id, code: failure.code, task: `TASK-${task.number}`, opened },
     opened ? 'remediation task opened' : 'remediation task updated',
