@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { hmacKey, hmacSha256, type HmacKey } from './hmac-sha256.ts';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 // Standard Webhooks signature check with Node's crypto: HMAC-SHA256 over `{id}.{timestamp}.{body}`
 // keyed with the base64-decoded secret after `whsec_`; any of the space-separated `v1,` signatures
@@ -12,21 +11,22 @@ export interface StandardWebhookHeaders {
   signature: string;
 }
 
-// Decoding the secret and deriving the HMAC pads: once per secret, not per delivery.
-const keys = new Map<string, HmacKey>();
+// Decoding the secret into a key object: once per secret, not per delivery. An HMAC keyed with a
+// KeyObject skips the key import that makes one keyed with raw bytes several times slower.
+const keys = new Map<string, KeyObject>();
 
-export function signingKey(secret: string): HmacKey {
+export function signingKey(secret: string): KeyObject {
   let key = keys.get(secret);
   if (!key) {
-    key = hmacKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
     if (keys.size > 10_000) keys.clear();
     keys.set(secret, key);
   }
   return key;
 }
 
-export function standardWebhookSignatureMatches(key: HmacKey, headers: StandardWebhookHeaders, rawBody: Buffer): boolean {
-  const expected = hmacSha256(key, Buffer.from(`${headers.id}.${headers.timestamp}.`), rawBody);
+export function standardWebhookSignatureMatches(key: KeyObject, headers: StandardWebhookHeaders, rawBody: Buffer): boolean {
+  const expected = createHmac('sha256', key).update(`${headers.id}.${headers.timestamp}.`).update(rawBody).digest();
   for (const entry of headers.signature.split(' ')) {
     const [version, encoded] = entry.split(',', 2);
     if (version !== 'v1' || !encoded) continue;
