@@ -24,6 +24,7 @@ export const EnvironmentVariables = z.object({
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   HUB_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _').default('hub'),
   HUB_MASTER_KEYS: z

@@ -24,18 +24,23 @@ export interface DatabaseOptions {
   url?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /**
+   * Run the hot statements as named prepared statements (the default). Off for a connection pooler
+   * that cannot keep them, such as PgBouncer in transaction mode before 1.21.
+   */
+  preparedStatements?: boolean;
 }
 
 export async function connectDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return connectPostgres(options.url, options.poolSize ?? 10);
+  if (options.url) return connectPostgres(options.url, options.poolSize ?? 10, options.preparedStatements ?? true);
   return connectPglite(join(options.dataDir, 'pglite'));
 }
 
-function connectPostgres(url: string, poolSize: number): DatabaseHandle {
+function connectPostgres(url: string, poolSize: number, preparedStatements: boolean): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) as never }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements ? (preparingPool(pool) as never) : pool }) });
   return handle(db, 'postgres');
 }
 

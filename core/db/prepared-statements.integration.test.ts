@@ -56,6 +56,16 @@ describe('prepared statements', () => {
     expect((await doubled(pglite.db, 8)).rows).toEqual([{ doubled: 16 }]);
   });
 
+  it('are left unnamed when turned off (for a pooler that cannot keep them)', async () => {
+    const unprepared = await connectDatabase({ url: database.url, dataDir: '', poolSize: 1, preparedStatements: false });
+    try {
+      expect((await doubled(unprepared.db, 3)).rows).toEqual([{ doubled: 6 }]);
+      expect(await preparedNames(unprepared.db)).toEqual([]);
+    } finally {
+      await unprepared.close();
+    }
+  });
+
   it('refuse a name that is not a lower-case word', () => {
     expect(() => preparedStatement('Drop Table')).toThrow(/lower-case words/);
   });

@@ -44,7 +44,12 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     );
   }
 
-  const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const database = await connectDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.HUB_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
+  });
   try {
     const applied = await migrateToLatest(database.db as never);
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.migrationName) }, 'database migrated');
