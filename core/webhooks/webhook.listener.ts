@@ -33,11 +33,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(chunk);
     };
+    let ended = false;
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     req.once('error', reject);
-    // After 'end' this settles nothing; before it, the sender hung up mid-body.
-    req.once('close', () => reject(new Error('the request closed before its body arrived')));
+    // Every request closes; only one that closes before its end had a sender hang up mid-body. (The
+    // check comes first: an Error and its stack trace on every request cost more than reading it.)
+    req.once('close', () => {
+      if (!ended) reject(new Error('the request closed before its body arrived'));
+    });
   });
 }
 
