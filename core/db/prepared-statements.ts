@@ -6,7 +6,9 @@ import type pg from 'pg';
 // much as executing, so those are marked with `preparedStatement(name)` and run as named prepared
 // statements: parsed and planned once per connection, then only executed. The mark is a leading
 // SQL comment, so the statement stays an ordinary Kysely query and PGlite (one in-process
-// connection, no planning round trip worth saving) runs it unchanged.
+// connection, no planning round trip worth saving) runs it unchanged. A marked statement names the
+// columns it returns: PostgreSQL re-plans prepared statements after a migration, but refuses one
+// whose result columns changed ("cached plan must not change result type"), as `select *` would.
 
 const MARK_PREFIX = '/* prepared:';
 const MARK = /^\/\* prepared:([a-z][a-z0-9_]*) \*\//;
