@@ -127,6 +127,28 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect(await eventsWith('after-cut')).toHaveLength(1);
   });
 
+  it('answers 500 with the request id when storing fails, and keeps serving', async () => {
+    // A hub whose database refuses every query: the ingest throws after the body was read.
+    const broken = { ...test.hub, db: new Proxy(test.hub.db, { get: () => () => { throw new Error('database unreachable'); } }) };
+    const brokenServer = await listen(test.app, 0, '127.0.0.1', await webhookListener(broken));
+    try {
+      const body = JSON.stringify({ type: 'finding.created', id: 'f-broken' });
+      const response = await fetch(`http://127.0.0.1:${brokenServer.port}/hooks/${integration.id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-500', [TESTKIT_SIGNATURE_HEADER]: signTestkit(SECRET, body) },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-request-id')).toBe('trace-500');
+      expect(await response.json()).toMatchObject({ error: { code: 'internal_error', message: expect.stringContaining('trace-500') } });
+    } finally {
+      await brokenServer.close(1_000);
+    }
+    const body = JSON.stringify({ type: 'finding.created', id: 'after-500' });
+    expect((await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-after-500' })).status).toBe(202);
+  });
+
   it('gives deliveries what every response has: a request id, security headers and a metrics sample', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-headers' });
     const response = await deliver(body, { 'x-request-id': 'trace-abc.1', [TESTKIT_DELIVERY_HEADER]: 'd-headers' });

@@ -14,6 +14,8 @@ const PREFIX = '/hooks/';
 const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`);
 
 class BodyTooLarge extends Error {}
+/** The sender went away before its body arrived: nobody is left to answer. */
+class SenderHungUp extends Error {}
 
 /**
  * The body as bytes, refused past the limit whether or not a Content-Length announced it. Plain
@@ -39,11 +41,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       ended = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.once('error', reject);
+    req.once('error', () => reject(new SenderHungUp()));
     // Every request closes; only one that closes before its end had a sender hang up mid-body. (The
     // check comes first: an Error and its stack trace on every request cost more than reading it.)
     req.once('close', () => {
-      if (!ended) reject(new Error('the request closed before its body arrived'));
+      if (!ended) reject(new SenderHungUp());
     });
   });
 }
@@ -92,10 +94,20 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     }
     // A refused body may still be arriving: hang up rather than read it to keep the connection.
     if (close) headers.push('Connection', 'close');
-    const body = answer.body ?? '';
-    headers.push('Content-Length', String(Buffer.byteLength(body)));
+    // 1xx, 204 and 304 answers carry no body, and no length either.
+    const body = answer.status < 200 || answer.status === 204 || answer.status === 304 ? '' : (answer.body ?? '');
+    if (body !== '' || answer.status >= 200) headers.push('Content-Length', String(Buffer.byteLength(body)));
     res.writeHead(answer.status, headers);
     res.end(body);
+  }
+
+  function internalError(requestId: string): WebhookAnswer {
+    return jsonAnswer(500, { error: { code: 'internal_error', message: `internal error; see the server log for request ${requestId}` } });
+  }
+
+  function logError(error: unknown, requestId: string): void {
+    const err = error as Error;
+    hub.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, requestId }, 'unhandled error');
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
@@ -118,16 +130,21 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
         hub.metrics.httpRejected.inc({ reason: 'body_too_large' });
         answer = errorAnswer(TOO_LARGE);
         close = true;
-      } else if (req.destroyed || req.errored) {
-        // The sender hung up mid-body: nobody is left to answer.
+      } else if (error instanceof SenderHungUp) {
         return;
       } else {
-        const err = error as Error;
-        hub.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, requestId }, 'unhandled error');
-        answer = jsonAnswer(500, { error: { code: 'internal_error', message: `internal error; see the server log for request ${requestId}` } });
+        logError(error, requestId);
+        answer = internalError(requestId);
       }
     }
-    send(res, requestId, answer, close);
+    try {
+      send(res, requestId, answer, close);
+    } catch (error) {
+      // A header value Node refuses (from a connector's own answer): say 500 rather than nothing.
+      logError(error, requestId);
+      answer = internalError(requestId);
+      if (!res.headersSent) send(res, requestId, answer, true);
+    }
     recordRequest(hub.logger, hub.metrics, { requestId, method: 'POST', path, route: WEBHOOK_ROUTE, status: answer.status, seconds: (performance.now() - started) / 1000 });
   }
 
@@ -138,7 +155,11 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     // Anything deeper than /hooks/<id> is not a hook address: Hono answers it (404).
     if (path.length === PREFIX.length || path.includes('/', PREFIX.length)) return false;
-    void handle(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1));
+    handle(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1)).catch((error: unknown) => {
+      // Nothing above should throw; if something does, the process stays up and the socket goes.
+      logError(error, 'unknown');
+      res.destroy();
+    });
     return true;
   };
 }
