@@ -27,6 +27,15 @@ describe('HTTP response reader', () => {
     ]);
   });
 
+  it('reads 204 and 304 answers as bodiless, and hears close in a Connection list', () => {
+    const reader = new HttpResponseReader();
+    expect(reader.push(Buffer.from('HTTP/1.1 204 No Content\r\nConnection: close, TE\r\n\r\n'))).toEqual([{ status: 204, body: '', close: true }]);
+    expect(reader.push(Buffer.from('HTTP/1.1 304 Not Modified\r\n\r\n' + hub))).toEqual([
+      { status: 304, body: '', close: false },
+      { status: 202, body: '{"eventIds":["a"]}', close: false },
+    ]);
+  });
+
   it('refuses responses it cannot frame', () => {
     expect(() => new HttpResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\n\r\nbody'))).toThrow(/Content-Length or chunked/);
     expect(() => new HttpResponseReader().push(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'))).toThrow(/status line/);

@@ -83,9 +83,12 @@ function parseHead(head: string): { status: number; close: boolean; framing: Fra
     const value = line.slice(colon + 1).trim().toLowerCase();
     if (name === 'content-length') length = Number(value);
     else if (name === 'transfer-encoding') chunked = value.split(',').map((part) => part.trim()).includes('chunked');
-    else if (name === 'connection') close = value === 'close';
+    else if (name === 'connection') close = value.split(',').some((option) => option.trim() === 'close');
   }
-  if (chunked) return { status: Number(status[1]), close, framing: { kind: 'chunked' } };
+  const code = Number(status[1]);
+  // These never have a body, whatever their headers say.
+  if (code < 200 || code === 204 || code === 304) return { status: code, close, framing: { kind: 'length', remaining: 0 } };
+  if (chunked) return { status: code, close, framing: { kind: 'chunked' } };
   if (length === undefined || !Number.isInteger(length) || length < 0) throw new Error('response without Content-Length or chunked framing');
-  return { status: Number(status[1]), close, framing: { kind: 'length', remaining: length } };
+  return { status: code, close, framing: { kind: 'length', remaining: length } };
 }

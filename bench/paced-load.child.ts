@@ -48,6 +48,7 @@ interface Connection {
   /** When the request on this connection was due; undefined when the connection is free. */
   dueAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
+  connected: boolean;
 }
 
 const free: Connection[] = [];
@@ -57,10 +58,18 @@ let nextRequest = 0;
 let start = 0;
 let finished = false;
 
+// A server that refuses connections would have every socket reopen at once, forever: past this many
+// connections that never connected, the run is reported as failed instead.
+const MAX_REFUSED = 1_000;
+let refused = 0;
+
 function open(): void {
-  const connection: Connection = { socket: connect(port, target.hostname), reader: new HttpResponseReader(), dueAt: undefined, timer: undefined };
+  const connection: Connection = { socket: connect(port, target.hostname), reader: new HttpResponseReader(), dueAt: undefined, timer: undefined, connected: false };
   connection.socket.setNoDelay(true);
-  connection.socket.once('connect', () => release(connection));
+  connection.socket.once('connect', () => {
+    connection.connected = true;
+    release(connection);
+  });
   connection.socket.on('data', (bytes: Buffer) => {
     let responses;
     try {
@@ -84,10 +93,8 @@ function answered(connection: Connection, status: number, body: string, close: b
     if (body) acknowledged.push(body);
   } else non2xx += 1;
   settle(connection);
-  if (close) {
-    connection.socket.destroy();
-    open();
-  } else release(connection);
+  if (close) replace(connection);
+  else release(connection);
 }
 
 /** The request in flight on a broken connection is lost (counted), and a new connection replaces it. */
@@ -97,12 +104,23 @@ function fail(connection: Connection, kind: 'error' | 'timeout'): void {
     errors += 1;
     settle(connection);
   }
+  replace(connection);
+}
+
+/** Retires a connection for good (its listeners go first, so it is replaced exactly once). */
+function replace(connection: Connection): void {
   const index = free.indexOf(connection);
   if (index !== -1) free.splice(index, 1);
-  if (!connection.socket.destroyed) connection.socket.destroy();
   connection.socket.removeAllListeners();
   connection.socket.on('error', () => {});
-  if (!finished) open();
+  connection.socket.destroy();
+  if (finished) return;
+  if (!connection.connected && ++refused > MAX_REFUSED) {
+    report({ ok: false, message: `cannot connect to ${target.host}` });
+    finished = true;
+    return;
+  }
+  open();
 }
 
 function settle(connection: Connection): void {
