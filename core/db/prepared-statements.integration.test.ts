@@ -52,6 +52,13 @@ describe('prepared statements', () => {
     expect(await preparedNames(postgres.db)).toEqual(['double_it_1', 'double_it_2']);
   });
 
+  it('replace a connection whose prepared statement the server dropped: one failure, then prepared afresh', async () => {
+    await doubled(postgres.db, 1);
+    await sql`deallocate all`.execute(postgres.db);
+    await expect(doubled(postgres.db, 2)).rejects.toThrow(/does not exist/);
+    expect((await doubled(postgres.db, 4)).rows).toEqual([{ doubled: 8 }]);
+  });
+
   it('run the same marked statement unchanged on PGlite', async () => {
     expect((await doubled(pglite.db, 8)).rows).toEqual([{ doubled: 16 }]);
   });

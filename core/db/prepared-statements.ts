@@ -15,6 +15,10 @@ const MARK = /^\/\* prepared:([a-z][a-z0-9_]*) \*\//;
 // Marked statements have fixed texts; past this many, a text that varies is run unnamed rather than
 // filling every connection with statements.
 const MAX_NAMES = 64;
+// The server no longer has a statement the driver believes prepared (a pooler or DEALLOCATE dropped
+// it), or a migration changed its result columns: that connection can never run it again, so it is
+// closed rather than returned to the pool, and the next checkout prepares it afresh.
+const STALE_STATEMENT = new Set(['26000', '0A000']);
 
 /** Put first in a `sql` template: the statement is prepared once per connection on PostgreSQL. */
 export function preparedStatement(name: string): RawBuilder<unknown> {
@@ -53,13 +57,17 @@ export function preparingPool(pool: pg.Pool): PreparingPool {
   return {
     async connect() {
       const client = await pool.connect();
+      let stale = false;
       return {
         query(text, values) {
           const name = typeof text === 'string' && text.startsWith(MARK_PREFIX) ? nameFor(text) : undefined;
-          if (name !== undefined) return client.query({ name, text: text as string, values: values ?? [] });
-          return client.query(text as string, values);
+          if (name === undefined) return client.query(text as string, values);
+          return client.query({ name, text: text as string, values: values ?? [] }).catch((error: unknown) => {
+            if (STALE_STATEMENT.has((error as { code?: string }).code ?? '')) stale = true;
+            throw error;
+          });
         },
-        release: (error) => client.release(error),
+        release: (error) => client.release(stale || error),
       };
     },
     end: () => pool.end(),
