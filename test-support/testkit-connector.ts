@@ -46,6 +46,8 @@ function failIfScripted(upstream: TestkitUpstream, pagesSoFar: number | undefine
 
 export const TESTKIT_SIGNATURE_HEADER = 'x-testkit-signature';
 export const TESTKIT_DELIVERY_HEADER = 'x-testkit-delivery';
+/** A verified delivery carrying this header is answered at once with the status it names (a handshake). */
+export const TESTKIT_ANSWER_HEADER = 'x-testkit-answer';
 
 export function signTestkit(secret: string, body: string | Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
@@ -99,6 +101,12 @@ export const testkit: AnyConnector = defineConnector({
       const expected = Buffer.from(signTestkit(secret, request.rawBody));
       const actual = Buffer.from(given);
       return expected.length === actual.length && timingSafeEqual(expected, actual) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+    },
+    respond(request) {
+      const status = request.headers[TESTKIT_ANSWER_HEADER];
+      if (!status) return undefined;
+      // A body and headers of its own, so tests can see what the hub keeps of them.
+      return { status: Number(status), headers: { 'content-type': 'text/plain', 'x-frame-options': 'DENY', 'content-length': '999' }, body: 'challenge-ok' };
     },
     parse(request) {
       const body = JSON.parse(request.rawBody.toString('utf8')) as { type: string; id: string; data?: Record<string, unknown> };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
-import { signTestkit, testkit, TESTKIT_DELIVERY_HEADER, TESTKIT_SIGNATURE_HEADER } from '../../test-support/testkit-connector.ts';
+import { signTestkit, testkit, TESTKIT_ANSWER_HEADER, TESTKIT_DELIVERY_HEADER, TESTKIT_SIGNATURE_HEADER } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { listen, type HttpServer } from '../server/http-server.ts';
@@ -147,6 +147,20 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     }
     const body = JSON.stringify({ type: 'finding.created', id: 'after-500' });
     expect((await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-after-500' })).status).toBe(202);
+  });
+
+  it("sends a connector's synchronous answer with its own headers, the hub's length, and no body where the status allows none", async () => {
+    const body = JSON.stringify({ type: 'url.verification', id: 'handshake' });
+    const answered = await deliver(body, { [TESTKIT_ANSWER_HEADER]: '200' });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('x-frame-options')).toBe('DENY');
+    expect(answered.headers.get('content-length')).toBe(String('challenge-ok'.length));
+    expect(await answered.text()).toBe('challenge-ok');
+    const empty = await deliver(body, { [TESTKIT_ANSWER_HEADER]: '204' });
+    expect(empty.status).toBe(204);
+    expect(empty.headers.get('content-length')).toBeNull();
+    expect(await empty.text()).toBe('');
+    expect(await eventsWith('handshake')).toHaveLength(0);
   });
 
   it('gives deliveries what every response has: a request id, security headers and a metrics sample', async () => {

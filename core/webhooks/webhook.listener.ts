@@ -95,8 +95,9 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     // A refused body may still be arriving: hang up rather than read it to keep the connection.
     if (close) headers.push('Connection', 'close');
     // 1xx, 204 and 304 answers carry no body, and no length either.
-    const body = answer.status < 200 || answer.status === 204 || answer.status === 304 ? '' : (answer.body ?? '');
-    if (body !== '' || answer.status >= 200) headers.push('Content-Length', String(Buffer.byteLength(body)));
+    const bodiless = answer.status < 200 || answer.status === 204 || answer.status === 304;
+    const body = bodiless ? '' : (answer.body ?? '');
+    if (!bodiless) headers.push('Content-Length', String(Buffer.byteLength(body)));
     res.writeHead(answer.status, headers);
     res.end(body);
   }
