@@ -30,9 +30,14 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
-// A few INSERTs may be in flight at once: PostgreSQL commits them together (group commit in the
-// WAL), and one slow fsync then does not hold every waiting delivery.
-const MAX_IN_FLIGHT = 8;
+// One INSERT at a time while commits are quick: deliveries arriving meanwhile wait for the next, so
+// batches grow with the load, and PostgreSQL spends far less CPU per row on a few large batches than
+// on many small concurrent ones (measured at 64 connections: ~30-row batches and 54–78 µs of
+// PostgreSQL CPU per delivery, against ~13 rows and 82–102 µs with 8 in flight). A commit still
+// running after SLOW_COMMIT_MS (a slow fsync, a lock) lets the next batch start beside it, up to
+// MAX_IN_FLIGHT, so one stuck statement does not hold every delivery.
+const SLOW_COMMIT_MS = 20;
+const MAX_IN_FLIGHT = 4;
 
 /**
  * One INSERT of any number of rows from a single JSON parameter: the batch is serialised once by
@@ -57,17 +62,32 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
 }
 
 /**
- * Group commit for inbound events: while one INSERT is in flight, concurrent requests queue up and
+ * Group commit for inbound events: while an INSERT is in flight, concurrent requests queue up and
  * go together in the next one. Each request still waits for its own row to be committed, but the
  * database sees one statement per batch instead of one per request.
  */
-export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event: NewEvent): Promise<InsertedEvent> } {
+export function createEventBatcher(
+  hub: Pick<HubContext, 'db'>,
+  { slowCommitMs = SLOW_COMMIT_MS }: { slowCommitMs?: number } = {},
+): { insert(event: NewEvent): Promise<InsertedEvent> } {
   let queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
+  /** When the newest batch in flight was sent. */
+  let lastSentAt = 0;
+  let slowCheck: NodeJS.Timeout | undefined;
 
   function schedule(): void {
     if (scheduled || inFlight >= MAX_IN_FLIGHT || queue.length === 0) return;
+    const sinceSent = performance.now() - lastSentAt;
+    if (inFlight > 0 && queue.length < MAX_BATCH && sinceSent < slowCommitMs) {
+      // Wait for the batch in flight; look again if it turns out slow.
+      slowCheck ??= setTimeout(() => {
+        slowCheck = undefined;
+        schedule();
+      }, slowCommitMs - sinceSent).unref();
+      return;
+    }
     scheduled = true;
     // Let requests arriving in the same turn of the event loop join this batch.
     setImmediate(() => {
@@ -81,6 +101,7 @@ export function createEventBatcher(hub: Pick<HubContext, 'db'>): { insert(event:
     queue = queue.slice(MAX_BATCH);
     if (batch.length === 0) return;
     inFlight += 1;
+    lastSentAt = performance.now();
     schedule();
     try {
       const rows = await insertEvents(hub, batch.map((pending) => pending.event));
