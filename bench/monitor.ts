@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { BenchHub } from './bench-hub.ts';
+import { cpuSecondsOfProcessesNamed, machineBusySeconds, processCpuSeconds } from './proc-cpu.ts';
 
 // What the process and the database were doing during a phase, to tell "the hub is CPU-bound"
 // (a busy core, a late event loop) from "the hub waits" (idle loop, slow commits), and to expose
@@ -52,49 +52,6 @@ async function startCommitProbe(databaseUrl: string): Promise<{ stop(): Promise<
   };
 }
 
-/** CPU seconds a process has used so far, from /proc (Linux); undefined where that is not readable. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds used so far by every process named postgres; undefined when there is none here. */
-function postgresCpuSeconds(): number | undefined {
-  let total = 0;
-  let found = false;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
-      found = true;
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return found ? total : undefined;
-}
-
-/** Busy CPU seconds of the whole machine so far (all cores, everything but idle and I/O wait). */
-function machineBusySeconds(): number | undefined {
-  try {
-    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return (ticks.reduce((sum, value) => sum + value, 0) - idle) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 const coresBetween = (before: number | undefined, after: number | undefined, seconds: number) =>
   before === undefined || after === undefined ? undefined : Number(((after - before) / seconds).toFixed(2));
 
@@ -120,7 +77,7 @@ export async function monitorPhase(bench: BenchHub): Promise<PhaseMonitor> {
   const snapshot = () => ({
     cpu: process.cpuUsage(),
     worker: processCpuSeconds(bench.workerPid),
-    postgres: postgresCpuSeconds(),
+    postgres: cpuSecondsOfProcessesNamed('postgres'),
     machine: machineBusySeconds(),
     at: performance.now(),
   });
@@ -139,7 +96,7 @@ export async function monitorPhase(bench: BenchHub): Promise<PhaseMonitor> {
       return {
         processCores: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)),
         workerCores: coresBetween(before.worker, processCpuSeconds(bench.workerPid), seconds),
-        postgresCores: coresBetween(before.postgres, postgresCpuSeconds(), seconds),
+        postgresCores: coresBetween(before.postgres, cpuSecondsOfProcessesNamed('postgres'), seconds),
         machineCores: coresBetween(before.machine, machineBusySeconds(), seconds),
         eventLoopDelayMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) },
         commitLatencyMs: percentiles(await probe.stop()),
