@@ -7,6 +7,7 @@ import { startHub, type RunningHub } from '../core/server/hub.server.ts';
 import { spawnHub, type HubProcess } from '../test-support/hub-process.ts';
 import { deleteRedisKeys } from '../test-support/redis-keys.ts';
 import { testRedisUrl } from '../test-support/test-database.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../test-support/schedules-off.ts';
 
 // The hub under test is started with the production entry points, not the test harness: same pool
 // size, BullMQ queue and request logging as a deployed hub, so the figures describe what users
@@ -136,6 +137,6 @@ export async function createServiceNowIntegration(
     config: { instanceUrl: options.instanceUrl, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
     credentials: { auth: { type: 'basic', username: 'u', password: 'p' }, ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}) },
     // Scheduled polls would fire at once and compete with the measurement.
-    schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+    schedules: SERVICENOW_SCHEDULES_OFF,
   }, 201);
 }

@@ -5,11 +5,11 @@ import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fak
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 // The ServiceNow connector through the whole runtime, against a fake ServiceNow instance that is
 // a real HTTP server: polling, Retry-After, failure tasks, signed webhooks, and routed actions.
 
-const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
 
 describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => {
   let test: TestHub;
@@ -36,7 +36,7 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
         environment: 'staging',
         config: { instanceUrl: fake.url, pageSize: 5 },
         credentials: { auth: { type: 'basic', username: 'svc-grc', password }, webhookSecret: secret },
-        schedules: NO_SCHEDULES,
+        schedules: SERVICENOW_SCHEDULES_OFF,
       },
     });
     expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);

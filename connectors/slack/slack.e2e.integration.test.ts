@@ -6,13 +6,13 @@ import { startTestHub, type TestHub, type TestTenant } from '../../test-support/
 import { waitFor } from '../../test-support/wait-for.ts';
 import { escalateDueAlerts } from '../../core/tasks/task-alerts.service.ts';
 import { sendDueDigests } from '../../core/tasks/digest.service.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 // Slack against a fake Slack Web API, with requests signed exactly as Slack signs them: a failure
 // becomes one alert, /hub ack from a linked operator acknowledges and updates it in place, others
 // are refused, signatures and replays are checked, and commands stay under 3 seconds under load.
 
 const SIGNING_SECRET = 'slack-signing-secret-0123456789';
-const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
 
 describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
   let test: TestHub;
@@ -52,7 +52,7 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     failing = await (
       await test.request('post', '/api/integrations', {
         token: tenant.tokens.admin,
-        body: { connector: 'servicenow', name: 'SN prod', config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: NO_SCHEDULES },
+        body: { connector: 'servicenow', name: 'SN prod', config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
       })
     ).json();
   });

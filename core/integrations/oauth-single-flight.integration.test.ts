@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startTestHub, TEST_MASTER_KEYS, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { integrationTokenStore } from './oauth-token.store.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 // Two processes × 50 concurrent callers on one integration whose stored OAuth token has expired:
 // exactly one request reaches the token endpoint, and every caller uses the token it returned.
@@ -46,7 +47,7 @@ describe('OAuth token refresh', () => {
         name: 'SN oauth',
         config: { instanceUrl: fake.url },
         credentials: { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'client-secret-1', username: 'svc-grc', password: 'user-password-1' } },
-        schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+        schedules: SERVICENOW_SCHEDULES_OFF,
       },
     });
     const integration = await created.json();
@@ -77,7 +78,7 @@ describe('OAuth token store', () => {
         name: 'SN refresh grant',
         config: { instanceUrl: fake.url },
         credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'client-secret-1', refreshToken: 'rt-initial' } },
-        schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+        schedules: SERVICENOW_SCHEDULES_OFF,
       },
     });
     const integration = await created.json();

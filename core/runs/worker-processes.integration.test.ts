@@ -6,11 +6,11 @@ import { startTestHub, TEST_MASTER_KEYS, type TestHub, type TestTenant } from '.
 import { testRedisUrl } from '../../test-support/test-database.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 // Real worker processes (`hub start` with HUB_ROLE=worker) on PostgreSQL and BullMQ: one killed
 // with SIGKILL in the middle of a sync, and two sharing one schedule.
 
-const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
 const RECORDS = 400;
 
 let test: TestHub;
@@ -53,7 +53,7 @@ async function createIntegration(name: string) {
       name,
       config: { instanceUrl: fake.url, pageSize: 5 },
       credentials: { auth: { type: 'basic', username: 'svc', password: 'pw-123456' } },
-      schedules: NO_SCHEDULES,
+      schedules: SERVICENOW_SCHEDULES_OFF,
     },
   });
   expect(response.status).toBe(201);

@@ -3,8 +3,8 @@ import { createApiToken } from '../auth/api-token.service.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { remindExpiringCredentials } from './credential-expiry.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
-const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
 const DAY = 24 * 60 * 60 * 1000;
 
 let test: TestHub;
@@ -28,7 +28,7 @@ const basic = (password: string) => ({ auth: { type: 'basic', username: 'svc-grc
 async function createIntegration(name: string, expiresAt?: string) {
   const response = await test.request('post', '/api/integrations', {
     token: tenant.tokens.admin,
-    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-one-1111'), schedules: NO_SCHEDULES, ...(expiresAt ? { credentialsExpiresAt: expiresAt } : {}) },
+    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-one-1111'), schedules: SERVICENOW_SCHEDULES_OFF, ...(expiresAt ? { credentialsExpiresAt: expiresAt } : {}) },
   });
   expect(response.status).toBe(201);
   return response.json();

@@ -6,6 +6,7 @@ import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fak
 import { databaseText, findLeaks, leakForms, redisText } from '../../test-support/secret-scan.ts';
 import { startTestHub, type TestHub, type TestResponse, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 // Plants canary secrets, drives the main flows — including upstreams that echo the credentials
 // back in error bodies — then scans logs, HTTP responses, Redis and every non-ciphertext database
@@ -20,7 +21,6 @@ const secrets = {
   oauthPassword: canary('op'),
   webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
 };
-const NO_SCHEDULES = { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } };
 
 let logs = '';
 const logSink = new Writable({
@@ -71,7 +71,7 @@ describe('secrets', { timeout: 60_000 }, () => {
       await call('post', '/api/integrations', {
         connector: 'servicenow', name: 'SN basic', config: { instanceUrl: fake.url },
         credentials: { auth: { type: 'basic', username: 'svc-grc', password: secrets.password }, webhookSecret: secrets.webhookSecret },
-        schedules: NO_SCHEDULES,
+        schedules: SERVICENOW_SCHEDULES_OFF,
       })
     ).json();
     await call('post', `/api/integrations/${basic.id}/check`);
@@ -88,7 +88,7 @@ describe('secrets', { timeout: 60_000 }, () => {
       await call('post', '/api/integrations', {
         connector: 'servicenow', name: 'SN oauth', config: { instanceUrl: fake.url },
         credentials: { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: secrets.clientSecret, username: 'svc-oauth', password: secrets.oauthPassword } },
-        schedules: NO_SCHEDULES,
+        schedules: SERVICENOW_SCHEDULES_OFF,
       })
     ).json();
     expect((await syncAndWait(oauth.id)).status).toBe('succeeded');

@@ -3,6 +3,7 @@ import { startFakeServiceNow, type FakeServiceNow } from '../fake-servicenow/ind
 import { startTestHub, type TestHub, type TestTenant } from '../test-hub.ts';
 import { createTestUser, type TestUser } from './admin-server.ts';
 import { CookieClient } from './cookie-client.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../schedules-off.ts';
 
 // The world the admin UI's in-process HTTP tests share: a hub on PostgreSQL, two tenants, an
 // admin and an operator of the first, a ServiceNow integration in each (the first with a name
@@ -31,7 +32,7 @@ export async function createServiceNowViaApi(test: TestHub, tenant: TestTenant, 
       environment: 'staging',
       config: { instanceUrl },
       credentials: { auth: { type: 'basic', username: 'svc', password: 'super-secret-password' } },
-      schedules: { incident: { enabled: false }, change_request: { enabled: false }, sc_task: { enabled: false } },
+      schedules: SERVICENOW_SCHEDULES_OFF,
     },
   });
   expect(response.status).toBe(201);
