@@ -11,7 +11,9 @@ import type pg from 'pg';
 // whose result columns changed ("cached plan must not change result type"), as `select *` would.
 
 const MARK_PREFIX = '/* prepared:';
-const MARK = /^\/\* prepared:([a-z][a-z0-9_]*) \*\//;
+const NAME = '[a-z][a-z0-9_]*';
+const VALID_NAME = new RegExp(`^${NAME}$`);
+const MARK = new RegExp(`^/\\* prepared:(${NAME}) \\*/`);
 // Marked statements have fixed texts; past this many, a text that varies is run unnamed rather than
 // filling every connection with statements.
 const MAX_NAMES = 64;
@@ -22,7 +24,7 @@ const STALE_STATEMENT = new Set(['26000', '0A000']);
 
 /** Put first in a `sql` template: the statement is prepared once per connection on PostgreSQL. */
 export function preparedStatement(name: string): RawBuilder<unknown> {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`prepared statement names are lower-case words: ${name}`);
+  if (!VALID_NAME.test(name)) throw new Error(`prepared statement names are lower-case words: ${name}`);
   return sql.raw(`${MARK_PREFIX}${name} */ `);
 }
 
