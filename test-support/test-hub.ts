@@ -19,6 +19,7 @@ import { createBullmqQueue } from '../core/queue/bullmq.queue.ts';
 import { startWorkers } from '../core/server/job-handlers.ts';
 import { jobRegistrations } from '../core/server/hub-services.ts';
 import { scheduleMaintenance } from '../core/server/maintenance.ts';
+import { keepSchedules } from '../core/server/schedule-keeper.ts';
 import { deleteRedisKeys } from './redis-keys.ts';
 import { createHubContext } from '../core/server/hub-services.ts';
 import { resolveMasterKeys } from '../core/vault/master-key.file.ts';
@@ -94,9 +95,11 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     connectors: options.connectors ?? connectors,
   });
   const app = createApp(hub);
+  let stopKeepingSchedules: (() => Promise<void>) | undefined;
   if (options.workers) {
     startWorkers(hub, jobRegistrations(hub));
     await scheduleMaintenance(hub);
+    stopKeepingSchedules = await keepSchedules(hub);
   }
 
   return {
@@ -120,6 +123,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       return { id: tenant.id, slug, tokens };
     },
     async close() {
+      await stopKeepingSchedules?.();
       await queue.close(2_000);
       await database.close();
       if (options.queue === 'bullmq' && !shared) await deleteRedisKeys(queuePrefix);

@@ -20,6 +20,11 @@ function isActive(row: IntegrationConfigRow): boolean {
   return row.enabled && row.paused_at === null;
 }
 
+/** Whether a stream of the integration should have a poll schedule right now. */
+export function wantsSchedule(row: IntegrationConfigRow, stream: string): boolean {
+  return isActive(row) && (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
+}
+
 /**
  * Makes the queue's schedules match the integration: one per stream while it is enabled and not
  * paused, at the stream's configured interval or cron (default: the connector's interval).
@@ -30,7 +35,7 @@ export async function syncSchedules(hub: HubContext, connector: AnyConnector, ro
   for (const [stream, definition] of Object.entries(connector.streams)) {
     const id = pollScheduleId(row.id, stream);
     const schedule = configured[stream];
-    if (!isActive(row) || schedule?.enabled === false) {
+    if (!wantsSchedule(row, stream)) {
       await hub.queue.removeSchedule(POLL_QUEUE, id);
       continue;
     }

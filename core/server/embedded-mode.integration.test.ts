@@ -42,6 +42,20 @@ describe('embedded mode', { timeout: 90_000 }, () => {
       expect(authorised.status).toBe(200);
       expect(await authorised.json()).toEqual({ integrations: [] });
 
+      // Its poll schedules live in the in-process queue, which the next start must rebuild.
+      const created = await fetch(`${base}/api/integrations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          connector: 'servicenow',
+          name: 'scheduled',
+          config: { instanceUrl: 'http://127.0.0.1:9' },
+          credentials: { auth: { type: 'basic', username: 'u', password: 'p' } },
+          schedules: { change_request: { enabled: false } },
+        }),
+      });
+      expect(created.status).toBe(201);
+
       // The token appears once, in the banner, and never in a log line.
       const logLines = hub.stdout().split('\n').filter((line) => line.startsWith('{'));
       expect(logLines.some((line) => line.includes(token))).toBe(false);
@@ -58,6 +72,10 @@ describe('embedded mode', { timeout: 90_000 }, () => {
       const port = await hub.started;
       expect(hub.stdout()).not.toMatch(TOKEN);
       expect(hub.stdout()).not.toContain('generated a credential vault master key');
+      // The in-process queue starts empty: the integration's two enabled streams are scheduled again.
+      const restored = hub.stdout().split('\n').find((line) => line.includes("restored the queue's schedules from the database"));
+      expect(restored, hub.stdout()).toBeDefined();
+      expect(JSON.parse(restored ?? '{}')).toMatchObject({ integrations: 1, removed: 0 });
       const response = await fetch(`http://127.0.0.1:${port}/api/tokens`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       const { tokens } = (await response.json()) as { tokens: Array<{ name: string }> };

@@ -12,6 +12,7 @@ import type { HubContext } from './hub-context.ts';
 import { listen, type HttpServer } from './http-server.ts';
 import { startWorkers } from './job-handlers.ts';
 import { createHubContext, jobRegistrations } from './hub-services.ts';
+import { keepSchedules } from './schedule-keeper.ts';
 import { scheduleMaintenance } from './maintenance.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
@@ -68,9 +69,11 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   const queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
   const hub: HubContext = createHubContext({ config, database, queue, logger, masterKeys: masterKeys.keys, connectors });
 
+  let stopKeepingSchedules: (() => Promise<void>) | undefined;
   if (config.HUB_ROLE !== 'api') {
     startWorkers(hub, jobRegistrations(hub));
     await scheduleMaintenance(hub);
+    stopKeepingSchedules = await keepSchedules(hub);
   }
   let http: HttpServer | undefined;
   if (config.HUB_ROLE !== 'worker') {
@@ -87,6 +90,7 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     stopping ??= (async () => {
       const timeout = config.HUB_SHUTDOWN_TIMEOUT_MS;
       await http?.close(timeout);
+      await stopKeepingSchedules?.();
       await queue.close(timeout);
       await database.close();
       logger.info('hub stopped');

@@ -1,5 +1,5 @@
 import { rollUpHealth } from '../health/health-rollup.ts';
-import type { Job } from '../queue/queue.types.ts';
+import type { Job, Schedule } from '../queue/queue.types.ts';
 import { reconcile } from '../runs/reconciler.ts';
 import { remindExpiringCredentials } from '../vault/credential-expiry.ts';
 import { sendDueDigests } from '../tasks/digest.service.ts';
@@ -9,17 +9,24 @@ import type { JobRegistration } from './job-handlers.ts';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
-/** Schedules shared by every worker: upserted by id, so many workers still make one of each. */
+/** The maintenance schedules, upserted by id: many workers still make one of each. */
+function maintenanceSchedules(hub: HubContext): Schedule<object>[] {
+  return [
+    { id: 'reconcile', name: 'reconcile', every: hub.config.HUB_RECONCILE_INTERVAL_SECONDS * 1000, data: {} },
+    { id: 'health-rollup', name: 'health-rollup', every: 5 * 60 * 1000, data: {} },
+    { id: 'credential-expiry', name: 'credential-expiry', cron: '0 7 * * *', data: {} },
+    { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} },
+  ];
+}
+
+/** Whether the queue still holds every maintenance schedule (a flushed Redis holds none). */
+export async function maintenanceScheduled(hub: HubContext): Promise<boolean> {
+  const present = new Set((await hub.queue.listSchedules(MAINTENANCE_QUEUE)).map((schedule) => schedule.id));
+  return maintenanceSchedules(hub).every((schedule) => present.has(schedule.id));
+}
+
 export async function scheduleMaintenance(hub: HubContext): Promise<void> {
-  await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, {
-    id: 'reconcile',
-    name: 'reconcile',
-    every: hub.config.HUB_RECONCILE_INTERVAL_SECONDS * 1000,
-    data: {},
-  });
-  await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'health-rollup', name: 'health-rollup', every: 5 * 60 * 1000, data: {} });
-  await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'credential-expiry', name: 'credential-expiry', cron: '0 7 * * *', data: {} });
-  await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} });
+  for (const schedule of maintenanceSchedules(hub)) await hub.queue.upsertSchedule(MAINTENANCE_QUEUE, schedule);
   // Also once when workers start, so a hub that was down at 07:00 still sends today's reminders;
   // the hourly job id keeps a fleet of starting workers to one sweep.
   const hour = Math.floor(hub.clock().getTime() / 3_600_000);

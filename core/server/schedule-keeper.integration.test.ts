@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
+import { testkit } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
+import { MAINTENANCE_QUEUE } from './maintenance.ts';
+import { restoreSchedules } from './schedule-keeper.ts';
+
+// Schedules live in the queue, integrations in the database: a restarted embedded hub (its queue
+// is in memory) or a flushed Redis must not leave integrations that are never polled again.
+
+const MAINTENANCE_IDS = ['reconcile', 'health-rollup', 'credential-expiry', 'task-alerts'];
+const hubs: TestHub[] = [];
+afterAll(async () => {
+  for (const hub of hubs.reverse()) await hub.close();
+});
+
+async function scheduleIds(test: TestHub, queue: string): Promise<string[]> {
+  return (await test.hub.queue.listSchedules(queue)).map((schedule) => schedule.id).sort();
+}
+
+describe('schedules restored from the database', { timeout: 60_000 }, () => {
+  it('a process that starts on an empty in-process queue schedules every active integration again', async () => {
+    const first = await startTestHub({ label: 'keeper-mem', queue: 'memory', connectors: [...connectors, testkit], workers: true });
+    hubs.push(first);
+    const tenant = await first.createTenant('acme');
+    const hourly = { schedules: { items: { everySeconds: 3600 } } };
+    const active = await createTestkitIntegration(first, tenant, `keeper-${randomUUID()}`, hourly);
+    const paused = await createTestkitIntegration(first, tenant, `keeper-${randomUUID()}`, hourly);
+    const off = await createTestkitIntegration(first, tenant, `keeper-${randomUUID()}`);
+    expect((await first.request('post', `/api/integrations/${paused.id}/pause`, { token: tenant.tokens.operator })).status).toBe(200);
+    expect(await scheduleIds(first, POLL_QUEUE)).toEqual([pollScheduleId(active.id, 'items')]);
+
+    // The restart: the old process's queue is gone, a new one starts on the same database.
+    await first.hub.queue.close(1_000);
+    const second = await startTestHub({ label: 'keeper-mem-2', queue: 'memory', connectors: [...connectors, testkit], workers: true, shareDatabaseOf: first });
+    hubs.push(second);
+    expect(await scheduleIds(second, POLL_QUEUE)).toEqual([pollScheduleId(active.id, 'items')]);
+    expect(await scheduleIds(second, MAINTENANCE_QUEUE)).toEqual([...MAINTENANCE_IDS].sort());
+    expect(off.id).not.toBe(active.id);
+
+    // Nothing missing: a second pass changes nothing.
+    expect(await restoreSchedules(second.hub)).toEqual({ integrations: 0, removed: 0, maintenance: false });
+  });
+
+  it('a worker puts back what a flushed Redis lost and drops schedules of integrations that are gone', async () => {
+    const test = await startTestHub({
+      label: 'keeper-bullmq',
+      queue: 'bullmq',
+      connectors: [...connectors, testkit],
+      workers: true,
+      env: { HUB_RECONCILE_INTERVAL_SECONDS: '1' },
+    });
+    hubs.push(test);
+    const tenant = await test.createTenant('acme');
+    const integration = await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } });
+    const wanted = pollScheduleId(integration.id, 'items');
+    expect(await scheduleIds(test, POLL_QUEUE)).toEqual([wanted]);
+
+    // What a flush leaves: no schedules at all, and one left over from an integration deleted
+    // while the queue could not be told.
+    for (const id of MAINTENANCE_IDS) await test.hub.queue.removeSchedule(MAINTENANCE_QUEUE, id);
+    await test.hub.queue.removeSchedule(POLL_QUEUE, wanted);
+    const orphan = pollScheduleId(randomUUID(), 'items');
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, { id: orphan, name: 'poll', every: 3_600_000, data: {} });
+
+    // No call from the test: the worker's own pass, every reconcile interval, repairs it.
+    await waitFor('the schedules to be restored', async () => {
+      const polls = await scheduleIds(test, POLL_QUEUE);
+      const maintenance = await scheduleIds(test, MAINTENANCE_QUEUE);
+      return polls.length === 1 && polls[0] === wanted && maintenance.length === MAINTENANCE_IDS.length ? true : undefined;
+    });
+    expect(await scheduleIds(test, MAINTENANCE_QUEUE)).toEqual([...MAINTENANCE_IDS].sort());
+  });
+});

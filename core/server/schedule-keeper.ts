@@ -1,0 +1,76 @@
+import { POLL_QUEUE, pollScheduleId, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
+import type { HubContext } from './hub-context.ts';
+import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
+
+// Schedules live in the queue (memory in embedded mode, Redis in production), but the integrations
+// they come from live in the database. A restart of an embedded hub, or a Redis that was flushed or
+// replaced, leaves the queue without them, and nothing would ever poll again. Workers therefore put
+// back what is missing when they start and then at every reconcile interval, from the database.
+
+export interface RestoredSchedules {
+  /** Integrations whose poll schedules were missing and were recreated. */
+  integrations: number;
+  /** Poll schedules of integrations that no longer exist, are paused or disabled, removed. */
+  removed: number;
+  /** The maintenance schedules were missing and were recreated. */
+  maintenance: boolean;
+}
+
+export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedules> {
+  // Listed before the rows are read: a schedule made after the listing belongs to a row that is at
+  // least as new, so it is never taken for an orphan.
+  const listed = new Set((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => schedule.id));
+  const rows = await hub.db.selectFrom('integration_configs').selectAll().execute();
+  const wanted = new Set<string>();
+  let integrations = 0;
+  for (const row of rows) {
+    const connector = hub.connectors.get(row.connector);
+    if (!connector) continue;
+    const ids = Object.keys(connector.streams)
+      .filter((stream) => wantsSchedule(row, stream))
+      .map((stream) => pollScheduleId(row.id, stream));
+    for (const id of ids) wanted.add(id);
+    if (ids.some((id) => !listed.has(id))) {
+      await syncSchedules(hub, connector, row);
+      integrations += 1;
+    }
+  }
+  let removed = 0;
+  for (const id of listed) {
+    if (wanted.has(id)) continue;
+    await hub.queue.removeSchedule(POLL_QUEUE, id);
+    removed += 1;
+  }
+  const maintenance = !(await maintenanceScheduled(hub));
+  if (maintenance) await scheduleMaintenance(hub);
+  return { integrations, removed, maintenance };
+}
+
+async function restoreAndReport(hub: HubContext, level: 'info' | 'warn'): Promise<void> {
+  try {
+    const restored = await restoreSchedules(hub);
+    if (restored.integrations + restored.removed > 0 || restored.maintenance) {
+      hub.logger[level](restored, 'restored the queue\'s schedules from the database');
+    }
+  } catch (error) {
+    // The queue or the database is away; the next pass tries again.
+    hub.logger.warn({ err: error }, 'could not check the queue for missing schedules');
+  }
+}
+
+/**
+ * Restores now, then at every reconcile interval until the returned stop is called. At start an
+ * embedded hub always restores (its queue starts empty); later, a missing schedule is news.
+ */
+export async function keepSchedules(hub: HubContext): Promise<() => Promise<void>> {
+  await restoreAndReport(hub, 'info');
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= restoreAndReport(hub, 'warn').finally(() => (running = undefined));
+  }, hub.config.HUB_RECONCILE_INTERVAL_SECONDS * 1000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
