@@ -69,4 +69,20 @@ describe('inbound event batches on PostgreSQL', () => {
     const stored = await test.hub.db.selectFrom('integration_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(51);
   });
+
+  it('stores the rest of a batch when PostgreSQL refuses one event in it', async () => {
+    const batcher = createEventBatcher(test.hub);
+    // A NUL character cannot be stored in jsonb (SQLSTATE 22P05): the shared INSERT fails.
+    const bad = { ...event('nul'), payload: { note: 'bad\u0000note' } };
+    const settled = await Promise.allSettled([
+      batcher.insert(event('before-0')),
+      batcher.insert(event('before-1')),
+      batcher.insert(bad),
+      batcher.insert(event('after-0')),
+    ]);
+    expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: '22P05' });
+    const stored = await test.hub.db.selectFrom('integration_events').select('dedupe_key').where('dedupe_key', 'in', ['before-0', 'before-1', 'nul', 'after-0']).execute();
+    expect(stored.map((row) => row.dedupe_key).sort()).toEqual(['after-0', 'before-0', 'before-1']);
+  });
 });

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { isDataException } from '../db/postgres-errors.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -96,6 +97,18 @@ export function createEventBatcher(
     });
   }
 
+  async function insertAndSettle(batch: Pending[]): Promise<void> {
+    const rows = await insertEvents(hub, batch.map((pending) => pending.event));
+    const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row]));
+    for (const pending of batch) {
+      const key = `${pending.event.integration_id}\n${pending.event.dedupe_key}`;
+      // The first request with a key gets the row; identical ones in the same batch are duplicates.
+      const row = inserted.get(key);
+      inserted.delete(key);
+      pending.resolve({ id: row?.id, pending: row?.status === 'pending' });
+    }
+  }
+
   async function flush(): Promise<void> {
     const batch = queue.slice(0, MAX_BATCH);
     queue = queue.slice(MAX_BATCH);
@@ -104,17 +117,15 @@ export function createEventBatcher(
     lastSentAt = performance.now();
     schedule();
     try {
-      const rows = await insertEvents(hub, batch.map((pending) => pending.event));
-      const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row]));
-      for (const pending of batch) {
-        const key = `${pending.event.integration_id}\n${pending.event.dedupe_key}`;
-        // The first request with a key gets the row; identical ones in the same batch are duplicates.
-        const row = inserted.get(key);
-        inserted.delete(key);
-        pending.resolve({ id: row?.id, pending: row?.status === 'pending' });
-      }
+      await insertAndSettle(batch);
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      if (batch.length > 1 && isDataException(error)) {
+        // A value PostgreSQL refuses fails the whole statement: each delivery goes again on its own,
+        // so one sender's bad payload cannot fail the deliveries of others that shared its batch.
+        await Promise.all(batch.map((pending) => insertAndSettle([pending]).catch(pending.reject)));
+      } else {
+        for (const pending of batch) pending.reject(error);
+      }
     } finally {
       inFlight -= 1;
       schedule();

@@ -1,5 +1,6 @@
-import type { WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
+import type { WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { isDataException } from '../db/postgres-errors.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -96,6 +97,24 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     return refresh(id);
   }
 
+  function storeEvents(row: IntegrationConfigRow, events: WebhookEvent[], bodyKey: string) {
+    return Promise.all(
+      events.map((event, index) =>
+        batcher.insert({
+          tenant_id: row.tenant_id,
+          integration_id: row.id,
+          source: 'webhook',
+          type: event.type,
+          external_id: event.externalId ?? null,
+          payload: event.payload,
+          payload_hash: payloadHash(event.payload),
+          dedupe_key: `${event.deliveryId ?? bodyKey}:${index}`,
+          status: 'pending',
+        }),
+      ),
+    );
+  }
+
   function reject(connector: string, outcome: string, error: ApiError): WebhookAnswer {
     hub.metrics.webhooks.inc({ connector, outcome });
     return errorAnswer(error);
@@ -139,21 +158,13 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     }
     // Only deliveries without a provider id need the body hash for their dedupe key.
     const bodyKey = events.some((event) => event.deliveryId === undefined) ? `body:${sha256(request.rawBody)}` : '';
-    const results = await Promise.all(
-      events.map((event, index) =>
-        batcher.insert({
-          tenant_id: row.tenant_id,
-          integration_id: row.id,
-          source: 'webhook',
-          type: event.type,
-          external_id: event.externalId ?? null,
-          payload: event.payload,
-          payload_hash: payloadHash(event.payload),
-          dedupe_key: `${event.deliveryId ?? bodyKey}:${index}`,
-          status: 'pending',
-        }),
-      ),
-    );
+    let results;
+    try {
+      results = await storeEvents(row, events, bodyKey);
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      return reject(connector.id, 'invalid', new ApiError(400, 'invalid_payload', `the ${connector.displayName} webhook body holds a value that cannot be stored (such as a NUL character)`));
+    }
     const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
     const toRoute = results.flatMap((result) => (result.id && result.pending ? [result.id] : []));
     hub.metrics.webhooks.inc({ connector: connector.id, outcome: accepted.length === results.length ? 'accepted' : 'duplicate' });

@@ -79,6 +79,18 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect(await eventsWith('f-storm')).toHaveLength(1);
   });
 
+  it('refuses a payload the database cannot store with 400, without failing deliveries that shared its batch', async () => {
+    // A NUL character is valid JSON but cannot be stored in PostgreSQL's jsonb (nor PGlite's).
+    const poisoned = JSON.stringify({ type: 'finding.created', id: 'f-nul', data: { note: 'bad\u0000note' } });
+    const clean = Array.from({ length: 20 }, (_, index) => JSON.stringify({ type: 'finding.created', id: `f-beside-${index}` }));
+    const [refused, ...accepted] = await Promise.all([deliver(poisoned, { [TESTKIT_DELIVERY_HEADER]: 'd-nul' }), ...clean.map((body, index) => deliver(body, { [TESTKIT_DELIVERY_HEADER]: `d-beside-${index}` }))]);
+    expect(refused!.status).toBe(400);
+    expect(((await refused!.json()) as { error: { code: string } }).error.code).toBe('invalid_payload');
+    expect(accepted.map((response) => response.status)).toEqual(clean.map(() => 202));
+    expect(await eventsWith('f-nul')).toHaveLength(0);
+    for (let index = 0; index < clean.length; index++) expect(await eventsWith(`f-beside-${index}`)).toHaveLength(1);
+  });
+
   it('refuses bad signatures with 401 signature_invalid, stores nothing and counts them', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-bad' });
     const forged = await deliver(body, { [TESTKIT_SIGNATURE_HEADER]: signTestkit('wrong-secret', body) });
