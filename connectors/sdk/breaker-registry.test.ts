@@ -53,6 +53,13 @@ describe('createBreakerRegistry', () => {
     expect(registry.state('a')).toBe('closed');
   });
 
+  it('is not opened by rate limits: the upstream answers about our pace, it is not unwell', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 3 });
+    const throttled = (): Promise<never> => Promise.reject(new ConnectorError('rate_limited', 'GET /x answered 429', { status: 429, retryAfterMs: 2000 }));
+    for (let i = 0; i < 10; i++) expect(await codeOf(registry.run('a', throttled))).toBe('rate_limited');
+    expect(registry.state('a')).toBe('closed');
+  });
+
   it('half-opens after the reset timeout, lets one trial call through and closes on success', async () => {
     registry = createBreakerRegistry({ volumeThreshold: 2, resetTimeoutMs: 50 });
     for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));
@@ -108,6 +115,18 @@ describe('breaker inside the HTTP client', () => {
     for (let i = 0; i < 6; i++) expect(await codeOf(client.request({ url: '/api/now/table/nope' }))).toBe('config_invalid');
     expect(registry.state('integration-under-test')).toBe('closed');
     expect(server.requests).toHaveLength(6);
+  });
+
+  it('is not opened by 429s: every request waits out Retry-After and fails rate_limited with it', async () => {
+    server = await startServer(sequence({ status: 429, headers: { 'retry-after': '2' } }));
+    registry = createBreakerRegistry({ volumeThreshold: 4 });
+    const { client, waits } = testClient(server.url, { retry: { attempts: 2 } }, registry);
+    for (let i = 0; i < 4; i++) {
+      await expect(client.request({ url: '/api/now/table/incident' })).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 2000 });
+    }
+    expect(registry.state('integration-under-test')).toBe('closed');
+    expect(server.requests).toHaveLength(8);
+    expect(waits).toEqual([2000, 2000, 2000, 2000]);
   });
 
   it('lets a request through after the reset timeout and closes when it succeeds', async () => {

@@ -1,9 +1,9 @@
 import CircuitBreaker from 'opossum';
-import { ConnectorError } from './failure.ts';
+import { ConnectorError, type FailureCode } from './failure.ts';
 
 // One breaker per integration, so one failing upstream cannot tie up workers that other
-// integrations need. Only failures that say "the upstream is unwell" count: a 401 or a 404 is
-// the upstream answering correctly about our request, and must not stop other calls.
+// integrations need. Only failures that say "the upstream is unwell" count: a 401, a 404 or a 429
+// is the upstream answering correctly about our request, and must not stop other calls.
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -28,9 +28,16 @@ export interface BreakerRegistry {
 
 type Thunk = () => Promise<unknown>;
 
+/**
+ * The failures that say "the upstream is unwell". Not rate_limited: a throttling upstream answers
+ * correctly about our pace, and the retry policy already waits out its Retry-After; counting it
+ * would turn a 2 s throttle into circuit_open for the whole reset timeout, Retry-After lost.
+ */
+const UNWELL: ReadonlySet<FailureCode> = new Set(['upstream_unavailable', 'network_error']);
+
 /** True for errors that must NOT count against the breaker (opossum's errorFilter contract). */
 function isHarmless(error: unknown): boolean {
-  return !(error instanceof ConnectorError && error.transient);
+  return !(error instanceof ConnectorError && UNWELL.has(error.code));
 }
 
 export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegistry {

@@ -122,6 +122,24 @@ describe('createHttpClient with OAuth2', () => {
     expect(waits).toEqual([]);
   });
 
+  it('waits out a token endpoint\'s 429 Retry-After before asking again', async () => {
+    tokenEndpoint = await startServer(sequence({ status: 429, headers: { 'retry-after': '7' }, body: { error: 'rate' } }, { status: 200, body: { access_token: 'at-1', expires_in: 1800 } }));
+    upstream = await startServer(acceptingOnly('at-1'));
+    const { client, waits } = oauthClient();
+    expect((await client.request({ url: '/api/now/table/incident' })).status).toBe(200);
+    expect(waits).toEqual([7000]);
+    expect(tokenEndpoint.requests).toHaveLength(2);
+  });
+
+  it('a token endpoint\'s long Retry-After fails the request at once with rate_limited, for the runtime to reschedule', async () => {
+    tokenEndpoint = await startServer(sequence({ status: 429, headers: { 'retry-after': '900' } }));
+    upstream = await startServer(sequence(ok));
+    const { client, waits } = oauthClient();
+    await expect(client.request({ url: '/a' })).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 900_000 });
+    expect(waits).toEqual([]);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('retries when the token endpoint is briefly unreachable', async () => {
     tokenEndpoint = await startServer(sequence({ status: 503 }, { status: 200, body: { access_token: 'at-1', expires_in: 1800 } }));
     upstream = await startServer(acceptingOnly('at-1'));

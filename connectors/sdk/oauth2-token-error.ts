@@ -1,16 +1,26 @@
 import { errorForNetworkFailure, errorForResponse } from './classify-error.ts';
 import { ConnectorError } from './failure.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 // simple-oauth2 talks to the token endpoint with @hapi/wreck, which rejects with Boom errors:
 // a response error carries `data.res` (and `data.payload`, the parsed body); a transport
 // failure carries no response. Neither the body nor the Boom message is copied, and the Boom
 // is not attached as `cause`: token endpoints echo the form (secret, password) back.
 
+type WreckHeaders = Record<string, string | string[] | undefined>;
+
 interface WreckFailure {
   isBoom?: boolean;
   output?: { statusCode?: number };
-  data?: { res?: { statusCode?: number }; payload?: unknown } | null;
+  data?: { res?: { statusCode?: number; headers?: WreckHeaders }; payload?: unknown } | null;
 }
+
+/**
+ * RFC 6749 §5.2 codes saying this client may not use this grant at all (ServiceNow: the
+ * client-credentials grant not enabled on the instance). A person must change the configuration;
+ * a new secret or refresh token would be refused the same way.
+ */
+const GRANT_NOT_ALLOWED: ReadonlySet<string> = new Set(['unsupported_grant_type', 'unauthorized_client']);
 
 /** Wreck's own timeouts: 504 "Client request timeout" and 408 while reading the body. */
 const WRECK_TIMEOUT_STATUSES: ReadonlySet<number | undefined> = new Set([504, 408]);
@@ -22,7 +32,7 @@ function oauthErrorCode(payload: unknown): string | undefined {
   return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : undefined;
 }
 
-export function classifyTokenError(error: unknown, tokenUrl: string): ConnectorError {
+export function classifyTokenError(error: unknown, tokenUrl: string, now: () => Date): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const path = new URL(tokenUrl).pathname;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as WreckFailure;
@@ -37,17 +47,26 @@ export function classifyTokenError(error: unknown, tokenUrl: string): ConnectorE
     const timedOut = data === undefined && WRECK_TIMEOUT_STATUSES.has(failure.output?.statusCode);
     return errorForNetworkFailure({ method: 'POST', url: tokenUrl, error: timedOut ? { name: 'TimeoutError' } : failure });
   }
-  const code = oauthErrorCode(data?.payload);
-  const suffix = code === undefined ? '' : ` (${code})`;
-  if (status === 400 || status === 401) {
-    // invalid_grant, invalid_client…: the refresh token or client secret behind the access
-    // token no longer works, and only a person can issue a new one.
-    return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the token request was refused`, {
-      status,
-    });
-  }
-  const classified = errorForResponse({ method: 'POST', url: tokenUrl, status });
+  if (status === 400 || status === 401) return refusal(path, status, oauthErrorCode(data?.payload));
+  const classified = errorForResponse({ method: 'POST', url: tokenUrl, status, retryAfterMs: retryAfterMs(data?.res?.headers, now) });
   if (classified !== undefined) return classified;
   // A 2xx the client could not use: not JSON, or no access_token in it.
   return new ConnectorError('upstream_bad_response', `POST ${path} answered ${status} without a usable token`, { status });
+}
+
+/** The token endpoint said no: to the grant as configured, or to the secret behind it. */
+function refusal(path: string, status: number, code: string | undefined): ConnectorError {
+  const suffix = code === undefined ? '' : ` (${code})`;
+  if (code !== undefined && GRANT_NOT_ALLOWED.has(code)) {
+    return new ConnectorError('config_invalid', `POST ${path} answered ${status}${suffix}: this client may not use the configured grant`, { status });
+  }
+  // invalid_grant, invalid_client…: the refresh token or client secret behind the access
+  // token no longer works, and only a person can issue a new one.
+  return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the token request was refused`, { status });
+}
+
+/** A throttled token endpoint (429, 503) says how long to wait like any other upstream. */
+function retryAfterMs(headers: WreckHeaders | undefined, now: () => Date): number | undefined {
+  const value = headers?.['retry-after'];
+  return parseRetryAfter(Array.isArray(value) ? value[0] : value, now());
 }

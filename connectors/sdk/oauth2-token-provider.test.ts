@@ -246,6 +246,28 @@ describe('token endpoint failures', () => {
     expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('upstream_unavailable');
   });
 
+  it('429 → rate_limited carrying the Retry-After, in seconds or as an HTTP date', async () => {
+    const now = new Date('2024-05-01T10:00:00Z');
+    server = await startServer(
+      sequence(
+        { status: 429, headers: { 'retry-after': '7' }, body: { error: 'too_many_requests' } },
+        { status: 429, headers: { 'retry-after': 'Wed, 01 May 2024 10:00:30 GMT' } },
+      ),
+    );
+    expect(await failureOf(provider(clientCredentials, { clock: () => now }).accessToken())).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 7000 });
+    expect(await failureOf(provider(clientCredentials, { clock: () => now }).accessToken())).toMatchObject({ code: 'rate_limited', retryAfterMs: 30_000 });
+  });
+
+  it('a grant the client may not use is config_invalid, not a credential to replace', async () => {
+    server = await startServer(
+      sequence({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'client_credentials is off' } }, { status: 400, body: { error: 'unauthorized_client' } }),
+    );
+    const disabled = await failureOf(provider(clientCredentials).accessToken());
+    expect(disabled).toMatchObject({ code: 'config_invalid', status: 400 });
+    expect(disabled.message).toBe('POST /oauth_token.do answered 400 (unsupported_grant_type): this client may not use the configured grant');
+    expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('config_invalid');
+  });
+
   it('200 without an access token, or not JSON → upstream_bad_response', async () => {
     server = await startServer(sequence({ status: 200, body: { token_type: 'Bearer' } }, { status: 200, body: '<html/>', headers: { 'content-type': 'text/html' } }));
     expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('upstream_bad_response');

@@ -88,6 +88,21 @@ describe('ServiceNow authentication', () => {
     expect((await servicenow.check(context.ctx)).detail).toContain('as the OAuth application user');
     expect(fake.requests.at(-1)?.user).toBe('grc.app');
   });
+
+  it('a client-credentials grant not enabled on the instance is config_invalid (a setting, not a secret, to fix)', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: false } } });
+    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    const error = await failureOf(servicenow.check(context.ctx));
+    expect(error).toMatchObject({ code: 'config_invalid', status: 400 });
+    expect(error.message).toContain('unsupported_grant_type');
+    expect(fake.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0);
+  });
+
+  it('a refused refresh token stays auth_expired', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth } });
+    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'hub-secret', refreshToken: 'revoked' } } });
+    expect(await failureOf(servicenow.check(context.ctx))).toMatchObject({ code: 'auth_expired', status: 400 });
+  });
 });
 
 describe('ServiceNow rate limits', () => {
@@ -99,5 +114,23 @@ describe('ServiceNow rate limits', () => {
     expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
     expect(context.waits).toEqual([1000]);
     expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('waits out a 429 Retry-After from the token endpoint', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth } });
+    fake.failNext(1, { status: 429, retryAfter: 3, path: '/oauth_token.do' });
+    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    await servicenow.check(context.ctx);
+    expect(context.waits).toEqual([3000]);
+    expect(fake.requests.map((r) => `${r.path} ${r.status}`).slice(0, 2)).toEqual(['/oauth_token.do 429', '/oauth_token.do 200']);
+  });
+
+  it('keeps the circuit closed through repeated 429s, so each wait follows Retry-After', async () => {
+    fake = await startFakeServiceNow();
+    fake.failNext(12, { status: 429, retryAfter: 2 });
+    context = testContext(fake);
+    for (let i = 0; i < 3; i++) await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 2000 });
+    expect(context.waits).toEqual(Array.from({ length: 9 }, () => 2000));
+    expect(fake.requests).toHaveLength(12);
   });
 });

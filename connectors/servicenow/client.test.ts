@@ -43,8 +43,18 @@ describe('parseLinkHeader', () => {
 });
 
 describe('encodedQuery', () => {
+  const T = '2024-05-01 10:00:00';
+
   it('builds the incremental query with a total order', () => {
-    expect(encodedQuery('2024-05-01 10:00:00', undefined)).toBe('sys_updated_on>=2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id');
+    expect(encodedQuery({ kind: 'from_second', updatedOn: T }, undefined)).toBe('sys_updated_on>=2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id');
+  });
+
+  it('reads the rest of one second by keyset, and what follows the second', () => {
+    // ASSUMPTION (not in the fact sheet): `sys_id>` compares sys_ids as strings, in ORDERBYsys_id order.
+    expect(encodedQuery({ kind: 'within_second', updatedOn: T, afterSysId: '9d385017c611228701d22104cc95c371' }, undefined)).toBe(
+      'sys_updated_on=2024-05-01 10:00:00^sys_id>9d385017c611228701d22104cc95c371^ORDERBYsys_updated_on^ORDERBYsys_id',
+    );
+    expect(encodedQuery({ kind: 'after_second', updatedOn: T }, undefined)).toBe('sys_updated_on>2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id');
   });
 
   it('reads everything in order without a cursor', () => {
@@ -52,7 +62,7 @@ describe('encodedQuery', () => {
   });
 
   it('ANDs the admin\'s query, dropping stray carets and the ^EQ terminator', () => {
-    expect(encodedQuery('2024-05-01 10:00:00', '^active=true^ORpriority=1^EQ')).toBe(
+    expect(encodedQuery({ kind: 'from_second', updatedOn: T }, '^active=true^ORpriority=1^EQ')).toBe(
       'active=true^ORpriority=1^sys_updated_on>=2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id',
     );
   });

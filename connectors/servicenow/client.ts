@@ -26,22 +26,47 @@ function normaliseExtraQuery(extra: string): string {
 }
 
 /**
- * The encoded query of an incremental read. `^` is AND and binds looser than `^OR`, so an admin's
- * `a^ORb` stays one group AND-ed with the time window. The sys_id tie-break makes the order total,
- * which paging relies on.
+ * Where a read starts in the (sys_updated_on, sys_id) order. `from_second` is the cursor's query,
+ * which re-reads the cursor's second; `within_second` pages through one crowded second by keyset,
+ * after the last sys_id read in it; `after_second` carries on once that second is read to its end.
+ *
+ * ASSUMPTION (not in the fact sheet): `sys_updated_on=` and `sys_updated_on>` take the literal
+ * UTC value as `>=` does, and `sys_id>` compares sys_ids as strings in the order ORDERBYsys_id
+ * sorts them (32 lower-case hex characters, so every collation agrees).
  */
-export function encodedQuery(updatedOnFrom: string | undefined, extra: string | undefined): string {
+export type ReadFrom =
+  | { kind: 'from_second'; updatedOn: string }
+  | { kind: 'within_second'; updatedOn: string; afterSysId: string }
+  | { kind: 'after_second'; updatedOn: string };
+
+export function readClauses(from: ReadFrom): string[] {
+  switch (from.kind) {
+    case 'from_second':
+      return [`sys_updated_on>=${from.updatedOn}`];
+    case 'within_second':
+      return [`sys_updated_on=${from.updatedOn}`, `sys_id>${from.afterSysId}`];
+    case 'after_second':
+      return [`sys_updated_on>${from.updatedOn}`];
+  }
+}
+
+/**
+ * The encoded query of a read; without `from` it reads everything. `^` is AND and binds looser
+ * than `^OR`, so an admin's `a^ORb` stays one group AND-ed with the window. The sys_id tie-break
+ * makes the order total, which paging relies on.
+ */
+export function encodedQuery(from: ReadFrom | undefined, extra: string | undefined): string {
   const clauses: string[] = [];
   const cleaned = extra === undefined ? '' : normaliseExtraQuery(extra);
   if (cleaned) clauses.push(cleaned);
-  if (updatedOnFrom !== undefined) clauses.push(`sys_updated_on>=${updatedOnFrom}`);
+  if (from !== undefined) clauses.push(...readClauses(from));
   clauses.push('ORDERBYsys_updated_on', 'ORDERBYsys_id');
   return clauses.join('^');
 }
 
-export function listQuery(config: ServiceNowConfig, updatedOnFrom: string | undefined): Record<string, string | number> {
+export function listQuery(config: ServiceNowConfig, from: ReadFrom | undefined): Record<string, string | number> {
   return {
-    sysparm_query: encodedQuery(updatedOnFrom, config.query),
+    sysparm_query: encodedQuery(from, config.query),
     sysparm_limit: config.pageSize,
     sysparm_exclude_reference_link: 'true',
     sysparm_display_value: String(config.displayValue),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../sdk/failure.ts';
-import { parseServiceNowTime, updatedOn, versionKey, type ServiceNowRecord } from './mappers.ts';
+import { parseServiceNowTime, requiredUpdatedOn, updatedOn, versionKey, type ServiceNowRecord } from './mappers.ts';
 
 // sys_updated_on has one-second resolution, so each read asks for `>=` the last second and would
 // see that second's records again. The cursor remembers which versions (sys_id@sys_mod_count) it
@@ -35,8 +35,7 @@ export function advance(cursor: ServiceNowCursor | undefined, records: ServiceNo
   let latest = cursor?.updatedOn;
   let seen = new Set(cursor?.seenAtUpdatedOn ?? []);
   for (const record of records) {
-    const at = updatedOn(record);
-    if (at === undefined) throw new ConnectorError('upstream_bad_response', `record ${record.sys_id} has no readable sys_updated_on (field ACL?)`);
+    const at = requiredUpdatedOn(record);
     if (latest === undefined || at > latest) {
       latest = at;
       seen = new Set();

@@ -49,6 +49,13 @@ export function updatedOn(record: ServiceNowRecord): string | undefined {
   return typeof value === 'string' && parseServiceNowTime(value) ? value : undefined;
 }
 
+/** sys_updated_on for ordering and the cursor, which cannot work without it. */
+export function requiredUpdatedOn(record: ServiceNowRecord): string {
+  const at = updatedOn(record);
+  if (at === undefined) throw new ConnectorError('upstream_bad_response', `record ${record.sys_id} has no readable sys_updated_on (field ACL?)`);
+  return at;
+}
+
 /** Identity of one version of a record: a later change in the same second has a higher sys_mod_count. */
 export function versionKey(record: ServiceNowRecord): string {
   const modCount = record['sys_mod_count'];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { createBreakerRegistry, type BreakerRegistry } from '../sdk/breaker-registry.ts';
 import type { ConnectorContext, ConnectorLogger, PollMode, PollPage } from '../sdk/connector.types.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
@@ -77,4 +77,16 @@ export async function pollOnce(context: TestContext, stream: string, cursor: unk
     ids: pages.flatMap((page) => page.records.map((record) => record.externalId)),
     cursor: pages.at(-1)?.cursor ?? cursor,
   };
+}
+
+/** 2024-05-01 at `time` ('HH:mm:ss'), UTC. */
+export function at(time: string): Date {
+  return new Date(`2024-05-01T${time}Z`);
+}
+
+/** A fake instance whose clock the test sets, so many records can share one second. */
+export async function startFakeAt(time: string): Promise<{ fake: FakeServiceNow; setClock: (time: string) => void }> {
+  let now = at(time);
+  const fake = await startFakeServiceNow({ clock: () => now });
+  return { fake, setClock: (next) => void (now = at(next)) };
 }

@@ -27,6 +27,18 @@ describe('fake ServiceNow encoded query', () => {
     expect(ids).toEqual(['a', 'c']);
   });
 
+  it('pages one second by keyset: sys_updated_on=<T>^sys_id><last sys_id read>', () => {
+    const keyset = 'sys_updated_on=2024-05-01 10:00:01^sys_id>a^ORDERBYsys_updated_on^ORDERBYsys_id';
+    expect(runQuery(rows, keyset).map((r) => r.sys_id)).toEqual(['c']);
+    expect(runQuery(rows, 'sys_updated_on>2024-05-01 09:59:59^ORDERBYsys_updated_on^ORDERBYsys_id').map((r) => r.sys_id)).toEqual(['a', 'c']);
+  });
+
+  it('compares sys_ids as text, also when one is all digits', () => {
+    const ids: FakeRecord[] = [{ sys_id: '90' }, { sys_id: '1000' }, { sys_id: 'a1' }];
+    expect(runQuery(ids, 'ORDERBYsys_id').map((r) => r.sys_id)).toEqual(['1000', '90', 'a1']);
+    expect(runQuery(ids, 'sys_id>1000^ORDERBYsys_id').map((r) => r.sys_id)).toEqual(['90', 'a1']);
+  });
+
   it('ANDs simple field=value clauses', () => {
     expect(runQuery(rows, 'state=2^sys_updated_on>=2024-05-01 10:00:00').map((r) => r.sys_id)).toEqual(['c']);
   });

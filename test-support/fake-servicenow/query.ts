@@ -74,10 +74,21 @@ export function parseEncodedQuery(query: string): ParsedQuery {
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
+/** GUID fields: text even when a hex id happens to be all digits (sys_id> and ORDERBYsys_id agree). */
+const TEXT_FIELDS: ReadonlySet<string> = new Set(['sys_id']);
+
 /** Numeric when both sides look numeric (ServiceNow compares integer fields as numbers), else by code unit. */
 export function compareValues(a: string, b: string): number {
   if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
+  return compareText(a, b);
+}
+
+function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareField(field: string, a: string, b: string): number {
+  return TEXT_FIELDS.has(field) ? compareText(a, b) : compareValues(a, b);
 }
 
 export function matchesCondition(record: Readonly<FakeRecord>, { field, operator, value }: Condition): boolean {
@@ -85,10 +96,10 @@ export function matchesCondition(record: Readonly<FakeRecord>, { field, operator
   switch (operator) {
     case '=': return actual === value;
     case '!=': return actual !== value;
-    case '>': return compareValues(actual, value) > 0;
-    case '>=': return compareValues(actual, value) >= 0;
-    case '<': return compareValues(actual, value) < 0;
-    case '<=': return compareValues(actual, value) <= 0;
+    case '>': return compareField(field, actual, value) > 0;
+    case '>=': return compareField(field, actual, value) >= 0;
+    case '<': return compareField(field, actual, value) < 0;
+    case '<=': return compareField(field, actual, value) <= 0;
     case 'LIKE': return actual.toLowerCase().includes(value.toLowerCase());
     case 'STARTSWITH': return actual.toLowerCase().startsWith(value.toLowerCase());
     case 'ENDSWITH': return actual.toLowerCase().endsWith(value.toLowerCase());
@@ -105,7 +116,7 @@ export function matchesQuery(record: Readonly<FakeRecord>, query: ParsedQuery): 
 export function compareByOrder(orderBy: OrderBy[]): (a: Readonly<FakeRecord>, b: Readonly<FakeRecord>) => number {
   return (a, b) => {
     for (const { field, descending } of orderBy) {
-      const order = compareValues(a[field] ?? '', b[field] ?? '');
+      const order = compareField(field, a[field] ?? '', b[field] ?? '');
       if (order !== 0) return descending ? -order : order;
     }
     return 0;
