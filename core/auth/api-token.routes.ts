@@ -1,5 +1,5 @@
 import { auditAs } from '../audit/audit-as.ts';
-import { NotFoundError } from '../http/api-error.ts';
+import { NotFoundError, ValidationError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
 import { ApiToken, ApiTokenList, CreateApiTokenRequest, CreatedApiToken } from '../../schemas/api/token.schema.ts';
@@ -29,6 +29,10 @@ export const apiTokenRoutes = [
     body: CreateApiTokenRequest,
     responses: { 201: { description: 'created', schema: CreatedApiToken } },
     async handler({ body }, { hub, principal, requestId }) {
+      // Checked here, not in the schema, because "now" is the hub's clock.
+      if (body.expiresAt && Date.parse(body.expiresAt) <= hub.clock().getTime()) {
+        throw new ValidationError('invalid body: body.expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
+      }
       const { token, row } = await createApiToken(hub.db, {
         tenantId: principal.tenantId,
         role: body.role,

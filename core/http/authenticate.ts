@@ -20,7 +20,9 @@ export async function authorize(c: Context<AppEnv>, hub: HubContext, access: Acc
   if (!presented) throw new UnauthorizedError();
   const principal = await authenticateApiToken(hub.db, presented, hub.clock(), {
     method: c.req.method,
-    path: c.req.path,
+    // As sent, still percent-encoded: the decoded path may hold a NUL, which the audit log's jsonb
+    // cannot store, and this runs before the request's input is validated.
+    path: new URL(c.req.url).pathname,
     requestId: c.get('requestId'),
   });
   if (!principal) throw new UnauthorizedError('the API token is unknown, revoked or expired');

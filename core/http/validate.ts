@@ -1,16 +1,22 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ApiError, ValidationError } from './api-error.ts';
+import { ApiError, ValidationError, type FieldError } from './api-error.ts';
 import { zodFieldErrors } from './zod-fields.ts';
 import type { AppEnv } from './app-env.ts';
+import { unstorableFields } from './storable-input.ts';
 
+function invalid(where: string, fields: FieldError[]): ValidationError {
+  return new ValidationError(`invalid ${where}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
+}
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  // Before the schema, and whether or not there is one: the handler must never see such input.
+  const unstorable = unstorableFields(value, where);
+  if (unstorable.length > 0) throw invalid(where, unstorable);
   if (!schema) return value;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = zodFieldErrors(result.error, where);
-  throw new ValidationError(`invalid ${where}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
+  throw invalid(where, zodFieldErrors(result.error, where));
 }
 
 async function readJson(c: Context<AppEnv>): Promise<unknown> {

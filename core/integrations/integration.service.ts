@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
-import { removeSchedules, syncSchedules } from '../scheduler/schedule.service.ts';
+import { removeSchedules } from '../scheduler/schedule.service.ts';
+import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.write.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { openCredentials, sealCredentials } from './integration-credentials.ts';
@@ -59,7 +61,7 @@ export async function createIntegration(hub: HubContext, principal: Principal, i
       if (isUniqueViolation(error)) throw new ConflictError(`an integration named "${input.name}" already exists in ${input.environment}`);
       throw error;
     });
-  await syncSchedules(hub, connector, row);
+  await scheduleOrTakeBack(hub, connector, row);
   await audit(hub, principal, 'integration.created', row, requestId, { credentialsSet: parts.credentials !== undefined });
   if (parts.credentials !== undefined) {
     await recordCredentialAudit(hub, {
@@ -81,7 +83,7 @@ export async function updateIntegration(
   const connector = requireConnector(hub.connectors, existing.connector);
   const parts = validateAgainstConnector(connector, input);
   const previous = parts.credentials === undefined ? undefined : openCredentials(hub, existing);
-  const row = await hub.db
+  const row = await writeWithSchedules(hub, connector, existing, (trx) => trx
     .updateTable('integration_configs')
     .set({
       ...(input.name === undefined ? {} : { name: input.name }),
@@ -107,8 +109,7 @@ export async function updateIntegration(
     .catch((error: unknown) => {
       if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
       throw error;
-    });
-  await syncSchedules(hub, connector, row);
+    }));
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
   await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
   if (parts.credentials !== undefined) {
@@ -132,16 +133,16 @@ export async function deleteIntegration(hub: HubContext, principal: Principal, i
 }
 
 export async function setPaused(hub: HubContext, principal: Principal, id: string, paused: boolean, requestId: string): Promise<IntegrationConfigRow> {
-  await requireIntegration(hub, principal.tenantId, id);
-  const row = await hub.db
+  const existing = await requireIntegration(hub, principal.tenantId, id);
+  const write = (db: Kysely<Database>) => db
     .updateTable('integration_configs')
     .set({ paused_at: paused ? hub.clock() : null, updated_at: hub.clock() })
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  const connector = hub.connectors.get(row.connector);
-  if (connector) await syncSchedules(hub, connector, row);
+  const connector = hub.connectors.get(existing.connector);
+  const row = connector ? await writeWithSchedules(hub, connector, existing, write) : await write(hub.db);
   await audit(hub, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);
   return row;
 }

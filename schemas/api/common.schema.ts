@@ -18,4 +18,14 @@ export const PageQuery = z.object({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
-export const Timestamp = z.iso.datetime();
+// PostgreSQL has no year 0 (it refuses "0000-…" with an error), and years past 9999 no longer fit
+// the four-digit ISO form the API answers with, so instants outside 0001–9999 are refused here.
+const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An ISO 8601 UTC timestamp (`2030-01-01T00:00:00Z`) in the years 0001–9999. */
+export const Timestamp = z.iso.datetime().refine((value) => {
+  const instant = Date.parse(value);
+  // Unparseable values (a leap second) already failed the format check: one message is enough.
+  return Number.isNaN(instant) || (instant >= EARLIEST_INSTANT && instant <= LATEST_INSTANT);
+}, 'expected a timestamp in the years 0001 to 9999');

@@ -1,15 +1,8 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
-
-function isValidCron(expression: string): boolean {
-  try {
-    new Cron(expression, { paused: true }).stop();
-    return true;
-  } catch {
-    return false;
-  }
-}
 import { Timestamp } from './common.schema.ts';
+import { StreamSchedule } from './schedule.schema.ts';
+
+export { StreamSchedule } from './schedule.schema.ts';
 
 export const Environment = z.enum(['staging', 'production']);
 export type Environment = z.infer<typeof Environment>;
@@ -40,18 +33,6 @@ export const IntegrationListQuery = z.object({
   connector: z.string().min(1).optional(),
 });
 export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
-
-/** Per stream: an interval in seconds or a cron expression; `enabled: false` stops scheduling it. */
-export const StreamSchedule = z.union([
-  z.strictObject({ everySeconds: z.number().int().min(10).max(7 * 24 * 3600), enabled: z.boolean().optional() }),
-  z.strictObject({
-    cron: z.string().trim().min(9).max(100).refine(isValidCron, 'expected a cron expression such as "*/15 * * * *" (5 or 6 fields)'),
-    tz: z.string().min(1).optional(),
-    enabled: z.boolean().optional(),
-  }),
-  z.strictObject({ enabled: z.literal(false) }),
-]);
-export type StreamSchedule = z.infer<typeof StreamSchedule>;
 
 export const CreateIntegrationRequest = z.strictObject({
   connector: z.string().min(1),

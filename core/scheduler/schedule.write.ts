@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { removeSchedules, syncSchedules } from './schedule.service.ts';
+
+// An integration row and its schedules in the queue change together: a queue that refuses a
+// schedule (or is away) must not leave a saved row without its schedules, or a 500 after a
+// write that a retry then answers with 409.
+
+/**
+ * Schedules a freshly inserted integration; if the queue refuses, the row is deleted again so the
+ * request leaves nothing behind and can simply be retried. (Not one transaction: a schedule may
+ * fire at once, and a poll that found no committed row would remove its schedule.)
+ */
+export async function scheduleOrTakeBack(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): Promise<void> {
+  try {
+    await syncSchedules(hub, connector, row);
+  } catch (error) {
+    // Schedules already made for it go too; any left over (queue away) find no row and remove themselves.
+    await removeSchedules(hub, connector, row.id).catch(() => undefined);
+    await hub.db.deleteFrom('integration_configs').where('id', '=', row.id).execute();
+    throw error;
+  }
+}
+
+/**
+ * Changes an integration and its schedules together: the write is committed only once the queue
+ * took the new schedules; otherwise it is rolled back and the previous schedules are put back.
+ */
+export async function writeWithSchedules(
+  hub: HubContext,
+  connector: AnyConnector,
+  previous: IntegrationConfigRow,
+  write: (db: Kysely<Database>) => Promise<IntegrationConfigRow>,
+): Promise<IntegrationConfigRow> {
+  let schedulesTouched = false;
+  try {
+    return await hub.db.transaction().execute(async (trx) => {
+      const row = await write(trx);
+      schedulesTouched = true;
+      await syncSchedules(hub, connector, row);
+      return row;
+    });
+  } catch (error) {
+    if (schedulesTouched) await syncSchedules(hub, connector, previous).catch(() => undefined);
+    throw error;
+  }
+}

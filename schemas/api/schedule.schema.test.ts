@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { CronExpression, StreamSchedule, TimeZone } from './schedule.schema.ts';
+
+describe('CronExpression', () => {
+  it.each(['*/15 * * * *', '0 * * * *', '0 0 * * MON-FRI', '0 8 * * WED', '0 0 L * *', '0 0 * * 5#2', '30 */5 * * * *', '0 0 29 2 *'])(
+    'accepts %s',
+    (expression) => expect(CronExpression.safeParse(expression).success).toBe(true),
+  );
+
+  it.each([
+    ['a b c d e', '5 or 6 fields'],
+    ['60 * * * *', '5 or 6 fields'],
+    // A seventh field (years) croner would take, BullMQ refuses.
+    ['0 0 0 1 1 * 2030', '5 or 6 fields'],
+    ['* * * * * * *', '5 or 6 fields'],
+    // Nearest weekday: croner only.
+    ['0 0 15W * *', 'nearest-weekday'],
+    ['0 0 LW * *', 'nearest-weekday'],
+    ['0 0 31 2 *', 'never fires'],
+    // Cron runs are keyed by the minute: a second fire within one would be the same run.
+    ['*/2 * * * * *', 'at most once a minute'],
+    ['0,30 * * * * *', 'at most once a minute'],
+  ])('refuses %s', (expression, message) => {
+    const result = CronExpression.safeParse(expression);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.message).toContain(message);
+  });
+});
+
+describe('TimeZone', () => {
+  it.each(['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'US/Pacific'])('accepts %s', (zone) => {
+    expect(TimeZone.safeParse(zone).success).toBe(true);
+  });
+
+  it.each(['Mars/Olympus', 'Nowhere/Land', '', 'local', 'Z'])('refuses %j', (zone) => {
+    expect(TimeZone.safeParse(zone).success).toBe(false);
+  });
+});
+
+describe('StreamSchedule', () => {
+  it('points at the field that is wrong', () => {
+    const badZone = StreamSchedule.safeParse({ cron: '*/15 * * * *', tz: 'Mars/Olympus' });
+    expect(badZone.error!.issues.map((issue) => issue.path.join('.'))).toEqual(['tz']);
+    const badCron = StreamSchedule.safeParse({ cron: '0 0 15W * *', tz: 'UTC' });
+    expect(badCron.error!.issues.map((issue) => issue.path.join('.'))).toEqual(['cron']);
+  });
+
+  it('keeps intervals and switched-off streams as they were', () => {
+    expect(StreamSchedule.parse({ everySeconds: 300 })).toEqual({ everySeconds: 300 });
+    expect(StreamSchedule.parse({ enabled: false })).toEqual({ enabled: false });
+    expect(StreamSchedule.parse({ cron: ' 0 * * * * ', tz: 'UTC' })).toEqual({ cron: '0 * * * *', tz: 'UTC' });
+  });
+});
