@@ -59,6 +59,9 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     const integration = await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } });
     const wanted = pollScheduleId(integration.id, 'items');
     expect(await scheduleIds(test, POLL_QUEUE)).toEqual([wanted]);
+    // A schedule saved before the API checked time zones: BullMQ refuses it, the others go on.
+    const refused = await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`);
+    await test.hub.db.updateTable('integration_configs').set({ schedules: JSON.stringify({ items: { cron: '0 * * * *', tz: 'Mars/Olympus' } }) }).where('id', '=', refused.id).execute();
 
     // What a flush leaves: no schedules at all, and one left over from an integration deleted
     // while the queue could not be told.

@@ -30,9 +30,14 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       .filter((stream) => wantsSchedule(row, stream))
       .map((stream) => pollScheduleId(row.id, stream));
     for (const id of ids) wanted.add(id);
-    if (ids.some((id) => !listed.has(id))) {
+    if (!ids.some((id) => !listed.has(id))) continue;
+    try {
       await syncSchedules(hub, connector, row);
       integrations += 1;
+    } catch (error) {
+      // One integration the queue refuses (a schedule saved before today's checks) must not keep
+      // the ones after it from being restored.
+      hub.logger.warn({ err: error, integrationId: row.id }, 'could not restore the schedules of an integration');
     }
   }
   let removed = 0;
