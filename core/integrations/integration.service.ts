@@ -105,7 +105,8 @@ export async function updateIntegration(
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirstOrThrow()
+    // Deleted since it was read: the same 404 as if it had gone before.
+    .executeTakeFirstOrThrow(() => new NotFoundError('integration'))
     .catch((error: unknown) => {
       if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
       throw error;
@@ -140,7 +141,8 @@ export async function setPaused(hub: HubContext, principal: Principal, id: strin
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    // Deleted since it was read: the same 404 as if it had gone before.
+    .executeTakeFirstOrThrow(() => new NotFoundError('integration'));
   const connector = hub.connectors.get(existing.connector);
   const row = connector ? await writeWithSchedules(hub, connector, existing, write) : await write(hub.db);
   await audit(hub, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);

@@ -84,7 +84,8 @@ export async function updateRoute(hub: HubContext, principal: Principal, id: str
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    // Deleted since it was read: the same 404 as if it had gone before.
+    .executeTakeFirstOrThrow(() => new NotFoundError('route'));
   await audit(hub, principal, 'route.updated', row, requestId);
   return row;
 }
