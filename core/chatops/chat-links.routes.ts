@@ -3,6 +3,8 @@ import { auditAs } from '../audit/audit-as.ts';
 import { NotFoundError, ValidationError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams, Timestamp } from '../../schemas/api/common.schema.ts';
+import { findUserByEmail } from '../users/user.repository.ts';
+import { normalizeEmail } from '../users/user.service.ts';
 
 const ChatLink = z.object({
   id: z.uuid(),
@@ -46,8 +48,11 @@ export const chatLinkRoutes = [
     method: 'post', path: '/api/slack/links', summary: 'Link a Slack user to the hub user with this email (overrides email matching)', tag: 'slack', access: 'admin',
     body: CreateChatLink, responses: { 201: { description: 'linked' }, 400: { description: 'no such hub user', schema: ErrorResponse } },
     async handler({ body }, { hub, principal, requestId }) {
-      const user = await hub.db.selectFrom('users').select(['id', 'email', 'role']).where('tenant_id', '=', principal.tenantId).where('email', '=', body.userEmail).executeTakeFirst();
-      if (!user) throw new ValidationError('no hub user has that email', [{ path: 'body.userEmail', message: 'no user of this tenant has this email; create one with `hub user create`' }]);
+      // Emails are stored lower-cased; a disabled user may not act, so linking one would only mislead.
+      const found = await findUserByEmail(hub.db, principal.tenantId, normalizeEmail(body.userEmail));
+      if (!found) throw new ValidationError('no hub user has that email', [{ path: 'body.userEmail', message: 'no user of this tenant has this email; create one with `hub user create`' }]);
+      if (found.disabled_at) throw new ValidationError('that hub user is disabled', [{ path: 'body.userEmail', message: 'this user is disabled; link an active user' }]);
+      const user = { id: found.id, email: found.email, role: found.role };
       const row = await hub.db
         .insertInto('chat_user_links')
         .values({ tenant_id: principal.tenantId, platform: 'slack', team_id: body.teamId, user_id: body.userId, hub_user_id: user.id, linked_by: principal.label })

@@ -1,5 +1,6 @@
 import type { ChatIdentity, HubOperations, TaskSummary } from '../../connectors/sdk/operations.types.ts';
 import { OperationRefused } from '../../connectors/sdk/operations.types.ts';
+import type { AuditActor } from '../audit/audit-as.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { roleAllows, type Role } from '../auth/roles.ts';
 import type { TaskRow, UserRow } from '../db/database.types.ts';
@@ -30,16 +31,17 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
     return user;
   }
 
-  async function audit(who: ChatIdentity, user: UserRow, action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}) {
-    await recordAudit(hub.db, {
-      tenantId,
+  function auditActor(who: ChatIdentity, user: UserRow): AuditActor {
+    return {
       actorType: 'slack',
       actorId: `${who.teamId}:${who.userId}`,
-      action,
-      targetType,
-      targetId,
-      detail: { slackUserId: who.userId, slackTeamId: who.teamId, hubUserId: user.id, hubUser: user.email, ...detail },
-    });
+      detail: { slackUserId: who.userId, slackTeamId: who.teamId, hubUserId: user.id, hubUser: user.email },
+    };
+  }
+
+  async function audit(who: ChatIdentity, user: UserRow, action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}) {
+    const { detail: actorDetail, ...actor } = auditActor(who, user);
+    await recordAudit(hub.db, { tenantId, ...actor, action, targetType, targetId, detail: { ...actorDetail, ...detail } });
   }
 
   async function task(key: string): Promise<TaskRow> {
@@ -54,13 +56,12 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
     return { key: `TASK-${row.number}`, title: row.title, status: row.status, code: row.code, runbookUrl: runbookUrl(hub, row.code) };
   }
 
-  async function change(who: ChatIdentity, key: string, note: string | undefined, act: typeof acknowledgeTask, action: string): Promise<TaskSummary> {
+  async function change(who: ChatIdentity, key: string, note: string | undefined, act: typeof acknowledgeTask): Promise<TaskSummary> {
     const user = await require(who, 'operator');
     const row = await task(key);
     try {
-      const changed = await act(hub, tenantId, row.id, actorLabel(who, user), note);
-      await audit(who, user, action, 'task', row.id, { key: `TASK-${row.number}` });
-      return summary(changed);
+      // The audit entry is written with the change itself (same transaction).
+      return summary(await act(hub, tenantId, row.id, actorLabel(who, user), note, auditActor(who, user)));
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) throw new OperationRefused('conflict', error.message);
       throw error;
@@ -77,8 +78,8 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
   }
 
   return {
-    acknowledgeTask: (who, key, note) => change(who, key, note, acknowledgeTask, 'task.acknowledged'),
-    resolveTask: (who, key, note) => change(who, key, note, resolveTask, 'task.resolved'),
+    acknowledgeTask: (who, key, note) => change(who, key, note, acknowledgeTask),
+    resolveTask: (who, key, note) => change(who, key, note, resolveTask),
 
     async retryIntegration(who, name) {
       const user = await require(who, 'operator');

@@ -1,38 +1,106 @@
+import type { Transaction } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { EventRow } from '../db/database.types.ts';
+import type { Database, EventRow, RouteRow, RunRow } from '../db/database.types.ts';
 import { NotFoundError } from '../http/api-error.ts';
+import { routeMatches, type RouteFilter } from '../routes/route.filter.ts';
+import { renderTemplate } from '../routes/route.template.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { dispatchEvents } from './event.dispatch.ts';
 
+interface SourceIntegration {
+  name: string;
+  connector: string;
+  environment: string;
+}
+
+/** The same rules the event processor applies when it routes an event. */
+function routeActsOn(route: RouteRow, event: EventRow, source: SourceIntegration): boolean {
+  // A failure of a route's own target must not trigger that route again: no alert loops.
+  if (event.source === 'system' && route.target_integration_id === event.integration_id) return false;
+  return routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: source.connector, type: event.type, payload: event.payload });
+}
+
+/** What a route's input template sees; the same scope the event processor renders with. */
+function templateScope(event: EventRow, source: SourceIntegration): Record<string, unknown> {
+  return {
+    event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
+    integration: { id: event.integration_id, name: source.name, connector: source.connector, environment: source.environment },
+  };
+}
+
 /**
- * Routes an event again. Route actions that already succeeded for it are not repeated (their run
- * keys exist); failed ones are queued again from scratch.
+ * Re-queues the event's failed route actions whose route still exists, is enabled and matches the
+ * event, each rebuilt from the route as it is now (target, action, input template): a route fixed
+ * after its action failed is what runs. A failed run of a deleted, disabled or no longer matching
+ * route (`route_id` has no foreign key) stays failed, as the record of what happened.
+ */
+async function requeueFailedActions(trx: Transaction<Database>, event: EventRow): Promise<{ retried: string[]; skipped: number }> {
+  const failed: RunRow[] = await trx
+    .selectFrom('integration_runs')
+    .selectAll()
+    .where('tenant_id', '=', event.tenant_id)
+    .where('event_id', '=', event.id)
+    .where('status', '=', 'failed')
+    .execute();
+  const routeIds = [...new Set(failed.flatMap((run) => (run.route_id ? [run.route_id] : [])))];
+  if (routeIds.length === 0) return { retried: [], skipped: failed.length };
+  const routes = await trx.selectFrom('routes').selectAll().where('tenant_id', '=', event.tenant_id).where('id', 'in', routeIds).where('enabled', '=', true).execute();
+  const source = await trx
+    .selectFrom('integration_configs')
+    .select(['name', 'connector', 'environment'])
+    .where('id', '=', event.integration_id)
+    .executeTakeFirstOrThrow();
+
+  const retried: string[] = [];
+  for (const run of failed) {
+    const route = routes.find((candidate) => candidate.id === run.route_id);
+    if (!route || !routeActsOn(route, event, source)) continue;
+    const requeued = await trx
+      .updateTable('integration_runs')
+      .set({
+        status: 'queued', attempts: 0, error_code: null, error_message: null, finished_at: null, next_attempt_at: null,
+        integration_id: route.target_integration_id,
+        action: route.action,
+        input: JSON.stringify(renderTemplate(route.input_template, templateScope(event, source))),
+      })
+      .where('id', '=', run.id)
+      .where('status', '=', 'failed')
+      .returning('id')
+      .executeTakeFirst();
+    if (requeued) retried.push(requeued.id);
+  }
+  return { retried, skipped: failed.length - retried.length };
+}
+
+/**
+ * Routes an event again, through the routes of now: every enabled route that matches it acts on
+ * it once — one added since acts for the first time; an action that already succeeded is not
+ * repeated (its run key exists); a failed one runs again if its route still would act on the event.
  */
 export async function replayEvent(hub: HubContext, principal: Principal, eventId: string, requestId: string): Promise<EventRow> {
-  const row = await hub.db
-    .updateTable('integration_events')
-    .set({ status: 'pending', processed_at: null })
-    .where('tenant_id', '=', principal.tenantId)
-    .where('id', '=', eventId)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError('event');
-  const retried = await hub.db
-    .updateTable('integration_runs')
-    .set({ status: 'queued', attempts: 0, error_code: null, error_message: null, finished_at: null, next_attempt_at: null })
-    .where('event_id', '=', row.id)
-    .where('status', '=', 'failed')
-    .returning('id')
-    .execute();
-  for (const run of retried) await enqueueRun(hub, run.id);
-  await dispatchEvents(hub, [row.id]);
-  await auditAs(hub.db, principal, requestId, {
-    action: 'event.replayed',
-    targetType: 'event',
-    targetId: row.id,
-    detail: { type: row.type, failedActionsRetried: retried.length },
+  const { row, retried } = await hub.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('integration_events')
+      .set({ status: 'pending', processed_at: null })
+      .where('tenant_id', '=', principal.tenantId)
+      .where('id', '=', eventId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('event');
+    const { retried, skipped } = await requeueFailedActions(trx, row);
+    await auditAs(trx, principal, requestId, {
+      action: 'event.replayed',
+      targetType: 'event',
+      targetId: row.id,
+      detail: { type: row.type, failedActionsRetried: retried.length, failedActionsNotRetried: skipped },
+    });
+    return { row, retried };
   });
+  // After the commit; should the queue be unreachable, the reconciler picks up the queued runs
+  // and the pending event.
+  for (const runId of retried) await enqueueRun(hub, runId);
+  await dispatchEvents(hub, [row.id]);
   return row;
 }

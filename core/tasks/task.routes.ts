@@ -1,4 +1,4 @@
-import { auditAs } from '../audit/audit-as.ts';
+import { auditActorOf } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
@@ -32,8 +32,7 @@ export const taskRoutes = [
     access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
     responses: { 200: { description: 'acknowledged', schema: Task }, ...notFound },
     async handler({ params, body }, { hub, principal, requestId }) {
-      const row = await acknowledgeTask(hub, principal.tenantId, params.id, principal.label, body.note);
-      await auditAs(hub.db, principal, requestId, { action: 'task.acknowledged', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` } });
+      const row = await acknowledgeTask(hub, principal.tenantId, params.id, principal.label, body.note, auditActorOf(principal, requestId));
       return { status: 200, body: toTask(row) };
     },
   }),
@@ -42,8 +41,7 @@ export const taskRoutes = [
     access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
     responses: { 200: { description: 'resolved', schema: Task }, ...notFound },
     async handler({ params, body }, { hub, principal, requestId }) {
-      const row = await resolveTask(hub, principal.tenantId, params.id, principal.label, body.note);
-      await auditAs(hub.db, principal, requestId, { action: 'task.resolved', targetType: 'task', targetId: row.id, detail: { key: `TASK-${row.number}` } });
+      const row = await resolveTask(hub, principal.tenantId, params.id, principal.label, body.note, auditActorOf(principal, requestId));
       return { status: 200, body: toTask(row) };
     },
   }),

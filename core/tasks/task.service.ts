@@ -1,9 +1,10 @@
 import type { TaskRow } from '../db/database.types.ts';
-import { ApiError, NotFoundError } from '../http/api-error.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { addHistory, findTask, nextTaskNumber } from './task.repository.ts';
+import type { AuditActor } from '../audit/audit-as.ts';
+import { addHistory, nextTaskNumber } from './task.repository.ts';
+import { changeTaskStatus } from './task-status-change.ts';
 import { alertTaskChanged, alertTaskOpened } from './task-alerts.service.ts';
 
 export interface FailureToTrack {
@@ -63,50 +64,29 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
 
 /** The next success resolves the integration's open failure tasks (not expiry reminders). */
 export async function resolveTasksAfterSuccess(hub: HubContext, integrationId: string): Promise<TaskRow[]> {
-  const resolved = await hub.db
-    .updateTable('tasks')
-    .set({ status: 'resolved', resolved_by: 'system', resolved_at: hub.clock(), updated_at: hub.clock() })
-    .where('integration_id', '=', integrationId)
-    .where('status', '<>', 'resolved')
-    .where('code', 'not in', ['credential_expiring'])
-    .returningAll()
-    .execute();
-  for (const task of resolved) {
-    await addHistory(hub.db, task, 'resolved', 'system', 'the next run succeeded');
-    await alertTaskChanged(hub, task);
-  }
+  // The status change and its history row commit together, so a resolved task always says why.
+  const resolved = await hub.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('tasks')
+      .set({ status: 'resolved', resolved_by: 'system', resolved_at: hub.clock(), updated_at: hub.clock() })
+      .where('integration_id', '=', integrationId)
+      .where('status', '<>', 'resolved')
+      .where('code', 'not in', ['credential_expiring'])
+      .returningAll()
+      .execute();
+    for (const task of rows) await addHistory(trx, task, 'resolved', 'system', 'the next run succeeded');
+    return rows;
+  });
+  for (const task of resolved) await alertTaskChanged(hub, task);
   return resolved;
 }
 
-export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string): Promise<TaskRow> {
-  const task = await findTask(hub.db, tenantId, id);
-  if (!task) throw new NotFoundError('task');
-  if (task.status !== 'open') throw new ApiError(409, 'conflict', `TASK-${task.number} is ${task.status}, not open`);
-  const row = await hub.db
-    .updateTable('tasks')
-    .set({ status: 'acknowledged', acknowledged_by: actor, acknowledged_at: hub.clock(), updated_at: hub.clock() })
-    .where('id', '=', id)
-    .where('status', '=', 'open')
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new ApiError(409, 'conflict', `TASK-${task.number} changed meanwhile; reload it`);
-  await addHistory(hub.db, row, 'acknowledged', actor, note);
-  await alertTaskChanged(hub, row);
-  return row;
+/** Acknowledges an open task. `audit` names the actor for the audit log entry written with it. */
+export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {
+  return changeTaskStatus(hub, { tenantId, id, to: 'acknowledged', actor, note, audit });
 }
 
-export async function resolveTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string): Promise<TaskRow> {
-  const task = await findTask(hub.db, tenantId, id);
-  if (!task) throw new NotFoundError('task');
-  if (task.status === 'resolved') throw new ApiError(409, 'conflict', `TASK-${task.number} is already resolved`);
-  const row = await hub.db
-    .updateTable('tasks')
-    .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
-    .where('id', '=', id)
-    .where('status', '<>', 'resolved')
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await addHistory(hub.db, row, 'resolved', actor, note);
-  await alertTaskChanged(hub, row);
-  return row;
+/** Resolves an open or acknowledged task. `audit` names the actor for the audit log entry written with it. */
+export async function resolveTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {
+  return changeTaskStatus(hub, { tenantId, id, to: 'resolved', actor, note, audit });
 }

@@ -103,6 +103,39 @@ describe('credential rotation', () => {
       await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
     }
   });
+
+  it('knows the requester by token id, not by name: a namesake admin may approve, the requesting token may not', async () => {
+    const twin = async () => (await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'admin', name: 'twin', createdBy: 'test' })).token;
+    const [requester, namesake] = [await twin(), await twin()];
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      const integration = await createIntegration('rotate-namesakes');
+      const pending = await rotate(integration.id, 'new-password-two-2222', requester);
+      expect(pending.status).toBe(202);
+      const { rotation } = await pending.json();
+      expect(rotation.requestedBy).toBe('token:twin');
+      const approve = (token: string) => test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token });
+
+      const own = await approve(requester);
+      expect(own.status).toBe(403);
+      const approved = await approve(namesake);
+      expect(approved.status).toBe(200);
+      expect(await approved.json()).toMatchObject({ status: 'applied', requestedBy: 'token:twin', decidedBy: 'token:twin' });
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+  });
+
+  it('still refuses the requester, by name, for a rotation requested before requesters were recorded by id', async () => {
+    const integration = await createIntegration('rotate-legacy');
+    const legacy = await test.hub.db
+      .insertInto('credential_rotations')
+      .values({ tenant_id: tenant.id, integration_id: integration.id, status: 'pending_approval', requested_by: 'token:acme-admin', new_fingerprint: 'fp_legacy' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const own = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${legacy.id}/approve`, { token: tenant.tokens.admin });
+    expect(own.status).toBe(403);
+  });
 });
 
 describe('credential expiry', () => {

@@ -1,3 +1,4 @@
+import { findAuditActor, recordAudit } from '../audit/audit.repository.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { CredentialRotationRow, IntegrationConfigRow } from '../db/database.types.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
@@ -26,6 +27,9 @@ export interface RotationOutcome {
 }
 
 const binding = (tenantId: string, rotationId: string) => ({ tenantId, owner: `rotation:${rotationId}:credentials` });
+
+/** The audit entry that names who requested a pending rotation. */
+const ROTATION_REQUESTED = 'credentials.rotation_requested';
 
 /** Swaps the stored credentials for checked new ones and records the step. */
 async function applyCredentials(
@@ -58,7 +62,7 @@ async function applyCredentials(
  * Rotation: the connector's check runs with the new secret first (on failure nothing changes);
  * then the swap, at once or — when the tenant requires it — after a second admin approves.
  */
-export async function requestRotation(hub: HubContext, principal: Principal, integrationId: string, request: RotationRequest, _requestId: string): Promise<RotationOutcome> {
+export async function requestRotation(hub: HubContext, principal: Principal, integrationId: string, request: RotationRequest, requestId: string): Promise<RotationOutcome> {
   const integration = await requireIntegration(hub, principal.tenantId, integrationId);
   const connector = requireConnector(hub.connectors, integration.connector);
   const { credentials } = validateAgainstConnector(connector, { credentials: request.credentials });
@@ -79,6 +83,12 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
         .returningAll()
         .executeTakeFirstOrThrow();
       const sealed = seal(hub.masterKeys, JSON.stringify(credentials), binding(row.tenant_id, row.id));
+      // The requester by token or user id, committed with the rotation: approval compares these,
+      // since `requested_by` is a display name that another token or user may share.
+      await recordAudit(trx, {
+        tenantId: row.tenant_id, actorType: principal.actorType, actorId: principal.actorId, requestId,
+        action: ROTATION_REQUESTED, targetType: 'credential_rotation', targetId: row.id, detail: { integrationId },
+      });
       return trx
         .updateTable('credential_rotations')
         .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_version: sealed.keyVersion })
@@ -113,11 +123,21 @@ async function pendingRotation(hub: HubContext, principal: Principal, integratio
   return rotation;
 }
 
+/**
+ * Whether `principal` is the token or user that requested the rotation, by id. Rotations requested
+ * before ids were recorded fall back to the display name they were requested under.
+ */
+async function isRequester(hub: HubContext, rotation: CredentialRotationRow, principal: Principal): Promise<boolean> {
+  const requester = await findAuditActor(hub.db, rotation.tenant_id, { action: ROTATION_REQUESTED, targetType: 'credential_rotation', targetId: rotation.id });
+  if (!requester) return rotation.requested_by === principal.label;
+  return requester.actor_type === principal.actorType && requester.actor_id === principal.actorId;
+}
+
 /** A second admin applies a pending rotation; the requester cannot approve their own. */
 export async function approveRotation(hub: HubContext, principal: Principal, integrationId: string, rotationId: string, _requestId: string): Promise<CredentialRotationRow> {
   const integration = await requireIntegration(hub, principal.tenantId, integrationId);
   const rotation = await pendingRotation(hub, principal, integrationId, rotationId);
-  if (rotation.requested_by === principal.label) throw new ForbiddenError('a rotation needs the approval of another admin than the one who requested it');
+  if (await isRequester(hub, rotation, principal)) throw new ForbiddenError('a rotation needs the approval of another admin than the one who requested it');
   const credentials = JSON.parse(
     unseal(hub.masterKeys, { ciphertext: rotation.credentials_ciphertext ?? '', keyVersion: rotation.credentials_key_version ?? 0 }, binding(rotation.tenant_id, rotation.id)),
   ) as unknown;

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+
+// Replay sends an event through the routes as they are now (README, Routes): a failed action runs
+// again only while its route exists, is enabled and matches, and then as the route says now.
+
+describe.each(RUNTIME_MODES)('replaying an event on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'replay', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  const routeRuns = (routeId: string) => test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', routeId).execute();
+
+  /** A route whose action failed for one polled event: by a scripted upstream failure, or by its template. */
+  async function failedRouteAction(inputTemplate: Record<string, unknown> = { message: 'x {{event.externalId}}' }) {
+    const source = await createTestkitIntegration(test, tenant, `replay-src-${Math.random()}`);
+    const targetData = `replay-dst-${Math.random()}`;
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const sink = testkitUpstream(targetData);
+    const created = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: 'all', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate },
+    });
+    expect(created.status).toBe(201);
+    const route = await created.json();
+    testkitUpstream(source.config.dataset).records.set('e1', { title: 'hello' });
+    if (inputTemplate['message'] !== '') sink.failures.push({ code: 'permission_denied' });
+    await syncAndWait(test, tenant, source.id);
+    const run = await waitFor('the action to fail', async () => (await routeRuns(route.id)).find((row) => row.status === 'failed'));
+    return { source, target, sink, route, run, eventId: run.event_id as string };
+  }
+
+  /** Replays and waits until the event is routed and no action of it is waiting or running. */
+  async function replay(eventId: string) {
+    const response = await test.request('post', `/api/events/${eventId}/replay`, { token: tenant.tokens.operator });
+    expect(response.status).toBe(202);
+    await waitFor('the replay to settle', async () => {
+      const event = await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow();
+      const busy = await test.hub.db.selectFrom('integration_runs').select('id').where('event_id', '=', eventId).where('status', 'in', ['queued', 'running']).execute();
+      return event.status === 'processed' && busy.length === 0;
+    });
+  }
+
+  const replayAudit = async (eventId: string) =>
+    (await test.hub.db.selectFrom('audit_log').select('detail').where('action', '=', 'event.replayed').where('target_id', '=', eventId).executeTakeFirstOrThrow()).detail;
+
+  it('does not run again the failed action of a deleted route', async () => {
+    const { sink, route, run, eventId } = await failedRouteAction();
+    expect((await test.request('delete', `/api/routes/${route.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    await replay(eventId);
+    expect(sink.actions).toEqual([]);
+    expect(await routeRuns(route.id)).toEqual([expect.objectContaining({ id: run.id, status: 'failed', error_code: 'permission_denied' })]);
+    expect(await replayAudit(eventId)).toMatchObject({ failedActionsRetried: 0, failedActionsNotRetried: 1 });
+  });
+
+  it('does not run again the failed action of a disabled route, and does once it is enabled again', async () => {
+    const { sink, route, eventId } = await failedRouteAction();
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
+    await replay(eventId);
+    expect(sink.actions).toEqual([]);
+    expect((await routeRuns(route.id)).map((row) => row.status)).toEqual(['failed']);
+
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: true } })).status).toBe(200);
+    await replay(eventId);
+    expect(sink.actions).toHaveLength(1);
+    expect((await routeRuns(route.id)).map((row) => row.status)).toEqual(['succeeded']);
+  });
+
+  it('does not run again the failed action of a route that no longer matches the event', async () => {
+    const { sink, route, target, eventId } = await failedRouteAction();
+    const elsewhere = await createTestkitIntegration(test, tenant, `replay-other-${Math.random()}`);
+    const patched = await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { filter: { sourceIntegrationId: elsewhere.id } } });
+    expect(patched.status).toBe(200);
+    await replay(eventId);
+    expect(sink.actions).toEqual([]);
+    expect(await routeRuns(route.id)).toEqual([expect.objectContaining({ status: 'failed', integration_id: target.id })]);
+  });
+
+  it("runs a failed action again as its route says now: the corrected template", async () => {
+    // An empty message does not fit the action's input: the run fails with config_invalid.
+    const { sink, route, run, eventId } = await failedRouteAction({ message: '' });
+    expect(run.error_code).toBe('config_invalid');
+    const fixed = { message: 'fixed {{event.externalId}}: {{event.payload.title}}' };
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { inputTemplate: fixed } })).status).toBe(200);
+    await replay(eventId);
+    expect(sink.actions).toEqual([{ input: { message: 'fixed e1: hello' }, idempotencyKey: `route:${route.id}:${eventId}` }]);
+    expect(await routeRuns(route.id)).toEqual([expect.objectContaining({ id: run.id, status: 'succeeded', error_code: null })]);
+    expect(await replayAudit(eventId)).toMatchObject({ failedActionsRetried: 1, failedActionsNotRetried: 0 });
+  });
+
+  it('routes the event through a route added after it, once', async () => {
+    const { source, eventId } = await failedRouteAction();
+    const laterData = `replay-later-${Math.random()}`;
+    const later = await createTestkitIntegration(test, tenant, laterData);
+    const added = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: 'later', filter: { sourceIntegrationId: source.id }, targetIntegrationId: later.id, action: 'record', inputTemplate: { message: 'later {{event.externalId}}' } },
+    });
+    expect(added.status).toBe(201);
+    await replay(eventId);
+    await replay(eventId);
+    expect(testkitUpstream(laterData).actions).toEqual([{ input: { message: 'later e1' }, idempotencyKey: `route:${(await added.json()).id}:${eventId}` }]);
+  });
+});

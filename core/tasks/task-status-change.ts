@@ -1,0 +1,76 @@
+import type { Updateable } from 'kysely';
+import type { AuditActor } from '../audit/audit-as.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import type { TaskRow, TasksTable } from '../db/database.types.ts';
+import { ApiError, NotFoundError } from '../http/api-error.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { addHistory, findTask } from './task.repository.ts';
+import { alertTaskChanged } from './task-alerts.service.ts';
+
+type PersonChange = 'acknowledged' | 'resolved';
+
+const TRANSITIONS: Record<PersonChange, { from: ReadonlyArray<TaskRow['status']>; stamp: (actor: string, at: Date) => Updateable<TasksTable> }> = {
+  acknowledged: { from: ['open'], stamp: (actor, at) => ({ acknowledged_by: actor, acknowledged_at: at }) },
+  resolved: { from: ['open', 'acknowledged'], stamp: (actor, at) => ({ resolved_by: actor, resolved_at: at }) },
+};
+
+export interface TaskStatusChange {
+  tenantId: string;
+  id: string;
+  to: PersonChange;
+  /** The name kept on the task and in its history. */
+  actor: string;
+  note?: string | undefined;
+  /** When given, the `task.<to>` audit entry is written in the same transaction. */
+  audit?: AuditActor | undefined;
+}
+
+function conflict(task: TaskRow, to: PersonChange): ApiError {
+  const message = to === 'resolved' ? `TASK-${task.number} is already resolved` : `TASK-${task.number} is ${task.status}, not open`;
+  return new ApiError(409, 'conflict', message);
+}
+
+/**
+ * A person acknowledges or resolves a task. The status test is part of the UPDATE, so of two
+ * concurrent changes one wins and the other, re-checking the row it waited for, gets a 409 rather
+ * than an error. The new status, its history row and its audit entry commit together: a failure
+ * half-way leaves the task as it was. The Slack alert is updated only after the commit.
+ */
+export async function changeTaskStatus(hub: HubContext, change: TaskStatusChange): Promise<TaskRow> {
+  const transition = TRANSITIONS[change.to];
+  const row = await hub.db.transaction().execute(async (trx) => {
+    const now = hub.clock();
+    const changed = await trx
+      .updateTable('tasks')
+      .set({ status: change.to, ...transition.stamp(change.actor, now), updated_at: now })
+      .where('tenant_id', '=', change.tenantId)
+      .where('id', '=', change.id)
+      .where('status', 'in', [...transition.from])
+      .returningAll()
+      .executeTakeFirst();
+    if (!changed) {
+      const current = await findTask(trx, change.tenantId, change.id);
+      throw current ? conflict(current, change.to) : new NotFoundError('task');
+    }
+    await addHistory(trx, changed, change.to, change.actor, change.note);
+    if (change.audit) {
+      const { detail, ...actor } = change.audit;
+      await recordAudit(trx, {
+        tenantId: change.tenantId,
+        ...actor,
+        action: `task.${change.to}`,
+        targetType: 'task',
+        targetId: changed.id,
+        detail: { ...detail, key: `TASK-${changed.number}` },
+      });
+    }
+    return changed;
+  });
+  try {
+    await alertTaskChanged(hub, row);
+  } catch (error) {
+    // The change is committed; answering with an error now would only invite a retry that gets a 409.
+    hub.logger.warn({ err: error, taskId: row.id }, 'could not queue the alert update of a changed task');
+  }
+  return row;
+}
