@@ -12,14 +12,9 @@ import { openCredentials, sealCredentials } from './integration-credentials.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
+import { isUniqueViolation } from '../db/postgres-errors.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | undefined)?.code === UNIQUE_VIOLATION;
-}
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
   await auditAs(hub.db, principal, requestId, {

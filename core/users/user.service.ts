@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { Kysely } from 'kysely';
 import type { Role } from '../auth/roles.ts';
 import type { Database } from '../db/database.types.ts';
@@ -36,7 +37,7 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
   try {
     return await insertUser(db, { tenantId: input.tenantId, email, name, role: input.role, passwordHash });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new UserError(`a user with the email ${email} already exists in this tenant`);
+    if (isUniqueViolation(error)) throw new UserError(`a user with the email ${email} already exists in this tenant`);
     throw error;
   }
 }
