@@ -1,15 +1,13 @@
 import { App, type Receiver } from '@slack/bolt';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
-import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
-import { runCommand } from './commands.ts';
+import type { HubOperations } from '../sdk/operations.types.ts';
+import { listenForButtons, listenForCommands, type HubContextProperties } from './bolt-listeners.ts';
+import { ANSWER_WITHIN_MS, INLINE_REPLY_MS } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
-import { slackProfile } from './user-email.ts';
 
 // One Bolt App per integration, fed by the hub's own hook route through this receiver: no second
-// HTTP server. Bolt routes commands and button presses to the handlers below; `ack` becomes the
-// HTTP answer, which Slack needs within 3 seconds.
-
-const ANSWER_WITHIN_MS = 2_500;
+// HTTP server. Bolt routes commands and button presses to the listeners (bolt-listeners.ts); `ack`
+// becomes the HTTP answer, which Slack needs within 3 seconds (reply-deadline.ts).
 
 class HookReceiver implements Receiver {
   app: App | undefined;
@@ -20,17 +18,7 @@ class HookReceiver implements Receiver {
   async stop(): Promise<void> {}
 }
 
-interface HubContextProperties {
-  operations: HubOperations;
-  ctx: SlackContext;
-  [key: string]: unknown;
-}
-
 const apps = new Map<string, { app: App; receiver: HookReceiver }>();
-
-function identity(teamId: string, userId: string, userName: string | undefined, email: string | undefined): ChatIdentity {
-  return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}) };
-}
 
 function build(ctx: SlackContext): { app: App; receiver: HookReceiver } {
   const receiver = new HookReceiver();
@@ -41,35 +29,8 @@ function build(ctx: SlackContext): { app: App; receiver: HookReceiver } {
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, setLevel: () => undefined, getLevel: () => 'error' as never, setName: () => undefined },
     clientOptions: { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: 2_000 },
   });
-
-  app.command(ctx.config.slashCommand, async ({ command, ack, respond, context, client }) => {
-    const { operations, ctx: hubCtx } = context as unknown as HubContextProperties;
-    const profile = await slackProfile(client, command.user_id, hubCtx);
-    const who = identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile.email);
-    const reply = await runCommand(ctx.config.slashCommand, command.text ?? '', who, operations);
-    await ack({ response_type: 'ephemeral', text: reply.text });
-    if (reply.followUp) {
-      const text = await reply.followUp().catch((error: unknown) => `:warning: ${error instanceof Error ? error.message : 'that did not work'}`);
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-    }
-  });
-
-  const button = (actionId: string, verb: string) =>
-    app.action(actionId, async ({ ack, body, action, respond, context, client }) => {
-      await ack();
-      const { operations, ctx: hubCtx } = context as unknown as HubContextProperties;
-      const value = 'value' in action ? String(action.value ?? '') : '';
-      const user = body.user as { id: string; name?: string; username?: string; team_id?: string };
-      const teamId = user.team_id ?? body.team?.id ?? '';
-      const profile = await slackProfile(client, user.id, hubCtx);
-      const who = identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
-      const reply = await runCommand(ctx.config.slashCommand, `${verb} ${value}`, who, operations);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
-      if (reply.followUp) await respond({ response_type: 'ephemeral', replace_original: false, text: await reply.followUp() });
-    });
-  button('task_ack', 'ack');
-  button('task_retry', 'retry');
-  button('task_runbook', 'runbook');
+  listenForCommands(app, ctx.config);
+  listenForButtons(app, ctx.config);
   return { app, receiver };
 }
 
@@ -106,7 +67,8 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
       clearTimeout(timer);
       resolve(response);
     };
-    // Whatever happens, Slack gets its answer in time; slower work reports through response_url.
+    const answerBy = Date.now() + INLINE_REPLY_MS;
+    // The net: even a listener that never acknowledges gets Slack its 200 in time.
     const timer = setTimeout(() => answer({ status: 200 }), ANSWER_WITHIN_MS);
     const retryNum = Number(request.headers['x-slack-retry-num']);
     app
@@ -115,7 +77,7 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
         ack: async (response?: unknown) => answer(toResponse(response)),
         ...(Number.isFinite(retryNum) ? { retryNum } : {}),
         ...(request.headers['x-slack-retry-reason'] ? { retryReason: request.headers['x-slack-retry-reason'] } : {}),
-        customProperties: { operations, ctx },
+        customProperties: { operations, ctx, answerBy } satisfies HubContextProperties,
       })
       .catch((error: unknown) => {
         ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction failed');

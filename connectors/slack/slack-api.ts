@@ -1,6 +1,7 @@
 import type { ConnectorContext } from '../sdk/connector.types.ts';
 import { ConnectorError, type FailureCode } from '../sdk/failure.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
+import { isRepeatable, sendUnlessTaken } from './web-api-retries.ts';
 
 export type SlackContext = ConnectorContext<SlackConfig, SlackCredentials>;
 
@@ -37,18 +38,23 @@ export interface SlackResponse {
   [field: string]: unknown;
 }
 
-/** Calls a Web API method with the bot token; throws ConnectorError for Slack's error answers. */
+/**
+ * Calls a Web API method with the bot token; throws ConnectorError for Slack's error answers.
+ * Lookups and chat.update are retried like any idempotent request; a method that creates something
+ * is sent again only after a 429 (see web-api-retries.ts), so one event never posts twice.
+ */
 export async function callSlack<T extends SlackResponse>(ctx: SlackContext, method: string, body: Record<string, unknown>): Promise<T> {
   if (method === 'chat.postMessage' || method === 'chat.update') await paced(String(body['channel']));
-  const response = await ctx.http.request<T>({
-    method: 'POST',
-    url: new URL(method, ctx.config.slackApiUrl).toString(),
-    json: body,
-    headers: { authorization: `Bearer ${ctx.credentials.botToken}`, 'content-type': 'application/json; charset=utf-8' },
-    authenticate: false,
-    // A 429 or a 5xx means Slack did not take the message: trying again is what "queue, don't drop" needs.
-    retry: true,
-  });
+  const send = (retry: boolean) =>
+    ctx.http.request<T>({
+      method: 'POST',
+      url: new URL(method, ctx.config.slackApiUrl).toString(),
+      json: body,
+      headers: { authorization: `Bearer ${ctx.credentials.botToken}`, 'content-type': 'application/json; charset=utf-8' },
+      authenticate: false,
+      retry,
+    });
+  const response = isRepeatable(method) ? await send(true) : await sendUnlessTaken(ctx, method, () => send(false));
   if (!response.body.ok) {
     const error = response.body.error ?? 'unknown_error';
     throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${error}`);

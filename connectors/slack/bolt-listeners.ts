@@ -1,0 +1,99 @@
+import type { App, RespondFn } from '@slack/bolt';
+import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
+import { runCommand, type CommandReply } from './commands.ts';
+import type { SlackConfig } from './config.ts';
+import { doneBy } from './reply-deadline.ts';
+import type { SlackContext } from './slack-api.ts';
+import { slackProfile } from './user-email.ts';
+
+// What the integration's Bolt App does with a /hub command or a button press: run it as the hub
+// user behind the Slack user and reply ephemerally, inline when it is quick, else via response_url.
+
+/** What the receiver hands every listener through Bolt's context. */
+export interface HubContextProperties {
+  operations: HubOperations;
+  ctx: SlackContext;
+  /** Epoch ms until which a reply may still go in the HTTP answer (reply-deadline.ts). */
+  answerBy: number;
+  [key: string]: unknown;
+}
+
+const WORKING_ON_IT = ':hourglass_flowing_sand: Working on it…';
+const WENT_WRONG = ':warning: Something went wrong; the hub logged it.';
+
+function identity(teamId: string, userId: string, userName: string | undefined, email: string | undefined): ChatIdentity {
+  return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}) };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+/** After the HTTP answer has gone, a failure can only be logged and told to the person. */
+function orWentWrong(work: Promise<CommandReply>, ctx: SlackContext): Promise<CommandReply> {
+  return work.catch((error: unknown) => {
+    ctx.logger.error({ error: errorName(error) }, 'slack command failed after its answer');
+    return { text: WENT_WRONG };
+  });
+}
+
+/** Posts an ephemeral reply to response_url. Nobody is left to tell if that fails, so it is logged. */
+async function tell(respond: RespondFn, text: string, ctx: SlackContext): Promise<void> {
+  try {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+  } catch (error) {
+    ctx.logger.error({ error: errorName(error) }, 'could not deliver a reply to response_url');
+  }
+}
+
+async function sendFollowUp(reply: CommandReply, respond: RespondFn, ctx: SlackContext): Promise<void> {
+  if (!reply.followUp) return;
+  const text = await reply.followUp().catch((error: unknown) => `:warning: ${error instanceof Error ? error.message : 'that did not work'}`);
+  await tell(respond, text, ctx);
+}
+
+export function listenForCommands(app: App, config: SlackConfig): void {
+  app.command(config.slashCommand, async ({ command, ack, respond, context, client }) => {
+    const { operations, ctx, answerBy } = context as unknown as HubContextProperties;
+    const work = (async () => {
+      const profile = await slackProfile(client, command.user_id, ctx);
+      const who = identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile.email);
+      return runCommand(config.slashCommand, command.text ?? '', who, operations);
+    })();
+    // A failure before the deadline rejects here and the receiver answers with a warning.
+    const early = await doneBy(work, answerBy);
+    if (early.done) {
+      await ack({ response_type: 'ephemeral', text: early.value.text });
+      await sendFollowUp(early.value, respond, ctx);
+      return;
+    }
+    // Too slow for the HTTP answer: say so in it, then reply where Slack still listens.
+    await ack({ response_type: 'ephemeral', text: WORKING_ON_IT });
+    const reply = await orWentWrong(work, ctx);
+    await tell(respond, reply.text, ctx);
+    await sendFollowUp(reply, respond, ctx);
+  });
+}
+
+/** Buttons are acknowledged at once; everything they say goes to response_url. */
+export function listenForButtons(app: App, config: SlackConfig): void {
+  const button = (actionId: string, verb: string) =>
+    app.action(actionId, async ({ ack, body, action, respond, context, client }) => {
+      await ack();
+      const { operations, ctx } = context as unknown as HubContextProperties;
+      const value = 'value' in action ? String(action.value ?? '') : '';
+      const user = body.user as { id: string; name?: string; username?: string; team_id?: string };
+      const teamId = user.team_id ?? body.team?.id ?? '';
+      const work = (async () => {
+        const profile = await slackProfile(client, user.id, ctx);
+        const who = identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
+        return runCommand(config.slashCommand, `${verb} ${value}`, who, operations);
+      })();
+      const reply = await orWentWrong(work, ctx);
+      await tell(respond, reply.text, ctx);
+      await sendFollowUp(reply, respond, ctx);
+    });
+  button('task_ack', 'ack');
+  button('task_retry', 'retry');
+  button('task_runbook', 'runbook');
+}
