@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { TaskRow } from '../db/database.types.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
@@ -56,7 +57,7 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
       return { task, opened: true };
     } catch (error) {
       // Another process opened the same task between our update and insert: update that one.
-      if ((error as { code?: string }).code !== '23505') throw error;
+      if (!isUniqueViolation(error)) throw error;
     }
   }
   throw new Error(`could not open or update the ${failure.code} task of integration ${failure.integrationId}`);

@@ -19,6 +19,10 @@ export type AuditList = z.infer<typeof AuditList>;
 
 export const AuditQuery = PageQuery.extend({
   before: Timestamp.optional().describe('entries older than this, for paging'),
+  beforeId: z
+    .uuid({ message: 'expected a UUID' })
+    .optional()
+    .describe('with `before`: the `id` of the last entry of the previous page, so entries of the same instant are not skipped'),
   action: z.string().min(1).optional(),
-});
+}).refine((query) => !query.beforeId || query.before, { path: ['beforeId'], message: 'needs `before`, the `createdAt` of the same entry' });
 export type AuditQuery = z.infer<typeof AuditQuery>;
