@@ -13,6 +13,7 @@ import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
 import { isUniqueViolation } from '../db/postgres-errors.ts';
+import { resolveTasksOfDeletedIntegration } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
 
@@ -124,6 +125,7 @@ export async function deleteIntegration(hub: HubContext, principal: Principal, i
   const row = await requireIntegration(hub, principal.tenantId, id);
   const connector = hub.connectors.get(row.connector);
   if (connector) await removeSchedules(hub, connector, row.id);
+  await resolveTasksOfDeletedIntegration(hub, row.id, principal.label);
   await hub.db.deleteFrom('integration_configs').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
   await audit(hub, principal, 'integration.deleted', row, requestId);
 }

@@ -112,4 +112,20 @@ describe.each(RUNTIME_MODES)('failures and tasks on $name', ({ options }) => {
     const { entries } = await (await test.request('get', '/api/audit?action=integration.checked', { token: tenant.tokens.admin })).json();
     expect(entries.some((e: { targetId: string }) => e.targetId === integration.id)).toBe(true);
   });
+
+  it('resolves the tasks of an integration that is deleted: nothing could resolve them afterwards', async () => {
+    const dataset = `deleted-${Math.random()}`;
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    testkitUpstream(dataset).failures.push({ code: 'permission_denied' });
+    expect(await syncAndWait(test, tenant, integration.id)).toMatchObject({ status: 'failed' });
+    const [task] = (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks;
+    expect(task).toMatchObject({ status: 'open' });
+
+    expect((await test.request('delete', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    const after = await (await test.request('get', `/api/tasks/${task.id}`, { token: tenant.tokens.viewer })).json();
+    expect(after).toMatchObject({ status: 'resolved' });
+    expect(after.resolvedBy).toMatch(/^token:/);
+    const open = (await (await test.request('get', '/api/tasks?status=open', { token: tenant.tokens.viewer })).json()).tasks;
+    expect(open.some((t: { id: string }) => t.id === task.id)).toBe(false);
+  });
 });

@@ -63,26 +63,34 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
   throw new Error(`could not open or update the ${failure.code} task of integration ${failure.integrationId}`);
 }
 
-/** The next success resolves the integration's open failure tasks (not expiry reminders). */
-export async function resolveTasksAfterSuccess(hub: HubContext, integrationId: string): Promise<TaskRow[]> {
+/** Resolves the integration's unresolved tasks (but those with a code in `keep`), each with a history row saying why. */
+async function resolveIntegrationTasks(hub: HubContext, integrationId: string, actor: string, why: string, keep: string[] = []): Promise<TaskRow[]> {
   // The status change and its history row commit together, so a resolved task always says why.
   const resolved = await hub.db.transaction().execute(async (trx) => {
-    const rows = await trx
+    let update = trx
       .updateTable('tasks')
-      .set({ status: 'resolved', resolved_by: 'system', resolved_at: hub.clock(), updated_at: hub.clock() })
+      .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
       .where('integration_id', '=', integrationId)
-      .where('status', '<>', 'resolved')
-      .where('code', 'not in', ['credential_expiring'])
-      .returningAll()
-      .execute();
-    for (const task of rows) await addHistory(trx, task, 'resolved', 'system', 'the next run succeeded');
+      .where('status', '<>', 'resolved');
+    if (keep.length > 0) update = update.where('code', 'not in', keep);
+    const rows = await update.returningAll().execute();
+    for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
     return rows;
   });
   for (const task of resolved) await alertTaskChanged(hub, task);
   return resolved;
 }
 
-/** Acknowledges an open task. `audit` names the actor for the audit log entry written with it. */
+/** The next success resolves the integration's open failure tasks (not expiry reminders). */
+export function resolveTasksAfterSuccess(hub: HubContext, integrationId: string): Promise<TaskRow[]> {
+  return resolveIntegrationTasks(hub, integrationId, 'system', 'the next run succeeded', ['credential_expiring']);
+}
+
+/** An integration about to be deleted takes its tasks with it: nothing could ever resolve them. */
+export function resolveTasksOfDeletedIntegration(hub: HubContext, integrationId: string, actor: string): Promise<TaskRow[]> {
+  return resolveIntegrationTasks(hub, integrationId, actor, 'the integration was deleted');
+}
+
 export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {
   return changeTaskStatus(hub, { tenantId, id, to: 'acknowledged', actor, note, audit });
 }
