@@ -17,6 +17,7 @@ import { registerRouteRoutes } from './routes/route.routes.ts';
 import { registerRunbookRoutes } from './routes/runbook.routes.ts';
 import { registerSettingsRoutes } from './routes/settings.routes.ts';
 import { registerTaskRoutes } from './routes/task.routes.ts';
+import { refuseUnstorableQuery } from './storable-query.ts';
 
 // The admin UI: server-rendered pages over the same services as the JSON API, mounted at /admin.
 // Styles come from one same-origin stylesheet and pages carry no scripts, so the policy below
@@ -73,6 +74,7 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
     return c.redirect(`${path.replace(/\/+$/, '')}${query}`, 308);
   });
   app.use('*', loadAdminSession(hub));
+  app.use('*', refuseUnstorableQuery());
   app.use('*', csrfProtection(hub));
   app.use('*', requireSignIn());
 

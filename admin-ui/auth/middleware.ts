@@ -104,8 +104,11 @@ export function clientIp(c: Context): string | undefined {
   }
 }
 
-/** Only paths inside the admin UI, so `?next=` cannot send people to another site. */
+/**
+ * Only paths inside the admin UI, so `?next=` cannot send people to another site; and without
+ * control characters, which no Location header can carry (a forged NUL was a 500).
+ */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/admin/') || next.startsWith('//') || next.includes('\\')) return '/admin/health';
+  if (typeof next !== 'string' || !next.startsWith('/admin/') || next.startsWith('//') || next.includes('\\') || /[\u0000-\u001f\u007f]/.test(next)) return '/admin/health';
   return next;
 }

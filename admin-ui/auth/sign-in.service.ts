@@ -1,4 +1,5 @@
 import { recordAudit } from '../../core/audit/audit.repository.ts';
+import { unstorableFields } from '../../core/http/storable-input.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
 import { findUserByEmail, setPasswordHash, type UserRow } from '../../core/users/user.repository.ts';
@@ -30,7 +31,10 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
   const now = hub.clock();
   const email = normalizeEmail(request.email);
   const password = request.password.slice(0, MAX_PASSWORD_LENGTH + 1);
-  const tenant = await findTenantBySlug(hub.db, request.workspace.trim().toLowerCase());
+  // A workspace or email the database cannot hold (a NUL pasted in) names no account; asking
+  // PostgreSQL about it would fail with a 500 instead of the answer every unknown account gets.
+  const storable = unstorableFields({ workspace: request.workspace, email }, 'body').length === 0;
+  const tenant = storable ? await findTenantBySlug(hub.db, request.workspace.trim().toLowerCase()) : undefined;
   if (!tenant || email === '') {
     await verifyPassword(password, await dummyPasswordHash());
     return { ok: false, reason: 'invalid' };

@@ -1,5 +1,6 @@
-import { Cron } from 'croner';
 import type { FieldError } from '../../core/http/api-error.ts';
+import { zodFieldErrors } from '../../core/http/zod-fields.ts';
+import { CronExpression, TimeZone } from '../../schemas/api/schedule.schema.ts';
 import { html, nothing, type Html } from '../html.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import { fieldId } from './json-schema.ts';
@@ -62,7 +63,7 @@ export function scheduleFields(
   return html`<div class="table-wrap"><table class="schedule-table">
 <thead><tr><th scope="col">Stream</th><th scope="col">Schedule</th><th scope="col">Every (seconds)</th><th scope="col">Cron</th><th scope="col">Time zone</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
-<p class="hint">An interval is at least 10 seconds. Cron expressions use five fields (minute hour day month weekday), evaluated in the time zone given (UTC by default).</p>`;
+<p class="hint">An interval is at least 10 seconds. Cron expressions use five fields (minute hour day month weekday), or six with a single seconds value first (<code>30 */5 * * * *</code>), evaluated in the time zone given (UTC by default).</p>`;
 }
 
 /** The schedules object for the API, plus errors for inputs that cannot be right. */
@@ -82,30 +83,24 @@ export function parseSchedules(streams: readonly Stream[], form: Readonly<Record
     } else if (mode === 'cron') {
       const cron = (form[`${base}.cron`] ?? '').trim();
       const tz = (form[`${base}.tz`] ?? '').trim();
-      const problem = cronProblem(cron, tz);
-      if (problem) errors.push({ path: `body.${base}.${problem.field}`, message: problem.message });
+      const problems = cronProblems(base, cron, tz);
+      if (problems.length > 0) errors.push(...problems);
       else schedules[stream.name] = tz ? { cron, tz } : { cron };
     }
   }
   return { schedules, errors };
 }
 
-// The queue only finds out about a bad expression when it schedules it, after the integration is
-// saved; checking here turns that into a message beside the field.
-function cronProblem(cron: string, tz: string): { field: 'cron' | 'tz'; message: string } | undefined {
-  if (cron === '') return { field: 'cron', message: 'enter a cron expression such as 0 * * * * (every hour)' };
-  if (cron.split(/\s+/).length !== 5) return { field: 'cron', message: 'use five fields: minute hour day-of-month month day-of-week, e.g. 0 * * * *' };
-  try {
-    new Cron(cron, { paused: true }).stop();
-  } catch (error) {
-    return { field: 'cron', message: `not a valid cron expression: ${(error as Error).message.replace(/^Cron\w*: /, '')}` };
-  }
-  if (tz) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-    } catch {
-      return { field: 'tz', message: 'use an IANA time zone name such as Europe/Paris or America/New_York' };
-    }
-  }
-  return undefined;
+// The API's own checks (schemas/api/schedule.schema.ts), so the form takes exactly what the API
+// takes: the queue only finds out about a bad expression when it schedules it, after the
+// integration is saved. Checked field by field, so each message stands beside its input rather
+// than on the schedule as a whole.
+function cronProblems(base: string, cron: string, tz: string): FieldError[] {
+  if (cron === '') return [{ path: `body.${base}.cron`, message: 'enter a cron expression such as 0 * * * * (every hour)' }];
+  const problems: FieldError[] = [];
+  const expression = CronExpression.safeParse(cron);
+  if (!expression.success) problems.push(...zodFieldErrors(expression.error, `body.${base}.cron`));
+  const zone = tz === '' ? undefined : TimeZone.safeParse(tz);
+  if (zone && !zone.success) problems.push(...zodFieldErrors(zone.error, `body.${base}.tz`));
+  return problems;
 }

@@ -1,6 +1,5 @@
 import type { FieldError } from '../../core/http/api-error.ts';
 import { ValidationError } from '../../core/http/api-error.ts';
-import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 import { validateAgainstConnector } from '../../core/integrations/integration.validation.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
@@ -9,6 +8,7 @@ import type { IntegrationFormValues } from '../components/integration-config-for
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchedules } from '../components/schedule-fields.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
+import { parseFormRequest } from './form-request.ts';
 
 export type SubmittedIntegration =
   | { ok: true; request: CreateIntegrationRequest | UpdateIntegrationRequest; values: IntegrationFormValues }
@@ -18,8 +18,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Reads the integration form into the same request the JSON API takes and validates it the same
- * way — the request schema, then the connector's config and credential schemas — collecting every
- * problem at once, with the API's field paths (`body.config.instanceUrl`).
+ * way — storable input, the request schema, then the connector's config and credential schemas —
+ * collecting every problem at once, with the API's field paths (`body.config.instanceUrl`).
  */
 export function readIntegrationForm(
   mode: 'create' | 'edit',
@@ -54,17 +54,19 @@ export function readIntegrationForm(
     schedules,
     enabled: values.enabled,
   };
-  const parsed = (mode === 'create' ? CreateIntegrationRequest : UpdateIntegrationRequest).safeParse(body);
+  const parsed = parseFormRequest(mode === 'create' ? CreateIntegrationRequest : UpdateIntegrationRequest, body);
   // The friendlier messages above win over zod's for the same field.
   const explained = new Set(errors.map((error) => error.path));
-  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body').filter((error) => !explained.has(error.path)));
-  try {
-    validateAgainstConnector(connector, { config, ...(credentials.filled > 0 ? { credentials: credentials.value } : {}), schedules: {} });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    errors.push(...(error.fields ?? []));
+  if (!parsed.ok) errors.push(...parsed.errors.filter((error) => !explained.has(error.path)));
+  if (parsed.ok || parsed.storable) {
+    try {
+      validateAgainstConnector(connector, { config, ...(credentials.filled > 0 ? { credentials: credentials.value } : {}), schedules: {} });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...(error.fields ?? []));
+    }
   }
-  if (errors.length > 0 || !parsed.success) return { ok: false, errors: dedupe(errors), values };
+  if (errors.length > 0 || !parsed.ok) return { ok: false, errors: dedupe(errors), values };
   return { ok: true, request: parsed.data, values };
 }
 

@@ -1,8 +1,8 @@
 import type { FieldError } from '../../core/http/api-error.ts';
-import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 import type { RouteRow } from '../../core/db/database.types.ts';
 import type { RouteFilter } from '../../core/routes/route.filter.ts';
 import { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+import { parseFormRequest } from './form-request.ts';
 
 /** What the route form shows: the JSON parts as the text the user typed. */
 export interface RouteFormValues {
@@ -67,7 +67,7 @@ function jsonObject(text: string, path: string, errors: FieldError[]): Record<st
 }
 
 /**
- * Reads the route form into the request the JSON API takes and validates it with the same schema,
+ * Reads the route form into the request the JSON API takes and validates it as the API does,
  * collecting every problem with the API's field paths (`body.filter.fields`). The service checks
  * the target integration and its action afterwards.
  */
@@ -97,10 +97,10 @@ export function readRouteForm(mode: 'create' | 'edit', form: Readonly<Record<str
     ...(fields ? { fields } : {}),
   };
   const body = { name: values.name, filter, targetIntegrationId: values.targetIntegrationId, action: values.action, inputTemplate: inputTemplate ?? {}, enabled: values.enabled };
-  const parsed = (mode === 'create' ? CreateRouteRequest : UpdateRouteRequest).safeParse(body);
+  const parsed = parseFormRequest(mode === 'create' ? CreateRouteRequest : UpdateRouteRequest, body);
   // The friendlier messages above win over zod's for the same field.
   const explained = new Set(errors.map((error) => error.path));
-  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body').filter((error) => ![...explained].some((path) => error.path === path || error.path.startsWith(`${path}.`))));
-  if (errors.length > 0 || !parsed.success) return { ok: false, errors, values };
+  if (!parsed.ok) errors.push(...parsed.errors.filter((error) => ![...explained].some((path) => error.path === path || error.path.startsWith(`${path}.`))));
+  if (errors.length > 0 || !parsed.ok) return { ok: false, errors, values };
   return { ok: true, request: parsed.data, values };
 }

@@ -3,7 +3,6 @@ import { auditAs } from '../../core/audit/audit-as.ts';
 import { describeConnector } from '../../core/connectors/connector.catalog.ts';
 import type { IntegrationConfigRow } from '../../core/db/database.types.ts';
 import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
-import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 import { requireIntegration } from '../../core/integrations/integration.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { tenantSettings } from '../../core/tenancy/tenant-settings.ts';
@@ -14,6 +13,7 @@ import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import type { CredentialRotationWizardProps, WizardStage } from '../components/credential-rotation-wizard.ts';
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
+import { parseFormRequest } from '../forms/form-request.ts';
 import { CredentialManagementPage } from '../pages/credentials.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
@@ -84,13 +84,13 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
     const credentials = connector ? parseSchemaForm(describeConnector(connector).credentialsSchema as JsonSchema, 'credentials', form).value : {};
     const errors: FieldError[] = [];
     if (expiresOn !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(expiresOn)) errors.push({ path: 'body.expiresAt', message: 'enter a date as YYYY-MM-DD' });
-    const parsed = RotateCredentialsRequest.safeParse({
+    const parsed = parseFormRequest(RotateCredentialsRequest, {
       credentials,
       ...(reason ? { reason } : {}),
       ...(/^\d{4}-\d{2}-\d{2}$/.test(expiresOn) ? { expiresAt: `${expiresOn}T00:00:00.000Z` } : {}),
     });
-    if (!parsed.success) errors.push(...zodFieldErrors(parsed.error, 'body'));
-    if (errors.length > 0 || !parsed.success) return render(c, row, attempt('enter', errors), 400);
+    if (!parsed.ok) errors.push(...parsed.errors);
+    if (errors.length > 0 || !parsed.ok) return render(c, row, attempt('enter', errors), 400);
 
     let outcome;
     try {

@@ -7,11 +7,11 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTask, listTasks, taskHistory } from '../../core/tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../../core/tasks/task.service.ts';
 import { TaskActionRequest } from '../../schemas/api/task.schema.ts';
-import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { taskBadge } from '../components/badges.ts';
 import { integrationNames } from '../data/run.query.ts';
+import { parseFormRequest } from '../forms/form-request.ts';
 import { html } from '../html.ts';
 import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
 import { renderPage } from '../render.ts';
@@ -70,8 +70,11 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
       const session = requireRole(c, 'operator');
       const id = idParam(c, 'task');
       const form = await formOf(c);
-      const parsed = TaskActionRequest.safeParse(form['note']?.trim() ? { note: form['note'] } : {});
-      if (!parsed.success) throw new ValidationError('The note is too long: keep it under 2000 characters.', zodFieldErrors(parsed.error, 'body'));
+      const parsed = parseFormRequest(TaskActionRequest, form['note']?.trim() ? { note: form['note'] } : {});
+      if (!parsed.ok) {
+        const problem = parsed.storable ? 'is too long: keep it under 2000 characters' : parsed.errors.map((error) => error.message).join('; ');
+        throw new ValidationError(`The note ${problem}.`, parsed.errors);
+      }
       const change = action === 'acknowledged' ? acknowledgeTask : resolveTask;
       const row = await change(hub, session.tenant.id, id, session.principal.label, parsed.data.note);
       await auditAs(hub.db, session.principal, c.get('requestId'), {
