@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { auditAs } from '../../core/audit/audit-as.ts';
+import { auditActorOf } from '../../core/audit/audit-as.ts';
 import { ValidationError } from '../../core/http/api-error.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
 import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
@@ -76,13 +76,8 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
         throw new ValidationError(`The note ${problem}.`, parsed.errors);
       }
       const change = action === 'acknowledged' ? acknowledgeTask : resolveTask;
-      const row = await change(hub, session.tenant.id, id, session.principal.label, parsed.data.note);
-      await auditAs(hub.db, session.principal, c.get('requestId'), {
-        action: `task.${action}`,
-        targetType: 'task',
-        targetId: row.id,
-        detail: { key: `TASK-${row.number}` },
-      });
+      // The audit entry commits with the status change, as through the API.
+      const row = await change(hub, session.tenant.id, id, session.principal.label, parsed.data.note, auditActorOf(session.principal, c.get('requestId')));
       return c.redirect(`/admin/tasks/${row.id}?notice=${action}`, 303);
     });
   }
