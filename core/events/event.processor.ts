@@ -3,6 +3,7 @@ import type { IntegrationRunsTable } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeMatches, type RouteFilter } from '../routes/route.filter.ts';
 import { renderTemplate } from '../routes/route.template.ts';
+import { endsFailureChain } from '../runs/failure-cause.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
@@ -11,7 +12,8 @@ import { EVENT_QUEUE, type EventJob } from './event.dispatch.ts';
 /**
  * Routes a batch of events: every enabled route of the event's tenant that matches gets one action
  * run keyed `route:<route>:<event>`, so however often an event is processed or replayed, each route
- * acts on it at most once. The runs and the events' new status commit together.
+ * acts on it at most once. The runs and the events' new status commit together. The failure of a
+ * route action that was handling a failure is not routed again (failure-cause.ts): no alert loops.
  */
 export async function processEvents(hub: HubContext, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return;
@@ -46,6 +48,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
 
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
   for (const event of events) {
+    if (endsFailureChain(event)) continue;
     const scope = {
       event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
       integration: { id: event.integration_id, name: event.integration_name, connector: event.connector, environment: event.environment },

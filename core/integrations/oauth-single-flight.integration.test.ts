@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startTestHub, TEST_MASTER_KEYS, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { connectDatabase } from '../db/database.connect.ts';
 import { integrationTokenStore } from './oauth-token.store.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
@@ -87,5 +89,42 @@ describe('OAuth token store', () => {
     const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
     expect(after.credentials.expiresAt).toBe(refreshExpiresAt.toISOString());
     expect((await integrationTokenStore(test.hub, tenant.id, integration.id).load())?.refreshExpiresAt).toEqual(refreshExpiresAt);
+  });
+  it('refreshes more integrations at once than the pool has connections, without starving it', async () => {
+    // Each refresh holds a connection for its lock; its load and save must run on that one.
+    const small = await connectDatabase({ url: test.hub.config.DATABASE_URL, dataDir: test.hub.config.HUB_DATA_DIR, poolSize: 3 });
+    try {
+      const hub = { ...test.hub, db: small.db, database: small };
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const created = await test.request('post', '/api/integrations', {
+          token: tenant.tokens.admin,
+          body: {
+            connector: 'servicenow',
+            name: `SN pool ${i}`,
+            config: { instanceUrl: fake.url },
+            credentials: { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'client-secret-1', username: 'svc-grc', password: 'user-password-1' } },
+            schedules: SERVICENOW_SCHEDULES_OFF,
+          },
+        });
+        ids.push((await created.json()).id);
+      }
+      const started = Date.now();
+      await Promise.all(
+        ids.map((id, i) => {
+          const store = integrationTokenStore(hub, tenant.id, id);
+          return store.exclusive?.(async () => {
+            await store.load();
+            await sleep(100); // the token endpoint answering
+            await store.save({ accessToken: `fresh-${i}`, expiresAt: new Date(Date.now() + 3_600_000) });
+          });
+        }),
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const saved = await Promise.all(ids.map((id) => integrationTokenStore(test.hub, tenant.id, id).load()));
+      expect(saved.map((token) => token?.accessToken)).toEqual(ids.map((_, i) => `fresh-${i}`));
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -2,20 +2,23 @@ import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import { recordSuccess } from '../runs/failure.service.ts';
-import { handleRunError } from '../runs/poll.executor.ts';
-import { finishRun } from '../runs/run.repository.ts';
+import { handleRunError, settleRun } from '../runs/run.settle.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { runTaskAlert } from '../tasks/task-alert.executor.ts';
 import { rememberPostedAlert } from '../tasks/task-alerts.service.ts';
 
-/** Runs a route's action on the target integration with the run's idempotency key. */
+/**
+ * Runs a route's action on the target integration with the run's idempotency key. The worker keeps
+ * the run's heartbeat going meanwhile (run.heartbeat.ts), so an action that outlasts the lease is
+ * not handed to a second worker and executed twice.
+ */
 export async function executeAction(hub: HubContext, run: RunRow, integration: IntegrationConfigRow): Promise<void> {
   try {
     const connector = hub.connectors.get(integration.connector);
     if (connector && run.action?.startsWith('task_alert.')) {
       const result = await runTaskAlert(hub, connector, integration, run);
-      await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
-      hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
+      const succeeded = await settleRun(hub, run, { status: 'succeeded', result });
+      if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
       return;
     }
     const action = run.action ? connector?.actions?.[run.action] : undefined;
@@ -31,9 +34,8 @@ export async function executeAction(hub: HubContext, run: RunRow, integration: I
       const { taskId, channel, ts, escalation } = result.taskAlert;
       await rememberPostedAlert(hub, integration, { alert: { taskId }, escalation: escalation ?? null }, { channel, ts });
     }
-    await recordSuccess(hub, integration);
-    await finishRun(hub.db, run, { status: 'succeeded', finishedAt: hub.clock(), result });
-    hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
+    const succeeded = await settleRun(hub, run, { status: 'succeeded', result }, () => recordSuccess(hub, integration));
+    if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
   } catch (error) {
     await handleRunError(hub, run, integration, error);
   }

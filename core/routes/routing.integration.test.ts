@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
@@ -106,6 +107,46 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
     await waitFor('the retried action to succeed', async () => (await actionRuns(route.id)).find((run) => run.status === 'succeeded'));
     expect(sink.actions).toHaveLength(1);
     expect(await actionRuns(route.id)).toHaveLength(1);
+  });
+
+  it('routes the failure of a route action once, but not the failure of an action that was handling a failure: no loop between two failing targets', async () => {
+    const own = await test.createTenant(`loop-${Math.random().toString(36).slice(2, 8)}`);
+    const source = await createTestkitIntegration(test, own, `loop-src-${Math.random()}`);
+    const sink = await createTestkitIntegration(test, own, `loop-sink-${Math.random()}`);
+    const [t1, t2] = [await createTestkitIntegration(test, own, `loop-t1-${Math.random()}`), await createTestkitIntegration(test, own, `loop-t2-${Math.random()}`)];
+    // Both alert targets have broken credentials: every action on them fails.
+    for (const target of [t1, t2]) testkitUpstream(target.config.dataset).failures.push(...Array.from({ length: 50 }, () => ({ code: 'auth_invalid' as const })));
+    const route = async (body: Record<string, unknown>) => {
+      const created = await test.request('post', '/api/routes', { token: own.tokens.admin, body: { action: 'record', inputTemplate: { message: '{{event.type}}' }, ...body } });
+      expect(created.status).toBe(201);
+      return (await created.json()).id as string;
+    };
+    const toT1 = await route({ name: 'failures to t1', filter: { eventType: 'failure.*' }, targetIntegrationId: t1.id });
+    const toT2 = await route({ name: 'failures to t2', filter: { eventType: 'failure.*' }, targetIntegrationId: t2.id });
+    await route({ name: 'records to t1', filter: { sourceIntegrationId: source.id, eventType: 'items.*' }, targetIntegrationId: t1.id });
+
+    // An ordinary event whose route action fails: that failure is routed (t2 alerts about t1) …
+    testkitUpstream(source.config.dataset).records.set('l1', { n: 1 });
+    await syncAndWait(test, own, source.id);
+    // … and a poll failure is routed to both alert targets.
+    testkitUpstream(sink.config.dataset).failures.push({ code: 'permission_denied', afterPages: 0 });
+    expect((await syncAndWait(test, own, sink.id)).status).toBe('failed');
+
+    const actionRuns = () => test.hub.db.selectFrom('integration_runs').selectAll().where('tenant_id', '=', own.id).where('kind', '=', 'action').execute();
+    const failureEvents = () => test.hub.db.selectFrom('integration_events').selectAll().where('tenant_id', '=', own.id).where('source', '=', 'system').execute();
+    // records→t1, t1's failure→t2, sink's failure→t1 and →t2: four actions, all failed.
+    await waitFor('the four actions to fail', async () => (await actionRuns()).filter((run) => run.status === 'failed').length >= 4);
+    await waitFor('every failure event to be processed', async () => (await failureEvents()).every((event) => event.status === 'processed') && (await failureEvents()).length === 5);
+    await sleep(1_000);
+    const runs = await actionRuns();
+    expect(runs).toHaveLength(4);
+    expect(runs.filter((run) => run.route_id === toT2)).toHaveLength(2);
+    expect(runs.filter((run) => run.route_id === toT1)).toHaveLength(1);
+    // The failures of the actions that were handling failures say so, and stopped there.
+    const events = await failureEvents();
+    const handlingFailures = events.filter((event) => (event.payload as { cause?: { eventType?: string } }).cause?.eventType?.startsWith('failure.'));
+    expect(handlingFailures).toHaveLength(3);
+    expect(await test.hub.db.selectFrom('integration_runs').select('id').where('event_id', 'in', handlingFailures.map((event) => event.id)).execute()).toEqual([]);
   });
 
   it('validates routes: unknown target, unknown action, another tenant', async () => {

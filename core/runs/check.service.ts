@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
 import { toFailure } from './failure.ts';
 import { recordSuccess } from './failure.service.ts';
-import { finishRun, insertRunOnce } from './run.repository.ts';
+import { withHeartbeat } from './run.heartbeat.ts';
+import { insertRunOnce } from './run.repository.ts';
+import { settleRun } from './run.settle.ts';
 
 /**
  * Runs the connector's check, recorded as a run. With `credentials` it validates new secrets
@@ -27,29 +29,35 @@ export async function checkIntegration(
     trigger: 'manual',
     idempotency_key: `check:${randomUUID()}`,
     status: 'running',
+    started_at: started,
+    heartbeat_at: started,
+    attempts: 1,
     requested_by: requestedBy,
   });
   if (!run || !connector) throw new Error('check run could not be recorded');
-  await hub.db.updateTable('integration_runs').set({ started_at: started, attempts: 1 }).where('id', '=', run.id).execute();
-  const running = { ...run, started_at: started };
-  try {
-    const ctx = connectorContext(hub, connector, integration, credentials === undefined ? {} : { credentials });
-    const result = await connector.check(ctx);
-    // A passing check with the stored credentials is a success like any run: it settles the
-    // integration's failure tasks (a check with new credentials proves nothing about the old ones).
-    if (credentials === undefined) await recordSuccess(hub, integration);
-    const finished = await finishRun(hub.db, running, { status: 'succeeded', finishedAt: hub.clock(), result: { detail: result.detail } });
-    hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'succeeded' });
-    return { ok: true, detail: result.detail, runId: run.id, latencyMs: finished.latency_ms ?? 0 };
-  } catch (error) {
-    const failure = toFailure(error);
-    const finished = await finishRun(hub.db, running, { status: 'failed', finishedAt: hub.clock(), errorCode: failure.code, errorMessage: failure.message });
-    hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'failed' });
-    return {
-      ok: false,
-      error: { code: failure.code, message: failure.message, runbook: runbookPath(failure.code) },
-      runId: run.id,
-      latencyMs: finished.latency_ms ?? 0,
-    };
-  }
+  // A check that outlasts the lease would otherwise be cancelled by the reconciler as abandoned.
+  return withHeartbeat(hub, run, async (): Promise<CheckResponse> => {
+    const latencyMs = (finished: RunRow | undefined) => finished?.latency_ms ?? hub.clock().getTime() - started.getTime();
+    try {
+      const ctx = connectorContext(hub, connector, integration, credentials === undefined ? {} : { credentials });
+      const result = await connector.check(ctx);
+      // A passing check with the stored credentials is a success like any run: it settles the
+      // integration's failure tasks (a check with new credentials proves nothing about the old ones).
+      const finished = await settleRun(hub, run, { status: 'succeeded', result: { detail: result.detail } }, async () => {
+        if (credentials === undefined) await recordSuccess(hub, integration);
+      });
+      hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'succeeded' });
+      return { ok: true, detail: result.detail, runId: run.id, latencyMs: latencyMs(finished) };
+    } catch (error) {
+      const failure = toFailure(error);
+      const finished = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message });
+      hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'failed' });
+      return {
+        ok: false,
+        error: { code: failure.code, message: failure.message, runbook: runbookPath(failure.code) },
+        runId: run.id,
+        latencyMs: latencyMs(finished),
+      };
+    }
+  });
 }

@@ -7,6 +7,7 @@ import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { openOrUpdateTask, resolveTasksAfterSuccess } from '../tasks/task.service.ts';
 import type { Failure } from './failure.ts';
+import { failureCauseOf } from './failure-cause.ts';
 
 /**
  * A run failed for good (retries exhausted, breaker open, or a failure no retry can fix): record
@@ -32,6 +33,7 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     taskId: task.id,
     taskKey: `TASK-${task.number}`,
     severity: task.severity,
+    cause: await failureCauseOf(hub.db, run),
   };
   // Pending so that routes see it (a failure.* route posting an alert, opening a ticket); processed
   // at once when the tenant has no route, like any other inbound event.

@@ -4,8 +4,7 @@ import type { Database } from '../db/database.types.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { payloadHash } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
-import type { RunProgress } from './run.repository.ts';
-import { addProgress } from './run.repository.ts';
+import { addProgress, type RunAttempt, type RunProgress } from './run.repository.ts';
 
 // Rows per statement: a whole page of the usual size in one.
 const CHUNK = 1000;
@@ -14,7 +13,8 @@ export interface PageToStore {
   tenantId: string;
   integrationId: string;
   stream: string;
-  runId: string;
+  /** The attempt storing the page: a page of an attempt that lost its run rolls back. */
+  run: RunAttempt;
   records: PolledRecord[];
   cursor: unknown;
   now: Date;
@@ -31,7 +31,9 @@ export interface StoredPage extends RunProgress {
  * Stores one page in the caller's transaction: records upserted in chunks and deduplicated by
  * (integration, stream, external id, payload hash); one event per new or changed record; the
  * cursor saved with them, so a crash after commit resumes after this page and a crash before
- * commit re-reads it without duplicates.
+ * commit re-reads it without duplicates. The run's progress is written last and only for the
+ * attempt holding the run, which keeps the run row locked to commit: a reconciler take-over waits
+ * for it, and a page of an attempt already taken over throws RunNotHeldError and rolls back.
  */
 export async function storePage(trx: Transaction<Database>, page: PageToStore): Promise<StoredPage> {
   // The last copy wins when upstream returns one record twice in a page.
@@ -69,7 +71,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
         select ${routingStatus(sql`${page.tenantId}::uuid`, sql`'pending'`)} as value
       ), events as (
         insert into integration_events (tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
-        select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.runId}::uuid, 'poll', ${page.stream},
+        select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.run.id}::uuid, 'poll', ${page.stream},
           ${page.stream} || case when changed.inserted then '.created' else '.updated' end,
           changed.external_id, chunk.payload::jsonb, changed.payload_hash,
           'poll:' || ${page.stream} || ':' || changed.external_id || ':' || changed.payload_hash,
@@ -93,7 +95,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
       integration_id: page.integrationId,
       stream: page.stream,
       cursor: JSON.stringify(page.cursor ?? null),
-      run_id: page.runId,
+      run_id: page.run.id,
       updated_at: page.now,
     })
     .onConflict((oc) =>
@@ -106,7 +108,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     .execute();
 
   const progress = { pages: 1, recordsSeen: page.records.length, recordsNew, recordsChanged };
-  await addProgress(trx, page.runId, progress, page.now);
+  await addProgress(trx, page.run, progress, page.now);
   return { ...progress, eventIds, hashes };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { EVENT_QUEUE, type EventJob } from '../events/event.dispatch.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { integrationLetsRunStart } from './run.hold.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
 // Postgres is the source of truth and the queue only dispatches. This sweep puts back on the
@@ -41,12 +42,14 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
     .execute();
 
   // Queued runs overdue by a lease were not picked up: their job is gone. Job ids carry the time
-  // bucket so a sweep does not stack duplicates while the first job is still waiting.
+  // bucket so a sweep does not stack duplicates while the first job is still waiting. Runs held by
+  // a paused or disabled integration are not overdue, they wait (run.hold.ts) until its resume.
   const overdue = await hub.db
     .selectFrom('integration_runs')
     .select('id')
     .where('status', '=', 'queued')
     .where(sql<boolean>`coalesce(next_attempt_at, queued_at) < ${staleBefore}`)
+    .where(integrationLetsRunStart)
     .limit(BATCH)
     .execute();
   const bucket = Math.floor(now.getTime() / leaseMs);

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, IntegrationRunsTable, RunRow } from '../db/database.types.ts';
-import type { Insertable } from 'kysely';
+import { integrationLetsRunStart } from './run.hold.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,9 +27,11 @@ export class RunBusyError extends Error {
 }
 
 /**
- * Moves a queued run to running. Undefined when it is not queued (done, or taken by another
- * process). RunBusyError when another run of the same stream is running: runs of one stream never
- * overlap, enforced by a partial unique index rather than by hope.
+ * Moves a queued run to running. The returned row's `attempts` is this attempt's number, which
+ * fences every later write of the attempt (see `heldBy`). Undefined when the run is not queued
+ * (done, or taken by another process) or its integration holds it back (paused or disabled, see
+ * run.hold.ts). RunBusyError when another run of the same stream is running: runs of one stream
+ * never overlap, enforced by a partial unique index rather than by hope.
  */
 export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | undefined> {
   try {
@@ -43,6 +45,7 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
       }))
       .where('id', '=', id)
       .where('status', '=', 'queued')
+      .where(integrationLetsRunStart)
       .returningAll()
       .executeTakeFirst();
   } catch (error) {
@@ -51,8 +54,36 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
   }
 }
 
-export async function heartbeat(db: Db, id: string, now: Date): Promise<void> {
-  await db.updateTable('integration_runs').set({ heartbeat_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+/** A queued run that could not start yet (its stream is busy) waits until `nextAttemptAt`. */
+export async function postponeQueuedRun(db: Db, id: string, nextAttemptAt: Date): Promise<void> {
+  await db.updateTable('integration_runs').set({ next_attempt_at: nextAttemptAt }).where('id', '=', id).where('status', '=', 'queued').execute();
+}
+
+/** One attempt at a run: the claim that made `attempts` this number. */
+export type RunAttempt = Pick<RunRow, 'id' | 'attempts'>;
+
+/**
+ * The attempt still holds the run. When the reconciler takes over a run whose heartbeat stalled,
+ * the run is queued again and then running under a higher attempt number, so every write of the
+ * old attempt — heartbeat, progress, finish, retry — matches no row and changes nothing.
+ */
+function heldBy(run: RunAttempt) {
+  return (eb: ExpressionBuilder<Database, 'integration_runs'>) =>
+    eb.and([eb('id', '=', run.id), eb('status', '=', 'running'), eb('attempts', '=', run.attempts)]);
+}
+
+/**
+ * A page's transaction found its run held by another attempt: the page rolls back rather than
+ * race the attempt that holds the run now.
+ */
+export class RunNotHeldError extends Error {
+  override name = 'RunNotHeldError';
+}
+
+/** Refreshes the heartbeat; false when this attempt no longer holds the run. */
+export async function touchRun(db: Db, run: RunAttempt, now: Date): Promise<boolean> {
+  const result = await db.updateTable('integration_runs').set({ heartbeat_at: now }).where(heldBy(run)).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export interface RunProgress {
@@ -62,8 +93,9 @@ export interface RunProgress {
   recordsChanged: number;
 }
 
-export async function addProgress(db: Db, id: string, progress: RunProgress, now: Date): Promise<void> {
-  await db
+/** Adds a committed page's counts; RunNotHeldError (rolling the page back) when the attempt lost the run. */
+export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress, now: Date): Promise<void> {
+  const result = await db
     .updateTable('integration_runs')
     .set((eb) => ({
       pages: eb('pages', '+', progress.pages),
@@ -72,8 +104,9 @@ export async function addProgress(db: Db, id: string, progress: RunProgress, now
       records_changed: eb('records_changed', '+', progress.recordsChanged),
       heartbeat_at: now,
     }))
-    .where('id', '=', id)
-    .execute();
+    .where(heldBy(run))
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new RunNotHeldError(`run ${run.id} is no longer held by attempt ${run.attempts}`);
 }
 
 export interface RunOutcome {
@@ -85,7 +118,8 @@ export interface RunOutcome {
   result?: unknown;
 }
 
-export async function finishRun(db: Db, run: RunRow, outcome: RunOutcome): Promise<RunRow> {
+/** Finishes the run for the attempt holding it; undefined (nothing written) for any other attempt. */
+export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_at' | 'queued_at'>, outcome: RunOutcome): Promise<RunRow | undefined> {
   const started = run.started_at ?? run.queued_at;
   return db
     .updateTable('integration_runs')
@@ -99,21 +133,20 @@ export async function finishRun(db: Db, run: RunRow, outcome: RunOutcome): Promi
       ...(outcome.result === undefined ? {} : { result: JSON.stringify(outcome.result) }),
       next_attempt_at: null,
     })
-    .where('id', '=', run.id)
+    .where(heldBy(run))
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
 }
 
-/** Back to queued after a transient failure, to be picked up again at `nextAttemptAt`. */
-export async function requeueRun(db: Db, id: string, nextAttemptAt: Date, error: { code: string; message: string } | undefined): Promise<void> {
-  await db
+/**
+ * Back to queued after a transient failure, to be picked up again at `nextAttemptAt`; false (and
+ * nothing written) when this attempt no longer holds the run.
+ */
+export async function requeueRun(db: Db, run: RunAttempt, nextAttemptAt: Date, error: { code: string; message: string }): Promise<boolean> {
+  const result = await db
     .updateTable('integration_runs')
-    .set({
-      status: 'queued',
-      next_attempt_at: nextAttemptAt,
-      heartbeat_at: null,
-      ...(error ? { error_code: error.code, error_message: error.message } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
+    .set({ status: 'queued', next_attempt_at: nextAttemptAt, heartbeat_at: null, error_code: error.code, error_message: error.message })
+    .where(heldBy(run))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -1,31 +1,42 @@
+import type { RunRow } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { POLL_QUEUE, pollScheduleId, windowStart, type ScheduledPoll } from '../scheduler/schedule.service.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
 import { executeAction } from '../routes/action.executor.ts';
 import { executePoll } from './poll.executor.ts';
-import { claimRun, insertRunOnce, requeueRun, RunBusyError } from './run.repository.ts';
+import { withHeartbeat } from './run.heartbeat.ts';
+import { claimRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
 // While another run of the stream is running, a run waits this long before trying again.
 const BUSY_RETRY_MS = 2_000;
 
-/** Claims the run (queued → running) and executes it; a run taken or finished elsewhere is left alone. */
-export async function executeRun(hub: HubContext, runId: string): Promise<void> {
-  let run;
+/** Claims the run; a run whose stream is busy with another run is postponed and undefined returned. */
+async function claimOrPostpone(hub: HubContext, runId: string): Promise<RunRow | undefined> {
   try {
-    run = await claimRun(hub.db, runId, hub.clock());
+    return await claimRun(hub.db, runId, hub.clock());
   } catch (error) {
     if (!(error instanceof RunBusyError)) throw error;
-    await requeueRun(hub.db, runId, new Date(hub.clock().getTime() + BUSY_RETRY_MS), undefined);
+    await postponeQueuedRun(hub.db, runId, new Date(hub.clock().getTime() + BUSY_RETRY_MS));
     await enqueueRun(hub, runId, BUSY_RETRY_MS);
-    return;
+    return undefined;
   }
+}
+
+/**
+ * Claims the run (queued → running) and executes it while keeping its heartbeat; a run taken or
+ * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left alone.
+ */
+export async function executeRun(hub: HubContext, runId: string): Promise<void> {
+  const run = await claimOrPostpone(hub, runId);
   if (!run) return;
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
   if (!integration) return;
-  if (run.kind === 'poll') await executePoll(hub, run, integration);
-  else if (run.kind === 'action') await executeAction(hub, run, integration);
+  await withHeartbeat(hub, run, async () => {
+    if (run.kind === 'poll') await executePoll(hub, run, integration);
+    else if (run.kind === 'action') await executeAction(hub, run, integration);
+  });
 }
 
 /**

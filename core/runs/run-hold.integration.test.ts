@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { reconcile } from './reconciler.ts';
+
+// A paused or disabled integration touches no upstream: its queued runs wait, untouched, until it
+// is resumed or enabled; only a sync someone asks for by hand while it is paused still runs.
+
+describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  const longAgo = () => new Date(Date.now() - 10 * 60_000);
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'run_hold', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  const runRow = (id: string) => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const post = (path: string) => test.request('post', path, { token: tenant.tokens.operator });
+
+  it('holds a queued retry while paused, also against the reconciler, and runs it after the resume', async () => {
+    const dataset = `hold-retry-${Math.random()}`;
+    const upstream = testkitUpstream(dataset);
+    upstream.records.set('h1', { v: 1 });
+    upstream.failures.push({ code: 'upstream_unavailable', retryAfterMs: 300, afterPages: 0 });
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    const sync = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: {} })).json();
+    const runId: string = sync.runs[0].id;
+    await waitFor('the retry to be queued', async () => (await runRow(runId)).status === 'queued' && (await runRow(runId)).error_code === 'upstream_unavailable');
+    expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+
+    await sleep(1_000);
+    // Overdue by far: the reconciler would re-enqueue it, were it not held.
+    await test.hub.db.updateTable('integration_runs').set({ next_attempt_at: longAgo() }).where('id', '=', runId).execute();
+    await reconcile(test.hub);
+    await sleep(500);
+    expect(upstream.polls).toBe(1);
+    expect(await runRow(runId)).toMatchObject({ status: 'queued', attempts: 1, records_new: 0 });
+
+    // The resume itself puts it back on the queue: no reconcile pass needed.
+    expect((await post(`/api/integrations/${integration.id}/resume`)).status).toBe(200);
+    await waitFor('the held retry to run', async () => (await runRow(runId)).status === 'succeeded');
+    expect(await runRow(runId)).toMatchObject({ attempts: 2, records_new: 1 });
+    expect(upstream.polls).toBe(2);
+  });
+
+  it('holds route actions aimed at a paused or disabled target until it is back, then runs each once', async () => {
+    for (const [hold, release] of [['pause', 'resume'], ['disable', 'enable']] as const) {
+      const source = await createTestkitIntegration(test, tenant, `hold-src-${Math.random()}`);
+      const targetData = `hold-dst-${Math.random()}`;
+      const target = await createTestkitIntegration(test, tenant, targetData);
+      const route = await (
+        await test.request('post', '/api/routes', {
+          token: tenant.tokens.admin,
+          body: { name: `to ${hold}d`, filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'x {{event.externalId}}' } },
+        })
+      ).json();
+      const setEnabled = (enabled: boolean) => test.request('patch', `/api/integrations/${target.id}`, { token: tenant.tokens.admin, body: { enabled } });
+      expect((hold === 'pause' ? await post(`/api/integrations/${target.id}/pause`) : await setEnabled(false)).status).toBe(200);
+
+      testkitUpstream(source.config.dataset).records.set('r1', { n: 1 });
+      await syncAndWait(test, tenant, source.id);
+      const run = await waitFor('the action run to be queued', () => test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', route.id).executeTakeFirst());
+      await sleep(1_000);
+      expect(testkitUpstream(targetData).actions).toEqual([]);
+      expect(await runRow(run.id)).toMatchObject({ status: 'queued', attempts: 0 });
+
+      expect((release === 'resume' ? await post(`/api/integrations/${target.id}/resume`) : await setEnabled(true)).status).toBe(200);
+      await waitFor('the held action to run', async () => (await runRow(run.id)).status === 'succeeded');
+      expect(testkitUpstream(targetData).actions).toHaveLength(1);
+    }
+  });
+
+  it('still runs a sync asked for by hand while paused', async () => {
+    const dataset = `hold-manual-${Math.random()}`;
+    testkitUpstream(dataset).records.set('m1', { v: 1 });
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    await post(`/api/integrations/${integration.id}/pause`);
+    expect(await syncAndWait(test, tenant, integration.id)).toMatchObject({ status: 'succeeded', records: { seen: 1, new: 1, changed: 0 } });
+  });
+});
