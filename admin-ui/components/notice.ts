@@ -12,7 +12,7 @@ export interface Notice {
 const MESSAGES: Record<string, Notice> = {
   created: { kind: 'success', text: 'Integration created. Run a check to confirm the connection works.' },
   saved: { kind: 'success', text: 'Changes saved.' },
-  paused: { kind: 'info', text: 'Scheduled polls are paused. Manual runs still work.' },
+  paused: { kind: 'info', text: 'Scheduled polls are paused, and queued work waits until you resume. Manual runs still work.' },
   resumed: { kind: 'success', text: 'Scheduled polls resumed.' },
   deleted: { kind: 'success', text: 'Integration deleted.' },
   sync_queued: { kind: 'success', text: 'Sync queued. Its runs appear under Recent runs as they finish; reload to update.' },

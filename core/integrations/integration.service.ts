@@ -13,6 +13,7 @@ import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
 import { isUniqueViolation } from '../db/postgres-errors.ts';
+import { releaseHeldRuns } from '../runs/run.hold.ts';
 import { resolveTasksOfDeletedIntegration } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
@@ -107,6 +108,7 @@ export async function updateIntegration(
       if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
       throw error;
     }));
+  if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
   await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
   if (parts.credentials !== undefined) {
@@ -143,5 +145,7 @@ export async function setPaused(hub: HubContext, principal: Principal, id: strin
   const connector = hub.connectors.get(existing.connector);
   const row = connector ? await writeWithSchedules(hub, connector, existing, write) : await write(hub.db);
   await audit(hub, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);
+  // Work held while it was paused goes now rather than a reconcile lease later.
+  if (!paused) await releaseHeldRuns(hub, row.id);
   return row;
 }

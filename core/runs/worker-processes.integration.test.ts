@@ -105,6 +105,11 @@ describe('worker processes', { timeout: 60_000 }, () => {
     // A one-second schedule, as the scheduler would upsert it, so the test sees several windows
     // quickly; on a small table so each run ends within its window.
     fake.records.seed('sc_task', 3);
+    // The stream is scheduled in the database too, or the workers' schedule keeper would take the
+    // test's schedule for a leftover and remove it; once a keeper pass (every second here) has put
+    // the hourly one in the queue, the test's one-second schedule replaces it under the same id.
+    await test.hub.db.updateTable('integration_configs').set({ schedules: JSON.stringify({ ...SERVICENOW_SCHEDULES_OFF, sc_task: { everySeconds: 3600 } }) }).where('id', '=', integration.id).execute();
+    await waitFor('a keeper pass to schedule the stream', async () => (await test.hub.queue.listSchedules(POLL_QUEUE)).some((schedule) => schedule.id === pollScheduleId(integration.id, 'sc_task')));
     await test.hub.queue.upsertSchedule(POLL_QUEUE, {
       id: pollScheduleId(integration.id, 'sc_task'),
       name: 'poll',
