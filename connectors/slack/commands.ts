@@ -62,8 +62,13 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         return {
           text: `:arrows_counterclockwise: Retrying ${name}…`,
           followUp: async () => {
-            const result = await operations.retryIntegration(who, name);
-            return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${result.integration}.`;
+            try {
+              const result = await operations.retryIntegration(who, name);
+              return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${result.integration}.`;
+            } catch (error) {
+              if (error instanceof OperationRefused) return `:no_entry: ${error.message}`;
+              throw error;
+            }
           },
         };
       }

@@ -83,6 +83,15 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(check).toMatchObject({ ok: true, detail: expect.stringContaining('connected to') });
   });
 
+  it('refuses a sync of the Slack integration with 409: it has no streams to poll', async () => {
+    const response = await test.request('post', `/api/integrations/${slackIntegration.id}/sync`, { token: tenant.tokens.operator, body: {} });
+    expect(response.status).toBe(409);
+    expect((await response.json()).error).toMatchObject({ code: 'conflict', message: 'slack integrations have no streams to sync' });
+    // From chat, the same refusal is a plain reply.
+    expect((await command('retry Slack', 'U0OPS')).status).toBe(200);
+    await waitFor('the refusal', async () => slack.responses.find((r) => JSON.stringify(r.body).includes('Slack has nothing to poll.')));
+  });
+
   it('posts one alert with the task, code, severity, runbook and buttons for an upstream failure', async () => {
     await failOnce();
     const message = await waitFor('the alert', async () => slack.messages.find((m) => m.channel === 'C0ALERTS'));

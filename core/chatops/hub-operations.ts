@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { roleAllows, type Role } from '../auth/roles.ts';
 import type { TaskRow, UserRow } from '../db/database.types.ts';
 import { integrationHealth } from '../health/integration-health.service.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, ConflictError } from '../http/api-error.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import { requestSync } from '../runs/sync.service.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -84,7 +84,10 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
     async retryIntegration(who, name) {
       const user = await require(who, 'operator');
       const integration = await integrationByName(name);
-      const runs = await requestSync(hub, integration, { mode: 'incremental' }, actorLabel(who, user));
+      const runs = await requestSync(hub, integration, { mode: 'incremental' }, actorLabel(who, user)).catch((error: unknown) => {
+        if (error instanceof ConflictError) throw new OperationRefused('invalid', `${integration.name} has nothing to poll.`);
+        throw error;
+      });
       await audit(who, user, 'integration.retried', 'integration', integration.id, { runs: runs.length });
       return { integration: integration.name, runs: runs.length };
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
-import { ValidationError } from '../http/api-error.ts';
+import { ConflictError, ValidationError } from '../http/api-error.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { SyncRequest } from '../../schemas/api/integration.schema.ts';
 import { insertRunOnce } from './run.repository.ts';
@@ -10,6 +10,8 @@ import { enqueueRun } from './run.jobs.ts';
 export async function requestSync(hub: HubContext, integration: IntegrationConfigRow, request: SyncRequest, requestedBy: string): Promise<RunRow[]> {
   const connector = hub.connectors.get(integration.connector);
   const streams = Object.keys(connector?.streams ?? {});
+  // A connector that only acts and receives (Slack) has nothing to poll: say so rather than 202 with no run.
+  if (streams.length === 0) throw new ConflictError(`${integration.connector} integrations have no streams to sync`);
   if (request.stream && !streams.includes(request.stream)) {
     throw new ValidationError(`${integration.connector} has no stream "${request.stream}"`, [
       { path: 'body.stream', message: `expected one of: ${streams.join(', ')}` },
