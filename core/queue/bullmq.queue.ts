@@ -193,6 +193,19 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
   };
 }
 
+/** A job scheduler's job is named after its slot, the millisecond it was due: `repeat:<scheduler id>:<slot>`. */
+const SCHEDULED_JOB_ID = /^repeat:.+:(\d+)$/;
+
+/**
+ * When the job was meant to start. A schedule's job is added when the one before it starts, so its
+ * slot is only exact in its id; any other job is due at its add time plus its delay (taken from the
+ * options: `job.delay` reads 0 once a delayed job has been promoted).
+ */
+function dueAt(job: BullJob): Date {
+  const slot = SCHEDULED_JOB_ID.exec(String(job.id))?.[1];
+  return new Date(slot !== undefined ? Number(slot) : (job.opts.timestamp ?? job.timestamp) + (job.opts.delay ?? 0));
+}
+
 function toProcessor<T>(
   handler: JobHandler<T>,
   inFlight: { count: number },
@@ -200,7 +213,7 @@ function toProcessor<T>(
   return async (job) => {
     inFlight.count += 1;
     try {
-      await handler({ id: String(job.id), name: job.name, data: job.data, attempt: job.attemptsMade + 1 });
+      await handler({ id: String(job.id), name: job.name, data: job.data, attempt: job.attemptsMade + 1, dueAt: dueAt(job) });
     } catch (err) {
       if (!(err instanceof NonRetryableError)) throw err;
       // BullMQ skips the remaining attempts only for its own error type.

@@ -23,6 +23,8 @@ interface StoredJob {
   attempts: number;
   backoff: Backoff | undefined;
   attemptsMade: number;
+  /** Add time plus delay, in clock milliseconds. */
+  dueAt: number;
   state: JobState;
   timer?: Timer;
   finishedAt?: number;
@@ -93,7 +95,7 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
     const data: unknown = job.json === undefined ? undefined : JSON.parse(job.json);
     const done = (async () => {
       try {
-        await run({ id: job.id, name: job.name, data, attempt });
+        await run({ id: job.id, name: job.name, data, attempt, dueAt: new Date(job.dueAt) });
         finish(job, 'completed');
       } catch (err) {
         retryOrFail(job, err);
@@ -150,6 +152,7 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
         attempts: Math.max(1, options.attempts ?? 1),
         backoff: options.backoff,
         attemptsMade: 0,
+        dueAt: clock.now() + (options.delayMs ?? 0),
         state: 'waiting',
       };
       jobs.set(id, job);

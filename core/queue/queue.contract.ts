@@ -61,6 +61,7 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
         const { queue, name } = await fresh();
         const received: Job[] = [];
         queue.process(name, async (job) => void received.push(job), { concurrency: 1 });
+        const addedAt = Date.now();
         const { id } = await queue.add(name, 'sync', { at: new Date(0), list: [1, 2] });
         await eventually(() => expect(received).toHaveLength(1));
         expect(received[0]).toEqual({
@@ -68,18 +69,24 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
           name: 'sync',
           data: { at: '1970-01-01T00:00:00.000Z', list: [1, 2] },
           attempt: 1,
+          dueAt: expect.any(Date),
         });
+        expect(Math.abs((received[0]?.dueAt.getTime() ?? 0) - addedAt)).toBeLessThanOrEqual(1_000);
       });
 
       it('runs a delayed job no earlier than its delay', async () => {
         const { queue, name } = await fresh();
         const ranAt: number[] = [];
-        queue.process(name, async () => void ranAt.push(Date.now()), { concurrency: 1 });
+        const dueAt: number[] = [];
+        queue.process(name, async (job) => void (ranAt.push(Date.now()), dueAt.push(job.dueAt.getTime())), { concurrency: 1 });
         const addedAt = Date.now();
         await queue.add(name, 'later', {}, { delayMs: 300 });
         expect(await queue.counts(name)).toMatchObject({ delayed: 1, waiting: 0 });
         await eventually(() => expect(ranAt).toHaveLength(1));
         expect((ranAt[0] ?? 0) - addedAt).toBeGreaterThanOrEqual(300 - SLACK_MS);
+        // Due when the delay ends, not when a worker got to it.
+        expect((dueAt[0] ?? 0) - addedAt).toBeGreaterThanOrEqual(300 - SLACK_MS);
+        expect((dueAt[0] ?? 0) - addedAt).toBeLessThanOrEqual(300 + 1_000);
       });
     });
 
@@ -172,6 +179,29 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
         await eventually(() => expect(runs.length).toBeGreaterThanOrEqual(3));
         expect(runs[0]).toMatchObject({ name: 'tick', data: { n: 1 }, attempt: 1 });
         expect(new Set(runs.map((run) => run.id)).size).toBe(runs.length);
+      });
+
+      it("gives a schedule's jobs their slot as dueAt, however late a busy worker starts them", async () => {
+        const { queue, name } = await fresh();
+        const runs: Job[] = [];
+        const startedAt: number[] = [];
+        queue.process(name, async (job) => {
+          runs.push(job);
+          startedAt.push(Date.now());
+          await sleep(250);
+        }, { concurrency: 1 });
+        await queue.upsertSchedule(name, { id: 'slow', name: 'tick', data: {}, every: 100 });
+        await eventually(() => expect(runs.length).toBeGreaterThanOrEqual(4));
+        const due = runs.map((run) => run.dueAt.getTime());
+        // Slots on the schedule's grid (after the first, which BullMQ runs at once, off the grid),
+        // each later than the one before…
+        expect(due[1]! - due[0]!).toBeGreaterThan(0);
+        for (let index = 2; index < due.length; index++) {
+          expect(due[index]! - due[index - 1]!).toBeGreaterThan(0);
+          expect((due[index]! - due[index - 1]!) % 100).toBe(0);
+        }
+        // …while the worker, busy 250 ms per job, started them later than their slots.
+        expect(startedAt.at(-1)! - due.at(-1)!).toBeGreaterThanOrEqual(0);
       });
 
       it('runs a cron schedule with a seconds field', async () => {

@@ -23,6 +23,11 @@ export interface Job<T = unknown> {
   data: T;
   /** 1 on the first attempt. */
   attempt: number;
+  /**
+   * When the job was meant to start: its add time plus its delay, which for a schedule's job is the
+   * fire time, however late a busy worker picks it up.
+   */
+  dueAt: Date;
 }
 
 export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;

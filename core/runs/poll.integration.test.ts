@@ -119,6 +119,18 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     }
   });
 
+  it('keys a scheduled run by the window its fire was due in, not when a busy worker reached it', async () => {
+    const integration = await createIntegration();
+    const { runScheduledPoll } = await import('./run.worker.ts');
+    const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
+    // Fires due a moment before the hour, one of them picked up after the hour had turned: still
+    // two windows, two runs, rather than the late one taking the next fire's window.
+    await runScheduledPoll(test.hub, hourly, new Date('2030-01-01T10:59:59.900Z'));
+    await runScheduledPoll(test.hub, hourly, new Date('2030-01-01T11:59:59.900Z'));
+    const runs = await test.hub.db.selectFrom('integration_runs').select('window_start').where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').orderBy('window_start').execute();
+    expect(runs.map((run) => run.window_start?.toISOString())).toEqual(['2030-01-01T10:00:00.000Z', '2030-01-01T11:00:00.000Z']);
+  });
+
   it('reports health per integration', async () => {
     const integration = await createIntegration();
     await syncAndWait(integration.id);

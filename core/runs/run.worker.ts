@@ -41,16 +41,17 @@ export async function executeRun(hub: HubContext, runId: string): Promise<void> 
 
 /**
  * A schedule fired: make the run of this window (once, whichever process gets there first) and
- * execute it.
+ * execute it. The window is the one the fire was due in, not the one a busy worker reached it in:
+ * a fire picked up late would otherwise land in the next fire's window, and that poll would be lost.
  */
-export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll): Promise<void> {
+export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll, firedAt: Date = hub.clock()): Promise<void> {
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', poll.integrationId).executeTakeFirst();
   if (!integration) {
     await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(poll.integrationId, poll.stream));
     return;
   }
   if (!integration.enabled || integration.paused_at) return;
-  const window = windowStart(hub.clock(), poll.everyMs);
+  const window = windowStart(firedAt, poll.everyMs);
   const run = await insertRunOnce(hub.db, {
     tenant_id: integration.tenant_id,
     integration_id: integration.id,
@@ -68,7 +69,7 @@ export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll): Pr
 export function runJobRegistrations(hub: HubContext): JobRegistration[] {
   const concurrency = hub.config.HUB_WORKER_CONCURRENCY;
   return [
-    { queue: POLL_QUEUE, concurrency, handler: (job: Job) => runScheduledPoll(hub, job.data as ScheduledPoll) },
+    { queue: POLL_QUEUE, concurrency, handler: (job: Job) => runScheduledPoll(hub, job.data as ScheduledPoll, job.dueAt) },
     { queue: RUN_QUEUE, concurrency, handler: (job: Job) => executeRun(hub, (job.data as RunJob).runId) },
   ];
 }
