@@ -69,7 +69,7 @@ export function TaskDetailPage(view: TaskDetailView): Html {
   );
   const actions = view.csrf
     ? html`${when(task.status === 'open', () => html`<section class="card" aria-labelledby="ack-title"><h2 id="ack-title">Acknowledge</h2><p class="muted">Tell others you are on it. The task stays open until resolved.</p>${noteForm(`/admin/tasks/${task.id}/ack`, 'Acknowledge', view.csrf ?? '', 'ack-note', true)}</section>`)}
-${when(task.status !== 'resolved', () => html`<section class="card" aria-labelledby="resolve-title"><h2 id="resolve-title">Resolve</h2><p class="muted">The next successful run also resolves it.</p>${noteForm(`/admin/tasks/${task.id}/resolve`, 'Resolve', view.csrf ?? '', 'resolve-note', task.status !== 'open')}</section>`)}`
+${when(task.status !== 'resolved', () => html`<section class="card" aria-labelledby="resolve-title"><h2 id="resolve-title">Resolve</h2><p class="muted">It also resolves by itself once every failing operation has succeeded again.</p>${noteForm(`/admin/tasks/${task.id}/resolve`, 'Resolve', view.csrf ?? '', 'resolve-note', task.status !== 'open')}</section>`)}`
     : nothing;
   return html`<div class="grid grid--sidebar">
   <div>
@@ -83,6 +83,7 @@ ${when(task.status !== 'resolved', () => html`<section class="card" aria-labelle
         <dt>Severity</dt><dd>${severityBadge(task.severity)}</dd>
         <dt>Integration</dt><dd>${task.integration_id ? html`<a href="/admin/integrations/${task.integration_id}">${view.integrationName ?? 'deleted'}</a>` : '—'}</dd>
         <dt>Failures</dt><dd><a href="/admin/runs?integrationId=${task.integration_id ?? ''}&amp;errorCode=${task.code}">${task.occurrences} occurrence${task.occurrences === 1 ? '' : 's'}</a></dd>
+        ${when(task.status !== 'resolved' && task.failing_operations.length > 0, () => html`<dt>Still failing</dt><dd>${task.failing_operations.map((operation, i) => html`${i > 0 ? ', ' : ''}<code>${operation}</code>`)}</dd>`)}
         <dt>Opened</dt><dd>${timeTag(task.opened_at, { now: view.now })}</dd>
         ${task.acknowledged_at ? html`<dt>Acknowledged</dt><dd>${task.acknowledged_by} · ${timeTag(task.acknowledged_at, { now: view.now })}</dd>` : nothing}
         ${task.resolved_at ? html`<dt>Resolved</dt><dd>${task.resolved_by} · ${timeTag(task.resolved_at, { now: view.now })}</dd>` : nothing}

@@ -210,6 +210,26 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(tied.escalation).toEqual({ afterMinutes: [5, 30], mention: '<!subteam^S0ROUTE>' });
   });
 
+  it('opens a task on the Slack integration for a lost alert post, resolved by the next alert it posts', async () => {
+    const other = await (
+      await test.request('post', '/api/integrations', {
+        token: tenant.tokens.admin,
+        body: { connector: 'servicenow', name: 'SN lost alert', config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
+      })
+    ).json();
+    slack.failNext('chat.postMessage', 1, { status: 503 });
+    await test.request('post', `/api/integrations/${other.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });
+    // The post was lost, so a task opens on Slack itself; its own alert is the next post, which
+    // succeeds: the failing operation (action:task_alert.post) works again and the task resolves.
+    const slackTask = await waitFor('the Slack task to resolve', async () => {
+      const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${slackIntegration.id}`, { token: tenant.tokens.viewer })).json();
+      return tasks.find((t: { code: string; status: string }) => t.code === 'upstream_unavailable' && t.status === 'resolved');
+    });
+    expect(slackTask).toMatchObject({ resolvedBy: 'system', failingOperations: [] });
+    const detail = await (await test.request('get', `/api/tasks/${slackTask.id}`, { token: tenant.tokens.viewer })).json();
+    expect(detail.history.at(-1)).toMatchObject({ action: 'resolved', note: 'action:task_alert.post succeeded' });
+  });
+
   it('answers 50 commands a second within 3 seconds', async () => {
     const latencies: number[] = [];
     await Promise.all(

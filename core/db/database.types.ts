@@ -174,6 +174,8 @@ export interface TasksTable {
   status: 'open' | 'acknowledged' | 'resolved';
   occurrences: Generated<number>;
   last_error: string | null;
+  /** Operations still failing with this code (`poll:<stream>`, `action:<action>`, `check`); see task-recovery.ts. */
+  failing_operations: Generated<string[]>;
   opened_at: CreatedAt;
   updated_at: Timestamp;
   acknowledged_by: string | null;

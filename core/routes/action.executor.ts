@@ -17,7 +17,9 @@ export async function executeAction(hub: HubContext, run: RunRow, integration: I
     const connector = hub.connectors.get(integration.connector);
     if (connector && run.action?.startsWith('task_alert.')) {
       const result = await runTaskAlert(hub, connector, integration, run);
-      const succeeded = await settleRun(hub, run, { status: 'succeeded', result });
+      // A failing alert run opens a task keyed by its action like any action run; only the success
+      // of that action (a later alert sent) can take the key off again.
+      const succeeded = await settleRun(hub, run, { status: 'succeeded', result }, () => recordSuccess(hub, integration, run));
       if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
       return;
     }
@@ -34,7 +36,7 @@ export async function executeAction(hub: HubContext, run: RunRow, integration: I
       const { taskId, channel, ts, escalation } = result.taskAlert;
       await rememberPostedAlert(hub, integration, { alert: { taskId }, escalation: escalation ?? null }, { channel, ts });
     }
-    const succeeded = await settleRun(hub, run, { status: 'succeeded', result }, () => recordSuccess(hub, integration));
+    const succeeded = await settleRun(hub, run, { status: 'succeeded', result }, () => recordSuccess(hub, integration, run));
     if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'action', status: 'succeeded' });
   } catch (error) {
     await handleRunError(hub, run, integration, error);

@@ -44,7 +44,7 @@ export async function checkIntegration(
       // A passing check with the stored credentials is a success like any run: it settles the
       // integration's failure tasks (a check with new credentials proves nothing about the old ones).
       const finished = await settleRun(hub, run, { status: 'succeeded', result: { detail: result.detail } }, async () => {
-        if (credentials === undefined) await recordSuccess(hub, integration);
+        if (credentials === undefined) await recordSuccess(hub, integration, run);
       });
       hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'succeeded' });
       return { ok: true, detail: result.detail, runId: run.id, latencyMs: latencyMs(finished) };

@@ -5,9 +5,11 @@ import { payloadHash } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { openOrUpdateTask, resolveTasksAfterSuccess } from '../tasks/task.service.ts';
+import { settleTasksAfterSuccess } from '../tasks/task-recovery.ts';
+import { openOrUpdateTask } from '../tasks/task.service.ts';
 import type { Failure } from './failure.ts';
 import { failureCauseOf } from './failure-cause.ts';
+import { operationOf } from './run.operation.ts';
 
 /**
  * A run failed for good (retries exhausted, breaker open, or a failure no retry can fix): record
@@ -22,6 +24,7 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     integrationName: integration.name,
     code: failure.code,
     message: failure.message,
+    operation: operationOf(run),
   });
   const payload = {
     code: failure.code,
@@ -63,8 +66,18 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
   );
 }
 
-export async function recordSuccess(hub: HubContext, integration: IntegrationConfigRow): Promise<void> {
-  const resolved = await resolveTasksAfterSuccess(hub, integration.id);
+/**
+ * A run succeeded: the failure tasks it proves fixed are settled (task-recovery.ts). Only checks
+ * run with the stored credentials get here as checks, so a passing one proves those credentials.
+ */
+export async function recordSuccess(hub: HubContext, integration: IntegrationConfigRow, run: RunRow): Promise<void> {
+  const operation = operationOf(run);
+  const resolved = await settleTasksAfterSuccess(hub, {
+    integrationId: integration.id,
+    operation,
+    credentialsProven: run.kind === 'check',
+    why: run.kind === 'check' ? 'a connection check with the stored credentials passed' : `${operation} succeeded`,
+  });
   for (const task of resolved) {
     hub.logger.info({ integrationId: integration.id, task: `TASK-${task.number}`, code: task.code }, 'remediation task resolved by a success');
   }

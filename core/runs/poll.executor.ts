@@ -47,7 +47,7 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
       for (const hash of stored.hashes) digest.update(hash);
       void dispatchEvents(hub, stored.eventIds);
     }
-    const succeeded = await settleRun(hub, run, { status: 'succeeded', payloadHash: digest.digest('hex') }, () => recordSuccess(hub, integration));
+    const succeeded = await settleRun(hub, run, { status: 'succeeded', payloadHash: digest.digest('hex') }, () => recordSuccess(hub, integration, run));
     if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'poll', status: 'succeeded' });
   } catch (error) {
     await handleRunError(hub, run, integration, error);

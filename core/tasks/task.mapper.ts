@@ -14,6 +14,7 @@ export function toTask(row: TaskRow): Task {
     status: row.status,
     occurrences: row.occurrences,
     lastError: row.last_error,
+    failingOperations: row.failing_operations,
     openedAt: row.opened_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     acknowledgedBy: row.acknowledged_by,

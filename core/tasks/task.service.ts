@@ -4,6 +4,7 @@ import { runbookPath } from '../runbooks/failure-codes.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { AuditActor } from '../audit/audit-as.ts';
+import { firstFailingOperations, withFailingOperation } from './failing-operations.ts';
 import { addHistory, nextTaskNumber } from './task.repository.ts';
 import { changeTaskStatus } from './task-status-change.ts';
 import { alertTaskChanged, alertTaskOpened } from './task-alerts.service.ts';
@@ -14,18 +15,29 @@ export interface FailureToTrack {
   integrationName: string;
   code: string;
   message: string;
+  /**
+   * What failed (`poll:<stream>`, `action:<action>`, `check`; run.operation.ts): the task stays open
+   * until each operation it lists has succeeded again. Null for a reminder that no run settles.
+   */
+  operation: string | null;
 }
 
 /**
  * One unresolved task per (integration, failure code): a repeat failure updates the open task
- * (occurrences, last error) instead of opening another. Returns the task and whether it is new.
+ * (occurrences, last error, the operations failing) instead of opening another. Returns the task
+ * and whether it is new.
  */
 export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack): Promise<{ task: TaskRow; opened: boolean }> {
   const runbook = await getRunbook(failure.code);
   for (let attempt = 0; attempt < 3; attempt++) {
     const updated = await hub.db
       .updateTable('tasks')
-      .set((eb) => ({ occurrences: eb('occurrences', '+', 1), last_error: failure.message, updated_at: hub.clock() }))
+      .set((eb) => ({
+        occurrences: eb('occurrences', '+', 1),
+        last_error: failure.message,
+        updated_at: hub.clock(),
+        ...(failure.operation === null ? {} : { failing_operations: withFailingOperation(failure.operation) }),
+      }))
       .where('integration_id', '=', failure.integrationId)
       .where('code', '=', failure.code)
       .where('status', '<>', 'resolved')
@@ -47,6 +59,7 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
             severity: runbook?.severity ?? 'high',
             status: 'open',
             last_error: failure.message,
+            failing_operations: firstFailingOperations(failure.operation),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -63,27 +76,22 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
   throw new Error(`could not open or update the ${failure.code} task of integration ${failure.integrationId}`);
 }
 
-/** Resolves the integration's unresolved tasks (but those with a code in `keep`), each with a history row saying why. */
-async function resolveIntegrationTasks(hub: HubContext, integrationId: string, actor: string, why: string, keep: string[] = []): Promise<TaskRow[]> {
+/** Resolves the integration's unresolved tasks, each with a history row saying why. */
+async function resolveIntegrationTasks(hub: HubContext, integrationId: string, actor: string, why: string): Promise<TaskRow[]> {
   // The status change and its history row commit together, so a resolved task always says why.
   const resolved = await hub.db.transaction().execute(async (trx) => {
-    let update = trx
+    const rows = await trx
       .updateTable('tasks')
       .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
       .where('integration_id', '=', integrationId)
-      .where('status', '<>', 'resolved');
-    if (keep.length > 0) update = update.where('code', 'not in', keep);
-    const rows = await update.returningAll().execute();
+      .where('status', '<>', 'resolved')
+      .returningAll()
+      .execute();
     for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
     return rows;
   });
   for (const task of resolved) await alertTaskChanged(hub, task);
   return resolved;
-}
-
-/** The next success resolves the integration's open failure tasks (not expiry reminders). */
-export function resolveTasksAfterSuccess(hub: HubContext, integrationId: string): Promise<TaskRow[]> {
-  return resolveIntegrationTasks(hub, integrationId, 'system', 'the next run succeeded', ['credential_expiring']);
 }
 
 /** An integration about to be deleted takes its tasks with it: nothing could ever resolve them. */

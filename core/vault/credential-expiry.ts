@@ -45,6 +45,8 @@ export async function remindExpiringCredentials(hub: HubContext): Promise<number
       integrationName: row.name,
       code: 'credential_expiring',
       message: `the credentials expire in ${days} day${days === 1 ? '' : 's'}, on ${expiresAt.toISOString().slice(0, 10)}`,
+      // No run can settle a reminder: new credentials do (credential-tasks.ts).
+      operation: null,
     });
     raised += 1;
   }

@@ -15,6 +15,9 @@ export const Task = z.object({
   status: TaskStatus,
   occurrences: z.number(),
   lastError: z.string().nullable(),
+  failingOperations: z
+    .array(z.string())
+    .describe('operations failing with this code that have not succeeded since (poll:<stream>, action:<action>, check); the task resolves when none is left'),
   openedAt: Timestamp,
   updatedAt: Timestamp,
   acknowledgedBy: z.string().nullable(),

@@ -1,0 +1,68 @@
+import { sql } from 'kysely';
+import type { TaskRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { isFailing, withoutFailingOperation } from './failing-operations.ts';
+import { alertTaskChanged } from './task-alerts.service.ts';
+import { addHistory } from './task.repository.ts';
+
+// A success settles only what it proves. A failure task remembers the operations that failed with
+// its code; the success of one of them takes it off the list, and the task resolves when the list
+// is empty. A stream that polls fine therefore leaves open the task of another stream that keeps
+// failing, instead of resolving it only for the next failure to open a new task and a new alert.
+
+/** Working credentials fix these wherever they failed, so a passing check resolves them outright. */
+const CREDENTIAL_CODES = ['auth_invalid', 'auth_expired'];
+
+export interface OperationSuccess {
+  integrationId: string;
+  /** What succeeded: `poll:<stream>`, `action:<action>` or `check` (run.operation.ts). */
+  operation: string;
+  /** A connection check passed with the stored credentials. */
+  credentialsProven: boolean;
+  /** The history note of each task the success resolves. */
+  why: string;
+}
+
+/**
+ * Takes the operation off the integration's unresolved failure tasks and resolves those with
+ * nothing left failing. One UPDATE computes both from the locked row, so a failure or success
+ * finishing at the same moment in another worker is applied before or after, never lost; the
+ * history rows commit with it. Tasks from before operations were tracked have an empty list: any
+ * success resolves them, as it always did. Expiry reminders are never settled by a run.
+ * Returns the tasks it resolved.
+ */
+export async function settleTasksAfterSuccess(hub: HubContext, success: OperationSuccess): Promise<TaskRow[]> {
+  const now = hub.clock();
+  const remaining = withoutFailingOperation(success.operation);
+  const resolves = success.credentialsProven
+    ? sql<boolean>`(cardinality(${remaining}) = 0 or code in (${sql.join(CREDENTIAL_CODES)}))`
+    : sql<boolean>`(cardinality(${remaining}) = 0)`;
+  const resolved = await hub.db.transaction().execute(async (trx) => {
+    const settled = await trx
+      .updateTable('tasks')
+      .set({
+        failing_operations: remaining,
+        status: sql<TaskRow['status']>`case when ${resolves} then 'resolved' else status end`,
+        resolved_by: sql<string | null>`case when ${resolves} then 'system' else resolved_by end`,
+        resolved_at: sql<Date | null>`case when ${resolves} then ${now}::timestamptz else resolved_at end`,
+        updated_at: now,
+      })
+      .where('integration_id', '=', success.integrationId)
+      .where('status', '<>', 'resolved')
+      .where('code', '<>', 'credential_expiring')
+      .where((eb) =>
+        eb.or([
+          isFailing(success.operation),
+          sql<boolean>`cardinality(failing_operations) = 0`,
+          ...(success.credentialsProven ? [eb('code', 'in', CREDENTIAL_CODES)] : []),
+        ]),
+      )
+      .returningAll()
+      .execute();
+    const rows = settled.filter((task) => task.status === 'resolved');
+    for (const task of rows) await addHistory(trx, task, 'resolved', 'system', success.why);
+    return rows;
+  });
+  for (const task of resolved) await alertTaskChanged(hub, task);
+  return resolved;
+}
