@@ -70,8 +70,26 @@ export async function alertTaskChanged(hub: HubContext, task: TaskRow): Promise<
   }
 }
 
-/** Records where an alert landed once its post succeeded, with its escalation plan. */
-export async function rememberPostedAlert(hub: HubContext, integration: IntegrationConfigRow, input: { alert: { taskId: string }; escalation: Escalation | null }, ref: { channel: string; ts: string }): Promise<void> {
+/**
+ * Records where an alert landed once its post succeeded, with its escalation plan. The post has
+ * happened by now: if the record cannot be written, the run must still succeed, or its retry would
+ * post the alert a second time. The alert then stays as posted (no in-place updates or escalation
+ * for it), which the warning says.
+ */
+export async function rememberPostedAlert(
+  hub: HubContext,
+  integration: IntegrationConfigRow,
+  input: { alert: { taskId: string }; escalation: Escalation | null },
+  ref: { channel: string; ts: string },
+): Promise<void> {
+  try {
+    await savePostedAlert(hub, integration, input, ref);
+  } catch (error) {
+    hub.logger.warn({ err: error, taskId: input.alert.taskId, integrationId: integration.id }, 'alert posted, but where it landed could not be saved; it will not be updated in place');
+  }
+}
+
+async function savePostedAlert(hub: HubContext, integration: IntegrationConfigRow, input: { alert: { taskId: string }; escalation: Escalation | null }, ref: { channel: string; ts: string }): Promise<void> {
   // A route template names the task; only a task of the alerting integration's tenant counts.
   const task = await hub.db.selectFrom('tasks').select('tenant_id').where('id', '=', input.alert.taskId).executeTakeFirst();
   if (task?.tenant_id !== integration.tenant_id) return;
