@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminDb } from './db/admin-db.ts';
 import { disableUserAndSessions } from './users/user-sessions.ts';
@@ -176,5 +177,49 @@ describe('admin UI over HTTP: sessions and tenancy', () => {
     const client = new CookieClient(test.app);
     const page = await client.get('/admin/definitely-missing');
     expect(page.status).toBe(303);
+  });
+});
+
+describe('admin UI over HTTP: paging runs and events', () => {
+  // More rows of one instant than a page holds (50), as a webhook group commit writes them: the
+  // Older link starts right after the last row shown, so every row is on exactly one page.
+  const instant = '2030-01-01T00:00:00.123456Z';
+
+  async function walk(client: Awaited<ReturnType<typeof signIn>>, first: string, rowLink: RegExp): Promise<string[]> {
+    const seen: string[] = [];
+    let next: string | undefined = first;
+    for (let pages = 0; next && pages < 5; pages++) {
+      const response = await client.get(next);
+      expect(response.status).toBe(200);
+      seen.push(...new Set([...response.body.matchAll(rowLink)].map((match) => match[1]!)));
+      next = /<a class="button" href="([^"]+)">Older/.exec(response.body)?.[1]?.replaceAll('&amp;', '&');
+    }
+    return seen;
+  }
+
+  it('shows every event of one instant once, across pages', async () => {
+    await sql`insert into integration_events (tenant_id, integration_id, source, type, payload, payload_hash, dedupe_key, status, received_at)
+      select ${acme.id}, ${acmeIntegration}, 'webhook', 'paged.' || n, '{}'::jsonb, 'h', 'paged-' || n, 'processed', ${instant}::timestamptz
+      from generate_series(1, 51) as n`.execute(test.hub.db);
+    try {
+      const expected = await test.hub.db.selectFrom('integration_events').select('id').where('type', 'like', 'paged.%').orderBy('id', 'desc').execute();
+      const seen = await walk(await signIn(admin), '/admin/events?type=paged.*', /href="\/admin\/events\/([0-9a-f-]{36})"/g);
+      expect(seen).toEqual(expected.map((row) => row.id));
+    } finally {
+      await test.hub.db.deleteFrom('integration_events').where('type', 'like', 'paged.%').execute();
+    }
+  });
+
+  it('shows every run of one instant once, across pages', async () => {
+    await sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, idempotency_key, status, queued_at)
+      select ${acme.id}, ${acmeIntegration}, 'poll', 'paged', 'manual', 'paged-' || n, 'succeeded', ${instant}::timestamptz
+      from generate_series(1, 51) as n`.execute(test.hub.db);
+    try {
+      const expected = await test.hub.db.selectFrom('integration_runs').select('id').where('stream', '=', 'paged').orderBy('id', 'desc').execute();
+      const seen = await walk(await signIn(admin), '/admin/runs?stream=paged', /href="\/admin\/runs\/([0-9a-f-]{36})"/g);
+      expect(seen).toEqual(expected.map((row) => row.id));
+    } finally {
+      await test.hub.db.deleteFrom('integration_runs').where('stream', '=', 'paged').execute();
+    }
   });
 });

@@ -4,11 +4,11 @@ import { csrfField } from '../components/csrf-field.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
-import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter } from '../../core/events/event.query.ts';
+import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter, type ListedEvent } from '../../core/events/event.query.ts';
 import { html, nothing, type Html } from '../html.ts';
 
 export interface EventsView {
-  events: EventRow[];
+  events: ListedEvent[];
   names: Map<string, string>;
   filter: EventFilter;
   query: Record<string, string | undefined>;
@@ -16,6 +16,11 @@ export interface EventsView {
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function lastOf(events: ListedEvent[]): { at: string; id: string } | undefined {
+  const last = events.at(-1);
+  return last && { at: last.received_at_iso, id: last.id };
+}
 
 export function EventsPage(view: EventsView): Html {
   const rows = view.events.map(
@@ -41,7 +46,7 @@ export function EventsPage(view: EventsView): Html {
   ])}
 ${view.filter.runId ? html`<p class="notice notice--info">Showing the events of one run. <a href="/admin/events">Show all events</a>.</p>` : nothing}
 <div class="card card--flush">${table}</div>
-${olderLink('/admin/events', view.query, view.events.at(-1)?.received_at, view.events.length === view.filter.limit)}`;
+${olderLink('/admin/events', view.query, lastOf(view.events), view.events.length === view.filter.limit)}`;
 }
 
 /** `csrf` is given to operators and admins, who may route the event again. */

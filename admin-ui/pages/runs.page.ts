@@ -1,12 +1,11 @@
-import type { RunRow } from '../../core/db/database.types.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { runsTable } from '../components/runs-table.ts';
-import { RUN_KINDS, RUN_STATUSES, type RunFilter } from '../../core/runs/run.query.ts';
+import { RUN_KINDS, RUN_STATUSES, type ListedRun, type RunFilter } from '../../core/runs/run.query.ts';
 import { html, type Html } from '../html.ts';
 
 export interface RunsView {
-  runs: RunRow[];
+  runs: ListedRun[];
   names: Map<string, string>;
   filter: RunFilter;
   query: Record<string, string | undefined>;
@@ -14,6 +13,11 @@ export interface RunsView {
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function lastOf(runs: ListedRun[]): { at: string; id: string } | undefined {
+  const last = runs.at(-1);
+  return last && { at: last.queued_at_iso, id: last.id };
+}
 
 export function RunsPage(view: RunsView): Html {
   return html`${filterBar('/admin/runs', [
@@ -24,5 +28,5 @@ export function RunsPage(view: RunsView): Html {
     { name: 'errorCode', label: 'Error code', value: view.filter.errorCode, placeholder: 'e.g. auth_invalid' },
   ])}
 <div class="card card--flush">${runsTable(view.runs, { now: view.now, integrationNames: view.names, empty: 'No runs match these filters.' })}</div>
-${olderLink('/admin/runs', view.query, view.runs.at(-1)?.queued_at, view.runs.length === view.filter.limit)}`;
+${olderLink('/admin/runs', view.query, lastOf(view.runs), view.runs.length === view.filter.limit)}`;
 }

@@ -4,6 +4,7 @@ import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import type { KeysetCursor } from '../../core/db/keyset.ts';
 import { replayEvent } from '../../core/events/event-replay.service.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEvents } from '../../core/events/event.query.ts';
 import { findRun, listRuns, RUN_KINDS, RUN_STATUSES } from '../../core/runs/run.query.ts';
@@ -12,14 +13,17 @@ import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
 import { RunDetailPage, runTitle } from '../pages/run-detail.page.ts';
 import { RunsPage } from '../pages/runs.page.ts';
 import { renderPage } from '../render.ts';
+import { Timestamp } from '../../schemas/api/common.schema.ts';
 import { idParam, isUuid, oneOf } from './params.ts';
 
 const PAGE_SIZE = 50;
 
-function beforeOf(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/** Where the "Older" link says the page starts; a time that is not one leaves it at the first page. */
+function cursorIn(query: Record<string, string>): KeysetCursor | undefined {
+  const before = query['before'];
+  const beforeId = query['beforeId'];
+  if (!before || !Timestamp.safeParse(before).success) return undefined;
+  return { at: before, id: isUuid(beforeId) ? beforeId : undefined };
 }
 
 export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
@@ -32,7 +36,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
       kind: oneOf(query['kind'], RUN_KINDS),
       stream: query['stream']?.trim() || undefined,
       errorCode: query['errorCode']?.trim() || undefined,
-      before: beforeOf(query['before']),
+      before: cursorIn(query),
       limit: PAGE_SIZE,
     };
     const [runs, names] = await Promise.all([listRuns(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);
@@ -85,7 +89,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
       type: query['type']?.trim() || undefined,
       status: oneOf(query['status'], EVENT_STATUSES),
       source: oneOf(query['source'], EVENT_SOURCES),
-      before: beforeOf(query['before']),
+      before: cursorIn(query),
       limit: PAGE_SIZE,
     };
     const [events, names] = await Promise.all([listEvents(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);

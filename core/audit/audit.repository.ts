@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditLogRow, Database } from '../db/database.types.ts';
+import { isoMicros, olderThan, type KeysetCursor } from '../db/keyset.ts';
 
 export interface AuditEntry {
   tenantId: string;
@@ -28,20 +29,10 @@ export async function recordAudit(db: Kysely<Database> | Transaction<Database>, 
     .execute();
 }
 
-/**
- * Where a page of the log starts: entries strictly older than this position in the newest-first
- * order (created_at, then id). `createdAt` keeps PostgreSQL's microseconds, which a JavaScript
- * Date would cut to milliseconds; without `id`, entries sharing that instant (one transaction's
- * entries share it) are all left out.
- */
-export interface AuditCursor {
-  createdAt: string;
-  id?: string | undefined;
-}
-
 export interface AuditQuery {
   limit: number;
-  before?: AuditCursor | undefined;
+  /** Where the page starts in the newest-first order (created_at, then id); see core/db/keyset.ts. */
+  before?: KeysetCursor | undefined;
   action?: string | undefined;
 }
 
@@ -49,18 +40,8 @@ export interface AuditQuery {
 export type ListedAuditEntry = AuditLogRow & { created_at_iso: string };
 
 export async function listAudit(db: Kysely<Database>, tenantId: string, query: AuditQuery): Promise<ListedAuditEntry[]> {
-  let select = db
-    .selectFrom('audit_log')
-    .selectAll()
-    .select(sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_iso'))
-    .where('tenant_id', '=', tenantId);
-  const before = query.before;
-  if (before) {
-    const at = sql`${before.createdAt}::timestamptz`;
-    select = before.id
-      ? select.where(sql<boolean>`(created_at, id) < (${at}, ${before.id}::uuid)`)
-      : select.where(sql<boolean>`created_at < ${at}`);
-  }
+  let select = db.selectFrom('audit_log').selectAll().select(isoMicros('created_at').as('created_at_iso')).where('tenant_id', '=', tenantId);
+  if (query.before) select = select.where(olderThan('created_at', query.before));
   if (query.action) select = select.where('action', '=', query.action);
   return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
 }

@@ -1,6 +1,7 @@
 import { defineRoute } from '../http/route.ts';
 import { AuditList, AuditQuery } from '../../schemas/api/audit.schema.ts';
 import type { AuditEntry } from '../../schemas/api/audit.schema.ts';
+import { cursorOf } from '../db/keyset.ts';
 import { listAudit, type ListedAuditEntry } from './audit.repository.ts';
 
 function toAuditEntry(row: ListedAuditEntry): AuditEntry {
@@ -30,7 +31,7 @@ export const auditRoutes = [
     async handler({ query }, { hub, principal }) {
       const rows = await listAudit(hub.db, principal.tenantId, {
         limit: query.limit,
-        before: query.before ? { createdAt: query.before, id: query.beforeId } : undefined,
+        before: cursorOf(query),
         action: query.action,
       });
       return { status: 200, body: { entries: rows.map(toAuditEntry) } };

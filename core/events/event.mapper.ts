@@ -1,7 +1,11 @@
 import type { EventRow } from '../db/database.types.ts';
 import type { Event } from '../../schemas/api/event.schema.ts';
 
-export function toEvent(row: EventRow): Event {
+/**
+ * `received_at_iso`, when the query selected it, keeps the microseconds PostgreSQL stored, so a
+ * listed event's `receivedAt` is exactly where the next page starts (`before`).
+ */
+export function toEvent(row: EventRow & { received_at_iso?: string }): Event {
   return {
     id: row.id,
     integrationId: row.integration_id,
@@ -13,7 +17,7 @@ export function toEvent(row: EventRow): Event {
     payload: row.payload,
     payloadHash: row.payload_hash,
     status: row.status,
-    receivedAt: row.received_at.toISOString(),
+    receivedAt: row.received_at_iso ?? row.received_at.toISOString(),
     processedAt: row.processed_at?.toISOString() ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import type { EventRow } from '../db/database.types.ts';
+import { isoMicros, olderThan, type KeysetCursor } from '../db/keyset.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
 export const EVENT_STATUSES = ['pending', 'processed', 'failed'] as const;
@@ -11,12 +12,20 @@ export interface EventFilter {
   type?: string | undefined;
   status?: (typeof EVENT_STATUSES)[number] | undefined;
   source?: (typeof EVENT_SOURCES)[number] | undefined;
-  before?: Date | undefined;
+  /** Where the page starts in the newest-first order (received_at, then id); see core/db/keyset.ts. */
+  before?: KeysetCursor | undefined;
   limit: number;
 }
 
-export async function listEvents(hub: HubContext, tenantId: string, filter: EventFilter): Promise<EventRow[]> {
-  let select = hub.db.selectFrom('integration_events').selectAll().where('tenant_id', '=', tenantId);
+/** An event with `received_at` at full precision as an ISO string (UTC), for the next page's `before`. */
+export type ListedEvent = EventRow & { received_at_iso: string };
+
+function selectEvents(hub: HubContext, tenantId: string) {
+  return hub.db.selectFrom('integration_events').selectAll().select(isoMicros('received_at').as('received_at_iso')).where('tenant_id', '=', tenantId);
+}
+
+export async function listEvents(hub: HubContext, tenantId: string, filter: EventFilter): Promise<ListedEvent[]> {
+  let select = selectEvents(hub, tenantId);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
   if (filter.runId) select = select.where('run_id', '=', filter.runId);
   if (filter.status) select = select.where('status', '=', filter.status);
@@ -26,10 +35,10 @@ export async function listEvents(hub: HubContext, tenantId: string, filter: Even
       ? select.where('type', 'like', `${filter.type.slice(0, -1).replace(/[%_\\]/g, '\\$&')}%`)
       : select.where('type', '=', filter.type);
   }
-  if (filter.before) select = select.where('received_at', '<', filter.before);
+  if (filter.before) select = select.where(olderThan('received_at', filter.before));
   return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
-export async function findEvent(hub: HubContext, tenantId: string, id: string): Promise<EventRow | undefined> {
-  return hub.db.selectFrom('integration_events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+export async function findEvent(hub: HubContext, tenantId: string, id: string): Promise<ListedEvent | undefined> {
+  return selectEvents(hub, tenantId).where('id', '=', id).executeTakeFirst();
 }

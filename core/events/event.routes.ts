@@ -1,3 +1,4 @@
+import { cursorOf } from '../db/keyset.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
@@ -10,10 +11,11 @@ const notFound = { 404: { description: 'not found', schema: ErrorResponse } };
 
 export const eventRoutes = [
   defineRoute({
-    method: 'get', path: '/api/events', summary: 'Events, newest first', tag: 'events', access: 'viewer',
+    method: 'get', path: '/api/events',
+    summary: 'Events, newest first. Next page: `before` = the last event\'s `receivedAt`, `beforeId` = its `id`', tag: 'events', access: 'viewer',
     query: EventQuery, responses: { 200: { description: 'events', schema: EventList } },
     async handler({ query }, { hub, principal }) {
-      const rows = await listEvents(hub, principal.tenantId, query);
+      const rows = await listEvents(hub, principal.tenantId, { ...query, before: cursorOf(query) });
       return { status: 200, body: { events: rows.map(toEvent) } };
     },
   }),

@@ -2,7 +2,11 @@ import type { RunRow } from '../db/database.types.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { Run } from '../../schemas/api/run.schema.ts';
 
-export function toRun(row: RunRow): Run {
+/**
+ * `queued_at_iso`, when the query selected it, keeps the microseconds PostgreSQL stored, so a
+ * listed run's `queuedAt` is exactly where the next page starts (`before`).
+ */
+export function toRun(row: RunRow & { queued_at_iso?: string }): Run {
   return {
     id: row.id,
     integrationId: row.integration_id,
@@ -14,7 +18,7 @@ export function toRun(row: RunRow): Run {
     idempotencyKey: row.idempotency_key,
     status: row.status,
     attempts: row.attempts,
-    queuedAt: row.queued_at.toISOString(),
+    queuedAt: row.queued_at_iso ?? row.queued_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
     latencyMs: row.latency_ms,

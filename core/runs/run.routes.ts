@@ -1,3 +1,4 @@
+import { cursorOf } from '../db/keyset.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
@@ -7,10 +8,11 @@ import { findRun, listRuns } from './run.query.ts';
 
 export const runRoutes = [
   defineRoute({
-    method: 'get', path: '/api/runs', summary: 'Runs, newest first', tag: 'runs', access: 'viewer',
+    method: 'get', path: '/api/runs',
+    summary: 'Runs, newest first. Next page: `before` = the last run\'s `queuedAt`, `beforeId` = its `id`', tag: 'runs', access: 'viewer',
     query: RunQuery, responses: { 200: { description: 'runs', schema: RunList } },
     async handler({ query }, { hub, principal }) {
-      const rows = await listRuns(hub, principal.tenantId, query);
+      const rows = await listRuns(hub, principal.tenantId, { ...query, before: cursorOf(query) });
       return { status: 200, body: { runs: rows.map(toRun) } };
     },
   }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Timestamp } from './common.schema.ts';
+import { z } from 'zod';
+import { keysetPageQuery, Timestamp } from './common.schema.ts';
 
 describe('Timestamp', () => {
   it.each(['2030-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '1970-01-01T00:00:00.123456789Z'])('accepts %s', (value) => {
@@ -17,5 +18,20 @@ describe('Timestamp', () => {
       expect(result.success, value).toBe(false);
       expect(result.error!.issues, value).toHaveLength(1);
     }
+  });
+});
+
+describe('keysetPageQuery', () => {
+  const Query = keysetPageQuery({ item: 'run', items: 'runs', time: 'queuedAt' }, { stream: z.string().optional() });
+  const id = '00000000-0000-4000-8000-000000000000';
+
+  it('keeps the filters and the page size, with before alone or before and beforeId', () => {
+    expect(Query.parse({ stream: 'incident', before: '2030-01-01T00:00:00.123456Z' })).toEqual({ limit: 50, stream: 'incident', before: '2030-01-01T00:00:00.123456Z' });
+    expect(Query.parse({ limit: '2', before: '2030-01-01T00:00:00Z', beforeId: id })).toEqual({ limit: 2, before: '2030-01-01T00:00:00Z', beforeId: id });
+  });
+
+  it('refuses beforeId without before, naming the time to send with it', () => {
+    const result = Query.safeParse({ beforeId: id });
+    expect(result.error!.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['beforeId', 'needs `before`, the `queuedAt` of the same run']]);
   });
 });

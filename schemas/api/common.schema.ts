@@ -29,3 +29,30 @@ export const Timestamp = z.iso.datetime().refine((value) => {
   // Unparseable values (a leap second) already failed the format check: one message is enough.
   return Number.isNaN(instant) || (instant >= EARLIEST_INSTANT && instant <= LATEST_INSTANT);
 }, 'expected a timestamp in the years 0001 to 9999');
+
+interface KeysetPosition {
+  before?: string | undefined;
+  beforeId?: string | undefined;
+}
+
+// `beforeId` says where within `before`'s instant a page starts: alone it names no position.
+const beforeIdHasBefore = (query: KeysetPosition) => !query.beforeId || query.before !== undefined;
+
+/**
+ * `PageQuery` plus `filters`, for a list ordered newest first by a time, then id. `before` alone
+ * is a cutoff in time; with `beforeId`, the id of the previous page's last item, the next page
+ * starts right after that item, so items sharing its instant are neither skipped nor repeated.
+ */
+export function keysetPageQuery<T extends z.ZodRawShape>(names: { item: string; items: string; time: string }, filters: T) {
+  return PageQuery.extend({
+    ...filters,
+    before: Timestamp.optional().describe(`${names.items} older than this, for paging`),
+    beforeId: z
+      .uuid({ message: 'expected a UUID' })
+      .optional()
+      .describe(`with \`before\`: the \`id\` of the last ${names.item} of the previous page, so ${names.items} of the same instant are not skipped`),
+  }).refine((query) => beforeIdHasBefore(query as KeysetPosition), {
+    path: ['beforeId'],
+    message: `needs \`before\`, the \`${names.time}\` of the same ${names.item}`,
+  });
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PageQuery, Timestamp } from './common.schema.ts';
+import { keysetPageQuery, Timestamp } from './common.schema.ts';
 
 export const Event = z.object({
   id: z.uuid(),
@@ -19,10 +19,13 @@ export type Event = z.infer<typeof Event>;
 
 export const EventList = z.object({ events: z.array(Event) });
 
-export const EventQuery = PageQuery.extend({
-  integrationId: z.uuid().optional(),
-  type: z.string().min(1).optional().describe('exact, or a prefix ending in *'),
-  status: Event.shape.status.optional(),
-  source: Event.shape.source.optional(),
-});
+export const EventQuery = keysetPageQuery(
+  { item: 'event', items: 'events', time: 'receivedAt' },
+  {
+    integrationId: z.uuid().optional(),
+    type: z.string().min(1).optional().describe('exact, or a prefix ending in *'),
+    status: Event.shape.status.optional(),
+    source: Event.shape.source.optional(),
+  },
+);
 export type EventQuery = z.infer<typeof EventQuery>;

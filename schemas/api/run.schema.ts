@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PageQuery, Timestamp } from './common.schema.ts';
+import { keysetPageQuery, Timestamp } from './common.schema.ts';
 
 export const Run = z.object({
   id: z.uuid(),
@@ -30,10 +30,13 @@ export type Run = z.infer<typeof Run>;
 
 export const RunList = z.object({ runs: z.array(Run) });
 
-export const RunQuery = PageQuery.extend({
-  integrationId: z.uuid().optional(),
-  status: Run.shape.status.optional(),
-  kind: Run.shape.kind.optional(),
-  stream: z.string().min(1).optional(),
-});
+export const RunQuery = keysetPageQuery(
+  { item: 'run', items: 'runs', time: 'queuedAt' },
+  {
+    integrationId: z.uuid().optional(),
+    status: Run.shape.status.optional(),
+    kind: Run.shape.kind.optional(),
+    stream: z.string().min(1).optional(),
+  },
+);
 export type RunQuery = z.infer<typeof RunQuery>;

@@ -1,0 +1,85 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+
+interface ListedRun {
+  id: string;
+  stream: string;
+  queuedAt: string;
+}
+
+// Runs queued together (a sync of every stream, a burst of fires) share one queued_at; paging by
+// the last run's time alone skipped the rest of its instant (README, API: GET /api/runs).
+describe.each(RUNTIME_MODES)('paging runs on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  let integrationId = '';
+  const future = '2030-01-01T00:00:00.123';
+  const filter = () => `integrationId=${integrationId}&kind=poll`;
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'run_list', ...options, connectors: [...connectors, testkit] });
+    tenant = await test.createTenant('acme');
+    integrationId = (await createTestkitIntegration(test, tenant, 'run-list')).id;
+    // Five runs within one millisecond, two pairs of them sharing one microsecond, and a check run
+    // of that millisecond that the kind filter leaves out.
+    const rows = [['900', 'p.a', 'poll'], ['600', 'p.b', 'poll'], ['600', 'q.x', 'check'], ['600', 'p.c', 'poll'], ['300', 'p.d', 'poll'], ['300', 'p.e', 'poll']] as const;
+    for (const [micros, stream, kind] of rows) {
+      await sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, idempotency_key, status, queued_at)
+        values (${tenant.id}, ${integrationId}, ${kind}, ${stream}, 'manual', ${`run-list:${stream}`}, 'succeeded', ${`${future}${micros}Z`}::timestamptz)`.execute(test.hub.db);
+    }
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  async function page(query: string): Promise<ListedRun[]> {
+    const response = await test.request('get', `/api/runs?${query}`, { token: tenant.tokens.viewer });
+    expect(response.status).toBe(200);
+    return (await response.json()).runs;
+  }
+
+  async function walk(limit: number): Promise<ListedRun[]> {
+    const seen: ListedRun[] = [];
+    let next = `${filter()}&limit=${limit}`;
+    for (let pages = 0; pages < 10; pages++) {
+      const runs = await page(next);
+      if (runs.length === 0) break;
+      seen.push(...runs);
+      const last = runs.at(-1)!;
+      next = `${filter()}&limit=${limit}&before=${encodeURIComponent(last.queuedAt)}&beforeId=${last.id}`;
+    }
+    return seen;
+  }
+
+  it('shows queuedAt with the microseconds PostgreSQL stored, in the list and for one run', async () => {
+    const runs = await page(`${filter()}&limit=10`);
+    expect(runs.map((run) => run.queuedAt)).toEqual([`${future}900Z`, `${future}600Z`, `${future}600Z`, `${future}300Z`, `${future}300Z`]);
+    const one = await test.request('get', `/api/runs/${runs[1]!.id}`, { token: tenant.tokens.viewer });
+    expect((await one.json()).queuedAt).toBe(`${future}600Z`);
+  });
+
+  it.each([1, 2, 3])('walks every run once, newest first, %i per page', async (limit) => {
+    const seen = await walk(limit);
+    const all = await page(`${filter()}&limit=10`);
+    expect(seen.map((run) => run.id)).toEqual(all.map((run) => run.id));
+    expect(seen.map((run) => run.stream).sort()).toEqual(['p.a', 'p.b', 'p.c', 'p.d', 'p.e']);
+  });
+
+  it('pages by time alone when only before is given', async () => {
+    const runs = await page(`${filter()}&before=${encodeURIComponent(`${future}600Z`)}`);
+    expect(runs.map((run) => run.stream).sort()).toEqual(['p.d', 'p.e']);
+  });
+
+  it('refuses beforeId without before, and one that is not a UUID', async () => {
+    for (const query of ['beforeId=00000000-0000-4000-8000-000000000000', 'before=2030-01-02T00:00:00Z&beforeId=nope']) {
+      const response = await test.request('get', `/api/runs?${query}`, { token: tenant.tokens.viewer });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error.fields.map((field: { path: string }) => field.path)).toEqual(['query.beforeId']);
+    }
+  });
+});
