@@ -133,6 +133,14 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(JSON.parse((await command('status', 'U0VIEW')).body).text).toMatch(/SN prod/);
   });
 
+  it('answers a signed interaction it cannot read with 400 invalid_payload', async () => {
+    for (const body of ['payload=%7Bnot-json', 'payload=null', 'payload=%5B1%5D']) {
+      const response = await test.request('post', `/hooks/${slackIntegration.id}`, { headers: signed(body), body });
+      expect(response.status, body).toBe(400);
+      expect((await response.json()).error.code).toBe('invalid_payload');
+    }
+  });
+
   it('rejects bad signatures and stale timestamps with 401 and answers the handshakes', async () => {
     const body = slashCommandBody({ text: 'help', user_id: 'U0OPS', response_url: slack.responseUrl() });
     const forged = await test.request('post', `/hooks/${slackIntegration.id}`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest('another-secret-0123456789', body) }, body });

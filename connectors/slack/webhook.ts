@@ -64,9 +64,12 @@ export const slackWebhook: WebhookDefinition<SlackConfig, SlackCredentials> = {
     }
     const payload = fields.get('payload');
     if (payload) {
-      const parsed = JSON.parse(payload) as Record<string, unknown>;
-      const user = parsed['user'] as Record<string, unknown> | undefined;
-      return { dedupeKey, type: `slack.${String(parsed['type'] ?? 'interaction')}`, payload: recorded({ ...parsed, user_id: user?.['id'], team_id: user?.['team_id'] }) };
+      // Throws on a payload that is not a JSON object: the hub answers 400 invalid_payload.
+      const parsed: unknown = JSON.parse(payload);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the interaction payload is not a JSON object');
+      const record = parsed as Record<string, unknown>;
+      const user = record['user'] as Record<string, unknown> | undefined;
+      return { dedupeKey, type: `slack.${String(record['type'] ?? 'interaction')}`, payload: recorded({ ...record, user_id: user?.['id'], team_id: user?.['team_id'] }) };
     }
     return undefined;
   },

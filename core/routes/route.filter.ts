@@ -1,12 +1,30 @@
 import { z } from 'zod';
+import { valueAtPath } from './value-at-path.ts';
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export const RouteFilter = z.strictObject({
   sourceIntegrationId: z.uuid().optional(),
   connector: z.string().min(1).optional(),
   /** Exact type (`incident.created`) or a prefix ending in `*` (`failure.*`). */
-  eventType: z.string().min(1).optional(),
+  eventType: z
+    .string()
+    .min(1)
+    .refine((type) => !type.slice(0, -1).includes('*'), 'a `*` may only end the type, as in "failure.*"')
+    .optional(),
   /** Dotted paths into the event payload and the values they must equal. */
-  fields: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  fields: z
+    .preprocess(
+      (fields, ctx) => {
+        // Checked on the raw keys: JSON.parse makes "__proto__" an own key, which the record below
+        // would drop without a word, leaving a filter that matches more than was asked.
+        const unsafe = fields && typeof fields === 'object' ? Object.keys(fields).find((path) => path.split('.').some((part) => UNSAFE_KEYS.has(part))) : undefined;
+        if (unsafe !== undefined) ctx.addIssue({ code: 'custom', message: `the field path "${unsafe}" may not use __proto__, constructor or prototype`, input: fields });
+        return fields;
+      },
+      z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    )
+    .optional(),
 });
 export type RouteFilter = z.infer<typeof RouteFilter>;
 
@@ -15,15 +33,6 @@ export interface EventForMatching {
   connector: string;
   type: string;
   payload: unknown;
-}
-
-function fieldAt(payload: unknown, path: string): unknown {
-  let value = payload;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
 }
 
 function typeMatches(pattern: string, type: string): boolean {
@@ -35,7 +44,7 @@ export function routeMatches(filter: RouteFilter, event: EventForMatching): bool
   if (filter.connector && filter.connector !== event.connector) return false;
   if (filter.eventType && !typeMatches(filter.eventType, event.type)) return false;
   for (const [path, expected] of Object.entries(filter.fields ?? {})) {
-    if (fieldAt(event.payload, path) !== expected) return false;
+    if (valueAtPath(event.payload, path) !== expected) return false;
   }
   return true;
 }

@@ -1,18 +1,13 @@
+import { valueAtPath } from './value-at-path.ts';
+
 // Route input templates: JSON whose strings may hold {{path}} placeholders over the event and its
 // integration. A string that is exactly one placeholder takes the value with its type (a number
-// stays a number); placeholders inside longer strings are spliced in as text.
+// stays a number, null stays null), and an object field whose placeholder finds nothing is left
+// out, so an optional action input stays unset rather than becoming ""; placeholders inside longer
+// strings are spliced in as text.
 
 const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
 const WHOLE = /^\{\{\s*([\w.]+)\s*\}\}$/;
-
-function lookup(scope: unknown, path: string): unknown {
-  let value: unknown = scope;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
 
 function asText(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -22,12 +17,17 @@ function asText(value: unknown): string {
 export function renderTemplate(template: unknown, scope: Record<string, unknown>): unknown {
   if (typeof template === 'string') {
     const whole = WHOLE.exec(template);
-    if (whole?.[1]) return lookup(scope, whole[1]) ?? '';
-    return template.replace(PLACEHOLDER, (_, path: string) => asText(lookup(scope, path)));
+    if (whole?.[1]) return valueAtPath(scope, whole[1]);
+    return template.replace(PLACEHOLDER, (_, path: string) => asText(valueAtPath(scope, path)));
   }
-  if (Array.isArray(template)) return template.map((item) => renderTemplate(item, scope));
+  // In a list, a placeholder that finds nothing keeps its place as null.
+  if (Array.isArray(template)) return template.map((item) => renderTemplate(item, scope) ?? null);
   if (template && typeof template === 'object') {
-    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, renderTemplate(value, scope)]));
+    return Object.fromEntries(
+      Object.entries(template)
+        .map(([key, value]) => [key, renderTemplate(value, scope)] as const)
+        .filter(([, value]) => value !== undefined),
+    );
   }
   return template;
 }

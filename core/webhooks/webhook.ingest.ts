@@ -34,6 +34,10 @@ interface CachedIntegration {
   expires: number;
 }
 
+function unreadable(connectorName: string): ApiError {
+  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body could not be read`);
+}
+
 export function jsonAnswer(status: number, body: unknown): WebhookAnswer {
   return { status, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
@@ -145,7 +149,12 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       return immediate;
     }
 
-    const interaction = connector.webhook.interaction?.(request);
+    let interaction;
+    try {
+      interaction = connector.webhook.interaction?.(request);
+    } catch {
+      return reject(connector.id, 'invalid', unreadable(connector.displayName));
+    }
     if (interaction && connector.webhook.interact) {
       return runInteraction(hub, batcher, row, connector, request, interaction);
     }
@@ -154,7 +163,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     try {
       events = connector.webhook.parse(request);
     } catch {
-      return reject(connector.id, 'invalid', new ApiError(400, 'invalid_payload', `the ${connector.displayName} webhook body could not be read`));
+      return reject(connector.id, 'invalid', unreadable(connector.displayName));
     }
     // Only deliveries without a provider id need the body hash for their dedupe key.
     const bodyKey = events.some((event) => event.deliveryId === undefined) ? `body:${sha256(request.rawBody)}` : '';

@@ -114,6 +114,13 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect(await eventsWith('big')).toHaveLength(0);
   });
 
+  it('reads a percent-encoded id as the API does, and a malformed one as unknown', async () => {
+    const body = JSON.stringify({ type: 'finding.created', id: 'f-encoded' });
+    expect((await deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'd-encoded' }, integration.id.replace(/-/g, '%2D'))).status).toBe(202);
+    expect(await eventsWith('f-encoded')).toHaveLength(1);
+    expect((await deliver(body, {}, '%E0%A4%A')).status).toBe(404);
+  });
+
   it('refuses an oversized body that announces no length (chunked) with 413', async () => {
     const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
     let sent = 0;

@@ -50,6 +50,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The id as Hono's route would read it (percent-decoded); a malformed escape stays as it came, and matches nothing. */
+function decodedSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** A flat [name, value, …] list without `name` (lower-case). */
 function dropHeader(headers: string[], name: string): string[] {
   const kept: string[] = [];
@@ -125,7 +135,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
         headers,
         query: query === '' ? {} : Object.fromEntries(new URLSearchParams(query)),
       };
-      answer = await ingest(path.slice(PREFIX.length), request);
+      answer = await ingest(decodedSegment(path.slice(PREFIX.length)), request);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         hub.metrics.httpRejected.inc({ reason: 'body_too_large' });
