@@ -25,6 +25,12 @@ describe('lockout', () => {
     expect(lockedUntil(attempts, now)).toBeUndefined();
   });
 
+  it('counts failures of the same instant as a success when they are read first', () => {
+    const success = { outcome: 'success' as const, attempted_at: minutesAgo(5) };
+    expect(lockedUntil([fail(1), fail(2), fail(3), fail(5), success, fail(5)], now)).toBeUndefined();
+    expect(lockedUntil([fail(1), fail(2), fail(3), fail(5), fail(5), success], now)).toEqual(new Date(minutesAgo(5).getTime() + WINDOW_MS));
+  });
+
   it('does not extend the lock for attempts refused while locked', () => {
     const locked: Attempt[] = [0.5, 0.2].map((m) => ({ outcome: 'locked', attempted_at: minutesAgo(m) }));
     const until = lockedUntil([...locked, fail(1), fail(2), fail(3), fail(4), fail(5)], now);

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../core/db/database.types.ts';
+import type { HubContext } from '../../core/server/hub-context.ts';
+import { withClusterLock } from '../../core/locks/cluster-lock.ts';
 import { adminDb, type LoginOutcome } from '../db/admin-db.ts';
 
 // Lockout: after MAX_FAILURES failed sign-ins for one email within WINDOW_MS, further attempts
@@ -18,6 +20,7 @@ export interface Attempt {
 /** When the lock ends, or undefined when not locked. `attempts` may be in any order. */
 export function lockedUntil(attempts: readonly Attempt[], now: Date): Date | undefined {
   const since = now.getTime() - WINDOW_MS;
+  // Stable sort: attempts of the same instant keep the order they were read in.
   const recent = attempts.filter((a) => a.attempted_at.getTime() > since).sort((a, b) => b.attempted_at.getTime() - a.attempted_at.getTime());
   const failures: Date[] = [];
   for (const attempt of recent) {
@@ -29,26 +32,64 @@ export function lockedUntil(attempts: readonly Attempt[], now: Date): Date | und
   return oldestCounted ? new Date(oldestCounted.getTime() + WINDOW_MS) : undefined;
 }
 
+/**
+ * The newest attempts that decide the lock: failures and successes only. Refused ('locked')
+ * attempts are left out, so however many of them pile up they cannot push the failures out of
+ * what is read. The newest MAX_FAILURES of these are enough: either they are all failures (locked
+ * until the oldest of them leaves the window) or a success among them cleared the count. Within
+ * one instant failures come first, so a tie never hides one behind a success.
+ */
 export async function recentAttempts(db: Kysely<Database>, tenantId: string, email: string, now: Date): Promise<Attempt[]> {
   return adminDb(db)
     .selectFrom('admin_login_attempts')
     .select(['outcome', 'attempted_at'])
     .where('tenant_id', '=', tenantId)
     .where('email', '=', email)
+    .where('outcome', 'in', ['failure', 'success'])
     .where('attempted_at', '>', new Date(now.getTime() - WINDOW_MS))
     .orderBy('attempted_at', 'desc')
-    .limit(50)
+    .orderBy('outcome', 'asc')
+    .limit(MAX_FAILURES)
     .execute();
+}
+
+export type Admission = { admitted: true; attemptId: string } | { admitted: false; until: Date };
+
+/**
+ * Decides whether this attempt may check a password, and records it, under a lock per email
+ * across all processes. An admitted attempt is recorded as a failure before its password is
+ * checked, so concurrent attempts see it and at most MAX_FAILURES passwords are checked per
+ * window; `markAttemptSucceeded` turns it into a success afterwards. The lock is held only for
+ * these two queries, not for the slow password check.
+ */
+export function admitAttempt(
+  hub: Pick<HubContext, 'db' | 'database'>,
+  attempt: { tenantId: string; email: string; ip: string | undefined; at: Date },
+): Promise<Admission> {
+  return withClusterLock(hub, `admin-sign-in:${attempt.tenantId}:${attempt.email}`, async (db) => {
+    const until = lockedUntil(await recentAttempts(db, attempt.tenantId, attempt.email, attempt.at), attempt.at);
+    if (until) {
+      await recordAttempt(db, { ...attempt, outcome: 'locked' });
+      return { admitted: false, until };
+    }
+    return { admitted: true, attemptId: await recordAttempt(db, { ...attempt, outcome: 'failure' }) };
+  });
 }
 
 export async function recordAttempt(
   db: Kysely<Database>,
   attempt: { tenantId: string; email: string; outcome: LoginOutcome; ip: string | undefined; at: Date },
-): Promise<void> {
-  await adminDb(db)
+): Promise<string> {
+  const row = await adminDb(db)
     .insertInto('admin_login_attempts')
     .values({ tenant_id: attempt.tenantId, email: attempt.email, outcome: attempt.outcome, ip: attempt.ip ?? null, attempted_at: attempt.at })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function markAttemptSucceeded(db: Kysely<Database>, attemptId: string): Promise<void> {
+  await adminDb(db).updateTable('admin_login_attempts').set({ outcome: 'success' }).where('id', '=', attemptId).execute();
 }
 
 /** Attempts older than a day serve no lockout; keep the table small. */

@@ -4,7 +4,7 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
 import { findUserByEmail, setPasswordHash, type UserRow } from '../../core/users/user.repository.ts';
 import { normalizeEmail } from '../../core/users/user.service.ts';
-import { lockedUntil, purgeOldAttempts, recentAttempts, recordAttempt } from './lockout.ts';
+import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, recentAttempts } from './lockout.ts';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
 
@@ -40,16 +40,13 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
     return { ok: false, reason: 'invalid' };
   }
 
-  const locked = lockedUntil(await recentAttempts(hub.db, tenant.id, email, now), now);
-  if (locked) {
-    await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'locked', ip: request.ip, at: now });
-    return { ok: false, reason: 'locked', until: locked };
-  }
+  const admission = await admitAttempt(hub, { tenantId: tenant.id, email, ip: request.ip, at: now });
+  if (!admission.admitted) return { ok: false, reason: 'locked', until: admission.until };
 
+  // Already recorded as a failure; it becomes a success only once the password is known to match.
   const user = await findUserByEmail(hub.db, tenant.id, email);
   const matches = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
   if (!user || !matches || user.disabled_at || password.length > MAX_PASSWORD_LENGTH) {
-    await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'failure', ip: request.ip, at: now });
     if (user) {
       await recordAudit(hub.db, {
         tenantId: tenant.id, actorType: 'user', actorId: user.id, action: 'user.sign_in_failed',
@@ -61,7 +58,7 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
     return nowLocked ? { ok: false, reason: 'locked', until: nowLocked } : { ok: false, reason: 'invalid' };
   }
 
-  await recordAttempt(hub.db, { tenantId: tenant.id, email, outcome: 'success', ip: request.ip, at: now });
+  await markAttemptSucceeded(hub.db, admission.attemptId);
   if (user.password_hash && needsRehash(user.password_hash)) await setPasswordHash(hub.db, user.id, await hashPassword(password));
   const session = await createSession(hub.db, { userId: user.id, tenantId: tenant.id, userAgent: request.userAgent, ip: request.ip, now });
   await recordAudit(hub.db, {
