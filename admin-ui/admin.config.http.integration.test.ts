@@ -148,6 +148,41 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect((await approver.get(`/admin/integrations/${id}`)).status).toBe(404);
   });
 
+  it('refuses new credentials in the edit form while rotations need approval, pointing to the rotation page', async () => {
+    const id = await makeIntegration(acme, 'SN edit under approval', fake.url);
+    const form = (password: string) => ({
+      name: 'SN edit under approval',
+      environment: 'staging',
+      enabled: 'true',
+      'config.instanceUrl': fake.url,
+      'credentials.auth.type': 'basic',
+      'credentials.auth~basic.username': 'svc',
+      'credentials.auth~basic.password': password,
+      'schedules.incident.mode': 'off',
+      'schedules.change_request.mode': 'off',
+      'schedules.sc_task.mode': 'off',
+    });
+    const before = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await updateTenantSettings(test.hub, acme.id, { requireRotationApproval: true });
+    try {
+      const client = await signIn(admin);
+      await client.get(`/admin/integrations/${id}`);
+      const refused = await client.post(`/admin/integrations/${id}`, { ...form('next-password-long-2222'), name: 'SN renamed under approval' });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toContain('requires a second admin to approve new credentials');
+      expect(refused.body).toContain(`/admin/integrations/${id}/credentials`);
+      expect(refused.body).not.toContain('next-password-long-2222');
+      const after = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(after).toEqual(before);
+      expect(await test.hub.db.selectFrom('credential_rotations').select('id').where('integration_id', '=', id).execute()).toEqual([]);
+      // Leaving the credentials blank still saves the other fields.
+      const saved = await client.post(`/admin/integrations/${id}`, { ...form(''), 'credentials.auth~basic.username': '' });
+      expect(saved.status, saved.body).toBe(303);
+    } finally {
+      await updateTenantSettings(test.hub, acme.id, { requireRotationApproval: false });
+    }
+  });
+
   it('lets an admin create, edit and delete a route, with field errors beside the inputs', async () => {
     const client = await signIn(admin);
     const list = await client.get('/admin/routes');

@@ -3,6 +3,7 @@ import { describeConnector } from '../../core/connectors/connector.catalog.ts';
 import type { IntegrationConfigRow } from '../../core/db/database.types.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import { createIntegration, requireIntegration, updateIntegration } from '../../core/integrations/integration.service.ts';
+import { RotationApprovalRequiredError } from '../../core/vault/credential-approval.ts';
 import { integrationHealth } from '../../core/health/integration-health.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { listTasks } from '../../core/tasks/task.repository.ts';
@@ -205,8 +206,9 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     const { connector, info } = connectorOf(hub, row.connector);
     const submitted = readIntegrationForm('edit', info, connector, await formOf(c));
     if (!submitted.ok) return renderDetail(c, row, { errors: submitted.errors, values: submitted.values }, 400);
+    const request = keepExpiryTime(row, submitted.request as UpdateIntegrationRequest);
     try {
-      await updateIntegration(hub, session.principal, row.id, submitted.request as UpdateIntegrationRequest, c.get('requestId'));
+      await updateIntegration(hub, session.principal, row.id, request, c.get('requestId'));
     } catch (error) {
       const fields = fieldErrorsOf(error);
       if (!fields) throw error;
@@ -216,8 +218,26 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
   });
 }
 
+/**
+ * The form edits the expiry by the day: the same day as stored keeps the stored time, so saving
+ * other fields neither moves the expiry nor starts its reminders over.
+ */
+function keepExpiryTime(row: IntegrationConfigRow, request: UpdateIntegrationRequest): UpdateIntegrationRequest {
+  const stored = row.credentials_expires_at;
+  const submitted = request.credentialsExpiresAt;
+  if (!stored || !submitted || new Date(submitted).toISOString().slice(0, 10) !== stored.toISOString().slice(0, 10)) return request;
+  const { credentialsExpiresAt: _unchanged, ...rest } = request;
+  return rest;
+}
+
 /** Field errors to show in the form, or undefined when the error is not about the input. */
 function fieldErrorsOf(error: unknown): FieldError[] | undefined {
+  if (error instanceof RotationApprovalRequiredError) {
+    return [{
+      path: 'body.credentials',
+      message: `This workspace requires a second admin to approve new credentials, so they were not replaced. Leave the credential fields blank here and use Rotate credentials (/admin/integrations/${error.integrationId}/credentials) to request the change.`,
+    }];
+  }
   if (error instanceof ValidationError) return error.fields ?? [{ path: 'body', message: error.message }];
   if (error instanceof ConflictError) return [{ path: 'body.name', message: error.message }];
   return undefined;

@@ -11,6 +11,8 @@ import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../s
 import { openCredentials, sealCredentials } from './integration-credentials.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
+import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
+import { expiryChanged, expiryColumns } from '../vault/credential-expiry.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
 import { isUniqueViolation } from '../db/postgres-errors.ts';
 import { releaseHeldRuns } from '../runs/run.hold.ts';
@@ -79,6 +81,8 @@ export async function updateIntegration(
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
   const parts = validateAgainstConnector(connector, input);
+  // Where rotations need a second admin, new credentials go through the rotation flow only.
+  if (parts.credentials !== undefined) await refuseUnapprovedReplacement(hub, principal.tenantId, existing.id);
   const previous = parts.credentials === undefined ? undefined : openCredentials(hub, existing);
   const row = await writeWithSchedules(hub, connector, existing, (trx) => trx
     .updateTable('integration_configs')
@@ -88,7 +92,7 @@ export async function updateIntegration(
       ...(parts.config === undefined ? {} : { config: JSON.stringify(parts.config) }),
       ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
       ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
-      ...(input.credentialsExpiresAt === undefined ? {} : { credentials_expires_at: input.credentialsExpiresAt }),
+      ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
       ...(parts.credentials === undefined
         ? {}
         : {
@@ -119,6 +123,8 @@ export async function updateIntegration(
       newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials), expiresAt: row.credentials_expires_at,
     });
     await resolveCredentialTasks(hub, row.id);
+  } else if (input.credentialsExpiresAt !== undefined) {
+    await expiryChanged(hub, row.id, { expiresAt: existing.credentials_expires_at, step: existing.credentials_expiry_step }, row.credentials_expires_at);
   }
   return row;
 }

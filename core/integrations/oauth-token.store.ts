@@ -3,12 +3,15 @@ import type { OAuthToken, TokenStore } from '../../connectors/sdk/credentials.ts
 import type { HubContext } from '../server/hub-context.ts';
 import { seal, unseal } from '../vault/secret-box.ts';
 import { withClusterLock, type LockedDb } from '../locks/cluster-lock.ts';
+import { expiryChanged, expiryColumns, type ExpiryBefore } from '../vault/credential-expiry.ts';
 
 // A refresh loads and saves the token under the integration's cluster lock, and must do so on the
 // lock's own connection (see withClusterLock). The SDK's refresh calls load() and save() without a
 // connection to pass, so the lock's connection travels with the refresh's async context: callers
 // outside the refresh (and other integrations' refreshes) keep using the pool.
-const refreshing = new AsyncLocalStorage<{ integrationId: string; db: LockedDb }>();
+// Follow-up work that needs the pool (settling tasks, alerts) waits in `after` until the lock is
+// released and what was saved under it committed.
+const refreshing = new AsyncLocalStorage<{ integrationId: string; db: LockedDb; after: Array<() => Promise<void>> }>();
 
 /**
  * OAuth tokens of one integration, sealed in its row so every process shares them.
@@ -37,8 +40,11 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
       if (stored.refreshExpiresAt) token.refreshExpiresAt = new Date(stored.refreshExpiresAt);
       return token;
     },
-    exclusive(work) {
-      return withClusterLock(hub, `oauth-refresh:${integrationId}`, (locked) => refreshing.run({ integrationId, db: locked }, work));
+    async exclusive(work) {
+      const after: Array<() => Promise<void>> = [];
+      const result = await withClusterLock(hub, `oauth-refresh:${integrationId}`, (locked) => refreshing.run({ integrationId, db: locked, after }, work));
+      for (const settle of after) await settle();
+      return result;
     },
     async save(token) {
       const sealed = seal(
@@ -46,15 +52,39 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
         JSON.stringify({ ...token, expiresAt: token.expiresAt.toISOString(), refreshExpiresAt: token.refreshExpiresAt?.toISOString() }),
         binding,
       );
+      const expiresAt = refreshTokenIsTheCredential ? token.refreshExpiresAt : undefined;
+      let before: ExpiryBefore | undefined;
+      if (expiresAt) {
+        const row = await db()
+          .selectFrom('integration_configs')
+          .select(['credentials_expires_at', 'credentials_expiry_step'])
+          .where('id', '=', integrationId)
+          .executeTakeFirst();
+        if (row) before = { expiresAt: row.credentials_expires_at, step: row.credentials_expiry_step };
+      }
       await db()
         .updateTable('integration_configs')
         .set({
           oauth_token_ciphertext: sealed.ciphertext,
           oauth_token_key_version: sealed.keyVersion,
-          ...(refreshTokenIsTheCredential && token.refreshExpiresAt ? { credentials_expires_at: token.refreshExpiresAt } : {}),
+          // A refresh that extends the refresh token's life moves the credential's expiry: the
+          // reminders start over for the new date.
+          ...(expiresAt ? expiryColumns(expiresAt) : {}),
         })
         .where('id', '=', integrationId)
         .execute();
+      if (!expiresAt || !before) return;
+      const settle = async () => {
+        try {
+          await expiryChanged(hub, integrationId, before, expiresAt);
+        } catch (error) {
+          // The token is saved; a reminder left open is only stale, and the refresh must not fail for it.
+          hub.logger.warn({ err: error, integrationId }, 'could not settle the expiry reminder after an OAuth refresh');
+        }
+      };
+      const locked = refreshing.getStore();
+      if (locked?.integrationId === integrationId) locked.after.push(settle);
+      else await settle();
     },
   };
 }

@@ -4,6 +4,7 @@ import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fak
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { remindExpiringCredentials } from './credential-expiry.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -126,6 +127,34 @@ describe('credential rotation', () => {
     }
   });
 
+  it('refuses to replace credentials by PATCH while rotations need approval, and writes nothing', async () => {
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      // Setting credentials when the integration is created stays allowed.
+      const integration = await createIntegration('patch-under-approval');
+      const before = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow();
+      const patched = await test.request('patch', `/api/integrations/${integration.id}`, {
+        token: tenant.tokens.admin,
+        body: { name: 'renamed-under-approval', credentials: basic('new-password-two-2222') },
+      });
+      expect(patched.status).toBe(409);
+      const { error } = await patched.json();
+      expect(error.code).toBe('conflict');
+      expect(error.message).toContain(`POST /api/integrations/${integration.id}/credentials/rotate`);
+      expect(await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow()).toEqual(before);
+      expect(await test.hub.db.selectFrom('credential_rotations').select('id').where('integration_id', '=', integration.id).execute()).toEqual([]);
+      expect((await auditOf(integration.id)).map((e: { action: string }) => e.action)).toEqual(['set']);
+      // Other fields still change by PATCH.
+      const renamed = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { name: 'renamed-under-approval' } });
+      expect(renamed.status).toBe(200);
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+    const integration = await createIntegration('patch-without-approval');
+    const replaced = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } });
+    expect(replaced.status).toBe(200);
+  });
+
   it('still refuses the requester, by name, for a rotation requested before requesters were recorded by id', async () => {
     const integration = await createIntegration('rotate-legacy');
     const legacy = await test.hub.db
@@ -161,6 +190,66 @@ describe('credential expiry', () => {
     await rotate(integration.id, 'new-password-two-2222');
     [task] = await tasks();
     expect(task.status).toBe('resolved');
+  });
+
+  it('starts the reminders over when a PATCH moves the expiry date, resolving a reminder the new date lies beyond', async () => {
+    const now = test.hub.clock().getTime();
+    const integration = await createIntegration('expiry-moved', new Date(now + 0.5 * DAY).toISOString());
+    const tasks = async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks;
+    const stepOf = async () => (await test.hub.db.selectFrom('integration_configs').select('credentials_expiry_step').where('id', '=', integration.id).executeTakeFirstOrThrow()).credentials_expiry_step;
+    await remindExpiringCredentials(test.hub);
+    expect(await stepOf()).toBe(1);
+    const [dayBefore] = await tasks();
+    expect(dayBefore).toMatchObject({ code: 'credential_expiring', status: 'open' });
+
+    // Saving the same date again changes nothing.
+    const same = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentialsExpiresAt: new Date(now + 0.5 * DAY).toISOString() } });
+    expect(same.status).toBe(200);
+    expect(await stepOf()).toBe(1);
+    expect(await remindExpiringCredentials(test.hub)).toBe(0);
+
+    const moved = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentialsExpiresAt: new Date(now + 10 * DAY).toISOString() } });
+    expect(moved.status).toBe(200);
+    expect(await stepOf()).toBeNull();
+    expect((await tasks()).map((t: { status: string }) => t.status)).toEqual(['resolved']);
+    expect(await remindExpiringCredentials(test.hub)).toBe(1);
+    expect(await stepOf()).toBe(14);
+    const open = (await tasks()).filter((t: { status: string }) => t.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(open[0].lastError).toMatch(/expire in 10 days/);
+
+    // A nearer date keeps the open reminder and raises the step now due.
+    await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentialsExpiresAt: new Date(now + 5 * DAY).toISOString() } });
+    expect(await remindExpiringCredentials(test.hub)).toBe(1);
+    expect(await stepOf()).toBe(7);
+    expect((await tasks()).filter((t: { status: string }) => t.status === 'open')).toHaveLength(1);
+  });
+
+  it('starts the reminders over when an OAuth refresh extends the refresh token, the credential', async () => {
+    const now = test.hub.clock().getTime();
+    const integration = await createIntegration('expiry-oauth');
+    const store = integrationTokenStore(test.hub, tenant.id, integration.id, true);
+    const refresh = (refreshExpiresAt: Date, accessToken: string) =>
+      store.exclusive!(async () => {
+        await store.load();
+        await store.save({ accessToken, refreshToken: `rt-${accessToken}`, expiresAt: new Date(now + 3_600_000), refreshExpiresAt });
+      });
+    const tasks = async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks;
+
+    await refresh(new Date(now + 0.5 * DAY), 'a');
+    expect(await remindExpiringCredentials(test.hub)).toBe(1);
+    // A refresh that keeps the refresh token's expiry does not remind again.
+    await refresh(new Date(now + 0.5 * DAY), 'b');
+    expect(await remindExpiringCredentials(test.hub)).toBe(0);
+
+    await refresh(new Date(now + 10 * DAY), 'c');
+    expect((await tasks()).map((t: { status: string }) => t.status)).toEqual(['resolved']);
+    expect(await remindExpiringCredentials(test.hub)).toBe(1);
+    const row = await test.hub.db.selectFrom('integration_configs').select(['credentials_expiry_step', 'credentials_expires_at']).where('id', '=', integration.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ credentials_expiry_step: 14, credentials_expires_at: new Date(now + 10 * DAY) });
+    const open = (await tasks()).filter((t: { status: string }) => t.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(open[0].lastError).toMatch(/expire in 10 days/);
   });
 
   it('fails runs with auth_expired once the credentials have expired', async () => {
