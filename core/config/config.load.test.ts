@@ -25,6 +25,14 @@ describe('loadConfig', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).PORT).toBe(8080);
+    // Blank too: " " read as a number would be port 0, a random one.
+    expect(loadConfig({ PORT: ' ', HUB_WORKER_CONCURRENCY: '\t' })).toMatchObject({ PORT: 8080, HUB_WORKER_CONCURRENCY: 4 });
+  });
+
+  it('refuses durations longer than a timer can hold, which would fire at once', () => {
+    expect(errorOf({ HUB_RECONCILE_INTERVAL_SECONDS: '3000000' })).toBe('invalid HUB_RECONCILE_INTERVAL_SECONDS: Too big: expected number to be <=2147483');
+    expect(errorOf({ HUB_SHUTDOWN_TIMEOUT_MS: '3000000000' })).toBe('invalid HUB_SHUTDOWN_TIMEOUT_MS: Too big: expected number to be <=2147483647');
+    expect(loadConfig({ HUB_RUN_LEASE_SECONDS: '2147483' }).HUB_RUN_LEASE_SECONDS).toBe(2147483);
   });
 
   it('names the variable and what is expected in one line', () => {

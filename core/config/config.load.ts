@@ -9,8 +9,9 @@ export class ConfigError extends Error {
  * naming it and what is expected, and never echoing the value (it may be a secret).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvironmentVariables {
-  // An empty variable means unset, as it does in most shells' `VAR= command`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  // An empty (or blank) variable means unset, as it does in most shells' `VAR= command`: a number
+  // read from " " would otherwise be 0.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
   const result = EnvironmentVariables.safeParse(present);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `invalid ${issue.path.join('.')}: ${issue.message}`);

@@ -14,7 +14,10 @@ const optionalUrl = (protocols: string[]) =>
     })
     .optional();
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().positive().max(max).default(fallback);
+// Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one fires at once, every time.
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 export const EnvironmentVariables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -23,7 +26,7 @@ export const EnvironmentVariables = z.object({
   HUB_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_POOL_SIZE: positiveInt(10, 1000),
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   HUB_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _').default('hub'),
@@ -35,10 +38,10 @@ export const EnvironmentVariables = z.object({
       const parsed = parseMasterKeys(value);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.error} (expected ${MASTER_KEY_FORMAT})` });
     }),
-  HUB_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-  HUB_RUN_LEASE_SECONDS: positiveInt(60),
-  HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15),
-  HUB_WORKER_CONCURRENCY: positiveInt(4),
+  HUB_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, MAX_TIMER_MS),
+  HUB_RUN_LEASE_SECONDS: positiveInt(60, MAX_TIMER_SECONDS),
+  HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),
+  HUB_WORKER_CONCURRENCY: positiveInt(4, 1000),
   HUB_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://hub.example.com' }).optional(),
   HUB_DEFAULT_TENANT: z.string().regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and -').default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -16,7 +16,14 @@ export function registerHealthMetrics(hub: HubContext): void {
   let scrape: Promise<void> | undefined;
   // The registry collects all metrics of a scrape at once; they share one computation.
   const collect = (): Promise<void> => {
-    scrape ??= fill().finally(() => setImmediate(() => (scrape = undefined)));
+    scrape ??= fill()
+      .catch((error: unknown) => {
+        // The database is away: these series go missing for this scrape, and every other metric
+        // (requests, runs, the process) is still served, which is what an outage needs most.
+        for (const each of [status, successRate, p95, backlog, openTasks]) each.reset();
+        hub.logger.warn({ err: error }, 'could not read integration health for /metrics');
+      })
+      .finally(() => setImmediate(() => (scrape = undefined)));
     return scrape;
   };
   const registers = [hub.metrics.registry];

@@ -59,6 +59,7 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     .onConflict((oc) => oc.columns(['integration_id', 'dedupe_key']).doNothing())
     .returning(['id', 'status'])
     .executeTakeFirst();
+  if (event) hub.metrics.events.inc({ source: 'system' });
   if (event?.status === 'pending') void dispatchEvents(hub, [event.id]);
   hub.logger.warn(
     { integrationId: integration.id, runId: run.id, code: failure.code, task: `TASK-${task.number}`, opened },

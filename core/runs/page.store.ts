@@ -23,6 +23,8 @@ export interface PageToStore {
 export interface StoredPage extends RunProgress {
   /** Events created for new or changed records that wait for routing, to be dispatched once committed. */
   eventIds: string[];
+  /** Events created, whether they wait for routing or not. */
+  eventsCreated: number;
   /** Hashes of the page's records in order, for the run's payload hash. */
   hashes: string[];
 }
@@ -46,6 +48,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
   }
   const unique = [...latest.values()];
   const eventIds: string[] = [];
+  let eventsCreated = 0;
   let recordsNew = 0;
   let recordsChanged = 0;
 
@@ -56,7 +59,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     // once by JSON.stringify instead of a bound parameter per cell; payloads are read as json and
     // turned into jsonb only for the records that changed.
     const rows = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash, payload: record.payload })));
-    const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[] }>`${preparedStatement('store_polled_chunk')}
+    const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[]; events_created: number }>`${preparedStatement('store_polled_chunk')}
       with chunk as (
         select * from json_to_recordset(${rows}::json) as chunk(external_id text, payload_hash text, payload json)
       ), changed as (
@@ -82,10 +85,12 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
       )
       select (select count(*) from changed where inserted)::int as created,
              (select count(*) from changed where not inserted)::int as updated,
-             array(select id from events where status = 'pending')::text[] as event_ids`.execute(trx);
+             array(select id from events where status = 'pending')::text[] as event_ids,
+             (select count(*) from events)::int as events_created`.execute(trx);
     recordsNew += result?.created ?? 0;
     recordsChanged += result?.updated ?? 0;
     eventIds.push(...(result?.event_ids ?? []));
+    eventsCreated += result?.events_created ?? 0;
   }
 
   await trx
@@ -109,7 +114,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
 
   const progress = { pages: 1, recordsSeen: page.records.length, recordsNew, recordsChanged };
   await addProgress(trx, page.run, progress, page.now);
-  return { ...progress, eventIds, hashes };
+  return { ...progress, eventIds, eventsCreated, hashes };
 }
 
 export async function loadCursor(db: Transaction<Database> | import('kysely').Kysely<Database>, integrationId: string, stream: string): Promise<unknown> {

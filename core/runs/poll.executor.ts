@@ -45,6 +45,7 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
         }),
       );
       for (const hash of stored.hashes) digest.update(hash);
+      hub.metrics.events.inc({ source: 'poll' }, stored.eventsCreated);
       void dispatchEvents(hub, stored.eventIds);
     }
     const succeeded = await settleRun(hub, run, { status: 'succeeded', payloadHash: digest.digest('hex') }, () => recordSuccess(hub, integration, run));

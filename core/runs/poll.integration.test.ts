@@ -131,6 +131,20 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(runs.map((run) => run.window_start?.toISOString())).toEqual(['2030-01-01T10:00:00.000Z', '2030-01-01T11:00:00.000Z']);
   });
 
+  it('counts polled events, and failure events, in hub_events_total by source', async () => {
+    const counted = async (source: string) =>
+      Number(new RegExp(`hub_events_total\\{source="${source}"\\} (\\d+)`).exec(await (await test.request('get', '/metrics')).text())?.[1] ?? 0);
+    const counting = `counting-${Math.random()}`;
+    testkitUpstream(counting).records.set('m1', { n: 1 }).set('m2', { n: 2 });
+    const integration = await createIntegration({ config: { dataset: counting } });
+    const [polled, system] = [await counted('poll'), await counted('system')];
+    await syncAndWait(integration.id);
+    expect(await counted('poll')).toBe(polled + 2);
+    testkitUpstream(counting).failures.push({ code: 'permission_denied' });
+    await syncAndWait(integration.id);
+    expect(await counted('system')).toBe(system + 1);
+  });
+
   it('reports health per integration', async () => {
     const integration = await createIntegration();
     await syncAndWait(integration.id);

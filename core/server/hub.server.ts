@@ -88,10 +88,12 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const timeout = config.HUB_SHUTDOWN_TIMEOUT_MS;
-      await http?.close(timeout);
+      // One budget for the whole stop: what the HTTP drain used is not given to the queue again.
+      const deadline = performance.now() + config.HUB_SHUTDOWN_TIMEOUT_MS;
+      const remaining = () => Math.max(0, deadline - performance.now());
+      await http?.close(remaining());
       await stopKeepingSchedules?.();
-      await queue.close(timeout);
+      await queue.close(remaining());
       await database.close();
       logger.info('hub stopped');
     })();

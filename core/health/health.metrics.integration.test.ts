@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+
+// Per-integration health is read from the database at scrape time. When that read fails, /metrics
+// still answers with everything else: an outage is when the other series matter most.
+
+let test: TestHub;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  test = await startTestHub({ label: 'health-metrics', database: 'postgres', connectors: [...connectors, testkit] });
+  tenant = await test.createTenant('acme');
+});
+afterAll(async () => {
+  await test?.close();
+});
+
+it('serves the other metrics when integration health cannot be read', async () => {
+  const integration = await createTestkitIntegration(test, tenant, `metrics-${Math.random()}`);
+  const before = await (await test.request('get', '/metrics')).text();
+  expect(before).toContain(`hub_integration_status{integration_id="${integration.id}"`);
+
+  // The health read fails as it would with the database away; nothing else needs the table meanwhile.
+  await sql`alter table integration_configs rename to integration_configs_away`.execute(test.hub.db);
+  try {
+    const response = await test.request('get', '/metrics');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('hub_process_cpu_user_seconds_total');
+    expect(text).toContain('hub_http_request_duration_seconds_bucket');
+    expect(text).not.toContain(`integration_id="${integration.id}"`);
+  } finally {
+    await sql`alter table integration_configs_away rename to integration_configs`.execute(test.hub.db);
+  }
+  expect(await (await test.request('get', '/metrics')).text()).toContain(`hub_integration_status{integration_id="${integration.id}"`);
+});
