@@ -42,6 +42,7 @@ export const EnvironmentVariables = z.object({
   HUB_RUN_LEASE_SECONDS: positiveInt(60, MAX_TIMER_SECONDS),
   HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),
   HUB_WORKER_CONCURRENCY: positiveInt(4, 1000),
+  HUB_PROBE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HUB_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://hub.example.com' }).optional(),
   HUB_DEFAULT_TENANT: z.string().regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and -').default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -10,6 +10,7 @@ import { errorBody, handleError } from './error-handler.ts';
 import { requestContext, WEBHOOK_ROUTE } from './request-context.middleware.ts';
 import type { AnyRoute, RouteContext } from './route.ts';
 import { routeTable } from './route-table.ts';
+import { healthRoutes } from '../health/health.routes.ts';
 import { validateInput } from './validate.ts';
 import { webhookHandler } from '../webhooks/webhook.handler.ts';
 import { adminApp } from '../../admin-ui/app.ts';
@@ -23,6 +24,27 @@ function register(app: Hono<AppEnv>, hub: HubContext, route: AnyRoute): void {
     if (result.status === 204 || result.body === undefined) return c.body(null, result.status === 204 ? 204 : result.status);
     return c.json(result.body, result.status);
   });
+}
+
+function serveMetrics(app: Hono<AppEnv>, hub: HubContext): void {
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', hub.metrics.registry.contentType);
+    return c.body(await hub.metrics.registry.metrics());
+  });
+}
+
+/**
+ * What a worker process serves when HUB_PROBE_PORT is set: its own /metrics (the runs and events it
+ * processed are counted there, not in the API processes) and /api/health for an orchestrator.
+ */
+export function createProbeApp(hub: HubContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext(hub.logger, hub.metrics));
+  serveMetrics(app, hub);
+  for (const route of healthRoutes) register(app, hub, route);
+  app.notFound((c) => c.json(errorBody(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)), 404));
+  app.onError((error, c) => handleError(error, c, c.get('logger') ?? hub.logger));
+  return app;
 }
 
 export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTable): Hono<AppEnv> {
@@ -41,10 +63,7 @@ export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTa
     }),
   );
 
-  app.get('/metrics', async (c) => {
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
+  serveMetrics(app, hub);
   for (const route of routes) register(app, hub, route);
   // Public and signature-checked by the connector, not token-authenticated: see webhook.ingest.ts.
   app.post(WEBHOOK_ROUTE, webhookHandler(hub));

@@ -18,7 +18,7 @@ let tenant: TestTenant;
 let fake: FakeServiceNow;
 const workers: HubProcess[] = [];
 
-function startWorker(): HubProcess {
+function startWorker(env: Record<string, string> = {}): HubProcess {
   const worker = spawnHub(['start'], {
     NODE_ENV: 'production',
     HUB_ROLE: 'worker',
@@ -29,6 +29,7 @@ function startWorker(): HubProcess {
     HUB_RUN_LEASE_SECONDS: '2',
     HUB_RECONCILE_INTERVAL_SECONDS: '1',
     LOG_LEVEL: 'info',
+    ...env,
   });
   workers.push(worker);
   return worker;
@@ -78,8 +79,10 @@ describe('worker processes', { timeout: 60_000 }, () => {
     expect(interrupted.status).toBe('running');
     expect(interrupted.records_seen).toBeLessThan(RECORDS);
 
-    const rescuer = startWorker();
-    await rescuer.started;
+    // This one also serves its own /metrics and health on a probe port.
+    const rescuer = startWorker({ HUB_PROBE_PORT: '0' });
+    const probePort = await rescuer.started;
+    expect(probePort).toBeGreaterThan(0);
     const finished = await waitFor('the run to be resumed and finished', async () => {
       const row = await run();
       return row.status === 'succeeded' ? row : undefined;
@@ -95,6 +98,12 @@ describe('worker processes', { timeout: 60_000 }, () => {
     const events = await test.hub.db.selectFrom('integration_events').select(['external_id']).where('integration_id', '=', integration.id).where('source', '=', 'poll').execute();
     expect(events).toHaveLength(RECORDS);
     expect(new Set(events.map((e) => e.external_id)).size).toBe(RECORDS);
+    // The run it finished is counted in the worker's own metrics, where Prometheus can scrape it.
+    const metrics = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+    expect(metrics).toMatch(/hub_runs_total\{connector="servicenow",kind="poll",status="succeeded"\} 1/);
+    expect(metrics).toMatch(/hub_events_total\{source="poll"\} [1-9]/);
+    expect((await fetch(`http://127.0.0.1:${probePort}/api/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${probePort}/api/integrations`)).status).toBe(404);
     await rescuer.stop('SIGTERM');
   });
 

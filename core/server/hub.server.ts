@@ -1,7 +1,7 @@
 import type { EnvironmentVariables } from '../config/config.schema.ts';
 import { connectDatabase } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { createApp } from '../http/app.ts';
+import { createApp, createProbeApp } from '../http/app.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
@@ -78,6 +78,8 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   let http: HttpServer | undefined;
   if (config.HUB_ROLE !== 'worker') {
     http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub));
+  } else if (config.HUB_PROBE_PORT !== undefined) {
+    http = await listen(createProbeApp(hub), config.HUB_PROBE_PORT, config.HOST);
   }
   if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
   logger.info(
