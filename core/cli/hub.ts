@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/config.load.ts';
+import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
 import { MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
 import { KeySetIncompleteError } from '../vault/key-usage.ts';
@@ -37,9 +38,28 @@ async function main(argv: string[]): Promise<void> {
   await command(args);
 }
 
+/** The one line for a command line that `parseArgs` refused (unknown option, missing value, …). */
+function argumentError(error: unknown, command: string | undefined): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return undefined;
+  const help = `run "hub ${command ?? ''}" for its options`;
+  const option = /'([^']+)'/.exec((error as Error).message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}; ${help}`;
+  return `${(error as Error).message.split('\n')[0]}; ${help}`;
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
   // Expected failures are one clear line; anything else keeps its stack for diagnosis.
-  if (error instanceof ConfigError || error instanceof CliError || error instanceof MigrationFailedError || error instanceof KeySetIncompleteError) {
+  const badArguments = argumentError(error, process.argv[2]);
+  if (badArguments) {
+    process.stderr.write(`hub: ${badArguments}\n`);
+  } else if (
+    error instanceof ConfigError ||
+    error instanceof CliError ||
+    error instanceof MigrationFailedError ||
+    error instanceof KeySetIncompleteError ||
+    error instanceof DataDirectoryLockedError
+  ) {
     process.stderr.write(`hub: ${error.message}\n`);
   } else {
     process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -27,6 +27,8 @@ export async function tokenCommand(args: string[]): Promise<void> {
       if (!values.name) throw new CliError(`--name is required\n${usage}`);
       const expiresAt = values.expires ? new Date(values.expires) : undefined;
       if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new CliError('--expires must be an ISO date');
+      // As the API: a token that is born expired is a mistake (`--expires 1` is the year 2001).
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
       const { token, row } = await createApiToken(database.db, { tenantId: tenant, role: role.data, name: values.name, createdBy: cliActor, expiresAt });
       await recordAudit(database.db, {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.created',

@@ -84,9 +84,18 @@ describe('hub user', () => {
     expect(await user(['list', '--tenant', 'nobody'])).toMatchObject({ error: 'no tenant "nobody"' });
   });
 
-  it('is announced by the first-start banner', () => {
+  it('is announced by the first-start banner, for the tenant that was created', () => {
     const banner = firstStartBanner('hub_example', 8080);
     expect(banner).toContain('Admin UI at localhost:8080/admin');
     expect(banner).toContain('npm run hub -- user create --tenant default --role admin --email you@example.com --name "Your Name"');
+    // Embedded: the running hub holds the data directory, so the CLI needs it stopped.
+    expect(banner).toContain('stop the hub');
+
+    const acme = firstStartBanner('hub_example', 8080, { tenant: 'acme', embedded: false });
+    expect(acme).toContain('created the tenant "acme"');
+    expect(acme).toContain('npm run hub -- token create --tenant acme --role admin --name me');
+    expect(acme).toContain('npm run hub -- user create --tenant acme --role admin');
+    expect(acme).not.toContain('--tenant default');
+    expect(acme).not.toContain('stop the hub');
   });
 });

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.types.ts';
+import { lockDataDirectory } from './data-dir.lock.ts';
 import { createPglitePool } from './pglite.pool.ts';
 import { preparingPool } from './prepared-statements.ts';
 
@@ -33,7 +34,7 @@ export interface DatabaseOptions {
 
 export async function connectDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) return connectPostgres(options.url, options.poolSize ?? 10, options.preparedStatements ?? true);
-  return connectPglite(join(options.dataDir, 'pglite'));
+  return connectPglite(options.dataDir);
 }
 
 function connectPostgres(url: string, poolSize: number, preparedStatements: boolean): DatabaseHandle {
@@ -44,15 +45,23 @@ function connectPostgres(url: string, poolSize: number, preparedStatements: bool
   return handle(db, 'postgres');
 }
 
-async function connectPglite(directory: string): Promise<DatabaseHandle> {
+/** PGlite under `dataDir`, which this process holds locked until the handle is closed. */
+async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
+  const directory = join(dataDir, 'pglite');
   mkdirSync(directory, { recursive: true });
-  const pglite = await PGlite.create(directory);
-  const pool = createPglitePool(pglite);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
-  return handle(db, 'pglite');
+  const unlock = await lockDataDirectory(dataDir);
+  try {
+    const pglite = await PGlite.create(directory);
+    const pool = createPglitePool(pglite);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
+    return handle(db, 'pglite', unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
-function handle(db: Kysely<Database>, kind: DatabaseHandle['kind']): DatabaseHandle {
+function handle(db: Kysely<Database>, kind: DatabaseHandle['kind'], afterClose?: () => void): DatabaseHandle {
   let closed: Promise<void> | undefined;
   return {
     db,
@@ -61,7 +70,8 @@ function handle(db: Kysely<Database>, kind: DatabaseHandle['kind']): DatabaseHan
       await sql`select 1`.execute(db);
     },
     close() {
-      closed ??= db.destroy();
+      // The lock goes only once PGlite has written everything and closed its files.
+      closed ??= db.destroy().finally(() => afterClose?.());
       return closed;
     },
   };

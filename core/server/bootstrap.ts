@@ -35,20 +35,46 @@ export async function bootstrapDefaultTenant(db: Kysely<Database>, slug: string)
   return { tenantSlug: tenant.slug, adminToken: token };
 }
 
-export function firstStartBanner(adminToken: string, port: number): string {
+export interface BannerOptions {
+  /** The slug of the tenant the first start created (HUB_DEFAULT_TENANT). */
+  tenant?: string;
+  /**
+   * Embedded mode (PGlite): the running hub holds the data directory, so the CLI commands the
+   * banner names work only once it is stopped.
+   */
+  embedded?: boolean;
+}
+
+export function firstStartBanner(adminToken: string, port: number, options: BannerOptions = {}): string {
+  const tenant = options.tenant ?? 'default';
+  const embedded = options.embedded ?? true;
+  const tokenCommand = `npm run hub -- token create --tenant ${tenant} --role admin --name me`;
+  const userCommand = `npm run hub -- user create --tenant ${tenant} --role admin --email you@example.com --name "Your Name"`;
   return [
     '',
-    '  First start: created the default tenant and an admin API token. It is shown only this once:',
+    `  First start: created the tenant "${tenant}" and an admin API token. It is shown only this once:`,
     '',
     `    ${adminToken}`,
     '',
     '  Try it:',
     `    curl -H "Authorization: Bearer ${adminToken}" localhost:${port}/api/integrations`,
     '',
-    '  Lost it? Create another with: npm run hub -- token create --tenant default --role admin --name me',
-    '',
-    `  Admin UI at localhost:${port}/admin: create the first admin user with (asks for a password of 12+ characters)`,
-    '    npm run hub -- user create --tenant default --role admin --email you@example.com --name "Your Name"',
+    ...(embedded
+      ? [
+          '  While the hub runs, it alone uses its data directory: make more tokens with POST /api/tokens.',
+          '  Lost this one? Stop the hub (Ctrl-C), then run',
+          `    ${tokenCommand}`,
+          '',
+          `  Admin UI at localhost:${port}/admin. For the first admin user, stop the hub, run (asks for a`,
+          '  password of 12+ characters) the line below, then start the hub again:',
+          `    ${userCommand}`,
+        ]
+      : [
+          `  Lost it? Create another with: ${tokenCommand}`,
+          '',
+          `  Admin UI at localhost:${port}/admin: create the first admin user with (asks for a password of 12+ characters)`,
+          `    ${userCommand}`,
+        ]),
     '',
   ].join('\n');
 }

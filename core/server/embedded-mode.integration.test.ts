@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,59 @@ describe('embedded mode', { timeout: 90_000 }, () => {
     } finally {
       expect(await hub.stop('SIGINT')).toBe(0);
     }
+  });
+
+  it('refuses CLI commands while the hub holds the data directory, and a second hub on its port', async () => {
+    const hub = spawnHub(['start'], env);
+    try {
+      const port = await hub.started;
+      const pid = hub.child.pid;
+      expect(readFileSync(join(dataDir, 'hub.lock'), 'utf8')).toBe(`${pid}\n`);
+      const refused = await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'while-running'], env);
+      expect(refused).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `hub: another hub process (pid ${pid}) is using ${dataDir}; stop it first, or use the API or admin UI\n`,
+      });
+      expect((await runHubCommand(['migrate'], env)).stderr).toMatch(/^hub: another hub process \(pid \d+\) is using /);
+
+      const otherDir = mkdtempSync(join(tmpdir(), 'hub-embedded-port-'));
+      try {
+        const taken = await runHubCommand(['start'], { HUB_DATA_DIR: otherDir, PORT: String(port) });
+        expect(taken).toMatchObject({ code: 1, stderr: `hub: port ${port} is in use; stop what uses it, or set PORT to another\n` });
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+    } finally {
+      expect(await hub.stop('SIGTERM')).toBe(0);
+    }
+    expect(existsSync(join(dataDir, 'hub.lock'))).toBe(false);
+    // Once it has stopped, the same command works, and nothing of the refused one was written.
+    const created = await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'after-stop'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const listed = (await runHubCommand(['token', 'list', '--tenant', 'default'], env)).stdout;
+    expect(listed).toMatch(/admin\s+active\s+never used\s+after-stop/);
+    expect(listed).not.toContain('while-running');
+  });
+
+  it('takes over the lock of a process that no longer runs', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dataDir, 'hub.lock'), `${dead}\n`);
+    const listed = await runHubCommand(['token', 'list', '--tenant', 'default'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(existsSync(join(dataDir, 'hub.lock'))).toBe(false);
+  });
+
+  it('says in one line what is wrong with a command line or an expiry', async () => {
+    expect(await runHubCommand(['token', 'create', '--tenant', 'default', '--nmae', 'x'], env)).toMatchObject({
+      code: 1,
+      stderr: 'hub: unknown option --nmae; run "hub token" for its options\n',
+    });
+    expect(await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'old', '--expires', '1'], env)).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'hub: --expires must be in the future (2001-01-01T00:00:00.000Z is not)\n',
+    });
   });
 
   it('manages tokens from the CLI against the same data', async () => {
