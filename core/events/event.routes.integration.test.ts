@@ -5,6 +5,7 @@ import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { walkKeysetPages } from '../../test-support/keyset-pages.ts';
 
 interface ListedEvent {
   id: string;
@@ -43,18 +44,7 @@ describe.each(RUNTIME_MODES)('paging events on $name', ({ options }) => {
     return (await response.json()).events;
   }
 
-  async function walk(limit: number): Promise<ListedEvent[]> {
-    const seen: ListedEvent[] = [];
-    let next = `${filter()}&limit=${limit}`;
-    for (let pages = 0; pages < 10; pages++) {
-      const events = await page(next);
-      if (events.length === 0) break;
-      seen.push(...events);
-      const last = events.at(-1)!;
-      next = `${filter()}&limit=${limit}&before=${encodeURIComponent(last.receivedAt)}&beforeId=${last.id}`;
-    }
-    return seen;
-  }
+  const walk = (limit: number) => walkKeysetPages(page, `${filter()}&limit=${limit}`, (item: ListedEvent) => item.receivedAt);
 
   it('shows receivedAt with the microseconds PostgreSQL stored, in the list and for one event', async () => {
     const events = await page(`${filter()}&limit=10`);

@@ -5,6 +5,7 @@ import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { walkKeysetPages } from '../../test-support/keyset-pages.ts';
 
 interface ListedRun {
   id: string;
@@ -43,18 +44,7 @@ describe.each(RUNTIME_MODES)('paging runs on $name', ({ options }) => {
     return (await response.json()).runs;
   }
 
-  async function walk(limit: number): Promise<ListedRun[]> {
-    const seen: ListedRun[] = [];
-    let next = `${filter()}&limit=${limit}`;
-    for (let pages = 0; pages < 10; pages++) {
-      const runs = await page(next);
-      if (runs.length === 0) break;
-      seen.push(...runs);
-      const last = runs.at(-1)!;
-      next = `${filter()}&limit=${limit}&before=${encodeURIComponent(last.queuedAt)}&beforeId=${last.id}`;
-    }
-    return seen;
-  }
+  const walk = (limit: number) => walkKeysetPages(page, `${filter()}&limit=${limit}`, (item: ListedRun) => item.queuedAt);
 
   it('shows queuedAt with the microseconds PostgreSQL stored, in the list and for one run', async () => {
     const runs = await page(`${filter()}&limit=10`);
