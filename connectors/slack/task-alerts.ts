@@ -1,6 +1,6 @@
 import { ConnectorError } from '../sdk/failure.ts';
 import type { TaskAlertChannel } from '../sdk/task-alerts.types.ts';
-import { alertBlocks, alertText, digestBlocks } from './blocks.ts';
+import { alertBlocks, alertText, digestBlocks, escapeMrkdwn } from './blocks.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { callSlack } from './slack-api.ts';
 
@@ -24,12 +24,14 @@ export const slackTaskAlerts: TaskAlertChannel<SlackConfig, SlackCredentials> = 
   },
 
   async escalate(ctx, ref, alert, step) {
+    // The mention is the hub's own configuration (validated as a mention) and must stay live;
+    // everything after it comes from the task and upstream, so it is escaped.
     const who = step.mention ? `${step.mention} ` : '';
     await callSlack(ctx, 'chat.postMessage', {
       channel: ref.channel,
       thread_ts: ref.ts,
       reply_broadcast: true,
-      text: `${who}${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`,
+      text: `${who}${escapeMrkdwn(`${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`)}`,
     });
     // The mention is out; failing the run now would make the runtime post it again. The alert's
     // "escalated" line is cosmetic, and the task's next change redraws the alert anyway.

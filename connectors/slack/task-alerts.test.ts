@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
+import type { TaskAlert } from '../sdk/task-alerts.types.ts';
+import { slackTaskAlerts } from './task-alerts.ts';
+import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
+
+// Titles, last errors and integration names come from upstream systems and from whoever configured
+// an integration. In mrkdwn they must not ping a channel, call in a user group or forge a link;
+// only the hub's own configured escalation mention may.
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function setup(): Promise<{ fake: FakeSlack; test: SlackTestContext }> {
+  const fake = await startFakeSlack();
+  closers.push(() => fake.close());
+  const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
+  closers.push(() => test.breakers.shutdown());
+  return { fake, test };
+}
+
+const HOSTILE = '<!channel> <!here> <!everyone> <@U0BOSS> <!subteam^S0ALL> <https://evil.example|click here> & more';
+
+const hostileAlert: TaskAlert = {
+  taskId: '6f1c0d1e-8a55-4f7b-9b0a-6e1d2c3b4a59',
+  key: 'TASK-7',
+  title: `Auth failing ${HOSTILE}`,
+  status: 'acknowledged',
+  code: 'auth_invalid',
+  severity: 'high',
+  integrationId: '0b7c2f4e-1d3a-4e5b-8c6d-7e8f9a0b1c2d',
+  integrationName: `SN ${HOSTILE}`,
+  environment: 'production',
+  occurrences: 3,
+  lastError: `401 from upstream: ${HOSTILE}`,
+  runbookUrl: 'https://hub.example/admin/runbooks/auth_invalid',
+  acknowledgedBy: `Mallory ${HOSTILE}`,
+  resolvedBy: null,
+};
+
+/** Every string Slack would parse as mrkdwn (or use for a notification) in a posted message. */
+function mrkdwnTexts(message: { text?: string | undefined; blocks?: unknown[] | undefined }): string[] {
+  const texts: string[] = message.text === undefined ? [] : [message.text];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (value && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') texts.push(record['text']);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(message.blocks);
+  return texts;
+}
+
+function expectNoLiveMarkup(texts: string[], allowed: string[] = []): void {
+  expect(texts.length).toBeGreaterThan(0);
+  for (const text of texts) {
+    // A leading `> ` is the hub's own block quote around the last error.
+    let rest = text.replace(/^> /gm, '');
+    for (const mention of allowed) rest = rest.split(mention).join('');
+    expect(rest, text).not.toMatch(/[<>]/);
+  }
+}
+
+describe('Slack task alerts with hostile upstream text', () => {
+  it('show titles, names, errors and actors as text in the alert and its fallback text', async () => {
+    const { fake, test } = await setup();
+
+    await slackTaskAlerts.post(test.ctx, hostileAlert, 'C0ALERTS');
+
+    const message = fake.messages.at(-1)!;
+    const texts = mrkdwnTexts(message);
+    expectNoLiveMarkup(texts);
+    const all = texts.join('\n');
+    expect(all).toContain('&lt;!channel&gt;');
+    expect(all).toContain('&lt;https://evil.example|click here&gt; &amp; more');
+    expect(message.text).toContain('Auth failing &lt;!channel&gt;');
+  });
+
+  it('keep the configured escalation mention live, and nothing else', async () => {
+    const { fake, test } = await setup();
+
+    await slackTaskAlerts.escalate(test.ctx, { channel: 'C0ALERTS', ts: '1714557731.000100' }, { ...hostileAlert, status: 'open' }, { afterMinutes: 15, mention: '<!subteam^S0OPS>' });
+
+    const escalation = fake.messages.find((message) => message.thread_ts === '1714557731.000100')!;
+    expect(escalation.text).toMatch(/^<!subteam\^S0OPS> TASK-7 is still unacknowledged after 15 minutes: Auth failing &lt;!channel&gt;/);
+    expect(escalation.text).toContain('Runbook: https://hub.example/admin/runbooks/auth_invalid');
+    expectNoLiveMarkup(mrkdwnTexts(escalation), ['<!subteam^S0OPS>']);
+  });
+
+  it('show hostile text as text in the digest', async () => {
+    const { fake, test } = await setup();
+
+    await slackTaskAlerts.sendDigest(test.ctx, 'C0DIGEST', {
+      period: 'daily',
+      since: '2024-05-01T00:00:00Z',
+      openTasks: [{ ...hostileAlert, status: 'open' }],
+      acknowledgedTasks: [hostileAlert],
+      failuresSince: [{ integrationName: hostileAlert.integrationName, code: 'auth_invalid', count: 2 }],
+      integrations: [{ name: hostileAlert.integrationName, environment: 'production', status: 'failing' }],
+      expiringCredentials: [{ integrationName: hostileAlert.integrationName, expiresAt: '2024-05-10T00:00:00Z' }],
+    });
+
+    const texts = mrkdwnTexts(fake.messages.at(-1)!);
+    expectNoLiveMarkup(texts);
+    expect(texts.join('\n')).toContain('SN &lt;!channel&gt;');
+  });
+
+  it('link the Runbook button only to a web address', async () => {
+    const { fake, test } = await setup();
+
+    await slackTaskAlerts.post(test.ctx, { ...hostileAlert, runbookUrl: 'httpjavascript:alert(1)' }, 'C0ALERTS');
+
+    expect(JSON.stringify(fake.messages.at(-1)!.blocks)).not.toContain('"url"');
+  });
+});
