@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
+import { escapeMrkdwn, isWebUrl } from './blocks.ts';
 import { callSlack } from './slack-api.ts';
 
 const AlertInput = z.strictObject({
@@ -33,7 +34,13 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
     async run(ctx, input: z.output<typeof AlertInput>) {
       const channel = input.channel ?? ctx.config.alertChannel;
       if (!channel) throw new ConnectorError('config_invalid', 'the alert has no channel and the integration has no alertChannel');
-      const details = [input.severity ? `*Severity* ${input.severity}` : '', input.code ? `*Code* \`${input.code}\`` : '', input.runbookUrl ? `<${input.runbookUrl}|Runbook>` : ''].filter(Boolean).join(' · ');
+      // An alert's values come from events (upstream data through the route's template): escaped, so
+      // a field holding <!channel> or a <link|label> shows as text instead of pinging or linking.
+      const details = [
+        input.severity ? `*Severity* ${escapeMrkdwn(input.severity)}` : '',
+        input.code ? `*Code* \`${escapeMrkdwn(input.code)}\`` : '',
+        input.runbookUrl && isWebUrl(input.runbookUrl) ? `<${input.runbookUrl}|Runbook>` : '',
+      ].filter(Boolean).join(' · ');
       const buttons = input.taskKey
         ? [
             {
@@ -48,10 +55,10 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
         : [];
       const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', {
         channel,
-        text: input.title,
+        text: escapeMrkdwn(input.title),
         blocks: [
           { type: 'header', text: { type: 'plain_text', text: input.title } },
-          ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: input.text } }] : []),
+          ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(input.text) } }] : []),
           ...(details ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: details }] }] : []),
           ...buttons,
         ],

@@ -1,4 +1,5 @@
 import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
+import { escapeMrkdwn } from './blocks.ts';
 
 // The /hub command language: `ack <task> [note]`, `resolve <task> [note]`, `status [integration]`,
 // `runbook <code>`, `retry <integration>`, `help`.
@@ -32,12 +33,12 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
       case 'acknowledge': {
         if (!first) return { text: `Which task? Try \`${command} ack TASK-42\`.` };
         const task = await operations.acknowledgeTask(who, first, note);
-        return { text: `:white_check_mark: ${task.key} acknowledged: ${task.title}` };
+        return { text: `:white_check_mark: ${task.key} acknowledged: ${escapeMrkdwn(task.title)}` };
       }
       case 'resolve': {
         if (!first) return { text: `Which task? Try \`${command} resolve TASK-42 fixed the token\`.` };
         const task = await operations.resolveTask(who, first, note);
-        return { text: `:heavy_check_mark: ${task.key} resolved: ${task.title}` };
+        return { text: `:heavy_check_mark: ${task.key} resolved: ${escapeMrkdwn(task.title)}` };
       }
       case 'status': {
         const name = [first, ...rest].filter(Boolean).join(' ') || undefined;
@@ -45,7 +46,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         if (rows.length === 0) return { text: 'No integrations are configured yet.' };
         return {
           text: rows
-            .map((row) => `${STATUS_MARK[row.status] ?? ''} *${row.name}* (${row.connector}, ${row.environment}): ${row.status}${row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : ''}`)
+            .map((row) => `${STATUS_MARK[row.status] ?? ''} *${escapeMrkdwn(row.name)}* (${row.connector}, ${row.environment}): ${row.status}${row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : ''}`)
             .join('\n'),
         };
       }
@@ -60,13 +61,13 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         // Checked now (link, role, name) so refusals come back within the 3 seconds.
         await operations.status(who, name);
         return {
-          text: `:arrows_counterclockwise: Retrying ${name}…`,
+          text: `:arrows_counterclockwise: Retrying ${escapeMrkdwn(name)}…`,
           followUp: async () => {
             try {
               const result = await operations.retryIntegration(who, name);
-              return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${result.integration}.`;
+              return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.`;
             } catch (error) {
-              if (error instanceof OperationRefused) return `:no_entry: ${error.message}`;
+              if (error instanceof OperationRefused) return `:no_entry: ${escapeMrkdwn(error.message)}`;
               throw error;
             }
           },
@@ -78,7 +79,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         return { text: `I don't know \`${verb}\`.\n${helpText(command)}` };
     }
   } catch (error) {
-    if (error instanceof OperationRefused) return { text: `:no_entry: ${error.message}` };
+    if (error instanceof OperationRefused) return { text: `:no_entry: ${escapeMrkdwn(error.message)}` };
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
 import type { TaskAlert } from '../sdk/task-alerts.types.ts';
+import { slackActions } from './actions.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
 import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
 
@@ -116,4 +117,20 @@ describe('Slack task alerts with hostile upstream text', () => {
 
     expect(JSON.stringify(fake.messages.at(-1)!.blocks)).not.toContain('"url"');
   });
+
+  it('show a route alert\'s title, text, severity and code as text, and link only an http(s) runbook', async () => {
+    const { fake, test } = await setup();
+
+    await slackActions['alert']!.run(
+      test.ctx,
+      { channel: 'C0ALERTS', title: `Incident ${HOSTILE}`, text: `From ServiceNow: ${HOSTILE}`, severity: `high ${HOSTILE}`, code: 'x<!here>', runbookUrl: 'javascript:alert(1)' },
+      { idempotencyKey: 'route:r:e' },
+    );
+
+    const texts = mrkdwnTexts(fake.messages.at(-1)!);
+    expectNoLiveMarkup(texts);
+    expect(texts.join('\n')).toContain('From ServiceNow: &lt;!channel&gt;');
+    expect(texts.join('\n')).not.toContain('Runbook');
+  });
 });
+
