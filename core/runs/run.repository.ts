@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { ExpressionBuilder, Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, IntegrationRunsTable, RunRow } from '../db/database.types.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
@@ -49,7 +50,7 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
       .returningAll()
       .executeTakeFirst();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new RunBusyError('another run of this stream is running');
+    if (isUniqueViolation(error)) throw new RunBusyError('another run of this stream is running');
     throw error;
   }
 }

@@ -16,12 +16,15 @@ export function pollScheduleId(integrationId: string, stream: string): string {
   return `poll-${integrationId}-${stream}`;
 }
 
-function isActive(row: IntegrationConfigRow): boolean {
+/** What scheduling reads of an integration. */
+export type SchedulingFields = Pick<IntegrationConfigRow, 'id' | 'enabled' | 'paused_at' | 'schedules'>;
+
+function isActive(row: SchedulingFields): boolean {
   return row.enabled && row.paused_at === null;
 }
 
 /** Whether a stream of the integration should have a poll schedule right now. */
-export function wantsSchedule(row: IntegrationConfigRow, stream: string): boolean {
+export function wantsSchedule(row: SchedulingFields, stream: string): boolean {
   return isActive(row) && (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
 }
 
@@ -30,7 +33,7 @@ export function wantsSchedule(row: IntegrationConfigRow, stream: string): boolea
  * paused, at the stream's configured interval or cron (default: the connector's interval).
  * Upserting by id means every process can call this and there is still one schedule per stream.
  */
-export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): Promise<void> {
+export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: SchedulingFields): Promise<void> {
   const configured = row.schedules as Record<string, StreamSchedule>;
   for (const [stream, definition] of Object.entries(connector.streams)) {
     const id = pollScheduleId(row.id, stream);

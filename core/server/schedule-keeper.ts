@@ -20,7 +20,8 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   // Listed before the rows are read: a schedule made after the listing belongs to a row that is at
   // least as new, so it is never taken for an orphan.
   const listed = new Set((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => schedule.id));
-  const rows = await hub.db.selectFrom('integration_configs').selectAll().execute();
+  // Only what scheduling reads: this runs every reconcile interval in every worker.
+  const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules']).execute();
   const wanted = new Set<string>();
   let integrations = 0;
   for (const row of rows) {
