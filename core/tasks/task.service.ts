@@ -76,17 +76,23 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
   throw new Error(`could not open or update the ${failure.code} task of integration ${failure.integrationId}`);
 }
 
-/** Resolves the integration's unresolved tasks, each with a history row saying why. */
-async function resolveIntegrationTasks(hub: HubContext, integrationId: string, actor: string, why: string): Promise<TaskRow[]> {
-  // The status change and its history row commit together, so a resolved task always says why.
+/**
+ * Resolves the integration's unresolved tasks (only those with a code in `codes`, when given), each
+ * with a history row saying why, in one transaction; their alerts are updated after the commit.
+ */
+export async function resolveIntegrationTasks(
+  hub: HubContext,
+  integrationId: string,
+  { actor, why, codes }: { actor: string; why: string; codes?: readonly string[] },
+): Promise<TaskRow[]> {
   const resolved = await hub.db.transaction().execute(async (trx) => {
-    const rows = await trx
+    let update = trx
       .updateTable('tasks')
       .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
       .where('integration_id', '=', integrationId)
-      .where('status', '<>', 'resolved')
-      .returningAll()
-      .execute();
+      .where('status', '<>', 'resolved');
+    if (codes) update = update.where('code', 'in', [...codes]);
+    const rows = await update.returningAll().execute();
     for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
     return rows;
   });
@@ -96,7 +102,7 @@ async function resolveIntegrationTasks(hub: HubContext, integrationId: string, a
 
 /** An integration about to be deleted takes its tasks with it: nothing could ever resolve them. */
 export function resolveTasksOfDeletedIntegration(hub: HubContext, integrationId: string, actor: string): Promise<TaskRow[]> {
-  return resolveIntegrationTasks(hub, integrationId, actor, 'the integration was deleted');
+  return resolveIntegrationTasks(hub, integrationId, { actor, why: 'the integration was deleted' });
 }
 
 export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {

@@ -1,6 +1,5 @@
 import type { HubContext } from '../server/hub-context.ts';
-import { addHistory } from '../tasks/task.repository.ts';
-import { alertTaskChanged } from '../tasks/task-alerts.service.ts';
+import { resolveIntegrationTasks } from '../tasks/task.service.ts';
 
 type CredentialTaskCode = 'credential_expiring' | 'auth_expired';
 
@@ -13,16 +12,5 @@ export async function resolveCredentialTasks(
   integrationId: string,
   { codes = ['credential_expiring', 'auth_expired'], why = 'the credentials were rotated' }: { codes?: readonly CredentialTaskCode[]; why?: string } = {},
 ): Promise<void> {
-  const resolved = await hub.db
-    .updateTable('tasks')
-    .set({ status: 'resolved', resolved_by: 'system', resolved_at: hub.clock(), updated_at: hub.clock() })
-    .where('integration_id', '=', integrationId)
-    .where('status', '<>', 'resolved')
-    .where('code', 'in', [...codes])
-    .returningAll()
-    .execute();
-  for (const task of resolved) {
-    await addHistory(hub.db, task, 'resolved', 'system', why);
-    await alertTaskChanged(hub, task);
-  }
+  await resolveIntegrationTasks(hub, integrationId, { actor: 'system', why, codes });
 }
