@@ -1,6 +1,7 @@
 import type { AnyConnector } from '../connectors/sdk/define-connector.ts';
 import type { StreamDefinition } from '../connectors/sdk/connector.types.ts';
 import { ConnectorError, type FailureCode } from '../connectors/sdk/failure.ts';
+import { schedulesOff } from './schedules-off.ts';
 import { testkit } from './testkit-connector.ts';
 
 // The test kit with two streams, `alpha` and `beta`, each of which keeps failing with the code a
@@ -42,4 +43,4 @@ export const testkitStreams: AnyConnector = {
 };
 
 /** Schedules off for both streams: the tests sync them one at a time. */
-export const TESTKIT_STREAMS_SCHEDULES_OFF = Object.fromEntries(TESTKIT_STREAMS.map((name) => [name, { enabled: false }]));
+export const TESTKIT_STREAMS_SCHEDULES_OFF = schedulesOff(testkitStreams);

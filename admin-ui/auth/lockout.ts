@@ -76,7 +76,7 @@ export function admitAttempt(
   });
 }
 
-export async function recordAttempt(
+async function recordAttempt(
   db: Kysely<Database>,
   attempt: { tenantId: string; email: string; outcome: LoginOutcome; ip: string | undefined; at: Date },
 ): Promise<string> {

@@ -43,8 +43,7 @@ export function nextRead(page: PageFacts): NextRead {
   // A short page that moved the cursor ends the run: the next run resumes from the cursor. Inside
   // one second it must not, or a page that ACLs shortened would be re-read every run, forever.
   if (lastSecond !== page.cursorBefore && records.length < page.pageSize) return DONE;
-  const first = records[0] ?? last;
-  if (requiredUpdatedOn(first) === lastSecond) return { kind: 'query', from: withinSecond(lastSecond, last) };
+  if (requiredUpdatedOn(records[0]!) === lastSecond) return { kind: 'query', from: withinSecond(lastSecond, last) };
   return { kind: 'query', from: { kind: 'from_second', updatedOn: lastSecond } };
 }
 

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from './blocks.ts';
 import type { App, RespondFn } from '@slack/bolt';
 import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
 import { runCommand, type CommandReply } from './commands.ts';
@@ -48,7 +49,7 @@ async function tell(respond: RespondFn, text: string, ctx: SlackContext): Promis
 
 async function sendFollowUp(reply: CommandReply, respond: RespondFn, ctx: SlackContext): Promise<void> {
   if (!reply.followUp) return;
-  const text = await reply.followUp().catch((error: unknown) => `:warning: ${error instanceof Error ? error.message : 'that did not work'}`);
+  const text = await reply.followUp().catch((error: unknown) => `:warning: ${error instanceof Error ? escapeMrkdwn(error.message) : 'that did not work'}`);
   await tell(respond, text, ctx);
 }
 

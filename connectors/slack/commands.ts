@@ -1,6 +1,11 @@
 import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
 import { escapeMrkdwn } from './blocks.ts';
 
+/** A refusal as the person reads it; its message may quote names and keys, so it is escaped. */
+function refusalText(error: OperationRefused): string {
+  return `:no_entry: ${escapeMrkdwn(error.message)}`;
+}
+
 // The /hub command language: `ack <task> [note]`, `resolve <task> [note]`, `status [integration]`,
 // `runbook <code>`, `retry <integration>`, `help`.
 
@@ -67,7 +72,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
               const result = await operations.retryIntegration(who, name);
               return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.`;
             } catch (error) {
-              if (error instanceof OperationRefused) return `:no_entry: ${escapeMrkdwn(error.message)}`;
+              if (error instanceof OperationRefused) return refusalText(error);
               throw error;
             }
           },
@@ -79,7 +84,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         return { text: `I don't know \`${verb}\`.\n${helpText(command)}` };
     }
   } catch (error) {
-    if (error instanceof OperationRefused) return { text: `:no_entry: ${escapeMrkdwn(error.message)}` };
+    if (error instanceof OperationRefused) return { text: refusalText(error) };
     throw error;
   }
 }

@@ -6,17 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // copy in memory (its writes are lost) and can corrupt the files. So whoever opens an embedded
 // data directory holds `hub.lock` in it, holding its pid, for as long as the database is open.
 
-export const LOCK_FILE = 'hub.lock';
+const LOCK_FILE = 'hub.lock';
 
 /** Another process (or another open database in this one) is using the data directory. */
 export class DataDirectoryLockedError extends Error {
   override name = 'DataDirectoryLockedError';
-  readonly directory: string;
-  readonly pid: number | undefined;
   constructor(directory: string, pid: number | undefined) {
     super(`another hub process${pid ? ` (pid ${pid})` : ''} is using ${directory}; stop it first, or use the API or admin UI`);
-    this.directory = directory;
-    this.pid = pid;
   }
 }
 

@@ -2,7 +2,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import { touchRun, type RunAttempt } from './run.repository.ts';
 
 /** How often a running run proves it is alive; the reconciler takes over runs silent for a lease. */
-export function heartbeatEveryMs(hub: HubContext): number {
+function heartbeatEveryMs(hub: HubContext): number {
   return Math.max(200, Math.floor((hub.config.HUB_RUN_LEASE_SECONDS * 1000) / 3));
 }
 

@@ -21,8 +21,8 @@ export interface TaskStatusChange {
   /** The name kept on the task and in its history. */
   actor: string;
   note?: string | undefined;
-  /** When given, the `task.<to>` audit entry is written in the same transaction. */
-  audit?: AuditActor | undefined;
+  /** Who made the change, for the `task.<to>` audit entry written in the same transaction. */
+  audit: AuditActor;
 }
 
 function conflict(task: TaskRow, to: PersonChange): ApiError {
@@ -53,17 +53,15 @@ export async function changeTaskStatus(hub: HubContext, change: TaskStatusChange
       throw current ? conflict(current, change.to) : new NotFoundError('task');
     }
     await addHistory(trx, changed, change.to, change.actor, change.note);
-    if (change.audit) {
-      const { detail, ...actor } = change.audit;
-      await recordAudit(trx, {
-        tenantId: change.tenantId,
-        ...actor,
-        action: `task.${change.to}`,
-        targetType: 'task',
-        targetId: changed.id,
-        detail: { ...detail, key: `TASK-${changed.number}` },
-      });
-    }
+    const { detail, ...actor } = change.audit;
+    await recordAudit(trx, {
+      tenantId: change.tenantId,
+      ...actor,
+      action: `task.${change.to}`,
+      targetType: 'task',
+      targetId: changed.id,
+      detail: { ...detail, key: `TASK-${changed.number}` },
+    });
     return changed;
   });
   try {

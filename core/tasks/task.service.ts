@@ -105,11 +105,11 @@ export function resolveTasksOfDeletedIntegration(hub: HubContext, integrationId:
   return resolveIntegrationTasks(hub, integrationId, { actor, why: 'the integration was deleted' });
 }
 
-export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {
+export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note: string | undefined, audit: AuditActor): Promise<TaskRow> {
   return changeTaskStatus(hub, { tenantId, id, to: 'acknowledged', actor, note, audit });
 }
 
 /** Resolves an open or acknowledged task. `audit` names the actor for the audit log entry written with it. */
-export async function resolveTask(hub: HubContext, tenantId: string, id: string, actor: string, note?: string, audit?: AuditActor): Promise<TaskRow> {
+export async function resolveTask(hub: HubContext, tenantId: string, id: string, actor: string, note: string | undefined, audit: AuditActor): Promise<TaskRow> {
   return changeTaskStatus(hub, { tenantId, id, to: 'resolved', actor, note, audit });
 }

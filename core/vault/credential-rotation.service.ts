@@ -12,7 +12,6 @@ import { recordCredentialAudit } from './credential-audit.ts';
 import { secretFingerprint } from './fingerprint.ts';
 import { seal, unseal } from './secret-box.ts';
 import { resolveCredentialTasks } from './credential-tasks.ts';
-import { expiryColumns } from './credential-expiry.ts';
 import { tenantSettings } from '../tenancy/tenant-settings.ts';
 
 export interface RotationRequest {
@@ -49,8 +48,8 @@ async function applyCredentials(
       // Tokens obtained with the old secret must not outlive it.
       oauth_token_ciphertext: null,
       oauth_token_key_version: null,
-      ...expiryColumns(expiresAt),
       // A new secret starts the reminders over even when its expiry date is the old one's.
+      credentials_expires_at: expiresAt,
       credentials_expiry_step: null,
       updated_at: hub.clock(),
     })
