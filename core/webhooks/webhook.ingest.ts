@@ -34,6 +34,11 @@ interface CachedIntegration {
   expires: number;
 }
 
+/** Both ways a delivery is stored (events, interactions) answer a value PostgreSQL refuses alike. */
+function unstorable(connectorName: string): ApiError {
+  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body holds a value that cannot be stored (such as a NUL character)`);
+}
+
 function unreadable(connectorName: string): ApiError {
   return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body could not be read`);
 }
@@ -156,7 +161,10 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       return reject(connector.id, 'invalid', unreadable(connector.displayName));
     }
     if (interaction && connector.webhook.interact) {
-      return runInteraction(hub, batcher, row, connector, request, interaction);
+      return runInteraction(hub, batcher, row, connector, request, interaction).catch((error: unknown) => {
+        if (!isDataException(error)) throw error;
+        return reject(connector.id, 'invalid', unstorable(connector.displayName));
+      });
     }
 
     let events;
@@ -172,7 +180,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       results = await storeEvents(row, events, bodyKey);
     } catch (error) {
       if (!isDataException(error)) throw error;
-      return reject(connector.id, 'invalid', new ApiError(400, 'invalid_payload', `the ${connector.displayName} webhook body holds a value that cannot be stored (such as a NUL character)`));
+      return reject(connector.id, 'invalid', unstorable(connector.displayName));
     }
     const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
     const toRoute = results.flatMap((result) => (result.id && result.pending ? [result.id] : []));
