@@ -3,32 +3,10 @@ import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RouteRow, RunRow } from '../db/database.types.ts';
 import { NotFoundError } from '../http/api-error.ts';
-import { routeMatches, type RouteFilter } from '../routes/route.filter.ts';
-import { renderTemplate } from '../routes/route.template.ts';
+import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { dispatchEvents } from './event.dispatch.ts';
-
-interface SourceIntegration {
-  name: string;
-  connector: string;
-  environment: string;
-}
-
-/** The same rules the event processor applies when it routes an event. */
-function routeActsOn(route: RouteRow, event: EventRow, source: SourceIntegration): boolean {
-  // A failure of a route's own target must not trigger that route again: no alert loops.
-  if (event.source === 'system' && route.target_integration_id === event.integration_id) return false;
-  return routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: source.connector, type: event.type, payload: event.payload });
-}
-
-/** What a route's input template sees; the same scope the event processor renders with. */
-function templateScope(event: EventRow, source: SourceIntegration): Record<string, unknown> {
-  return {
-    event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
-    integration: { id: event.integration_id, name: source.name, connector: source.connector, environment: source.environment },
-  };
-}
 
 /**
  * Re-queues the event's failed route actions whose route still exists, is enabled and matches the
@@ -63,7 +41,7 @@ async function requeueFailedActions(trx: Transaction<Database>, event: EventRow)
         status: 'queued', attempts: 0, error_code: null, error_message: null, finished_at: null, next_attempt_at: null,
         integration_id: route.target_integration_id,
         action: route.action,
-        input: JSON.stringify(renderTemplate(route.input_template, templateScope(event, source))),
+        input: JSON.stringify(routeInput(route, event, source)),
       })
       .where('id', '=', run.id)
       .where('status', '=', 'failed')

@@ -1,8 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { IntegrationRunsTable } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
-import { routeMatches, type RouteFilter } from '../routes/route.filter.ts';
-import { renderTemplate } from '../routes/route.template.ts';
+import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { endsFailureChain } from '../runs/failure-cause.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -49,15 +48,9 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
   for (const event of events) {
     if (endsFailureChain(event)) continue;
-    const scope = {
-      event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
-      integration: { id: event.integration_id, name: event.integration_name, connector: event.connector, environment: event.environment },
-    };
+    const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
     for (const route of routes) {
-      if (route.tenant_id !== event.tenant_id) continue;
-      // A failure of a route's own target must not trigger that route again: no alert loops.
-      if (event.source === 'system' && route.target_integration_id === event.integration_id) continue;
-      if (!routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: event.connector, type: event.type, payload: event.payload })) continue;
+      if (route.tenant_id !== event.tenant_id || !routeActsOn(route, event, source)) continue;
       runs.push({
         tenant_id: event.tenant_id,
         integration_id: route.target_integration_id,
@@ -66,7 +59,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
         action: route.action,
         route_id: route.id,
         event_id: event.id,
-        input: JSON.stringify(renderTemplate(route.input_template, scope)),
+        input: JSON.stringify(routeInput(route, event, source)),
         idempotency_key: `route:${route.id}:${event.id}`,
         status: 'queued',
       });

@@ -1,0 +1,30 @@
+import type { EventRow, RouteRow } from '../db/database.types.ts';
+import { routeMatches, type RouteFilter } from './route.filter.ts';
+import { renderTemplate } from './route.template.ts';
+
+// How a route applies to an event, shared by routing (event.processor.ts) and replay
+// (event-replay.service.ts), so a replayed action is judged and templated as the original was.
+
+/** The event's own integration, as a route's filter and template see it. */
+export interface SourceIntegration {
+  name: string;
+  connector: string;
+  environment: string;
+}
+
+type RoutedEvent = Pick<EventRow, 'id' | 'integration_id' | 'source' | 'type' | 'external_id' | 'stream' | 'payload' | 'received_at'>;
+
+/** Whether the route acts on the event. */
+export function routeActsOn(route: Pick<RouteRow, 'filter' | 'target_integration_id'>, event: RoutedEvent, source: SourceIntegration): boolean {
+  // A failure of a route's own target must not trigger that route again: no alert loops.
+  if (event.source === 'system' && route.target_integration_id === event.integration_id) return false;
+  return routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: source.connector, type: event.type, payload: event.payload });
+}
+
+/** The route's action input for the event, rendered from its template. */
+export function routeInput(route: Pick<RouteRow, 'input_template'>, event: RoutedEvent, source: SourceIntegration): unknown {
+  return renderTemplate(route.input_template, {
+    event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
+    integration: { id: event.integration_id, name: source.name, connector: source.connector, environment: source.environment },
+  });
+}
