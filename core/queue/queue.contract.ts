@@ -201,7 +201,7 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
           expect((due[index]! - due[index - 1]!) % 100).toBe(0);
         }
         // …while the worker, busy 250 ms per job, started them later than their slots.
-        expect(startedAt.at(-1)! - due.at(-1)!).toBeGreaterThanOrEqual(0);
+        expect(startedAt.at(-1)! - due.at(-1)!).toBeGreaterThan(0);
       });
 
       it('runs a cron schedule with a seconds field', async () => {
