@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { isDataException } from '../db/postgres-errors.ts';
+import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -63,6 +63,14 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
 }
 
 /**
+ * An error that one row can cause for the whole statement: a value PostgreSQL refuses, or an
+ * integration deleted while its delivery waited (its cached row outlives the deletion by seconds).
+ */
+export function isRowRefused(error: unknown): boolean {
+  return isDataException(error) || isForeignKeyViolation(error);
+}
+
+/**
  * Group commit for inbound events: while an INSERT is in flight, concurrent requests queue up and
  * go together in the next one. Each request still waits for its own row to be committed, but the
  * database sees one statement per batch instead of one per request.
@@ -110,8 +118,8 @@ export function createEventBatcher(
   }
 
   /**
-   * A value PostgreSQL refuses fails the whole statement, so one sender's bad payload would fail the
-   * deliveries of others that shared its batch. The batch goes again in halves, and a refused half
+   * A row PostgreSQL refuses fails the whole statement, so one sender's bad payload (or deleted
+   * integration) would fail the deliveries of others that shared its batch. The batch goes again in halves, and a refused half
    * is halved again until the refused deliveries stand alone: one bad row costs about 2·log₂(n)
    * statements, one after another, rather than n at once on the pool.
    */
@@ -121,7 +129,7 @@ export function createEventBatcher(
       try {
         await insertAndSettle(half);
       } catch (error) {
-        if (half.length > 1 && isDataException(error)) await settleInHalves(half);
+        if (half.length > 1 && isRowRefused(error)) await settleInHalves(half);
         else for (const pending of half) pending.reject(error);
       }
     }
@@ -137,7 +145,7 @@ export function createEventBatcher(
     try {
       await insertAndSettle(batch);
     } catch (error) {
-      if (batch.length > 1 && isDataException(error)) await settleInHalves(batch);
+      if (batch.length > 1 && isRowRefused(error)) await settleInHalves(batch);
       else for (const pending of batch) pending.reject(error);
     } finally {
       inFlight -= 1;

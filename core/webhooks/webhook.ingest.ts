@@ -1,6 +1,6 @@
 import type { WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
-import { isDataException } from '../db/postgres-errors.ts';
+import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -34,7 +34,7 @@ interface CachedIntegration {
   expires: number;
 }
 
-/** Both ways a delivery is stored (events, interactions) answer a value PostgreSQL refuses alike. */
+/** Both ways a delivery is stored (events, interactions) answer a row PostgreSQL refuses alike. */
 function unstorable(connectorName: string): ApiError {
   return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body holds a value that cannot be stored (such as a NUL character)`);
 }
@@ -129,13 +129,26 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     return errorAnswer(error);
   }
 
+  function unknownIntegration(connector: string): WebhookAnswer {
+    return reject(connector, 'unknown_integration', new ApiError(404, 'not_found', 'no integration takes webhooks at this address'));
+  }
+
+  /** The answer to a delivery PostgreSQL would not store, or the error again when it is not about this delivery. */
+  function refusal(error: unknown, row: IntegrationConfigRow, connector: { id: string; displayName: string }): WebhookAnswer {
+    if (isDataException(error)) return reject(connector.id, 'invalid', unstorable(connector.displayName));
+    if (isForeignKeyViolation(error)) {
+      // Deleted since it was cached: forget it, so the next delivery reads the database again.
+      cache.delete(row.id);
+      return unknownIntegration(connector.id);
+    }
+    throw error;
+  }
+
   return async (integrationId, request) => {
     const found = UUID.test(integrationId) ? await integration(integrationId) : undefined;
     const row = found?.row;
     const connector = row ? hub.connectors.get(row.connector) : undefined;
-    if (!row || !connector?.webhook) {
-      return reject(connector?.id ?? 'unknown', 'unknown_integration', new ApiError(404, 'not_found', 'no integration takes webhooks at this address'));
-    }
+    if (!row || !connector?.webhook) return unknownIntegration(connector?.id ?? 'unknown');
     const handshake = connector.webhook.handshake?.(request);
     if (handshake) {
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
@@ -161,10 +174,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       return reject(connector.id, 'invalid', unreadable(connector.displayName));
     }
     if (interaction && connector.webhook.interact) {
-      return runInteraction(hub, batcher, row, connector, request, interaction).catch((error: unknown) => {
-        if (!isDataException(error)) throw error;
-        return reject(connector.id, 'invalid', unstorable(connector.displayName));
-      });
+      return runInteraction(hub, batcher, row, connector, request, interaction).catch((error: unknown) => refusal(error, row, connector));
     }
 
     let events;
@@ -179,8 +189,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     try {
       results = await storeEvents(row, events, bodyKey);
     } catch (error) {
-      if (!isDataException(error)) throw error;
-      return reject(connector.id, 'invalid', unstorable(connector.displayName));
+      return refusal(error, row, connector);
     }
     const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
     const toRoute = results.flatMap((result) => (result.id && result.pending ? [result.id] : []));

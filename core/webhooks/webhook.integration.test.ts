@@ -91,6 +91,27 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     for (let index = 0; index < clean.length; index++) expect(await eventsWith(`f-beside-${index}`)).toHaveLength(1);
   });
 
+  it('answers 404 to a delivery for an integration deleted moments ago, without failing deliveries that shared its batch', async () => {
+    const doomed = await createTestkitIntegration(test, tenant, `doomed-${Math.random()}`);
+    // The first delivery puts the integration in the ingest's short-lived cache, where it outlives the deletion.
+    const warm = JSON.stringify({ type: 'finding.created', id: 'f-doomed-warm' });
+    expect((await deliver(warm, { [TESTKIT_DELIVERY_HEADER]: 'd-doomed-warm' }, doomed.id)).status).toBe(202);
+    expect((await test.request('delete', `/api/integrations/${doomed.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+
+    const late = JSON.stringify({ type: 'finding.created', id: 'f-doomed-late' });
+    const clean = Array.from({ length: 20 }, (_, index) => JSON.stringify({ type: 'finding.created', id: `f-survivor-${index}` }));
+    const [gone, ...accepted] = await Promise.all([
+      deliver(late, { [TESTKIT_DELIVERY_HEADER]: 'd-doomed-late' }, doomed.id),
+      ...clean.map((body, index) => deliver(body, { [TESTKIT_DELIVERY_HEADER]: `d-survivor-${index}` })),
+    ]);
+    expect(gone!.status).toBe(404);
+    expect(((await gone!.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect(accepted.map((response) => response.status)).toEqual(clean.map(() => 202));
+    for (let index = 0; index < clean.length; index++) expect(await eventsWith(`f-survivor-${index}`)).toHaveLength(1);
+    const orphans = await test.hub.db.selectFrom('integration_events').select('id').where('integration_id', '=', doomed.id).execute();
+    expect(orphans).toHaveLength(0);
+  });
+
   it('refuses bad signatures with 401 signature_invalid, stores nothing and counts them', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-bad' });
     const forged = await deliver(body, { [TESTKIT_SIGNATURE_HEADER]: signTestkit('wrong-secret', body) });
