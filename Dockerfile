@@ -9,6 +9,10 @@ COPY connectors ./connectors
 COPY admin-ui ./admin-ui
 COPY schemas ./schemas
 COPY runbooks ./runbooks
+# The embedded mode (no DATABASE_URL) keeps its database and master key in HUB_DATA_DIR (./data):
+# /app belongs to root, so the directory is made for the node user, and is a volume to outlive the container.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 8080
 ENTRYPOINT ["node", "core/cli/hub.ts"]
