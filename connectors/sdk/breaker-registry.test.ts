@@ -38,6 +38,23 @@ describe('createBreakerRegistry', () => {
     expect(called).toBe(false);
   });
 
+  it('reports every change of state, with when an open breaker lets a trial call through', async () => {
+    const changes: Array<{ key: string; state: string; reopensInMs?: number }> = [];
+    registry = createBreakerRegistry({
+      volumeThreshold: 2,
+      resetTimeoutMs: 50,
+      onStateChange: (key, change) => changes.push({ key, state: change.state, ...(change.reopensAt ? { reopensInMs: change.reopensAt.getTime() - change.at.getTime() } : {}) }),
+    });
+    for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await registry.run('a', async () => 'fine');
+    expect(changes).toEqual([
+      { key: 'a', state: 'open', reopensInMs: 50 },
+      { key: 'a', state: 'half_open' },
+      { key: 'a', state: 'closed' },
+    ]);
+  });
+
   it('keeps one breaker per key', async () => {
     registry = createBreakerRegistry({ volumeThreshold: 2 });
     for (let i = 0; i < 2; i++) await codeOf(registry.run('a', unavailable));

@@ -16,6 +16,19 @@ export interface BreakerOptions {
   resetTimeoutMs?: number;
   /** Length of the rolling statistics window (default 60 s). */
   rollingCountTimeoutMs?: number;
+  /**
+   * Told of every change of a breaker's state, with when an open one lets a trial call through:
+   * breakers live in the process making the calls, and other processes (an API process showing
+   * health) learn their state from what this reports.
+   */
+  onStateChange?: (key: string, change: BreakerChange) => void;
+}
+
+export interface BreakerChange {
+  state: BreakerState;
+  at: Date;
+  /** When an open breaker turns half-open (open only). */
+  reopensAt?: Date;
 }
 
 export interface BreakerRegistry {
@@ -42,6 +55,7 @@ function isHarmless(error: unknown): boolean {
 
 export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegistry {
   const breakers = new Map<string, CircuitBreaker<[Thunk], unknown>>();
+  const resetTimeoutMs = options.resetTimeoutMs ?? 30_000;
 
   function breakerFor(key: string): CircuitBreaker<[Thunk], unknown> {
     let breaker = breakers.get(key);
@@ -53,11 +67,20 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
         timeout: false,
         errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
         volumeThreshold: options.volumeThreshold ?? 10,
-        resetTimeout: options.resetTimeoutMs ?? 30_000,
+        resetTimeout: resetTimeoutMs,
         rollingCountTimeout: options.rollingCountTimeoutMs ?? 60_000,
         enableSnapshots: false,
         errorFilter: isHarmless,
       });
+      const report = options.onStateChange;
+      if (report) {
+        breaker.on('open', () => {
+          const at = new Date();
+          report(key, { state: 'open', at, reopensAt: new Date(at.getTime() + resetTimeoutMs) });
+        });
+        breaker.on('halfOpen', () => report(key, { state: 'half_open', at: new Date() }));
+        breaker.on('close', () => report(key, { state: 'closed', at: new Date() }));
+      }
       breakers.set(key, breaker);
     }
     return breaker;

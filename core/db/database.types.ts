@@ -265,6 +265,13 @@ export interface ChatUserLinksTable {
   created_at: CreatedAt;
 }
 
+export interface IntegrationBreakersTable {
+  integration_id: string;
+  state: 'closed' | 'open' | 'half_open';
+  changed_at: Timestamp;
+  reopens_at: NullableTimestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -283,6 +290,7 @@ export interface Database {
   credential_rotations: CredentialRotationsTable;
   task_alerts: TaskAlertsTable;
   chat_user_links: ChatUserLinksTable;
+  integration_breakers: IntegrationBreakersTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

@@ -3,6 +3,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import { integrationHealth } from './integration-health.service.ts';
 
 const STATUSES = ['healthy', 'degraded', 'failing', 'paused'] as const;
+const BREAKER_STATES = ['closed', 'half_open', 'open'] as const;
 // A scrape reads at most this many integrations; beyond that the dashboards should read the
 // hourly rows of integration_health_metrics instead.
 const SCRAPE_LIMIT = 2_000;
@@ -20,7 +21,7 @@ export function registerHealthMetrics(hub: HubContext): void {
       .catch((error: unknown) => {
         // The database is away: these series go missing for this scrape, and every other metric
         // (requests, runs, the process) is still served, which is what an outage needs most.
-        for (const each of [status, successRate, p95, backlog, openTasks]) each.reset();
+        for (const each of [status, breaker, successRate, p95, backlog, openTasks]) each.reset();
         hub.logger.warn({ err: error }, 'could not read integration health for /metrics');
       })
       .finally(() => setImmediate(() => (scrape = undefined)));
@@ -28,6 +29,7 @@ export function registerHealthMetrics(hub: HubContext): void {
   };
   const registers = [hub.metrics.registry];
   const status = new Gauge({ name: 'hub_integration_status', help: "1 for the integration's current health status", labelNames: [...labelNames, 'status'], registers, collect });
+  const breaker = new Gauge({ name: 'hub_integration_breaker', help: "1 for the state of the integration's circuit breaker", labelNames: [...labelNames, 'state'], registers, collect });
   const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers, collect });
   const successRate = gauge('hub_integration_success_rate_24h', 'Share of finished runs that succeeded in the last 24 hours');
   const p95 = gauge('hub_integration_p95_latency_ms', 'p95 run latency over the last 24 hours');
@@ -37,12 +39,13 @@ export function registerHealthMetrics(hub: HubContext): void {
   async function fill(): Promise<void> {
     const rows = await hub.db.selectFrom('integration_configs').selectAll().orderBy('created_at').limit(SCRAPE_LIMIT).execute();
     const health = await integrationHealth(hub, rows);
-    for (const each of [status, successRate, p95, backlog, openTasks]) each.reset();
+    for (const each of [status, breaker, successRate, p95, backlog, openTasks]) each.reset();
     for (const row of rows) {
       const h = health.get(row.id);
       if (!h) continue;
       const labels = { integration_id: row.id, integration: row.name, connector: row.connector, environment: row.environment };
       for (const value of STATUSES) status.set({ ...labels, status: value }, h.status === value ? 1 : 0);
+      for (const value of BREAKER_STATES) breaker.set({ ...labels, state: value }, h.breaker === value ? 1 : 0);
       if (h.successRate24h !== null) successRate.set(labels, h.successRate24h);
       if (h.p95LatencyMs !== null) p95.set(labels, h.p95LatencyMs);
       backlog.set(labels, h.backlog);

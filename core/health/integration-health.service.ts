@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { effectiveBreaker, sharedBreakers } from './breaker-state.ts';
 import type { IntegrationHealth } from '../../schemas/api/integration.schema.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,9 +20,10 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
   const ids = rows.map((row) => row.id);
   const result = new Map<string, IntegrationHealth>();
   if (ids.length === 0) return result;
-  const since = new Date(hub.clock().getTime() - DAY_MS);
 
-  const [stats, lastRuns, backlog, tasks, events] = await Promise.all([
+  const now = hub.clock();
+  const since = new Date(now.getTime() - DAY_MS);
+  const [stats, lastRuns, backlog, tasks, events, breakers] = await Promise.all([
     hub.db
       .selectFrom('integration_runs')
       .select([
@@ -66,6 +68,7 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
       .where('status', '=', 'pending')
       .groupBy('integration_id')
       .execute(),
+    sharedBreakers(hub.db, ids),
   ]);
 
   const statsById = new Map(stats.map((row) => [row.integration_id, row]));
@@ -79,7 +82,8 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
     const openCodes = tasks.filter((task) => task.integration_id === row.id).map((task) => task.code);
     const finished = Number(stat?.finished ?? 0);
     const successRate = finished > 0 ? Number(stat?.succeeded ?? 0) / finished : null;
-    const breaker = hub.breakers.state(row.id);
+    const lastSuccess = last?.last_success ? new Date(last.last_success) : null;
+    const breaker = effectiveBreaker(hub.breakers.state(row.id), breakers.get(row.id), lastSuccess, now);
     const lastFailed = last?.last_failure && (!last.last_success || last.last_failure > last.last_success);
 
     let status: IntegrationHealth['status'] = 'healthy';
@@ -89,7 +93,7 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
 
     result.set(row.id, {
       status,
-      lastSuccessAt: last?.last_success ? new Date(last.last_success).toISOString() : null,
+      lastSuccessAt: lastSuccess ? lastSuccess.toISOString() : null,
       lastFailureAt: last?.last_failure ? new Date(last.last_failure).toISOString() : null,
       successRate24h: successRate === null ? null : Math.round(successRate * 1000) / 1000,
       p95LatencyMs: stat?.p95 === null || stat?.p95 === undefined ? null : Math.round(Number(stat.p95)),

@@ -5,6 +5,7 @@ import { createConnectorRegistry } from '../connectors/connector-registry.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { eventJobRegistrations } from '../events/event.processor.ts';
 import { createMetrics } from '../http/metrics.ts';
+import { shareBreakerChange } from '../health/breaker-state.ts';
 import { registerHealthMetrics } from '../health/health.metrics.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../queue/queue.types.ts';
@@ -36,7 +37,7 @@ export function createHubContext(parts: HubParts): HubContext {
     clock: parts.clock ?? (() => new Date()),
     connectors: createConnectorRegistry(parts.connectors),
     masterKeys: parts.masterKeys,
-    breakers: parts.breakers ?? createBreakerRegistry(),
+    breakers: parts.breakers ?? createBreakerRegistry({ onStateChange: (key, change) => void shareBreakerChange(hub.db, hub.logger, key, change) }),
     metrics: createMetrics(),
   };
   registerHealthMetrics(hub);
