@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { keyUsage } from '../vault/key-usage.ts';
 import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
 import { rotateMasterKey } from '../vault/master-key.rotation.ts';
+import { MAX_KEY_VERSION } from '../vault/master-keys.ts';
 import { CliError } from './cli-error.ts';
 import { progressReporter } from './progress-bar.ts';
 import { withDatabase } from './with-database.ts';
@@ -17,7 +18,7 @@ export async function keysCommand(args: string[]): Promise<void> {
   if (action === 'generate') {
     const { values } = parseArgs({ args: rest, options: { version: { type: 'string', default: '1' } } });
     const version = Number(values.version);
-    if (!Number.isInteger(version) || version < 1) throw new CliError('--version must be a whole number from 1');
+    if (!Number.isInteger(version) || version < 1 || version > MAX_KEY_VERSION) throw new CliError(`--version must be a whole number from 1 to ${MAX_KEY_VERSION}`);
     process.stdout.write(generateMasterKeyEntry(version) + '\n');
     return;
   }

@@ -12,6 +12,15 @@ const usage = `usage:
   hub token list --tenant <slug>
   hub token revoke <token id> --tenant <slug>`;
 
+/** `Date` rolls a day past the month's end over (2030-02-30 is 2 March); a person meant a date that exists. */
+function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 export async function tokenCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -26,7 +35,7 @@ export async function tokenCommand(args: string[]): Promise<void> {
       if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
       if (!values.name) throw new CliError(`--name is required\n${usage}`);
       const expiresAt = values.expires ? new Date(values.expires) : undefined;
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new CliError('--expires must be an ISO date');
+      if (expiresAt && (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(values.expires!))) throw new CliError(`--expires must be an ISO date such as 2030-01-31 (${values.expires} is not)`);
       // As the API: a token that is born expired is a mistake (`--expires 1` is the year 2001).
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
       const { token, row } = await createApiToken(database.db, { tenantId: tenant, role: role.data, name: values.name, createdBy: cliActor, expiresAt });

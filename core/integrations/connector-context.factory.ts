@@ -40,7 +40,12 @@ export function connectorContext(
         : {}),
       // A rotation check must not overwrite the tokens of the credentials in use.
       ...(overrides.credentials === undefined
-        ? { tokenStore: integrationTokenStore(hub, row.tenant_id, row.id, auth.success && auth.data.type === 'oauth2' && auth.data.grant === 'refresh_token') }
+        ? {
+            tokenStore: integrationTokenStore(hub, row.tenant_id, row.id, {
+              refreshTokenIsTheCredential: auth.success && auth.data.type === 'oauth2' && auth.data.grant === 'refresh_token',
+              obtainedWith: row.credentials_ciphertext,
+            }),
+          }
         : {}),
       breakerKey: row.id,
       logger,

@@ -85,7 +85,7 @@ describe('OAuth token store', () => {
     });
     const integration = await created.json();
     const refreshExpiresAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
-    await integrationTokenStore(test.hub, tenant.id, integration.id, true).save({ accessToken: 'a', refreshToken: 'r', expiresAt: new Date(), refreshExpiresAt });
+    await integrationTokenStore(test.hub, tenant.id, integration.id, { refreshTokenIsTheCredential: true }).save({ accessToken: 'a', refreshToken: 'r', expiresAt: new Date(), refreshExpiresAt });
     const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.viewer })).json();
     expect(after.credentials.expiresAt).toBe(refreshExpiresAt.toISOString());
     expect((await integrationTokenStore(test.hub, tenant.id, integration.id).load())?.refreshExpiresAt).toEqual(refreshExpiresAt);

@@ -13,12 +13,23 @@ import { expiryChanged, expiryColumns, type ExpiryBefore } from '../vault/creden
 // released and what was saved under it committed.
 const refreshing = new AsyncLocalStorage<{ integrationId: string; db: LockedDb; after: Array<() => Promise<void>> }>();
 
-/**
- * OAuth tokens of one integration, sealed in its row so every process shares them.
- * `refreshTokenIsTheCredential`: for the refresh_token grant the refresh token is what keeps the
- * integration authorised, so its expiry becomes the credential's expiry (and drives reminders).
- */
-export function integrationTokenStore(hub: HubContext, tenantId: string, integrationId: string, refreshTokenIsTheCredential = false): TokenStore {
+export interface TokenStoreOptions {
+  /**
+   * For the refresh_token grant the refresh token is what keeps the integration authorised, so its
+   * expiry becomes the credential's expiry (and drives reminders).
+   */
+  refreshTokenIsTheCredential?: boolean;
+  /**
+   * The sealed credentials the tokens are obtained with. A token is saved only while they are still
+   * the stored ones: a rotation or an edit that lands while a refresh is at the token endpoint drops
+   * the tokens, and the one obtained with the old secret must not be saved after it.
+   */
+  obtainedWith?: string | null;
+}
+
+/** OAuth tokens of one integration, sealed in its row so every process shares them. */
+export function integrationTokenStore(hub: HubContext, tenantId: string, integrationId: string, options: TokenStoreOptions = {}): TokenStore {
+  const { refreshTokenIsTheCredential = false, obtainedWith } = options;
   const binding = { tenantId, owner: `integration:${integrationId}:oauth-token` };
   const db = (): LockedDb => {
     const locked = refreshing.getStore();
@@ -62,7 +73,7 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
           .executeTakeFirst();
         if (row) before = { expiresAt: row.credentials_expires_at, step: row.credentials_expiry_step };
       }
-      await db()
+      let update = db()
         .updateTable('integration_configs')
         .set({
           oauth_token_ciphertext: sealed.ciphertext,
@@ -71,8 +82,14 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
           // reminders start over for the new date.
           ...(expiresAt ? expiryColumns(expiresAt) : {}),
         })
-        .where('id', '=', integrationId)
-        .execute();
+        .where('id', '=', integrationId);
+      if (obtainedWith !== undefined) update = update.where('credentials_ciphertext', 'is not distinct from', obtainedWith);
+      const { numUpdatedRows } = await update.executeTakeFirst();
+      if (numUpdatedRows === 0n) {
+        // The caller may still use the token for the call at hand; it is not kept past the change.
+        hub.logger.info({ integrationId }, 'OAuth token not saved: the credentials were replaced while it was being obtained');
+        return;
+      }
       if (!expiresAt || !before) return;
       const settle = async () => {
         try {

@@ -132,9 +132,18 @@ describe('embedded mode', { timeout: 90_000 }, () => {
       code: 1,
       stderr: 'hub: unknown option --nmae; run "hub token" for its options\n',
     });
+    // `Date` reads "1" as the year 2001 and rolls 30 February over to March: neither is what was meant.
     expect(await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'old', '--expires', '1'], env)).toMatchObject({
       code: 1,
       stdout: '',
+      stderr: 'hub: --expires must be an ISO date such as 2030-01-31 (1 is not)\n',
+    });
+    expect(await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'leap', '--expires', '2030-02-30'], env)).toMatchObject({
+      code: 1,
+      stderr: 'hub: --expires must be an ISO date such as 2030-01-31 (2030-02-30 is not)\n',
+    });
+    expect(await runHubCommand(['token', 'create', '--tenant', 'default', '--role', 'admin', '--name', 'old', '--expires', '2001-01-01'], env)).toMatchObject({
+      code: 1,
       stderr: 'hub: --expires must be in the future (2001-01-01T00:00:00.000Z is not)\n',
     });
   });

@@ -77,6 +77,9 @@ export async function remindExpiringCredentials(hub: HubContext): Promise<number
       .updateTable('integration_configs')
       .set({ credentials_expiry_step: step })
       .where('id', '=', row.id)
+      // The step was computed from this date: if it moved meanwhile (an edit, a rotation, an OAuth
+      // refresh), claim nothing and let the next sweep compute the new date's step.
+      .where('credentials_expires_at', '=', expiresAt)
       .where((eb) => eb.or([eb('credentials_expiry_step', 'is', null), eb('credentials_expiry_step', '>', step)]))
       .executeTakeFirst();
     if (claimed.numUpdatedRows === 0n) continue;

@@ -1,8 +1,9 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../auth/api-token.service.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
-import { remindExpiringCredentials } from './credential-expiry.ts';
+import { expiryColumns, remindExpiringCredentials } from './credential-expiry.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
 
@@ -167,6 +168,92 @@ describe('credential rotation', () => {
   });
 });
 
+describe('credential rotation under failure and concurrency', () => {
+  const rowOf = (id: string) => test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('leaves an approved rotation pending, with its secret, when applying it fails: it can be approved again', async () => {
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    const integration = await createIntegration('approve-fails');
+    const pending = await rotate(integration.id, 'new-password-two-2222');
+    expect(pending.status).toBe(202);
+    const { rotation } = await pending.json();
+    const approve = () => test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token: secondAdmin });
+    // The credential write fails, as it would on a dropped connection between the approval's writes.
+    await sql.raw(`
+      create function fail_credential_write() returns trigger language plpgsql as $$
+      begin
+        if new.id = '${integration.id}' and new.credentials_ciphertext is distinct from old.credentials_ciphertext then raise exception 'write refused'; end if;
+        return new;
+      end $$;
+      create trigger fail_credential_write before update on integration_configs for each row execute function fail_credential_write();
+    `).execute(test.hub.db);
+    try {
+      expect((await approve()).status).toBe(500);
+    } finally {
+      await sql.raw('drop trigger fail_credential_write on integration_configs; drop function fail_credential_write();').execute(test.hub.db);
+    }
+    const stored = await test.hub.db.selectFrom('credential_rotations').selectAll().where('id', '=', rotation.id).executeTakeFirstOrThrow();
+    expect({ status: stored.status, secretKept: stored.credentials_ciphertext !== null }).toEqual({ status: 'pending_approval', secretKept: true });
+    expect((await auditOf(integration.id)).map((e: { action: string }) => e.action)).not.toContain('rotation_approved');
+
+    expect((await approve()).status).toBe(200);
+    const after = await (await test.request('get', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin })).json();
+    expect(after.credentials.hint).not.toBe(integration.credentials.hint);
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } })).status).toBe(200);
+  });
+
+  it('does not save a token obtained with the old secret after a rotation landed while it was being obtained', async () => {
+    const integration = await createIntegration('oauth-race');
+    // As a run's connector context builds it: from the row as the run read it.
+    const store = integrationTokenStore(test.hub, tenant.id, integration.id, { obtainedWith: (await rowOf(integration.id)).credentials_ciphertext });
+    let answer!: () => void;
+    const tokenEndpointAnswers = new Promise<void>((resolve) => (answer = resolve));
+    let asked!: () => void;
+    const tokenEndpointAsked = new Promise<void>((resolve) => (asked = resolve));
+    // As oauth2-token-provider refreshes: load under the lock, ask the token endpoint, save.
+    const refresh = store.exclusive!(async () => {
+      await store.load();
+      asked();
+      await tokenEndpointAnswers;
+      await store.save({ accessToken: 'issued-for-old-secret', expiresAt: new Date(Date.now() + 3_600_000) });
+    });
+    await tokenEndpointAsked;
+    expect((await rotate(integration.id, 'new-password-two-2222')).status).toBe(200);
+    answer();
+    await refresh;
+    expect(await store.load()).toBeUndefined();
+  });
+
+  it('claims no reminder step computed from an expiry date that moved while the sweep ran', async () => {
+    const now = test.hub.clock().getTime();
+    const integration = await createIntegration('sweep-race', new Date(now + 0.5 * DAY).toISOString());
+    const later = new Date(now + 10 * DAY);
+    // An edit moving the date, written but not yet committed when the sweep reads the old date.
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const edit = test.hub.db.transaction().execute(async (trx) => {
+      await trx.updateTable('integration_configs').set(expiryColumns(later)).where('id', '=', integration.id).execute();
+      written();
+      await committed;
+    });
+    await wrote;
+    const sweep = remindExpiringCredentials(test.hub);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    await edit;
+    await sweep;
+    await remindExpiringCredentials(test.hub);
+    const row = await rowOf(integration.id);
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json();
+    expect({
+      step: row.credentials_expiry_step,
+      oneDayReminder: tasks.some((task: { status: string; lastError: string }) => task.status === 'open' && /expire in 1 day/.test(task.lastError)),
+    }).toEqual({ step: 14, oneDayReminder: false });
+  });
+});
+
 describe('credential expiry', () => {
   it('reminds 14, 7 and 1 days ahead, once per step, and rotation resolves the reminder', async () => {
     const integration = await createIntegration('expiring', new Date(Date.now() + 10 * DAY).toISOString());
@@ -228,7 +315,7 @@ describe('credential expiry', () => {
   it('starts the reminders over when an OAuth refresh extends the refresh token, the credential', async () => {
     const now = test.hub.clock().getTime();
     const integration = await createIntegration('expiry-oauth');
-    const store = integrationTokenStore(test.hub, tenant.id, integration.id, true);
+    const store = integrationTokenStore(test.hub, tenant.id, integration.id, { refreshTokenIsTheCredential: true });
     const refresh = (refreshExpiresAt: Date, accessToken: string) =>
       store.exclusive!(async () => {
         await store.load();

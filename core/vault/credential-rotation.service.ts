@@ -1,6 +1,7 @@
 import { findAuditActor, recordAudit } from '../audit/audit.repository.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { CredentialRotationRow, IntegrationConfigRow } from '../db/database.types.ts';
+import type { Transaction } from 'kysely';
+import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
 import { openCredentials, sealCredentials } from '../integrations/integration-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
@@ -31,9 +32,14 @@ const binding = (tenantId: string, rotationId: string) => ({ tenantId, owner: `r
 /** The audit entry that names who requested a pending rotation. */
 const ROTATION_REQUESTED = 'credentials.rotation_requested';
 
-/** Swaps the stored credentials for checked new ones and records the step. */
+/**
+ * Swaps the stored credentials for checked new ones, inside the caller's transaction: the rotation's
+ * own row and audit entry commit with the swap or not at all. The tasks the old ones caused (expiry
+ * reminder whatever the new date, auth failures) are resolved once that has committed.
+ */
 async function applyCredentials(
   hub: HubContext,
+  trx: Transaction<Database>,
   integration: IntegrationConfigRow,
   credentials: unknown,
   expiresAt: Date | string | null,
@@ -41,7 +47,7 @@ async function applyCredentials(
   const previous = openCredentials(hub, integration);
   const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous);
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
-  await hub.db
+  await trx
     .updateTable('integration_configs')
     .set({
       ...sealCredentials(hub, integration.tenant_id, integration.id, credentials),
@@ -55,8 +61,6 @@ async function applyCredentials(
     })
     .where('id', '=', integration.id)
     .execute();
-  // Resolves the expiry reminder whatever the new date (what `expiryChanged` would), and auth failures.
-  await resolveCredentialTasks(hub, integration.id);
   return { oldFingerprint, newFingerprint };
 }
 
@@ -102,13 +106,16 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
     return { status: 'pending_approval', rotation, check };
   }
 
-  const { oldFingerprint } = await applyCredentials(hub, integration, credentials, request.expiresAt ?? null);
-  const rotation = await hub.db
-    .insertInto('credential_rotations')
-    .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'applied', requested_by: principal.label, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null, decided_by: principal.label, decided_at: hub.clock() })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordCredentialAudit(hub, { ...audit, action: 'rotated', oldFingerprint });
+  const rotation = await hub.db.transaction().execute(async (trx) => {
+    const { oldFingerprint } = await applyCredentials(hub, trx, integration, credentials, request.expiresAt ?? null);
+    await recordCredentialAudit({ db: trx }, { ...audit, action: 'rotated', oldFingerprint });
+    return trx
+      .insertInto('credential_rotations')
+      .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'applied', requested_by: principal.label, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null, decided_by: principal.label, decided_at: hub.clock() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  await resolveCredentialTasks(hub, integrationId);
   return { status: 'applied', rotation, check };
 }
 
@@ -143,19 +150,25 @@ export async function approveRotation(hub: HubContext, principal: Principal, int
   const credentials = JSON.parse(
     unseal(hub.masterKeys, { ciphertext: rotation.credentials_ciphertext ?? '', keyVersion: rotation.credentials_key_version ?? 0 }, binding(rotation.tenant_id, rotation.id)),
   ) as unknown;
-  const decided = await hub.db
-    .updateTable('credential_rotations')
-    .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
-    .where('id', '=', rotation.id)
-    .where('status', '=', 'pending_approval')
-    .returningAll()
-    .executeTakeFirst();
-  if (!decided) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
-  const { oldFingerprint } = await applyCredentials(hub, integration, credentials, rotation.expires_at);
-  await recordCredentialAudit(hub, {
-    tenantId: rotation.tenant_id, integrationId, action: 'rotation_approved', actor: rotation.requested_by, approver: principal.label,
-    reason: rotation.reason, oldFingerprint, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
+  // The decision, the swap and its audit entry commit together: a failure between them leaves the
+  // rotation pending with its secret, to be approved again, instead of "applied" with nothing applied.
+  const decided = await hub.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('credential_rotations')
+      .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+      .where('id', '=', rotation.id)
+      .where('status', '=', 'pending_approval')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
+    const { oldFingerprint } = await applyCredentials(hub, trx, integration, credentials, rotation.expires_at);
+    await recordCredentialAudit({ db: trx }, {
+      tenantId: rotation.tenant_id, integrationId, action: 'rotation_approved', actor: rotation.requested_by, approver: principal.label,
+      reason: rotation.reason, oldFingerprint, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
+    });
+    return row;
   });
+  await resolveCredentialTasks(hub, integrationId);
   return decided;
 }
 

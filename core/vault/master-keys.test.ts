@@ -28,6 +28,9 @@ describe('master keys', () => {
     expect(parseMasterKeys('')).toMatchObject({ ok: false });
     expect(parseMasterKeys(`x:${key(1)}`)).toEqual({ ok: false, error: 'entry 1 is not version:base64' });
     expect(parseMasterKeys(`0:${key(1)}`)).toMatchObject({ ok: false, error: expect.stringMatching(/versions start at 1/) });
+    // Versions are stored in integer columns: a larger one would fail every credential write later.
+    expect(parseMasterKeys(`3000000000:${key(1)}`)).toMatchObject({ ok: false, error: expect.stringMatching(/versions end at 2147483647/) });
+    expect(parseMasterKeys(`2147483647:${key(1)}`)).toMatchObject({ ok: true });
   });
 
   it('generates a key once into the data directory with mode 0600 and reuses it', () => {

@@ -11,6 +11,9 @@ export interface MasterKeySet {
   byVersion: ReadonlyMap<number, MasterKey>;
 }
 
+/** Key versions are stored in integer columns beside each sealed value. */
+export const MAX_KEY_VERSION = 2_147_483_647;
+
 export const MASTER_KEY_FORMAT = 'comma-separated version:base64 pairs of 32-byte keys, e.g. 2:<base64>,1:<base64>';
 
 /** Parses the key list; returns an error sentence (never the key material) when it is malformed. */
@@ -22,6 +25,7 @@ export function parseMasterKeys(text: string): { ok: true; keys: MasterKeySet } 
     const version = Number(match[1]);
     const key = Buffer.from(match[2] ?? '', 'base64');
     if (version < 1) return { ok: false, error: `entry ${index + 1} has version ${version}; versions start at 1` };
+    if (version > MAX_KEY_VERSION) return { ok: false, error: `entry ${index + 1} has version ${version}; versions end at ${MAX_KEY_VERSION}` };
     if (key.length !== 32) return { ok: false, error: `key version ${version} is ${key.length} bytes; expected 32` };
     if (byVersion.has(version)) return { ok: false, error: `key version ${version} is listed twice` };
     byVersion.set(version, { version, key });
