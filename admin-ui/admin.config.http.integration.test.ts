@@ -3,6 +3,9 @@ import { createServiceNowViaApi, startAdminHttpFixture, type AdminHttpFixture } 
 import { createTestUser } from '../test-support/browser/admin-server.ts';
 import type { TestTenant } from '../test-support/test-hub.ts';
 import { tenantSettings, updateTenantSettings } from '../core/tenancy/tenant-settings.ts';
+import { openCredentials } from '../core/integrations/integration-credentials.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../test-support/schedules-off.ts';
+import { formRecord } from './forms/rendered-form.testing.ts';
 
 // The admin UI through the real Hono app, in process: what each role may configure and act on
 // (integrations, credentials, routes, tenant settings, replays), including forged requests a form
@@ -102,6 +105,35 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect(bad.body).toMatch(/Auth › Password<\/strong>: /);
     const audit = await test.hub.db.selectFrom('audit_log').select(['actor_type', 'action']).where('target_id', '=', acmeIntegration).where('action', '=', 'integration.updated').execute();
     expect(audit).toEqual([{ actor_type: 'user', action: 'integration.updated' }]);
+  });
+
+  it('keeps the stored webhook secret when the rotation wizard leaves it blank, and says so without showing it', async () => {
+    const webhookSecret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const created = await test.request('post', '/api/integrations', {
+      token: acme.tokens.admin,
+      body: {
+        connector: 'servicenow', name: 'SN with webhooks', environment: 'staging', config: { instanceUrl: fake.url },
+        credentials: { auth: { type: 'basic', username: 'svc', password: 'old-password-long-1111' }, webhookSecret },
+        schedules: SERVICENOW_SCHEDULES_OFF,
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = (await created.json()).id as string;
+    const client = await signIn(admin);
+    const page = await client.get(`/admin/integrations/${id}/credentials`);
+    expect(page.body).toContain('Left blank, Webhook secret keeps its stored value.');
+    expect(page.body).not.toContain(webhookSecret);
+
+    const action = `/admin/integrations/${id}/credentials/rotate`;
+    const rotated = await client.post(action, formRecord(page.body, action, {
+      'credentials.auth~basic.username': 'svc',
+      'credentials.auth~basic.password': 'next-password-long-2222',
+      reason: 'quarterly password rotation',
+    }));
+    expect(rotated.location).toBe(`/admin/integrations/${id}/credentials?notice=rotation_applied`);
+    // Dropping it would make every inbound ServiceNow webhook fail with signature_invalid.
+    const row = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(openCredentials(test.hub, row)).toEqual({ auth: { type: 'basic', username: 'svc', password: 'next-password-long-2222' }, webhookSecret });
   });
 
   it('waits for a second admin when the tenant requires approval, and deletes only with confirmation', async () => {

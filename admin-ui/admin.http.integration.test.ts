@@ -139,6 +139,37 @@ describe('admin UI over HTTP: sessions and tenancy', () => {
     expect((await again.post('/admin/login', { email: user.email, password: user.password, workspace: 'acme' })).status).toBe(401);
   });
 
+  it('sends a form posted after the session ended to sign-in with a notice, not to a CSRF 403', async () => {
+    const client = await signIn(operator);
+    await client.get(`/admin/integrations/${acmeIntegration}`);
+    await adminDb(test.hub.db).updateTable('admin_sessions').set({ last_seen_at: new Date(Date.now() - 3 * 3_600_000) }).execute();
+    const pause = await client.post(`/admin/integrations/${acmeIntegration}/pause`);
+    expect(pause.status).toBe(303);
+    expect(pause.location).toBe('/admin/login?notice=session_expired');
+    expect((await client.get(pause.location!)).body).toContain('Your session has ended. Sign in again to continue.');
+    // Nothing was done for the late form.
+    const row = await test.hub.db.selectFrom('integration_configs').select('paused_at').where('id', '=', acmeIntegration).executeTakeFirstOrThrow();
+    expect(row.paused_at).toBeNull();
+  });
+
+  it('signs out after the session ended: the cookie goes, no 403', async () => {
+    const client = await signIn(operator);
+    await client.get('/admin/health');
+    await adminDb(test.hub.db).updateTable('admin_sessions').set({ last_seen_at: new Date(Date.now() - 3 * 3_600_000) }).execute();
+    const response = await client.post('/admin/logout');
+    expect(response.status).toBe(303);
+    expect(response.location).toBe('/admin/login?notice=signed_out');
+    expect(response.headers.getSetCookie().join()).toMatch(/^hub_session=; Max-Age=0/);
+  });
+
+  it('still refuses a live session\'s form without its token', async () => {
+    const client = await signIn(operator);
+    await client.get('/admin/health');
+    const response = await client.post(`/admin/integrations/${acmeIntegration}/pause`, {}, { csrf: 'made-up' });
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('This form could not be accepted');
+  });
+
   it("answers 404 for another tenant's integration, run, task and event", async () => {
     const client = await signIn(admin);
     const run = await test.hub.db

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../core/http/api-error.ts';
 import type { HubContext } from '../core/server/hub-context.ts';
 import type { AdminEnv } from './admin-env.ts';
-import { csrfProtection, loadAdminSession, requireSignIn } from './auth/middleware.ts';
+import { csrfProtection, endedSessionToSignIn, loadAdminSession, requireSignIn } from './auth/middleware.ts';
 import { html } from './html.ts';
 import { bareLayout, layout, STYLESHEET, STYLESHEET_VERSION } from './layout.ts';
 import { ErrorPage, errorTitle } from './pages/error.page.ts';
@@ -75,6 +75,7 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
   });
   app.use('*', loadAdminSession(hub));
   app.use('*', refuseUnstorableQuery());
+  app.use('*', endedSessionToSignIn());
   app.use('*', csrfProtection(hub));
   app.use('*', requireSignIn());
 

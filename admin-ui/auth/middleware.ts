@@ -6,7 +6,7 @@ import { ApiError, ForbiddenError } from '../../core/http/api-error.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { checkOrigin, CSRF_FIELD, tokensMatch } from './csrf.ts';
-import { isHttps, readLoginCsrfCookie, readSessionCookie } from './session-cookie.ts';
+import { clearSessionCookie, isHttps, readLoginCsrfCookie, readSessionCookie } from './session-cookie.ts';
 import { loadSession, type AdminSession } from './session.service.ts';
 
 /** A state-changing request that failed the CSRF checks. */
@@ -58,6 +58,24 @@ export function csrfProtection(hub: HubContext): MiddlewareHandler<AdminEnv> {
 }
 
 const PUBLIC_PATHS = new Set(['/admin/login', '/admin/assets/app.css']);
+
+/**
+ * A form posted with the cookie of a session that has ended (idle, expired, signed out elsewhere,
+ * user disabled) goes to sign-in with a word on why, before the CSRF check: that check compares
+ * against the live session's token, so it would answer 403 "could not be accepted" to a form that
+ * is merely late. Nothing is done for such a request, so forged ones gain nothing; requests of a
+ * live session still meet the full CSRF check. Signing out is already done: the cookie goes.
+ */
+export function endedSessionToSignIn(): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method) || PUBLIC_PATHS.has(c.req.path) || c.get('session')) return next();
+    const secure = c.get('secure');
+    if (readSessionCookie(c, secure) === undefined) return next();
+    clearSessionCookie(c, secure);
+    const notice = c.req.path === '/admin/logout' ? 'signed_out' : 'session_expired';
+    return c.redirect(`/admin/login?notice=${notice}`, 303);
+  };
+}
 
 /** Sends anyone without a session to the sign-in page, remembering where they were going. */
 export function requireSignIn(): MiddlewareHandler<AdminEnv> {

@@ -1,6 +1,6 @@
 import type { FieldError } from '../../core/http/api-error.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
-import { html, nothing, type Html } from '../html.ts';
+import { html, nothing, when, type Html } from '../html.ts';
 import { csrfField } from './csrf-field.ts';
 import { errorsByPath, errorSummary } from './error-summary.ts';
 import type { JsonSchema } from './json-schema.ts';
@@ -12,6 +12,8 @@ export type WizardStage = 'enter' | 'check_failed' | 'pending_approval' | 'appli
 export interface CredentialRotationWizardProps {
   integrationId: string;
   connector: ConnectorInfo;
+  /** Labels of stored optional fields that keep their value when left blank (never the values). */
+  keptFields: readonly string[];
   csrf: string;
   stage: WizardStage;
   approvalRequired: boolean;
@@ -30,6 +32,11 @@ function steps(stage: WizardStage, approvalRequired: boolean): Html {
     return html`<li class="${done ? 'done' : ''}"${i === current && stage !== 'applied' ? html` aria-current="step"` : nothing}>${name}${done ? html`<span class="visually-hidden"> (done)</span>` : nothing}</li>`;
   });
   return html`<ol class="steps" aria-label="Rotation steps">${items}</ol>`;
+}
+
+/** "A", "A and B", "A, B and C". */
+function list(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** Enter → validate (check with the new secret) → approve when the tenant requires it → applied. */
@@ -52,6 +59,7 @@ export function CredentialRotationWizard(props: CredentialRotationWizardProps): 
   ${errorSummary(props.errors, rendered)}
   <form method="post" action="/admin/integrations/${props.integrationId}/credentials/rotate" class="form" novalidate>
     ${csrfField(props.csrf)}
+    ${when(props.keptFields.length > 0, () => html`<p class="notice notice--info">Left blank, ${list(props.keptFields)} ${props.keptFields.length === 1 ? 'keeps its' : 'keep their'} stored value.</p>`)}
     ${fields}
     <div class="field">
       <label for="rotation-reason">Reason <span class="optional">(optional)</span></label>

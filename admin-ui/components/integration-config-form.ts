@@ -26,6 +26,8 @@ export interface IntegrationConfigFormProps {
   errors: readonly FieldError[];
   credentials: { set: boolean; hint: string | null };
   cancelHref: string;
+  /** Edit only: the integration's `updated_at` the form was filled from, so a save cannot undo a newer change. */
+  version?: string | undefined;
 }
 
 function generalFields(values: IntegrationFormValues, errors: ReadonlyMap<string, string[]>, rendered: Map<string, RenderedField>): Html {
@@ -88,6 +90,7 @@ export function IntegrationConfigForm(props: IntegrationConfigFormProps): Html {
   return html`${errorSummary(props.errors, rendered)}
 <form method="post" action="${props.action}" class="form integration-form" novalidate>
   ${csrfField(props.csrf)}
+  ${props.version === undefined ? nothing : html`<input type="hidden" name="updated_at" value="${props.version}">`}
   <section class="form-section" aria-labelledby="section-general"><h2 id="section-general">General</h2>${general}</section>
   <section class="form-section" aria-labelledby="section-connection"><h2 id="section-connection">Connection</h2>
     <p class="hint">Settings of the ${props.connector.displayName} connector.</p>${config}</section>

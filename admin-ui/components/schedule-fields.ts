@@ -73,22 +73,40 @@ export function parseSchedules(streams: readonly Stream[], form: Readonly<Record
   for (const stream of streams) {
     const base = `schedules.${stream.name}`;
     const mode = form[`${base}.mode`] ?? 'default';
-    if (mode === 'off') schedules[stream.name] = { enabled: false };
-    else if (mode === 'every') {
-      const text = (form[`${base}.everySeconds`] ?? '').trim();
-      const seconds = Number(text);
-      if (text === '' || !Number.isInteger(seconds) || seconds < 10 || seconds > 7 * 24 * 3600) {
-        errors.push({ path: `body.${base}.everySeconds`, message: 'enter a whole number of seconds between 10 and 604800 (one week)' });
-      } else schedules[stream.name] = { everySeconds: seconds };
+    const cron = (form[`${base}.cron`] ?? '').trim();
+    const everySeconds = (form[`${base}.everySeconds`] ?? '').trim();
+    if (mode === 'off') {
+      // Switching a stream off keeps its cron or interval, so switching it on again restores it.
+      const kept = cron !== '' ? cronSchedule(base, cron, form, errors) : everySeconds !== '' ? intervalSchedule(base, everySeconds, errors) : {};
+      if (kept) schedules[stream.name] = { ...kept, enabled: false };
+    } else if (mode === 'every') {
+      const schedule = intervalSchedule(base, everySeconds, errors);
+      if (schedule) schedules[stream.name] = schedule;
     } else if (mode === 'cron') {
-      const cron = (form[`${base}.cron`] ?? '').trim();
-      const tz = (form[`${base}.tz`] ?? '').trim();
-      const problems = cronProblems(base, cron, tz);
-      if (problems.length > 0) errors.push(...problems);
-      else schedules[stream.name] = tz ? { cron, tz } : { cron };
+      const schedule = cronSchedule(base, cron, form, errors);
+      if (schedule) schedules[stream.name] = schedule;
     }
   }
   return { schedules, errors };
+}
+
+function intervalSchedule(base: string, text: string, errors: FieldError[]): { everySeconds: number } | undefined {
+  const seconds = Number(text);
+  if (text === '' || !Number.isInteger(seconds) || seconds < 10 || seconds > 7 * 24 * 3600) {
+    errors.push({ path: `body.${base}.everySeconds`, message: 'enter a whole number of seconds between 10 and 604800 (one week)' });
+    return undefined;
+  }
+  return { everySeconds: seconds };
+}
+
+function cronSchedule(base: string, cron: string, form: Readonly<Record<string, string>>, errors: FieldError[]): { cron: string; tz?: string } | undefined {
+  const tz = (form[`${base}.tz`] ?? '').trim();
+  const problems = cronProblems(base, cron, tz);
+  if (problems.length > 0) {
+    errors.push(...problems);
+    return undefined;
+  }
+  return tz ? { cron, tz } : { cron };
 }
 
 // The API's own checks (schemas/api/schedule.schema.ts), so the form takes exactly what the API

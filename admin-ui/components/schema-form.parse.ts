@@ -65,19 +65,39 @@ function parseLeaf(name: string, schema: JsonSchema, form: Form, counter: Counte
 
 function parseObject(name: string, schema: JsonSchema, form: Form, counter: Counter, skip?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const required = new Set(schema.required ?? []);
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
     if (key === skip) continue;
-    const value = parseValue(`${name}.${key}`, property, form, counter);
+    const value = parseValue(`${name}.${key}`, property, form, counter, required.has(key));
     if (value !== undefined) out[key] = value;
   }
   return out;
 }
 
-function parseValue(name: string, schema: JsonSchema, form: Form, counter: Counter): unknown {
+/** Whether every value read equals its field's default (an unticked checkbox defaults to false). */
+function onlyDefaults(schema: JsonSchema, value: Record<string, unknown>): boolean {
+  return Object.entries(value).every(([key, inner]) => {
+    const property = schema.properties?.[key];
+    if (!property) return false;
+    if (fieldKind(property) === 'object') return inner !== null && typeof inner === 'object' && onlyDefaults(property, inner as Record<string, unknown>);
+    const fallback = property.default ?? (fieldKind(property) === 'boolean' ? false : undefined);
+    return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(inner);
+  });
+}
+
+function parseValue(name: string, schema: JsonSchema, form: Form, counter: Counter, required: boolean): unknown {
   const kind = fieldKind(schema);
   if (kind === 'fixed') return undefined;
   if (kind === 'object') {
+    const before = counter.filled;
     const value = parseObject(name, schema, form, counter);
+    // The renderer fills in defaults (a digest's frequency and hour), so an optional group the
+    // user left alone still submits them; read as set, it would lack its required fields and
+    // make the whole form unsavable. Only something beyond the defaults turns the group on.
+    if (!required && onlyDefaults(schema, value)) {
+      counter.filled = before;
+      return undefined;
+    }
     return Object.keys(value).length > 0 ? value : undefined;
   }
   if (kind === 'variants') {

@@ -125,6 +125,24 @@ describe('JSON Schema form parser', () => {
     expect(parsed.value).toEqual({ verbose: false, nested: { depth: 2 } });
   });
 
+  it('leaves out an optional group whose fields are blank or at their defaults, as the renderer pre-fills them', () => {
+    const digest: JsonSchema = {
+      type: 'object',
+      properties: {
+        digest: {
+          type: 'object',
+          properties: { channel: { type: 'string' }, frequency: { type: 'string', enum: ['daily', 'weekly'], default: 'daily' }, hourUtc: { type: 'integer', default: 8 }, quiet: { type: 'boolean' } },
+          required: ['channel'],
+        },
+      },
+    };
+    const untouched = { 'config.digest.channel': '', 'config.digest.frequency': 'daily', 'config.digest.hourUtc': '8', 'config.digest.quiet': 'false' };
+    expect(parseSchemaForm(digest, 'config', untouched)).toEqual({ value: {}, filled: 0 });
+    // Any value beyond the defaults turns the group on, so a missing channel is reported rather than dropped.
+    expect(parseSchemaForm(digest, 'config', { ...untouched, 'config.digest.hourUtc': '9' }).value).toEqual({ digest: { frequency: 'daily', hourUtc: 9, quiet: false } });
+    expect(parseSchemaForm(digest, 'config', { ...untouched, 'config.digest.channel': 'C0123ABC' }).value).toEqual({ digest: { channel: 'C0123ABC', frequency: 'daily', hourUtc: 8, quiet: false } });
+  });
+
   it('reads only the chosen variant and keeps secrets exactly as typed', () => {
     const parsed = parseSchemaForm(servicenow.credentialsSchema as JsonSchema, 'credentials', {
       'credentials.auth.type': 'basic',

@@ -20,7 +20,8 @@ function failures(row: SyncStatusRow): Html {
   const id = row.row.id;
   const parts: Html[] = [];
   if (row.health.openTasks > 0) {
-    parts.push(html`<a href="/admin/tasks?integrationId=${id}">${row.health.openTasks} open task${row.health.openTasks === 1 ? '' : 's'}</a>`);
+    // Health counts acknowledged tasks as open too; the task list's default tab (open only) would hide them.
+    parts.push(html`<a href="/admin/tasks?status=unresolved&amp;integrationId=${id}">${row.health.openTasks} open task${row.health.openTasks === 1 ? '' : 's'}</a>`);
   }
   if (row.health.lastFailureAt) parts.push(html`<a href="/admin/runs?integrationId=${id}&amp;status=failed">Failed runs</a>`);
   if (parts.length === 0) return html`<span class="muted">None</span>`;

@@ -52,6 +52,7 @@ function stats(view: IntegrationDetailView): Html {
 </dl>`;
 }
 
+/** Only for connectors with streams: one without (Slack) has nothing to poll, and the API answers 409. */
 function syncForm(view: IntegrationDetailView): Html {
   const streams = view.connector.streams.map((s) => html`<option value="${s.name}">${s.name}</option>`);
   return html`<section class="card" aria-labelledby="sync-title">
@@ -94,7 +95,7 @@ function details(view: IntegrationDetailView): Html {
 
 function tasks(view: IntegrationDetailView): Html {
   if (view.openTasks.length === 0) return html`<section class="card" aria-labelledby="tasks-title"><h2 id="tasks-title">Open tasks</h2><p class="muted">None. All clear.</p></section>`;
-  return html`<section class="card" aria-labelledby="tasks-title"><h2 id="tasks-title">Open tasks</h2>
+  return html`<section class="card" aria-labelledby="tasks-title"><div class="card__head"><h2 id="tasks-title">Open tasks</h2><a href="/admin/tasks?status=unresolved&amp;integrationId=${view.row.id}">All open tasks of this integration</a></div>
 <ul class="timeline">${view.openTasks.map(
     (task) => html`<li><a href="/admin/tasks/${task.id}">TASK-${task.number}</a> ${taskBadge(task.status)} ${severityBadge(task.severity)}<br>${task.title}<span class="sub muted">${task.occurrences} occurrence${task.occurrences === 1 ? '' : 's'} · opened ${timeTag(task.opened_at, { now: view.now })}</span></li>`,
   )}</ul></section>`;
@@ -130,7 +131,7 @@ export function IntegrationDetailPage(view: IntegrationDetailView): Html {
     ${tasks(view)}
   </div>
   <div>
-    ${when(view.can.operate, () => syncForm(view))}
+    ${when(view.can.operate && view.connector.streams.length > 0, () => syncForm(view))}
     ${details(view)}
   </div>
 </div>

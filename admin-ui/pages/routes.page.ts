@@ -62,6 +62,8 @@ export interface RouteFormProps {
   errors: readonly FieldError[];
   integrations: RouteIntegration[];
   cancelHref?: string;
+  /** Edit only: the route's `updated_at` the form was filled from, so a save cannot undo a newer change. */
+  version?: string | undefined;
 }
 
 /** Errors for `path` and anything under it (`filter.fields.x` shows beside `filter.fields`). */
@@ -125,6 +127,7 @@ export function RouteForm(props: RouteFormProps): Html {
 ${errorSummary(props.errors, rendered)}
 <form method="post" action="${props.action}" class="form" novalidate>
   ${csrfField(props.csrf)}
+  ${props.version === undefined ? nothing : html`<input type="hidden" name="updated_at" value="${props.version}">`}
   ${fields}
   <div class="form-actions">
     <button type="submit" class="button button--primary">${props.mode === 'create' ? 'Create route' : 'Save route'}</button>

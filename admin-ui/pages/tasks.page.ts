@@ -1,23 +1,40 @@
 import type { TaskHistoryRow, TaskRow } from '../../core/db/database.types.ts';
+import type { ListedTask, TaskListFilter, TaskListStatus } from '../data/task.query.ts';
 import { severityBadge, taskBadge } from '../components/badges.ts';
 import { csrfField } from '../components/csrf-field.ts';
 import { FailureRunbookPanel, type FailureRunbookPanelProps } from '../components/failure-runbook-panel.ts';
+import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
 import { html, nothing, when, type Html } from '../html.ts';
 
 export interface TasksView {
-  tasks: TaskRow[];
+  tasks: ListedTask[];
   names: Map<string, string>;
-  status: 'open' | 'acknowledged' | 'resolved' | undefined;
-  integrationId: string | undefined;
+  filter: TaskListFilter;
+  /** The query string as given, for the Older link. */
+  query: Record<string, string | undefined>;
   counts: Record<'open' | 'acknowledged' | 'resolved', number>;
   now: Date;
 }
 
+const EMPTY: Record<TaskListStatus | 'all', string> = {
+  open: 'No open tasks. Everything is running.',
+  acknowledged: 'No acknowledged tasks.',
+  unresolved: 'No unresolved tasks. Everything is running.',
+  resolved: 'No resolved tasks yet.',
+  all: 'No tasks here.',
+};
+
+function lastOf(tasks: ListedTask[]): { at: string; id: string } | undefined {
+  const last = tasks.at(-1);
+  return last && { at: last.opened_at_iso, id: last.id };
+}
+
 export function TasksPage(view: TasksView): Html {
-  const suffix = view.integrationId ? `&integrationId=${view.integrationId}` : '';
-  const tab = (status: TasksView['status'], label: string, count?: number) =>
-    html`<a href="/admin/tasks?status=${status ?? 'all'}${suffix}"${view.status === status ? html` aria-current="page"` : nothing}>${label}${
+  const { status, integrationId } = view.filter;
+  const suffix = integrationId ? `&integrationId=${integrationId}` : '';
+  const tab = (tabStatus: TaskListStatus | undefined, label: string, count?: number) =>
+    html`<a href="/admin/tasks?status=${tabStatus ?? 'all'}${suffix}"${status === tabStatus ? html` aria-current="page"` : nothing}>${label}${
       count === undefined ? nothing : html` <span class="count">${count}</span>`
     }</a>`;
   const rows = view.tasks.map(
@@ -32,15 +49,17 @@ export function TasksPage(view: TasksView): Html {
   <td class="nowrap">${timeTag(task.opened_at, { now: view.now })}</td>
 </tr>`,
   );
+  // "Unresolved" (open or acknowledged) is what the health table counts as open tasks.
   return html`<nav class="tabs" aria-label="Task status">
-  ${tab('open', 'Open', view.counts.open)}${tab('acknowledged', 'Acknowledged', view.counts.acknowledged)}${tab('resolved', 'Resolved', view.counts.resolved)}${tab(undefined, 'All')}
+  ${tab('open', 'Open', view.counts.open)}${tab('acknowledged', 'Acknowledged', view.counts.acknowledged)}${tab('unresolved', 'Unresolved', view.counts.open + view.counts.acknowledged)}${tab('resolved', 'Resolved', view.counts.resolved)}${tab(undefined, 'All')}
 </nav>
-${view.integrationId ? html`<p class="notice notice--info">Showing the tasks of ${view.names.get(view.integrationId) ?? 'one integration'}. <a href="/admin/tasks?status=${view.status ?? 'all'}">Show every integration</a>.</p>` : nothing}
+${integrationId ? html`<p class="notice notice--info">Showing the tasks of ${view.names.get(integrationId) ?? 'one integration'}. <a href="/admin/tasks?status=${status ?? 'all'}">Show every integration</a>.</p>` : nothing}
 <div class="card card--flush">${
     view.tasks.length === 0
-      ? html`<p class="empty">${view.status === 'open' ? 'No open tasks. Everything is running.' : 'No tasks here.'}</p>`
+      ? html`<p class="empty">${EMPTY[status ?? 'all']}</p>`
       : html`<div class="table-wrap"><table><thead><tr><th scope="col">Task</th><th scope="col">Title</th><th scope="col">Integration</th><th scope="col">Code</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col" class="num">Occurrences</th><th scope="col">Opened</th></tr></thead><tbody>${rows}</tbody></table></div>`
-  }</div>`;
+  }</div>
+${olderLink('/admin/tasks', view.query, lastOf(view.tasks), view.tasks.length === view.filter.limit)}`;
 }
 
 export interface TaskDetailView {

@@ -4,7 +4,6 @@ import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
-import type { KeysetCursor } from '../../core/db/keyset.ts';
 import { replayEvent } from '../../core/events/event-replay.service.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEvents } from '../../core/events/event.query.ts';
 import { findRun, listRuns, RUN_KINDS, RUN_STATUSES } from '../../core/runs/run.query.ts';
@@ -13,18 +12,9 @@ import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
 import { RunDetailPage, runTitle } from '../pages/run-detail.page.ts';
 import { RunsPage } from '../pages/runs.page.ts';
 import { renderPage } from '../render.ts';
-import { Timestamp } from '../../schemas/api/common.schema.ts';
-import { idParam, isUuid, oneOf } from './params.ts';
+import { cursorIn, idParam, isUuid, oneOf } from './params.ts';
 
 const PAGE_SIZE = 50;
-
-/** Where the "Older" link says the page starts; a time that is not one leaves it at the first page. */
-function cursorIn(query: Record<string, string>): KeysetCursor | undefined {
-  const before = query['before'];
-  const beforeId = query['beforeId'];
-  if (!before || !Timestamp.safeParse(before).success) return undefined;
-  return { at: before, id: isUuid(beforeId) ? beforeId : undefined };
-}
 
 export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   app.get('/runs', async (c) => {

@@ -3,6 +3,7 @@ import { auditAs } from '../../core/audit/audit-as.ts';
 import { describeConnector } from '../../core/connectors/connector.catalog.ts';
 import type { IntegrationConfigRow } from '../../core/db/database.types.ts';
 import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
+import { openCredentials } from '../../core/integrations/integration-credentials.ts';
 import { requireIntegration } from '../../core/integrations/integration.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { tenantSettings } from '../../core/tenancy/tenant-settings.ts';
@@ -14,6 +15,7 @@ import type { CredentialRotationWizardProps, WizardStage } from '../components/c
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
+import { keptFieldLabels, withKeptFields } from '../forms/kept-credentials.ts';
 import { CredentialManagementPage } from '../pages/credentials.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
@@ -28,11 +30,24 @@ interface Attempt {
   expiresOn: string;
 }
 
+/**
+ * The stored credentials, decrypted, to carry fields over into a rotation; none when they cannot
+ * be opened (a master key no longer configured), which is when a rotation is the way out.
+ */
+function storedCredentials(hub: HubContext, row: IntegrationConfigRow): unknown {
+  try {
+    return openCredentials(hub, row);
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   const render = async (c: Context<AdminEnv>, row: IntegrationConfigRow, attempt: Attempt | undefined, status: 200 | 400 | 422) => {
     const session = currentSession(c);
     const connector = hub.connectors.get(row.connector);
     const admin = can(session, 'admin');
+    const credentialsSchema = connector ? (describeConnector(connector).credentialsSchema as JsonSchema) : undefined;
     const [audit, rotations, settings] = await Promise.all([
       can(session, 'operator') ? listCredentialAudit(hub, session.tenant.id, row.id) : Promise.resolve(undefined),
       admin ? listRotations(hub, session.tenant.id, row.id) : Promise.resolve(undefined),
@@ -43,6 +58,7 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
         ? {
             integrationId: row.id,
             connector: describeConnector(connector),
+            keptFields: credentialsSchema ? keptFieldLabels(credentialsSchema, storedCredentials(hub, row)) : [],
             csrf: session.csrfToken,
             stage: attempt?.stage ?? STAGES[c.req.query('notice') ?? ''] ?? 'enter',
             approvalRequired: settings.requireRotationApproval,
@@ -81,7 +97,8 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
     const attempt = (stage: WizardStage, errors: FieldError[], checkFailure?: { code: string; message: string }): Attempt => ({
       stage, errors, reason, expiresOn, ...(checkFailure ? { checkFailure } : {}),
     });
-    const credentials = connector ? parseSchemaForm(describeConnector(connector).credentialsSchema as JsonSchema, 'credentials', form).value : {};
+    const schema = connector ? (describeConnector(connector).credentialsSchema as JsonSchema) : undefined;
+    const credentials = schema ? withKeptFields(schema, parseSchemaForm(schema, 'credentials', form).value, storedCredentials(hub, row)) : {};
     const errors: FieldError[] = [];
     if (expiresOn !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(expiresOn)) errors.push({ path: 'body.expiresAt', message: 'enter a date as YYYY-MM-DD' });
     const parsed = parseFormRequest(RotateCredentialsRequest, {

@@ -2,11 +2,12 @@ import type { Context, Hono } from 'hono';
 import { describeConnector } from '../../core/connectors/connector.catalog.ts';
 import type { IntegrationConfigRow } from '../../core/db/database.types.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
-import { createIntegration, requireIntegration, updateIntegration } from '../../core/integrations/integration.service.ts';
+import { findVersionedIntegration, type VersionedIntegration } from '../../core/integrations/integration.repository.ts';
+import { createIntegration, IntegrationChangedError, updateIntegration } from '../../core/integrations/integration.service.ts';
 import { RotationApprovalRequiredError } from '../../core/vault/credential-approval.ts';
 import { integrationHealth } from '../../core/health/integration-health.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
-import { listTasks } from '../../core/tasks/task.repository.ts';
+import { Timestamp } from '../../schemas/api/common.schema.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
@@ -15,6 +16,7 @@ import type { IntegrationConfigFormProps, IntegrationFormValues } from '../compo
 import { IntegrationConfigForm } from '../components/integration-config-form.ts';
 import type { Notice } from '../components/notice.ts';
 import { displayedHealth, integrationOverviews } from '../data/integration-overview.ts';
+import { listTaskPage } from '../data/task.query.ts';
 import { readIntegrationForm } from '../forms/integration-form.ts';
 import { html } from '../html.ts';
 import { IntegrationDetailPage, integrationActions } from '../pages/integration-detail.page.ts';
@@ -23,6 +25,27 @@ import { renderPage } from '../render.ts';
 import { runbookLink } from '../components/runbook-link.ts';
 import { duration } from '../components/time.ts';
 import { formOf, idParam, isUuid, oneOf } from './params.ts';
+
+interface EditFormState {
+  errors: FieldError[];
+  values: IntegrationFormValues;
+  /** The version (`updated_at`) the form was filled from; the shown row's when absent. */
+  version?: string | undefined;
+  notice?: Notice;
+}
+
+const NOT_SAVED: Notice = { kind: 'error', text: 'The changes were not saved. Correct the problems below.' };
+
+const CHANGED_MEANWHILE: Notice = {
+  kind: 'warning',
+  text: 'Your changes were not saved: someone else changed this integration after you opened the form. The form now shows the current settings; make your changes again and save.',
+};
+
+async function requireVersionedIntegration(hub: HubContext, tenantId: string, id: string): Promise<VersionedIntegration> {
+  const row = await findVersionedIntegration(hub.db, tenantId, id);
+  if (!row) throw new NotFoundError('integration');
+  return row;
+}
 
 function connectorOf(hub: HubContext, id: string) {
   const connector = hub.connectors.get(id);
@@ -140,15 +163,19 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     }
   });
 
-  const renderDetail = async (c: Context<AdminEnv>, row: IntegrationConfigRow, form: { errors: FieldError[]; values: IntegrationFormValues } | undefined, status: 200 | 400 | 409) => {
+  const renderDetail = async (c: Context<AdminEnv>, row: VersionedIntegration, form: EditFormState | undefined, status: 200 | 400 | 409) => {
     const session = currentSession(c);
+    // After a refused save the form keeps the version it was filled from, so fixing a typo cannot
+    // quietly adopt someone else's newer change; otherwise it is the version of the values shown.
+    const version = form?.version ?? row.version;
     const { info } = connectorOf(hub, row.connector);
     const health = (await integrationHealth(hub, [row])).get(row.id);
     if (!health) throw new NotFoundError('integration');
     const overview = { health, displayed: displayedHealth(health) };
     const [recentRuns, tasks, notice] = await Promise.all([
       hub.db.selectFrom('integration_runs').selectAll().where('tenant_id', '=', session.tenant.id).where('integration_id', '=', row.id).orderBy('queued_at', 'desc').limit(10).execute(),
-      listTasks(hub.db, session.tenant.id, { integrationId: row.id, limit: 20 }),
+      // Filtered in SQL: among the newest tasks of a flapping integration, all may be resolved ones.
+      listTaskPage(hub, session.tenant.id, { status: 'unresolved', integrationId: row.id, limit: 20 }),
       checkNotice(hub, row, c.req.query('check')),
     ]);
     const configure = can(session, 'admin');
@@ -159,7 +186,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
       displayed: overview.displayed,
       webhookUrl: info.webhook ? `${hub.config.HUB_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/hooks/${row.id}` : null,
       recentRuns,
-      openTasks: tasks.filter((task) => task.status !== 'resolved'),
+      openTasks: tasks,
       csrf: session.csrfToken,
       can: { operate: can(session, 'operator'), configure },
       now: hub.clock(),
@@ -174,6 +201,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
               errors: form?.errors ?? [],
               credentials: { set: row.credentials_ciphertext !== null, hint: row.credentials_hint },
               cancelHref: `/admin/integrations/${row.id}`,
+              version,
             },
           }
         : {}),
@@ -187,7 +215,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
         section: 'integrations',
         crumbs: [{ href: '/admin/integrations', label: 'Integrations' }, { label: row.name }],
         actions: integrationActions(view),
-        ...(notice ? { notice } : form ? { notice: { kind: 'error' as const, text: 'The changes were not saved. Correct the problems below.' } } : {}),
+        ...(notice ? { notice } : form ? { notice: form.notice ?? NOT_SAVED } : {}),
         body: IntegrationDetailPage(view),
       },
       status,
@@ -196,23 +224,32 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
 
   app.get('/integrations/:id', async (c) => {
     const session = currentSession(c);
-    const row = await requireIntegration(hub, session.tenant.id, idParam(c, 'integration'));
+    const row = await requireVersionedIntegration(hub, session.tenant.id, idParam(c, 'integration'));
     return renderDetail(c, row, undefined, 200);
   });
 
   app.post('/integrations/:id', async (c) => {
     const session = requireRole(c, 'admin');
-    const row = await requireIntegration(hub, session.tenant.id, idParam(c, 'integration'));
+    const row = await requireVersionedIntegration(hub, session.tenant.id, idParam(c, 'integration'));
     const { connector, info } = connectorOf(hub, row.connector);
-    const submitted = readIntegrationForm('edit', info, connector, await formOf(c));
-    if (!submitted.ok) return renderDetail(c, row, { errors: submitted.errors, values: submitted.values }, 400);
+    const form = await formOf(c);
+    // Forms rendered before the version field existed, and scripted posts, carry none: saved as before.
+    const version = form['updated_at'];
+    const submitted = readIntegrationForm('edit', info, connector, form);
+    if (!submitted.ok) return renderDetail(c, row, { errors: submitted.errors, values: submitted.values, version }, 400);
     const request = keepExpiryTime(row, submitted.request as UpdateIntegrationRequest);
     try {
-      await updateIntegration(hub, session.principal, row.id, request, c.get('requestId'));
+      if (version !== undefined && !Timestamp.safeParse(version).success) throw new IntegrationChangedError();
+      await updateIntegration(hub, session.principal, row.id, request, c.get('requestId'), { expectedUpdatedAt: version });
     } catch (error) {
+      if (error instanceof IntegrationChangedError) {
+        // Start again from what is stored now: the other change is shown, ours is to be redone.
+        const current = await requireVersionedIntegration(hub, session.tenant.id, row.id);
+        return renderDetail(c, current, { errors: [], values: valuesOf(current), notice: CHANGED_MEANWHILE }, 409);
+      }
       const fields = fieldErrorsOf(error);
       if (!fields) throw error;
-      return renderDetail(c, row, { errors: fields, values: submitted.values }, error instanceof ConflictError ? 409 : 400);
+      return renderDetail(c, row, { errors: fields, values: submitted.values, version }, error instanceof ConflictError ? 409 : 400);
     }
     return c.redirect(`/admin/integrations/${row.id}?notice=saved`, 303);
   });

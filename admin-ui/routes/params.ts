@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import type { KeysetCursor } from '../../core/db/keyset.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
+import { Timestamp } from '../../schemas/api/common.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import type { FormBody } from '../form-data.ts';
 import { formStrings } from '../form-data.ts';
@@ -24,4 +26,12 @@ export async function formOf(c: Context<AdminEnv>): Promise<Record<string, strin
 /** A query parameter only when it is one of `allowed`. */
 export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
   return allowed.find((candidate) => candidate === value);
+}
+
+/** Where the "Older" link says the page starts; a time that is not one leaves it at the first page. */
+export function cursorIn(query: Record<string, string>): KeysetCursor | undefined {
+  const before = query['before'];
+  const beforeId = query['beforeId'];
+  if (!before || !Timestamp.safeParse(before).success) return undefined;
+  return { at: before, id: isUuid(beforeId) ? beforeId : undefined };
 }

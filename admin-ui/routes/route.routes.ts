@@ -1,21 +1,27 @@
 import type { Context, Hono } from 'hono';
-import type { RouteRow } from '../../core/db/database.types.ts';
 import { ApiError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import { listIntegrations } from '../../core/integrations/integration.repository.ts';
-import { createRoute, deleteRoute, requireRoute, updateRoute } from '../../core/routes/route.service.ts';
+import { createRoute, deleteRoute, updateRoute } from '../../core/routes/route.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
+import type { Notice } from '../components/notice.ts';
+import { requireVersionedRoute, type VersionedRoute } from '../data/route-version.ts';
 import { EMPTY_ROUTE, readRouteForm, routeValuesOf, type RouteFormValues } from '../forms/route-form.ts';
 import { html } from '../html.ts';
 import { RouteDangerZone, RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
 
-type FormState = { values: RouteFormValues; errors: FieldError[] };
+type FormState = { values: RouteFormValues; errors: FieldError[]; version?: string | undefined; notice?: Notice };
 
-const NOT_SAVED = { kind: 'error' as const, text: 'The route was not saved. Correct the problems below.' };
+const NOT_SAVED: Notice = { kind: 'error', text: 'The route was not saved. Correct the problems below.' };
+
+const CHANGED_MEANWHILE: Notice = {
+  kind: 'warning',
+  text: 'Your changes were not saved: someone else changed this route after you opened the form. The form now shows the current route; make your changes again and save.',
+};
 
 export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   async function integrationsOf(tenantId: string): Promise<RouteIntegration[]> {
@@ -44,9 +50,11 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     );
   }
 
-  async function renderEdit(c: Context<AdminEnv>, row: RouteRow, form: FormState | undefined, status: 200 | 400) {
+  async function renderEdit(c: Context<AdminEnv>, row: VersionedRoute, form: FormState | undefined, status: 200 | 400 | 409) {
     const session = currentSession(c);
     const integrations = await integrationsOf(session.tenant.id);
+    // After a refused save the form keeps the version it was filled from (see the integration form).
+    const version = form?.version ?? row.version;
     return renderPage(
       c,
       hub,
@@ -54,7 +62,7 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
         title: `Edit ${row.name}`,
         section: 'routes',
         crumbs: [{ href: '/admin/routes', label: 'Routes' }, { label: row.name }],
-        ...(form ? { notice: NOT_SAVED } : {}),
+        ...(form ? { notice: form.notice ?? NOT_SAVED } : {}),
         body: html`${RouteForm({
           mode: 'edit',
           action: `/admin/routes/${row.id}`,
@@ -63,6 +71,7 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
           errors: form?.errors ?? [],
           integrations,
           cancelHref: '/admin/routes',
+          version,
         })}${RouteDangerZone({ routeId: row.id, routeName: row.name, csrf: session.csrfToken })}`,
       },
       status,
@@ -86,19 +95,27 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
 
   app.get('/routes/:id/edit', async (c) => {
     const session = requireRole(c, 'admin');
-    return renderEdit(c, await requireRoute(hub, session.tenant.id, idParam(c, 'route')), undefined, 200);
+    return renderEdit(c, await requireVersionedRoute(hub, session.tenant.id, idParam(c, 'route')), undefined, 200);
   });
 
   app.post('/routes/:id', async (c) => {
     const session = requireRole(c, 'admin');
-    const row = await requireRoute(hub, session.tenant.id, idParam(c, 'route'));
-    const submitted = readRouteForm('edit', await formOf(c));
-    if (!submitted.ok) return renderEdit(c, row, submitted, 400);
+    const row = await requireVersionedRoute(hub, session.tenant.id, idParam(c, 'route'));
+    const form = await formOf(c);
+    // Forms rendered before the version field existed, and scripted posts, carry none: saved as before.
+    const version = form['updated_at'];
+    const submitted = readRouteForm('edit', form);
+    if (!submitted.ok) return renderEdit(c, row, { ...submitted, version }, 400);
+    // Checked just before the write rather than in it (the route service takes no condition): this
+    // closes the minutes a form stays open, not the milliseconds between check and write.
+    if (version !== undefined && version !== row.version) {
+      return renderEdit(c, row, { values: routeValuesOf(row), errors: [], notice: CHANGED_MEANWHILE }, 409);
+    }
     try {
       await updateRoute(hub, session.principal, row.id, submitted.request as UpdateRouteRequest, c.get('requestId'));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return renderEdit(c, row, { values: submitted.values, errors: fieldErrorsOf(error) }, 400);
+      return renderEdit(c, row, { values: submitted.values, errors: fieldErrorsOf(error), version }, 400);
     }
     return c.redirect('/admin/routes?notice=route_saved', 303);
   });

@@ -4,29 +4,32 @@ import { ValidationError } from '../../core/http/api-error.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
 import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
-import { findTask, listTasks, taskHistory } from '../../core/tasks/task.repository.ts';
+import { findTask, taskHistory } from '../../core/tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../../core/tasks/task.service.ts';
 import { TaskActionRequest } from '../../schemas/api/task.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { taskBadge } from '../components/badges.ts';
 import { integrationNames } from '../data/run.query.ts';
+import { listTaskPage, TASK_LIST_STATUSES } from '../data/task.query.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
 import { html } from '../html.ts';
 import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
 import { renderPage } from '../render.ts';
-import { formOf, idParam, isUuid, oneOf } from './params.ts';
+import { cursorIn, formOf, idParam, isUuid, oneOf } from './params.ts';
 
-const STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+const PAGE_SIZE = 50;
 
 export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   app.get('/tasks', async (c) => {
     const session = currentSession(c);
-    const requested = c.req.query('status');
-    const status = requested === 'all' ? undefined : (oneOf(requested, STATUSES) ?? 'open');
-    const integrationId = isUuid(c.req.query('integrationId')) ? c.req.query('integrationId') : undefined;
+    const query = c.req.query();
+    const requested = query['status'];
+    const status = requested === 'all' ? undefined : (oneOf(requested, TASK_LIST_STATUSES) ?? 'open');
+    const integrationId = isUuid(query['integrationId']) ? query['integrationId'] : undefined;
+    const filter = { status, integrationId, before: cursorIn(query), limit: PAGE_SIZE };
     const [tasks, names, counts] = await Promise.all([
-      listTasks(hub.db, session.tenant.id, { status, integrationId, limit: 200 }),
+      listTaskPage(hub, session.tenant.id, filter),
       integrationNames(hub, session.tenant.id),
       (() => {
         let select = hub.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<string>().as('count')]).where('tenant_id', '=', session.tenant.id);
@@ -40,7 +43,7 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
       title: 'Tasks',
       heading: 'Remediation tasks',
       section: 'tasks',
-      body: TasksPage({ tasks, names, status, integrationId, counts: byStatus, now: hub.clock() }),
+      body: TasksPage({ tasks, names, filter, query, counts: byStatus, now: hub.clock() }),
     });
   });
 

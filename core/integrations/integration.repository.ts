@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
+import { isoMicros } from '../db/keyset.ts';
 
 export interface IntegrationFilter {
   environment?: 'staging' | 'production' | undefined;
@@ -15,4 +16,22 @@ export async function listIntegrations(db: Kysely<Database>, tenantId: string, f
 
 export async function findIntegration(db: Kysely<Database>, tenantId: string, id: string): Promise<IntegrationConfigRow | undefined> {
   return db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+/** An integration with its version: `updated_at` at full precision, read with the row it belongs to. */
+export type VersionedIntegration = IntegrationConfigRow & { version: string };
+
+/**
+ * The integration plus its version (`updated_at` at full precision, microseconds, ISO in UTC) from
+ * one read, so an edit form carries the version of exactly the values it shows and its save
+ * applies only to those. A JavaScript Date would cut the time to milliseconds.
+ */
+export async function findVersionedIntegration(db: Kysely<Database>, tenantId: string, id: string): Promise<VersionedIntegration | undefined> {
+  return db
+    .selectFrom('integration_configs')
+    .selectAll()
+    .select(isoMicros('updated_at').as('version'))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
@@ -71,47 +71,71 @@ export async function createIntegration(hub: HubContext, principal: Principal, i
   return row;
 }
 
+/** The integration changed after the version an update was based on (an edit form left open). */
+export class IntegrationChangedError extends ConflictError {
+  constructor() {
+    super('the integration was changed by someone else since it was read; load it again and repeat the change');
+  }
+}
+
+export interface UpdateIntegrationOptions {
+  /**
+   * Apply only while `updated_at` still equals this instant (the version findVersionedIntegration
+   * reads), else IntegrationChangedError and nothing changes: a stale form must not undo a newer save.
+   */
+  expectedUpdatedAt?: string | undefined;
+}
+
 export async function updateIntegration(
   hub: HubContext,
   principal: Principal,
   id: string,
   input: UpdateIntegrationRequest,
   requestId: string,
+  options: UpdateIntegrationOptions = {},
 ): Promise<IntegrationConfigRow> {
+  const expected = options.expectedUpdatedAt;
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
   const parts = validateAgainstConnector(connector, input);
   // Where rotations need a second admin, new credentials go through the rotation flow only.
   if (parts.credentials !== undefined) await refuseUnapprovedReplacement(hub, principal.tenantId, existing.id);
   const previous = parts.credentials === undefined ? undefined : openCredentials(hub, existing);
-  const row = await writeWithSchedules(hub, connector, existing, (trx) => trx
-    .updateTable('integration_configs')
-    .set({
-      ...(input.name === undefined ? {} : { name: input.name }),
-      ...(input.environment === undefined ? {} : { environment: input.environment }),
-      ...(parts.config === undefined ? {} : { config: JSON.stringify(parts.config) }),
-      ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
-      ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
-      ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
-      ...(parts.credentials === undefined
-        ? {}
-        : {
-            ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
-            oauth_token_ciphertext: null,
-            oauth_token_key_version: null,
-            credentials_expiry_step: null,
-          }),
-      updated_at: hub.clock(),
-    })
-    .where('tenant_id', '=', principal.tenantId)
-    .where('id', '=', id)
-    .returningAll()
+  const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
+    let update = trx
+      .updateTable('integration_configs')
+      .set({
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.environment === undefined ? {} : { environment: input.environment }),
+        ...(parts.config === undefined ? {} : { config: JSON.stringify(parts.config) }),
+        ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
+        ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+        ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
+        ...(parts.credentials === undefined
+          ? {}
+          : {
+              ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
+              oauth_token_ciphertext: null,
+              oauth_token_key_version: null,
+              credentials_expiry_step: null,
+            }),
+        updated_at: hub.clock(),
+      })
+      .where('tenant_id', '=', principal.tenantId)
+      .where('id', '=', id);
+    if (expected !== undefined) update = update.where(sql<boolean>`updated_at = ${expected}::timestamptz`);
+    const updated = await update
+      .returningAll()
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
+        throw error;
+      });
+    if (updated) return updated;
     // Deleted since it was read: the same 404 as if it had gone before.
-    .executeTakeFirstOrThrow(() => new NotFoundError('integration'))
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
-      throw error;
-    }));
+    if (expected === undefined || !(await findIntegration(trx, principal.tenantId, id))) throw new NotFoundError('integration');
+    throw new IntegrationChangedError();
+  });
   if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
   await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
