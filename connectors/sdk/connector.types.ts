@@ -86,6 +86,11 @@ export interface WebhookRequest {
   headers: Record<string, string>;
   /** Query parameters of the hook URL. */
   query: Record<string, string>;
+  /**
+   * When the hub took the request in (epoch ms), before reading the integration or recording
+   * anything: a sender's answer deadline (Slack's 3 seconds) counts from here. Missing means now.
+   */
+  receivedAt?: number;
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
@@ -123,11 +128,17 @@ export interface WebhookDefinition<Config, Credentials> {
   verify(request: WebhookRequest, context: { config: Config; credentials: Credentials; now: Date }): VerifyResult;
   /** Recognises a verified request as an interaction (to run now) rather than events (to store). */
   interaction?(request: WebhookRequest): Interaction | undefined;
-  /** Runs an interaction and gives the synchronous answer; slower follow-ups go out on their own. */
+  /**
+   * Runs an interaction and gives the synchronous answer; slower follow-ups go out on their own.
+   * `recorded` settles once the runtime has recorded the request: true the first time, false for a
+   * replay, which must have no effect. Nothing may happen before it is true, but the answer need
+   * not wait for it when the sender's deadline comes first; it rejects when recording failed.
+   */
   interact?(
     request: WebhookRequest,
     ctx: ConnectorContext<Config, Credentials>,
     operations: HubOperations,
+    recorded: Promise<boolean>,
   ): Promise<WebhookResponse>;
   /** Turns a verified delivery into events (possibly none). */
   parse(request: WebhookRequest): WebhookEvent[];

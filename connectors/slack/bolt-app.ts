@@ -1,8 +1,8 @@
 import { App, type Receiver } from '@slack/bolt';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
 import type { HubOperations } from '../sdk/operations.types.ts';
-import { listenForButtons, listenForCommands, type HubContextProperties } from './bolt-listeners.ts';
-import { ANSWER_WITHIN_MS, INLINE_REPLY_MS } from './reply-deadline.ts';
+import { listenForButtons, listenForCommands, WORKING_ON_IT, type HubContextProperties } from './bolt-listeners.ts';
+import { ANSWER_WITHIN_MS, doneBy, INLINE_REPLY_MS } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
 
 // One Bolt App per integration, fed by the hub's own hook route through this receiver: no second
@@ -56,10 +56,22 @@ function toResponse(answer: unknown): WebhookResponse {
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** Hands a verified command or button press to the integration's Bolt App and returns its ack. */
-export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, operations: HubOperations): Promise<WebhookResponse> {
+/** What the HTTP answer says when the hub is not ready to act in time: the reply follows on response_url. */
+function stillWorking(body: Record<string, unknown>): WebhookResponse {
+  // A button is answered with a bare 200 anyway; a command's person should see that it is coming.
+  return 'command' in body ? toResponse({ response_type: 'ephemeral', text: WORKING_ON_IT }) : { status: 200 };
+}
+
+/**
+ * Hands a verified command or button press to the integration's Bolt App and returns its ack. The
+ * deadlines count from the request's arrival, not from here: reading the integration and recording
+ * the request (`recorded`) have used part of Slack's 3 seconds already.
+ */
+export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, operations: HubOperations, recorded: Promise<boolean>): Promise<WebhookResponse> {
   const app = appFor(ctx);
-  return new Promise<WebhookResponse>((resolve) => {
+  const arrivedAt = request.receivedAt ?? Date.now();
+  const answerBy = arrivedAt + INLINE_REPLY_MS;
+  return new Promise<WebhookResponse>((resolve, reject) => {
     let answered = false;
     const answer = (response: WebhookResponse) => {
       if (answered) return;
@@ -67,21 +79,41 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
       clearTimeout(timer);
       resolve(response);
     };
-    const answerBy = Date.now() + INLINE_REPLY_MS;
     // The net: even a listener that never acknowledges gets Slack its 200 in time.
-    const timer = setTimeout(() => answer({ status: 200 }), ANSWER_WITHIN_MS);
+    const timer = setTimeout(() => answer({ status: 200 }), Math.max(0, arrivedAt + ANSWER_WITHIN_MS - Date.now()));
+    const body = parseBody(request);
     const retryNum = Number(request.headers['x-slack-retry-num']);
-    app
-      .processEvent({
-        body: parseBody(request),
-        ack: async (response?: unknown) => answer(toResponse(response)),
-        ...(Number.isFinite(retryNum) ? { retryNum } : {}),
-        ...(request.headers['x-slack-retry-reason'] ? { retryReason: request.headers['x-slack-retry-reason'] } : {}),
-        customProperties: { operations, ctx, answerBy } satisfies HubContextProperties,
-      })
-      .catch((error: unknown) => {
-        ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction failed');
-        answer({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: ':warning: Something went wrong; the hub logged it.' }) });
-      });
+    // Run late (past answerBy), a listener sees the deadline gone and replies on response_url.
+    const run = () =>
+      app
+        .processEvent({
+          body,
+          ack: async (response?: unknown) => answer(toResponse(response)),
+          ...(Number.isFinite(retryNum) ? { retryNum } : {}),
+          ...(request.headers['x-slack-retry-reason'] ? { retryReason: request.headers['x-slack-retry-reason'] } : {}),
+          customProperties: { operations, ctx, answerBy } satisfies HubContextProperties,
+        })
+        .catch((error: unknown) => {
+          ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction failed');
+          answer({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: ':warning: Something went wrong; the hub logged it.' }) });
+        });
+    // A replay of a request already handled has no effect: a bare 200 tells Slack it arrived.
+    const runIfFirst = (first: boolean) => (first ? run() : answer({ status: 200 }));
+    doneBy(recorded, answerBy).then(
+      (early) => {
+        if (early.done) return runIfFirst(early.value);
+        // Still recording at the deadline (a busy database): answer now, act once it is recorded.
+        answer(stillWorking(body));
+        return recorded.then(runIfFirst, (error: unknown) => {
+          ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction could not be recorded after its answer');
+        });
+      },
+      // Recording failed in time: the hub answers it (a body the database refuses is a 400).
+      (error: unknown) => {
+        clearTimeout(timer);
+        answered = true;
+        reject(error);
+      },
+    );
   });
 }

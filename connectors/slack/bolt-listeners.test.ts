@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import type { WebhookRequest } from '../sdk/connector.types.ts';
-import type { HubOperations, TaskSummary } from '../sdk/operations.types.ts';
+import { OperationRefused, type HubOperations, type TaskSummary } from '../sdk/operations.types.ts';
 import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
 import { slackWebhook } from './webhook.ts';
 
@@ -53,15 +53,21 @@ function operations(ms: number, fail = false): HubOperations & { acked: string[]
   };
 }
 
-function signed(body: string): WebhookRequest {
-  return { rawBody: Buffer.from(body), headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRET, body) }, query: {} };
+function signed(body: string, receivedAt?: number): WebhookRequest {
+  return { rawBody: Buffer.from(body), headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRET, body) }, query: {}, ...(receivedAt === undefined ? {} : { receivedAt }) };
 }
 
-async function command(text: string, hub: HubOperations, responseId: string) {
-  const request = signed(slashCommandBody({ text, user_id: 'U0OPS', response_url: slack.responseUrl(responseId) }));
+/** The runtime's recording of the request (its dedupe insert): first time unless told otherwise. */
+const recordedNow = Promise.resolve(true);
+
+/** A recording that settles only after `ms` (a busy database). */
+const recordedAfter = (ms: number, first: boolean) => delay(ms).then(() => first);
+
+async function command(text: string, hub: HubOperations, responseId: string, arrival: { receivedAt?: number; recorded?: Promise<boolean> } = {}) {
+  const request = signed(slashCommandBody({ text, user_id: 'U0OPS', response_url: slack.responseUrl(responseId) }), arrival.receivedAt);
   expect(slackWebhook.verify(request, { config: test.ctx.config, credentials: test.ctx.credentials, now: new Date() })).toEqual({ ok: true });
   const started = performance.now();
-  const answer = await slackWebhook.interact!(request, test.ctx, hub);
+  const answer = await slackWebhook.interact!(request, test.ctx, hub, arrival.recorded ?? recordedNow);
   return { ms: performance.now() - started, status: answer.status, body: answer.body === undefined ? undefined : (JSON.parse(answer.body) as { response_type: string; text: string }) };
 }
 
@@ -102,7 +108,7 @@ it('a button whose response_url refuses the reply logs it instead of leaving an 
   slack.failNext('response_url', 1, { status: 500 });
   const payload = blockActionPayload({ userId: 'U0OPS', teamId: 'T0001', actionId: 'task_runbook', value: 'auth_invalid', channelId: 'C0ALERTS', messageTs: '1.1', responseUrl: slack.responseUrl('button') });
 
-  const answer = await slackWebhook.interact!(signed(interactionBody(payload)), test.ctx, operations(10));
+  const answer = await slackWebhook.interact!(signed(interactionBody(payload)), test.ctx, operations(10), recordedNow);
 
   expect(answer).toEqual({ status: 200 });
   await waitFor('the logged delivery failure', async () => test.logger.entries.find((entry) => entry.message === 'could not deliver a reply to response_url'));
@@ -111,13 +117,68 @@ it('a button whose response_url refuses the reply logs it instead of leaving an 
   expect(unhandled).toEqual([]);
 });
 
-it('a button follow-up that fails is told to the person, not thrown', async () => {
+it('a button retry that fails is told to the person, not thrown', async () => {
   const hub = { ...operations(10), retryIntegration: async () => Promise.reject(new Error('queue unavailable')) };
   const payload = blockActionPayload({ userId: 'U0OPS', teamId: 'T0001', actionId: 'task_retry', value: 'SN prod', channelId: 'C0ALERTS', messageTs: '1.1', responseUrl: slack.responseUrl('retry') });
 
-  await slackWebhook.interact!(signed(interactionBody(payload)), test.ctx, hub);
+  await slackWebhook.interact!(signed(interactionBody(payload)), test.ctx, hub, recordedNow);
 
-  const replies = await waitFor('both replies', async () => (repliesTo('retry').length === 2 ? repliesTo('retry') : undefined), 5_000);
-  expect(replies.map((reply) => reply.text)).toEqual([':arrows_counterclockwise: Retrying SN prod…', ':warning: queue unavailable']);
+  const [reply] = await waitFor('the reply', async () => (repliesTo('retry').length ? repliesTo('retry') : undefined), 5_000);
+  expect(reply?.text).toBe(':warning: Something went wrong; the hub logged it.');
+  await delay(100);
+  expect(repliesTo('retry')).toHaveLength(1);
   expect(unhandled).toEqual([]);
+});
+
+it('a retry refused for the role is refused in the answer, never announced as retrying', async () => {
+  const refused = new OperationRefused('forbidden', 'Sorry, this needs the operator role in the hub; you are a viewer.');
+  const hub = { ...operations(10), retryIntegration: async () => Promise.reject(refused) };
+
+  const answer = await command('retry SN prod', hub, 'viewer-retry');
+
+  expect(answer.body).toEqual({ response_type: 'ephemeral', text: ':no_entry: Sorry, this needs the operator role in the hub; you are a viewer.' });
+  await delay(200);
+  expect(repliesTo('viewer-retry')).toEqual([]);
+});
+
+it('a retry an operator may run answers with the runs it queued', async () => {
+  const answer = await command('retry SN prod', operations(10), 'operator-retry');
+
+  expect(answer.body).toEqual({ response_type: 'ephemeral', text: ':arrows_counterclockwise: Queued 1 run for SN prod.' });
+});
+
+// Slack's 3 seconds run from when the request reached the hub, not from when the listener got it.
+describe('deadlines counted from arrival', () => {
+  it('a request that waited before reaching Bolt says it is working on it by INLINE_REPLY_MS after arrival', async () => {
+    const hub = operations(1_000);
+    const answer = await command('ack TASK-42', hub, 'late-arrival', { receivedAt: Date.now() - 1_500 });
+
+    expect(answer.ms).toBeLessThan(800);
+    expect(answer.body?.text).toContain('Working on it');
+    const [reply] = await waitFor('the reply on response_url', async () => (repliesTo('late-arrival').length ? repliesTo('late-arrival') : undefined), 5_000);
+    expect(reply?.text).toBe(':white_check_mark: TASK-42 acknowledged: ServiceNow auth failing');
+  });
+
+  it('a request still being recorded at the deadline says it is working on it, then acts once recorded', async () => {
+    const hub = operations(10);
+    const answer = await command('ack TASK-42', hub, 'slow-record', { receivedAt: Date.now(), recorded: recordedAfter(2_600, true) });
+
+    expect(answer.ms).toBeLessThan(2_300);
+    expect(answer.body?.text).toContain('Working on it');
+    // Nothing happens before the request is recorded: it might be a replay.
+    expect(hub.acked).toEqual([]);
+    const [reply] = await waitFor('the reply on response_url', async () => (repliesTo('slow-record').length ? repliesTo('slow-record') : undefined), 5_000);
+    expect(reply?.text).toBe(':white_check_mark: TASK-42 acknowledged: ServiceNow auth failing');
+    expect(hub.acked).toEqual(['TASK-42']);
+  });
+
+  it('a replay recognised only after the deadline has no effect', async () => {
+    const hub = operations(10);
+    const answer = await command('ack TASK-42', hub, 'slow-replay', { receivedAt: Date.now(), recorded: recordedAfter(2_300, false) });
+
+    expect(answer.body?.text).toContain('Working on it');
+    await delay(800);
+    expect(hub.acked).toEqual([]);
+    expect(repliesTo('slow-replay')).toEqual([]);
+  });
 });

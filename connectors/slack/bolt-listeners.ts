@@ -1,4 +1,3 @@
-import { escapeMrkdwn } from './blocks.ts';
 import type { App, RespondFn } from '@slack/bolt';
 import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
 import { runCommand, type CommandReply } from './commands.ts';
@@ -19,7 +18,7 @@ export interface HubContextProperties {
   [key: string]: unknown;
 }
 
-const WORKING_ON_IT = ':hourglass_flowing_sand: Working on it…';
+export const WORKING_ON_IT = ':hourglass_flowing_sand: Working on it…';
 const WENT_WRONG = ':warning: Something went wrong; the hub logged it.';
 
 function identity(teamId: string, userId: string, userName: string | undefined, email: string | undefined): ChatIdentity {
@@ -47,12 +46,6 @@ async function tell(respond: RespondFn, text: string, ctx: SlackContext): Promis
   }
 }
 
-async function sendFollowUp(reply: CommandReply, respond: RespondFn, ctx: SlackContext): Promise<void> {
-  if (!reply.followUp) return;
-  const text = await reply.followUp().catch((error: unknown) => `:warning: ${error instanceof Error ? escapeMrkdwn(error.message) : 'that did not work'}`);
-  await tell(respond, text, ctx);
-}
-
 export function listenForCommands(app: App, config: SlackConfig): void {
   app.command(config.slashCommand, async ({ command, ack, respond, context, client }) => {
     const { operations, ctx, answerBy } = context as unknown as HubContextProperties;
@@ -65,14 +58,12 @@ export function listenForCommands(app: App, config: SlackConfig): void {
     const early = await doneBy(work, answerBy);
     if (early.done) {
       await ack({ response_type: 'ephemeral', text: early.value.text });
-      await sendFollowUp(early.value, respond, ctx);
       return;
     }
     // Too slow for the HTTP answer: say so in it, then reply where Slack still listens.
     await ack({ response_type: 'ephemeral', text: WORKING_ON_IT });
     const reply = await orWentWrong(work, ctx);
     await tell(respond, reply.text, ctx);
-    await sendFollowUp(reply, respond, ctx);
   });
 }
 
@@ -92,7 +83,6 @@ export function listenForButtons(app: App, config: SlackConfig): void {
       })();
       const reply = await orWentWrong(work, ctx);
       await tell(respond, reply.text, ctx);
-      await sendFollowUp(reply, respond, ctx);
     });
   button('task_ack', 'ack');
   button('task_retry', 'retry');

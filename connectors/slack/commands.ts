@@ -11,8 +11,6 @@ function refusalText(error: OperationRefused): string {
 
 export interface CommandReply {
   text: string;
-  /** Work that continues after the 3-second answer; its result goes to response_url. */
-  followUp?: () => Promise<string>;
 }
 
 export function helpText(command: string): string {
@@ -63,20 +61,11 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
       case 'retry': {
         const name = [first, ...rest].filter(Boolean).join(' ');
         if (!name) return { text: `Which integration? Try \`${command} retry ServiceNow prod\`.` };
-        // Checked now (link, role, name) so refusals come back within the 3 seconds.
-        await operations.status(who, name);
-        return {
-          text: `:arrows_counterclockwise: Retrying ${escapeMrkdwn(name)}…`,
-          followUp: async () => {
-            try {
-              const result = await operations.retryIntegration(who, name);
-              return `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.`;
-            } catch (error) {
-              if (error instanceof OperationRefused) return refusalText(error);
-              throw error;
-            }
-          },
-        };
+        // Run before answering, so that a refusal (link, role, name) is the answer itself and no
+        // one is told "retrying" first. Queueing the runs is quick; when the hub is slow, the
+        // listener answers "working on it" and this reply follows on response_url.
+        const result = await operations.retryIntegration(who, name);
+        return { text: `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.` };
       }
       case 'help':
         return { text: helpText(command) };

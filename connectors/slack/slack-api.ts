@@ -38,12 +38,20 @@ export interface SlackResponse {
   [field: string]: unknown;
 }
 
+export interface CallOptions {
+  /**
+   * False: a 429 is not waited out here but ends the call (transient, with Retry-After) for the
+   * runtime to re-run, for a message whose re-run must first check it is still wanted.
+   */
+  waitOutRateLimit?: boolean;
+}
+
 /**
  * Calls a Web API method with the bot token; throws ConnectorError for Slack's error answers.
  * Lookups and chat.update are retried like any idempotent request; a method that creates something
  * is sent again only after a 429 (see web-api-retries.ts), so one event never posts twice.
  */
-export async function callSlack<T extends SlackResponse>(ctx: SlackContext, method: string, body: Record<string, unknown>): Promise<T> {
+export async function callSlack<T extends SlackResponse>(ctx: SlackContext, method: string, body: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
   if (method === 'chat.postMessage' || method === 'chat.update') await paced(String(body['channel']));
   const send = (retry: boolean) =>
     ctx.http.request<T>({
@@ -54,7 +62,7 @@ export async function callSlack<T extends SlackResponse>(ctx: SlackContext, meth
       authenticate: false,
       retry,
     });
-  const response = isRepeatable(method) ? await send(true) : await sendUnlessTaken(ctx, method, () => send(false));
+  const response = isRepeatable(method) ? await send(true) : await sendUnlessTaken(ctx, method, () => send(false), options.waitOutRateLimit === false ? 1 : undefined);
   if (!response.body.ok) {
     const error = response.body.error ?? 'unknown_error';
     throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${error}`);

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
@@ -65,8 +66,8 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
   function signed(body: string, contentType = 'application/x-www-form-urlencoded', timestamp?: number) {
     return { 'content-type': contentType, ...signSlackRequest(SIGNING_SECRET, body, timestamp) };
   }
-  async function command(text: string, userId: string) {
-    const body = slashCommandBody({ text, user_id: userId, response_url: slack.responseUrl(), trigger_id: `trig-${Math.random()}` });
+  async function command(text: string, userId: string, responseId?: string) {
+    const body = slashCommandBody({ text, user_id: userId, response_url: slack.responseUrl(responseId), trigger_id: `trig-${Math.random()}` });
     const started = performance.now();
     const response = await test.request('post', `/hooks/${slackIntegration.id}`, { headers: signed(body), body });
     return { status: response.status, body: (await response.text()) as string, ms: performance.now() - started, raw: body };
@@ -88,8 +89,19 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(response.status).toBe(409);
     expect((await response.json()).error).toMatchObject({ code: 'conflict', message: 'slack integrations have no streams to sync' });
     // From chat, the same refusal is a plain reply.
-    expect((await command('retry Slack', 'U0OPS')).status).toBe(200);
-    await waitFor('the refusal', async () => slack.responses.find((r) => JSON.stringify(r.body).includes('Slack has nothing to poll.')));
+    const answer = await command('retry Slack', 'U0OPS');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).text).toContain('Slack has nothing to poll.');
+  });
+
+  it('refuses a viewer\'s retry in the answer itself: no "Retrying…", no run, nothing said after', async () => {
+    const runsBefore = await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', failing.id).execute();
+    const answer = await command('retry SN prod', 'U0VIEW', 'viewer-retry');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).text).toMatch(/needs the operator role/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slack.responses.filter((r) => r.id === 'viewer-retry')).toEqual([]);
+    expect(await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', failing.id).execute()).toHaveLength(runsBefore.length);
   });
 
   it('posts one alert with the task, code, severity, runbook and buttons for an upstream failure', async () => {
@@ -253,5 +265,96 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1] ?? Infinity;
     console.info(`slash commands: 50 over 1 s, p50 ${latencies[24]?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
     expect(p99).toBeLessThan(3_000);
+  });
+
+  // Only PostgreSQL can be held busy from a second connection; bolt-listeners.test.ts checks the
+  // same deadlines without a database.
+  it.runIf(options.database === 'postgres')('answers within 3 seconds of arrival while the database is slow to record the command and find its user', async () => {
+    expect((await command('help', 'U0OPS')).status).toBe(200);
+    const recording = new pg.Client({ connectionString: test.hub.config.DATABASE_URL });
+    const lookup = new pg.Client({ connectionString: test.hub.config.DATABASE_URL });
+    await recording.connect();
+    await lookup.connect();
+    try {
+      await recording.query('begin');
+      await recording.query('lock table integration_events in share row exclusive mode');
+      await lookup.query('begin');
+      await lookup.query('lock table chat_user_links in access exclusive mode');
+      // Recording waits 1.5 s, finding the user longer: the deadline must count the first wait too.
+      setTimeout(() => void recording.query('commit'), 1_500);
+      setTimeout(() => void lookup.query('commit'), 4_000);
+      const answer = await command('status', 'U0OPS', 'slow-status');
+      expect(answer.status).toBe(200);
+      expect(answer.ms).toBeLessThan(3_000);
+      expect(JSON.parse(answer.body).text).toContain('Working on it');
+      const reply = await waitFor('the status on response_url', async () => slack.responses.find((r) => r.id === 'slow-status'), 10_000);
+      expect(JSON.stringify(reply.body)).toContain('SN prod');
+    } finally {
+      await recording.end();
+      await lookup.end();
+    }
+  });
+
+  // An alert run may wait out Slack's 429 and runs finish in any order: whatever happened to the
+  // task meanwhile, the alert ends up showing the task as it is.
+  describe('alerts kept in step with their task', () => {
+    async function newFailingTask(name: string) {
+      const integration = await (
+        await test.request('post', '/api/integrations', {
+          token: tenant.tokens.admin,
+          body: { connector: 'servicenow', name, config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
+        })
+      ).json();
+      await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });
+      return waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
+    }
+    const alertOf = (key: string) => waitFor('the alert', async () => slack.messages.find((m) => m.channel === 'C0ALERTS' && !m.thread_ts && JSON.stringify(m.blocks).includes(key)), 20_000);
+    const alertRecord = (taskId: string) => waitFor('its record', async () => test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', taskId).executeTakeFirst());
+    /** Every post, update and escalation of the Slack integration has finished, retries included. */
+    const alertRunsSettled = () =>
+      waitFor('the alert runs to settle', async () => {
+        const unfinished = await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', slackIntegration.id).where('status', 'in', ['queued', 'running']).execute();
+        return unfinished.length === 0;
+      }, 20_000);
+    const shown = (posted: { channel: string; ts: string }) => JSON.stringify(slack.latest(posted.channel, posted.ts)!.blocks);
+
+    it('shows a task acknowledged while its alert waited out a 429, once posted', async () => {
+      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
+      const task = await newFailingTask('SN stale post');
+      await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429));
+      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      const posted = await alertOf(task.key);
+      await alertRunsSettled();
+      expect(shown(posted)).toContain('Acknowledged');
+      expect(shown(posted)).not.toContain('task_ack');
+    });
+
+    it('shows the last change when an older update waited out a 429 and landed after a newer one', async () => {
+      const task = await newFailingTask('SN out of order');
+      const posted = await alertOf(task.key);
+      await alertRecord(task.id);
+      slack.failNext('chat.update', 1, { status: 429, retryAfter: 3 });
+      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      await waitFor('the 429 on update', async () => slack.requests.find((r) => r.method === 'chat.update' && r.status === 429));
+      expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      await alertRunsSettled();
+      expect(shown(posted)).toContain('Resolved');
+    });
+
+    it('drops an escalation delayed past an acknowledgement: no mention, and the alert stays acknowledged', async () => {
+      const task = await newFailingTask('SN late escalation');
+      const posted = await alertOf(task.key);
+      await alertRecord(task.id);
+      // Posted 20 minutes ago with a 15-minute step (the digest test above took escalation out of the config).
+      const plan = JSON.stringify({ afterMinutes: [15], mention: '<!subteam^S0OPS>' });
+      await test.hub.db.updateTable('task_alerts').set({ posted_at: new Date(Date.now() - 20 * 60_000), escalation: plan }).where('task_id', '=', task.id).execute();
+      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
+      expect(await escalateDueAlerts(test.hub)).toBe(1);
+      await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429 && r.body['thread_ts'] === posted.ts));
+      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      await alertRunsSettled();
+      expect(slack.messages.filter((m) => m.thread_ts === posted.ts)).toEqual([]);
+      expect(shown(posted)).toContain('Acknowledged');
+    });
   });
 });

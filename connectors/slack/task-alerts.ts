@@ -27,12 +27,20 @@ export const slackTaskAlerts: TaskAlertChannel<SlackConfig, SlackCredentials> = 
     // The mention is the hub's own configuration (validated as a mention) and must stay live;
     // everything after it comes from the task and upstream, so it is escaped.
     const who = step.mention ? `${step.mention} ` : '';
-    await callSlack(ctx, 'chat.postMessage', {
-      channel: ref.channel,
-      thread_ts: ref.ts,
-      reply_broadcast: true,
-      text: `${who}${escapeMrkdwn(`${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`)}`,
-    });
+    // A 429 is not sat out here with this message in hand: someone may acknowledge the task
+    // meanwhile. The runtime re-runs the escalation after Retry-After, and the re-run first checks
+    // that the task is still open.
+    await callSlack(
+      ctx,
+      'chat.postMessage',
+      {
+        channel: ref.channel,
+        thread_ts: ref.ts,
+        reply_broadcast: true,
+        text: `${who}${escapeMrkdwn(`${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`)}`,
+      },
+      { waitOutRateLimit: false },
+    );
     // The mention is out; failing the run now would make the runtime post it again. The alert's
     // "escalated" line is cosmetic, and the task's next change redraws the alert anyway.
     await callSlack(ctx, 'chat.update', { channel: ref.channel, ts: ref.ts, text: alertText(alert), blocks: alertBlocks(alert, step.afterMinutes) }).catch(

@@ -114,6 +114,18 @@ describe('a post Slack refused with 429', () => {
     expect(error).toMatchObject({ code: 'rate_limited', transient: true, retryAfterMs: 120_000 });
     expect(error).not.toBeInstanceOf(SlackOutcomeUnknown);
   });
+
+  it('is left to the runtime for an escalation, whose re-run first checks the task is still open', async () => {
+    const fake = await fakeSlack();
+    fake.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
+    const test = contextFor(fake.apiUrl, fake.botToken);
+
+    const error = await slackTaskAlerts.escalate(test.ctx, { channel: 'C0LATE', ts: '1714557731.000100' }, alert, { afterMinutes: 15 }).catch((failure: unknown) => failure);
+
+    expect(fake.requests.filter((request) => request.method === 'chat.postMessage')).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'rate_limited', transient: true, retryAfterMs: 1_000 });
+    expect(fake.messages.filter((message) => message.channel === 'C0LATE')).toEqual([]);
+  });
 });
 
 describe('calls that may be repeated', () => {

@@ -45,15 +45,16 @@ export class SlackOutcomeUnknown extends ConnectorError {
  * Sends a call that must not take effect twice (`send` must not retry by itself). It is sent again
  * only after a 429, waiting Retry-After, as often and as long as the HTTP client would wait; a
  * longer Retry-After is left to the runtime, which reschedules the run. Any other transient failure
- * may have reached Slack and ends as SlackOutcomeUnknown.
+ * may have reached Slack and ends as SlackOutcomeUnknown. With `attempts` 1 even a 429 is left to
+ * the runtime.
  */
-export async function sendUnlessTaken<T>(ctx: SlackContext, method: string, send: () => Promise<T>): Promise<T> {
+export async function sendUnlessTaken<T>(ctx: SlackContext, method: string, send: () => Promise<T>, attempts = DEFAULT_RETRY_POLICY.attempts): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await send();
     } catch (error) {
       const waitMs = waitAfterRefusal(error);
-      if (waitMs === undefined || attempt >= DEFAULT_RETRY_POLICY.attempts) throw unlessTaken(error, method);
+      if (waitMs === undefined || attempt >= attempts) throw unlessTaken(error, method);
       ctx.logger.warn({ method, attempt, waitMs }, 'Slack answered 429; sending again after Retry-After');
       await sleep(waitMs, ctx.signal);
     }

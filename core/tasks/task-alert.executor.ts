@@ -1,41 +1,55 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { ConnectorError } from '../../connectors/sdk/failure.ts';
-import type { AlertRef, Digest, Escalation, TaskAlert } from '../../connectors/sdk/task-alerts.types.ts';
+import type { Digest } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { rememberPostedAlert, TASK_ALERT_ACTIONS } from './task-alerts.service.ts';
+import { currentTask, drawCurrent, redrawIfChanged } from './task-alert.drawing.ts';
+import { taskAlertView } from './task-alert.view.ts';
+import { rememberPostedAlert, TASK_ALERT_ACTIONS, type AlertEscalateInput, type AlertPostInput, type AlertUpdateInput } from './task-alerts.service.ts';
 
-type AlertInput =
-  | { alert: TaskAlert; channel: string; escalation: Escalation | null }
-  | { alert: TaskAlert; ref: AlertRef; step?: { afterMinutes: number; mention?: string } }
-  | { channel: string; digest: Digest };
+/** Runs queued before alert runs carried the task's id carry the drawn alert, which holds it. */
+type Queued<Input extends { taskId: string }> = Omit<Input, 'taskId'> & { taskId?: string; alert?: { taskId: string } };
+
+function taskIdOf(input: Queued<{ taskId: string }>): string {
+  const taskId = input.taskId ?? input.alert?.taskId;
+  if (!taskId) throw new ConnectorError('config_invalid', 'the alert run names no task');
+  return taskId;
+}
 
 /** Executes one task-alert run (post, update, escalate, digest) through the connector's channel. */
 export async function runTaskAlert(hub: HubContext, connector: AnyConnector, integration: IntegrationConfigRow, run: RunRow): Promise<unknown> {
   const channel = connector.taskAlerts;
   if (!channel) throw new ConnectorError('config_invalid', `${connector.id} does not send task alerts`);
   const ctx = connectorContext(hub, connector, integration);
-  const input = run.input as AlertInput;
   switch (run.action) {
     case TASK_ALERT_ACTIONS.post: {
-      const post = input as Extract<AlertInput, { escalation: Escalation | null }>;
-      const ref = await channel.post(ctx, post.alert, post.channel);
-      await rememberPostedAlert(hub, integration, post, ref);
+      const post = run.input as Queued<AlertPostInput>;
+      const task = await currentTask(hub, integration, taskIdOf(post));
+      if (!task) return { skipped: 'the task no longer exists' };
+      const ref = await channel.post(ctx, await taskAlertView(hub, task), post.channel);
+      await rememberPostedAlert(hub, integration, { alert: { taskId: task.id }, escalation: post.escalation }, ref);
+      // Only now can the task's own changes find the alert; one made while it was sent needs this.
+      await redrawIfChanged(hub, integration, run, task, ref);
       return { channel: ref.channel, ts: ref.ts };
     }
     case TASK_ALERT_ACTIONS.update: {
-      const update = input as Extract<AlertInput, { ref: AlertRef }>;
-      await channel.update(ctx, update.ref, update.alert);
-      return { updated: update.ref };
+      const update = run.input as Queued<AlertUpdateInput>;
+      const shown = await drawCurrent(hub, channel, ctx, integration, taskIdOf(update), update.ref);
+      return { updated: update.ref, status: shown?.status ?? 'task no longer exists' };
     }
     case TASK_ALERT_ACTIONS.escalate: {
-      const escalate = input as Extract<AlertInput, { ref: AlertRef }>;
-      await channel.escalate(ctx, escalate.ref, escalate.alert, escalate.step ?? { afterMinutes: 0 });
+      const escalate = run.input as Queued<AlertEscalateInput>;
+      const task = await currentTask(hub, integration, taskIdOf(escalate));
+      // Acknowledged or resolved since the step came due (the run may have waited out a 429).
+      if (task?.status !== 'open') return { skipped: `the task is ${task?.status ?? 'gone'}`, step: escalate.step };
+      await channel.escalate(ctx, escalate.ref, await taskAlertView(hub, task), escalate.step ?? { afterMinutes: 0 });
+      // The escalation redrew the alert as the task was; a change since then must not be undone.
+      await redrawIfChanged(hub, integration, run, task, escalate.ref);
       return { escalated: escalate.ref, step: escalate.step };
     }
     case TASK_ALERT_ACTIONS.digest: {
-      const digest = input as Extract<AlertInput, { digest: Digest }>;
+      const digest = run.input as { channel: string; digest: Digest };
       await channel.sendDigest(ctx, digest.channel, digest.digest);
       return { channel: digest.channel, period: digest.digest.period };
     }

@@ -1,13 +1,14 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
-import type { Escalation } from '../../connectors/sdk/task-alerts.types.ts';
+import type { AlertRef, Escalation } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, TaskAlertRow, TaskRow } from '../db/database.types.ts';
 import { insertRunOnce } from '../runs/run.repository.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { taskAlertView } from './task-alert.view.ts';
 
 // When to tell people about a task. Each message is an action run on the alerting integration, so
 // it is queued, retried with Retry-After, recorded, and — by its idempotency key — sent once.
+// A run carries the task's id, not a picture of it: a run may wait (Retry-After, a busy queue) or
+// finish out of order, so it draws the task as it is when it runs (task-alert.executor.ts).
 
 export const TASK_ALERT_ACTIONS = {
   post: 'task_alert.post',
@@ -29,6 +30,20 @@ async function alertingIntegrations(hub: HubContext, tenantId: string): Promise<
   });
 }
 
+/** What each kind of alert run carries. */
+export interface AlertPostInput {
+  taskId: string;
+  channel: string;
+  escalation: Escalation | null;
+}
+export interface AlertUpdateInput {
+  taskId: string;
+  ref: AlertRef;
+}
+export interface AlertEscalateInput extends AlertUpdateInput {
+  step: { afterMinutes: number; mention?: string };
+}
+
 async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow, action: string, key: string, input: unknown): Promise<void> {
   const run = await insertRunOnce(hub.db, {
     tenant_id: integration.tenant_id,
@@ -45,29 +60,39 @@ async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow,
 
 /** A new task: an alert on every integration of the tenant that has an alert channel. */
 export async function alertTaskOpened(hub: HubContext, task: TaskRow): Promise<void> {
-  const alert = await taskAlertView(hub, task);
   for (const { row, connector } of await alertingIntegrations(hub, task.tenant_id)) {
     const config = connector.config.parse(row.config);
     const channel = connector.taskAlerts?.alertChannel(config);
     if (!channel) continue;
     const escalation = connector.taskAlerts?.escalation(config);
-    await queueAlertRun(hub, row, TASK_ALERT_ACTIONS.post, `task-alert:${task.id}:${row.id}:${channel}`, { alert, channel, escalation: escalation ?? null });
+    await queueAlertRun(hub, row, TASK_ALERT_ACTIONS.post, `task-alert:${task.id}:${row.id}:${channel}`, {
+      taskId: task.id,
+      channel,
+      escalation: escalation ?? null,
+    } satisfies AlertPostInput);
   }
 }
 
 /** Acknowledged, resolved or updated: every posted alert of the task is updated in place. */
 export async function alertTaskChanged(hub: HubContext, task: TaskRow): Promise<void> {
   const alerts = await hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
-  if (alerts.length === 0) return;
-  const alert = await taskAlertView(hub, task);
   for (const posted of alerts) {
     const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
     if (!integration) continue;
     await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
-      alert,
+      taskId: task.id,
       ref: { channel: posted.channel, ts: posted.ts },
-    });
+    } satisfies AlertUpdateInput);
   }
+}
+
+/**
+ * A task changed while its alert was being drawn and sent (a post waiting out a 429, an escalation
+ * marking the alert): one more update draws it as it is now. Keyed by the run that saw the change,
+ * so a re-run of that run queues no second one.
+ */
+export async function queueAlertRedraw(hub: HubContext, integration: IntegrationConfigRow, runId: string, taskId: string, ref: AlertRef): Promise<void> {
+  await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.update, `task-alert-redraw:${runId}`, { taskId, ref } satisfies AlertUpdateInput);
 }
 
 /**
@@ -123,15 +148,13 @@ export async function escalateDueAlerts(hub: HubContext): Promise<number> {
     const step = plan.afterMinutes[posted.escalated_steps];
     if (step === undefined || now - posted.posted_at.getTime() < step * 60_000) continue;
     if (!(await claimStep(hub, posted))) continue;
-    const [task, integration] = await Promise.all([
-      hub.db.selectFrom('tasks').selectAll().where('id', '=', posted.task_id).executeTakeFirstOrThrow(),
-      hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirstOrThrow(),
-    ]);
+    const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirstOrThrow();
+    // The run checks again that the task is still open when it runs: it may wait out a 429.
     await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.escalate, `task-alert-escalate:${posted.id}:${posted.escalated_steps + 1}`, {
-      alert: await taskAlertView(hub, task),
+      taskId: posted.task_id,
       ref: { channel: posted.channel, ts: posted.ts },
       step: { afterMinutes: step, ...(plan.mention ? { mention: plan.mention } : {}) },
-    });
+    } satisfies AlertEscalateInput);
     escalated += 1;
   }
   return escalated;

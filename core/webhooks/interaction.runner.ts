@@ -10,6 +10,8 @@ import type { createEventBatcher } from './event.batcher.ts';
 /**
  * A verified interactive request (a chat command, a button press): recorded first, deduplicated —
  * a replay of the same signed request has no second effect — then run for its synchronous answer.
+ * The connector gets the recording still under way: when the database is slow, it may have to
+ * answer (Slack within 3 seconds of arrival) before it knows whether to act.
  */
 export async function runInteraction(
   hub: HubContext,
@@ -19,22 +21,22 @@ export async function runInteraction(
   request: WebhookRequest,
   interaction: Interaction,
 ): Promise<WebhookResponse> {
-  const { id } = await batcher.insert({
-    tenant_id: row.tenant_id,
-    integration_id: row.id,
-    source: 'webhook',
-    type: interaction.type,
-    payload: interaction.payload,
-    payload_hash: payloadHash(interaction.payload),
-    dedupe_key: `interaction:${interaction.dedupeKey}`,
-    // Interactions are answered here, not routed.
-    status: 'processed',
-  });
-  if (!id) {
-    hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'duplicate' });
-    return { status: 200 };
-  }
-  hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'interaction' });
   const ctx = connectorContext(hub, connector, row);
-  return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id));
+  const recorded = batcher
+    .insert({
+      tenant_id: row.tenant_id,
+      integration_id: row.id,
+      source: 'webhook',
+      type: interaction.type,
+      payload: interaction.payload,
+      payload_hash: payloadHash(interaction.payload),
+      dedupe_key: `interaction:${interaction.dedupeKey}`,
+      // Interactions are answered here, not routed.
+      status: 'processed',
+    })
+    .then(({ id }) => {
+      hub.metrics.webhooks.inc({ connector: connector.id, outcome: id ? 'interaction' : 'duplicate' });
+      return Boolean(id);
+    });
+  return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id), recorded);
 }

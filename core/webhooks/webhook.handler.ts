@@ -11,10 +11,13 @@ import { webhookIngest } from './webhook.ingest.ts';
 export function webhookHandler(hub: HubContext): (c: Context<AppEnv>) => Promise<Response> {
   const ingest = webhookIngest(hub);
   return async (c) => {
+    // Before the body is read: a sender's answer deadline runs from its request's arrival.
+    const receivedAt = Date.now();
     const answer = await ingest(c.req.param('integrationId') ?? '', {
       rawBody: Buffer.from(await c.req.arrayBuffer()),
       headers: Object.fromEntries(Object.entries(c.req.header()).map(([name, value]) => [name.toLowerCase(), value])),
       query: c.req.query(),
+      receivedAt,
     });
     return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers ?? {} });
   };

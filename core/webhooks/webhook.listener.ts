@@ -123,6 +123,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const started = performance.now();
+    const receivedAt = Date.now();
     const headers = headersOf(req);
     const requestId = requestIdFrom(headers['x-request-id']);
     let answer: WebhookAnswer;
@@ -134,6 +135,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
         rawBody: await readBody(req),
         headers,
         query: query === '' ? {} : Object.fromEntries(new URLSearchParams(query)),
+        receivedAt,
       };
       answer = await ingest(decodedSegment(path.slice(PREFIX.length)), request);
     } catch (error) {

@@ -1,0 +1,61 @@
+import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { AlertRef } from '../../connectors/sdk/task-alerts.types.ts';
+import type { IntegrationConfigRow, RunRow, TaskRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { taskAlertView } from './task-alert.view.ts';
+import { queueAlertRedraw } from './task-alerts.service.ts';
+
+// An alert shows its task as it is, whatever order the runs that draw it finish in: each run reads
+// the task when it runs, and after sending checks that the task has not changed since it read it.
+// A send that lands late (a chat.update waiting out a 429 with what it read before) is then
+// followed by a fresh drawing, so the last message Slack gets is never older than the task.
+
+/** Every change to a task stamps updated_at (task.service.ts, task-status-change.ts, task-recovery.ts). */
+function sameVersion(a: TaskRow, b: TaskRow): boolean {
+  return a.updated_at.getTime() === b.updated_at.getTime();
+}
+
+/** Rounds of draw-then-check before leaving the rest to the update runs of later changes. */
+const MAX_DRAWINGS = 3;
+
+/** The task as it is now, if it is still the alerting integration's tenant's. */
+export function currentTask(hub: HubContext, integration: IntegrationConfigRow, taskId: string): Promise<TaskRow | undefined> {
+  return hub.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('tenant_id', '=', integration.tenant_id).executeTakeFirst();
+}
+
+/**
+ * Updates a posted alert in place to show the task as it is now: idempotent, so update runs may
+ * run in any order, twice, or late. Returns the task as last shown.
+ */
+export async function drawCurrent(
+  hub: HubContext,
+  channel: NonNullable<AnyConnector['taskAlerts']>,
+  ctx: ConnectorContext,
+  integration: IntegrationConfigRow,
+  taskId: string,
+  ref: AlertRef,
+): Promise<TaskRow | undefined> {
+  let task = await currentTask(hub, integration, taskId);
+  for (let drawing = 1; task; drawing += 1) {
+    await channel.update(ctx, ref, await taskAlertView(hub, task));
+    const now = await currentTask(hub, integration, taskId);
+    if (!now || sameVersion(now, task) || drawing === MAX_DRAWINGS) return task;
+    task = now;
+  }
+  return undefined;
+}
+
+/**
+ * After a message that must not be sent twice (a post, an escalation) went out showing `drawn`: if
+ * the task changed meanwhile, an update run draws it again. The message is out, so nothing here may
+ * fail the run, whose retry would send it a second time; a failure is only logged.
+ */
+export async function redrawIfChanged(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, drawn: TaskRow, ref: AlertRef): Promise<void> {
+  try {
+    const now = await currentTask(hub, integration, drawn.id);
+    if (now && !sameVersion(now, drawn)) await queueAlertRedraw(hub, integration, run.id, drawn.id, ref);
+  } catch (error) {
+    hub.logger.warn({ err: error, taskId: drawn.id, integrationId: integration.id }, 'the task changed while its alert was sent, and the alert could not be queued for redrawing');
+  }
+}
