@@ -39,8 +39,12 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
 
 function connectPostgres(url: string, poolSize: number, preparedStatements: boolean): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection (a restart, a failover, a terminated backend) must not crash the
+  // process. The pool listens only while a client is idle; a client in use would emit 'error' with
+  // nobody listening, which Node turns into an exit. The query in flight still fails with the error,
+  // and the pool drops the broken client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements ? (preparingPool(pool) as never) : pool }) });
   return handle(db, 'postgres');
 }

@@ -1,0 +1,64 @@
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnHub, type HubProcess } from '../../test-support/hub-process.ts';
+import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from '../../test-support/test-database.ts';
+
+// README: "When Redis or PostgreSQL is down, GET /api/health answers 503 with the failing check and
+// the process keeps running". A PostgreSQL connection that dies while it is checked out of the
+// pool (a restart, a failover, an admin kill, an idle-in-transaction timeout) emits 'error' on its
+// pg client; unheard, that is an uncaught exception, and the whole hub process would exit with every
+// run and request it had in flight.
+
+const masterKeys = `1:${Buffer.alloc(32, 9).toString('base64')}`;
+let database: TestDatabase;
+let hub: HubProcess | undefined;
+
+beforeAll(async () => {
+  database = await createTestDatabase('pg_conn_lost');
+});
+afterAll(async () => {
+  await hub?.stop('SIGKILL');
+  await database.drop();
+});
+
+describe('a PostgreSQL connection lost under a request', () => {
+  it('fails that request with 500 and keeps the process running', { timeout: 60_000 }, async () => {
+    hub = spawnHub(['start'], {
+      NODE_ENV: 'production', HUB_MASTER_KEYS: masterKeys, DATABASE_URL: database.url, REDIS_URL: testRedisUrl(),
+      HUB_QUEUE_PREFIX: uniquePrefix('pgl'), HUB_ROLE: 'all', HUB_SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    const port = await hub.started;
+    const token = /Bearer (hub_[A-Za-z0-9_-]{43})/.exec(hub.stdout())?.[1];
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`http://127.0.0.1:${port}/api/integrations`, {
+      method: 'POST', headers,
+      body: JSON.stringify({ connector: 'servicenow', name: 'sn', config: { instanceUrl: 'http://127.0.0.1:9' }, credentials: { auth: { type: 'basic', username: 'u', password: 'p' } }, schedules: { incident: { enabled: false }, change_request: { enabled: false } } }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+
+    // Hold the integration's row so /pause waits inside its transaction, then end that backend.
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('select id from integration_configs where id = $1 for update', [id]);
+    const pausing = fetch(`http://127.0.0.1:${port}/api/integrations/${id}/pause`, { method: 'POST', headers }).then((r) => r.status, (e) => `fetch failed: ${e.cause?.code ?? e.message}`);
+    let pid: number | undefined;
+    for (let i = 0; i < 100 && pid === undefined; i++) {
+      const { rows } = await locker.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
+      pid = rows[0]?.pid;
+      if (pid === undefined) await sleep(50);
+    }
+    expect(pid).toBeDefined();
+    await locker.query('select pg_terminate_backend($1)', [pid]);
+    await locker.query('rollback');
+    await locker.end();
+
+    expect(await pausing).toBe(500);
+    await sleep(500);
+    expect(hub.child.exitCode).toBeNull();
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(health.status).toBe(200);
+  });
+});
