@@ -36,7 +36,7 @@ describe('a PostgreSQL connection lost under a request', () => {
       body: JSON.stringify({ connector: 'servicenow', name: 'sn', config: { instanceUrl: 'http://127.0.0.1:9' }, credentials: { auth: { type: 'basic', username: 'u', password: 'p' } }, schedules: { incident: { enabled: false }, change_request: { enabled: false } } }),
     });
     expect(created.status).toBe(201);
-    const { id } = await created.json();
+    const { id } = (await created.json()) as { id: string };
 
     // Hold the integration's row so /pause waits inside its transaction, then end that backend.
     const locker = new pg.Client({ connectionString: database.url });
