@@ -20,7 +20,7 @@ import {
   assertValidWorkerOptions,
   consoleLogger,
 } from './queue.rules.ts';
-import { NonRetryableError, QueueClosedError } from './queue.types.ts';
+import { DEFAULT_SCHEDULE_TZ, NonRetryableError, QueueClosedError } from './queue.types.ts';
 import type {
   JobHandler,
   JobOptions,
@@ -238,9 +238,9 @@ function toJobsOptions(options: JobOptions, timestamp: number): JobsOptions {
 }
 
 function toRepeatOptions(schedule: Schedule<unknown>): Omit<RepeatOptions, 'key'> {
-  const tz = schedule.tz === undefined ? {} : { tz: schedule.tz };
-  if (schedule.cron !== undefined) return { pattern: schedule.cron, ...tz };
-  return { every: schedule.every ?? 0, ...tz };
+  // A pattern is read in UTC unless a zone is given, not in whatever zone each worker runs in.
+  if (schedule.cron !== undefined) return { pattern: schedule.cron, tz: schedule.tz ?? DEFAULT_SCHEDULE_TZ };
+  return { every: schedule.every ?? 0 };
 }
 
 function toScheduleInfo(scheduler: JobSchedulerJson): ScheduleInfo {

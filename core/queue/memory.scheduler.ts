@@ -5,7 +5,7 @@ import { Cron } from 'croner';
 import type { QueueClock } from './memory.clock.ts';
 import type { JobStore } from './memory.store.ts';
 import { assertValidSchedule } from './queue.rules.ts';
-import type { Schedule, ScheduleInfo } from './queue.types.ts';
+import { DEFAULT_SCHEDULE_TZ, type Schedule, type ScheduleInfo } from './queue.types.ts';
 
 interface Entry {
   schedule: Schedule<unknown>;
@@ -69,7 +69,7 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
       const cron =
         schedule.cron === undefined
           ? undefined
-          : new Cron(schedule.cron, schedule.tz === undefined ? {} : { timezone: schedule.tz });
+          : new Cron(schedule.cron, { timezone: schedule.tz ?? DEFAULT_SCHEDULE_TZ });
       const existing = entries.get(schedule.id);
       if (existing) cancel(existing);
       const entry: Entry = { schedule, cron, nextRunAt: undefined };

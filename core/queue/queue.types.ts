@@ -45,8 +45,12 @@ export interface Schedule<T = unknown> {
   /** Either a fixed interval in milliseconds or a cron expression (5 or 6 fields). */
   every?: number;
   cron?: string;
+  /** The zone a cron expression is read in; DEFAULT_SCHEDULE_TZ when absent. */
   tz?: string;
 }
+
+/** Cron expressions without a zone are read in UTC, whatever zone each process runs in. */
+export const DEFAULT_SCHEDULE_TZ = 'UTC';
 
 export interface ScheduleInfo {
   id: string;

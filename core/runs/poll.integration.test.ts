@@ -52,6 +52,19 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(await scheduled()).toHaveLength(1);
   });
 
+  it('reads a cron schedule without tz in UTC, whatever the process time zone', async () => {
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      const integration = await createIntegration({ schedules: { items: { cron: '0 9 * * *' } } });
+      const schedule = (await test.hub.queue.listSchedules(POLL_QUEUE)).find((each) => each.id.includes(integration.id));
+      expect([schedule?.nextRunAt?.getUTCHours(), schedule?.nextRunAt?.getUTCMinutes()]).toEqual([9, 0]);
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+  });
+
   it('stores changed records once: unchanged re-syncs create no events, a change creates exactly one', async () => {
     for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) upstream.records.set(id, { title: `record ${id}`, version: 1 });
     const integration = await createIntegration();
