@@ -3,7 +3,9 @@ import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration, syncAndWait as syncTestkit } from '../../test-support/testkit-integration.ts';
+import { createTestkitIntegration, syncAndWait as syncTestkit, waitRun } from '../../test-support/testkit-integration.ts';
+import { QueueUnavailableError } from '../queue/queue.types.ts';
+import { reconcile } from './reconciler.ts';
 import { POLL_QUEUE } from '../scheduler/schedule.service.ts';
 
 describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
@@ -63,6 +65,27 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
       if (zone === undefined) delete process.env['TZ'];
       else process.env['TZ'] = zone;
     }
+  });
+
+  it('accepts a sync while the queue is unreachable: the run is stored, and the reconciler dispatches it', async () => {
+    const integration = await createIntegration();
+    const add = test.hub.queue.add;
+    test.hub.queue.add = async () => {
+      throw new QueueUnavailableError('Redis not ready (reconnecting)');
+    };
+    let response;
+    try {
+      response = await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { mode: 'full' } });
+    } finally {
+      test.hub.queue.add = add;
+    }
+    expect(response.status).toBe(202);
+    const { runs } = await response.json();
+    expect(runs).toHaveLength(1);
+    // A lease later nobody has picked it up: the reconciler puts it on the queue.
+    await test.hub.db.updateTable('integration_runs').set({ queued_at: new Date(Date.now() - 3_600_000) }).where('id', '=', runs[0].id).execute();
+    expect((await reconcile(test.hub)).runsRequeued).toBeGreaterThanOrEqual(1);
+    expect(await waitRun(test, tenant, runs[0].id)).toMatchObject({ status: 'succeeded' });
   });
 
   it('stores changed records once: unchanged re-syncs create no events, a change creates exactly one', async () => {

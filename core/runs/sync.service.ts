@@ -4,7 +4,7 @@ import { ConflictError, ValidationError } from '../http/api-error.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { SyncRequest } from '../../schemas/api/integration.schema.ts';
 import { insertRunOnce } from './run.repository.ts';
-import { enqueueRun } from './run.jobs.ts';
+import { dispatchRuns } from './run.jobs.ts';
 
 /** A manual sync: one queued run per requested stream, each with its own idempotency key. */
 export async function requestSync(hub: HubContext, integration: IntegrationConfigRow, request: SyncRequest, requestedBy: string): Promise<RunRow[]> {
@@ -32,6 +32,6 @@ export async function requestSync(hub: HubContext, integration: IntegrationConfi
     });
     if (run) runs.push(run);
   }
-  for (const run of runs) await enqueueRun(hub, run.id);
+  await dispatchRuns(hub, runs.map((run) => run.id));
   return runs;
 }
