@@ -166,7 +166,9 @@ export async function setPaused(hub: HubContext, principal: Principal, id: strin
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const write = (db: Kysely<Database>) => db
     .updateTable('integration_configs')
-    .set({ paused_at: paused ? hub.clock() : null, updated_at: hub.clock() })
+    // Pausing again keeps the pause's start: work requested during the pause (a manual sync, which
+    // still runs) was queued after it and must stay so (run.hold.ts compares the two).
+    .set({ paused_at: paused ? sql<Date>`coalesce(paused_at, ${hub.clock()})` : null, updated_at: hub.clock() })
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()

@@ -87,4 +87,14 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     await post(`/api/integrations/${integration.id}/pause`);
     expect(await syncAndWait(test, tenant, integration.id)).toMatchObject({ status: 'succeeded', records: { seen: 1, new: 1, changed: 0 } });
   });
+
+  it('keeps the start of a pause when paused again, so a sync asked for during it is not held', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `hold-repause-${Math.random()}`);
+    expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+    const pausedAt = (await test.hub.db.selectFrom('integration_configs').select('paused_at').where('id', '=', integration.id).executeTakeFirstOrThrow()).paused_at;
+    await sleep(20);
+    expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+    const again = await test.hub.db.selectFrom('integration_configs').select('paused_at').where('id', '=', integration.id).executeTakeFirstOrThrow();
+    expect(again.paused_at).toEqual(pausedAt);
+  });
 });
