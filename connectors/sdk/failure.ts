@@ -16,6 +16,8 @@ export const FAILURE_CODES = [
   'credential_expiring',
   'delivery_failing',
   'endpoint_disabled',
+  // The hub's own database, not the upstream, failed mid-run (a restart, a failover, a lost connection).
+  'database_unavailable',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -25,6 +27,7 @@ export const TRANSIENT_CODES: ReadonlySet<FailureCode> = new Set([
   'upstream_unavailable',
   'network_error',
   'circuit_open',
+  'database_unavailable',
 ]);
 
 export class ConnectorError extends Error {

@@ -19,3 +19,19 @@ export function isDataException(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return sqlState(error) === '23503';
 }
+
+// Connection exceptions (08), a server shutting down or terminating the backend (57P01–57P03), too
+// many connections (53300), and a transaction PostgreSQL gave up on (40001 serialization, 40P01
+// deadlock): the same statement can succeed a moment later.
+const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+// The driver's own words for a connection it lost or never got (no SQLSTATE on these).
+const DRIVER_CONNECTION_FAILURES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** The hub's database failed the statement for a reason that passes: try the work again later. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state !== undefined && (state.startsWith('08') || RETRYABLE_STATES.has(state) || SOCKET_CODES.has(state))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return DRIVER_CONNECTION_FAILURES.some((pattern) => pattern.test(message));
+}

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { ConnectorError, TRANSIENT_CODES, type FailureCode } from '../../connectors/sdk/failure.ts';
+import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
 import { SecretDecryptionError } from '../vault/secret-box.ts';
 
 export interface Failure {
@@ -27,6 +28,12 @@ export function toFailure(error: unknown): Failure {
   }
   if (error instanceof SecretDecryptionError) {
     return { code: 'config_invalid', message: `stored credentials cannot be decrypted: ${error.message}`, transient: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Storing a page or settling the run failed on the hub's side: the upstream did nothing wrong,
+    // and the work can be done again once the database answers.
+    const name = error instanceof Error ? error.name : typeof error;
+    return { code: 'database_unavailable', message: `the hub's database failed during the run (${name}); it is tried again`, transient: true };
   }
   // A connector bug or an unexpected upstream shape: not a person's configuration problem, and
   // retrying will not help. Only the error's name is kept, since its text may quote upstream data.

@@ -83,7 +83,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     const { runs } = await response.json();
     expect(runs).toHaveLength(1);
     // A lease later nobody has picked it up: the reconciler puts it on the queue.
-    await test.hub.db.updateTable('integration_runs').set({ queued_at: new Date(Date.now() - 3_600_000) }).where('id', '=', runs[0].id).execute();
+    await test.hub.db.updateTable('integration_runs').set({ next_attempt_at: new Date(Date.now() - 3_600_000) }).where('id', '=', runs[0].id).execute();
     expect((await reconcile(test.hub)).runsRequeued).toBeGreaterThanOrEqual(1);
     expect(await waitRun(test, tenant, runs[0].id)).toMatchObject({ status: 'succeeded' });
   });

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../connectors/sdk/failure.ts';
+import { toFailure } from './failure.ts';
+
+const withCode = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code });
+
+describe('toFailure', () => {
+  it("keeps a connector's own code", () => {
+    expect(toFailure(new ConnectorError('rate_limited', 'GET /x answered 429', { retryAfterMs: 2_000 }))).toMatchObject({ code: 'rate_limited', transient: true, retryAfterMs: 2_000 });
+  });
+
+  it("calls a failure of the hub's own database database_unavailable, to be tried again, not the upstream's fault", () => {
+    for (const error of [
+      withCode('terminating connection due to administrator command', '57P01'),
+      withCode('the database system is starting up', '57P03'),
+      withCode('sorry, too many clients already', '53300'),
+      withCode('deadlock detected', '40P01'),
+      withCode('connection failure', '08006'),
+      withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      withCode('Connection terminated unexpectedly'),
+      withCode('timeout exceeded when trying to connect'),
+    ]) {
+      expect(toFailure(error), error.message).toMatchObject({ code: 'database_unavailable', transient: true });
+    }
+  });
+
+  it('keeps an unexpected error a non-transient upstream_bad_response, naming only its kind', () => {
+    expect(toFailure(new TypeError("Cannot read properties of undefined (reading 'secret-ish')"))).toEqual({
+      code: 'upstream_bad_response', message: 'unexpected TypeError while talking to the upstream system', transient: false,
+    });
+    expect(toFailure(withCode('duplicate key value violates unique constraint', '23505'))).toMatchObject({ code: 'upstream_bad_response' });
+  });
+});
