@@ -244,11 +244,11 @@ function toRepeatOptions(schedule: Schedule<unknown>): Omit<RepeatOptions, 'key'
 }
 
 function toScheduleInfo(scheduler: JobSchedulerJson): ScheduleInfo {
-  const { key, every, pattern, next } = scheduler;
+  const { key, every, pattern, next, tz } = scheduler;
   return {
     id: key,
     ...(every === undefined || every === null ? {} : { every: Number(every) }),
-    ...(pattern === undefined || pattern === null ? {} : { cron: pattern }),
+    ...(pattern === undefined || pattern === null ? {} : { cron: pattern, tz: tz ?? DEFAULT_SCHEDULE_TZ }),
     ...(next === undefined || next === null ? {} : { nextRunAt: new Date(Number(next)) }),
   };
 }

@@ -90,7 +90,7 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
       return [...entries.values()].map(({ schedule, nextRunAt }) => ({
         id: schedule.id,
         ...(schedule.every === undefined ? {} : { every: schedule.every }),
-        ...(schedule.cron === undefined ? {} : { cron: schedule.cron }),
+        ...(schedule.cron === undefined ? {} : { cron: schedule.cron, tz: schedule.tz ?? DEFAULT_SCHEDULE_TZ }),
         ...(nextRunAt === undefined ? {} : { nextRunAt: new Date(nextRunAt) }),
       }));
     },

@@ -56,6 +56,7 @@ export interface ScheduleInfo {
   id: string;
   every?: number;
   cron?: string;
+  tz?: string;
   nextRunAt?: Date;
 }
 

@@ -1,5 +1,6 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { DEFAULT_SCHEDULE_TZ, type Schedule, type ScheduleInfo } from '../queue/queue.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { StreamSchedule } from '../../schemas/api/integration.schema.ts';
 
@@ -28,37 +29,33 @@ export function wantsSchedule(row: SchedulingFields, stream: string): boolean {
   return isActive(row) && (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
 }
 
+/** The poll schedule a stream should have: its configured interval or cron, else the connector's interval. */
+export function pollScheduleOf(connector: AnyConnector, row: SchedulingFields, stream: string): Schedule<ScheduledPoll> {
+  const id = pollScheduleId(row.id, stream);
+  const schedule = (row.schedules as Record<string, StreamSchedule>)[stream];
+  if (schedule && 'cron' in schedule) {
+    return { id, name: 'poll', cron: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}), data: { integrationId: row.id, stream } };
+  }
+  const definition = connector.streams[stream];
+  const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : (definition?.defaultIntervalSeconds ?? 0)) * 1000;
+  return { id, name: 'poll', every: everyMs, data: { integrationId: row.id, stream, everyMs } };
+}
+
+/** Whether the queue's schedule fires when `wanted` says (same interval, or same cron in the same zone). */
+export function firesAsWanted(listed: ScheduleInfo, wanted: Schedule<unknown>): boolean {
+  if (wanted.cron !== undefined) return listed.cron === wanted.cron && (listed.tz ?? DEFAULT_SCHEDULE_TZ) === (wanted.tz ?? DEFAULT_SCHEDULE_TZ);
+  return listed.cron === undefined && listed.every === wanted.every;
+}
+
 /**
  * Makes the queue's schedules match the integration: one per stream while it is enabled and not
  * paused, at the stream's configured interval or cron (default: the connector's interval).
  * Upserting by id means every process can call this and there is still one schedule per stream.
  */
 export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: SchedulingFields): Promise<void> {
-  const configured = row.schedules as Record<string, StreamSchedule>;
-  for (const [stream, definition] of Object.entries(connector.streams)) {
-    const id = pollScheduleId(row.id, stream);
-    const schedule = configured[stream];
-    if (!wantsSchedule(row, stream)) {
-      await hub.queue.removeSchedule(POLL_QUEUE, id);
-      continue;
-    }
-    if (schedule && 'cron' in schedule) {
-      await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, {
-        id,
-        name: 'poll',
-        cron: schedule.cron,
-        ...(schedule.tz ? { tz: schedule.tz } : {}),
-        data: { integrationId: row.id, stream },
-      });
-      continue;
-    }
-    const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : definition.defaultIntervalSeconds) * 1000;
-    await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, {
-      id,
-      name: 'poll',
-      every: everyMs,
-      data: { integrationId: row.id, stream, everyMs },
-    });
+  for (const stream of Object.keys(connector.streams)) {
+    if (wantsSchedule(row, stream)) await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream));
+    else await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(row.id, stream));
   }
 }
 

@@ -46,6 +46,23 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     expect(await restoreSchedules(second.hub)).toEqual({ integrations: 0, removed: 0, maintenance: false });
   });
 
+  it('rewrites a schedule that fires otherwise than its integration says', async () => {
+    const test = await startTestHub({ label: 'keeper-differs', queue: 'memory', connectors: [...connectors, testkit] });
+    hubs.push(test);
+    const tenant = await test.createTenant('acme');
+    const hourly = await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } });
+    const nineInParis = await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { cron: '0 9 * * *', tz: 'Europe/Paris' } } });
+    // What a process killed between writing the queue and committing its row leaves behind.
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, { id: pollScheduleId(hourly.id, 'items'), name: 'poll', every: 10_000, data: { integrationId: hourly.id, stream: 'items', everyMs: 10_000 } });
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, { id: pollScheduleId(nineInParis.id, 'items'), name: 'poll', cron: '0 9 * * *', data: { integrationId: nineInParis.id, stream: 'items' } });
+
+    expect(await restoreSchedules(test.hub)).toMatchObject({ integrations: 2 });
+    const listed = new Map((await test.hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => [schedule.id, schedule]));
+    expect(listed.get(pollScheduleId(hourly.id, 'items'))).toMatchObject({ every: 3_600_000 });
+    expect(listed.get(pollScheduleId(nineInParis.id, 'items'))).toMatchObject({ cron: '0 9 * * *', tz: 'Europe/Paris' });
+    expect(await restoreSchedules(test.hub)).toMatchObject({ integrations: 0 });
+  });
+
   it('a worker puts back what a flushed Redis lost and drops schedules of integrations that are gone', async () => {
     const test = await startTestHub({
       label: 'keeper-bullmq',

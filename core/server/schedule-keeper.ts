@@ -1,4 +1,4 @@
-import { POLL_QUEUE, pollScheduleId, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
+import { firesAsWanted, POLL_QUEUE, pollScheduleOf, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 
@@ -8,7 +8,7 @@ import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 // back what is missing when they start and then at every reconcile interval, from the database.
 
 export interface RestoredSchedules {
-  /** Integrations whose poll schedules were missing and were recreated. */
+  /** Integrations whose poll schedules were missing or fired otherwise than configured, and were rewritten. */
   integrations: number;
   /** Poll schedules of integrations that no longer exist, are paused or disabled, removed. */
   removed: number;
@@ -19,7 +19,7 @@ export interface RestoredSchedules {
 export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedules> {
   // Listed before the rows are read: a schedule made after the listing belongs to a row that is at
   // least as new, so it is never taken for an orphan.
-  const listed = new Set((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => schedule.id));
+  const listed = new Map((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => [schedule.id, schedule]));
   // Only what scheduling reads: this runs every reconcile interval in every worker.
   const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules']).execute();
   const wanted = new Set<string>();
@@ -27,11 +27,17 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   for (const row of rows) {
     const connector = hub.connectors.get(row.connector);
     if (!connector) continue;
-    const ids = Object.keys(connector.streams)
+    const schedules = Object.keys(connector.streams)
       .filter((stream) => wantsSchedule(row, stream))
-      .map((stream) => pollScheduleId(row.id, stream));
-    for (const id of ids) wanted.add(id);
-    if (!ids.some((id) => !listed.has(id))) continue;
+      .map((stream) => pollScheduleOf(connector, row, stream));
+    for (const schedule of schedules) wanted.add(schedule.id);
+    // Missing, or firing otherwise than the row says (a process that died between writing the
+    // queue and committing the row, a schedule edited by hand in Redis).
+    const repair = schedules.some((schedule) => {
+      const found = listed.get(schedule.id);
+      return !found || !firesAsWanted(found, schedule);
+    });
+    if (!repair) continue;
     try {
       await syncSchedules(hub, connector, row);
       integrations += 1;
@@ -42,7 +48,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
     }
   }
   let removed = 0;
-  for (const id of listed) {
+  for (const id of listed.keys()) {
     if (wanted.has(id)) continue;
     await hub.queue.removeSchedule(POLL_QUEUE, id);
     removed += 1;
