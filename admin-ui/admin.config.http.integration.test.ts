@@ -231,7 +231,7 @@ describe('admin UI over HTTP: configuration by role', () => {
       fields: '{"priority":"1"}',
       targetIntegrationId: acmeIntegration,
       action: 'create_incident',
-      inputTemplate: '{"title":"{{event.type}} on {{integration.name}}"}',
+      inputTemplate: '{"short_description":"{{event.type}} on {{integration.name}}"}',
       enabled: 'true',
     };
 
@@ -256,7 +256,7 @@ describe('admin UI over HTTP: configuration by role', () => {
       filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*', fields: { priority: '1' } },
       target_integration_id: acmeIntegration,
       action: 'create_incident',
-      input_template: { title: '{{event.type}} on {{integration.name}}' },
+      input_template: { short_description: '{{event.type}} on {{integration.name}}' },
       enabled: true,
     });
     const listed = await client.get(created.location ?? '');
@@ -270,7 +270,10 @@ describe('admin UI over HTTP: configuration by role', () => {
     const invalidEdit = await client.post(`/admin/routes/${row.id}`, { ...form, targetIntegrationId: otherIntegration });
     expect(invalidEdit.status).toBe(400);
     expect(invalidEdit.body).toMatch(/id="f-targetIntegrationId-error">.*no such integration in this tenant/);
-    const saved = await client.post(`/admin/routes/${row.id}`, { ...form, name: 'P1 failures (paused)', action: 'add_work_note', fields: '', enabled: 'false' });
+    const saved = await client.post(`/admin/routes/${row.id}`, {
+      ...form, name: 'P1 failures (paused)', action: 'add_work_note', fields: '', enabled: 'false',
+      inputTemplate: '{"sys_id":"{{event.payload.sys_id}}","note":"{{event.type}} on {{integration.name}}"}',
+    });
     expect(saved.location).toBe('/admin/routes?notice=route_saved');
     const updated = await test.hub.db.selectFrom('routes').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(updated).toMatchObject({ name: 'P1 failures (paused)', action: 'add_work_note', enabled: false, filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*' } });

@@ -4,8 +4,8 @@ import { unstorableFields } from '../core/http/storable-input.ts';
 import type { AdminEnv } from './admin-env.ts';
 
 // The list pages filter by what people type into their filter forms (a stream, an error code, an
-// event type); those arrive as query parameters and go into SQL as they are, so a NUL among them
-// failed the page with a 500. The JSON API refuses such a query in core/http/validate.ts; this
+// event type); those arrive as query parameters and go into SQL as they are, so a NUL (or any
+// other text core/http/storable-input.ts refuses) among them failed the page with a 500. The JSON API refuses such a query in core/http/validate.ts; this
 // refuses it for every admin page, before any handler reads the query. Form bodies are checked
 // where each form is read (forms/form-request.ts), so their errors can stand beside the field.
 

@@ -6,8 +6,9 @@ import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 // The admin forms build the request body the JSON API takes and validate it here, never with a
 // bare `schema.safeParse`: the API's checks run in core/http/validate.ts, which forms skip. So the
 // same two steps happen here, in the same order: first what no schema thinks of but the database
-// cannot store (a NUL typed or pasted into any field, or escaped as \u0000 inside a JSON field;
-// JSON nested deeper than the API takes), then the request schema. Without the first step such
+// cannot store (a NUL typed or pasted into any field, or escaped as \u0000 inside a JSON field; a
+// lone surrogate escaped as \ud800 inside a JSON field; JSON nested deeper than the API takes),
+// then the request schema. Without the first step such
 // input reached PostgreSQL and failed with a 500, sometimes after other writes had gone through.
 // Errors carry the API's field paths (`body.config.query`), which the forms show beside the field.
 

@@ -87,6 +87,16 @@ describe('ServiceNow actions', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('refuses a field an action does not take (a typo or an unsupported field) instead of dropping it', () => {
+    const issues = (name: string, input: unknown) => servicenow.actions?.[name]?.input.safeParse(input).error?.issues.map((i) => i.message);
+    // A route template's Urgency would otherwise vanish, and the incident be made without it.
+    expect(issues('create_incident', { short_description: 'Control failed', Urgency: '1', category: 'security' })).toEqual(['Unrecognized keys: "Urgency", "category"']);
+    expect(issues('add_work_note', { sys_id: 'a'.repeat(32), note: 'x', notes: 'y' })).toEqual(['Unrecognized key: "notes"']);
+    expect(issues('change_state', { table: 'incident', sys_id: 'a'.repeat(32), state: '6', State: '7' })).toEqual(['Unrecognized key: "State"']);
+    const file = { table: 'incident', sys_id: 'a'.repeat(32), file_name: 'a', content_type: 'text/plain', content_base64: 'aGk=' };
+    expect(issues('attach_file', { ...file, filename: 'b' })).toEqual(['Unrecognized key: "filename"']);
+  });
+
   it('validates inputs with readable messages', () => {
     const issues = (name: string, input: unknown) => servicenow.actions?.[name]?.input.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues('create_incident', { short_description: ' ', urgency: '5' })).toEqual([

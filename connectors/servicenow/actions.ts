@@ -46,7 +46,7 @@ async function createRecord(ctx: Context, table: string, fields: Record<string, 
 
 export const createIncident = action({
   description: 'Create an incident; a retried route finds the incident it created before instead of making a second one.',
-  input: z.object({
+  input: z.strictObject({
     short_description: z.string().trim().min(1, 'short_description is required'),
     description: z.string().optional(),
     urgency: Level.optional(),
@@ -75,7 +75,7 @@ async function patchRecord(ctx: Context, table: string, sysId: string, fields: R
 
 export const addWorkNote = action({
   description: 'Add an internal work note (not visible to the caller) to a record.',
-  input: z.object({ table: TableName.default('incident'), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
+  input: z.strictObject({ table: TableName.default('incident'), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
   async run(ctx, input) {
     // Each PATCH appends a journal entry, so a retry could post the note twice.
     const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { work_notes: input.note }, false);
@@ -85,7 +85,7 @@ export const addWorkNote = action({
 
 export const changeState = action({
   description: 'Set the state of a record. State values are numbers as strings and differ per table and instance.',
-  input: z.object({ table: TableName, sys_id: SysId, state: z.string().trim().min(1, 'state must be the numeric state value, e.g. "6"') }),
+  input: z.strictObject({ table: TableName, sys_id: SysId, state: z.string().trim().min(1, 'state must be the numeric state value, e.g. "6"') }),
   async run(ctx, input) {
     // Setting the same state twice has the same effect, so retries are safe.
     const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { state: input.state }, true);
@@ -95,7 +95,7 @@ export const changeState = action({
 
 export const attachFile = action({
   description: 'Attach a file (sent base64-encoded) to a record.',
-  input: z.object({
+  input: z.strictObject({
     table: TableName,
     sys_id: SysId,
     file_name: z.string().trim().min(1, 'file_name is required'),

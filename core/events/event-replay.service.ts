@@ -1,10 +1,11 @@
 import type { Transaction } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { Database, EventRow, RouteRow, RunRow } from '../db/database.types.ts';
+import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { enqueueRun } from '../runs/run.jobs.ts';
+import { requeueFailedAction } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { dispatchEvents } from './event.dispatch.ts';
 
@@ -14,7 +15,7 @@ import { dispatchEvents } from './event.dispatch.ts';
  * after its action failed is what runs. A failed run of a deleted, disabled or no longer matching
  * route (`route_id` has no foreign key) stays failed, as the record of what happened.
  */
-async function requeueFailedActions(trx: Transaction<Database>, event: EventRow): Promise<{ retried: string[]; skipped: number }> {
+async function requeueFailedActions(trx: Transaction<Database>, event: EventRow, now: Date): Promise<{ retried: string[]; skipped: number }> {
   const failed: RunRow[] = await trx
     .selectFrom('integration_runs')
     .selectAll()
@@ -35,19 +36,13 @@ async function requeueFailedActions(trx: Transaction<Database>, event: EventRow)
   for (const run of failed) {
     const route = routes.find((candidate) => candidate.id === run.route_id);
     if (!route || !routeActsOn(route, event, source)) continue;
-    const requeued = await trx
-      .updateTable('integration_runs')
-      .set({
-        status: 'queued', attempts: 0, error_code: null, error_message: null, finished_at: null, next_attempt_at: null,
-        integration_id: route.target_integration_id,
-        action: route.action,
-        input: JSON.stringify(routeInput(route, event, source)),
-      })
-      .where('id', '=', run.id)
-      .where('status', '=', 'failed')
-      .returning('id')
-      .executeTakeFirst();
-    if (requeued) retried.push(requeued.id);
+    const requeued = await requeueFailedAction(
+      trx,
+      run.id,
+      { integrationId: route.target_integration_id, action: route.action, input: routeInput(route, event, source) },
+      now,
+    );
+    if (requeued) retried.push(run.id);
   }
   return { retried, skipped: failed.length - retried.length };
 }
@@ -67,7 +62,7 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new NotFoundError('event');
-    const { retried, skipped } = await requeueFailedActions(trx, row);
+    const { retried, skipped } = await requeueFailedActions(trx, row, hub.clock());
     await auditAs(trx, principal, requestId, {
       action: 'event.replayed',
       targetType: 'event',
@@ -76,9 +71,13 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
     });
     return { row, retried };
   });
-  // After the commit; should the queue be unreachable, the reconciler picks up the queued runs
-  // and the pending event.
-  for (const runId of retried) await enqueueRun(hub, runId);
+  // After the commit, which is the replay: should the queue be unreachable, the reconciler picks up
+  // the queued runs (and the pending event), so the operator is told 202 all the same.
+  try {
+    for (const runId of retried) await enqueueRun(hub, runId);
+  } catch (error) {
+    hub.logger.warn({ err: error, eventId: row.id, runs: retried.length }, 'could not enqueue the replayed actions; the reconciler will run them');
+  }
   await dispatchEvents(hub, [row.id]);
   return row;
 }

@@ -26,6 +26,18 @@ describe('unstorableFields', () => {
     ]);
   });
 
+  it('names every string holding a lone UTF-16 surrogate (not text, so jsonb refuses it), and accepts a whole pair', () => {
+    const fields = unstorableFields({ inputTemplate: { message: 'bad \ud800 text' }, filter: { fields: { title: '\udc00' } }, ok: 'emoji \ud83d\ude00' }, 'body');
+    expect(fields.map((field) => field.path).sort()).toEqual(['body.filter.fields.title', 'body.inputTemplate.message']);
+    expect(fields[0]!.message).toContain('lone UTF-16 surrogate');
+  });
+
+  it('names keys holding a lone surrogate, escaped so the path is well-formed text', () => {
+    expect(unstorableFields({ filter: { 'k\ud800': 1 } }, 'body')).toEqual([
+      { path: 'body.filter.k\\ud800', message: expect.stringMatching(/^a key must not contain a lone UTF-16 surrogate/) },
+    ]);
+  });
+
   it('checks query and path parameters the same way', () => {
     expect(unstorableFields({ type: 'a\u0000' }, 'query')).toEqual([{ path: 'query.type', message: expect.stringContaining('NUL') }]);
   });

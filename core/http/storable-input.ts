@@ -5,6 +5,8 @@ import type { FieldError } from './api-error.ts';
 // - U+0000: PostgreSQL text and jsonb cannot hold it, so a NUL anywhere (a name, a filter, a key
 //   deep inside `config`) fails the query with a database error, a 500, sometimes after other
 //   writes of the same request went through.
+// - a lone UTF-16 surrogate ("\ud800" in the JSON): not text at all, so jsonb refuses it (and a
+//   text column would store U+FFFD instead) — the same 500 as a NUL.
 // - deep nesting: jsonb and any recursive walk (templates, zod, JSON Schema) run out of stack on
 //   arrays nested tens of thousands deep, which a 1 MB body easily holds.
 // The walk itself uses its own stack, so it is safe on any input.
@@ -17,6 +19,14 @@ const MAX_REPORTED_FIELDS = 10;
 
 const NUL = '\u0000';
 const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+const SURROGATE_MESSAGE = 'must not contain a lone UTF-16 surrogate (\\ud800-\\udfff): it is not text';
+
+/** Why the string cannot be stored, or undefined when it can. */
+function unstorableText(text: string): string | undefined {
+  if (text.includes(NUL)) return NUL_MESSAGE;
+  if (!text.isWellFormed()) return SURROGATE_MESSAGE;
+  return undefined;
+}
 
 interface Pending {
   value: unknown;
@@ -25,7 +35,11 @@ interface Pending {
 }
 
 function fieldPath(prefix: string, path: readonly string[]): string {
-  return [prefix, ...path].join('.').replaceAll(NUL, '\\u0000');
+  // Escaped like in JSON, so the path stays readable and the error itself is well-formed text.
+  return [prefix, ...path]
+    .join('.')
+    .replaceAll(NUL, '\\u0000')
+    .replace(/[\ud800-\udfff]/gu, (lone) => `\\u${lone.charCodeAt(0).toString(16)}`);
 }
 
 /** The fields of `value` (under `prefix`: `body`, `query`, `params`) that cannot be stored. */
@@ -39,7 +53,8 @@ export function unstorableFields(value: unknown, prefix: string): FieldError[] {
   while (pending.length > 0 && fields.length < MAX_REPORTED_FIELDS) {
     const { value: current, path, depth } = pending.pop()!;
     if (typeof current === 'string') {
-      if (current.includes(NUL)) report(path, NUL_MESSAGE);
+      const problem = unstorableText(current);
+      if (problem) report(path, problem);
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
@@ -50,7 +65,8 @@ export function unstorableFields(value: unknown, prefix: string): FieldError[] {
     }
     for (const [key, child] of Object.entries(current)) {
       const childPath = [...path, key];
-      if (key.includes(NUL)) report(childPath, `a key ${NUL_MESSAGE}`);
+      const problem = unstorableText(key);
+      if (problem) report(childPath, `a key ${problem}`);
       pending.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }

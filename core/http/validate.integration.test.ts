@@ -98,6 +98,46 @@ describe('request input PostgreSQL cannot store', () => {
     expect(await count('routes')).toBe(before);
   });
 
+  // JSON can escape half of a surrogate pair ("\ud800"), which parses to a string that is not text:
+  // jsonb refuses it, which was a 500 after the route's checks had passed.
+  describe('a lone UTF-16 surrogate', () => {
+    const raw = (method: 'post' | 'patch', path: string, body: string) => test.request(method, path, { token: tenant.tokens.admin, body });
+
+    it('in a route template or filter value is refused on create, naming the field, and nothing is written', async () => {
+      const kit = await createTestkitIntegration(test, tenant, 'surrogate-route');
+      const before = await count('routes');
+      await expectRefused(
+        await raw('post', '/api/routes', `{"name":"r","targetIntegrationId":"${kit.id}","action":"record","inputTemplate":{"message":"bad \\ud800 text"}}`),
+        'body.inputTemplate.message',
+        'lone UTF-16 surrogate',
+      );
+      await expectRefused(
+        await raw('post', '/api/routes', `{"name":"r","targetIntegrationId":"${kit.id}","action":"record","filter":{"fields":{"title":"\\udc00"}}}`),
+        'body.filter.fields.title',
+        'lone UTF-16 surrogate',
+      );
+      expect(await count('routes')).toBe(before);
+    });
+
+    it('in a key is refused, the key escaped in the path', async () => {
+      const kit = await createTestkitIntegration(test, tenant, 'surrogate-key');
+      await expectRefused(
+        await raw('post', '/api/routes', `{"name":"r","targetIntegrationId":"${kit.id}","action":"record","filter":{"fields":{"t\\ud800":"x"}}}`),
+        'body.filter.fields.t\\ud800',
+        'a key must not contain a lone UTF-16 surrogate',
+      );
+    });
+
+    it('in a route template is refused on PATCH and the route is left as it was', async () => {
+      const kit = await createTestkitIntegration(test, tenant, 'surrogate-patch');
+      const created = await test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: 'ok', targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: 'fine' } } });
+      expect(created.status).toBe(201);
+      const { id } = await created.json();
+      await expectRefused(await raw('patch', `/api/routes/${id}`, `{"inputTemplate":{"message":"\\ud83d"}}`), 'body.inputTemplate.message', 'lone UTF-16 surrogate');
+      expect((await (await test.request('get', `/api/routes/${id}`, { token: tenant.tokens.viewer })).json()).inputTemplate).toEqual({ message: 'fine' });
+    });
+  });
+
   it('refuses a NUL in a task note and leaves the task open without history', async () => {
     const task = await test.hub.db
       .insertInto('tasks')
@@ -127,7 +167,8 @@ describe('deeply nested request bodies', () => {
     const kit = await createTestkitIntegration(test, tenant, 'shallow');
     const response = await test.request('post', '/api/routes', {
       token: tenant.tokens.admin,
-      body: { name: 'shallow', targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: '{{event.type}}', extra: { a: [{ b: { c: 1 } }] } } },
+      // Fields the action takes (only a template's top-level keys are checked when it is saved).
+      body: { name: 'shallow', targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: '{{event.type}}', priority: { a: [{ b: { c: 1 } }] } } },
     });
     expect(response.status).toBe(201);
   });

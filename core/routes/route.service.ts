@@ -6,6 +6,7 @@ import { findIntegration } from '../integrations/integration.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
 import type { RouteFilter } from './route.filter.ts';
+import { unknownTemplateFields } from './route.template-keys.ts';
 
 export function toRoute(row: RouteRow): Route {
   return {
@@ -27,15 +28,31 @@ export async function requireRoute(hub: HubContext, tenantId: string, id: string
   return row;
 }
 
-/** The target must be an integration of the tenant whose connector offers the action. */
-async function checkTarget(hub: HubContext, tenantId: string, targetIntegrationId: string, action: string, filter: RouteFilter): Promise<void> {
+/**
+ * The target must be an integration of the tenant whose connector offers the action, and the
+ * template (when given) may only set fields that action takes (route.template-keys.ts).
+ */
+async function checkTarget(
+  hub: HubContext,
+  tenantId: string,
+  targetIntegrationId: string,
+  action: string,
+  filter: RouteFilter,
+  template?: Record<string, unknown>,
+): Promise<void> {
   const target = await findIntegration(hub.db, tenantId, targetIntegrationId);
   if (!target) throw new ValidationError('unknown target integration', [{ path: 'body.targetIntegrationId', message: 'no such integration in this tenant' }]);
-  const actions = Object.keys(hub.connectors.get(target.connector)?.actions ?? {});
-  if (!actions.includes(action)) {
+  const actions = hub.connectors.get(target.connector)?.actions ?? {};
+  const definition = Object.hasOwn(actions, action) ? actions[action] : undefined;
+  if (!definition) {
     throw new ValidationError(`${target.connector} has no action "${action}"`, [
-      { path: 'body.action', message: `expected one of: ${actions.join(', ') || '(this connector has no actions)'}` },
+      { path: 'body.action', message: `expected one of: ${Object.keys(actions).join(', ') || '(this connector has no actions)'}` },
     ]);
+  }
+  const unknown = template ? unknownTemplateFields(definition, template) : [];
+  if (unknown.length > 0) {
+    const names = unknown.map((field) => field.path.slice('body.inputTemplate.'.length)).join(', ');
+    throw new ValidationError(`${target.connector}.${action} does not take the input template's ${names}`, unknown);
   }
   if (filter.sourceIntegrationId && !(await findIntegration(hub.db, tenantId, filter.sourceIntegrationId))) {
     throw new ValidationError('unknown source integration', [{ path: 'body.filter.sourceIntegrationId', message: 'no such integration in this tenant' }]);
@@ -47,7 +64,7 @@ async function audit(hub: HubContext, principal: Principal, action: string, row:
 }
 
 export async function createRoute(hub: HubContext, principal: Principal, input: CreateRouteRequest, requestId: string): Promise<RouteRow> {
-  await checkTarget(hub, principal.tenantId, input.targetIntegrationId, input.action, input.filter);
+  await checkTarget(hub, principal.tenantId, input.targetIntegrationId, input.action, input.filter, input.inputTemplate);
   const row = await hub.db
     .insertInto('routes')
     .values({
@@ -69,7 +86,18 @@ export async function createRoute(hub: HubContext, principal: Principal, input: 
 export async function updateRoute(hub: HubContext, principal: Principal, id: string, input: UpdateRouteRequest, requestId: string): Promise<RouteRow> {
   const existing = await requireRoute(hub, principal.tenantId, id);
   const filter = input.filter ?? (existing.filter as RouteFilter);
-  await checkTarget(hub, principal.tenantId, input.targetIntegrationId ?? existing.target_integration_id, input.action ?? existing.action, filter);
+  // The template is checked when the patch changes what it is for (template, action or target): a
+  // route saved before templates were checked can still be renamed or switched off.
+  const retargeted = input.inputTemplate !== undefined || input.action !== undefined || input.targetIntegrationId !== undefined;
+  const template = input.inputTemplate ?? (existing.input_template as Record<string, unknown>);
+  await checkTarget(
+    hub,
+    principal.tenantId,
+    input.targetIntegrationId ?? existing.target_integration_id,
+    input.action ?? existing.action,
+    filter,
+    retargeted ? template : undefined,
+  );
   const row = await hub.db
     .updateTable('routes')
     .set({

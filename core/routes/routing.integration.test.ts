@@ -6,6 +6,7 @@ import { startTestHub, type TestHub, type TestTenant } from '../../test-support/
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { openOrUpdateTask } from '../tasks/task.service.ts';
 
 describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
   let test: TestHub;
@@ -158,5 +159,104 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
     const foreign = await test.request('post', '/api/routes', { token: other.tokens.admin, body: { name: 'x', targetIntegrationId: target.id, action: 'record' } });
     expect(foreign.status).toBe(400);
     expect((await foreign.json()).error.fields[0].path).toBe('body.targetIntegrationId');
+  });
+  /** A route from a fresh source to a fresh testkit target, and that target's upstream. */
+  async function routeToSink(body: Record<string, unknown> = {}) {
+    const source = await createTestkitIntegration(test, tenant, `route-src-${Math.random()}`);
+    const targetData = `route-dst-${Math.random()}`;
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const created = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: 'all', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'x {{event.externalId}}' }, ...body },
+    });
+    expect(created.status).toBe(201);
+    return { source, target, sink: testkitUpstream(targetData), route: await created.json() };
+  }
+
+  it('records an action that succeeded upstream as succeeded when queueing the alert update of the task it resolves fails, so a replay does not repeat it', async () => {
+    const { source, target, sink, route } = await routeToSink();
+    testkitUpstream(source.config.dataset).records.set('e1', { title: 'hello' });
+    sink.failures.push({ code: 'permission_denied' });
+    await syncAndWait(test, tenant, source.id);
+    const failed = await waitFor('the action to fail', async () => (await actionRuns(route.id)).find((run) => run.status === 'failed'));
+    const task = await test.hub.db.selectFrom('tasks').selectAll().where('integration_id', '=', target.id).executeTakeFirstOrThrow();
+    // The task's alert was posted (to Slack, say): resolving the task queues an in-place update.
+    await test.hub.db.insertInto('task_alerts').values({ tenant_id: tenant.id, task_id: task.id, integration_id: target.id, channel: 'C1', ts: '1.0' }).execute();
+
+    // The queue fails for every job but the replayed action's own: the alert update cannot be queued.
+    const add = test.hub.queue.add;
+    test.hub.queue.add = async (queue, name, data, options) => {
+      const runId = (data as { runId?: string } | undefined)?.runId;
+      if (runId !== undefined && runId !== failed.id) throw new Error('Connection is closed.');
+      return add.call(test.hub.queue, queue, name, data, options);
+    };
+    try {
+      expect((await test.request('post', `/api/events/${failed.event_id}/replay`, { token: tenant.tokens.operator })).status).toBe(202);
+      await waitFor('the replayed action to finish', async () => (await actionRuns(route.id)).find((run) => run.finished_at !== null && run.finished_at > failed.finished_at!));
+    } finally {
+      test.hub.queue.add = add;
+    }
+    expect(await actionRuns(route.id)).toEqual([expect.objectContaining({ status: 'succeeded', error_code: null })]);
+    // The success's bookkeeping went as far as it could: the task is resolved.
+    expect((await test.hub.db.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirstOrThrow()).status).toBe('resolved');
+
+    // A replay of the event now repeats nothing.
+    expect((await test.request('post', `/api/events/${failed.event_id}/replay`, { token: tenant.tokens.operator })).status).toBe(202);
+    await waitFor('the replayed event to be processed', async () => (await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', failed.event_id!).executeTakeFirstOrThrow()).status === 'processed');
+    expect(sink.actions).toHaveLength(1);
+  });
+
+  it("does not resolve one route's task when another route's action of the same name succeeds", async () => {
+    // Route B is broken: its template yields an empty message (config_invalid). Route A works.
+    const { source, target, route: broken } = await routeToSink({ name: 'B', inputTemplate: { message: '' } });
+    const narrowed = await test.request('patch', `/api/routes/${broken.id}`, { token: tenant.tokens.admin, body: { filter: { sourceIntegrationId: source.id, fields: { kind: 'b' } } } });
+    expect(narrowed.status).toBe(200);
+    const good = await (
+      await test.request('post', '/api/routes', {
+        token: tenant.tokens.admin,
+        body: { name: 'A', filter: { sourceIntegrationId: source.id, fields: { kind: 'a' } }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'ok {{event.externalId}}' } },
+      })
+    ).json();
+    const upstream = testkitUpstream(source.config.dataset);
+    upstream.records.set('b1', { kind: 'b' });
+    await syncAndWait(test, tenant, source.id);
+    await waitFor('B to fail', async () => (await actionRuns(broken.id)).find((run) => run.status === 'failed'));
+    const [task] = (await (await test.request('get', `/api/tasks?integrationId=${target.id}&status=open`, { token: tenant.tokens.viewer })).json()).tasks;
+    expect(task).toMatchObject({ code: 'config_invalid', failingOperations: [`action:record:route:${broken.id}`] });
+
+    // Keyed after b1: the poll's cursor is the last key it saw.
+    upstream.records.set('c1', { kind: 'a' });
+    await syncAndWait(test, tenant, source.id);
+    await waitFor('A to succeed', async () => (await actionRuns(good.id)).find((run) => run.status === 'succeeded'));
+    expect(await (await test.request('get', `/api/tasks/${task.id}`, { token: tenant.tokens.viewer })).json()).toMatchObject({ status: 'open' });
+  });
+
+  it("settles a task opened before route actions were told apart (operation 'action:<action>') on the route's success", async () => {
+    const { source, target, route } = await routeToSink();
+    const { task } = await openOrUpdateTask(test.hub, {
+      tenantId: tenant.id, integrationId: target.id, integrationName: target.name, code: 'permission_denied', message: 'denied', operation: 'action:record',
+    });
+    testkitUpstream(source.config.dataset).records.set('e1', { title: 'hello' });
+    await syncAndWait(test, tenant, source.id);
+    await waitFor('the action to succeed', async () => (await actionRuns(route.id)).find((run) => run.status === 'succeeded'));
+    expect(await (await test.request('get', `/api/tasks/${task.id}`, { token: tenant.tokens.viewer })).json()).toMatchObject({ status: 'resolved', failingOperations: [] });
+  });
+
+  it("refuses a template field the target action does not take, naming it, on create and on change; placeholders are fine", async () => {
+    const target = await createTestkitIntegration(test, tenant, `route-keys-${Math.random()}`);
+    const create = (inputTemplate: Record<string, unknown>) =>
+      test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: 'k', targetIntegrationId: target.id, action: 'record', inputTemplate } });
+    const refused = await create({ message: '{{event.type}}', Priority: 1 });
+    expect(refused.status).toBe(400);
+    const { error } = await refused.json();
+    expect(error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('Priority') });
+    expect(error.fields).toEqual([{ path: 'body.inputTemplate.Priority', message: expect.stringContaining('message, priority') }]);
+
+    const created = await create({ message: '{{event.type}}', priority: '{{event.payload.priority}}' });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const patched = await test.request('patch', `/api/routes/${id}`, { token: tenant.tokens.admin, body: { inputTemplate: { mesage: 'typo' } } });
+    expect(patched.status).toBe(400);
+    expect((await patched.json()).error.fields).toEqual([{ path: 'body.inputTemplate.mesage', message: expect.any(String) }]);
   });
 });

@@ -9,7 +9,7 @@ import { settleTasksAfterSuccess } from '../tasks/task-recovery.ts';
 import { openOrUpdateTask } from '../tasks/task.service.ts';
 import type { Failure } from './failure.ts';
 import { failureCauseOf } from './failure-cause.ts';
-import { operationOf } from './run.operation.ts';
+import { formerOperationKeysOf, operationOf } from './run.operation.ts';
 
 /**
  * A run failed for good (retries exhausted, breaker open, or a failure no retry can fix): record
@@ -52,7 +52,9 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
       type: `failure.${failure.code}`,
       payload: JSON.stringify(payload),
       payload_hash: payloadHash(payload),
-      dedupe_key: `failure:${run.id}`,
+      // One event per final failure: retries end in one attempt that fails the run for good, and a
+      // replay that fails again does so at a later attempt (numbers never repeat, run.repository.ts).
+      dedupe_key: `failure:${run.id}:${run.attempts}`,
       status: sql<'pending' | 'processed'>`${status}`,
       processed_at: sql<Date | null>`case when ${status} = 'processed' then now() end`,
     })
@@ -76,6 +78,7 @@ export async function recordSuccess(hub: HubContext, integration: IntegrationCon
   const resolved = await settleTasksAfterSuccess(hub, {
     integrationId: integration.id,
     operation,
+    formerKeys: formerOperationKeysOf(run),
     credentialsProven: run.kind === 'check',
     why: run.kind === 'check' ? 'a connection check with the stored credentials passed' : `${operation} succeeded`,
   });

@@ -1,6 +1,7 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
-import type { ExpressionBuilder, Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Database, IntegrationRunsTable, RunRow } from '../db/database.types.ts';
+import { MAX_RUN_ATTEMPTS } from './failure.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -148,6 +149,53 @@ export async function requeueRun(db: Db, run: RunAttempt, nextAttemptAt: Date, e
     .updateTable('integration_runs')
     .set({ status: 'queued', next_attempt_at: nextAttemptAt, heartbeat_at: null, error_code: error.code, error_message: error.message })
     .where(heldBy(run))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+// Attempt numbers never repeat within a run, a replay included: they fence a stale attempt's writes
+// (`heldBy`) and name the attempt that failed the run for good (its failure event). A replay gives
+// the run a fresh budget of MAX_RUN_ATTEMPTS tries by moving `attempts` up to the next multiple of
+// it; an attempt's place within its budget is then its number modulo MAX_RUN_ATTEMPTS.
+
+/** The attempt's place (1 … MAX_RUN_ATTEMPTS) among the tries of its budget. */
+export function attemptInBudget(attempts: number): number {
+  return ((Math.max(1, attempts) - 1) % MAX_RUN_ATTEMPTS) + 1;
+}
+
+export interface ReplayedAction {
+  integrationId: string;
+  action: string;
+  input: unknown;
+}
+
+/**
+ * Queues a failed action run again, as a new run in all but its row: queued now, with no start,
+ * heartbeat, latency, result or error of its earlier attempts, and a fresh budget of attempts
+ * (numbered on). False when the run is no longer failed.
+ */
+export async function requeueFailedAction(db: Db, runId: string, replayed: ReplayedAction, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('integration_runs')
+    .set({
+      status: 'queued',
+      attempts: sql<number>`((attempts + ${MAX_RUN_ATTEMPTS - 1}) / ${MAX_RUN_ATTEMPTS}) * ${MAX_RUN_ATTEMPTS}`,
+      // Typed write-once (set at insert); a replay is the one exception, as it queues the run anew.
+      queued_at: sql<never>`${now}::timestamptz`,
+      started_at: null,
+      heartbeat_at: null,
+      finished_at: null,
+      next_attempt_at: null,
+      latency_ms: null,
+      result: null,
+      error_code: null,
+      error_message: null,
+      integration_id: replayed.integrationId,
+      action: replayed.action,
+      input: JSON.stringify(replayed.input),
+    })
+    .where('id', '=', runId)
+    .where('status', '=', 'failed')
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

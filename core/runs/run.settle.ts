@@ -2,7 +2,7 @@ import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { recordFinalFailure } from './failure.service.ts';
 import { MAX_RUN_ATTEMPTS, retryDelayMs, toFailure } from './failure.ts';
-import { finishRun, requeueRun, RunNotHeldError, touchRun, type RunOutcome } from './run.repository.ts';
+import { attemptInBudget, finishRun, requeueRun, RunNotHeldError, touchRun, type RunOutcome } from './run.repository.ts';
 import { enqueueRun } from './run.jobs.ts';
 
 // How an attempt at a run ends: finished (with its consequences), or back on the queue. Only the
@@ -36,8 +36,10 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
   if (error instanceof RunNotHeldError) return notHeld(hub, run);
   const failure = toFailure(error);
   const connector = integration.connector;
-  if (failure.transient && failure.code !== 'circuit_open' && run.attempts < MAX_RUN_ATTEMPTS) {
-    const delayMs = retryDelayMs(failure, run.attempts);
+  // Counted within the run's budget: a replayed run numbers its attempts on but gets its retries again.
+  const attempt = attemptInBudget(run.attempts);
+  if (failure.transient && failure.code !== 'circuit_open' && attempt < MAX_RUN_ATTEMPTS) {
+    const delayMs = retryDelayMs(failure, attempt);
     if (!(await requeueRun(hub.db, run, new Date(hub.clock().getTime() + delayMs), failure))) return notHeld(hub, run);
     await enqueueRun(hub, run.id, delayMs);
     hub.metrics.runs.inc({ connector, kind: run.kind, status: 'retrying' });

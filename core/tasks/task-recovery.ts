@@ -15,8 +15,10 @@ const CREDENTIAL_CODES = ['auth_invalid', 'auth_expired'];
 
 export interface OperationSuccess {
   integrationId: string;
-  /** What succeeded: `poll:<stream>`, `action:<action>` or `check` (run.operation.ts). */
+  /** What succeeded: `poll:<stream>`, `action:<action>[:route:<routeId>]` or `check` (run.operation.ts). */
   operation: string;
+  /** Keys the same operation had in tasks opened by earlier versions, settled with it. */
+  formerKeys?: readonly string[];
   /** A connection check passed with the stored credentials. */
   credentialsProven: boolean;
   /** The history note of each task the success resolves. */
@@ -33,7 +35,8 @@ export interface OperationSuccess {
  */
 export async function settleTasksAfterSuccess(hub: HubContext, success: OperationSuccess): Promise<TaskRow[]> {
   const now = hub.clock();
-  const remaining = withoutFailingOperation(success.operation);
+  const keys = [success.operation, ...(success.formerKeys ?? [])];
+  const remaining = keys.slice(1).reduce((list, key) => sql<string[]>`array_remove(${list}, ${key}::text)`, withoutFailingOperation(success.operation));
   const resolves = success.credentialsProven
     ? sql<boolean>`(cardinality(${remaining}) = 0 or code in (${sql.join(CREDENTIAL_CODES)}))`
     : sql<boolean>`(cardinality(${remaining}) = 0)`;
@@ -52,7 +55,7 @@ export async function settleTasksAfterSuccess(hub: HubContext, success: Operatio
       .where('code', '<>', 'credential_expiring')
       .where((eb) =>
         eb.or([
-          isFailing(success.operation),
+          ...keys.map((key) => isFailing(key)),
           sql<boolean>`cardinality(failing_operations) = 0`,
           ...(success.credentialsProven ? [eb('code', 'in', CREDENTIAL_CODES)] : []),
         ]),
