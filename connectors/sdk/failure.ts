@@ -18,6 +18,8 @@ export const FAILURE_CODES = [
   'endpoint_disabled',
   // The hub's own database, not the upstream, failed mid-run (a restart, a failover, a lost connection).
   'database_unavailable',
+  // The process running the run stopped (killed, out of memory) on every attempt of its budget.
+  'run_interrupted',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 

@@ -6,6 +6,7 @@ import { testkit, testkitUpstream } from '../../test-support/testkit-connector.t
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { rollUpHealth } from '../health/health-rollup.ts';
+import { MAX_RUN_ATTEMPTS } from './failure.ts';
 import { reconcile } from './reconciler.ts';
 
 // Postgres is the source of truth: work whose queue job vanished (a lost Redis, a dead process)
@@ -40,6 +41,26 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
       return row.status === 'succeeded' ? row : undefined;
     });
     expect(done).toMatchObject({ attempts: 2, records_new: 1 });
+  });
+
+  it('fails a run whose process stopped on the last attempt of its budget, rather than taking it over without end', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `interrupted-${Math.random()}`);
+    // The third attempt's process died too (killed, out of memory) like the two before it.
+    const run = await test.hub.db
+      .insertInto('integration_runs')
+      .values({ tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'manual', mode: 'incremental', idempotency_key: `interrupted-${integration.id}`, status: 'running', started_at: longAgo(), heartbeat_at: longAgo(), attempts: MAX_RUN_ATTEMPTS })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const report = await reconcile(test.hub);
+    expect(report.runsFailedInterrupted).toBe(1);
+    const row = await test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'failed', error_code: 'run_interrupted', attempts: MAX_RUN_ATTEMPTS });
+    const task = await test.hub.db.selectFrom('tasks').selectAll().where('integration_id', '=', integration.id).executeTakeFirstOrThrow();
+    expect(task).toMatchObject({ code: 'run_interrupted', status: 'open', failing_operations: ['poll:items'] });
+    const events = await test.hub.db.selectFrom('integration_events').select('type').where('run_id', '=', run.id).execute();
+    expect(events).toEqual([{ type: 'failure.run_interrupted' }]);
+    // Nothing left for a later pass.
+    expect((await reconcile(test.hub)).runsFailedInterrupted).toBe(0);
   });
 
   it('re-dispatches events left pending when their job was lost, and rolls health up hourly', async () => {

@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { EVENT_QUEUE, type EventJob } from '../events/event.dispatch.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { MAX_RUN_ATTEMPTS } from './failure.ts';
+import { recordFinalFailure } from './failure.service.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
+import { settleRun } from './run.settle.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
 // Postgres is the source of truth and the queue only dispatches. This sweep puts back on the
@@ -12,6 +15,8 @@ const BATCH = 500;
 
 export interface ReconcileReport {
   runsTakenOver: number;
+  /** Stale runs on the last attempt of their budget, failed for good (run_interrupted). */
+  runsFailedInterrupted: number;
   runsRequeued: number;
   eventsRedispatched: number;
 }
@@ -24,12 +29,16 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
   // A running run without a heartbeat within the lease belongs to a dead process: back to queued.
   // Running, but silent for longer than the lease: its process is gone.
   const lastSign = sql<Date>`coalesce(heartbeat_at, started_at, queued_at)`;
+  // Unless that was the last attempt of its budget: a run whose process dies every time (a page too
+  // large for the worker's memory) would otherwise be taken over and crash workers without end.
+  const interrupted = await failInterruptedRuns(hub, lastSign, staleBefore);
   const takenOver = await hub.db
     .updateTable('integration_runs')
     .set({ status: 'queued', heartbeat_at: null, next_attempt_at: now })
     .where('status', '=', 'running')
     .where(lastSign, '<', staleBefore)
     .where('kind', 'in', ['poll', 'action'])
+    .where(lastAttemptOfBudget, '=', false)
     .returning('id')
     .execute();
   // A check answers the admin who asked; when its process died there is nobody left to answer.
@@ -67,7 +76,40 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
     await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-events', { eventIds: pending.map((event) => event.id) }, { jobId: `reconcile-events-${bucket}-${pending[0]?.id}` });
   }
 
-  const report = { runsTakenOver: takenOver.length, runsRequeued: runIds.length, eventsRedispatched: pending.length };
-  if (report.runsRequeued + report.eventsRedispatched > 0) hub.logger.info(report, 'reconciler re-enqueued unfinished work');
+  const report = { runsTakenOver: takenOver.length, runsFailedInterrupted: interrupted, runsRequeued: runIds.length, eventsRedispatched: pending.length };
+  if (report.runsRequeued + report.eventsRedispatched + interrupted > 0) hub.logger.info(report, 'reconciler re-enqueued unfinished work');
   return report;
+}
+
+/** The attempt number is the last of its budget (attemptInBudget = MAX_RUN_ATTEMPTS). */
+const lastAttemptOfBudget = sql<boolean>`((greatest(attempts, 1) - 1) % ${sql.lit(MAX_RUN_ATTEMPTS)} = ${sql.lit(MAX_RUN_ATTEMPTS - 1)})`;
+
+/**
+ * Stale runs on the last attempt of their budget fail for good with run_interrupted: a task and a
+ * failure event like any final failure. The reconciler settles them as the attempt that held them,
+ * so a process that wakes up after all finds the run no longer its own.
+ */
+async function failInterruptedRuns(hub: HubContext, lastSign: RawBuilder<Date>, staleBefore: Date): Promise<number> {
+  const runs = await hub.db
+    .selectFrom('integration_runs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where(lastSign, '<', staleBefore)
+    .where('kind', 'in', ['poll', 'action'])
+    .where(lastAttemptOfBudget, '=', true)
+    .limit(BATCH)
+    .execute();
+  let failed = 0;
+  for (const run of runs) {
+    const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
+    if (!integration) continue;
+    const failure = {
+      code: 'run_interrupted' as const,
+      message: `the process running it stopped before it finished, on each of its ${MAX_RUN_ATTEMPTS} attempts`,
+      transient: false,
+    };
+    const settled = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, () => recordFinalFailure(hub, integration, run, failure));
+    if (settled) failed += 1;
+  }
+  return failed;
 }
