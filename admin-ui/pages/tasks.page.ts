@@ -1,5 +1,5 @@
 import type { TaskHistoryRow, TaskRow } from '../../core/db/database.types.ts';
-import type { ListedTask, TaskListFilter, TaskListStatus } from '../data/task.query.ts';
+import type { ListedTask, TaskListFilter, TaskListStatus } from '../../core/tasks/task.repository.ts';
 import { severityBadge, taskBadge } from '../components/badges.ts';
 import { csrfField } from '../components/csrf-field.ts';
 import { FailureRunbookPanel, type FailureRunbookPanelProps } from '../components/failure-runbook-panel.ts';

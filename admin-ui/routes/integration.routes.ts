@@ -16,7 +16,7 @@ import type { IntegrationConfigFormProps, IntegrationFormValues } from '../compo
 import { IntegrationConfigForm } from '../components/integration-config-form.ts';
 import type { Notice } from '../components/notice.ts';
 import { displayedHealth, integrationOverviews } from '../data/integration-overview.ts';
-import { listTaskPage } from '../data/task.query.ts';
+import { listTasks } from '../../core/tasks/task.repository.ts';
 import { readIntegrationForm } from '../forms/integration-form.ts';
 import { html } from '../html.ts';
 import { IntegrationDetailPage, integrationActions } from '../pages/integration-detail.page.ts';
@@ -175,7 +175,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     const [recentRuns, tasks, notice] = await Promise.all([
       hub.db.selectFrom('integration_runs').selectAll().where('tenant_id', '=', session.tenant.id).where('integration_id', '=', row.id).orderBy('queued_at', 'desc').limit(10).execute(),
       // Filtered in SQL: among the newest tasks of a flapping integration, all may be resolved ones.
-      listTaskPage(hub, session.tenant.id, { status: 'unresolved', integrationId: row.id, limit: 20 }),
+      listTasks(hub.db, session.tenant.id, { status: 'unresolved', integrationId: row.id, limit: 20 }),
       checkNotice(hub, row, c.req.query('check')),
     ]);
     const configure = can(session, 'admin');

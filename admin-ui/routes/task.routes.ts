@@ -11,7 +11,7 @@ import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { taskBadge } from '../components/badges.ts';
 import { integrationNames } from '../data/run.query.ts';
-import { listTaskPage, TASK_LIST_STATUSES } from '../data/task.query.ts';
+import { listTasks, TASK_LIST_STATUSES } from '../../core/tasks/task.repository.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
 import { html } from '../html.ts';
 import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
@@ -29,7 +29,7 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
     const integrationId = isUuid(query['integrationId']) ? query['integrationId'] : undefined;
     const filter = { status, integrationId, before: cursorIn(query), limit: PAGE_SIZE };
     const [tasks, names, counts] = await Promise.all([
-      listTaskPage(hub, session.tenant.id, filter),
+      listTasks(hub.db, session.tenant.id, filter),
       integrationNames(hub, session.tenant.id),
       (() => {
         let select = hub.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<string>().as('count')]).where('tenant_id', '=', session.tenant.id);

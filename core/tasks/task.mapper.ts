@@ -1,7 +1,8 @@
 import type { TaskHistoryRow, TaskRow } from '../db/database.types.ts';
 import type { Task } from '../../schemas/api/task.schema.ts';
 
-export function toTask(row: TaskRow): Task {
+/** `opened_at_iso`, when listed, keeps PostgreSQL's microseconds: where the next page starts (`before`). */
+export function toTask(row: TaskRow & { opened_at_iso?: string }): Task {
   return {
     id: row.id,
     key: `TASK-${row.number}`,
@@ -15,7 +16,7 @@ export function toTask(row: TaskRow): Task {
     occurrences: row.occurrences,
     lastError: row.last_error,
     failingOperations: row.failing_operations,
-    openedAt: row.opened_at.toISOString(),
+    openedAt: row.opened_at_iso ?? row.opened_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     acknowledgedBy: row.acknowledged_by,
     acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,

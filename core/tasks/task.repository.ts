@@ -1,19 +1,35 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, TaskHistoryRow, TaskRow } from '../db/database.types.ts';
+import { isoMicros, olderThan, type KeysetCursor } from '../db/keyset.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface TaskFilter {
-  status?: TaskRow['status'] | undefined;
+/** A task status, or `unresolved` for open and acknowledged ones (what health counts as open tasks). */
+export const TASK_LIST_STATUSES = ['open', 'acknowledged', 'unresolved', 'resolved'] as const;
+export type TaskListStatus = (typeof TASK_LIST_STATUSES)[number];
+
+export interface TaskListFilter {
+  status?: TaskListStatus | undefined;
   integrationId?: string | undefined;
+  /** Where the page starts in the newest-first order (opened_at, then id); see core/db/keyset.ts. */
+  before?: KeysetCursor | undefined;
   limit: number;
 }
 
-export async function listTasks(db: Db, tenantId: string, filter: TaskFilter): Promise<TaskRow[]> {
-  let select = db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId);
-  if (filter.status) select = select.where('status', '=', filter.status);
+/** A task with `opened_at` at full precision as an ISO string (UTC), for the next page's `before`. */
+export type ListedTask = TaskRow & { opened_at_iso: string };
+
+/**
+ * Tasks newest first by (opened_at, id), paged by where the previous page ended, as runs and events
+ * are: tasks opened in one instant are neither skipped nor repeated across pages.
+ */
+export async function listTasks(db: Db, tenantId: string, filter: TaskListFilter): Promise<ListedTask[]> {
+  let select = db.selectFrom('tasks').selectAll().select(isoMicros('opened_at').as('opened_at_iso')).where('tenant_id', '=', tenantId);
+  if (filter.status === 'unresolved') select = select.where('status', '<>', 'resolved');
+  else if (filter.status) select = select.where('status', '=', filter.status);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
-  return select.orderBy('opened_at', 'desc').limit(filter.limit).execute();
+  if (filter.before) select = select.where(olderThan('opened_at', filter.before));
+  return select.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
 export async function findTask(db: Db, tenantId: string, id: string): Promise<TaskRow | undefined> {

@@ -1,3 +1,4 @@
+import { cursorOf } from '../db/keyset.ts';
 import { auditActorOf } from '../audit/audit-as.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
@@ -11,10 +12,10 @@ const notFound = { 404: { description: 'not found', schema: ErrorResponse }, 409
 
 export const taskRoutes = [
   defineRoute({
-    method: 'get', path: '/api/tasks', summary: 'Remediation tasks, newest first', tag: 'tasks', access: 'viewer',
+    method: 'get', path: '/api/tasks', summary: "Remediation tasks, newest first. Next page: `before` = the last task's `openedAt`, `beforeId` = its `id`", tag: 'tasks', access: 'viewer',
     query: TaskQuery, responses: { 200: { description: 'tasks', schema: TaskList } },
     async handler({ query }, { hub, principal }) {
-      const rows = await listTasks(hub.db, principal.tenantId, query);
+      const rows = await listTasks(hub.db, principal.tenantId, { ...query, before: cursorOf(query) });
       return { status: 200, body: { tasks: rows.map(toTask) } };
     },
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PageQuery, Timestamp } from './common.schema.ts';
+import { keysetPageQuery, Timestamp } from './common.schema.ts';
 
 export const TaskStatus = z.enum(['open', 'acknowledged', 'resolved']);
 
@@ -32,7 +32,13 @@ export const TaskHistoryEntry = z.object({ action: z.string(), actor: z.string()
 export const TaskWithHistory = Task.extend({ history: z.array(TaskHistoryEntry) });
 export const TaskList = z.object({ tasks: z.array(Task) });
 
-export const TaskQuery = PageQuery.extend({ status: TaskStatus.optional(), integrationId: z.uuid().optional() });
+export const TaskQuery = keysetPageQuery(
+  { item: 'task', items: 'tasks', time: 'openedAt' },
+  {
+    status: z.enum([...TaskStatus.options, 'unresolved']).optional().describe('`unresolved`: open and acknowledged'),
+    integrationId: z.uuid().optional(),
+  },
+);
 export type TaskQuery = z.infer<typeof TaskQuery>;
 
 export const TaskActionRequest = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).prefault({});
