@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { PolledRecord } from '../../connectors/sdk/connector.types.ts';
 import type { Database } from '../db/database.types.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
+import { timeOrderedId } from '../db/time-ordered-id.ts';
 import { payloadHash } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import { addProgress, type RunAttempt, type RunProgress } from './run.repository.ts';
@@ -58,10 +59,11 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     // only those become events. Rows travel as one JSON parameter (json_to_recordset), serialised
     // once by JSON.stringify instead of a bound parameter per cell; payloads are read as json and
     // turned into jsonb only for the records that changed.
-    const rows = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash, payload: record.payload })));
+    // Each record brings the id its event gets if it changed: time-ordered (core/db/time-ordered-id.ts).
+    const rows = JSON.stringify(chunk.map(({ record, hash }) => ({ external_id: record.externalId, payload_hash: hash, payload: record.payload, event_id: timeOrderedId() })));
     const { rows: [result] } = await sql<{ created: number; updated: number; event_ids: string[]; events_created: number }>`${preparedStatement('store_polled_chunk')}
       with chunk as (
-        select * from json_to_recordset(${rows}::json) as chunk(external_id text, payload_hash text, payload json)
+        select * from json_to_recordset(${rows}::json) as chunk(external_id text, payload_hash text, payload json, event_id uuid)
       ), changed as (
         insert into integration_records (tenant_id, integration_id, stream, external_id, payload_hash, changed_at)
         select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.stream}, external_id, payload_hash, ${page.now}::timestamptz from chunk
@@ -73,8 +75,8 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
       ), status as (
         select ${routingStatus(sql`${page.tenantId}::uuid`, sql`'pending'`)} as value
       ), events as (
-        insert into integration_events (tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
-        select ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.run.id}::uuid, 'poll', ${page.stream},
+        insert into integration_events (id, tenant_id, integration_id, run_id, source, stream, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
+        select chunk.event_id, ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.run.id}::uuid, 'poll', ${page.stream},
           ${page.stream} || case when changed.inserted then '.created' else '.updated' end,
           changed.external_id, chunk.payload::jsonb, changed.payload_hash,
           'poll:' || ${page.stream} || ':' || changed.external_id || ':' || changed.payload_hash,

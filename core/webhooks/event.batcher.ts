@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
 import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
+import { timeOrderedId } from '../db/time-ordered-id.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
 /** An inbound event row as the batcher takes it: the payload as a value, not yet serialised. */
 export interface NewEvent {
+  /** Given by the batcher: a time-ordered id (core/db/time-ordered-id.ts). */
+  id?: string;
   tenant_id: string;
   integration_id: string;
   source: 'webhook';
@@ -50,11 +53,11 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
     with batch as (
       select batch.*, ${routingStatus(sql.ref('batch.tenant_id'), sql.ref('batch.status'))} as routed_status
       from json_to_recordset(${JSON.stringify(events)}::json) as batch(
-        tenant_id uuid, integration_id uuid, source text, type text, external_id text, payload jsonb,
+        id uuid, tenant_id uuid, integration_id uuid, source text, type text, external_id text, payload jsonb,
         payload_hash text, dedupe_key text, status text)
     )
-    insert into integration_events (tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
-    select tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, routed_status,
+    insert into integration_events (id, tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, status, processed_at)
+    select id, tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, routed_status,
       case when routed_status = 'processed' then now() end
     from batch
     on conflict (integration_id, dedupe_key) do nothing
@@ -155,6 +158,7 @@ export function createEventBatcher(
 
   return {
     insert(event) {
+      event.id ??= timeOrderedId();
       return new Promise<InsertedEvent>((resolve, reject) => {
         queue.push({ event, resolve, reject });
         schedule();
