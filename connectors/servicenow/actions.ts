@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionDefinition, ConnectorContext } from '../sdk/connector.types.ts';
+import { ConnectorError } from '../sdk/failure.ts';
 import { ATTACHMENT_FILE_PATH, recordPath, recordUrl, tablePath } from './client.ts';
 import { instanceBase, tableFor, TableName, type ServiceNowConfig, type ServiceNowCredentials } from './config.ts';
 import { resultRecord, resultRecords } from './mappers.ts';
@@ -12,6 +13,8 @@ function action<Input extends z.ZodType>(definition: ActionDefinition<ServiceNow
 }
 
 const SysId = z.string().regex(/^[0-9a-f]{32}$/, 'sys_id must be the 32-character hexadecimal id of the record');
+/** type/subtype with optional RFC 9110 parameters (token=token or token="quoted"). */
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(?:\s*;\s*[\w.+-]+=(?:[\w.+-]+|"[^"\r\n]*"))*$/;
 const Level = z.enum(['1', '2', '3'], 'must be "1" (high), "2" (medium) or "3" (low)');
 
 /**
@@ -75,20 +78,41 @@ async function patchRecord(ctx: Context, table: string, sysId: string, fields: R
 
 export const addWorkNote = action({
   description: 'Add an internal work note (not visible to the caller) to a record.',
-  input: z.strictObject({ table: TableName.default('incident'), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
+  // No default here: the default is the configured incident table (config.tables.incident), the
+  // one create_incident writes to, so a note on an incident the hub created lands on that record.
+  input: z.strictObject({ table: TableName.optional(), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
   async run(ctx, input) {
+    const table = input.table ?? tableFor(ctx.config, 'incident');
     // Each PATCH appends a journal entry, so a retry could post the note twice.
-    const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { work_notes: input.note }, false);
+    const { record, url } = await patchRecord(ctx, table, input.sys_id, { work_notes: input.note }, false);
     return { externalId: record.sys_id, url, output: { number: record['number'] } };
   },
 });
 
+/**
+ * ASSUMPTION (not in the fact sheet): an update that a field write ACL, a business rule or a
+ * choice list refuses for `state` still answers 200 with the record as it stands, so only the
+ * returned state tells whether the change happened. Without this check the action would report a
+ * state change that never took place.
+ */
+function assertStateApplied(table: string, sysId: string, wanted: string, returned: unknown): void {
+  if (returned === wanted) return;
+  throw new ConnectorError(
+    'permission_denied',
+    `${table} ${sysId}: the instance answered the update but state is ${JSON.stringify(returned ?? null)}, not "${wanted}" ` +
+      '(a write ACL on state, a business rule, or a state value this table does not have)',
+  );
+}
+
 export const changeState = action({
   description: 'Set the state of a record. State values are numbers as strings and differ per table and instance.',
-  input: z.strictObject({ table: TableName, sys_id: SysId, state: z.string().trim().min(1, 'state must be the numeric state value, e.g. "6"') }),
+  // The raw value, not the label: with display values off a label such as "Resolved" is not a
+  // state value, and the instance would not set it.
+  input: z.strictObject({ table: TableName, sys_id: SysId, state: z.string().trim().regex(/^-?\d+$/, 'state must be the numeric state value, e.g. "6"') }),
   async run(ctx, input) {
     // Setting the same state twice has the same effect, so retries are safe.
     const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { state: input.state }, true);
+    assertStateApplied(input.table, input.sys_id, input.state, record['state']);
     return { externalId: record.sys_id, url, output: { number: record['number'], state: record['state'] } };
   },
 });
@@ -99,7 +123,9 @@ export const attachFile = action({
     table: TableName,
     sys_id: SysId,
     file_name: z.string().trim().min(1, 'file_name is required'),
-    content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'content_type must be a media type such as application/pdf'),
+    // Parameters are part of the file's type (text/csv; charset=utf-8 from an evidence store) and
+    // go to the Attachment API as they are.
+    content_type: z.string().trim().regex(MEDIA_TYPE, 'content_type must be a media type such as application/pdf'),
     content_base64: z.base64('content_base64 must be base64').min(1, 'content_base64 must not be empty'),
   }),
   async run(ctx, input) {
