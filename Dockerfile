@@ -1,7 +1,9 @@
 # The hub runs its TypeScript directly on Node 24 (type stripping): no build step.
 FROM node:24-slim
 WORKDIR /app
-ENV NODE_ENV=production
+# No NODE_ENV=production here: it makes HUB_MASTER_KEYS mandatory, and the README runs this image
+# embedded on its own (`docker run -v hub-data:/app/data grc-hub`), where the generated key lives on
+# the volume. docker-compose.yml sets NODE_ENV=production for its production-style processes.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY core ./core

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { keyUsage } from '../vault/key-usage.ts';
+import { assertKeysCoverRows, keyUsage } from '../vault/key-usage.ts';
 import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
 import { rotateMasterKey } from '../vault/master-key.rotation.ts';
 import { MAX_KEY_VERSION } from '../vault/master-keys.ts';
@@ -40,6 +40,10 @@ export async function keysCommand(args: string[]): Promise<void> {
   if (action === 'rotate') {
     await withDatabase(async ({ db }) => {
       const keys = resolveMasterKeys(loadConfig().HUB_MASTER_KEYS, loadConfig().HUB_DATA_DIR).keys;
+      // A secret sealed with a version no longer listed cannot be re-encrypted: say which versions
+      // are missing, in one line, before re-encrypting anything (as start-up does), rather than
+      // failing mid-way with a stack trace.
+      await assertKeysCoverRows(db, keys);
       const report = progressReporter(process.stderr, 'rows');
       const started = Date.now();
       const result = await rotateMasterKey(db, keys, { onProgress: ({ done, total }) => report(done, total) });

@@ -7,22 +7,39 @@ import { firstStartBanner } from '../server/bootstrap.ts';
 import { startHub } from '../server/hub.server.ts';
 import { CliError } from './cli-error.ts';
 
+/** The variable that sets the port this process listens on, and its value; undefined if it serves no HTTP. */
+function listeningPort(config: EnvironmentVariables): { variable: 'PORT' | 'HUB_PROBE_PORT'; port: number } | undefined {
+  if (config.HUB_ROLE !== 'worker') return { variable: 'PORT', port: config.PORT };
+  // A worker serves only its probes, on HUB_PROBE_PORT: naming PORT would send the operator to
+  // the wrong variable (and the wrong port number).
+  return config.HUB_PROBE_PORT === undefined ? undefined : { variable: 'HUB_PROBE_PORT', port: config.HUB_PROBE_PORT };
+}
+
 /** The port is taken, or not ours to take, as one clear line; undefined for any other failure. */
-function listenError(error: unknown, port: number): CliError | undefined {
+function listenError(error: unknown, config: EnvironmentVariables): CliError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') return new CliError(`port ${port} is in use; stop what uses it, or set PORT to another`);
-  if (code === 'EACCES') return new CliError(`no permission to listen on port ${port}; set PORT to one above 1023`);
+  const listening = listeningPort(config);
+  if (!listening) return undefined;
+  const { variable, port } = listening;
+  if (code === 'EADDRINUSE') return new CliError(`port ${port} is in use; stop what uses it, or set ${variable} to another`);
+  if (code === 'EACCES') return new CliError(`no permission to listen on port ${port}; set ${variable} to one above 1023`);
   return undefined;
 }
 
-/** Fails before anything starts (database, workers) when the HTTP port cannot be had. */
+/** Fails before anything starts (database, workers) when the HTTP or probe port cannot be had. */
+export async function assertPortsFree(config: EnvironmentVariables): Promise<void> {
+  const listening = listeningPort(config);
+  if (!listening || listening.port === 0) return;
+  await assertPortFree(listening.port, config.HOST).catch((error: unknown) => {
+    throw listenError(error, config) ?? error;
+  });
+}
+
 async function assertPortFree(port: number, host: string): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => server.close(() => resolve()));
-  }).catch((error: unknown) => {
-    throw listenError(error, port) ?? error;
   });
 }
 
@@ -41,7 +58,7 @@ function redisUrlForDisplay(url: string | undefined): string {
 export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  if (config.HUB_ROLE !== 'worker' && config.PORT !== 0) await assertPortFree(config.PORT, config.HOST);
+  await assertPortsFree(config);
   const running = await startHub(config, logger, {
     // Written straight to the terminal, not through the logger: log pipelines must never carry it.
     announceFirstToken: (token, port) => process.stdout.write(firstStartBanner(token, port, { tenant: config.HUB_DEFAULT_TENANT, embedded: !config.DATABASE_URL }) + '\n'),
@@ -70,9 +87,9 @@ export async function startCommand(): Promise<void> {
 }
 
 /** The expected ways a start fails, as one line each. */
-function startError(error: unknown, config: EnvironmentVariables): CliError | undefined {
+export function startError(error: unknown, config: EnvironmentVariables): CliError | undefined {
   if (error instanceof QueueUnavailableError) {
     return new CliError(`the queue's Redis does not answer (${redisUrlForDisplay(config.REDIS_URL)}): ${error.message}`);
   }
-  return listenError(error, config.PORT);
+  return listenError(error, config);
 }

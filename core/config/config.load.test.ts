@@ -61,6 +61,15 @@ describe('loadConfig', () => {
     expect(config.HUB_ROLE).toBe('api');
   });
 
+  it("starts embedded with the Docker image's own environment, as the README's `docker run` does", () => {
+    // ENV lines of the Dockerfile: every container gets them, also one run without any -e.
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const imageEnv = Object.fromEntries(
+      [...dockerfile.matchAll(/^ENV\s+([A-Z_]+)[=\s](.*)$/gm)].map((match) => [match[1]!, match[2]!.trim()]),
+    );
+    expect(() => loadConfig(imageEnv)).not.toThrow();
+  });
+
   it('documents every variable, in the README too', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const name of Object.keys(EnvironmentVariables.shape)) {
