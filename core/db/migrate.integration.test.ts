@@ -90,6 +90,18 @@ describe('migrations', () => {
     expect((failure as Error).message).toMatch(/migration 0999_broken failed: .*no_such_table/);
   });
 
+  it('say the database cannot be reached, and where to look, when none can start', async () => {
+    const nowhere = await connectDatabase({ url: 'postgres://postgres@127.0.0.1:1/hub', dataDir: tmpdir() });
+    try {
+      const failure = await migrateToLatest(nowhere.db as never).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationFailedError);
+      expect((failure as MigrationFailedError).migration).toBeUndefined();
+      expect((failure as Error).message).toMatch(/^cannot reach the database \(check DATABASE_URL\): connect ECONNREFUSED 127\.0\.0\.1:1/);
+    } finally {
+      await nowhere.close();
+    }
+  });
+
   it('keep one open task per integration and failure code', async () => {
     const db = postgres.db;
     const tenant = await db.insertInto('tenants').values({ slug: 't1', name: 't1' }).returning('id').executeTakeFirstOrThrow();

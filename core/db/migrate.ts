@@ -1,13 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import { migrations } from '../../schemas/migrations/index.ts';
+import { isDatabaseUnavailable } from './postgres-errors.ts';
 
 export class MigrationFailedError extends Error {
   override name = 'MigrationFailedError';
-  readonly migration: string;
+  /** The migration that failed; undefined when none could start (no database, no lock). */
+  readonly migration: string | undefined;
 
-  constructor(migration: string, cause: unknown) {
+  constructor(migration: string | undefined, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`migration ${migration} failed: ${reason}`, { cause });
+    super(`${migration ? `migration ${migration} failed` : isDatabaseUnavailable(cause) ? 'cannot reach the database (check DATABASE_URL)' : 'could not start migrating'}: ${reason}`, { cause });
     this.migration = migration;
   }
 }
@@ -21,7 +23,7 @@ export async function migrateToLatest(
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error');
-    throw new MigrationFailedError(failed?.migrationName ?? 'migration lock', error);
+    throw new MigrationFailedError(failed?.migrationName, error);
   }
   return results.filter((result) => result.status === 'Success');
 }
