@@ -4,7 +4,8 @@ import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import { defineRoute } from '../http/route.ts';
 import { ConnectorCatalog } from '../../schemas/api/connector.schema.ts';
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+/** A config, credentials or action input schema as the catalog publishes it (JSON Schema of the input side). */
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 

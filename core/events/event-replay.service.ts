@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
-import { enqueueRun } from '../runs/run.jobs.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
 import { requeueFailedAction } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { dispatchEvents } from './event.dispatch.ts';
@@ -73,11 +73,7 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
   });
   // After the commit, which is the replay: should the queue be unreachable, the reconciler picks up
   // the queued runs (and the pending event), so the operator is told 202 all the same.
-  try {
-    for (const runId of retried) await enqueueRun(hub, runId);
-  } catch (error) {
-    hub.logger.warn({ err: error, eventId: row.id, runs: retried.length }, 'could not enqueue the replayed actions; the reconciler will run them');
-  }
+  await dispatchRuns(hub, retried);
   await dispatchEvents(hub, [row.id]);
   return row;
 }

@@ -7,7 +7,6 @@ import type { Logger } from '../logging/logger.ts';
 // integration_breakers so that health reads the same breaker in every process: an API process of a
 // scaled-out hub makes no upstream calls, and its own breakers would always say `closed`.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export interface SharedBreaker {
@@ -22,7 +21,6 @@ export interface SharedBreaker {
  * Failing to write costs only the display of the breaker, so it is logged rather than thrown.
  */
 export async function shareBreakerChange(db: Kysely<Database>, logger: Logger, integrationId: string, change: BreakerChange): Promise<void> {
-  if (!UUID.test(integrationId)) return;
   try {
     // From integration_configs, so a change reported after the integration was deleted writes nothing.
     await sql`insert into integration_breakers (integration_id, state, changed_at, reopens_at)

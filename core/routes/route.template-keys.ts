@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { ActionDefinition } from '../../connectors/sdk/connector.types.ts';
+import { jsonSchema } from '../connectors/connector.catalog.ts';
 import type { FieldError } from '../http/api-error.ts';
 
 // A template field the target action does not take would only be found when an event arrives —
@@ -12,7 +12,7 @@ import type { FieldError } from '../http/api-error.ts';
 function acceptedFields(action: Pick<ActionDefinition<unknown, unknown>, 'input'>): Set<string> | undefined {
   let schema: { type?: unknown; properties?: unknown; additionalProperties?: unknown };
   try {
-    schema = z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as typeof schema;
+    schema = jsonSchema(action.input);
   } catch {
     return undefined;
   }

@@ -36,8 +36,7 @@ export function pollScheduleOf(connector: AnyConnector, row: SchedulingFields, s
   if (schedule && 'cron' in schedule) {
     return { id, name: 'poll', cron: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}), data: { integrationId: row.id, stream } };
   }
-  const definition = connector.streams[stream];
-  const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : (definition?.defaultIntervalSeconds ?? 0)) * 1000;
+  const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : connector.streams[stream]!.defaultIntervalSeconds) * 1000;
   return { id, name: 'poll', every: everyMs, data: { integrationId: row.id, stream, everyMs } };
 }
 
