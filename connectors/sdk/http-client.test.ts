@@ -142,18 +142,26 @@ describe('createHttpClient: network failures', () => {
   });
 
   it('cancels an in-flight request when the signal aborts, with the signal reason', async () => {
-    server = await startServer(sequence({ status: 200, hang: true }));
     const controller = new AbortController();
+    // Abort once the server holds the request, not after a fixed delay: a loaded machine may not
+    // have sent it within any chosen delay.
+    server = await startServer(() => {
+      setImmediate(() => controller.abort(new Error('run cancelled')));
+      return { status: 200, hang: true };
+    });
     const { client } = testClient(server.url, { signal: controller.signal });
     const pending = client.request({ url: '/slow' });
-    setTimeout(() => controller.abort(new Error('run cancelled')), 50);
     await expect(pending).rejects.toThrow('run cancelled');
     expect(server.requests).toHaveLength(1);
   });
 
   it('cancels a wait between attempts when the signal aborts', async () => {
-    server = await startServer(sequence({ status: 503 }));
     const controller = new AbortController();
+    // Abort shortly after the first answer, when the client is in its backoff.
+    server = await startServer(() => {
+      setTimeout(() => controller.abort(new Error('shutting down')), 50);
+      return { status: 503 };
+    });
     // The default, real sleep: a 10 s backoff that the abort must cut short.
     const client = createHttpClient(
       { baseUrl: server.url, breakerKey: 'abort-test', logger: recordingLogger(), signal: controller.signal, random: () => 1, retry: { minDelayMs: 10_000 } },
@@ -161,8 +169,8 @@ describe('createHttpClient: network failures', () => {
     );
     const started = Date.now();
     const pending = client.request({ url: '/busy' });
-    setTimeout(() => controller.abort(new Error('shutting down')), 100);
     await expect(pending).rejects.toThrow('shutting down');
     expect(Date.now() - started).toBeLessThan(5000);
+    expect(server.requests).toHaveLength(1);
   });
 });
