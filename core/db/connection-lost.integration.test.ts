@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnHub, type HubProcess } from '../../test-support/hub-process.ts';
 import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from '../../test-support/test-database.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
 
 // README: "When Redis or PostgreSQL is down, GET /api/health answers 503 with the failing check and
 // the process keeps running". A PostgreSQL connection that dies while it is checked out of the
@@ -44,13 +45,10 @@ describe('a PostgreSQL connection lost under a request', () => {
     await locker.query('begin');
     await locker.query('select id from integration_configs where id = $1 for update', [id]);
     const pausing = fetch(`http://127.0.0.1:${port}/api/integrations/${id}/pause`, { method: 'POST', headers }).then((r) => r.status, (e) => `fetch failed: ${e.cause?.code ?? e.message}`);
-    let pid: number | undefined;
-    for (let i = 0; i < 100 && pid === undefined; i++) {
+    const pid = await waitFor('the pause to wait for the row lock', async () => {
       const { rows } = await locker.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
-      pid = rows[0]?.pid;
-      if (pid === undefined) await sleep(50);
-    }
-    expect(pid).toBeDefined();
+      return rows[0]?.pid as number | undefined;
+    });
     await locker.query('select pg_terminate_backend($1)', [pid]);
     await locker.query('rollback');
     await locker.end();

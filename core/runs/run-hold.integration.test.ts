@@ -31,14 +31,17 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     const dataset = `hold-retry-${Math.random()}`;
     const upstream = testkitUpstream(dataset);
     upstream.records.set('h1', { v: 1 });
-    upstream.failures.push({ code: 'upstream_unavailable', retryAfterMs: 300, afterPages: 0 });
+    // Time enough for the pause below to land before the retry is due, on a busy machine too.
+    upstream.failures.push({ code: 'upstream_unavailable', retryAfterMs: 2_000, afterPages: 0 });
     const integration = await createTestkitIntegration(test, tenant, dataset);
     const sync = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: {} })).json();
     const runId: string = sync.runs[0].id;
     await waitFor('the retry to be queued', async () => (await runRow(runId)).status === 'queued' && (await runRow(runId)).error_code === 'upstream_unavailable');
     expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
 
-    await sleep(1_000);
+    // The retry falls due while paused.
+    const dueAt = (await runRow(runId)).next_attempt_at?.getTime() ?? Date.now();
+    await sleep(Math.max(0, dueAt - Date.now()) + 700);
     // Overdue by far: the reconciler would re-enqueue it, were it not held.
     await test.hub.db.updateTable('integration_runs').set({ next_attempt_at: longAgo() }).where('id', '=', runId).execute();
     await reconcile(test.hub);

@@ -8,13 +8,17 @@ describe('HTTP server shutdown', () => {
     const app = new Hono<AppEnv>();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived: () => void = () => undefined;
+    const handling = new Promise<void>((resolve) => (arrived = resolve));
     app.get('/slow', async (c) => {
+      arrived();
       await gate;
       return c.text('done');
     });
     const server = await listen(app, 0, '127.0.0.1');
     const inFlight = fetch(`http://127.0.0.1:${server.port}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed only once the server holds the request: a fixed wait can end before it was even sent.
+    await handling;
 
     const closed = server.close(5_000);
     await expect(fetch(`http://127.0.0.1:${server.port}/slow`)).rejects.toThrow();
@@ -26,10 +30,15 @@ describe('HTTP server shutdown', () => {
 
   it('cuts requests still running when the bound is reached', async () => {
     const app = new Hono<AppEnv>();
-    app.get('/stuck', () => new Promise<Response>(() => undefined));
+    let arrived: () => void = () => undefined;
+    const handling = new Promise<void>((resolve) => (arrived = resolve));
+    app.get('/stuck', () => {
+      arrived();
+      return new Promise<Response>(() => undefined);
+    });
     const server = await listen(app, 0, '127.0.0.1');
     const stuck = fetch(`http://127.0.0.1:${server.port}/stuck`).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await handling;
     const started = Date.now();
     await server.close(200);
     expect(Date.now() - started).toBeLessThan(2_000);
