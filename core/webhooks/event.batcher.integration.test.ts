@@ -1,11 +1,11 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
-import { createEventBatcher, type NewEvent } from './event.batcher.ts';
+import { createEventBatcher, OVERLAP_BATCH, type NewEvent } from './event.batcher.ts';
 
 // How batches go to PostgreSQL, seen from pg_stat_activity while another session holds a lock that
 // makes every INSERT into integration_events wait: the statements in flight are the batches.
@@ -38,6 +38,18 @@ describe('inbound event batches on PostgreSQL', () => {
     await test?.close();
   });
 
+  /** Counts the batch INSERTs handed to a PostgreSQL connection from now on. */
+  function countInsertsIssued(): () => number {
+    let issued = 0;
+    const query = pg.Client.prototype.query;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { text?: string };
+      if ((typeof config === 'string' ? config : config.text ?? '').includes('prepared:insert_inbound_events')) issued += 1;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query);
+    return () => issued;
+  }
+
   async function insertsInFlight(): Promise<number> {
     const { rows } = await observer.query<{ n: number }>(
       `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%prepared:insert_inbound_events%' and state = 'active' and pid <> pg_backend_pid()`,
@@ -46,15 +58,17 @@ describe('inbound event batches on PostgreSQL', () => {
   }
 
   it('sends one batch at a time while commits are quick, a second beside a slow one, and loses nothing', async () => {
-    // A slow-commit threshold far above how long the probes take, so "not yet slow" holds while they look.
-    const batcher = createEventBatcher(test.hub, { slowCommitMs: 1_000 });
+    // A slow-commit threshold far above how long the probes take, so "not yet slow" holds while they
+    // look, on a busy machine too.
+    const batcher = createEventBatcher(test.hub, { slowCommitMs: 3_000 });
     await blocker.query('begin');
     await blocker.query('lock table integration_events in share mode');
     try {
       const first = batcher.insert(event('first'));
       await waitFor('the first batch in flight', async () => (await insertsInFlight()) === 1);
-      // Arriving while the first batch is in flight and not yet slow: they wait for it, together.
-      const rest = Array.from({ length: 50 }, (_, index) => batcher.insert(event(`rest-${index}`)));
+      // Fewer than a batch's worth, arriving while the first is in flight and not yet slow: they wait for it, together.
+      const rest = Array.from({ length: OVERLAP_BATCH - 1 }, (_, index) => batcher.insert(event(`rest-${index}`)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await insertsInFlight()).toBe(1);
       // Past the slow-commit threshold the waiting ones go as one batch beside it: two in flight.
       await waitFor('a second batch beside the slow one', async () => (await insertsInFlight()) === 2);
@@ -66,8 +80,60 @@ describe('inbound event batches on PostgreSQL', () => {
     } finally {
       await blocker.query('rollback').catch(() => undefined);
     }
-    const stored = await test.hub.db.selectFrom('integration_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(stored.n)).toBe(51);
+    const stored = await test.hub.db.selectFrom('integration_events').select((eb) => eb.fn.countAll<number>().as('n')).where('dedupe_key', 'in', ['first', ...Array.from({ length: OVERLAP_BATCH - 1 }, (_, index) => `rest-${index}`)]).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(OVERLAP_BATCH);
+  });
+
+  it('starts a batch beside the one in flight as soon as a batch\'s worth waits, up to four at once', async () => {
+    const batcher = createEventBatcher(test.hub, { slowCommitMs: 60_000 });
+    const keys: string[] = [];
+    const insert = (key: string) => (keys.push(key), batcher.insert(event(key)));
+    await blocker.query('begin');
+    await blocker.query('lock table integration_events in share mode');
+    try {
+      const inserted = [insert('lead')];
+      await waitFor('the first batch in flight', async () => (await insertsInFlight()) === 1);
+      // No slow commit needed: a full batch's worth does not wait for the one in flight.
+      inserted.push(...Array.from({ length: OVERLAP_BATCH }, (_, index) => insert(`second-${index}`)));
+      await waitFor('a second batch beside the first', async () => (await insertsInFlight()) === 2);
+      const batchOfMore = (round: number) => Array.from({ length: OVERLAP_BATCH }, (_, index) => insert(`more-${round}-${index}`));
+      for (const expected of [3, 4]) {
+        inserted.push(...batchOfMore(expected));
+        await waitFor(`${expected} batches in flight`, async () => (await insertsInFlight()) === expected);
+      }
+      inserted.push(...batchOfMore(5));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The rest wait: no more than four INSERTs at once.
+      expect(await insertsInFlight()).toBe(4);
+      await blocker.query('rollback');
+      const results = await Promise.all(inserted);
+      expect(results.every((result) => result.id !== undefined)).toBe(true);
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+    }
+    const stored = await test.hub.db.selectFrom('integration_events').select((eb) => eb.fn.countAll<number>().as('n')).where('dedupe_key', 'in', keys).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(keys.length);
+  });
+
+  it('sends the deliveries that waited as soon as the INSERT before them returns, before other work of the event loop', async () => {
+    const insertsIssued = countInsertsIssued();
+    try {
+      const batcher = createEventBatcher(test.hub, { slowCommitMs: 60_000 });
+      await blocker.query('begin');
+      await blocker.query('lock table integration_events in share mode');
+      const first = batcher.insert(event('turn-first'));
+      await waitFor('the first batch in flight', async () => insertsIssued() === 1);
+      const waiting = batcher.insert(event('turn-waiting'));
+      // Checked once the event loop moves on from answering the first batch (its check phase, where
+      // a setImmediate runs): by then the waiting delivery must be on its way to PostgreSQL.
+      const issuedThen = first.then(() => new Promise<number>((resolve) => setImmediate(() => resolve(insertsIssued()))));
+      await blocker.query('rollback');
+      expect(await issuedThen).toBe(2);
+      expect((await waiting).id).toBeDefined();
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      vi.restoreAllMocks();
+    }
   });
 
   it('stores the rest of a batch when PostgreSQL refuses one event in it', async () => {
