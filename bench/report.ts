@@ -75,6 +75,7 @@ export function formatChecks(webhook: WebhookIngestResult, poll: PollResult): st
   const { honesty } = webhook;
   const n = (value: number) => value.toLocaleString('en-US');
   return [
+    roundsLine(webhook),
     `webhook 2xx responses ${n(honesty.responses2xx)}, their event ids found in integration_events ${n(honesty.acknowledgedFound)}   ${honesty.acknowledgedFound === honesty.responses2xx ? 'OK' : 'MISMATCH'}`,
     `stored webhook events ${n(honesty.storedEvents)} = 2xx ${n(honesty.responses2xx)} + ${n(honesty.storedEvents - honesty.responses2xx)} cut off in flight at phase ends (≤ ${n(honesty.sentWithoutAnswer)} sent unanswered)   ${honesty.ok ? 'OK' : 'MISMATCH'}`,
     `poll run records_new ${n(poll.check.recordsNew)} ${poll.check.ok ? '=' : '≠'} ${n(poll.check.expectedNew)} seeded (run ${poll.hub.status})   ${poll.check.ok ? 'OK' : 'MISMATCH'}`,
@@ -86,6 +87,13 @@ export function formatChecks(webhook: WebhookIngestResult, poll: PollResult): st
     ].join(', ')}`,
     ...latencyFloorNote(webhook),
   ].join('\n');
+}
+
+/** Every round's ratio, so a quoted median that hides a wide spread shows it. */
+function roundsLine(webhook: WebhookIngestResult): string {
+  const ratios = webhook.rounds.map((round) => round.ratio.toFixed(2)).join(', ');
+  const median = (webhook.hub.requestsPerSecond / webhook.bare.requestsPerSecond).toFixed(2);
+  return `webhook ingest ratio by round (bare then hub in each): ${ratios}; the table quotes the median round, ${median}`;
 }
 
 /**

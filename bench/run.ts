@@ -9,7 +9,8 @@ import { benchWebhookIngest } from './webhook-ingest.bench.ts';
 
 // `npm run bench`: the hub against bare baselines measured in the same run on the same machine,
 // so the ratios hold whatever the hardware. Needs the local PostgreSQL and Redis; leaves nothing
-// behind in either. Tune with BENCH_DURATION_SECONDS (per load phase), BENCH_RECORDS (poll size)
+// behind in either. Tune with BENCH_DURATION_SECONDS (per load phase), BENCH_ROUNDS (max-rate
+// ingest rounds), BENCH_RECORDS (poll size)
 // and BENCH_TOPOLOGY (split: API process + worker process, the default; single: HUB_ROLE=all).
 
 const RESULTS_PATH = resolve(import.meta.dirname, '../test-artifacts/bench/latest.json');
@@ -28,6 +29,8 @@ function positiveIntFromEnv(name: string, fallback: number): number {
 }
 
 const durationSeconds = positiveIntFromEnv('BENCH_DURATION_SECONDS', 8);
+// Max-rate rounds of the webhook ingest, bare then hub in each; the median round's ratio is quoted.
+const rounds = positiveIntFromEnv('BENCH_ROUNDS', 3);
 // Enough records that the raw inserts take a second or more: a shorter window is mostly noise, and
 // the sync's fixed start (queue pickup, first page) would weigh more than its throughput.
 const records = positiveIntFromEnv('BENCH_RECORDS', 20_000);
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
   try {
     const processes = bench.workerPid === undefined ? 'HUB_ROLE=all, this process' : `HUB_ROLE=api, this process; worker HUB_ROLE=worker, pid ${bench.workerPid}`;
     log(`hub listening on ${bench.baseUrl} (${processes}); database ${bench.databaseName}, prefix ${bench.queuePrefix}`);
-    const webhook = await benchWebhookIngest(bench, { durationSeconds, warmupSeconds, connections: CONNECTIONS, drainTimeoutSeconds, log });
+    const webhook = await benchWebhookIngest(bench, { durationSeconds, rounds, warmupSeconds, connections: CONNECTIONS, drainTimeoutSeconds, log });
     const poll = await benchPoll(bench, { records, pageSize: PAGE_SIZE, log });
     const pollDrain = await drainEvents(bench, drainTimeoutSeconds);
     if (pollDrain.pendingAtStart > 0) log(`  workers routed the poll's ${pollDrain.pendingAtStart.toLocaleString('en-US')} events in ${pollDrain.seconds.toFixed(1)} s`);
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, totalMemoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: postgres.rows[0]?.server_version ?? null },
-      settings: { topology: bench.topology, durationSeconds, warmupSeconds, records, connections: CONNECTIONS, pageSize: PAGE_SIZE, targets: TARGETS },
+      settings: { topology: bench.topology, durationSeconds, rounds, warmupSeconds, records, connections: CONNECTIONS, pageSize: PAGE_SIZE, targets: TARGETS },
       summary: rows,
       webhookIngest: webhook,
       poll: { ...poll, drainAfter: pollDrain },

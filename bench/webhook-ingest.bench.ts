@@ -15,6 +15,8 @@ import { runMaxLoad, runPacedLoad, type LoadResult } from './load.ts';
 
 export interface WebhookIngestOptions {
   durationSeconds: number;
+  /** Max-rate rounds, each the bare server then the hub: a burst of outside load hits one round, not the verdict. */
+  rounds: number;
   warmupSeconds: number;
   connections: number;
   /** How long to wait for the hub's workers to route the backlog between phases. */
@@ -41,7 +43,17 @@ export interface MeasuredPhase extends Phase {
   conditions: PhaseConditions;
 }
 
+export interface MaxRateRound {
+  bare: MeasuredPhase;
+  hub: MeasuredPhase;
+  /** Hub req/s over bare req/s in this round. */
+  ratio: number;
+}
+
 export interface WebhookIngestResult {
+  /** Every max-rate round in order. */
+  rounds: MaxRateRound[];
+  /** The round with the median ratio, whose figures the summary quotes. */
   bare: MeasuredPhase;
   hub: MeasuredPhase;
   /** Both servers at half the hub's max rate, evenly paced: the bare one shows the machine's own latency floor. */
@@ -97,10 +109,9 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
   try {
     // The bare server ignores ids, so a cycled pool costs the load generator the same per request
     // as the hub's never-repeating one.
+    const bareLoad = (seconds: number, started?: () => void) => runMaxLoad({ ...common, url: bare.url, durationSeconds: seconds, poolSize: 20_000, cycle: true }, started);
     log(`webhook ingest: bare server, warm-up ${options.warmupSeconds} s`);
-    await runMaxLoad({ ...common, url: bare.url, ...warmup, poolSize: 20_000, cycle: true });
-    log(`webhook ingest: bare server, ${options.connections} connections for ${options.durationSeconds} s`);
-    const bareMax = await measured('bare', (started) => runMaxLoad({ ...common, url: bare.url, ...timed, poolSize: 20_000, cycle: true }, started));
+    await bareLoad(options.warmupSeconds);
 
     const integration = await createServiceNowIntegration(bench, { name: 'bench-webhooks', instanceUrl: 'http://127.0.0.1:9', webhookSecret: secret });
     const hookUrl = `${bench.baseUrl}/hooks/${integration.id}`;
@@ -112,13 +123,26 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
     log(`webhook ingest: hub, warm-up ${options.warmupSeconds} s`);
     const hubWarmup = await runMaxLoad({ ...common, url: hookUrl, ...warmup, poolSize: 5_000, cycle: false });
     const afterWarmup = await drainQuietly(bench, options, 'warm-up');
-    log(`webhook ingest: hub, ${options.connections} connections for ${options.durationSeconds} s`);
-    const hubMax = await measured('hub', (started) =>
-      runMaxLoad({ ...common, url: hookUrl, ...timed, poolSize: poolFor(options.durationSeconds, hubWarmup.requestsPerSecond), cycle: false }, started),
-    );
-    const afterMax = await drainQuietly(bench, options, 'max-rate run');
 
-    const rate = Math.max(1, Math.floor(hubMax.requestsPerSecond / 2));
+    // Bare and hub alternate, so both see the same machine within a round; the ratio quoted is the
+    // median round's.
+    const rounds: MaxRateRound[] = [];
+    const hubPhases: LoadResult[] = [];
+    let afterMax: DrainResult = afterWarmup;
+    for (let round = 1; round <= options.rounds; round++) {
+      const label = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
+      log(`webhook ingest: bare server then hub, ${options.connections} connections for ${options.durationSeconds} s each${label}`);
+      const bareMax = await measured('bare', (started) => bareLoad(options.durationSeconds, started));
+      const hubMax = await measured('hub', (started) =>
+        runMaxLoad({ ...common, url: hookUrl, ...timed, poolSize: poolFor(options.durationSeconds, hubWarmup.requestsPerSecond), cycle: false }, started),
+      );
+      hubPhases.push(hubMax);
+      afterMax = await drainQuietly(bench, options, 'max-rate run');
+      rounds.push({ bare: phase(bareMax), hub: phase(hubMax), ratio: hubMax.requestsPerSecond / bareMax.requestsPerSecond });
+    }
+    const median = medianRound(rounds);
+
+    const rate = Math.max(1, Math.floor(median.hub.requestsPerSecond / 2));
     const paced = { ...common, ...timed, rate, poolSize: Math.ceil(rate * options.durationSeconds) };
     log(`webhook ingest: half the hub's max rate (${rate.toLocaleString('en-US')} req/s, evenly paced) for ${options.durationSeconds} s, bare server then hub`);
     const bareHalf = await measured('bare @ half rate', (started) => runPacedLoad({ ...paced, url: bare.url }, started));
@@ -126,16 +150,25 @@ export async function benchWebhookIngest(bench: BenchHub, options: WebhookIngest
     const afterHalfRate = await drainQuietly(bench, options, 'half-rate run');
 
     return {
-      bare: phase(bareMax),
-      hub: phase(hubMax),
+      rounds,
+      bare: median.bare,
+      hub: median.hub,
       halfRate: { rate, bare: phase(bareHalf), hub: phase(hubHalf) },
       hubWarmup: phase(hubWarmup),
       drains: { afterWarmup, afterMax, afterHalfRate },
-      honesty: await checkHonesty(bench, integration.id, [hubWarmup, hubMax, hubHalf]),
+      honesty: await checkHonesty(bench, integration.id, [hubWarmup, ...hubPhases, hubHalf]),
     };
   } finally {
     await bare.close();
   }
+}
+
+/** The round whose ratio is the median (the lower middle one of an even count). */
+export function medianRound(rounds: MaxRateRound[]): MaxRateRound {
+  const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!middle) throw new Error('no max-rate round was measured');
+  return middle;
 }
 
 function phase<T extends LoadResult>({ acknowledgedEventIds: _ids, ...rest }: T): Omit<T, 'acknowledgedEventIds'> {
