@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { createDeliveries, eventIdsOf } from './deliveries.ts';
-import type { LoadMessage, MaxLoadSpec } from './load.ts';
+import { collectGarbageBeforeTheClock, type LoadMessage, type MaxLoadSpec } from './load.ts';
 
 // Closed-loop load at the server's maximum rate: autocannon, 64 connections each sending the next
 // request as soon as the last one is answered. It runs in a process of its own because the servers
@@ -13,6 +13,7 @@ const report = (message: LoadMessage) => process.send?.(message, () => process.e
 const deliveries = createDeliveries(spec.secret, spec.poolSize, spec.cycle);
 const acknowledged: string[] = [];
 
+collectGarbageBeforeTheClock();
 process.send?.({ started: true } satisfies LoadMessage);
 autocannon(
   {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { createDeliveries, eventIdsOf } from './deliveries.ts';
 import { HttpResponseReader } from './http-response-reader.ts';
-import type { LoadMessage, LoadResult, PacedLoadSpec } from './load.ts';
+import { collectGarbageBeforeTheClock, type LoadMessage, type LoadResult, type PacedLoadSpec } from './load.ts';
 
 // Open-loop load at a fixed rate, requests spread evenly over each second. autocannon's
 // overallRate is not that: it gives every connection a per-second budget that it spends
@@ -160,6 +160,7 @@ await new Promise<void>((resolve) => {
   }, 5);
 });
 
+collectGarbageBeforeTheClock();
 process.send?.({ started: true } satisfies LoadMessage);
 start = performance.now();
 const ticker = setInterval(() => {
