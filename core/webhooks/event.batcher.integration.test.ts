@@ -50,6 +50,13 @@ describe('inbound event batches on PostgreSQL', () => {
     return () => issued;
   }
 
+  async function insertsWaitingOnALock(): Promise<number> {
+    const { rows } = await observer.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%prepared:insert_inbound_events%' and state = 'active' and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+    );
+    return rows[0]!.n;
+  }
+
   async function insertsInFlight(): Promise<number> {
     const { rows } = await observer.query<{ n: number }>(
       `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%prepared:insert_inbound_events%' and state = 'active' and pid <> pg_backend_pid()`,
@@ -134,6 +141,47 @@ describe('inbound event batches on PostgreSQL', () => {
       await blocker.query('rollback').catch(() => undefined);
       vi.restoreAllMocks();
     }
+  });
+
+  it('does not deadlock two batches in flight that hold the same keys in opposite order', async () => {
+    const batcher = createEventBatcher(test.hub, { slowCommitMs: 50 });
+    const [tenant] = await test.hub.db.selectFrom('integration_configs').select(['tenant_id', 'id']).execute();
+    // Another session holds key "dl-z" uncommitted, which stalls batch A partway through its rows,
+    // as a large batch or a busy backend would be mid-statement.
+    await blocker.query('begin');
+    await blocker.query(
+      `insert into integration_events (id, tenant_id, integration_id, source, type, payload, payload_hash, dedupe_key, status)
+       values (gen_random_uuid(), $1, $2, 'webhook', 'finding.created', '{}', 'z', 'dl-z', 'pending')`,
+      [tenant!.tenant_id, tenant!.id],
+    );
+    try {
+      const batchA = [batcher.insert(event('dl-x')), batcher.insert(event('dl-z')), batcher.insert(event('dl-y'))];
+      await waitFor('batch A waiting on dl-z', async () => (await insertsWaitingOnALock()) === 1);
+      // The same keys again in the other order (a redelivery): past the slow-commit threshold they
+      // go beside A. Inserted in arrival order, B would take dl-y and wait for dl-x while A, once
+      // dl-z is free, waits for dl-y: a deadlock that fails both batches.
+      const batchB = [batcher.insert(event('dl-y')), batcher.insert(event('dl-x'))];
+      await waitFor('batch B in flight beside A', async () => (await insertsInFlight()) === 2);
+      await blocker.query('rollback');
+      const settled = await Promise.allSettled([...batchA, ...batchB]);
+      expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
+      const ids = settled.map((result) => (result as PromiseFulfilledResult<{ id: string | undefined }>).value.id);
+      // A stores all three; B's are duplicates.
+      expect(ids.map((id) => id !== undefined)).toEqual([true, true, true, false, false]);
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+    }
+  });
+
+  it('stores a delivery whose key is too long for the unique index under its hash, still deduplicated', async () => {
+    const batcher = createEventBatcher(test.hub);
+    // Senders choose delivery ids; a btree entry holds about 2.7 kB.
+    const huge = `${'k'.repeat(6_000)}:0`;
+    const [before, first, after] = await Promise.all([batcher.insert(event('long-before')), batcher.insert(event(huge)), batcher.insert(event('long-after'))]);
+    expect([before.id, first.id, after.id].every((id) => id !== undefined)).toBe(true);
+    expect((await batcher.insert(event(huge))).id).toBeUndefined();
+    const [stored] = await test.hub.db.selectFrom('integration_events').select('dedupe_key').where('id', '=', first.id!).execute();
+    expect(stored?.dedupe_key).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('stores the rest of a batch when PostgreSQL refuses one event in it', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { timeOrderedId } from '../db/time-ordered-id.ts';
+import { sha256 } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
@@ -46,6 +47,14 @@ const MAX_BATCH = 500;
 export const OVERLAP_BATCH = 16;
 const SLOW_COMMIT_MS = 20;
 const MAX_IN_FLIGHT = 4;
+// A btree entry holds at most about 2.7 kB, and senders choose their delivery ids: a key past that
+// would fail the INSERT of every delivery batched with it (54000). Longer keys are stored hashed.
+const MAX_DEDUPE_KEY_LENGTH = 256;
+
+/** The dedupe key as stored: itself, or its hash when too long for the unique index. */
+export function storableDedupeKey(key: string): string {
+  return key.length <= MAX_DEDUPE_KEY_LENGTH ? key : `sha256:${sha256(key)}`;
+}
 
 /**
  * One INSERT of any number of rows from a single JSON parameter: the batch is serialised once by
@@ -64,6 +73,9 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
     select id, tenant_id, integration_id, source, type, external_id, payload, payload_hash, dedupe_key, routed_status,
       case when routed_status = 'processed' then now() end
     from batch
+    -- Rows go in key order: two batches in flight holding some of the same keys (a burst and its
+    -- redelivery) would otherwise each wait on a key the other inserted first, and deadlock.
+    order by integration_id, dedupe_key
     on conflict (integration_id, dedupe_key) do nothing
     returning id, integration_id, dedupe_key, status`.execute(hub.db);
   return rows;
@@ -179,6 +191,7 @@ export function createEventBatcher(
   return {
     insert(event) {
       event.id ??= timeOrderedId();
+      event.dedupe_key = storableDedupeKey(event.dedupe_key);
       return new Promise<InsertedEvent>((resolve, reject) => {
         queue.push({ event, resolve, reject });
         schedule();
