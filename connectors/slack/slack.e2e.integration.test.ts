@@ -348,7 +348,8 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
       // Posted 20 minutes ago with a 15-minute step (the digest test above took escalation out of the config).
       const plan = JSON.stringify({ afterMinutes: [15], mention: '<!subteam^S0OPS>' });
       await test.hub.db.updateTable('task_alerts').set({ posted_at: new Date(Date.now() - 20 * 60_000), escalation: plan }).where('task_id', '=', task.id).execute();
-      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
+      // Long enough for the acknowledgement below to commit first, on a busy machine too.
+      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 4 });
       expect(await escalateDueAlerts(test.hub)).toBe(1);
       await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429 && r.body['thread_ts'] === posted.ts));
       expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);

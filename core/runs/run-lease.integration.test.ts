@@ -16,7 +16,10 @@ import { claimRun, finishRun, requeueRun, touchRun } from './run.repository.ts';
 // an attempt that lost the run (its heartbeat stalled, the reconciler gave the run to another
 // attempt) can write nothing to it: no pages, no finish, no retry, no task.
 
-const SLOW_ACTION_MS = 3_500;
+// The lease is 2 s, beaten every ~0.7 s: a loaded machine may delay a beat by a second without the
+// reconciler taking the run, and the action still outlasts two leases.
+const LEASE_SECONDS = 2;
+const SLOW_ACTION_MS = 5_000;
 const slowEffects: string[] = [];
 const slowkit = {
   ...testkit,
@@ -24,7 +27,7 @@ const slowkit = {
   actions: {
     record: {
       ...testkit.actions?.['record'],
-      // Longer than the 1 s lease: a Slack post waiting out a Retry-After, a slow ticketing API.
+      // Longer than the lease: a Slack post waiting out a Retry-After, a slow ticketing API.
       async run(_ctx: unknown, _input: unknown, meta: { idempotencyKey: string }) {
         await sleep(SLOW_ACTION_MS);
         slowEffects.push(meta.idempotencyKey);
@@ -44,7 +47,7 @@ describe.each(RUNTIME_MODES)('run lease on $name', ({ options }) => {
       ...options,
       connectors: [...connectors, testkit, slowkit],
       workers: true,
-      env: { HUB_RUN_LEASE_SECONDS: '1', HUB_RECONCILE_INTERVAL_SECONDS: '1' },
+      env: { HUB_RUN_LEASE_SECONDS: String(LEASE_SECONDS), HUB_RECONCILE_INTERVAL_SECONDS: '1' },
     });
     tenant = await test.createTenant('acme');
   });
@@ -67,7 +70,7 @@ describe.each(RUNTIME_MODES)('run lease on $name', ({ options }) => {
       return row?.status === 'succeeded' ? row : undefined;
     }, 20_000);
     // Two more leases for a second attempt, had there been one, to show itself.
-    await sleep(2_000);
+    await sleep(2 * LEASE_SECONDS * 1000);
     expect(slowEffects.filter((key) => key === run.idempotency_key)).toHaveLength(1);
     const final = await test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow();
     expect(final).toMatchObject({ status: 'succeeded', attempts: 1 });
