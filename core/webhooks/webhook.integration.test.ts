@@ -70,6 +70,18 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect(await eventsWith('f-3')).toHaveLength(1);
   });
 
+  it('stores deliveries for a paused or disabled integration: pausing holds what the hub sends, not what it receives', async () => {
+    const held = await createTestkitIntegration(test, tenant, `hooks-held-${Math.random()}`);
+    const send = (id: string) => deliver(JSON.stringify({ type: 'finding.created', id }), { [TESTKIT_DELIVERY_HEADER]: id }, held.id);
+    const heldEvents = () => test.hub.db.selectFrom('integration_events').select('external_id').where('integration_id', '=', held.id).orderBy('external_id').execute();
+    expect((await test.request('post', `/api/integrations/${held.id}/pause`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+    expect((await send('while-paused')).status).toBe(202);
+    expect((await test.request('patch', `/api/integrations/${held.id}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
+    // The ingest reads integrations through a cache of a few seconds; the answer must not change either way.
+    expect((await send('while-disabled')).status).toBe(202);
+    expect((await heldEvents()).map((row) => row.external_id)).toEqual(['while-disabled', 'while-paused']);
+  });
+
   it('keeps exactly one event when 1,000 copies of one delivery arrive at once', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-storm' });
     const answers = await Promise.all(
