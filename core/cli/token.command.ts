@@ -21,6 +21,18 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** What `token create` asks for, checked: a role, a name and an expiry in the future, if any. */
+function creationOf(values: { role?: string; name?: string; expires?: string }): { role: Role; name: string; expiresAt: Date | undefined } {
+  const role = Role.safeParse(values.role);
+  if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
+  if (!values.name) throw new CliError(`--name is required\n${usage}`);
+  const expiresAt = values.expires ? new Date(values.expires) : undefined;
+  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(values.expires!))) throw new CliError(`--expires must be an ISO date such as 2030-01-31 (${values.expires} is not)`);
+  // As the API: a token that is born expired is a mistake (`--expires 1` is the year 2001).
+  if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
+  return { role: role.data, name: values.name, expiresAt };
+}
+
 export async function tokenCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -28,17 +40,16 @@ export async function tokenCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
   });
+  // Everything the command line alone can tell is checked before the database opens: in embedded
+  // mode opening it takes seconds, and fails outright while a hub holds the data directory.
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new CliError(usage);
+  if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
+  const create = action === 'create' ? creationOf(values) : undefined;
+  if (action === 'revoke' && !positionals[0]) throw new CliError(`the token id is required\n${usage}`);
   await withDatabase(async (database) => {
     const tenant = await tenantIdOf(database, values.tenant, usage);
-    if (action === 'create') {
-      const role = Role.safeParse(values.role);
-      if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
-      if (!values.name) throw new CliError(`--name is required\n${usage}`);
-      const expiresAt = values.expires ? new Date(values.expires) : undefined;
-      if (expiresAt && (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(values.expires!))) throw new CliError(`--expires must be an ISO date such as 2030-01-31 (${values.expires} is not)`);
-      // As the API: a token that is born expired is a mistake (`--expires 1` is the year 2001).
-      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
-      const { token, row } = await createApiToken(database.db, { tenantId: tenant, role: role.data, name: values.name, createdBy: cliActor, expiresAt });
+    if (create) {
+      const { token, row } = await createApiToken(database.db, { tenantId: tenant, ...create, createdBy: cliActor });
       await recordAudit(database.db, {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.created',
         targetType: 'api_token', targetId: row.id, detail: { name: row.name, role: row.role },
@@ -54,16 +65,13 @@ export async function tokenCommand(args: string[]): Promise<void> {
       }
       if (rows.length === 0) process.stdout.write('no tokens\n');
     } else if (action === 'revoke') {
-      const id = positionals[0];
-      if (!id) throw new CliError(`the token id is required\n${usage}`);
+      const id = positionals[0] ?? '';
       const row = await revokeApiToken(database.db, tenant, id, new Date()).catch(() => undefined);
       if (!row) throw new CliError(`no active token ${id} in that tenant`);
       await recordAudit(database.db, {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: row.id, detail: { name: row.name },
       });
       process.stdout.write(`revoked token ${row.id} (${row.name})\n`);
-    } else {
-      throw new CliError(usage);
     }
   });
 }

@@ -67,6 +67,8 @@ export async function userCommand(args: string[]): Promise<void> {
     options: { tenant: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
   });
   if (action !== 'create' && action !== 'list' && action !== 'disable') throw new CliError(usage);
+  // Before the password prompt and the database: nothing is asked for a command that cannot run.
+  if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
   if (action === 'create') {
     const role = Role.safeParse(values.role);
     if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
