@@ -22,6 +22,12 @@ export interface BreakerOptions {
    * health) learn their state from what this reports.
    */
   onStateChange?: (key: string, change: BreakerChange) => void;
+  /**
+   * Until when another process holds the breaker of `key` open, if it does: a process whose own
+   * breaker is closed then fails fast too, instead of each process paying its own run of failures
+   * before an unwell upstream is left alone.
+   */
+  openElsewhere?: (key: string) => Promise<Date | undefined>;
 }
 
 export interface BreakerChange {
@@ -88,8 +94,15 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
 
   return {
     async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const breaker = breakerFor(key);
+      // Only a closed breaker asks: an open one refuses anyway, and a half-open one is this
+      // process's own trial call, which must go through to close it.
+      if (breaker.closed && options.openElsewhere) {
+        const until = await options.openElsewhere(key);
+        if (until) throw new ConnectorError('circuit_open', `circuit of ${key} is open after repeated upstream failures seen by another worker, until ${until.toISOString()}`);
+      }
       try {
-        return (await breakerFor(key).fire(fn)) as T;
+        return (await breaker.fire(fn)) as T;
       } catch (error) {
         if (error instanceof Error && CircuitBreaker.isOurError(error)) {
           throw new ConnectorError('circuit_open', `circuit of ${key} is open after repeated upstream failures`, {

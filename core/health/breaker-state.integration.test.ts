@@ -60,4 +60,21 @@ describe.each(RUNTIME_MODES)('circuit breaker in health on $name', ({ options })
     expect(await syncAndWait(api, tenant, integration.id)).toMatchObject({ status: 'succeeded' });
     expect(await healthOf(integration.id)).toMatchObject({ breaker: 'closed', status: 'healthy' });
   });
+
+  it('holds back a process whose own breaker is closed while another holds the integration open, until it closes', async () => {
+    if (worker === api) return; // one process: its own breaker is the only one
+    const integration = await createTestkitIntegration(api, tenant, `breaker-${Math.random()}`);
+    await openBreaker(worker.hub, integration.id);
+    let calls = 0;
+    const call = () => api.hub.breakers.run(integration.id, async () => void (calls += 1));
+    // The API process never failed a call itself, yet refuses fast instead of reaching the upstream.
+    const refused = await waitFor('the other process to hold back', async () => call().then(() => undefined, (error: unknown) => error as ConnectorError));
+    expect(refused).toMatchObject({ code: 'circuit_open' });
+    expect(api.hub.breakers.state(integration.id)).toBe('closed');
+    const callsWhileOpen = calls;
+    // The process that opened it closes it (its trial call succeeded): the others call again.
+    await api.hub.db.updateTable('integration_breakers').set({ state: 'closed', changed_at: new Date(), reopens_at: null }).where('integration_id', '=', integration.id).execute();
+    await waitFor('the other process to call again', async () => call().then(() => true, () => false));
+    expect(calls).toBeGreaterThan(callsWhileOpen);
+  });
 });

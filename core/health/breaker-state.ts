@@ -50,3 +50,51 @@ export function effectiveBreaker(local: BreakerState, shared: SharedBreaker | un
   }
   return SEVERITY[local] >= SEVERITY[seen] ? local : seen;
 }
+
+// How stale the view of other processes' open breakers may be: a breaker another worker opened
+// holds this one back within this time, and one it closed stops doing so within it.
+const OPEN_ELSEWHERE_REFRESH_MS = 2_000;
+
+export interface OpenBreakersView {
+  /** Until when the breaker of `integrationId` is held open by some process, if it is. */
+  openUntil(integrationId: string): Promise<Date | undefined>;
+  /** This process's own change, applied at once rather than at the next read. */
+  note(integrationId: string, change: BreakerChange): void;
+}
+
+/**
+ * The breakers held open anywhere, read from integration_breakers at most every couple of seconds
+ * and only while calls are being made. A failed read keeps the last view: it costs the sharing,
+ * never a call.
+ */
+export function openBreakersView(db: Kysely<Database>, logger: Logger, refreshMs = OPEN_ELSEWHERE_REFRESH_MS): OpenBreakersView {
+  let open = new Map<string, number>();
+  let readAt = -Infinity;
+  let reading: Promise<void> | undefined;
+
+  async function read(): Promise<void> {
+    try {
+      const rows = await db.selectFrom('integration_breakers').select(['integration_id', 'reopens_at']).where('state', '=', 'open').where('reopens_at', '>', new Date()).execute();
+      open = new Map(rows.map((row) => [row.integration_id, row.reopens_at!.getTime()]));
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the circuit breakers of other processes');
+    } finally {
+      readAt = performance.now();
+    }
+  }
+
+  return {
+    async openUntil(integrationId) {
+      if (performance.now() - readAt > refreshMs) {
+        reading ??= read().finally(() => (reading = undefined));
+        await reading;
+      }
+      const until = open.get(integrationId);
+      return until !== undefined && until > Date.now() ? new Date(until) : undefined;
+    },
+    note(integrationId, change) {
+      if (change.state === 'open' && change.reopensAt) open.set(integrationId, change.reopensAt.getTime());
+      else open.delete(integrationId);
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { createConnectorRegistry } from '../connectors/connector-registry.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { eventJobRegistrations } from '../events/event.processor.ts';
 import { createMetrics } from '../http/metrics.ts';
-import { shareBreakerChange } from '../health/breaker-state.ts';
+import { openBreakersView, shareBreakerChange } from '../health/breaker-state.ts';
 import { registerHealthMetrics } from '../health/health.metrics.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../queue/queue.types.ts';
@@ -26,6 +26,19 @@ export interface HubParts {
   breakers?: BreakerRegistry;
 }
 
+/** Breakers that tell every process of their changes, and hold back while another holds one open. */
+function sharedBreakerRegistry(parts: HubParts): BreakerRegistry {
+  const { db } = parts.database;
+  const others = openBreakersView(db, parts.logger);
+  return createBreakerRegistry({
+    onStateChange: (key, change) => {
+      others.note(key, change);
+      void shareBreakerChange(db, parts.logger, key, change);
+    },
+    openElsewhere: (key) => others.openUntil(key),
+  });
+}
+
 /** Assembles the runtime's context; the server and the tests build it the same way. */
 export function createHubContext(parts: HubParts): HubContext {
   const hub: HubContext = {
@@ -37,7 +50,7 @@ export function createHubContext(parts: HubParts): HubContext {
     clock: parts.clock ?? (() => new Date()),
     connectors: createConnectorRegistry(parts.connectors),
     masterKeys: parts.masterKeys,
-    breakers: parts.breakers ?? createBreakerRegistry({ onStateChange: (key, change) => void shareBreakerChange(hub.db, hub.logger, key, change) }),
+    breakers: parts.breakers ?? sharedBreakerRegistry(parts),
     metrics: createMetrics(),
   };
   registerHealthMetrics(hub);
