@@ -37,17 +37,15 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
       .where('queued_at', '>=', since)
       .groupBy('integration_id')
       .execute() as Promise<RunStats[]>,
-    hub.db
-      .selectFrom('integration_runs')
-      .select([
-        'integration_id',
-        sql<Date | null>`max(finished_at) filter (where status = 'succeeded')`.as('last_success'),
-        sql<Date | null>`max(finished_at) filter (where status = 'failed')`.as('last_failure'),
-      ])
-      .where('integration_id', 'in', ids)
-      .where('kind', '<>', 'check')
-      .groupBy('integration_id')
-      .execute(),
+    // One index lookup per integration and outcome (integration_runs_integration_finished_idx),
+    // rather than every run the integration ever had.
+    sql<{ integration_id: string; last_success: Date | null; last_failure: Date | null }>`
+      select ids.id as integration_id,
+        (select max(finished_at) from integration_runs where integration_id = ids.id and status = 'succeeded' and kind <> 'check') as last_success,
+        (select max(finished_at) from integration_runs where integration_id = ids.id and status = 'failed' and kind <> 'check') as last_failure
+      from unnest(${ids}::uuid[]) as ids(id)`
+      .execute(hub.db)
+      .then((result) => result.rows),
     hub.db
       .selectFrom('integration_runs')
       .select(['integration_id', sql<number>`count(*)`.as('count')])
