@@ -70,6 +70,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(imageEnv)).not.toThrow();
   });
 
+  it('refuses a guessable metrics token without echoing it', () => {
+    const message = errorOf({ HUB_METRICS_TOKEN: 'short-one' });
+    expect(message).toBe('invalid HUB_METRICS_TOKEN: expected at least 16 characters and no spaces');
+    expect(loadConfig({ HUB_METRICS_TOKEN: 'scrape-token-0123456789' }).HUB_METRICS_TOKEN).toBe('scrape-token-0123456789');
+  });
+
   it('documents every variable, in the README too', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const name of Object.keys(EnvironmentVariables.shape)) {

@@ -43,6 +43,8 @@ export const EnvironmentVariables = z.object({
   HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),
   HUB_WORKER_CONCURRENCY: positiveInt(4, 1000),
   HUB_PROBE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // A guessable token would open what it guards: at least 16 characters, no spaces.
+  HUB_METRICS_TOKEN: z.string().regex(/^\S{16,}$/, 'expected at least 16 characters and no spaces').optional(),
   HUB_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://hub.example.com' }).optional(),
   HUB_DEFAULT_TENANT: z.string().regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and -').default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

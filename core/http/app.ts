@@ -6,6 +6,7 @@ import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
 import { authorize } from './authenticate.ts';
 import { BODY_LIMIT_BYTES } from './body-limit.ts';
+import { checkMetricsAccess } from './metrics-access.ts';
 import { errorBody, handleError } from './error-handler.ts';
 import { requestContext, WEBHOOK_ROUTE } from './request-context.middleware.ts';
 import type { AnyRoute, RouteContext } from './route.ts';
@@ -28,6 +29,7 @@ function register(app: Hono<AppEnv>, hub: HubContext, route: AnyRoute): void {
 
 function serveMetrics(app: Hono<AppEnv>, hub: HubContext): void {
   app.get('/metrics', async (c) => {
+    checkMetricsAccess(hub.config.HUB_METRICS_TOKEN, c.req.header('authorization'));
     c.header('Content-Type', hub.metrics.registry.contentType);
     return c.body(await hub.metrics.registry.metrics());
   });
