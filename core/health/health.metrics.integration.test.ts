@@ -38,3 +38,16 @@ it('serves the other metrics when integration health cannot be read', async () =
   }
   expect(await (await test.request('get', '/metrics')).text()).toContain(`hub_integration_status{integration_id="${integration.id}"`);
 });
+
+it('says how many integrations a scrape left out past its limit, rather than dropping them silently', async () => {
+  const before = await (await test.request('get', '/metrics')).text();
+  expect(before).toContain('hub_integration_series_omitted 0');
+  const other = await test.createTenant('bulk');
+  await sql`insert into integration_configs (tenant_id, connector, name, environment, created_at)
+    select ${other.id}, 'testkit', 'bulk-' || g, 'production', now() - interval '1 day' from generate_series(1, 2000) g`.execute(test.hub.db);
+  const newest = await createTestkitIntegration(test, tenant, `metrics-newest-${Math.random()}`);
+  const total = Number((await test.hub.db.selectFrom('integration_configs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const text = await (await test.request('get', '/metrics')).text();
+  expect(text).toContain(`hub_integration_series_omitted ${total - 2000}`);
+  expect(text).not.toContain(`integration_id="${newest.id}"`);
+});

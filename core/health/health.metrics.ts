@@ -21,7 +21,7 @@ export function registerHealthMetrics(hub: HubContext): void {
       .catch((error: unknown) => {
         // The database is away: these series go missing for this scrape, and every other metric
         // (requests, runs, the process) is still served, which is what an outage needs most.
-        for (const each of [status, breaker, successRate, p95, backlog, openTasks]) each.reset();
+        for (const each of [status, breaker, successRate, p95, backlog, openTasks, omitted]) each.reset();
         hub.logger.warn({ err: error }, 'could not read integration health for /metrics');
       })
       .finally(() => setImmediate(() => (scrape = undefined)));
@@ -35,9 +35,17 @@ export function registerHealthMetrics(hub: HubContext): void {
   const p95 = gauge('hub_integration_p95_latency_ms', 'p95 run latency over the last 24 hours');
   const backlog = gauge('hub_integration_backlog', 'Queued or running runs plus events waiting to be routed');
   const openTasks = gauge('hub_integration_open_tasks', 'Unresolved remediation tasks');
+  // Without it, integrations past the limit would have no series and no alert would say so.
+  const omitted = new Gauge({ name: 'hub_integration_series_omitted', help: `Integrations left out of the per-integration series (a scrape reads the oldest ${SCRAPE_LIMIT})`, registers, collect });
 
   async function fill(): Promise<void> {
-    const rows = await hub.db.selectFrom('integration_configs').selectAll().orderBy('created_at').limit(SCRAPE_LIMIT).execute();
+    const [rows, total] = await Promise.all([
+      hub.db.selectFrom('integration_configs').selectAll().orderBy('created_at').limit(SCRAPE_LIMIT).execute(),
+      hub.db.selectFrom('integration_configs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const left = Math.max(0, Number(total.n) - rows.length);
+    omitted.set(left);
+    if (left > 0) hub.logger.warn({ omitted: left, limit: SCRAPE_LIMIT }, 'integrations past the /metrics limit have no per-integration series; read integration_health_metrics for them');
     const health = await integrationHealth(hub, rows);
     for (const each of [status, breaker, successRate, p95, backlog, openTasks]) each.reset();
     for (const row of rows) {
