@@ -45,4 +45,41 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     expect(await hourRow(ten)).toMatchObject({ runs_total: 3, runs_failed: 2, records: 6 });
     expect(await hourRow(at(60))).toMatchObject({ runs_total: 1, runs_failed: 0, records: 2, p95_latency_ms: 7_000 });
   });
+
+  it('counts a run in the hour it finished, however long after it was queued', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `rollup-late-${Math.random()}`);
+    // Its own day, before the other tests' hours: passes only ever move forward in time.
+    const nine = new Date(Date.UTC(2023, 5, 1, 9));
+    const at = (minutes: number) => new Date(nine.getTime() + minutes * 60_000);
+    const { id } = await test.hub.db.insertInto('integration_runs').values({
+      tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'schedule', mode: 'incremental',
+      idempotency_key: `rollup-late-${Math.random()}`, status: 'running', queued_at: at(50), started_at: at(50),
+    }).returning('id').executeTakeFirstOrThrow();
+    // Passes every five minutes while it retries (backoff, a Retry-After, a pause) ...
+    for (let minute = 55; minute <= 125; minute += 5) await rollUpHealth(test.hub, at(minute));
+    // ... until it fails for good at 11:07.
+    await test.hub.db.updateTable('integration_runs').set({ status: 'failed', finished_at: at(127), latency_ms: 77 * 60_000 }).where('id', '=', id).execute();
+    await rollUpHealth(test.hub, at(130));
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total', 'runs_failed']).where('integration_id', '=', integration.id).execute();
+    expect(rows).toEqual([{ hour: at(120), runs_total: 1, runs_failed: 1 }]);
+  });
+
+  it('catches up on the hours it missed while no pass ran (workers down)', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `rollup-gap-${Math.random()}`);
+    const eight = new Date(Date.UTC(2022, 5, 1, 8));
+    const at = (minutes: number) => new Date(eight.getTime() + minutes * 60_000);
+    const finishedRun = (minutes: number) =>
+      test.hub.db.insertInto('integration_runs').values({
+        tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'schedule', mode: 'incremental',
+        idempotency_key: `rollup-gap-${Math.random()}`, status: 'failed', queued_at: at(minutes), started_at: at(minutes), finished_at: at(minutes + 1), latency_ms: 60_000,
+      }).execute();
+    await finishedRun(10);
+    await rollUpHealth(test.hub, at(50));
+    // Finished after the 8:50 pass; the next pass comes at 10:03.
+    await finishedRun(52);
+    await finishedRun(75);
+    await rollUpHealth(test.hub, at(123));
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total']).where('integration_id', '=', integration.id).orderBy('hour').execute();
+    expect(rows).toEqual([{ hour: eight, runs_total: 2 }, { hour: at(60), runs_total: 1 }]);
+  });
 });

@@ -1,25 +1,37 @@
 import { sql } from 'kysely';
 import type { HubContext } from '../server/hub-context.ts';
 
+const HOUR_MS = 3_600_000;
+// After an outage of the workers the rollup catches up on at most this much.
+const CATCH_UP_MS = 7 * 24 * HOUR_MS;
+
 /**
- * Folds runs into one `integration_health_metrics` row per integration and hour, so dashboards read
- * 24 rows instead of every run. Each pass folds the current hour and the one before: the job runs
- * every few minutes, so the previous hour's last minutes (and runs that were still running at its
- * last pass) are only complete after the hour has turned. Safe to run often: the rows are replaced.
+ * Folds finished runs into one `integration_health_metrics` row per integration and hour, by the
+ * hour each run finished in, so dashboards read 24 rows instead of every run. A run is counted once
+ * it finishes, however long after it was queued (retries, a pause, a long full sync). Each pass
+ * redoes the current hour and the one before, and every hour since the latest row when passes were
+ * missed (workers down): the previous hour's last minutes are only complete after it has turned.
+ * Safe to run often: the rows are replaced.
  */
 export async function rollUpHealth(hub: HubContext, at: Date = hub.clock()): Promise<number> {
-  const hour = Math.floor(at.getTime() / 3_600_000) * 3_600_000;
-  const from = new Date(hour - 3_600_000);
-  const until = new Date(hour + 3_600_000);
+  const hour = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
+  const latest = await hub.db
+    .selectFrom('integration_health_metrics')
+    .select((eb) => eb.fn.max('hour').as('hour'))
+    .where('hour', '<=', new Date(hour))
+    .executeTakeFirst();
+  const latestHour = latest?.hour ? new Date(latest.hour).getTime() : hour - HOUR_MS;
+  const from = new Date(Math.max(hour - CATCH_UP_MS, Math.min(hour - HOUR_MS, latestHour)));
+  const until = new Date(hour + HOUR_MS);
   const result = await sql`
     insert into integration_health_metrics (tenant_id, integration_id, hour, runs_total, runs_failed, records, p95_latency_ms)
-    select tenant_id, integration_id, to_timestamp(floor(extract(epoch from queued_at) / 3600) * 3600) as run_hour,
-      count(*) filter (where status in ('succeeded', 'failed')),
+    select tenant_id, integration_id, to_timestamp(floor(extract(epoch from finished_at) / 3600) * 3600) as run_hour,
+      count(*),
       count(*) filter (where status = 'failed'),
       coalesce(sum(records_seen), 0),
       percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null)
     from integration_runs
-    where kind <> 'check' and queued_at >= ${from} and queued_at < ${until}
+    where kind <> 'check' and status in ('succeeded', 'failed') and finished_at >= ${from} and finished_at < ${until}
     group by tenant_id, integration_id, run_hour
     on conflict (integration_id, hour) do update set
       runs_total = excluded.runs_total, runs_failed = excluded.runs_failed,

@@ -1,16 +1,19 @@
 import { sql, type Kysely } from 'kysely';
 
 // Health reads one integration's runs: those queued in the last 24 h, and its latest success and
-// failure. The only index starting with the integration began with the tenant, which those reads do
+// failure; the hourly rollup reads the runs finished in the hours it folds. The only index starting with the integration began with the tenant, which those reads do
 // not name, so each one scanned the runs of every tenant, and runs are kept for good.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index integration_runs_integration_queued_idx on integration_runs (integration_id, queued_at)`.execute(db);
   // Latest finish by outcome; check runs never count towards health.
   await sql`create index integration_runs_integration_finished_idx on integration_runs (integration_id, status, finished_at) where kind <> 'check'`.execute(db);
+  // The hourly rollup folds runs by the hour they finished in.
+  await sql`create index integration_runs_finished_idx on integration_runs (finished_at) where kind <> 'check'`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop index integration_runs_finished_idx`.execute(db);
   await sql`drop index integration_runs_integration_finished_idx`.execute(db);
   await sql`drop index integration_runs_integration_queued_idx`.execute(db);
 }
