@@ -24,6 +24,16 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('createBreakerRegistry', () => {
+  it('remembers when each breaker last changed state, with or without a listener', async () => {
+    registry = createBreakerRegistry({ volumeThreshold: 3, resetTimeoutMs: 60_000 });
+    expect(registry.changedAt('a')).toBeUndefined();
+    const before = Date.now();
+    for (let i = 0; i < 3; i++) await codeOf(registry.run('a', unavailable));
+    expect(registry.state('a')).toBe('open');
+    expect(registry.changedAt('a')?.getTime()).toBeGreaterThanOrEqual(before);
+    expect(registry.changedAt('b')).toBeUndefined();
+  });
+
   it('opens after repeated transient failures and then fails fast with circuit_open', async () => {
     registry = createBreakerRegistry({ volumeThreshold: 3, resetTimeoutMs: 60_000 });
     for (let i = 0; i < 3; i++) expect(await codeOf(registry.run('a', unavailable))).toBe('upstream_unavailable');

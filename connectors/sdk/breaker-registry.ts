@@ -41,6 +41,8 @@ export interface BreakerRegistry {
   /** Runs `fn` through the breaker of `key`; rejects with ConnectorError `circuit_open` when open. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T>;
   state(key: string): BreakerState;
+  /** When the breaker of `key` last changed state in this process, if it ever did. */
+  changedAt(key: string): Date | undefined;
   /** Stops the breakers' timers (tests, shutdown). */
   shutdown(): void;
 }
@@ -61,6 +63,7 @@ function isHarmless(error: unknown): boolean {
 
 export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegistry {
   const breakers = new Map<string, CircuitBreaker<[Thunk], unknown>>();
+  const changes = new Map<string, Date>();
   const resetTimeoutMs = options.resetTimeoutMs ?? 30_000;
 
   function breakerFor(key: string): CircuitBreaker<[Thunk], unknown> {
@@ -78,15 +81,16 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
         enableSnapshots: false,
         errorFilter: isHarmless,
       });
-      const report = options.onStateChange;
-      if (report) {
-        breaker.on('open', () => {
-          const at = new Date();
-          report(key, { state: 'open', at, reopensAt: new Date(at.getTime() + resetTimeoutMs) });
-        });
-        breaker.on('halfOpen', () => report(key, { state: 'half_open', at: new Date() }));
-        breaker.on('close', () => report(key, { state: 'closed', at: new Date() }));
-      }
+      const report = (change: BreakerChange): void => {
+        changes.set(key, change.at);
+        options.onStateChange?.(key, change);
+      };
+      breaker.on('open', () => {
+        const at = new Date();
+        report({ state: 'open', at, reopensAt: new Date(at.getTime() + resetTimeoutMs) });
+      });
+      breaker.on('halfOpen', () => report({ state: 'half_open', at: new Date() }));
+      breaker.on('close', () => report({ state: 'closed', at: new Date() }));
       breakers.set(key, breaker);
     }
     return breaker;
@@ -117,9 +121,13 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       if (breaker === undefined || breaker.closed) return 'closed';
       return breaker.halfOpen ? 'half_open' : 'open';
     },
+    changedAt(key: string): Date | undefined {
+      return changes.get(key);
+    },
     shutdown(): void {
       for (const breaker of breakers.values()) breaker.shutdown();
       breakers.clear();
+      changes.clear();
     },
   };
 }

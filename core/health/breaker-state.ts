@@ -38,17 +38,26 @@ export async function sharedBreakers(db: Kysely<Database>, integrationIds: reado
   return new Map(rows.map((row) => [row.integration_id, row]));
 }
 
+/** A process's own breaker: its state, and when that last changed. */
+export interface LocalBreaker {
+  state: BreakerState;
+  changedAt: Date | undefined;
+}
+
 /**
  * The breaker shown for an integration: the worse of this process's own and the last change any
  * process shared. A shared open breaker past its reset time counts as half-open (the process that
- * opened it may be gone), and a success finished after the change proves the upstream answers.
+ * opened it may be gone), and a success finished after a change, this process's own included (its
+ * breaker stays half-open until it calls again), proves the upstream answers.
  */
-export function effectiveBreaker(local: BreakerState, shared: SharedBreaker | undefined, lastSuccess: Date | null, now: Date): BreakerState {
+export function effectiveBreaker(local: LocalBreaker, shared: SharedBreaker | undefined, lastSuccess: Date | null, now: Date): BreakerState {
+  const provenSince = (changedAt: Date | undefined) => lastSuccess !== null && changedAt !== undefined && lastSuccess > changedAt;
+  const own: BreakerState = provenSince(local.changedAt) ? 'closed' : local.state;
   let seen: BreakerState = 'closed';
-  if (shared && shared.state !== 'closed' && !(lastSuccess && lastSuccess > shared.changed_at)) {
+  if (shared && shared.state !== 'closed' && !provenSince(shared.changed_at)) {
     seen = shared.state === 'open' && shared.reopens_at && shared.reopens_at <= now ? 'half_open' : shared.state;
   }
-  return SEVERITY[local] >= SEVERITY[seen] ? local : seen;
+  return SEVERITY[own] >= SEVERITY[seen] ? own : seen;
 }
 
 // How stale the view of other processes' open breakers may be: a breaker another worker opened

@@ -81,7 +81,8 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
     const finished = Number(stat?.finished ?? 0);
     const successRate = finished > 0 ? Number(stat?.succeeded ?? 0) / finished : null;
     const lastSuccess = last?.last_success ? new Date(last.last_success) : null;
-    const breaker = effectiveBreaker(hub.breakers.state(row.id), breakers.get(row.id), lastSuccess, now);
+    const local = { state: hub.breakers.state(row.id), changedAt: hub.breakers.changedAt(row.id) };
+    const breaker = effectiveBreaker(local, breakers.get(row.id), lastSuccess, now);
     const lastFailed = last?.last_failure && (!last.last_success || last.last_failure > last.last_success);
 
     let status: IntegrationHealth['status'] = 'healthy';
