@@ -198,3 +198,24 @@ describe('admin schedule fields take what the API takes', () => {
     expect((await schedulesOf(id))['incident']).toEqual({ cron: '30 */5 * * * *', tz: 'Europe/Berlin' });
   });
 });
+
+describe('a form body that cannot be read', () => {
+  const cutMultipart = '--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--b';
+  const postRaw = (client: CookieClient, path: string) =>
+    test.app.request(`http://localhost${path}`, {
+      method: 'POST',
+      headers: { cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '), origin: 'http://localhost', 'content-type': 'multipart/form-data; boundary=b' },
+      body: cutMultipart,
+    });
+
+  it('is a 400 saying so, signed in or at sign-in, not an internal error', async () => {
+    const signedIn = await fx.signIn(admin);
+    const atSignIn = new CookieClient(test.app);
+    await atSignIn.get('/admin/login?workspace=acme');
+    for (const [client, path] of [[signedIn, '/admin/settings'], [atSignIn, '/admin/login']] as const) {
+      const response = await postRaw(client, path);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(/the form could not be read/i);
+    }
+  });
+});

@@ -1,6 +1,18 @@
 // Reading urlencoded form bodies as parsed by Hono (`parseBody({ all: true })` or plain).
 
+import type { Context } from 'hono';
+import { ApiError } from '../core/http/api-error.ts';
+
 export type FormBody = Record<string, string | File | Array<string | File>>;
+
+/** The posted form; a body that claims to be a form and is not one (a cut multipart) is a 400. */
+export async function readForm(c: Context): Promise<FormBody> {
+  try {
+    return (await c.req.parseBody({ all: true })) as FormBody;
+  } catch {
+    throw new ApiError(400, 'invalid_form', 'the form could not be read: the request body is not a well-formed form');
+  }
+}
 
 /** The last string value of a field ('' when absent); files are ignored. */
 export function formString(form: FormBody, name: string, options: { trim?: boolean } = {}): string {

@@ -8,6 +8,7 @@ import type { AdminEnv } from '../admin-env.ts';
 import { checkOrigin, CSRF_FIELD, tokensMatch } from './csrf.ts';
 import { clearSessionCookie, isHttps, readLoginCsrfCookie, readSessionCookie } from './session-cookie.ts';
 import { loadSession, type AdminSession } from './session.service.ts';
+import { readForm } from '../form-data.ts';
 
 /** A state-changing request that failed the CSRF checks. */
 export class CsrfError extends ApiError {
@@ -49,7 +50,7 @@ export function csrfProtection(hub: HubContext): MiddlewareHandler<AdminEnv> {
     if (!origin.ok) throw new CsrfError(origin.reason);
     const contentType = c.req.header('content-type') ?? '';
     const isForm = contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('multipart/form-data');
-    const presented = isForm ? (await c.req.parseBody({ all: true }))[CSRF_FIELD] : undefined;
+    const presented = isForm ? (await readForm(c))[CSRF_FIELD] : undefined;
     const session = c.get('session');
     const expected = session ? session.csrfToken : readLoginCsrfCookie(c, c.get('secure'));
     if (!tokensMatch(expected, presented)) throw new CsrfError('the form is missing its security token or the token has expired');

@@ -10,7 +10,7 @@ import { signIn } from '../auth/sign-in.service.ts';
 import { formatUtc, relative } from '../components/time.ts';
 import { noticeFor } from '../components/notice.ts';
 import { SignInPage } from '../pages/sign-in.page.ts';
-import { formString } from '../form-data.ts';
+import { formString, readForm } from '../form-data.ts';
 
 export function registerAuthRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   const loginToken = (c: Context<AdminEnv>): string => {
@@ -35,7 +35,7 @@ export function registerAuthRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   });
 
   app.post('/login', async (c) => {
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c);
     const email = formString(form, 'email');
     const workspace = formString(form, 'workspace') || hub.config.HUB_DEFAULT_TENANT;
     const next = formString(form, 'next');

@@ -3,8 +3,7 @@ import type { KeysetCursor } from '../../core/db/keyset.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
 import { Timestamp } from '../../schemas/api/common.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
-import type { FormBody } from '../form-data.ts';
-import { formStrings } from '../form-data.ts';
+import { formStrings, readForm } from '../form-data.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,7 +19,7 @@ export function isUuid(value: string | undefined): value is string {
 }
 
 export async function formOf(c: Context<AdminEnv>): Promise<Record<string, string>> {
-  return formStrings((await c.req.parseBody({ all: true })) as FormBody);
+  return formStrings(await readForm(c));
 }
 
 /** A query parameter only when it is one of `allowed`. */

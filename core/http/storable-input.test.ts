@@ -58,4 +58,14 @@ describe('unstorableFields', () => {
     const many = Object.fromEntries(Array.from({ length: 1000 }, (_, index) => [`k${index}`, '\u0000']));
     expect(unstorableFields(many, 'body')).toHaveLength(10);
   });
+
+  it('names numbers too large to store, which JSON.parse reads as Infinity and JSON.stringify writes as null', () => {
+    const body = JSON.parse('{"inputTemplate":{"priority":1e309,"ok":1.5},"limit":-1e400}');
+    expect(unstorableFields(body, 'body').map((field) => field.path).sort()).toEqual(['body.inputTemplate.priority', 'body.limit']);
+  });
+
+  it('names a __proto__ key, which copying into an object would turn into its prototype and drop', () => {
+    const body = JSON.parse('{"inputTemplate":{"__proto__":{"polluted":true},"message":"hi"}}');
+    expect(unstorableFields(body, 'body')).toEqual([{ path: 'body.inputTemplate.__proto__', message: 'is a key that cannot be stored (__proto__)' }]);
+  });
 });

@@ -9,6 +9,10 @@ import type { FieldError } from './api-error.ts';
 //   text column would store U+FFFD instead) — the same 500 as a NUL.
 // - deep nesting: jsonb and any recursive walk (templates, zod, JSON Schema) run out of stack on
 //   arrays nested tens of thousands deep, which a 1 MB body easily holds.
+// - a number past what a double holds (1e309 reads as Infinity): JSON cannot store it, and it
+//   would be saved as null without a word.
+// - a `__proto__` key: JSON.parse keeps it as a key, but copying it into an object (zod records,
+//   spreads) sets that object's prototype instead, so it vanished from what was saved.
 // The walk itself uses its own stack, so it is safe on any input.
 
 /** Deeper JSON is refused; real configs, filters and templates stay within a handful of levels. */
@@ -57,6 +61,10 @@ export function unstorableFields(value: unknown, prefix: string): FieldError[] {
       if (problem) report(path, problem);
       continue;
     }
+    if (typeof current === 'number' && !Number.isFinite(current)) {
+      report(path, 'is a number too large to store (it reads as Infinity)');
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
     if (depth >= MAX_INPUT_DEPTH) {
       // Named by its top-level field: the full path would be as long as the nesting.
@@ -65,8 +73,8 @@ export function unstorableFields(value: unknown, prefix: string): FieldError[] {
     }
     for (const [key, child] of Object.entries(current)) {
       const childPath = [...path, key];
-      const problem = unstorableText(key);
-      if (problem) report(childPath, `a key ${problem}`);
+      const problem = key === '__proto__' ? 'is a key that cannot be stored (__proto__)' : unstorableText(key);
+      if (problem) report(childPath, key === '__proto__' ? problem : `a key ${problem}`);
       pending.push({ value: child, path: childPath, depth: depth + 1 });
     }
   }

@@ -45,6 +45,8 @@ describe('cron schedules', () => {
     [{ cron: '0 0 0 1 1 * 2030' }, 'body.schedules.items.cron', '5 or 6 fields'],
     [{ cron: '0 0 15W * *' }, 'body.schedules.items.cron', 'nearest-weekday'],
     [{ cron: '0 0 31 2 *' }, 'body.schedules.items.cron', 'never fires'],
+    // croner reads it; BullMQ's parser allows at most 256 values a field.
+    [{ cron: '0-59/1 *,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,* * * *' }, 'body.schedules.items.cron', 'production queue (BullMQ) cannot read'],
   ])('refuses %j on create with 400 and no row, so a retry can succeed', async (schedule, path, message) => {
     const name = `cron-${Math.random().toString(36).slice(2)}`;
     await expectFieldError(await test.request('post', '/api/integrations', { token: tenant.tokens.admin, body: kitBody(name, { schedules: { items: schedule } }) }), path, message);
@@ -105,5 +107,19 @@ describe('year-0000 timestamps', () => {
     expect(checks).toEqual([]);
     const audit = await (await test.request('get', `/api/integrations/${kit.id}/credentials/audit`, { token: tenant.tokens.admin })).json();
     expect(audit.entries.map((entry: { action: string }) => entry.action)).toEqual(['set']);
+  });
+});
+
+describe('names the request chooses', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('refuses a schedule for %s, which is no stream of the connector', async (stream) => {
+    const name = `proto-${Math.random().toString(36).slice(2)}`;
+    await expectFieldError(await test.request('post', '/api/integrations', { token: tenant.tokens.admin, body: kitBody(name, { schedules: { [stream]: { everySeconds: 60 } } }) }), `body.schedules.${stream}`, 'has no stream');
+    expect(await rowsNamed(name)).toEqual([]);
+  });
+
+  it('refuses a connector name too long to be one without echoing it back', async () => {
+    const response = await test.request('post', '/api/integrations', { token: tenant.tokens.admin, body: kitBody('long', { connector: 'x'.repeat(200_000) }) });
+    expect(response.status).toBe(400);
+    expect((await response.text()).length).toBeLessThan(2_000);
   });
 });

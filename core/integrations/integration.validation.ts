@@ -36,7 +36,8 @@ export function validateAgainstConnector(
     else fields.push(...zodFieldErrors(credentials.error, 'body.credentials'));
   }
   for (const stream of Object.keys(input.schedules ?? {})) {
-    if (!(stream in connector.streams)) {
+    // Own keys only: `in` would take "constructor" or "toString" for streams.
+    if (!Object.hasOwn(connector.streams, stream)) {
       fields.push({ path: `body.schedules.${stream}`, message: `${connector.id} has no stream "${stream}"; streams: ${Object.keys(connector.streams).join(', ')}` });
     }
   }

@@ -56,3 +56,7 @@ export function keysetPageQuery<T extends z.ZodRawShape>(names: { item: string; 
     message: `needs \`before\`, the \`${names.time}\` of the same ${names.item}`,
   });
 }
+
+// Names of connectors, streams and actions: short words. A bound keeps an unknown one's error
+// message (which names it) from echoing a whole request body back.
+export const CatalogName = z.string().min(1).max(100);

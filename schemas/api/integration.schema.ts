@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './common.schema.ts';
+import { CatalogName, Timestamp } from './common.schema.ts';
 import { StreamSchedule } from './schedule.schema.ts';
 
 export { StreamSchedule } from './schedule.schema.ts';
@@ -30,18 +30,18 @@ export type Integration = z.infer<typeof Integration>;
 
 export const IntegrationListQuery = z.object({
   environment: Environment.optional(),
-  connector: z.string().min(1).optional(),
+  connector: CatalogName.optional(),
 });
 export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
 
 export const CreateIntegrationRequest = z.strictObject({
-  connector: z.string().min(1),
+  connector: CatalogName,
   name: z.string().trim().min(1).max(100),
   environment: Environment.default('production'),
   config: z.record(z.string(), z.unknown()).default({}),
   credentials: z.record(z.string(), z.unknown()).optional(),
   credentialsExpiresAt: Timestamp.optional(),
-  schedules: z.record(z.string(), StreamSchedule).default({}),
+  schedules: z.record(CatalogName, StreamSchedule).default({}),
   enabled: z.boolean().default(true),
 });
 export type CreateIntegrationRequest = z.infer<typeof CreateIntegrationRequest>;
@@ -52,13 +52,13 @@ export const UpdateIntegrationRequest = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
   credentials: z.record(z.string(), z.unknown()).optional(),
   credentialsExpiresAt: Timestamp.nullable().optional(),
-  schedules: z.record(z.string(), StreamSchedule).optional(),
+  schedules: z.record(CatalogName, StreamSchedule).optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateIntegrationRequest = z.infer<typeof UpdateIntegrationRequest>;
 
 export const SyncRequest = z.strictObject({
-  stream: z.string().min(1).optional().describe('default: every stream of the connector'),
+  stream: CatalogName.optional().describe('default: every stream of the connector'),
   mode: z.enum(['incremental', 'full']).default('incremental'),
 }).prefault({});
 export type SyncRequest = z.infer<typeof SyncRequest>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RouteFilter } from '../../core/routes/route.filter.ts';
-import { Timestamp } from './common.schema.ts';
+import { CatalogName, Timestamp } from './common.schema.ts';
 
 export const Route = z.object({
   id: z.uuid(),
@@ -21,7 +21,7 @@ export const CreateRouteRequest = z.strictObject({
   name: z.string().trim().min(1).max(100),
   filter: RouteFilter.default({}),
   targetIntegrationId: z.uuid(),
-  action: z.string().min(1),
+  action: CatalogName,
   inputTemplate: z.record(z.string(), z.unknown()).default({}),
   enabled: z.boolean().default(true),
 });
@@ -31,7 +31,7 @@ export const UpdateRouteRequest = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   filter: RouteFilter.optional(),
   targetIntegrationId: z.uuid().optional(),
-  action: z.string().min(1).optional(),
+  action: CatalogName.optional(),
   inputTemplate: z.record(z.string(), z.unknown()).optional(),
   enabled: z.boolean().optional(),
 });

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 // A schedule is handed to the queue only after the integration is saved, and the queue is croner
@@ -11,6 +12,15 @@ function parsedCron(expression: string): Cron | undefined {
     return new Cron(expression, { paused: true, mode: '5-or-6-parts' });
   } catch {
     return undefined;
+  }
+}
+
+function readByProductionQueue(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -38,6 +48,9 @@ export const CronExpression = z
       ctx.addIssue({ code: 'custom', message: 'the nearest-weekday form ("15W", "LW") is not supported' });
     } else if (!nextRun) {
       ctx.addIssue({ code: 'custom', message: 'this expression never fires (e.g. "0 0 31 2 *" names a day that does not exist)' });
+    } else if (!readByProductionQueue(expression)) {
+      // BullMQ's parser has limits of its own (at most 256 values a field, for one).
+      ctx.addIssue({ code: 'custom', message: 'the production queue (BullMQ) cannot read this expression; list fewer values or use a range or step' });
     }
   });
 
