@@ -1,14 +1,11 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connectors } from '../../connectors/registry.ts';
 import { answerOf, excerpt, expectNoFindings, failureOf, leaksIn, type Finding } from '../../test-support/answer-findings.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { startTestHub, type TestHub, type TestHubOptions, type TestTenant } from '../../test-support/test-hub.ts';
-import { testkit } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import type { AnyRoute } from './route.ts';
 import { routeTable } from './route-table.ts';
+import { buildWorld, FOREIGN_MARK, rowsOf, type World } from './api-input.world.testing.ts';
+import { ANY_QUERY, BAD_IDS, junkFor, mustRefuse, NOWHERE, PAGING_QUERIES, RAW_BODIES, withRawField, type Expected, type FieldKind } from './malformed-input.testing.ts';
 
 // Every route of the route table gets malformed input: bad path ids, junk in each body field,
 // bodies that are no JSON object, junk query strings; then bad headers, methods, paths and
@@ -16,9 +13,6 @@ import { routeTable } from './route-table.ts';
 // schema does not allow with the { "error": { "code", "message" } } shape, and never answers
 // with a secret or another tenant's data. A new route is walked as soon as it is in the table;
 // one with a body or query schema fails the first test until its fields are described here.
-
-/** What an answer must be: a refusal, exactly 404 not_found, a success, or anything but a 5xx. */
-type Expected = '4xx' | '404' | '2xx' | 'no 5xx';
 
 interface InputCase {
   method: string;
@@ -32,97 +26,7 @@ interface InputCase {
   emptyList?: string;
 }
 
-/** Marks every name of the other tenant's rows, so any answer that shows one is caught. */
-const FOREIGN_MARK = 'OTHER-TENANT-';
-/** A well-formed id that exists nowhere. */
-const NOWHERE = '7b0c1f6e-3c1d-4f4a-9a51-1c2d3e4f5a6b';
-
-interface World {
-  test: TestHub;
-  home: TestTenant;
-  other: TestTenant;
-  /** Row ids of the home tenant, by resource kind (plus `integration2` and a pending `rotation`). */
-  ids: Record<string, string>;
-  /** The same rows of the other tenant. */
-  foreign: Record<string, string>;
-  /** Credentials and API tokens: in no answer. */
-  secrets: string[];
-}
-
-// ---- the rows every case works on ----
-
-async function buildWorld(options: Pick<TestHubOptions, 'database' | 'queue'>): Promise<World> {
-  const test = await startTestHub({ label: 'api_input', ...options, connectors: [...connectors, testkit] });
-  const home = await test.createTenant('home');
-  const other = await test.createTenant('other');
-  const secrets = ['input-token-0000', 'input-rotated-token', 'pending-SECRET-rotation'];
-  for (const tenant of [home, other]) secrets.push(`kit-token-SECRET-${tenant.slug}`, `hook-secret-SECRET-${tenant.slug}`, ...Object.values(tenant.tokens));
-  return { test, home, other, ids: await seedRows(test, home, 'home-'), foreign: await seedRows(test, other, FOREIGN_MARK), secrets };
-}
-
-/** One row of each resource kind the route table names, with names starting with `mark`. */
-async function seedRows(test: TestHub, tenant: TestTenant, mark: string): Promise<Record<string, string>> {
-  const db = test.hub.db;
-  const credentials = { auth: { type: 'bearer', token: `kit-token-SECRET-${tenant.slug}` }, webhookSecret: `hook-secret-SECRET-${tenant.slug}` };
-  const integration: string = (await createTestkitIntegration(test, tenant, tenant.slug, { name: `${mark}INTEGRATION`, credentials })).id;
-  const integration2: string = (await createTestkitIntegration(test, tenant, tenant.slug, { name: `${mark}second`, credentials })).id;
-  const sync = await test.request('post', `/api/integrations/${integration}/sync`, { token: tenant.tokens.operator, body: {} });
-  expect(sync.status).toBe(202);
-  const route = await test.request('post', '/api/routes', {
-    token: tenant.tokens.admin,
-    body: { name: `${mark}ROUTE`, targetIntegrationId: integration, action: 'record', inputTemplate: { message: 'hi' } },
-  });
-  expect(route.status, await route.clone().text()).toBe(201);
-  const user = await db.insertInto('users').values({ tenant_id: tenant.id, email: `ops@${tenant.slug}.example`, name: 'Ops', role: 'operator' }).returning('id').executeTakeFirstOrThrow();
-  const ids: Record<string, string> = {
-    integration,
-    integration2,
-    run: (await sync.json()).runs[0].id,
-    route: (await route.json()).id,
-    event: (await db
-      .insertInto('integration_events')
-      .values({ tenant_id: tenant.id, integration_id: integration, source: 'webhook', type: 'incident.update', payload: JSON.stringify({ note: `${mark}EVENT` }), payload_hash: 'x', dedupe_key: `seed-${tenant.slug}`, status: 'processed' })
-      .returning('id')
-      .executeTakeFirstOrThrow()).id,
-    task: (await db
-      .insertInto('tasks')
-      .values({ tenant_id: tenant.id, number: 1, integration_id: integration, code: 'auth_invalid', runbook: 'runbooks/auth_invalid.md', title: `${mark}TASK`, severity: 'high', status: 'open' })
-      .returning('id')
-      .executeTakeFirstOrThrow()).id,
-    chat_link: (await db
-      .insertInto('chat_user_links')
-      .values({ tenant_id: tenant.id, platform: 'slack', team_id: 'T1', user_id: 'U1', hub_user_id: user.id, linked_by: 'fixture' })
-      .returning('id')
-      .executeTakeFirstOrThrow()).id,
-    api_token: (await db.selectFrom('api_tokens').select('id').where('tenant_id', '=', tenant.id).where('role', '=', 'viewer').executeTakeFirstOrThrow()).id,
-  };
-  // A rotation stays pending (for the approve and reject routes) only while approval is required.
-  const approval = (on: boolean) => test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: on } });
-  await approval(true);
-  const rotation = await test.request('post', `/api/integrations/${integration}/credentials/rotate`, {
-    token: tenant.tokens.admin,
-    body: { credentials: { auth: { type: 'bearer', token: 'pending-SECRET-rotation' } }, reason: 'seed' },
-  });
-  expect(rotation.status, await rotation.clone().text()).toBe(202);
-  ids.rotation = (await rotation.json()).rotation.id;
-  await approval(false);
-  return ids;
-}
-
-/** The other tenant's rows, to show afterwards that no request of the home tenant changed them. */
-async function rowsOf(test: TestHub, tenant: TestTenant): Promise<Record<string, unknown[]>> {
-  const rows: Record<string, unknown[]> = {};
-  for (const table of ['integration_configs', 'routes', 'tasks', 'api_tokens', 'chat_user_links', 'credential_rotations', 'integration_events']) {
-    const result = await sql<Record<string, unknown>>`select * from ${sql.table(table)} where tenant_id = ${tenant.id} order by id`.execute(test.hub.db);
-    // A token's use is stamped on it; that is not a change of the tenant's data.
-    rows[table] = result.rows.map(({ last_used_at: _used, ...row }) => row);
-  }
-  return rows;
-}
-
 // ---- what each route takes ----
-
-type FieldKind = 'free text' | 'name' | 'enum' | 'uuid' | 'timestamp' | 'nullable timestamp' | 'object' | 'boolean' | 'email';
 
 interface BodySpec {
   /** A body the route accepts. */
@@ -175,131 +79,6 @@ const BODY_SPECS: Record<string, BodySpec> = {
     emptyOk: false,
   },
 };
-
-// ---- junk ----
-
-/** A field value as JSON text, for what JSON.stringify cannot write (1e309, lone surrogates, deep nesting). */
-interface Junk {
-  raw: string;
-  type: 'string' | 'number' | 'null' | 'boolean' | 'array' | 'object';
-  /** No field takes it. */
-  alwaysBad?: true;
-}
-
-const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-
-// Every field gets one value of each JSON type; string and object fields also their own edge cases.
-const ONE_OF_EACH_TYPE: Junk[] = [
-  { raw: '"abc"', type: 'string' },
-  { raw: '12345', type: 'number' },
-  { raw: '1e309', type: 'number' }, // Infinity once parsed
-  { raw: 'null', type: 'null' },
-  { raw: 'true', type: 'boolean' },
-  { raw: '[1,"a",null]', type: 'array' },
-  { raw: '{}', type: 'object' },
-  { raw: nested(5000), type: 'array', alwaysBad: true },
-];
-const BAD_STRINGS: Junk[] = [
-  { raw: '""', type: 'string', alwaysBad: true },
-  { raw: '"   "', type: 'string', alwaysBad: true },
-  { raw: '"a\\u0000b"', type: 'string', alwaysBad: true }, // PostgreSQL text cannot hold NUL
-  { raw: '"a\\ud800b"', type: 'string', alwaysBad: true }, // a lone surrogate is no UTF-8
-  { raw: JSON.stringify('x'.repeat(200_000)), type: 'string', alwaysBad: true },
-];
-const BAD_OBJECTS: Junk[] = [
-  { raw: '{"unknownKey":1}', type: 'object' },
-  { raw: '{"__proto__":{"polluted":true}}', type: 'object' },
-  { raw: '{"a\\u0000":1}', type: 'object' },
-  { raw: '{"\\ud800":1}', type: 'object' },
-  { raw: '{"a":'.repeat(40) + '1' + '}'.repeat(40), type: 'object', alwaysBad: true }, // deeper than the API takes
-];
-
-function junkFor(kind: FieldKind): Junk[] {
-  if (kind === 'object') return [...ONE_OF_EACH_TYPE, ...BAD_OBJECTS];
-  if (kind === 'boolean') return ONE_OF_EACH_TYPE;
-  return [...ONE_OF_EACH_TYPE, ...BAD_STRINGS];
-}
-
-/** Whether a field of this kind must refuse the junk; the rest may be taken or refused. */
-function mustRefuse(kind: FieldKind, junk: Junk): boolean {
-  if (junk.alwaysBad) return true;
-  switch (kind) {
-    case 'free text':
-      return junk.type !== 'string';
-    case 'nullable timestamp':
-      return junk.type !== 'null';
-    case 'boolean':
-      return junk.type !== 'boolean';
-    case 'object':
-      return junk.raw !== '{}'; // every object field is strict about its keys
-    default:
-      return true; // "abc" is no connector, stream, action, enum value, UUID, time or email
-  }
-}
-
-/** `base` as JSON with `field` set to the JSON text `raw`. */
-function withRawField(base: Record<string, unknown>, field: string, raw: string): string {
-  return JSON.stringify({ ...base, [field]: 'RAW' }).replace(`"${field}":"RAW"`, () => `"${field}":${raw}`);
-}
-
-const BAD_IDS: Array<[string, Expected]> = [
-  ['not-a-uuid', '4xx'],
-  ['%2e%2e', '4xx'],
-  ['..%2F..%2F', '4xx'],
-  ['%00', '4xx'],
-  [`${NOWHERE}%00`, '4xx'],
-  [`${NOWHERE}%20`, '4xx'],
-  ['%ZZ', '4xx'], // broken percent-encoding
-  ['%ED%A0%80', '4xx'], // a lone surrogate, UTF-8 encoded
-  ['x'.repeat(10_000), '4xx'],
-  [NOWHERE.replaceAll('-', ''), '4xx'],
-  ['00000000-0000-0000-0000-000000000000', '4xx'],
-  ["'%20OR%201=1--", '4xx'],
-  ['__proto__', '4xx'],
-  [NOWHERE, '404'],
-  [NOWHERE.toUpperCase(), '404'],
-];
-
-/** Bodies that are no JSON object. `readAsEmpty`: the server sees no body, refused only where one is required. */
-const RAW_BODIES: Array<{ text: string; headers?: Record<string, string>; readAsEmpty?: true }> = [
-  { text: 'not json' },
-  { text: '{"name":' },
-  { text: 'null' },
-  { text: '"str"' },
-  { text: '[]' },
-  { text: '\ufeff{"unknownKey":1}' },
-  { text: '{}garbage' },
-  { text: '{"a":NaN}' },
-  { text: '{"a":"\u0000"}' },
-  { text: nested(100_000) },
-  { text: JSON.stringify({ name: 'x'.repeat(1_100_000) }) }, // over the body limit
-  { text: JSON.stringify({ name: 'x'.repeat(1_100_000) }), headers: { 'content-type': 'text/plain' } },
-  { text: 'name=x&role=viewer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, readAsEmpty: true },
-  { text: '--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--b--', headers: { 'content-type': 'multipart/form-data; boundary=b' }, readAsEmpty: true },
-  { text: '{}', headers: { 'content-type': 'application/json; charset=utf-16' }, readAsEmpty: true },
-];
-
-/** For every GET route: parameters it does not know, or cannot store. */
-const ANY_QUERY: Array<[string, Expected]> = [
-  ['unknown=1', 'no 5xx'],
-  ['%00=1', '4xx'],
-  ['x=%00', '4xx'],
-  ['x=%ED%A0%80', 'no 5xx'],
-  ['x=' + 'y'.repeat(100_000), 'no 5xx'],
-  ['a=1&'.repeat(2000) + 'b=2', 'no 5xx'],
-];
-
-/** For lists paged with limit / before / beforeId. */
-const PAGING_QUERIES: Array<[string, Expected]> = [
-  ...['-1', '0', '-0', '501', '1.5', '1e309', 'abc', '9223372036854775808'].map((limit): [string, Expected] => [`limit=${limit}`, '4xx']),
-  ...['', '0x10', '1&limit=abc', '1&limit[]=2'].map((limit): [string, Expected] => [`limit=${limit}`, 'no 5xx']),
-  ...['yesterday', '2024-01-01', '2024-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '%2B010000-01-01T00:00:00Z', '2024-01-01T24:00:00Z', '2016-12-31T23:59:60Z', '1700000000', '2024-01-01T00:00:00Z%00']
-    .map((before): [string, Expected] => [`before=${before}`, '4xx']),
-  ...['2024-01-01T00:00:00%2B01:00', '2024-01-01T00:00:00.123456789Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z'].map((before): [string, Expected] => [`before=${before}`, 'no 5xx']),
-  [`beforeId=${NOWHERE}`, '4xx'], // only with before
-  ['before=2024-01-01T00:00:00Z&beforeId=junk', '4xx'],
-  ['before=2024-01-01T00:00:00Z&beforeId=00000000-0000-0000-0000-000000000000', 'no 5xx'],
-];
 
 /** The filters of each list; the first test requires an entry for every route with a query schema. */
 const FILTER_QUERIES: Record<string, Array<[string, Expected]>> = {

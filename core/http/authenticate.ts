@@ -7,8 +7,8 @@ import { ForbiddenError, UnauthorizedError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
 import type { Access } from './route.ts';
 
-function bearer(c: Context<AppEnv>): string | undefined {
-  const header = c.req.header('authorization');
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
 }
@@ -16,7 +16,7 @@ function bearer(c: Context<AppEnv>): string | undefined {
 /** 401 without a valid token, 403 when its role is below what the route requires. */
 export async function authorize(c: Context<AppEnv>, hub: HubContext, access: Access): Promise<Principal | undefined> {
   if (access === 'public') return undefined;
-  const presented = bearer(c);
+  const presented = bearerToken(c.req.header('authorization'));
   if (!presented) throw new UnauthorizedError();
   const principal = await authenticateApiToken(hub.db, presented, hub.clock(), {
     method: c.req.method,

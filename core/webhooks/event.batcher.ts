@@ -52,7 +52,7 @@ const MAX_IN_FLIGHT = 4;
 const MAX_DEDUPE_KEY_LENGTH = 256;
 
 /** The dedupe key as stored: itself, or its hash when too long for the unique index. */
-export function storableDedupeKey(key: string): string {
+function storableDedupeKey(key: string): string {
   return key.length <= MAX_DEDUPE_KEY_LENGTH ? key : `sha256:${sha256(key)}`;
 }
 
@@ -152,10 +152,15 @@ export function createEventBatcher(
       try {
         await insertAndSettle(half);
       } catch (error) {
-        if (half.length > 1 && isRowRefused(error)) await settleInHalves(half);
-        else for (const pending of half) pending.reject(error);
+        await settleFailed(half, error);
       }
     }
+  }
+
+  /** After a failed INSERT: again in halves when one row may be to blame, else the error for each. */
+  async function settleFailed(batch: Pending[], error: unknown): Promise<void> {
+    if (batch.length > 1 && isRowRefused(error)) await settleInHalves(batch);
+    else for (const pending of batch) pending.reject(error);
   }
 
   async function flush(): Promise<void> {
@@ -170,8 +175,7 @@ export function createEventBatcher(
       rows = await insertEvents(hub, batch.map((pending) => pending.event));
     } catch (error) {
       try {
-        if (batch.length > 1 && isRowRefused(error)) await settleInHalves(batch);
-        else for (const pending of batch) pending.reject(error);
+        await settleFailed(batch, error);
       } finally {
         inFlight -= 1;
         schedule();
