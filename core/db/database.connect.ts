@@ -17,7 +17,11 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Lets statements and transactions in flight finish, then closes; new work is refused meanwhile.
+   * PGlite waits up to `drainTimeoutMs` (default 5 s); PostgreSQL's pool waits for its borrowers.
+   */
+  close(drainTimeoutMs?: number): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -58,14 +62,24 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(directory);
     const pool = createPglitePool(pglite);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
-    return handle(db, 'pglite', unlock);
+    return handle(db, 'pglite', { drain: (timeoutMs) => pool.drain(timeoutMs), afterClose: unlock });
   } catch (error) {
     unlock();
     throw error;
   }
 }
 
-function handle(db: Kysely<Database>, kind: DatabaseHandle['kind'], afterClose?: () => void): DatabaseHandle {
+const DEFAULT_DRAIN_MS = 5_000;
+
+/**
+ * `drain` lets work in flight finish before the pool ends (PGlite; pg's Pool.end waits for its
+ * borrowers itself); `afterClose` runs once the database is closed.
+ */
+function handle(
+  db: Kysely<Database>,
+  kind: DatabaseHandle['kind'],
+  { drain, afterClose }: { drain?: (timeoutMs: number) => Promise<void>; afterClose?: () => void } = {},
+): DatabaseHandle {
   let closed: Promise<void> | undefined;
   return {
     db,
@@ -73,9 +87,12 @@ function handle(db: Kysely<Database>, kind: DatabaseHandle['kind'], afterClose?:
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close() {
+    close(drainTimeoutMs = DEFAULT_DRAIN_MS) {
       // The lock goes only once PGlite has written everything and closed its files.
-      closed ??= db.destroy().finally(() => afterClose?.());
+      closed ??= (async () => {
+        await drain?.(drainTimeoutMs);
+        await db.destroy();
+      })().finally(() => afterClose?.());
       return closed;
     },
   };

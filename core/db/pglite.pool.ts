@@ -11,17 +11,42 @@ interface PoolClient {
 
 export interface PglitePool {
   connect(): Promise<PoolClient>;
+  /**
+   * Refuses new borrowers and waits (up to `timeoutMs`) for the one holding the connection, so a
+   * transaction between two statements commits or rolls back whole instead of failing half-way
+   * because the database closed under it. PostgreSQL's pool waits for its borrowers the same way.
+   */
+  drain(timeoutMs: number): Promise<void>;
   end(): Promise<void>;
 }
 
+/** Asked for the embedded database after its shutdown began. */
+export class DatabaseClosingError extends Error {
+  constructor() {
+    super('the embedded database is shutting down');
+    this.name = 'DatabaseClosingError';
+  }
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 export function createPglitePool(pglite: PGlite): PglitePool {
-  const waiters: Array<() => void> = [];
+  const waiters: Waiter[] = [];
   let busy = false;
+  let closing = false;
+  let idle: (() => void) | undefined;
 
   const release = (): void => {
     const next = waiters.shift();
-    if (next) next();
-    else busy = false;
+    if (next) {
+      next.resolve();
+      return;
+    }
+    busy = false;
+    idle?.();
   };
 
   const client: PoolClient = {
@@ -39,11 +64,25 @@ export function createPglitePool(pglite: PGlite): PglitePool {
 
   return {
     async connect() {
-      if (busy) await new Promise<void>((resolve) => waiters.push(resolve));
+      if (closing) throw new DatabaseClosingError();
+      if (busy) await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
       busy = true;
       return client;
     },
+    async drain(timeoutMs) {
+      closing = true;
+      // Queued borrowers have not started anything yet: refusing them loses no work half-done.
+      for (const waiter of waiters.splice(0)) waiter.reject(new DatabaseClosingError());
+      if (!busy) return;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      clearTimeout(timer);
+    },
     async end() {
+      closing = true;
       await pglite.close();
     },
   };

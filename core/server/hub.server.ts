@@ -17,6 +17,8 @@ import { scheduleMaintenance } from './maintenance.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
 
+const MIN_DATABASE_DRAIN_MS = 1_000;
+
 export interface RunningHub {
   hub: HubContext;
   masterKeys: MasterKeySet;
@@ -96,7 +98,9 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       await http?.close(remaining());
       await stopKeepingSchedules?.();
       await queue.close(remaining());
-      await database.close();
+      // Whatever still holds the database (a maintenance pass, a job past the budget) gets a moment
+      // to commit or roll back whole, even when the drains above spent the budget.
+      await database.close(Math.max(remaining(), MIN_DATABASE_DRAIN_MS));
       logger.info('hub stopped');
     })();
     return stopping;
