@@ -119,4 +119,26 @@ describe('edit forms left open while someone else saves', () => {
     const stored = await fx.test.hub.db.selectFrom('routes').select(['name', 'enabled']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(stored).toEqual({ name: 'Route race', enabled: false });
   });
+
+  it('lets exactly one of several saves from the same route form through, however close together', async () => {
+    const created = await fx.test.request('post', '/api/routes', {
+      token: fx.acme.tokens.admin,
+      body: { name: 'Route burst', filter: { eventType: 'incident.*' }, targetIntegrationId: fx.acmeIntegration, action: 'create_incident', inputTemplate: {}, enabled: true },
+    });
+    expect(created.status).toBe(201);
+    const id = (await created.json()).id as string;
+    const client = await fx.signIn(fx.admin);
+    const page = await client.get(`/admin/routes/${id}/edit`);
+    // The same form submitted five times at once (say, from five tabs): each names a different
+    // route name, and each was filled from the same version. Checked before the write instead of
+    // in it, several passed the check before any wrote.
+    const names = Array.from({ length: 5 }, (_, index) => `Route burst ${index}`);
+    const saves = await Promise.all(names.map((name) => client.post(`/admin/routes/${id}`, formRecord(page.body, `/admin/routes/${id}`, { name }))));
+    expect(saves.map((save) => save.status).sort()).toEqual([303, 409, 409, 409, 409]);
+    const winner = names[saves.findIndex((save) => save.status === 303)];
+    const stored = await fx.test.hub.db.selectFrom('routes').select('name').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored.name).toBe(winner);
+    const audited = await fx.test.hub.db.selectFrom('audit_log').select('action').where('action', '=', 'route.updated').where('target_id', '=', id).execute();
+    expect(audited).toHaveLength(1);
+  });
 });

@@ -1,9 +1,10 @@
 import type { Context, Hono } from 'hono';
 import { ApiError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import { listIntegrations } from '../../core/integrations/integration.repository.ts';
-import { createRoute, deleteRoute, updateRoute } from '../../core/routes/route.service.ts';
+import { createRoute, deleteRoute, RouteChangedError, updateRoute } from '../../core/routes/route.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import type { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+import { Timestamp } from '../../schemas/api/common.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import type { Notice } from '../components/notice.ts';
@@ -106,14 +107,17 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     const version = form['updated_at'];
     const submitted = readRouteForm('edit', form);
     if (!submitted.ok) return renderEdit(c, row, { ...submitted, version }, 400);
-    // Checked just before the write rather than in it (the route service takes no condition): this
-    // closes the minutes a form stays open, not the milliseconds between check and write.
-    if (version !== undefined && version !== row.version) {
-      return renderEdit(c, row, { values: routeValuesOf(row), errors: [], notice: CHANGED_MEANWHILE }, 409);
-    }
     try {
-      await updateRoute(hub, session.principal, row.id, submitted.request as UpdateRouteRequest, c.get('requestId'));
+      // The version is checked in the write itself: a save that lands between a check and the write
+      // cannot be undone by this form either.
+      if (version !== undefined && !Timestamp.safeParse(version).success) throw new RouteChangedError();
+      await updateRoute(hub, session.principal, row.id, submitted.request as UpdateRouteRequest, c.get('requestId'), { expectedUpdatedAt: version });
     } catch (error) {
+      if (error instanceof RouteChangedError) {
+        // Start again from what is stored now: the other change is shown, ours is to be redone.
+        const current = await requireVersionedRoute(hub, session.tenant.id, row.id);
+        return renderEdit(c, current, { values: routeValuesOf(current), errors: [], notice: CHANGED_MEANWHILE }, 409);
+      }
       if (!(error instanceof ValidationError)) throw error;
       return renderEdit(c, row, { values: submitted.values, errors: fieldErrorsOf(error), version }, 400);
     }

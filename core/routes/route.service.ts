@@ -1,7 +1,8 @@
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRow } from '../db/database.types.ts';
-import { NotFoundError, ValidationError } from '../http/api-error.ts';
+import { sql } from 'kysely';
+import { ConflictError, NotFoundError, ValidationError } from '../http/api-error.ts';
 import { findIntegration } from '../integrations/integration.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
@@ -22,8 +23,12 @@ export function toRoute(row: RouteRow): Route {
   };
 }
 
+function findRoute(hub: HubContext, tenantId: string, id: string): Promise<RouteRow | undefined> {
+  return hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
 export async function requireRoute(hub: HubContext, tenantId: string, id: string): Promise<RouteRow> {
-  const row = await hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  const row = await findRoute(hub, tenantId, id);
   if (!row) throw new NotFoundError('route');
   return row;
 }
@@ -83,7 +88,30 @@ export async function createRoute(hub: HubContext, principal: Principal, input: 
   return row;
 }
 
-export async function updateRoute(hub: HubContext, principal: Principal, id: string, input: UpdateRouteRequest, requestId: string): Promise<RouteRow> {
+/** The route changed after the version an update was based on (an edit form left open). */
+export class RouteChangedError extends ConflictError {
+  constructor() {
+    super('the route was changed by someone else since it was read; load it again and repeat the change');
+  }
+}
+
+export interface UpdateRouteOptions {
+  /**
+   * Apply only while `updated_at` still equals this instant (the version the edit form was filled
+   * from), in the same statement as the write, else RouteChangedError and nothing changes.
+   */
+  expectedUpdatedAt?: string | undefined;
+}
+
+export async function updateRoute(
+  hub: HubContext,
+  principal: Principal,
+  id: string,
+  input: UpdateRouteRequest,
+  requestId: string,
+  options: UpdateRouteOptions = {},
+): Promise<RouteRow> {
+  const expected = options.expectedUpdatedAt;
   const existing = await requireRoute(hub, principal.tenantId, id);
   const filter = input.filter ?? (existing.filter as RouteFilter);
   // The template is checked when the patch changes what it is for (template, action or target): a
@@ -98,7 +126,7 @@ export async function updateRoute(hub: HubContext, principal: Principal, id: str
     filter,
     retargeted ? template : undefined,
   );
-  const row = await hub.db
+  let update = hub.db
     .updateTable('routes')
     .set({
       ...(input.name === undefined ? {} : { name: input.name }),
@@ -110,10 +138,14 @@ export async function updateRoute(hub: HubContext, principal: Principal, id: str
       updated_at: hub.clock(),
     })
     .where('tenant_id', '=', principal.tenantId)
-    .where('id', '=', id)
-    .returningAll()
+    .where('id', '=', id);
+  if (expected !== undefined) update = update.where(sql<boolean>`updated_at = ${expected}::timestamptz`);
+  const row = await update.returningAll().executeTakeFirst();
+  if (!row) {
     // Deleted since it was read: the same 404 as if it had gone before.
-    .executeTakeFirstOrThrow(() => new NotFoundError('route'));
+    if (expected === undefined || !(await findRoute(hub, principal.tenantId, id))) throw new NotFoundError('route');
+    throw new RouteChangedError();
+  }
   await audit(hub, principal, 'route.updated', row, requestId);
   return row;
 }
