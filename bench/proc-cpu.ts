@@ -5,22 +5,28 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-/** A process's name and CPU seconds so far from /proc/<pid>/stat; undefined once it has gone. */
+/**
+ * A process's name and CPU seconds so far from /proc/<pid>/stat, its reaped children's included;
+ * undefined once it has gone. The children count because a PostgreSQL backend that exits
+ * mid-phase takes its CPU out of the sum of live processes, and the kernel adds it to the
+ * postmaster's: without them, the sum can fall and a phase's PostgreSQL CPU come out negative.
+ */
 function readProcessStat(pid: number | string): { name: string; cpuSeconds: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The name sits in parentheses and may hold spaces; after it come state, …, utime (14), stime (15).
+    // The name sits in parentheses and may hold spaces; after it come state, …, utime (14), stime
+    // (15), and the reaped children's cutime (16) and cstime (17).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return {
       name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+      cpuSeconds: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND,
     };
   } catch {
     return undefined;
   }
 }
 
-/** CPU seconds a process has used so far. */
+/** CPU seconds a process (with its reaped children) has used so far. */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
   return pid === undefined ? undefined : readProcessStat(pid)?.cpuSeconds;
 }
