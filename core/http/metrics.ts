@@ -8,6 +8,7 @@ export interface HubMetrics {
   runs: Counter<'connector' | 'kind' | 'status'>;
   webhooks: Counter<'connector' | 'outcome'>;
   events: Counter<'source'>;
+  scheduledPollsSkipped: Counter<'connector'>;
 }
 
 export function createMetrics(): HubMetrics {
@@ -44,6 +45,12 @@ export function createMetrics(): HubMetrics {
       name: 'hub_events_total',
       help: 'Events recorded, by source (poll, webhook, system)',
       labelNames: ['source'],
+      registers: [registry],
+    }),
+    scheduledPollsSkipped: new Counter({
+      name: 'hub_scheduled_polls_skipped_total',
+      help: 'Schedule fires that made no run because a scheduled run of the same stream was already waiting (behind a long run)',
+      labelNames: ['connector'],
       registers: [registry],
     }),
   };

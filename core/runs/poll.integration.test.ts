@@ -167,6 +167,37 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(runs.map((run) => run.window_start?.toISOString())).toEqual(['2030-01-01T10:00:00.000Z', '2030-01-01T11:00:00.000Z']);
   });
 
+  it('keeps one scheduled run waiting behind a long run of its stream, however many windows pass', async () => {
+    const integration = await createIntegration();
+    const { runScheduledPoll } = await import('./run.worker.ts');
+    const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
+    // A long run of the stream (a backfill, say) holds it while four hourly windows fire.
+    const now = new Date();
+    const long = await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'manual', mode: 'full',
+        idempotency_key: `${integration.id}:items:long-backfill`, status: 'running', started_at: now, heartbeat_at: now, attempts: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const hour of ['10', '11', '12', '13']) await runScheduledPoll(test.hub, hourly, new Date(`2030-01-01T${hour}:00:01.000Z`));
+    const scheduled = () => test.hub.db.selectFrom('integration_runs').select(['id', 'status', 'window_start']).where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').execute();
+    const waiting = await scheduled();
+    expect(waiting.map((run) => [run.status, run.window_start?.toISOString()])).toEqual([['queued', '2030-01-01T10:00:00.000Z']]);
+    const metrics = await (await test.request('get', '/metrics')).text();
+    expect(metrics).toMatch(/hub_scheduled_polls_skipped_total\{connector="testkit"\} [3-9]/);
+
+    // The long run ends: the one waiting run polls, and a window after it makes a run again.
+    await test.hub.db.updateTable('integration_runs').set({ status: 'succeeded', finished_at: new Date() }).where('id', '=', long.id).execute();
+    await waitRun(test, tenant, waiting[0]!.id);
+    await runScheduledPoll(test.hub, hourly, new Date('2030-01-01T14:00:01.000Z'));
+    expect((await scheduled()).map((run) => [run.status, run.window_start?.toISOString()])).toEqual([
+      ['succeeded', '2030-01-01T10:00:00.000Z'],
+      ['succeeded', '2030-01-01T14:00:00.000Z'],
+    ]);
+  });
+
   it('counts polled events, and failure events, in hub_events_total by source', async () => {
     const counted = async (source: string) =>
       Number(new RegExp(`hub_events_total\\{source="${source}"\\} (\\d+)`).exec(await (await test.request('get', '/metrics')).text())?.[1] ?? 0);

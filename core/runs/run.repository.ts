@@ -16,6 +16,26 @@ export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable
     .executeTakeFirst();
 }
 
+/**
+ * A scheduled incremental run of this stream that is queued and has never started: one waiting
+ * behind a long run of the stream (a backfill, a slow sync). It will poll everything since the
+ * cursor once it starts, so a later window's run would only wait behind it and then poll nothing.
+ */
+export async function findWaitingScheduledRun(db: Db, integrationId: string, stream: string): Promise<Pick<RunRow, 'id' | 'window_start'> | undefined> {
+  return db
+    .selectFrom('integration_runs')
+    .select(['id', 'window_start'])
+    .where('integration_id', '=', integrationId)
+    .where('stream', '=', stream)
+    .where('kind', '=', 'poll')
+    .where('trigger', '=', 'schedule')
+    .where('mode', '=', 'incremental')
+    .where('status', '=', 'queued')
+    .where('attempts', '=', 0)
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function findRunByKey(db: Db, idempotencyKey: string): Promise<RunRow | undefined> {
   return db.selectFrom('integration_runs').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
 }

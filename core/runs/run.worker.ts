@@ -6,7 +6,7 @@ import type { JobRegistration } from '../server/job-handlers.ts';
 import { executeAction } from '../routes/action.executor.ts';
 import { executePoll } from './poll.executor.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
-import { claimRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
+import { claimRun, findWaitingScheduledRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
 // While another run of the stream is running, a run waits this long before trying again.
@@ -52,6 +52,14 @@ export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll, fir
   }
   if (!integration.enabled || integration.paused_at) return;
   const window = windowStart(firedAt, poll.everyMs);
+  // Behind a run that outlasts its windows, one scheduled run waits, not one per window: each would
+  // retry its claim every few seconds meanwhile, and then all would poll one after another.
+  const waiting = await findWaitingScheduledRun(hub.db, integration.id, poll.stream);
+  if (waiting) {
+    hub.metrics.scheduledPollsSkipped.inc({ connector: integration.connector });
+    hub.logger.debug({ integrationId: integration.id, stream: poll.stream, window, waitingRunId: waiting.id }, 'scheduled poll skipped: a run of this stream is already waiting');
+    return;
+  }
   const run = await insertRunOnce(hub.db, {
     tenant_id: integration.tenant_id,
     integration_id: integration.id,
