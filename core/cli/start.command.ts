@@ -4,7 +4,7 @@ import type { EnvironmentVariables } from '../config/config.schema.ts';
 import { createLogger } from '../logging/logger.ts';
 import { QueueUnavailableError } from '../queue/queue.types.ts';
 import { firstStartBanner } from '../server/bootstrap.ts';
-import { startHub } from '../server/hub.server.ts';
+import { startHub, type RunningHub } from '../server/hub.server.ts';
 import { CliError } from './cli-error.ts';
 
 /** The variable that sets the port this process listens on, and its value; undefined if it serves no HTTP. */
@@ -23,6 +23,7 @@ function listenError(error: unknown, config: EnvironmentVariables): CliError | u
   const { variable, port } = listening;
   if (code === 'EADDRINUSE') return new CliError(`port ${port} is in use; stop what uses it, or set ${variable} to another`);
   if (code === 'EACCES') return new CliError(`no permission to listen on port ${port}; set ${variable} to one above 1023`);
+  if (code === 'EADDRNOTAVAIL') return new CliError(`cannot listen on HOST ${config.HOST}: no network interface of this machine has that address; set HOST to one that does (0.0.0.0 for all)`);
   return undefined;
 }
 
@@ -59,22 +60,14 @@ export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   await assertPortsFree(config);
-  const running = await startHub(config, logger, {
-    // Written straight to the terminal, not through the logger: log pipelines must never carry it.
-    announceFirstToken: (token, port) => process.stdout.write(firstStartBanner(token, port, { tenant: config.HUB_DEFAULT_TENANT, embedded: !config.DATABASE_URL }) + '\n'),
-  }).catch((error: unknown) => {
-    throw startError(error, config) ?? error;
-  });
 
+  // Handlers go in before start-up, not after: a signal in the middle of it would otherwise kill
+  // the process on the spot (or, as PID 1 in a container, be ignored altogether). One that comes
+  // during start-up stops the hub as soon as it has started, through the same graceful stop.
+  let running: RunningHub | undefined;
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    logger.info({ signal, timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'shutting down gracefully');
-    running.stop().then(
+  const stopGracefully = (hub: RunningHub): void => {
+    hub.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -82,8 +75,32 @@ export async function startCommand(): Promise<void> {
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    if (!running) {
+      logger.info({ signal }, 'signal during start-up: stopping once started (a second signal exits at once)');
+      return;
+    }
+    logger.info({ signal, timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'shutting down gracefully');
+    stopGracefully(running);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  running = await startHub(config, logger, {
+    // Written straight to the terminal, not through the logger: log pipelines must never carry it.
+    announceFirstToken: (token, port) => process.stdout.write(firstStartBanner(token, port, { tenant: config.HUB_DEFAULT_TENANT, embedded: !config.DATABASE_URL }) + '\n'),
+  }).catch((error: unknown) => {
+    throw startError(error, config) ?? error;
+  });
+  if (signals > 0) {
+    logger.info({ timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'started; shutting down gracefully as asked');
+    stopGracefully(running);
+  }
 }
 
 /** The expected ways a start fails, as one line each. */

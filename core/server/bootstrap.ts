@@ -11,28 +11,31 @@ export interface FirstStart {
 }
 
 /**
- * Creates the default tenant and its first admin token on the very first start. Only the process
- * whose insert created the tenant makes the token, so concurrent first starts print one token.
+ * Creates the default tenant and its first admin token on the very first start, in one
+ * transaction: a start cut short never leaves a tenant without its token. Only the process whose
+ * insert created the tenant makes the token, so concurrent first starts print one token.
  */
 export async function bootstrapDefaultTenant(db: Kysely<Database>, slug: string): Promise<FirstStart> {
-  const { tenant, created } = await ensureTenant(db, slug, slug === 'default' ? 'Default tenant' : slug);
-  if (!created) return { tenantSlug: tenant.slug };
-  const { token, row } = await createApiToken(db, {
-    tenantId: tenant.id,
-    role: 'admin',
-    name: 'bootstrap-admin',
-    createdBy: 'system:first-start',
+  return db.transaction().execute(async (trx) => {
+    const { tenant, created } = await ensureTenant(trx, slug, slug === 'default' ? 'Default tenant' : slug);
+    if (!created) return { tenantSlug: tenant.slug };
+    const { token, row } = await createApiToken(trx, {
+      tenantId: tenant.id,
+      role: 'admin',
+      name: 'bootstrap-admin',
+      createdBy: 'system:first-start',
+    });
+    await recordAudit(trx, {
+      tenantId: tenant.id,
+      actorType: 'system',
+      actorId: 'first-start',
+      action: 'token.created',
+      targetType: 'api_token',
+      targetId: row.id,
+      detail: { name: row.name, role: row.role },
+    });
+    return { tenantSlug: tenant.slug, adminToken: token };
   });
-  await recordAudit(db, {
-    tenantId: tenant.id,
-    actorType: 'system',
-    actorId: 'first-start',
-    action: 'token.created',
-    targetType: 'api_token',
-    targetId: row.id,
-    detail: { name: row.name, role: row.role },
-  });
-  return { tenantSlug: tenant.slug, adminToken: token };
 }
 
 export interface BannerOptions {

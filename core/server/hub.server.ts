@@ -66,29 +66,11 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     await database.close();
     throw error;
   }
-  const firstStart = await bootstrapDefaultTenant(database.db, config.HUB_DEFAULT_TENANT);
-
   const queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
   const hub: HubContext = createHubContext({ config, database, queue, logger, masterKeys: masterKeys.keys, connectors });
 
   let stopKeepingSchedules: (() => Promise<void>) | undefined;
-  if (config.HUB_ROLE !== 'api') {
-    startWorkers(hub, jobRegistrations(hub));
-    await scheduleMaintenance(hub);
-    stopKeepingSchedules = await keepSchedules(hub);
-  }
   let http: HttpServer | undefined;
-  if (config.HUB_ROLE !== 'worker') {
-    http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub));
-  } else if (config.HUB_PROBE_PORT !== undefined) {
-    http = await listen(createProbeApp(hub), config.HUB_PROBE_PORT, config.HOST);
-  }
-  if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
-  logger.info(
-    { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
-    'hub started',
-  );
-
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -105,5 +87,31 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     })();
     return stopping;
   };
+
+  let firstStart: FirstStart;
+  try {
+    if (config.HUB_ROLE !== 'api') {
+      startWorkers(hub, jobRegistrations(hub));
+      await scheduleMaintenance(hub);
+      stopKeepingSchedules = await keepSchedules(hub);
+    }
+    if (config.HUB_ROLE !== 'worker') {
+      http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub));
+    } else if (config.HUB_PROBE_PORT !== undefined) {
+      http = await listen(createProbeApp(hub), config.HUB_PROBE_PORT, config.HOST);
+    }
+    // Last, once nothing else can fail, and announced at once: a first start that fails (Redis
+    // down, an address it cannot listen on) leaves no tenant whose only admin token nobody saw,
+    // and the next start makes and shows one.
+    firstStart = await bootstrapDefaultTenant(database.db, config.HUB_DEFAULT_TENANT);
+  } catch (error) {
+    await stop().catch((stopError: unknown) => logger.warn({ err: stopError }, 'could not stop cleanly after a failed start'));
+    throw error;
+  }
+  if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
+  logger.info(
+    { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
+    'hub started',
+  );
   return { hub, masterKeys: masterKeys.keys, firstStart, ...(http ? { http } : {}), stop };
 }
