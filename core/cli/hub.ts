@@ -4,6 +4,7 @@ import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
 import { MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
 import { KeySetIncompleteError } from '../vault/key-usage.ts';
+import { InvalidMasterKeysError } from '../vault/master-key.file.ts';
 import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { startCommand } from './start.command.ts';
@@ -58,6 +59,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof CliError ||
     error instanceof MigrationFailedError ||
     error instanceof KeySetIncompleteError ||
+    error instanceof InvalidMasterKeysError ||
     error instanceof DataDirectoryLockedError
   ) {
     process.stderr.write(`hub: ${error.message}\n`);

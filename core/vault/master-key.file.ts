@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
 
@@ -26,18 +26,64 @@ export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: 
   if (existsSync(path)) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   mkdirSync(dataDir, { recursive: true });
   const entry = generateMasterKeyEntry();
-  // 'wx' fails if another process created the file in the meantime; then use theirs.
-  try {
-    writeFileSync(path, entry + '\n', { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
-  }
+  if (!createWhole(path, entry + '\n')) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   return { keys: parseOrThrow(entry, path), generatedAt: path, source: 'file' };
+}
+
+/**
+ * Writes `text` to `path` only if no file is there, and never leaves it part-written: written and
+ * synced under a name of its own first, then linked into place (which, like an exclusive create,
+ * fails when another process got there first). False when one did; then use theirs.
+ */
+function createWhole(path: string, text: string): boolean {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    syncDirectoryOf(path);
+    return true;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** The new directory entry survives a power cut too (where the file system allows syncing a directory). */
+function syncDirectoryOf(path: string): void {
+  try {
+    const fd = openSync(join(path, '..'), 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse to sync a directory; the file itself is synced already.
+  }
+}
+
+/** The master keys cannot be read; the message says where and why, never a key. */
+export class InvalidMasterKeysError extends Error {
+  override name = 'InvalidMasterKeysError';
 }
 
 function parseOrThrow(text: string, where: string): MasterKeySet {
   const parsed = parseMasterKeys(text);
-  if (!parsed.ok) throw new Error(`invalid master keys in ${where}: ${parsed.error}`);
-  return parsed.keys;
+  if (parsed.ok) return parsed.keys;
+  if (text === '' && where !== 'HUB_MASTER_KEYS') {
+    throw new InvalidMasterKeysError(
+      `the master key file ${where} is empty: it was cut off while being created. If the hub never started with it, nothing is sealed with it: delete it and start again. Otherwise restore it from your backup.`,
+    );
+  }
+  throw new InvalidMasterKeysError(`invalid master keys in ${where}: ${parsed.error}`);
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveMasterKeys } from './master-key.file.ts';
+import { InvalidMasterKeysError, resolveMasterKeys } from './master-key.file.ts';
 import { parseMasterKeys } from './master-keys.ts';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
@@ -42,6 +42,27 @@ describe('master keys', () => {
     expect(second.generatedAt).toBeUndefined();
     expect(second.keys.current.key.equals(first.keys.current.key)).toBe(true);
     expect(readFileSync(join(dir, 'master.keys'), 'utf8')).toMatch(/^1:[A-Za-z0-9+/]{43}=\n$/);
+  });
+
+  it('leaves no part-written key file and no temporary file behind, and keeps a file another process made first', () => {
+    const dir = tempDir();
+    const theirs = `1:${key(9)}\n`;
+    writeFileSync(join(dir, 'master.keys'), theirs, { mode: 0o600 });
+    const resolved = resolveMasterKeys(undefined, dir);
+    expect(resolved.generatedAt).toBeUndefined();
+    expect(readFileSync(join(dir, 'master.keys'), 'utf8')).toBe(theirs);
+    const fresh = tempDir();
+    resolveMasterKeys(undefined, fresh);
+    expect(readdirSync(fresh)).toEqual(['master.keys']);
+  });
+
+  it('says what to do about an empty key file, without a key in the message', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'master.keys'), '');
+    expect(() => resolveMasterKeys(undefined, dir)).toThrow(InvalidMasterKeysError);
+    expect(() => resolveMasterKeys(undefined, dir)).toThrow(/is empty: it was cut off while being created.*delete it and start again/);
+    writeFileSync(join(dir, 'master.keys'), `1:${key(1).slice(0, 10)}\n`);
+    expect(() => resolveMasterKeys(undefined, dir)).toThrow(InvalidMasterKeysError);
   });
 
   it('prefers HUB_MASTER_KEYS and writes no file then', () => {
