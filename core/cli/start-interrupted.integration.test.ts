@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runHubCommand, spawnHub } from '../../test-support/hub-process.ts';
 import { createTestDatabase, testRedisUrl, uniquePrefix } from '../../test-support/test-database.ts';
 import { deleteRedisKeys } from '../../test-support/redis-keys.ts';
+import pg from 'pg';
 
 // A first start that fails or is stopped part-way must not lose the first admin token: the token is
 // made last, once nothing else can fail, and a signal during start-up stops the hub through the
@@ -81,5 +82,32 @@ describe('hub start cut short', () => {
     expect(hub.stdout()).toContain('"hub stopped"');
     // The data directory was let go: no lock left behind.
     expect(existsSync(join(dir, 'hub.lock'))).toBe(false);
+  });
+  it('PostgreSQL: a later start says how to get in when the tenant has no usable admin token or admin user left', async () => {
+    const database = await createTestDatabase('start_no_admin');
+    cleanups.push(() => database.drop());
+    const prefix = uniquePrefix('start-no-admin');
+    cleanups.push(() => deleteRedisKeys(prefix));
+    const env = { DATABASE_URL: database.url, HUB_MASTER_KEYS: MASTER_KEYS, HUB_QUEUE_PREFIX: prefix, REDIS_URL: testRedisUrl() };
+    await expectBannerOnStart(env);
+
+    const startOutput = async () => {
+      const hub = spawnHub(['start'], env);
+      cleanups.push(() => hub.stop('SIGKILL'));
+      await hub.started;
+      expect(await hub.stop('SIGTERM')).toBe(0);
+      return hub.stdout();
+    };
+    // With the first token in place, a later start says nothing about it.
+    expect(await startOutput()).not.toContain('nobody can administer');
+
+    // As a tenant left by a start that lost its token, or whose admins were all revoked.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(`update api_tokens set revoked_at = now()`);
+    await client.end();
+    const output = await startOutput();
+    expect(output).toContain('nobody can administer the tenant \\"default\\"');
+    expect(output).toContain('token create --tenant default --role admin');
   });
 });

@@ -38,6 +38,42 @@ export async function bootstrapDefaultTenant(db: Kysely<Database>, slug: string)
   });
 }
 
+/**
+ * Someone can administer the tenant: an admin token that is neither revoked nor expired, or an
+ * admin user who is not disabled. A tenant without either (its first token lost before this
+ * version made the token last, or every admin revoked) can be reached only through the CLI.
+ */
+export async function tenantHasAdmin(db: Kysely<Database>, slug: string, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('tenants')
+    .select((eb) => [
+      eb
+        .exists(
+          eb
+            .selectFrom('api_tokens')
+            .select('api_tokens.id')
+            .whereRef('api_tokens.tenant_id', '=', 'tenants.id')
+            .where('api_tokens.role', '=', 'admin')
+            .where('api_tokens.revoked_at', 'is', null)
+            .where((inner) => inner.or([inner('api_tokens.expires_at', 'is', null), inner('api_tokens.expires_at', '>', now)])),
+        )
+        .as('has_token'),
+      eb
+        .exists(
+          eb
+            .selectFrom('users')
+            .select('users.id')
+            .whereRef('users.tenant_id', '=', 'tenants.id')
+            .where('users.role', '=', 'admin')
+            .where('users.disabled_at', 'is', null),
+        )
+        .as('has_user'),
+    ])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+  return !row || Boolean(row.has_token) || Boolean(row.has_user);
+}
+
 export interface BannerOptions {
   /** The slug of the tenant the first start created (HUB_DEFAULT_TENANT). */
   tenant?: string;

@@ -7,7 +7,7 @@ import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
 import { assertKeysCoverRows } from '../vault/key-usage.ts';
 import type { MasterKeySet } from '../vault/master-keys.ts';
-import { bootstrapDefaultTenant, type FirstStart } from './bootstrap.ts';
+import { bootstrapDefaultTenant, tenantHasAdmin, type FirstStart } from './bootstrap.ts';
 import type { HubContext } from './hub-context.ts';
 import { listen, type HttpServer } from './http-server.ts';
 import { startWorkers } from './job-handlers.ts';
@@ -109,6 +109,13 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     throw error;
   }
   if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
+  // A diagnostic only: should the check itself fail, the hub runs on without the hint.
+  else if (!(await tenantHasAdmin(database.db, firstStart.tenantSlug, hub.clock()).catch(() => true))) {
+    logger.warn(
+      { tenant: firstStart.tenantSlug },
+      `nobody can administer the tenant "${firstStart.tenantSlug}": it has no usable admin token and no admin user. Make a token with: npm run hub -- token create --tenant ${firstStart.tenantSlug} --role admin --name me${embedded ? ' (stop the hub first: it holds the data directory)' : ''}`,
+    );
+  }
   logger.info(
     { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
     'hub started',
