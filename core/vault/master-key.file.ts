@@ -33,12 +33,13 @@ export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: 
 /**
  * Writes `text` to `path` only if no file is there, and never leaves it part-written: written and
  * synced under a name of its own first, then linked into place (which, like an exclusive create,
- * fails when another process got there first). False when one did; then use theirs.
+ * fails when another process got there first). False when one did; then use theirs. The temporary
+ * name is random, not the pid: processes in separate containers all have pid 1.
  */
 function createWhole(path: string, text: string): boolean {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
   try {
-    const fd = openSync(temporary, 'w', 0o600);
+    const fd = openSync(temporary, 'wx', 0o600);
     try {
       writeFileSync(fd, text);
       fsyncSync(fd);
@@ -48,13 +49,26 @@ function createWhole(path: string, text: string): boolean {
     try {
       linkSync(temporary, path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+      // A file system without hard links: an exclusive create, as complete as one write makes it.
+      return createExclusive(path, text);
     }
     syncDirectoryOf(path);
     return true;
   } finally {
     rmSync(temporary, { force: true });
+  }
+}
+
+function createExclusive(path: string, text: string): boolean {
+  try {
+    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 
