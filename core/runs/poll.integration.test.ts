@@ -198,6 +198,26 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     ]);
   });
 
+  it('does not wait behind a scheduled run that lost its job when nothing else of the stream runs', async () => {
+    const integration = await createIntegration();
+    const { runScheduledPoll } = await import('./run.worker.ts');
+    const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
+    // Made but never claimed (its process died in between), and nothing queued to run it.
+    await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'schedule', mode: 'incremental',
+        idempotency_key: `${integration.id}:items:2030-01-01T09:00:00.000Z`, window_start: new Date('2030-01-01T09:00:00.000Z'), status: 'queued',
+      })
+      .execute();
+    await runScheduledPoll(test.hub, hourly, new Date('2030-01-01T10:00:01.000Z'));
+    const runs = await test.hub.db.selectFrom('integration_runs').select(['status', 'window_start']).where('integration_id', '=', integration.id).orderBy('window_start').execute();
+    expect(runs.map((run) => [run.status, run.window_start?.toISOString()])).toEqual([
+      ['queued', '2030-01-01T09:00:00.000Z'],
+      ['succeeded', '2030-01-01T10:00:00.000Z'],
+    ]);
+  });
+
   it('counts polled events, and failure events, in hub_events_total by source', async () => {
     const counted = async (source: string) =>
       Number(new RegExp(`hub_events_total\\{source="${source}"\\} (\\d+)`).exec(await (await test.request('get', '/metrics')).text())?.[1] ?? 0);

@@ -17,9 +17,12 @@ export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable
 }
 
 /**
- * A scheduled incremental run of this stream that is queued and has never started: one waiting
- * behind a long run of the stream (a backfill, a slow sync). It will poll everything since the
- * cursor once it starts, so a later window's run would only wait behind it and then poll nothing.
+ * A scheduled incremental run of this stream that is queued and has never started while another
+ * run of the stream is running: one waiting behind a long run (a backfill, a slow sync). It will
+ * poll everything since the cursor once it starts, so a later window's run would only wait behind
+ * it and then poll nothing. Without a run in the way, a never-started run may have lost its job (a
+ * process that died between making and claiming it): the next window then makes its own run
+ * rather than wait a lease for the reconciler.
  */
 export async function findWaitingScheduledRun(db: Db, integrationId: string, stream: string): Promise<Pick<RunRow, 'id' | 'window_start'> | undefined> {
   return db
@@ -32,6 +35,16 @@ export async function findWaitingScheduledRun(db: Db, integrationId: string, str
     .where('mode', '=', 'incremental')
     .where('status', '=', 'queued')
     .where('attempts', '=', 0)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('integration_runs as running')
+          .select('running.id')
+          .where('running.integration_id', '=', integrationId)
+          .where('running.stream', '=', stream)
+          .where('running.status', '=', 'running'),
+      ),
+    )
     .limit(1)
     .executeTakeFirst();
 }
