@@ -19,6 +19,7 @@ import { releaseHeldRuns } from '../runs/run.hold.ts';
 import { resolveTasksOfDeletedIntegration } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
+import { atVersion } from '../db/row-version.ts';
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
   await auditAs(hub.db, principal, requestId, {
@@ -123,7 +124,7 @@ export async function updateIntegration(
       })
       .where('tenant_id', '=', principal.tenantId)
       .where('id', '=', id);
-    if (expected !== undefined) update = update.where(sql<boolean>`updated_at = ${expected}::timestamptz`);
+    if (expected !== undefined) update = update.where(atVersion(expected));
     const updated = await update
       .returningAll()
       .executeTakeFirst()

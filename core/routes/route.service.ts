@@ -1,13 +1,13 @@
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRow } from '../db/database.types.ts';
-import { sql } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../http/api-error.ts';
 import { findIntegration } from '../integrations/integration.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
 import type { RouteFilter } from './route.filter.ts';
 import { unknownTemplateFields } from './route.template-keys.ts';
+import { atVersion } from '../db/row-version.ts';
 
 export function toRoute(row: RouteRow): Route {
   return {
@@ -139,7 +139,7 @@ export async function updateRoute(
     })
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id);
-  if (expected !== undefined) update = update.where(sql<boolean>`updated_at = ${expected}::timestamptz`);
+  if (expected !== undefined) update = update.where(atVersion(expected));
   const row = await update.returningAll().executeTakeFirst();
   if (!row) {
     // Deleted since it was read: the same 404 as if it had gone before.

@@ -24,10 +24,10 @@ export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable
  * process that died between making and claiming it): the next window then makes its own run
  * rather than wait a lease for the reconciler.
  */
-export async function findWaitingScheduledRun(db: Db, integrationId: string, stream: string): Promise<Pick<RunRow, 'id' | 'window_start'> | undefined> {
+export async function findWaitingScheduledRun(db: Db, integrationId: string, stream: string): Promise<Pick<RunRow, 'id'> | undefined> {
   return db
     .selectFrom('integration_runs')
-    .select(['id', 'window_start'])
+    .select('id')
     .where('integration_id', '=', integrationId)
     .where('stream', '=', stream)
     .where('kind', '=', 'poll')
