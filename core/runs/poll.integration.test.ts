@@ -54,6 +54,29 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(await scheduled()).toHaveLength(1);
   });
 
+  it('polls at once when an integration is enabled or resumed, as a new interval schedule does', async () => {
+    const scheduledRuns = (integrationId: string) =>
+      test.hub.db.selectFrom('integration_runs').select(['status']).where('integration_id', '=', integrationId).where('trigger', '=', 'schedule').execute();
+    const firstScheduledRun = async (integrationId: string) => {
+      await expect.poll(() => scheduledRuns(integrationId), { timeout: 15_000 }).toEqual([{ status: 'succeeded' }]);
+    };
+    const hourly = { schedules: { items: { everySeconds: 3600 } } };
+
+    const enabledLater = await createIntegration({ enabled: false, ...hourly });
+    expect(await scheduledRuns(enabledLater.id)).toEqual([]);
+    const enabled = await test.request('patch', `/api/integrations/${enabledLater.id}`, { token: tenant.tokens.admin, body: { enabled: true } });
+    expect(enabled.status).toBe(200);
+    // Not an hour later: the schedule's first fire comes when it is made, and it saw the change.
+    await firstScheduledRun(enabledLater.id);
+
+    const resumedLater = await createIntegration({ enabled: false, ...hourly });
+    expect((await test.request('post', `/api/integrations/${resumedLater.id}/pause`, { token: tenant.tokens.operator })).status).toBe(200);
+    await test.request('patch', `/api/integrations/${resumedLater.id}`, { token: tenant.tokens.admin, body: { enabled: true } });
+    expect(await scheduledRuns(resumedLater.id)).toEqual([]);
+    expect((await test.request('post', `/api/integrations/${resumedLater.id}/resume`, { token: tenant.tokens.operator })).status).toBe(200);
+    await firstScheduledRun(resumedLater.id);
+  });
+
   it('reads a cron schedule without tz in UTC, whatever the process time zone', async () => {
     const zone = process.env['TZ'];
     process.env['TZ'] = 'America/New_York';
