@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../core/auth/principal.ts';
+import { userPerson, type Principal } from '../../core/auth/principal.ts';
 import type { Database, Role } from '../../core/db/database.types.ts';
 import { adminDb } from '../db/admin-db.ts';
 import { newCsrfToken } from './csrf.ts';
@@ -28,7 +28,7 @@ export function hashSessionId(token: string): string {
 }
 
 export function userPrincipal(user: { id: string; email: string; role: Role }, tenantId: string): Principal {
-  return { tenantId, role: user.role, actorType: 'user', actorId: user.id, label: `user:${user.email}` };
+  return { tenantId, role: user.role, actorType: 'user', actorId: user.id, label: `user:${user.email}`, person: userPerson(user.id) };
 }
 
 export interface NewSession {

@@ -8,6 +8,7 @@ export function toApiToken(row: ApiTokenRow): ApiToken {
     role: row.role,
     prefix: row.display_prefix,
     createdBy: row.created_by,
+    person: row.person,
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
     expiresAt: row.expires_at?.toISOString() ?? null,

@@ -29,6 +29,18 @@ export async function revokeApiToken(db: Kysely<Database>, tenantId: string, id:
     .executeTakeFirst();
 }
 
+/** Revokes every active token acting for `person` (Principal.person); returns those it revoked. */
+export async function revokeTokensOfPerson(db: Kysely<Database>, tenantId: string, person: string, at: Date): Promise<Array<Pick<ApiTokenRow, 'id' | 'name'>>> {
+  return db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('tenant_id', '=', tenantId)
+    .where('person', '=', person)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'name'])
+    .execute();
+}
+
 /** Marks use; returns true only for the caller whose update moved the mark past `staleBefore`. */
 export async function touchApiToken(db: Kysely<Database>, id: string, at: Date, staleBefore: Date): Promise<boolean> {
   const result = await db

@@ -38,6 +38,9 @@ export const apiTokenRoutes = [
         role: body.role,
         name: body.name,
         createdBy: principal.label,
+        // A token made with a token (or by a user) acts for the same person: a second token must
+        // not make its maker a second admin for four eyes.
+        person: principal.person,
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
       });
       await auditAs(hub.db, principal, requestId, {

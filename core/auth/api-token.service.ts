@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordAudit } from '../audit/audit.repository.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
@@ -16,12 +17,20 @@ export interface CreateTokenInput {
   name: string;
   createdBy: string;
   expiresAt?: Date | undefined;
+  /**
+   * Who acts through the token (Principal.person): the person of the principal making it, or of the
+   * user it is made for. Absent (the CLI, first start), the token is a person of its own.
+   */
+  person?: string | undefined;
 }
 
 /** Creates a token; the plaintext is returned here once and stored nowhere. */
 export async function createApiToken(db: Kysely<Database>, input: CreateTokenInput): Promise<{ token: string; row: ApiTokenRow }> {
   const token = generateApiToken();
+  const id = randomUUID();
   const row = await insertApiToken(db, {
+    id,
+    person: input.person ?? `token:${id}`,
     tenant_id: input.tenantId,
     role: input.role,
     name: input.name,
@@ -62,5 +71,5 @@ export async function authenticateApiToken(
       requestId: use.requestId,
     });
   }
-  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}` };
+  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}`, person: row.person };
 }

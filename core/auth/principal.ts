@@ -8,4 +8,14 @@ export interface Principal {
   actorId: string;
   /** Human name for audit trails, e.g. "token:ci-deploy". */
   label: string;
+  /**
+   * The person acting, for four eyes: `user:<id>` for a user and a token made for one, else
+   * `token:<id>` of the first token in the line the calling token was made from (see 0011).
+   */
+  person: string;
+}
+
+/** The person of a user, and of every token made for them. */
+export function userPerson(userId: string): string {
+  return `user:${userId}`;
 }

@@ -2,13 +2,16 @@ import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { listApiTokens, revokeApiToken } from '../auth/api-token.repository.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
+import { userPerson } from '../auth/principal.ts';
 import { Role } from '../auth/roles.ts';
+import type { DatabaseHandle } from '../db/database.connect.ts';
+import { findUserByEmail, type UserRow } from '../users/user.repository.ts';
 import { CliError } from './cli-error.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
 import { withDatabase } from './with-database.ts';
 
 const usage = `usage:
-  hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <ISO date>]
+  hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <ISO date>] [--user <email>]
   hub token list --tenant <slug>
   hub token revoke <token id> --tenant <slug>`;
 
@@ -33,12 +36,19 @@ function creationOf(values: { role?: string; name?: string; expires?: string }):
   return { role: role.data, name: values.name, expiresAt };
 }
 
+/** The user a token is made for (`--user`): one who exists in the tenant and is not disabled. */
+async function activeUserOf(database: DatabaseHandle, tenantId: string, email: string): Promise<UserRow> {
+  const user = await findUserByEmail(database.db, tenantId, email);
+  if (!user || user.disabled_at) throw new CliError(`--user: no active user ${email} in that tenant (hub user list shows them)`);
+  return user;
+}
+
 export async function tokenCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
+    options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' }, user: { type: 'string' } },
   });
   // Everything the command line alone can tell is checked before the database opens: in embedded
   // mode opening it takes seconds, and fails outright while a hub holds the data directory.
@@ -49,12 +59,13 @@ export async function tokenCommand(args: string[]): Promise<void> {
   await withDatabase(async (database) => {
     const tenant = await tenantIdOf(database, values.tenant, usage);
     if (create) {
-      const { token, row } = await createApiToken(database.db, { tenantId: tenant, ...create, createdBy: cliActor });
+      const owner = values.user === undefined ? undefined : await activeUserOf(database, tenant, values.user);
+      const { token, row } = await createApiToken(database.db, { tenantId: tenant, ...create, createdBy: cliActor, person: owner && userPerson(owner.id) });
       await recordAudit(database.db, {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.created',
-        targetType: 'api_token', targetId: row.id, detail: { name: row.name, role: row.role },
+        targetType: 'api_token', targetId: row.id, detail: { name: row.name, role: row.role, ...(owner ? { user: owner.email } : {}) },
       });
-      process.stdout.write(`created token ${row.id} (${row.role}); it is shown only now:\n${token}\n`);
+      process.stdout.write(`created token ${row.id} (${row.role}${owner ? `, for ${owner.email}` : ''}); it is shown only now:\n${token}\n`);
     } else if (action === 'list') {
       const rows = await listApiTokens(database.db, tenant);
       for (const row of rows) {

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess, type CliOutcome } from '../../test-support/cli-in-process.ts';
+import { createApiToken } from '../auth/api-token.service.ts';
 import { verifyPassword } from '../auth/password.ts';
+import { userPerson } from '../auth/principal.ts';
 import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { firstStartBanner } from '../server/bootstrap.ts';
@@ -32,22 +35,10 @@ afterAll(async () => {
 });
 
 /** Runs `hub user …` in process; resolves with what it printed, or the error it stopped with. */
-async function user(args: string[], password?: string): Promise<{ stdout: string; error?: string }> {
+async function user(args: string[], password?: string): Promise<CliOutcome> {
   if (password === undefined) delete process.env['HUB_USER_PASSWORD'];
   else process.env['HUB_USER_PASSWORD'] = password;
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await userCommand(args);
-    return { stdout };
-  } catch (error) {
-    return { stdout, error: (error as Error).message };
-  } finally {
-    spy.mockRestore();
-  }
+  return runCliInProcess(() => userCommand(args));
 }
 
 const createArgs = (email: string, role = 'operator') => ['create', '--tenant', 'default', '--email', email, '--name', 'Olga Operator', '--role', role];
@@ -82,6 +73,19 @@ describe('hub user', () => {
     expect((await user(['list', '--tenant', 'default'])).stdout).toMatch(/olga@example\.com\s+operator\s+disabled/);
     expect(await user(['disable', 'olga@example.com', '--tenant', 'default'])).toMatchObject({ error: 'no active user olga@example.com in that tenant' });
     expect(await user(['list', '--tenant', 'nobody'])).toMatchObject({ error: 'no tenant "nobody"' });
+  });
+
+  it('revokes the API tokens made for a user when the user is disabled, and only those', async () => {
+    expect(await user(createArgs('tom@example.com', 'admin'), 'twelve chars')).toMatchObject({ stdout: expect.stringContaining('created user tom@example.com') });
+    const tenant = await ensureTenant(handle.db, 'default', 'Default tenant');
+    const tom = await handle.db.selectFrom('users').select('id').where('email', '=', 'tom@example.com').executeTakeFirstOrThrow();
+    const make = (name: string, person?: string) => createApiToken(handle.db, { tenantId: tenant.tenant.id, role: 'admin', name, createdBy: 'test', person });
+    const [laptop, ci, unrelated] = [await make('tom-laptop', userPerson(tom.id)), await make('tom-ci', userPerson(tom.id)), await make('shared-ci')];
+    expect(await user(['disable', 'tom@example.com', '--tenant', 'default'])).toEqual({ stdout: 'disabled user tom@example.com; their sessions ended and 2 API tokens made for them were revoked\n' });
+    const revoked = async (id: string) => (await handle.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow()).revoked_at !== null;
+    expect([await revoked(laptop.row.id), await revoked(ci.row.id), await revoked(unrelated.row.id)]).toEqual([true, true, false]);
+    const audited = await handle.db.selectFrom('audit_log').select('target_id').where('action', '=', 'token.revoked').execute();
+    expect(audited.map((row) => row.target_id).sort()).toEqual([laptop.row.id, ci.row.id].sort());
   });
 
   it('is announced by the first-start banner, for the tenant that was created', () => {

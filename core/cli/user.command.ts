@@ -100,11 +100,18 @@ export async function userCommand(args: string[]): Promise<void> {
     }
     const email = positionals[0];
     if (!email) throw new CliError(`the email is required\n${usage}`);
-    const row = await disableUserAccount(database.db, tenant, email, new Date());
-    if (!row) throw new CliError(`no active user ${email} in that tenant`);
+    const disabled = await disableUserAccount(database.db, tenant, email, new Date());
+    if (!disabled) throw new CliError(`no active user ${email} in that tenant`);
+    const { user: row, revokedTokens } = disabled;
     await recordAudit(database.db, {
       tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.disabled', targetType: 'user', targetId: row.id, detail: { email: row.email },
     });
-    process.stdout.write(`disabled user ${row.email}; their sessions ended\n`);
+    for (const token of revokedTokens) {
+      await recordAudit(database.db, {
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: token.id, detail: { name: token.name, reason: 'user disabled' },
+      });
+    }
+    const tokens = revokedTokens.length === 0 ? '' : ` and ${revokedTokens.length} API token${revokedTokens.length === 1 ? '' : 's'} made for them ${revokedTokens.length === 1 ? 'was' : 'were'} revoked`;
+    process.stdout.write(`disabled user ${row.email}; their sessions ended${tokens}\n`);
   });
 }

@@ -42,6 +42,8 @@ export interface ApiTokensTable {
   display_prefix: string;
   token_hash: string;
   created_by: string;
+  /** Who acts through the token, for four eyes: `user:<id>` or `token:<id>` (migration 0011). */
+  person: string;
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   expires_at: NullableTimestamp;
@@ -232,6 +234,8 @@ export interface CredentialRotationsTable {
   integration_id: string;
   status: 'pending_approval' | 'applied' | 'rejected';
   requested_by: string;
+  /** The requester's person (Principal.person); null for rotations requested before 0011. */
+  requested_by_person: string | null;
   reason: string | null;
   credentials_ciphertext: string | null;
   credentials_key_version: number | null;

@@ -1,7 +1,9 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { Kysely } from 'kysely';
 import type { Role } from '../auth/roles.ts';
-import type { Database } from '../db/database.types.ts';
+import type { ApiTokenRow, Database } from '../db/database.types.ts';
+import { revokeTokensOfPerson } from '../auth/api-token.repository.ts';
+import { userPerson } from '../auth/principal.ts';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { disableUser, insertUser, type UserRow } from './user.repository.ts';
 
@@ -42,9 +44,16 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
   }
 }
 
+/** A user just disabled, and the tokens that acted for them, revoked with it. */
+export interface DisabledUser {
+  user: UserRow;
+  revokedTokens: Array<Pick<ApiTokenRow, 'id' | 'name'>>;
+}
+
 /**
  * Disables the user. Access stops at once: admin UI sessions and chat links check the user's
- * state on every request; `onDisabled` lets the UI also delete the sessions themselves.
+ * state on every request, and the API tokens made for the user (`hub token create --user`) are
+ * revoked in the same transaction; `onDisabled` lets the UI also delete the sessions themselves.
  */
 export async function disableUserAccount(
   db: Kysely<Database>,
@@ -52,8 +61,13 @@ export async function disableUserAccount(
   email: string,
   at: Date,
   onDisabled?: (user: UserRow) => Promise<void>,
-): Promise<UserRow | undefined> {
-  const row = await disableUser(db, tenantId, normalizeEmail(email), at);
-  if (row) await onDisabled?.(row);
-  return row;
+): Promise<DisabledUser | undefined> {
+  const disabled = await db.transaction().execute(async (trx) => {
+    const user = await disableUser(trx, tenantId, normalizeEmail(email), at);
+    if (!user) return undefined;
+    const revokedTokens = await revokeTokensOfPerson(trx, tenantId, userPerson(user.id), at);
+    return { user, revokedTokens };
+  });
+  if (disabled) await onDisabled?.(disabled.user);
+  return disabled;
 }

@@ -1,11 +1,17 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess, type CliOutcome } from '../../test-support/cli-in-process.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { expiryColumns, remindExpiringCredentials } from './credential-expiry.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
+import { userPrincipal } from '../../admin-ui/auth/session.service.ts';
+import { tokenCommand } from '../cli/token.command.ts';
+import { ForbiddenError } from '../http/api-error.ts';
+import { createUser } from '../users/user.service.ts';
+import { approveRotation } from './credential-rotation.service.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -38,6 +44,17 @@ async function createIntegration(name: string, expiresAt?: string) {
 
 const rotate = (id: string, password: string, token = tenant.tokens.admin, extra: Record<string, unknown> = {}) =>
   test.request('post', `/api/integrations/${id}/credentials/rotate`, { token, body: { credentials: basic(password), reason: 'quarterly', ...extra } });
+/** Runs `hub token …` in process against the test database. */
+async function cli(args: string[]): Promise<CliOutcome> {
+  const saved = process.env['DATABASE_URL'];
+  process.env['DATABASE_URL'] = test.hub.config.DATABASE_URL;
+  try {
+    return await runCliInProcess(() => tokenCommand(args));
+  } finally {
+    if (saved === undefined) delete process.env['DATABASE_URL'];
+    else process.env['DATABASE_URL'] = saved;
+  }
+}
 const auditOf = async (id: string) => (await (await test.request('get', `/api/integrations/${id}/credentials/audit`, { token: tenant.tokens.operator })).json()).entries;
 
 describe('credential rotation', () => {
@@ -126,6 +143,64 @@ describe('credential rotation', () => {
     } finally {
       await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
     }
+  });
+
+  it('counts a token the requester made, and tokens made with that one, as the requester', async () => {
+    const makeToken = async (maker: string, name: string) => {
+      const response = await test.request('post', '/api/tokens', { token: maker, body: { name, role: 'admin' } });
+      expect(response.status).toBe(201);
+      return response.json();
+    };
+    const first = await makeToken(tenant.tokens.admin, 'second-hand');
+    const second = await makeToken(first.token, 'third-hand');
+    const requester = (await (await test.request('get', '/api/tokens', { token: tenant.tokens.admin })).json()).tokens.find((t: { name: string }) => t.name === 'acme-admin');
+    expect([first.person, second.person]).toEqual([requester.person, requester.person]);
+    expect(requester.person).toBe(`token:${requester.id}`);
+
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      const integration = await createIntegration('rotate-own-tokens');
+      const { rotation } = await (await rotate(integration.id, 'new-password-two-2222')).json();
+      const approve = (token: string) => test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token });
+      for (const own of [first.token, second.token]) {
+        const refused = await approve(own);
+        expect(refused.status).toBe(403);
+        expect((await refused.json()).error.message).toContain('tokens made by the requester');
+      }
+      // A token another admin made is another person.
+      const others = await makeToken(secondAdmin, 'other-admins');
+      expect(others.person).not.toBe(requester.person);
+      expect((await approve(others.token)).status).toBe(200);
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+  });
+
+  it('counts a token made for a user (hub token create --user) as that user, in the admin UI too', async () => {
+    const alice = await createUser(test.hub.db, { tenantId: tenant.id, email: 'alice@example.com', name: 'Alice', role: 'admin', password: 'correct horse alice 1' });
+    const bob = await createUser(test.hub.db, { tenantId: tenant.id, email: 'bob@example.com', name: 'Bob', role: 'admin', password: 'correct horse bob 1' });
+    const made = await cli(['create', '--tenant', 'acme', '--role', 'admin', '--name', 'alice-laptop', '--user', 'ALICE@example.com']);
+    expect(made.stdout).toMatch(/^created token [0-9a-f-]{36} \(admin, for alice@example\.com\); it is shown only now:\nhub_/);
+    const alicesToken = made.stdout.trim().split('\n')[1]!;
+    const listed = (await (await test.request('get', '/api/tokens', { token: tenant.tokens.admin })).json()).tokens.find((t: { name: string }) => t.name === 'alice-laptop');
+    expect(listed.person).toBe(`user:${alice.id}`);
+
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      const integration = await createIntegration('rotate-users-token');
+      const { rotation } = await (await rotate(integration.id, 'new-password-two-2222', alicesToken)).json();
+      // Alice signed in to the admin UI is the same person as her token.
+      await expect(approveRotation(test.hub, userPrincipal(alice, tenant.id), integration.id, rotation.id, 'req-1')).rejects.toThrow(ForbiddenError);
+      const approved = await approveRotation(test.hub, userPrincipal(bob, tenant.id), integration.id, rotation.id, 'req-2');
+      expect(approved).toMatchObject({ status: 'applied', requested_by: 'token:alice-laptop', decided_by: 'user:bob@example.com' });
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+
+    // Only for a user who exists in the tenant and may still act.
+    expect((await cli(['create', '--tenant', 'acme', '--role', 'admin', '--name', 'x', '--user', 'nobody@example.com'])).error).toBe('--user: no active user nobody@example.com in that tenant (hub user list shows them)');
+    await test.hub.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', bob.id).execute();
+    expect((await cli(['create', '--tenant', 'acme', '--role', 'admin', '--name', 'x', '--user', 'bob@example.com'])).error).toMatch(/^--user: no active user bob@example\.com/);
   });
 
   it('refuses to replace credentials by PATCH while rotations need approval, and writes nothing', async () => {

@@ -85,7 +85,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
     const rotation = await hub.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('credential_rotations')
-        .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'pending_approval', requested_by: principal.label, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null })
+        .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'pending_approval', requested_by: principal.label, requested_by_person: principal.person, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
       const sealed = seal(hub.masterKeys, JSON.stringify(credentials), binding(row.tenant_id, row.id));
@@ -133,10 +133,12 @@ async function pendingRotation(hub: HubContext, principal: Principal, integratio
 }
 
 /**
- * Whether `principal` is the token or user that requested the rotation, by id. Rotations requested
- * before ids were recorded fall back to the display name they were requested under.
+ * Whether `principal` is the person who requested the rotation: the same user, a token made for
+ * that user, or a token of the same line (see Principal.person). Rotations requested before persons
+ * were recorded compare the token or user id, and before that the display name.
  */
 async function isRequester(hub: HubContext, rotation: CredentialRotationRow, principal: Principal): Promise<boolean> {
+  if (rotation.requested_by_person !== null) return rotation.requested_by_person === principal.person;
   const requester = await findAuditActor(hub.db, rotation.tenant_id, { action: ROTATION_REQUESTED, targetType: 'credential_rotation', targetId: rotation.id });
   if (!requester) return rotation.requested_by === principal.label;
   return requester.actor_type === principal.actorType && requester.actor_id === principal.actorId;
@@ -146,7 +148,7 @@ async function isRequester(hub: HubContext, rotation: CredentialRotationRow, pri
 export async function approveRotation(hub: HubContext, principal: Principal, integrationId: string, rotationId: string, _requestId: string): Promise<CredentialRotationRow> {
   const integration = await requireIntegration(hub, principal.tenantId, integrationId);
   const rotation = await pendingRotation(hub, principal, integrationId, rotationId);
-  if (await isRequester(hub, rotation, principal)) throw new ForbiddenError('a rotation needs the approval of another admin than the one who requested it');
+  if (await isRequester(hub, rotation, principal)) throw new ForbiddenError('a rotation needs the approval of another admin than the one who requested it (tokens made by the requester, or for them, count as the requester)');
   const credentials = JSON.parse(
     unseal(hub.masterKeys, { ciphertext: rotation.credentials_ciphertext ?? '', keyVersion: rotation.credentials_key_version ?? 0 }, binding(rotation.tenant_id, rotation.id)),
   ) as unknown;

@@ -8,6 +8,9 @@ export const ApiToken = z.object({
   role: Role,
   prefix: z.string().describe('the first characters of the token, to tell tokens apart'),
   createdBy: z.string(),
+  person: z
+    .string()
+    .describe('who acts through the token, for four eyes: user:<id> for a token made for a user, else token:<id> of the first token of the line it was made from; tokens made with it share it'),
   createdAt: Timestamp,
   lastUsedAt: Timestamp.nullable(),
   expiresAt: Timestamp.nullable(),

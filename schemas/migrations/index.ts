@@ -9,6 +9,7 @@ import * as eventOwnerKeys from './0007_event_owner_keys.ts';
 import * as taskFailingOperations from './0008_task_failing_operations.ts';
 import * as integrationBreakers from './0009_integration_breakers.ts';
 import * as runHealthIndexes from './0010_run_health_indexes.ts';
+import * as tokenPersons from './0011_token_persons.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0008_task_failing_operations': taskFailingOperations,
   '0009_integration_breakers': integrationBreakers,
   '0010_run_health_indexes': runHealthIndexes,
+  '0011_token_persons': tokenPersons,
 };
