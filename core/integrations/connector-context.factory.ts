@@ -43,7 +43,7 @@ export function connectorContext(
         ? {
             tokenStore: integrationTokenStore(hub, row.tenant_id, row.id, {
               refreshTokenIsTheCredential: auth.success && auth.data.type === 'oauth2' && auth.data.grant === 'refresh_token',
-              obtainedWith: row.credentials_ciphertext,
+              obtainedWith: row,
             }),
           }
         : {}),

@@ -36,12 +36,29 @@ export function sealCredentials(hub: HubContext, tenantId: string, integrationId
   };
 }
 
-export function openCredentials(hub: HubContext, row: IntegrationConfigRow): unknown {
+/** What opening an integration's credentials needs of its row. */
+export type SealedCredentials = Pick<IntegrationConfigRow, 'tenant_id' | 'id' | 'credentials_ciphertext' | 'credentials_key_version'>;
+
+function openPlaintext(hub: HubContext, row: SealedCredentials): string | undefined {
   if (!row.credentials_ciphertext || row.credentials_key_version === null) return undefined;
-  const plaintext = unseal(
-    hub.masterKeys,
-    { ciphertext: row.credentials_ciphertext, keyVersion: row.credentials_key_version },
-    binding(row.tenant_id, row.id),
-  );
-  return JSON.parse(plaintext) as unknown;
+  return unseal(hub.masterKeys, { ciphertext: row.credentials_ciphertext, keyVersion: row.credentials_key_version }, binding(row.tenant_id, row.id));
+}
+
+export function openCredentials(hub: HubContext, row: SealedCredentials): unknown {
+  const plaintext = openPlaintext(hub, row);
+  return plaintext === undefined ? undefined : (JSON.parse(plaintext) as unknown);
+}
+
+/**
+ * Whether two sealings of an integration's credentials hold the same secret: `hub keys rotate`
+ * re-encrypts them without changing them, so their ciphertext alone cannot tell. False when either
+ * cannot be opened with this process's keys.
+ */
+export function sameCredentials(hub: HubContext, a: SealedCredentials, b: SealedCredentials): boolean {
+  if (a.credentials_ciphertext === b.credentials_ciphertext) return true;
+  try {
+    return openPlaintext(hub, a) === openPlaintext(hub, b);
+  } catch {
+    return false;
+  }
 }

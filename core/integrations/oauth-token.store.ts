@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { OAuthToken, TokenStore } from '../../connectors/sdk/credentials.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { seal, unseal } from '../vault/secret-box.ts';
+import { sameCredentials, type SealedCredentials } from './integration-credentials.ts';
 import { withClusterLock, type LockedDb } from '../locks/cluster-lock.ts';
 import { expiryChanged, expiryColumns, type ExpiryBefore } from '../vault/credential-expiry.ts';
 
@@ -20,11 +21,12 @@ export interface TokenStoreOptions {
    */
   refreshTokenIsTheCredential?: boolean;
   /**
-   * The sealed credentials the tokens are obtained with. A token is saved only while they are still
-   * the stored ones: a rotation or an edit that lands while a refresh is at the token endpoint drops
-   * the tokens, and the one obtained with the old secret must not be saved after it.
+   * The sealed credentials the tokens are obtained with. A token is saved only while they still hold
+   * the stored secret: a rotation or an edit that lands while a refresh is at the token endpoint
+   * drops the tokens, and the one obtained with the old secret must not be saved after it. (A
+   * master-key rotation re-encrypting the same secret meanwhile is no change.)
    */
-  obtainedWith?: string | null;
+  obtainedWith?: SealedCredentials;
 }
 
 /** OAuth tokens of one integration, sealed in its row so every process shares them. */
@@ -73,19 +75,33 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
           .executeTakeFirst();
         if (row) before = { expiresAt: row.credentials_expires_at, step: row.credentials_expiry_step };
       }
-      let update = db()
-        .updateTable('integration_configs')
-        .set({
-          oauth_token_ciphertext: sealed.ciphertext,
-          oauth_token_key_version: sealed.keyVersion,
-          // A refresh that extends the refresh token's life moves the credential's expiry: the
-          // reminders start over for the new date.
-          ...(expiresAt ? expiryColumns(expiresAt) : {}),
-        })
-        .where('id', '=', integrationId);
-      if (obtainedWith !== undefined) update = update.where('credentials_ciphertext', 'is not distinct from', obtainedWith);
-      const { numUpdatedRows } = await update.executeTakeFirst();
-      if (numUpdatedRows === 0n) {
+      const write = async (storedCiphertext: string | null | undefined) => {
+        let update = db()
+          .updateTable('integration_configs')
+          .set({
+            oauth_token_ciphertext: sealed.ciphertext,
+            oauth_token_key_version: sealed.keyVersion,
+            // A refresh that extends the refresh token's life moves the credential's expiry: the
+            // reminders start over for the new date.
+            ...(expiresAt ? expiryColumns(expiresAt) : {}),
+          })
+          .where('id', '=', integrationId);
+        if (storedCiphertext !== undefined) update = update.where('credentials_ciphertext', 'is not distinct from', storedCiphertext);
+        return (await update.executeTakeFirst()).numUpdatedRows > 0n;
+      };
+      let saved = await write(obtainedWith?.credentials_ciphertext);
+      // The ciphertext changed: a new secret, or the same one re-encrypted by `hub keys rotate`. The
+      // latter must not cost the token (a provider that rotates refresh tokens has revoked the old one).
+      for (let attempt = 0; !saved && obtainedWith && attempt < 3; attempt += 1) {
+        const current = await db()
+          .selectFrom('integration_configs')
+          .select(['tenant_id', 'id', 'credentials_ciphertext', 'credentials_key_version'])
+          .where('id', '=', integrationId)
+          .executeTakeFirst();
+        if (!current || !sameCredentials(hub, obtainedWith, current)) break;
+        saved = await write(current.credentials_ciphertext);
+      }
+      if (!saved) {
         // The caller may still use the token for the call at hand; it is not kept past the change.
         hub.logger.info({ integrationId }, 'OAuth token not saved: the credentials were replaced while it was being obtained');
         return;

@@ -280,7 +280,7 @@ describe('credential rotation under failure and concurrency', () => {
   it('does not save a token obtained with the old secret after a rotation landed while it was being obtained', async () => {
     const integration = await createIntegration('oauth-race');
     // As a run's connector context builds it: from the row as the run read it.
-    const store = integrationTokenStore(test.hub, tenant.id, integration.id, { obtainedWith: (await rowOf(integration.id)).credentials_ciphertext });
+    const store = integrationTokenStore(test.hub, tenant.id, integration.id, { obtainedWith: await rowOf(integration.id) });
     let answer!: () => void;
     const tokenEndpointAnswers = new Promise<void>((resolve) => (answer = resolve));
     let asked!: () => void;
