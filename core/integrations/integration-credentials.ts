@@ -1,5 +1,5 @@
 import type { HubContext } from '../server/hub-context.ts';
-import { seal, unseal } from '../vault/secret-box.ts';
+import { seal, SecretDecryptionError, unseal } from '../vault/secret-box.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 
 // Credentials are one JSON document per integration, sealed with the vault key and bound to the
@@ -47,6 +47,21 @@ function openPlaintext(hub: HubContext, row: SealedCredentials): string | undefi
 export function openCredentials(hub: HubContext, row: SealedCredentials): unknown {
   const plaintext = openPlaintext(hub, row);
   return plaintext === undefined ? undefined : (JSON.parse(plaintext) as unknown);
+}
+
+/**
+ * The stored credentials a replacement is about to overwrite, for the audit's old fingerprint; none
+ * when they cannot be opened. New credentials are how such an integration is repaired, so an old
+ * secret nobody can read must not stop them (its audit entry then has no old fingerprint).
+ */
+export function credentialsBeingReplaced(hub: HubContext, row: SealedCredentials): unknown {
+  try {
+    return openCredentials(hub, row);
+  } catch (error) {
+    if (!(error instanceof SecretDecryptionError)) throw error;
+    hub.logger.warn({ integrationId: row.id, reason: error.message }, 'replacing stored credentials that cannot be decrypted');
+    return undefined;
+  }
 }
 
 /**

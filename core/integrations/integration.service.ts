@@ -8,7 +8,7 @@ import { removeSchedules } from '../scheduler/schedule.service.ts';
 import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.write.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
-import { openCredentials, sealCredentials } from './integration-credentials.ts';
+import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -101,7 +101,7 @@ export async function updateIntegration(
   const parts = validateAgainstConnector(connector, input);
   // Where rotations need a second admin, new credentials go through the rotation flow only.
   if (parts.credentials !== undefined) await refuseUnapprovedReplacement(hub, principal.tenantId, existing.id);
-  const previous = parts.credentials === undefined ? undefined : openCredentials(hub, existing);
+  const previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, existing);
   const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
     let update = trx
       .updateTable('integration_configs')

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Transaction } from 'kysely';
 import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
-import { openCredentials, sealCredentials } from '../integrations/integration-credentials.ts';
+import { credentialsBeingReplaced, sealCredentials } from '../integrations/integration-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
 import { requireConnector, validateAgainstConnector } from '../integrations/integration.validation.ts';
 import { checkIntegration } from '../runs/check.service.ts';
@@ -44,7 +44,7 @@ async function applyCredentials(
   credentials: unknown,
   expiresAt: Date | string | null,
 ): Promise<{ oldFingerprint: string | null; newFingerprint: string }> {
-  const previous = openCredentials(hub, integration);
+  const previous = credentialsBeingReplaced(hub, integration);
   const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous);
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
   await trx
