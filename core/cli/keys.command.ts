@@ -13,6 +13,12 @@ const usage = `usage:
   hub keys status                     stored secrets per key version
   hub keys rotate                     re-encrypt every secret with the newest key (resumable)`;
 
+/** The key set the hub processes use, HUB_MASTER_KEY_ENCRYPT_VERSION included. */
+function configuredKeys() {
+  const config = loadConfig();
+  return resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR, config.HUB_MASTER_KEY_ENCRYPT_VERSION).keys;
+}
+
 export async function keysCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   if (action === 'generate') {
@@ -24,9 +30,9 @@ export async function keysCommand(args: string[]): Promise<void> {
   }
   if (action === 'status') {
     await withDatabase(async ({ db }) => {
-      const keys = resolveMasterKeys(loadConfig().HUB_MASTER_KEYS, loadConfig().HUB_DATA_DIR).keys;
+      const keys = configuredKeys();
       const usage = await keyUsage(db);
-      process.stdout.write(`configured key versions: ${[...keys.byVersion.keys()].sort((a, b) => b - a).join(', ')} (newest ${keys.current.version} encrypts)\n`);
+      process.stdout.write(`configured key versions: ${[...keys.byVersion.keys()].sort((a, b) => b - a).join(', ')} (${keys.current.version} encrypts)\n`);
       if (usage.length === 0) process.stdout.write('no stored secrets\n');
       for (const row of usage) {
         const note = keys.byVersion.has(row.version) ? (row.version === keys.current.version ? '' : '  ← rotate') : '  ← MISSING from HUB_MASTER_KEYS';
@@ -39,7 +45,7 @@ export async function keysCommand(args: string[]): Promise<void> {
   }
   if (action === 'rotate') {
     await withDatabase(async ({ db }) => {
-      const keys = resolveMasterKeys(loadConfig().HUB_MASTER_KEYS, loadConfig().HUB_DATA_DIR).keys;
+      const keys = configuredKeys();
       // A secret sealed with a version no longer listed cannot be re-encrypted: say which versions
       // are missing, in one line, before re-encrypting anything (as start-up does), rather than
       // failing mid-way with a stack trace.

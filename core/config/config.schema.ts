@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MASTER_KEY_FORMAT, parseMasterKeys } from '../vault/master-keys.ts';
+import { MASTER_KEY_FORMAT, MAX_KEY_VERSION, parseMasterKeys } from '../vault/master-keys.ts';
 
 // Every environment variable the hub reads. The README's configuration table documents each one;
 // a test keeps the two in step.
@@ -38,6 +38,7 @@ export const EnvironmentVariables = z.object({
       const parsed = parseMasterKeys(value);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.error} (expected ${MASTER_KEY_FORMAT})` });
     }),
+  HUB_MASTER_KEY_ENCRYPT_VERSION: z.coerce.number().int().min(1).max(MAX_KEY_VERSION).optional(),
   HUB_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, MAX_TIMER_MS),
   HUB_RUN_LEASE_SECONDS: positiveInt(60, MAX_TIMER_SECONDS),
   HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),

@@ -39,7 +39,7 @@ export interface StartOptions {
 
 export async function startHub(config: EnvironmentVariables, logger: Logger, options: StartOptions = {}): Promise<RunningHub> {
   const embedded = !config.DATABASE_URL;
-  const masterKeys = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR);
+  const masterKeys = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR, config.HUB_MASTER_KEY_ENCRYPT_VERSION);
   if (masterKeys.generatedAt) {
     logger.warn(
       { path: masterKeys.generatedAt },

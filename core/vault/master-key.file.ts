@@ -20,7 +20,12 @@ export interface ResolvedMasterKeys {
  * HUB_MASTER_KEYS wins. Without it (never in production, which config loading refuses) a key is
  * generated once into the data directory, readable by the owner only, and reused afterwards.
  */
-export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: string): ResolvedMasterKeys {
+export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: string, encryptVersion?: number): ResolvedMasterKeys {
+  const resolved = readOrCreateMasterKeys(fromEnvironment, dataDir);
+  return { ...resolved, keys: encryptingWith(resolved.keys, encryptVersion) };
+}
+
+function readOrCreateMasterKeys(fromEnvironment: string | undefined, dataDir: string): ResolvedMasterKeys {
   if (fromEnvironment) return { keys: parseOrThrow(fromEnvironment, 'HUB_MASTER_KEYS'), source: 'environment' };
   const path = join(dataDir, MASTER_KEY_FILE);
   if (existsSync(path)) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
@@ -28,6 +33,21 @@ export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: 
   const entry = generateMasterKeyEntry();
   if (!createWhole(path, entry + '\n')) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   return { keys: parseOrThrow(entry, path), generatedAt: path, source: 'file' };
+}
+
+/**
+ * The key set with `version` (HUB_MASTER_KEY_ENCRYPT_VERSION) encrypting instead of the highest:
+ * during a rolling deploy of a new key, every process must be able to read it before any writes
+ * with it, so it is first deployed for decryption only.
+ */
+function encryptingWith(keys: MasterKeySet, version: number | undefined): MasterKeySet {
+  if (version === undefined) return keys;
+  const current = keys.byVersion.get(version);
+  if (!current) {
+    const listed = [...keys.byVersion.keys()].sort((a, b) => b - a).join(', ');
+    throw new InvalidMasterKeysError(`HUB_MASTER_KEY_ENCRYPT_VERSION is ${version}, but the master keys list only version ${listed}`);
+  }
+  return { current, byVersion: keys.byVersion };
 }
 
 /**

@@ -72,4 +72,16 @@ describe('master keys', () => {
     expect(resolved.keys.current.version).toBe(5);
     expect(() => statSync(join(dir, 'master.keys'))).toThrow();
   });
+
+  it('encrypts with HUB_MASTER_KEY_ENCRYPT_VERSION when given, a version the keys must list', () => {
+    const dir = tempDir();
+    const staged = resolveMasterKeys(`2:${key(2)},1:${key(1)}`, dir, 1);
+    expect(staged.keys.current.version).toBe(1);
+    expect([...staged.keys.byVersion.keys()].sort()).toEqual([1, 2]);
+    expect(() => resolveMasterKeys(`2:${key(2)},1:${key(1)}`, dir, 3)).toThrow(
+      new InvalidMasterKeysError('HUB_MASTER_KEY_ENCRYPT_VERSION is 3, but the master keys list only version 2, 1'),
+    );
+    // The generated key file of embedded mode is staged the same way.
+    expect(() => resolveMasterKeys(undefined, dir, 2)).toThrow(/HUB_MASTER_KEY_ENCRYPT_VERSION is 2, but the master keys list only version 1$/);
+  });
 });
