@@ -24,6 +24,7 @@ const ACTIONS: Record<string, string> = {
   rotated: 'Rotated',
   rotation_approved: 'Rotation approved and applied',
   rotation_rejected: 'Rotation rejected',
+  rotation_superseded: 'Rotation dropped: other new credentials were applied first',
 };
 
 const short = (fingerprint: string | null) => (fingerprint ? html`<code title="${fingerprint}">${fingerprint.slice(0, 10)}</code>` : html`<span class="muted">—</span>`);

@@ -232,7 +232,7 @@ export interface CredentialRotationsTable {
   id: Generated<string>;
   tenant_id: string;
   integration_id: string;
-  status: 'pending_approval' | 'applied' | 'rejected';
+  status: 'pending_approval' | 'applied' | 'rejected' | 'superseded';
   requested_by: string;
   /** The requester's person (Principal.person); null for rotations requested before 0011. */
   requested_by_person: string | null;

@@ -12,6 +12,7 @@ import { credentialsBeingReplaced, sealCredentials } from './integration-credent
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
+import { supersedePendingRotations } from '../vault/rotation-supersede.ts';
 import { expiryChanged, expiryColumns } from '../vault/credential-expiry.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
 import { isUniqueViolation } from '../db/postgres-errors.ts';
@@ -132,7 +133,10 @@ export async function updateIntegration(
         if (isUniqueViolation(error)) throw new ConflictError(`another integration already has that name in that environment`);
         throw error;
       });
-    if (updated) return updated;
+    if (updated) {
+      if (parts.credentials !== undefined) await supersedePendingRotations(hub, trx, updated, principal.label);
+      return updated;
+    }
     // Deleted since it was read: the same 404 as if it had gone before.
     if (expected === undefined || !(await findIntegration(trx, principal.tenantId, id))) throw new NotFoundError('integration');
     throw new IntegrationChangedError();

@@ -203,6 +203,60 @@ describe('credential rotation', () => {
     expect((await cli(['create', '--tenant', 'acme', '--role', 'admin', '--name', 'x', '--user', 'bob@example.com'])).error).toMatch(/^--user: no active user bob@example\.com/);
   });
 
+  it('drops pending rotations once other new credentials are applied, so a stale one cannot put back an older secret', async () => {
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    let integration: { id: string };
+    let older: { id: string };
+    try {
+      integration = await createIntegration('rotate-superseded');
+      older = (await (await rotate(integration.id, 'new-password-two-2222', tenant.tokens.admin, { reason: 'older', expiresAt: '2031-01-01T00:00:00.000Z' })).json()).rotation;
+      const newer = (await (await rotate(integration.id, 'new-password-two-2222', tenant.tokens.admin, { reason: 'newer', expiresAt: '2032-01-01T00:00:00.000Z' })).json()).rotation;
+      const approveNewer = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${newer.id}/approve`, { token: secondAdmin });
+      expect(approveNewer.status).toBe(200);
+
+      const approveOlder = await test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${older.id}/approve`, { token: secondAdmin });
+      expect(approveOlder.status).toBe(409);
+      expect((await approveOlder.json()).error.message).toContain('this rotation is superseded');
+      const stored = await test.hub.db.selectFrom('integration_configs').select('credentials_expires_at').where('id', '=', integration.id).executeTakeFirstOrThrow();
+      expect(stored.credentials_expires_at).toEqual(new Date('2032-01-01T00:00:00.000Z'));
+      const { rotations } = await (await test.request('get', `/api/integrations/${integration.id}/credentials/rotations`, { token: tenant.tokens.admin })).json();
+      expect(rotations.map((r: { reason: string; status: string; decidedBy: string }) => [r.reason, r.status, r.decidedBy])).toEqual([
+        ['newer', 'applied', 'token:second-admin'],
+        ['older', 'superseded', 'token:second-admin'],
+      ]);
+      const row = await test.hub.db.selectFrom('credential_rotations').select('credentials_ciphertext').where('id', '=', older.id).executeTakeFirstOrThrow();
+      expect(row.credentials_ciphertext).toBeNull();
+      expect((await auditOf(integration.id)).map((e: { action: string }) => e.action)).toEqual(['rotation_approved', 'rotation_superseded', 'rotation_requested', 'rotation_requested', 'set']);
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+    // A PATCH with credentials (allowed again without approval) drops what is still pending too.
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    const pending = (await (await rotate(integration.id, 'new-password-two-2222')).json()).rotation;
+    await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    expect((await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } })).status).toBe(200);
+    const after = await test.hub.db.selectFrom('credential_rotations').select('status').where('id', '=', pending.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe('superseded');
+  });
+
+  it('answers an approval racing the deletion of its integration with 404 or success, never a deadlock', async () => {
+    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const integration = await createIntegration(`rotate-vs-delete-${round}`);
+        const { rotation } = await (await rotate(integration.id, 'new-password-two-2222')).json();
+        const [approved, deleted] = await Promise.all([
+          test.request('post', `/api/integrations/${integration.id}/credentials/rotations/${rotation.id}/approve`, { token: secondAdmin }),
+          test.request('delete', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin }),
+        ]);
+        expect([200, 404]).toContain(approved.status);
+        expect(deleted.status).toBe(204);
+      }
+    } finally {
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+  });
+
   it('refuses to replace credentials by PATCH while rotations need approval, and writes nothing', async () => {
     expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
     try {

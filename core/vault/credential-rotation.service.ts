@@ -14,6 +14,7 @@ import { secretFingerprint } from './fingerprint.ts';
 import { seal, unseal } from './secret-box.ts';
 import { resolveCredentialTasks } from './credential-tasks.ts';
 import { tenantSettings } from '../tenancy/tenant-settings.ts';
+import { supersedePendingRotations } from './rotation-supersede.ts';
 
 export interface RotationRequest {
   credentials: unknown;
@@ -43,6 +44,7 @@ async function applyCredentials(
   integration: IntegrationConfigRow,
   credentials: unknown,
   expiresAt: Date | string | null,
+  appliedBy: string,
 ): Promise<{ oldFingerprint: string | null; newFingerprint: string }> {
   const previous = credentialsBeingReplaced(hub, integration);
   const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous);
@@ -61,7 +63,19 @@ async function applyCredentials(
     })
     .where('id', '=', integration.id)
     .execute();
+  await supersedePendingRotations(hub, trx, integration, appliedBy);
   return { oldFingerprint, newFingerprint };
+}
+
+/**
+ * The integration's row, locked until the transaction ends, and read afresh: a credential change
+ * compares against what is stored now, not what was read before a concurrent one committed. Locked
+ * before its rotations, in the order a deletion (which cascades to them) locks them. 404 once deleted.
+ */
+async function lockIntegration(trx: Transaction<Database>, tenantId: string, integrationId: string): Promise<IntegrationConfigRow> {
+  const row = await trx.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', integrationId).forUpdate().executeTakeFirst();
+  if (!row) throw new NotFoundError('integration');
+  return row;
 }
 
 /**
@@ -83,6 +97,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
 
   if ((await tenantSettings(hub, principal.tenantId)).requireRotationApproval) {
     const rotation = await hub.db.transaction().execute(async (trx) => {
+      await lockIntegration(trx, integration.tenant_id, integrationId);
       const row = await trx
         .insertInto('credential_rotations')
         .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'pending_approval', requested_by: principal.label, requested_by_person: principal.person, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null })
@@ -107,7 +122,8 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
   }
 
   const rotation = await hub.db.transaction().execute(async (trx) => {
-    const { oldFingerprint } = await applyCredentials(hub, trx, integration, credentials, request.expiresAt ?? null);
+    const current = await lockIntegration(trx, integration.tenant_id, integrationId);
+    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, request.expiresAt ?? null, principal.label);
     await recordCredentialAudit({ db: trx }, { ...audit, action: 'rotated', oldFingerprint });
     return trx
       .insertInto('credential_rotations')
@@ -128,6 +144,9 @@ async function pendingRotation(hub: HubContext, principal: Principal, integratio
     .where('id', '=', rotationId)
     .executeTakeFirst();
   if (!rotation) throw new NotFoundError('rotation');
+  if (rotation.status === 'superseded') {
+    throw new ApiError(409, 'conflict', 'this rotation is superseded: other new credentials were applied after it was requested; request it again if it is still wanted');
+  }
   if (rotation.status !== 'pending_approval') throw new ApiError(409, 'conflict', `this rotation is ${rotation.status}`);
   return rotation;
 }
@@ -155,6 +174,7 @@ export async function approveRotation(hub: HubContext, principal: Principal, int
   // The decision, the swap and its audit entry commit together: a failure between them leaves the
   // rotation pending with its secret, to be approved again, instead of "applied" with nothing applied.
   const decided = await hub.db.transaction().execute(async (trx) => {
+    const current = await lockIntegration(trx, integration.tenant_id, integrationId);
     const row = await trx
       .updateTable('credential_rotations')
       .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
@@ -163,7 +183,7 @@ export async function approveRotation(hub: HubContext, principal: Principal, int
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
-    const { oldFingerprint } = await applyCredentials(hub, trx, integration, credentials, rotation.expires_at);
+    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, rotation.expires_at, principal.label);
     await recordCredentialAudit({ db: trx }, {
       tenantId: rotation.tenant_id, integrationId, action: 'rotation_approved', actor: rotation.requested_by, approver: principal.label,
       reason: rotation.reason, oldFingerprint, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,

@@ -11,7 +11,7 @@ export type RotateCredentialsRequest = z.infer<typeof RotateCredentialsRequest>;
 
 export const CredentialRotation = z.object({
   id: z.uuid(),
-  status: z.enum(['pending_approval', 'applied', 'rejected']),
+  status: z.enum(['pending_approval', 'applied', 'rejected', 'superseded']),
   requestedBy: z.string(),
   reason: z.string().nullable(),
   newFingerprint: z.string(),

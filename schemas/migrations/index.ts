@@ -10,6 +10,7 @@ import * as taskFailingOperations from './0008_task_failing_operations.ts';
 import * as integrationBreakers from './0009_integration_breakers.ts';
 import * as runHealthIndexes from './0010_run_health_indexes.ts';
 import * as tokenPersons from './0011_token_persons.ts';
+import * as supersededRotations from './0012_superseded_rotations.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0009_integration_breakers': integrationBreakers,
   '0010_run_health_indexes': runHealthIndexes,
   '0011_token_persons': tokenPersons,
+  '0012_superseded_rotations': supersededRotations,
 };
