@@ -4,6 +4,7 @@ import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
 import { MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
 import { KeySetIncompleteError } from '../vault/key-usage.ts';
+import { MasterKeyMismatchError } from '../vault/master-key.check.ts';
 import { InvalidMasterKeysError } from '../vault/master-key.file.ts';
 import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
@@ -59,6 +60,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof CliError ||
     error instanceof MigrationFailedError ||
     error instanceof KeySetIncompleteError ||
+    error instanceof MasterKeyMismatchError ||
     error instanceof InvalidMasterKeysError ||
     error instanceof DataDirectoryLockedError
   ) {

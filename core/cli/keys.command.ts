@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { assertKeysCoverRows, keyUsage } from '../vault/key-usage.ts';
+import { assertKeysMatchRecorded } from '../vault/master-key.check.ts';
 import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
 import { rotateMasterKey } from '../vault/master-key.rotation.ts';
 import { MAX_KEY_VERSION } from '../vault/master-keys.ts';
@@ -50,6 +51,7 @@ export async function keysCommand(args: string[]): Promise<void> {
       // are missing, in one line, before re-encrypting anything (as start-up does), rather than
       // failing mid-way with a stack trace.
       await assertKeysCoverRows(db, keys);
+      await assertKeysMatchRecorded(db, keys);
       const report = progressReporter(process.stderr, 'rows');
       const started = Date.now();
       const result = await rotateMasterKey(db, keys, { onProgress: ({ done, total }) => report(done, total) });

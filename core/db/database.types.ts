@@ -246,6 +246,12 @@ export interface CredentialRotationsTable {
   created_at: CreatedAt;
 }
 
+export interface MasterKeyChecksTable {
+  version: number;
+  check_ciphertext: string;
+  created_at: CreatedAt;
+}
+
 export interface TaskAlertsTable {
   id: Generated<string>;
   tenant_id: string;
@@ -292,6 +298,7 @@ export interface Database {
   integration_cursors: IntegrationCursorsTable;
   task_history: TaskHistoryTable;
   credential_rotations: CredentialRotationsTable;
+  master_key_checks: MasterKeyChecksTable;
   task_alerts: TaskAlertsTable;
   chat_user_links: ChatUserLinksTable;
   integration_breakers: IntegrationBreakersTable;

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
 import { assertKeysCoverRows } from '../vault/key-usage.ts';
+import { assertKeysMatchRecorded } from '../vault/master-key.check.ts';
 import type { MasterKeySet } from '../vault/master-keys.ts';
 import { bootstrapDefaultTenant, tenantHasAdmin, type FirstStart } from './bootstrap.ts';
 import type { HubContext } from './hub-context.ts';
@@ -62,6 +63,7 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
   }
   try {
     await assertKeysCoverRows(database.db, masterKeys.keys);
+    await assertKeysMatchRecorded(database.db, masterKeys.keys);
   } catch (error) {
     await database.close();
     throw error;

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { runHubCommand } from '../../test-support/hub-process.ts';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { assertKeysMatchRecorded, MasterKeyMismatchError } from './master-key.check.ts';
+import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
+
+// Two processes given different keys under one version number would each seal secrets the other
+// cannot open. The first key seen for a version is recorded; any other is refused before use.
+
+let database: TestDatabase;
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  database = await createTestDatabase('key_check');
+  handle = await connectDatabase({ url: database.url, dataDir: '' });
+  await migrateToLatest(handle.db as never);
+});
+afterAll(async () => {
+  await handle?.close();
+  await database?.drop();
+});
+
+const entry = (version: number, byte: number) => `${version}:${Buffer.alloc(32, byte).toString('base64')}`;
+const keysOf = (text: string): MasterKeySet => {
+  const parsed = parseMasterKeys(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.keys;
+};
+
+describe('master key check', () => {
+  it('records the first key of each version and refuses another key under the same number', async () => {
+    await assertKeysMatchRecorded(handle.db, keysOf(entry(1, 1)));
+    await assertKeysMatchRecorded(handle.db, keysOf(entry(1, 1)));
+    await expect(assertKeysMatchRecorded(handle.db, keysOf(entry(1, 9)))).rejects.toThrow(
+      new MasterKeyMismatchError(
+        'the master key listed as version 1 is not the one this database recorded for that version (another process holds a different key under the same number): give every process the same key for each version',
+      ),
+    );
+    // A new version is recorded by the first process that lists it; a second, different one is refused.
+    await assertKeysMatchRecorded(handle.db, keysOf(`${entry(2, 2)},${entry(1, 1)}`));
+    await expect(assertKeysMatchRecorded(handle.db, keysOf(`${entry(2, 7)},${entry(1, 1)}`))).rejects.toThrow(/^the master key listed as version 2 is not/);
+    // Dropping a version later (after `hub keys rotate`) is fine: only listed versions are compared.
+    await assertKeysMatchRecorded(handle.db, keysOf(entry(2, 2)));
+  });
+
+  it('stops a start and a key rotation with one line, before anything is sealed', async () => {
+    const wrong = `${entry(2, 7)},${entry(1, 1)}`;
+    for (const args of [['start'], ['keys', 'rotate']]) {
+      const result = await runHubCommand(args, { DATABASE_URL: database.url, HUB_MASTER_KEYS: wrong, PORT: '0', REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(/^hub: the master key listed as version 2 is not the one this database recorded/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
