@@ -38,7 +38,7 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
     // Registered first: with a free handler the job starts inside `add`.
     entry.pendingJobId = jobId;
     byPendingJob.set(jobId, entry);
-    const { added } = store.add(name, data, { jobId, delayMs: Math.max(0, at - clock.now()) });
+    const { added } = store.add(name, data, { jobId, dueAt: at });
     // The run at `at` already happened (a schedule re-upserted within the same millisecond).
     if (!added) {
       byPendingJob.delete(jobId);

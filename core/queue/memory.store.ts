@@ -30,8 +30,11 @@ interface StoredJob {
   finishedAt?: number;
 }
 
+/** A job's options as the store takes them: `dueAt` (epoch ms) instead of a delay places it exactly. */
+export type StoreJobOptions = JobOptions & { dueAt?: number };
+
 export interface JobStore {
-  add(name: string, data: unknown, options: JobOptions): AddResult;
+  add(name: string, data: unknown, options: StoreJobOptions): AddResult;
   /** Removes a job that has not started yet; false when it is active, finished or unknown. */
   removePending(id: string): boolean;
   setHandler(handler: JobHandler<unknown>, concurrency: number): void;
@@ -145,6 +148,10 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
         return { id: options.jobId, added: false };
       }
       const id = options.jobId ?? String(nextId++);
+      // A schedule's slot is given as a time: a delay computed from it would be read against a
+      // clock that may have moved on by a millisecond, putting dueAt off the schedule's grid.
+      const now = clock.now();
+      const dueAt = options.dueAt ?? now + (options.delayMs ?? 0);
       const job: StoredJob = {
         id,
         name,
@@ -152,11 +159,11 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
         attempts: Math.max(1, options.attempts ?? 1),
         backoff: options.backoff,
         attemptsMade: 0,
-        dueAt: clock.now() + (options.delayMs ?? 0),
+        dueAt,
         state: 'waiting',
       };
       jobs.set(id, job);
-      enqueue(job, options.delayMs ?? 0);
+      enqueue(job, Math.max(0, dueAt - now));
       return { id, added: true };
     },
 
