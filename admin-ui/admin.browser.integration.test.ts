@@ -245,6 +245,36 @@ describe('admin UI in a real browser', () => {
     await context.close();
   }, 60_000);
 
+  it('makes an API token that acts for the admin, shows it once, and revokes it', async () => {
+    const { context, page } = await signedIn(admin);
+    await clickAndWait(page, navLink(page, 'API tokens'));
+    await expectText(page.getByRole('heading', { level: 1 }), 'API tokens');
+    const form = page.getByRole('region', { name: 'New API token' });
+    await clickAndWait(page, form.getByRole('button', { name: 'Create token' }));
+    await expectText(page.getByRole('alert').first(), 'No token was created');
+    await expectAttribute(page.getByLabel('Name'), 'aria-invalid', 'true');
+
+    await page.getByLabel('Name').fill('evidence-export');
+    await page.getByLabel('Role').selectOption('viewer');
+    await clickAndWait(page, page.getByRole('button', { name: 'Create token' }));
+    const created = page.getByRole('region', { name: 'Token evidence-export' });
+    await expectText(created, 'it is not shown again');
+    const token = (await created.locator('code').first().textContent()) ?? '';
+    expect(token).toMatch(/^hub_/);
+    expect((await server.test.request('get', '/api/integrations', { token })).status).toBe(200);
+    const row = page.getByRole('row', { name: /evidence-export/ });
+    await expectText(row, 'you');
+    await saveScreenshot(page, '20-api-token-created');
+
+    await clickAndWait(page, navLink(page, 'API tokens'));
+    expect(await page.content()).not.toContain(token);
+    await clickAndWait(page, page.getByRole('button', { name: 'Revoke evidence-export' }));
+    await expectText(page.getByRole('status'), 'Token revoked');
+    await expectText(page.getByRole('row', { name: /evidence-export/ }), 'Revoked');
+    expect((await server.test.request('get', '/api/integrations', { token })).status).toBe(401);
+    await context.close();
+  }, 60_000);
+
   it('says when the password is wrong, and locks the email after five failures', async () => {
     const person = await createTestUser(server.test.hub.db, tenant.id, 'operator', { email: 'olga.operator@example.com' });
     const { context, page } = await newPage();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../core/auth/api-token.service.ts';
 import { startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
 import { createTestUser, type TestUser } from '../test-support/browser/admin-server.ts';
 import type { CookieClient } from '../test-support/browser/cookie-client.ts';
@@ -65,6 +66,7 @@ beforeAll(async () => {
     .returning('id')
     .executeTakeFirstOrThrow();
   ids.route = route.id;
+  await createApiToken(test.hub.db, { tenantId: acme.id, role: 'viewer', name: `Token ${XSS}`, createdBy: `user:${XSS}` });
 });
 afterAll(async () => {
   await fx?.close();
@@ -93,6 +95,7 @@ describe('admin UI escaping of stored and echoed text', () => {
     ['catalog', () => '/admin/catalog'],
     ['runbooks', () => '/admin/runbooks'],
     ['settings', () => '/admin/settings'],
+    ['API tokens', () => '/admin/tokens'],
   ])('%s shows hostile stored text as text', async (_name, path) => {
     const page = await client.get(path());
     expect(page.status).toBe(200);
@@ -131,6 +134,13 @@ describe('admin UI escaping of stored and echoed text', () => {
     await client.get('/admin/routes');
     const page = await client.post('/admin/routes', { name: `R ${XSS}`, action: XSS, filterType: XSS, filterFields: `{"a": "${XSS.replace(/"/g, '\\"')}"`, inputTemplate: XSS });
     expect(page.status).toBeLessThan(500);
+    expectInert(page.body);
+  });
+
+  it('re-renders a rejected token form with the typed values as text', async () => {
+    await client.get('/admin/tokens');
+    const page = await client.post('/admin/tokens', { name: `T ${XSS}`, role: XSS, expiresOn: XSS });
+    expect(page.status).toBe(400);
     expectInert(page.body);
   });
 

@@ -99,7 +99,7 @@ describe('admin UI with malformed requests', () => {
   });
 
   it('answers lists with junk queries', async () => {
-    const lists = ['/admin/runs', '/admin/events', '/admin/tasks', '/admin/health', '/admin/integrations', '/admin/routes', '/admin/catalog', '/admin/integrations/new'];
+    const lists = ['/admin/runs', '/admin/events', '/admin/tasks', '/admin/health', '/admin/integrations', '/admin/routes', '/admin/catalog', '/admin/integrations/new', '/admin/tokens'];
     const queries = [
       'before=junk', 'before=2024-02-30T00:00:00Z', 'before=0000-01-01T00:00:00Z', 'before=2024-01-01T00:00:00Z&beforeId=junk', 'beforeId=%00',
       'status=bogus', 'status=%00', 'status=open&status=bogus', 'integrationId=junk', `integrationId=${fx.otherIntegration}`, 'integrationId=%00',
@@ -114,7 +114,7 @@ describe('admin UI with malformed requests', () => {
     const actions = [
       '/admin/integrations/:id', '/admin/integrations/:id/check', '/admin/integrations/:id/sync', '/admin/integrations/:id/pause', '/admin/integrations/:id/resume',
       '/admin/integrations/:id/delete', '/admin/integrations/:id/credentials/rotate', `/admin/integrations/:id/credentials/rotations/${NOWHERE}/approve`,
-      '/admin/events/:id/replay', '/admin/routes/:id', '/admin/routes/:id/delete', '/admin/tasks/:id/ack', '/admin/tasks/:id/resolve',
+      '/admin/events/:id/replay', '/admin/routes/:id', '/admin/routes/:id/delete', '/admin/tasks/:id/ack', '/admin/tasks/:id/resolve', '/admin/tokens/:id/revoke',
     ];
     const ids = [...BAD_IDS.slice(0, 9), fx.otherIntegration];
     await expectEveryAnswerRight([
@@ -133,6 +133,7 @@ describe('admin UI with malformed requests', () => {
       [`/admin/integrations/${acme}/credentials/rotate`, ['reason', 'expiresOn', 'credentials.auth.type', 'credentials.auth~basic.password']],
       ['/admin/routes', ['name', 'targetIntegrationId', 'action', 'filter.eventType', 'filter.sourceIntegrationId', 'inputTemplate', 'filter.fields', 'enabled']],
       ['/admin/settings', ['requireRotationApproval']],
+      ['/admin/tokens', ['name', 'role', 'expiresOn']],
     ];
     const twice = (field: string) => new URLSearchParams([['_csrf', csrf], ...Object.entries(INTEGRATION_FORM), [field, 'a'], [field, 'b']]).toString();
     // A cron that croner takes and BullMQ's parser refuses (over 256 values in a field).

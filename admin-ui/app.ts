@@ -17,6 +17,7 @@ import { registerRouteRoutes } from './routes/route.routes.ts';
 import { registerRunbookRoutes } from './routes/runbook.routes.ts';
 import { registerSettingsRoutes } from './routes/settings.routes.ts';
 import { registerTaskRoutes } from './routes/task.routes.ts';
+import { registerTokenRoutes } from './routes/token.routes.ts';
 import { refuseUnstorableQuery } from './storable-query.ts';
 
 // The admin UI: server-rendered pages over the same services as the JSON API, mounted at /admin.
@@ -89,6 +90,7 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
   registerRunbookRoutes(app, hub);
   registerRouteRoutes(app, hub);
   registerSettingsRoutes(app, hub);
+  registerTokenRoutes(app, hub);
 
   app.all('*', (c) => errorResponse(c, hub, new ApiError(404, 'not_found', `There is no page at ${c.req.path}.`)));
   app.onError((error, c) => errorResponse(c, hub, error));

@@ -23,6 +23,7 @@ const MESSAGES: Record<string, Notice> = {
   route_saved: { kind: 'success', text: 'Route saved.' },
   route_deleted: { kind: 'success', text: 'Route deleted.' },
   settings_saved: { kind: 'success', text: 'Settings saved.' },
+  token_revoked: { kind: 'success', text: 'Token revoked; it stops working at once.' },
   signed_out: { kind: 'info', text: 'You are signed out.' },
   session_expired: { kind: 'warning', text: 'Your session has ended. Sign in again to continue.' },
   rotation_applied: { kind: 'success', text: 'New credentials validated and applied.' },

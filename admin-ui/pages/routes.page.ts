@@ -2,8 +2,8 @@ import type { RouteRow } from '../../core/db/database.types.ts';
 import type { FieldError } from '../../core/http/api-error.ts';
 import type { RouteFilter } from '../../core/routes/route.filter.ts';
 import { csrfField } from '../components/csrf-field.ts';
-import { errorsByPath, errorSummary } from '../components/error-summary.ts';
-import type { RenderedField } from '../components/schema-form.ts';
+import { errorSummary } from '../components/error-summary.ts';
+import { formFields, textControl } from '../components/form-field.ts';
 import type { RouteFormValues } from '../forms/route-form.ts';
 import { html, nothing, type Html } from '../html.ts';
 
@@ -66,28 +66,9 @@ export interface RouteFormProps {
   version?: string | undefined;
 }
 
-/** Errors for `path` and anything under it (`filter.fields.x` shows beside `filter.fields`). */
-function messagesFor(errors: ReadonlyMap<string, string[]>, path: string): string[] {
-  return [...errors].filter(([key]) => key === path || key.startsWith(`${path}.`)).flatMap(([, messages]) => messages);
-}
-
 export function RouteForm(props: RouteFormProps): Html {
-  const errors = errorsByPath(props.errors);
-  const rendered = new Map<string, RenderedField>();
-  const field = (path: string, label: string, control: (id: string, describedBy: string, invalid: Html) => Html, options: { hint?: Html | string; optional?: boolean } = {}) => {
-    const id = `f-${path.replace(/\./g, '-')}`;
-    rendered.set(path, { id, label });
-    const messages = messagesFor(errors, path);
-    const describedBy = [options.hint ? `${id}-hint` : '', messages.length > 0 ? `${id}-error` : ''].filter(Boolean).join(' ');
-    return html`<div class="field${messages.length > 0 ? ' field--error' : ''}">
-  <label for="${id}">${label}${options.optional ? html` <span class="optional">(optional)</span>` : nothing}</label>
-  ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : nothing}
-  ${messages.length > 0 ? html`<p class="field-error" id="${id}-error"><span class="visually-hidden">Error: </span>${messages.join('; ')}</p>` : nothing}
-  ${control(id, describedBy, messages.length > 0 ? html` aria-invalid="true"` : nothing)}
-</div>`;
-  };
-  const text = (name: string, value: string, extra: Html = nothing) => (id: string, describedBy: string, invalid: Html) =>
-    html`<input id="${id}" name="${name}" type="text" class="input" value="${value}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}${extra}>`;
+  const { field, rendered } = formFields(props.errors);
+  const text = (name: string, value: string, extra: Html = nothing) => textControl(name, value, extra);
   const textarea = (name: string, value: string, placeholder: string) => (id: string, describedBy: string, invalid: Html) =>
     html`<textarea id="${id}" name="${name}" rows="4" class="input input--code" placeholder="${placeholder}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}>${value}</textarea>`;
   const select = (name: string, value: string, empty: string) => (id: string, describedBy: string, invalid: Html) =>

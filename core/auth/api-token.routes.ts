@@ -1,11 +1,10 @@
-import { auditAs } from '../audit/audit-as.ts';
-import { NotFoundError, ValidationError } from '../http/api-error.ts';
+import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
 import { ApiToken, ApiTokenList, CreateApiTokenRequest, CreatedApiToken } from '../../schemas/api/token.schema.ts';
 import { toApiToken } from './api-token.mapper.ts';
-import { findApiToken, listApiTokens, revokeApiToken } from './api-token.repository.ts';
-import { createApiToken } from './api-token.service.ts';
+import { findApiToken, listApiTokens } from './api-token.repository.ts';
+import { issueApiToken, revokeApiTokenAs } from './api-token.service.ts';
 
 export const apiTokenRoutes = [
   defineRoute({
@@ -29,26 +28,7 @@ export const apiTokenRoutes = [
     body: CreateApiTokenRequest,
     responses: { 201: { description: 'created', schema: CreatedApiToken } },
     async handler({ body }, { hub, principal, requestId }) {
-      // Checked here, not in the schema, because "now" is the hub's clock.
-      if (body.expiresAt && Date.parse(body.expiresAt) <= hub.clock().getTime()) {
-        throw new ValidationError('invalid body: body.expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
-      }
-      const { token, row } = await createApiToken(hub.db, {
-        tenantId: principal.tenantId,
-        role: body.role,
-        name: body.name,
-        createdBy: principal.label,
-        // A token made with a token (or by a user) acts for the same person: a second token must
-        // not make its maker a second admin for four eyes.
-        person: principal.person,
-        expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
-      });
-      await auditAs(hub.db, principal, requestId, {
-        action: 'token.created',
-        targetType: 'api_token',
-        targetId: row.id,
-        detail: { name: row.name, role: row.role },
-      });
+      const { token, row } = await issueApiToken(hub, principal, body, requestId);
       return { status: 201, body: { ...toApiToken(row), token } };
     },
   }),
@@ -77,14 +57,7 @@ export const apiTokenRoutes = [
     params: IdParams,
     responses: { 200: { description: 'revoked', schema: ApiToken }, 404: { description: 'not found', schema: ErrorResponse } },
     async handler({ params }, { hub, principal, requestId }) {
-      const row = await revokeApiToken(hub.db, principal.tenantId, params.id, hub.clock());
-      if (!row) throw new NotFoundError('active token');
-      await auditAs(hub.db, principal, requestId, {
-        action: 'token.revoked',
-        targetType: 'api_token',
-        targetId: row.id,
-        detail: { name: row.name },
-      });
+      const row = await revokeApiTokenAs(hub, principal, params.id, requestId);
       return { status: 200, body: toApiToken(row) };
     },
   }),

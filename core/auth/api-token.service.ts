@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { auditAs } from '../audit/audit-as.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { NotFoundError, ValidationError } from '../http/api-error.ts';
+import type { HubContext } from '../server/hub-context.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { displayPrefix, generateApiToken, hashApiToken, looksLikeApiToken } from './api-token.ts';
-import { findApiTokenByHash, insertApiToken, touchApiToken } from './api-token.repository.ts';
+import { findApiTokenByHash, insertApiToken, revokeApiToken, touchApiToken } from './api-token.repository.ts';
 import type { Principal } from './principal.ts';
 import type { Role } from './roles.ts';
 
@@ -40,6 +43,43 @@ export async function createApiToken(db: Kysely<Database>, input: CreateTokenInp
     expires_at: input.expiresAt ?? null,
   });
   return { token, row };
+}
+
+/** What a person asks for when making a token through the API or the admin UI. */
+export interface TokenRequest {
+  name: string;
+  role: Role;
+  /** ISO timestamp; must lie in the future. */
+  expiresAt?: string | undefined;
+}
+
+/**
+ * Makes a token for `principal`, audited: it acts for the same person (Principal.person), so a token
+ * cannot make its maker a second admin for four eyes.
+ */
+export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, principal: Principal, request: TokenRequest, requestId: string): Promise<{ token: string; row: ApiTokenRow }> {
+  // Checked here, not in the schema, because "now" is the hub's clock.
+  if (request.expiresAt && Date.parse(request.expiresAt) <= hub.clock().getTime()) {
+    throw new ValidationError('invalid body: body.expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
+  }
+  const created = await createApiToken(hub.db, {
+    tenantId: principal.tenantId,
+    role: request.role,
+    name: request.name,
+    createdBy: principal.label,
+    person: principal.person,
+    expiresAt: request.expiresAt ? new Date(request.expiresAt) : undefined,
+  });
+  await auditAs(hub.db, principal, requestId, { action: 'token.created', targetType: 'api_token', targetId: created.row.id, detail: { name: created.row.name, role: created.row.role } });
+  return created;
+}
+
+/** Revokes an active token of the principal's tenant, audited; 404 when there is none such. */
+export async function revokeApiTokenAs(hub: Pick<HubContext, 'db' | 'clock'>, principal: Principal, id: string, requestId: string): Promise<ApiTokenRow> {
+  const row = await revokeApiToken(hub.db, principal.tenantId, id, hub.clock());
+  if (!row) throw new NotFoundError('active token');
+  await auditAs(hub.db, principal, requestId, { action: 'token.revoked', targetType: 'api_token', targetId: row.id, detail: { name: row.name } });
+  return row;
 }
 
 export interface TokenUse {

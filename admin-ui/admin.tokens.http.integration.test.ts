@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
+
+// The admin UI's API token page through the real Hono app: admins list, make and revoke tokens;
+// a token made here acts for the signed-in user.
+
+let fx: AdminHttpFixture;
+const tokenIn = (body: string) => /<code>(hub_[A-Za-z0-9_-]+)<\/code>/.exec(body)?.[1] ?? '';
+
+beforeAll(async () => {
+  fx = await startAdminHttpFixture('admin_tokens');
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+describe('admin UI: API tokens', () => {
+  it('makes a token that acts for the signed-in admin, shows it once, and revokes it', async () => {
+    const client = await fx.signIn(fx.admin);
+    const page = await client.get('/admin/tokens');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('acme-admin');
+    expect(page.body).toContain('New API token');
+
+    const created = await client.post('/admin/tokens', { name: 'siem-export', role: 'viewer', expiresOn: '2031-01-31' });
+    expect(created.status).toBe(201);
+    expect(created.body).toContain('it is not shown again');
+    const token = tokenIn(created.body);
+    expect(token).toMatch(/^hub_/);
+    // It works, with its role, and acts for the admin who made it.
+    expect((await fx.test.request('get', '/api/integrations', { token })).status).toBe(200);
+    expect((await fx.test.request('post', '/api/tokens', { token, body: { name: 'x', role: 'viewer' } })).status).toBe(403);
+    const user = await fx.test.hub.db.selectFrom('users').select('id').where('email', '=', fx.admin.email).executeTakeFirstOrThrow();
+    const row = await fx.test.hub.db.selectFrom('api_tokens').selectAll().where('name', '=', 'siem-export').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ role: 'viewer', person: `user:${user.id}`, created_by: `user:${fx.admin.email}`, expires_at: new Date('2031-01-31T00:00:00.000Z') });
+    // Never again: the list shows its prefix only.
+    const listed = await client.get('/admin/tokens');
+    expect(listed.body).not.toContain(token);
+    expect(listed.body).toContain(`${row.display_prefix}…`);
+
+    const revoked = await client.post(`/admin/tokens/${row.id}/revoke`, {});
+    expect(revoked.status).toBe(303);
+    expect(revoked.location).toBe('/admin/tokens?notice=token_revoked');
+    expect((await fx.test.request('get', '/api/integrations', { token })).status).toBe(401);
+    const again = await client.post(`/admin/tokens/${row.id}/revoke`, {});
+    expect(again.status).toBe(404);
+    const audit = await fx.test.hub.db.selectFrom('audit_log').select(['action', 'actor_type']).where('target_id', '=', row.id).orderBy('created_at').execute();
+    expect(audit).toEqual([
+      { action: 'token.created', actor_type: 'user' },
+      { action: 'token.used', actor_type: 'token' },
+      { action: 'token.revoked', actor_type: 'user' },
+    ]);
+  });
+
+  it('says what is wrong with the form and makes nothing', async () => {
+    const client = await fx.signIn(fx.admin);
+    await client.get('/admin/tokens');
+    const count = async () => (await fx.test.hub.db.selectFrom('api_tokens').select('id').execute()).length;
+    const before = await count();
+    for (const [form, message] of [
+      [{ name: ' ', role: 'viewer', expiresOn: '' }, 'Name'],
+      [{ name: 'ok', role: 'root', expiresOn: '' }, 'Role'],
+      [{ name: 'ok', role: 'viewer', expiresOn: '2001-01-01' }, 'must be in the future'],
+      [{ name: 'ok', role: 'viewer', expiresOn: 'soon' }, 'enter a date as YYYY-MM-DD'],
+    ] as const) {
+      const response = await client.post('/admin/tokens', form);
+      expect(response.status, JSON.stringify(form)).toBe(400);
+      expect(response.body).toContain('No token was created');
+      expect(response.body).toContain(message);
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('is for admins only, and for their own tenant', async () => {
+    const operator = await fx.signIn(fx.operator);
+    await operator.get('/admin/health');
+    expect((await operator.get('/admin/tokens')).status).toBe(403);
+    const forged = await operator.post('/admin/tokens', { name: 'sneaky', role: 'admin' });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('Only users with the admin role');
+    expect(await fx.test.hub.db.selectFrom('api_tokens').select('id').where('name', '=', 'sneaky').execute()).toEqual([]);
+    const others = await fx.test.hub.db.selectFrom('api_tokens').select('id').where('tenant_id', '=', fx.other.id).executeTakeFirstOrThrow();
+    const admin = await fx.signIn(fx.admin);
+    await admin.get('/admin/tokens');
+    expect((await admin.post(`/admin/tokens/${others.id}/revoke`, {})).status).toBe(404);
+    expect((await admin.get('/admin/tokens')).body).not.toContain('other-admin');
+  });
+});
