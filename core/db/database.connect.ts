@@ -18,10 +18,12 @@ export interface DatabaseHandle {
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   /**
-   * Lets statements and transactions in flight finish, then closes; new work is refused meanwhile.
-   * PGlite waits up to `drainTimeoutMs` (default 5 s); PostgreSQL's pool waits for its borrowers.
+   * Lets statements and transactions in flight finish for up to `drainTimeoutMs` (default 5 s),
+   * then closes; new work is refused meanwhile. Resolves false when something still held the
+   * database at the deadline: PGlite is closed under it; a PostgreSQL connection is left to end
+   * with the process, and the server rolls its transaction back.
    */
-  close(drainTimeoutMs?: number): Promise<void>;
+  close(drainTimeoutMs?: number): Promise<boolean>;
 }
 
 export interface DatabaseOptions {
@@ -50,6 +52,8 @@ function connectPostgres(url: string, poolSize: number, preparedStatements: bool
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements ? (preparingPool(pool) as never) : pool }) });
+  // pg's Pool.end waits for every borrowed client however long it is held: a statement stuck on a
+  // lock or a dead network path would keep a stopping process alive past any shutdown budget.
   return handle(db, 'postgres');
 }
 
@@ -71,16 +75,30 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
 
 const DEFAULT_DRAIN_MS = 5_000;
 
+/** Whether `work` settles within `ms`; it goes on either way. */
+async function finishesWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * `drain` lets work in flight finish before the pool ends (PGlite; pg's Pool.end waits for its
- * borrowers itself); `afterClose` runs once the database is closed.
+ * `drain` lets work in flight finish before the pool ends (PGlite, whose close would cut it);
+ * without it the pool waits for its borrowers itself (pg), and the close stops waiting for it at
+ * the time limit. `afterClose` runs once the database is closed.
  */
 function handle(
   db: Kysely<Database>,
   kind: DatabaseHandle['kind'],
-  { drain, afterClose }: { drain?: (timeoutMs: number) => Promise<void>; afterClose?: () => void } = {},
+  { drain, afterClose }: { drain?: (timeoutMs: number) => Promise<boolean>; afterClose?: () => void } = {},
 ): DatabaseHandle {
-  let closed: Promise<void> | undefined;
+  let closed: Promise<boolean> | undefined;
   return {
     db,
     kind,
@@ -90,8 +108,12 @@ function handle(
     close(drainTimeoutMs = DEFAULT_DRAIN_MS) {
       // The lock goes only once PGlite has written everything and closed its files.
       closed ??= (async () => {
-        await drain?.(drainTimeoutMs);
-        await db.destroy();
+        if (drain) {
+          const drained = await drain(drainTimeoutMs);
+          await db.destroy();
+          return drained;
+        }
+        return finishesWithin(db.destroy(), drainTimeoutMs);
       })().finally(() => afterClose?.());
       return closed;
     },

@@ -84,7 +84,7 @@ describe('PGlite shutdown', () => {
       // The close begins between the two statements.
       const { held, transaction } = transactionHeldOpen(handle, 'debit', delay(100), 'credit');
       await held;
-      await handle.close();
+      expect(await handle.close()).toBe(true);
       await expect(transaction).resolves.toBeUndefined();
 
       const reopened = await connectDatabase({ dataDir: directory });
@@ -125,7 +125,7 @@ describe('PGlite shutdown', () => {
       const { held, transaction } = transactionHeldOpen(handle, 'stuck', new Promise<void>((resolve) => (release = resolve)), 'late');
       await held;
       const startedAt = performance.now();
-      await handle.close(200);
+      expect(await handle.close(200)).toBe(false);
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(190);
       release();
       // Too late: the database is gone, and the transaction fails rather than half-commits.

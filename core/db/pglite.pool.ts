@@ -14,9 +14,9 @@ export interface PglitePool {
   /**
    * Refuses new borrowers and waits (up to `timeoutMs`) for the one holding the connection, so a
    * transaction between two statements commits or rolls back whole instead of failing half-way
-   * because the database closed under it. PostgreSQL's pool waits for its borrowers the same way.
+   * because the database closed under it. False when the holder had not let go by then.
    */
-  drain(timeoutMs: number): Promise<void>;
+  drain(timeoutMs: number): Promise<boolean>;
   end(): Promise<void>;
 }
 
@@ -73,13 +73,14 @@ export function createPglitePool(pglite: PGlite): PglitePool {
       closing = true;
       // Queued borrowers have not started anything yet: refusing them loses no work half-done.
       for (const waiter of waiters.splice(0)) waiter.reject(new DatabaseClosingError());
-      if (!busy) return;
+      if (!busy) return true;
       let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        idle = resolve;
-        timer = setTimeout(resolve, timeoutMs);
+      const drained = await new Promise<boolean>((resolve) => {
+        idle = () => resolve(true);
+        timer = setTimeout(() => resolve(false), timeoutMs);
       });
       clearTimeout(timer);
+      return drained;
     },
     async end() {
       closing = true;

@@ -84,7 +84,8 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       await queue.close(remaining());
       // Whatever still holds the database (a maintenance pass, a job past the budget) gets a moment
       // to commit or roll back whole, even when the drains above spent the budget.
-      await database.close(Math.max(remaining(), MIN_DATABASE_DRAIN_MS));
+      const drained = await database.close(Math.max(remaining(), MIN_DATABASE_DRAIN_MS));
+      if (!drained) logger.warn('the database was still in use when the shutdown timeout ran out; what was in flight is rolled back');
       logger.info('hub stopped');
     })();
     return stopping;
