@@ -1,11 +1,11 @@
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
-import type { Database } from '../db/database.types.ts';
+import { planOf, recordingDb } from '../../test-support/query-plans.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { integrationHealth } from './integration-health.service.ts';
 
@@ -40,15 +40,14 @@ it("reads one integration's health through indexes, not a scan of every tenant's
     from integration_configs c, generate_series(1, 1000) g where c.tenant_id = ${other.id}`.execute(test.hub.db);
   await sql`analyze integration_runs`.execute(test.hub.db);
 
-  const sent: CompiledQuery[] = [];
-  const recording = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void (event.level === 'query' && sent.push(event.query)) });
+  const { db: recording, sent } = recordingDb(pool);
   const [row] = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', target.id).execute();
   await integrationHealth({ ...test.hub, db: recording } as HubContext, [row!]);
 
   const runQueries = sent.filter((query) => query.sql.includes('integration_runs'));
   expect(runQueries.length).toBeGreaterThanOrEqual(3);
   for (const query of runQueries) {
-    const plan = (await pool.query(`explain ${query.sql}`, query.parameters as unknown[])).rows.map((line) => line['QUERY PLAN']).join('\n');
+    const plan = await planOf(pool, query);
     expect(plan, query.sql).not.toMatch(/Seq Scan on integration_runs/);
   }
 });

@@ -12,6 +12,7 @@ import * as runHealthIndexes from './0010_run_health_indexes.ts';
 import * as tokenPersons from './0011_token_persons.ts';
 import * as supersededRotations from './0012_superseded_rotations.ts';
 import * as masterKeyChecks from './0013_master_key_checks.ts';
+import * as loginAttemptDecisiveIndex from './0014_login_attempt_decisive_index.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0011_token_persons': tokenPersons,
   '0012_superseded_rotations': supersededRotations,
   '0013_master_key_checks': masterKeyChecks,
+  '0014_login_attempt_decisive_index': loginAttemptDecisiveIndex,
 };
