@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
+import { createServiceNowViaApi, startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
 
 // The admin UI's API token page through the real Hono app: admins list, make and revoke tokens;
 // a token made here acts for the signed-in user.
@@ -84,5 +84,27 @@ describe('admin UI: API tokens', () => {
     await admin.get('/admin/tokens');
     expect((await admin.post(`/admin/tokens/${others.id}/revoke`, {})).status).toBe(404);
     expect((await admin.get('/admin/tokens')).body).not.toContain('other-admin');
+  });
+
+  it('does not offer an admin Approve on a rotation they requested through a token made here', async () => {
+    const integration = await createServiceNowViaApi(fx.test, fx.acme, 'SN for four eyes', fx.fake.url);
+    const client = await fx.signIn(fx.admin);
+    await client.get('/admin/tokens');
+    const token = tokenIn((await client.post('/admin/tokens', { name: 'my-cli', role: 'admin', expiresOn: '' })).body);
+    expect((await fx.test.request('patch', '/api/tenant/settings', { token: fx.acme.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    try {
+      const rotate = await fx.test.request('post', `/api/integrations/${integration}/credentials/rotate`, {
+        token,
+        body: { credentials: { auth: { type: 'basic', username: 'svc', password: 'next-password-long-2222' } }, reason: 'via my token' },
+      });
+      expect(rotate.status).toBe(202);
+      const { rotation } = await rotate.json();
+      const page = await client.get(`/admin/integrations/${integration}/credentials`);
+      expect(page.body).not.toContain(`/credentials/rotations/${rotation.id}/approve`);
+      expect(page.body).toContain('Another admin has to approve your own request.');
+      expect(page.body).toContain('Withdraw');
+    } finally {
+      await fx.test.request('patch', '/api/tenant/settings', { token: fx.acme.tokens.admin, body: { requireRotationApproval: false } });
+    }
   });
 });

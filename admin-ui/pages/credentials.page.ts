@@ -11,7 +11,8 @@ export interface CredentialsView {
   rotations: CredentialRotationRow[] | undefined;
   /** Present for admins. */
   wizard: CredentialRotationWizardProps | undefined;
-  me: string;
+  /** Pending rotations the viewer requested (as the same person): theirs to withdraw, not approve. */
+  ownRotations: ReadonlySet<string>;
   csrf: string;
   now: Date;
 }
@@ -50,7 +51,7 @@ function pending(view: CredentialsView): Html {
   const waiting = (view.rotations ?? []).filter((rotation) => rotation.status === 'pending_approval');
   if (waiting.length === 0) return nothing;
   const items = waiting.map((rotation) => {
-    const own = rotation.requested_by === view.me;
+    const own = view.ownRotations.has(rotation.id);
     const base = `/admin/integrations/${view.row.id}/credentials/rotations/${rotation.id}`;
     return html`<li>
   <strong>Requested by ${rotation.requested_by}</strong> ${timeTag(rotation.created_at, { now: view.now })}${rotation.reason ? html` — “${rotation.reason}”` : nothing}

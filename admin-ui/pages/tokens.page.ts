@@ -1,5 +1,6 @@
 import type { ApiTokenRow } from '../../core/db/database.types.ts';
 import type { FieldError } from '../../core/http/api-error.ts';
+import { tokenPerson } from '../../core/auth/principal.ts';
 import { Role } from '../../core/auth/roles.ts';
 import { csrfField } from '../components/csrf-field.ts';
 import { errorSummary } from '../components/error-summary.ts';
@@ -33,10 +34,11 @@ function stateOf(token: ApiTokenRow, now: Date): 'active' | 'revoked' | 'expired
 }
 
 function actsFor(token: ApiTokenRow, view: TokensView): Html {
-  if (token.person === view.me) return html`you`;
-  if (token.person === `token:${token.id}`) return html`<span class="muted">itself</span>`;
-  const name = view.personNames.get(token.person);
-  if (token.person.startsWith('user:')) return html`${name ?? 'a removed user'}`;
+  const person = tokenPerson(token);
+  if (person === view.me) return html`you`;
+  if (person === `token:${token.id}`) return html`<span class="muted">itself</span>`;
+  const name = view.personNames.get(person);
+  if (person.startsWith('user:')) return html`${name ?? 'a removed user'}`;
   return html`the holder of token ${name ?? 'unknown'}`;
 }
 

@@ -7,7 +7,7 @@ import { openCredentials } from '../../core/integrations/integration-credentials
 import { requireIntegration } from '../../core/integrations/integration.service.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { tenantSettings } from '../../core/tenancy/tenant-settings.ts';
-import { approveRotation, listCredentialAudit, listRotations, rejectRotation, requestRotation } from '../../core/vault/credential-rotation.service.ts';
+import { approveRotation, isRequester, listCredentialAudit, listRotations, rejectRotation, requestRotation } from '../../core/vault/credential-rotation.service.ts';
 import { RotateCredentialsRequest } from '../../schemas/api/credential.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
@@ -68,6 +68,11 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
             expiresOn: attempt?.expiresOn ?? '',
           }
         : undefined;
+    // Decided as approval decides it, so the page never offers an Approve button that answers 403.
+    const ownRotations = new Set<string>();
+    for (const rotation of rotations ?? []) {
+      if (rotation.status === 'pending_approval' && (await isRequester(hub, rotation, session.principal))) ownRotations.add(rotation.id);
+    }
     return renderPage(
       c,
       hub,
@@ -76,7 +81,7 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
         heading: `Credentials of ${row.name}`,
         section: 'integrations',
         crumbs: [{ href: '/admin/integrations', label: 'Integrations' }, { href: `/admin/integrations/${row.id}`, label: row.name }, { label: 'Credentials' }],
-        body: CredentialManagementPage({ row, audit, rotations, wizard, me: session.principal.label, csrf: session.csrfToken, now: hub.clock() }),
+        body: CredentialManagementPage({ row, audit, rotations, wizard, ownRotations, csrf: session.csrfToken, now: hub.clock() }),
       },
       status,
     );

@@ -1,5 +1,6 @@
 import type { ApiTokenRow } from '../db/database.types.ts';
 import type { ApiToken } from '../../schemas/api/token.schema.ts';
+import { tokenPerson } from './principal.ts';
 
 export function toApiToken(row: ApiTokenRow): ApiToken {
   return {
@@ -8,7 +9,7 @@ export function toApiToken(row: ApiTokenRow): ApiToken {
     role: row.role,
     prefix: row.display_prefix,
     createdBy: row.created_by,
-    person: row.person,
+    person: tokenPerson(row),
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
     expiresAt: row.expires_at?.toISOString() ?? null,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ApiTokenRow, Database, NewApiToken } from '../db/database.types.ts';
+import { tokenPerson } from './principal.ts';
 
 export async function insertApiToken(db: Kysely<Database>, token: NewApiToken): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(token).returningAll().executeTakeFirstOrThrow();
@@ -27,6 +28,12 @@ export async function revokeApiToken(db: Kysely<Database>, tenantId: string, id:
     .where('revoked_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** The person a token acts for (Principal.person), or undefined when there is no such token. */
+export async function findTokenPerson(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('api_tokens').select(['id', 'person']).where('id', '=', id).executeTakeFirst();
+  return row && tokenPerson(row);
 }
 
 /** Revokes every active token acting for `person` (Principal.person); returns those it revoked. */

@@ -7,7 +7,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { displayPrefix, generateApiToken, hashApiToken, looksLikeApiToken } from './api-token.ts';
 import { findApiTokenByHash, insertApiToken, revokeApiToken, touchApiToken } from './api-token.repository.ts';
-import type { Principal } from './principal.ts';
+import { tokenPerson, type Principal } from './principal.ts';
 import type { Role } from './roles.ts';
 
 // Token use is audited at most this often per token, so a busy integration does not write an
@@ -111,5 +111,5 @@ export async function authenticateApiToken(
       requestId: use.requestId,
     });
   }
-  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}`, person: row.person };
+  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}`, person: tokenPerson(row) };
 }

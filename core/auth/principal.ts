@@ -19,3 +19,8 @@ export interface Principal {
 export function userPerson(userId: string): string {
   return `user:${userId}`;
 }
+
+/** The person of a token (Principal.person); a token without one recorded is a person of its own. */
+export function tokenPerson(token: { id: string; person: string | null }): string {
+  return token.person ?? `token:${token.id}`;
+}

@@ -81,7 +81,7 @@ describe('hub user', () => {
     const tom = await handle.db.selectFrom('users').select('id').where('email', '=', 'tom@example.com').executeTakeFirstOrThrow();
     const make = (name: string, person?: string) => createApiToken(handle.db, { tenantId: tenant.tenant.id, role: 'admin', name, createdBy: 'test', person });
     const [laptop, ci, unrelated] = [await make('tom-laptop', userPerson(tom.id)), await make('tom-ci', userPerson(tom.id)), await make('shared-ci')];
-    expect(await user(['disable', 'tom@example.com', '--tenant', 'default'])).toEqual({ stdout: 'disabled user tom@example.com; their sessions ended and 2 API tokens made for them were revoked\n' });
+    expect(await user(['disable', 'tom@example.com', '--tenant', 'default'])).toEqual({ stdout: 'disabled user tom@example.com; their sessions ended and 2 API tokens acting for them were revoked\n' });
     const revoked = async (id: string) => (await handle.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow()).revoked_at !== null;
     expect([await revoked(laptop.row.id), await revoked(ci.row.id), await revoked(unrelated.row.id)]).toEqual([true, true, false]);
     const audited = await handle.db.selectFrom('audit_log').select('target_id').where('action', '=', 'token.revoked').execute();

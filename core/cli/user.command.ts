@@ -111,7 +111,7 @@ export async function userCommand(args: string[]): Promise<void> {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: token.id, detail: { name: token.name, reason: 'user disabled' },
       });
     }
-    const tokens = revokedTokens.length === 0 ? '' : ` and ${revokedTokens.length} API token${revokedTokens.length === 1 ? '' : 's'} made for them ${revokedTokens.length === 1 ? 'was' : 'were'} revoked`;
+    const tokens = revokedTokens.length === 0 ? '' : ` and ${revokedTokens.length} API token${revokedTokens.length === 1 ? '' : 's'} acting for them ${revokedTokens.length === 1 ? 'was' : 'were'} revoked`;
     process.stdout.write(`disabled user ${row.email}; their sessions ended${tokens}\n`);
   });
 }

@@ -42,8 +42,11 @@ export interface ApiTokensTable {
   display_prefix: string;
   token_hash: string;
   created_by: string;
-  /** Who acts through the token, for four eyes: `user:<id>` or `token:<id>` (migration 0011). */
-  person: string;
+  /**
+   * Who acts through the token, for four eyes: `user:<id>` or `token:<id>` (migration 0011); null
+   * (made by a previous version during an upgrade) means the token itself (see tokenPerson).
+   */
+  person: string | null;
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   expires_at: NullableTimestamp;

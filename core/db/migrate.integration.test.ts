@@ -7,6 +7,8 @@ import { migrations } from '../../schemas/migrations/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { connectDatabase, type DatabaseHandle } from './database.connect.ts';
 import { migrateToLatest, MigrationFailedError } from './migrate.ts';
+import type { ApiTokenRow } from './database.types.ts';
+import { toApiToken } from '../auth/api-token.mapper.ts';
 
 const TABLES = [
   'admin_login_attempts',
@@ -100,6 +102,16 @@ describe('migrations', () => {
     } finally {
       await nowhere.close();
     }
+  });
+
+  it('let the previous version write API tokens as it did, for a rolling upgrade after hub migrate', async () => {
+    const db = postgres.db;
+    const tenant = await db.insertInto('tenants').values({ slug: 'rolling', name: 'rolling' }).returning('id').executeTakeFirstOrThrow();
+    // Exactly the columns the version before 0011 wrote: it knows nothing of persons.
+    const { rows } = await sql<ApiTokenRow>`insert into api_tokens (tenant_id, role, name, created_by, display_prefix, token_hash, expires_at)
+      values (${tenant.id}, 'admin', 'ci', 'user:old@example.com', 'hub_abcd', ${'h'.repeat(64)}, null) returning *`.execute(db);
+    // Such a token acts for itself, as every token did before.
+    expect(toApiToken(rows[0]!).person).toBe(`token:${rows[0]!.id}`);
   });
 
   it('keep one open task per integration and failure code', async () => {

@@ -52,8 +52,8 @@ export interface DisabledUser {
 
 /**
  * Disables the user. Access stops at once: admin UI sessions and chat links check the user's
- * state on every request, and the API tokens made for the user (`hub token create --user`) are
- * revoked in the same transaction; `onDisabled` lets the UI also delete the sessions themselves.
+ * state on every request, and the API tokens acting for the user (made for them with `hub token
+ * create --user`, or by them) are revoked in the same transaction; `onDisabled` lets the UI also delete the sessions themselves.
  */
 export async function disableUserAccount(
   db: Kysely<Database>,

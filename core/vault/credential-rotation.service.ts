@@ -1,5 +1,6 @@
 import { findAuditActor, recordAudit } from '../audit/audit.repository.ts';
-import type { Principal } from '../auth/principal.ts';
+import { userPerson, type Principal } from '../auth/principal.ts';
+import { findTokenPerson } from '../auth/api-token.repository.ts';
 import type { Transaction } from 'kysely';
 import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
@@ -153,14 +154,17 @@ async function pendingRotation(hub: HubContext, principal: Principal, integratio
 
 /**
  * Whether `principal` is the person who requested the rotation: the same user, a token made for
- * that user, or a token of the same line (see Principal.person). Rotations requested before persons
- * were recorded compare the token or user id, and before that the display name.
+ * that user, or a token of the same line (see Principal.person). A rotation requested before persons
+ * were recorded (pending across the upgrade) knows its requesting token or user by id, from the
+ * audit log: its person is looked up from that; before ids were recorded, the display name decides.
  */
-async function isRequester(hub: HubContext, rotation: CredentialRotationRow, principal: Principal): Promise<boolean> {
+export async function isRequester(hub: Pick<HubContext, 'db'>, rotation: CredentialRotationRow, principal: Principal): Promise<boolean> {
   if (rotation.requested_by_person !== null) return rotation.requested_by_person === principal.person;
   const requester = await findAuditActor(hub.db, rotation.tenant_id, { action: ROTATION_REQUESTED, targetType: 'credential_rotation', targetId: rotation.id });
   if (!requester) return rotation.requested_by === principal.label;
-  return requester.actor_type === principal.actorType && requester.actor_id === principal.actorId;
+  if (requester.actor_type === principal.actorType && requester.actor_id === principal.actorId) return true;
+  const person = requester.actor_type === 'user' ? userPerson(requester.actor_id) : await findTokenPerson(hub.db, requester.actor_id);
+  return person === principal.person;
 }
 
 /** A second admin applies a pending rotation; the requester cannot approve their own. */

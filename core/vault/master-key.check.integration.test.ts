@@ -3,8 +3,10 @@ import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts'
 import { migrateToLatest } from '../db/migrate.ts';
 import { runHubCommand } from '../../test-support/hub-process.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { ensureTenant } from '../tenancy/tenant.repository.ts';
 import { assertKeysMatchRecorded, MasterKeyMismatchError } from './master-key.check.ts';
 import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
+import { seal } from './secret-box.ts';
 
 // Two processes given different keys under one version number would each seal secrets the other
 // cannot open. The first key seen for a version is recorded; any other is refused before use.
@@ -52,6 +54,31 @@ describe('master key check', () => {
       expect(result.code).toBe(1);
       expect(result.stderr.trim()).toMatch(/^hub: the master key listed as version 2 is not the one this database recorded/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('records a version first seen on an upgraded install only if it opens the secrets stored with it', async () => {
+    const upgraded = await createTestDatabase('key_check_upgrade');
+    const upgradedHandle = await connectDatabase({ url: upgraded.url, dataDir: '' });
+    try {
+      await migrateToLatest(upgradedHandle.db as never);
+      // A secret sealed with version 1 before check values were recorded.
+      const { tenant } = await ensureTenant(upgradedHandle.db, 'acme', 'acme');
+      const right = keysOf(entry(1, 1));
+      const sealed = seal(right, 'fingerprint key', { tenantId: tenant.id, owner: 'tenant:fingerprint-key' });
+      await upgradedHandle.db.updateTable('tenants').set({ fingerprint_key_ciphertext: sealed.ciphertext, fingerprint_key_version: 1 }).where('id', '=', tenant.id).execute();
+
+      // The first process after the upgrade holds another key as version 1: refused, nothing recorded.
+      await expect(assertKeysMatchRecorded(upgradedHandle.db, keysOf(entry(1, 9)))).rejects.toThrow(
+        /^the master key listed as version 1 is not the one the secrets stored with that version were sealed with/,
+      );
+      expect(await upgradedHandle.db.selectFrom('master_key_checks').selectAll().execute()).toEqual([]);
+      // The processes with the right key still start, and record it.
+      await assertKeysMatchRecorded(upgradedHandle.db, right);
+      expect((await upgradedHandle.db.selectFrom('master_key_checks').select('version').execute()).map((row) => row.version)).toEqual([1]);
+    } finally {
+      await upgradedHandle.close();
+      await upgraded.drop();
     }
   });
 });

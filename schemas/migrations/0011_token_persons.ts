@@ -10,7 +10,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table api_tokens add column person text`.execute(db);
   // Existing tokens' lineage is unknown: each stays a person of its own, as it was treated before.
   await sql`update api_tokens set person = 'token:' || id::text`.execute(db);
-  await sql`alter table api_tokens alter column person set not null`.execute(db);
+  // Left nullable: processes of the previous version keep serving on this schema during a rolling
+  // upgrade (`hub migrate` first) and insert tokens without it; a null reads as the token's own.
   await sql`alter table credential_rotations add column requested_by_person text`.execute(db);
 }
 
