@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBreakerRegistry, type BreakerRegistry } from './breaker-registry.ts';
+import { createBreakerRegistry, type BreakerChange, type BreakerRegistry } from './breaker-registry.ts';
 import { ConnectorError } from './failure.ts';
 import { sequence, startServer, type ScriptedServer } from './scripted-server.testing.ts';
 import { testClient } from './test-client.testing.ts';
@@ -46,6 +46,22 @@ describe('createBreakerRegistry', () => {
     );
     expect(code).toBe('circuit_open');
     expect(called).toBe(false);
+  });
+
+  it('names the last upstream failure behind it, in its refusals and in the change to open', async () => {
+    const changes: BreakerChange[] = [];
+    registry = createBreakerRegistry({ volumeThreshold: 3, resetTimeoutMs: 60_000, onStateChange: (_key, change) => changes.push(change) });
+    const refusedGateway = (): Promise<never> => Promise.reject(new ConnectorError('network_error', 'GET /x: connect ECONNREFUSED 10.0.0.1:443'));
+    await codeOf(registry.run('a', unavailable));
+    await codeOf(registry.run('a', notFound));
+    for (let i = 0; i < 2; i++) await codeOf(registry.run('a', refusedGateway));
+    expect(registry.state('a')).toBe('open');
+    expect(changes[0]).toMatchObject({ state: 'open', cause: 'network_error: GET /x: connect ECONNREFUSED 10.0.0.1:443' });
+    const refusal = await registry.run('a', unavailable).catch((error: unknown) => error as ConnectorError);
+    expect(refusal).toMatchObject({
+      code: 'circuit_open',
+      message: 'circuit of a is open after repeated upstream failures; the last: network_error: GET /x: connect ECONNREFUSED 10.0.0.1:443',
+    });
   });
 
   it('reports every change of state, with when an open breaker lets a trial call through', async () => {

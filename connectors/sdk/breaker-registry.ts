@@ -23,11 +23,17 @@ export interface BreakerOptions {
    */
   onStateChange?: (key: string, change: BreakerChange) => void;
   /**
-   * Until when another process holds the breaker of `key` open, if it does: a process whose own
-   * breaker is closed then fails fast too, instead of each process paying its own run of failures
-   * before an unwell upstream is left alone.
+   * Whether another process holds the breaker of `key` open, until when, and why: a process whose
+   * own breaker is closed then fails fast too, instead of each process paying its own run of
+   * failures before an unwell upstream is left alone.
    */
-  openElsewhere?: (key: string) => Promise<Date | undefined>;
+  openElsewhere?: (key: string) => Promise<OpenBreaker | undefined>;
+}
+
+/** A breaker held open: until when, and the last failure that counted against it, if known. */
+export interface OpenBreaker {
+  until: Date;
+  cause?: string | undefined;
 }
 
 export interface BreakerChange {
@@ -35,6 +41,8 @@ export interface BreakerChange {
   at: Date;
   /** When an open breaker turns half-open (open only). */
   reopensAt?: Date;
+  /** The last failure that counted against it, as `code: message` (open only). */
+  cause?: string;
 }
 
 export interface BreakerRegistry {
@@ -61,9 +69,18 @@ function isHarmless(error: unknown): boolean {
   return !(error instanceof ConnectorError && UNWELL.has(error.code));
 }
 
+/** What a refused call says: the upstream failure behind the open breaker, for the operator. */
+function refusal(key: string, cause: string | undefined, elsewhere?: Date): string {
+  const where = elsewhere ? ` seen by another worker, until ${elsewhere.toISOString()}` : '';
+  return `circuit of ${key} is open after repeated upstream failures${where}${cause ? `; the last: ${cause}` : ''}`;
+}
+
 export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegistry {
   const breakers = new Map<string, CircuitBreaker<[Thunk], unknown>>();
   const changes = new Map<string, Date>();
+  // The last failure that counted against each breaker: an open breaker's refusals name it, so the
+  // run, task and event of a sustained outage still say what the upstream did.
+  const lastFailure = new Map<string, string>();
   const resetTimeoutMs = options.resetTimeoutMs ?? 30_000;
 
   function breakerFor(key: string): CircuitBreaker<[Thunk], unknown> {
@@ -87,7 +104,8 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       };
       breaker.on('open', () => {
         const at = new Date();
-        report({ state: 'open', at, reopensAt: new Date(at.getTime() + resetTimeoutMs) });
+        const cause = lastFailure.get(key);
+        report({ state: 'open', at, reopensAt: new Date(at.getTime() + resetTimeoutMs), ...(cause ? { cause } : {}) });
       });
       breaker.on('halfOpen', () => report({ state: 'half_open', at: new Date() }));
       breaker.on('close', () => report({ state: 'closed', at: new Date() }));
@@ -102,16 +120,20 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       // Only a closed breaker asks: an open one refuses anyway, and a half-open one is this
       // process's own trial call, which must go through to close it.
       if (breaker.closed && options.openElsewhere) {
-        const until = await options.openElsewhere(key);
-        if (until) throw new ConnectorError('circuit_open', `circuit of ${key} is open after repeated upstream failures seen by another worker, until ${until.toISOString()}`);
+        const held = await options.openElsewhere(key);
+        if (held) throw new ConnectorError('circuit_open', refusal(key, held.cause, held.until));
       }
+      // Noted before the breaker counts it, so the change to open already carries it.
+      const noted = () =>
+        fn().catch((error: unknown) => {
+          if (error instanceof ConnectorError && !isHarmless(error)) lastFailure.set(key, `${error.code}: ${error.message}`);
+          throw error;
+        });
       try {
-        return (await breaker.fire(fn)) as T;
+        return (await breaker.fire(noted)) as T;
       } catch (error) {
         if (error instanceof Error && CircuitBreaker.isOurError(error)) {
-          throw new ConnectorError('circuit_open', `circuit of ${key} is open after repeated upstream failures`, {
-            cause: error,
-          });
+          throw new ConnectorError('circuit_open', refusal(key, lastFailure.get(key)), { cause: error });
         }
         throw error;
       }
@@ -128,6 +150,7 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       for (const breaker of breakers.values()) breaker.shutdown();
       breakers.clear();
       changes.clear();
+      lastFailure.clear();
     },
   };
 }

@@ -283,6 +283,8 @@ export interface IntegrationBreakersTable {
   state: 'closed' | 'open' | 'half_open';
   changed_at: Timestamp;
   reopens_at: NullableTimestamp;
+  /** The last failure that counted against an open breaker, `code: message` (migration 0015). */
+  cause: string | null;
 }
 
 export interface Database {

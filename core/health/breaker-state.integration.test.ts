@@ -70,6 +70,8 @@ describe.each(RUNTIME_MODES)('circuit breaker in health on $name', ({ options })
     // The API process never failed a call itself, yet refuses fast instead of reaching the upstream.
     const refused = await waitFor('the other process to hold back', async () => call().then(() => undefined, (error: unknown) => error as ConnectorError));
     expect(refused).toMatchObject({ code: 'circuit_open' });
+    // …naming what the upstream did, as the worker that opened it recorded it.
+    expect(refused?.message).toMatch(/seen by another worker, until .*; the last: upstream_unavailable: GET \/x answered 503$/);
     expect(api.hub.breakers.state(integration.id)).toBe('closed');
     const callsWhileOpen = calls;
     // The process that opened it closes it (its trial call succeeded): the others call again.

@@ -8,6 +8,7 @@ const shared = (state: SharedBreaker['state'], changedMinutesAgo: number, reopen
   state,
   changed_at: minutesAgo(changedMinutesAgo),
   reopens_at: reopensAt,
+  cause: null,
 });
 
 const own = (state: SharedBreaker['state'], changedMinutesAgo?: number) => ({ state, changedAt: changedMinutesAgo === undefined ? undefined : minutesAgo(changedMinutesAgo) });

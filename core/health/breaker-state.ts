@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { BreakerChange, BreakerState } from '../../connectors/sdk/breaker-registry.ts';
+import type { BreakerChange, BreakerState, OpenBreaker } from '../../connectors/sdk/breaker-registry.ts';
 import type { Database } from '../db/database.types.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -14,6 +14,7 @@ export interface SharedBreaker {
   state: BreakerState;
   changed_at: Date;
   reopens_at: Date | null;
+  cause: string | null;
 }
 
 /**
@@ -23,9 +24,9 @@ export interface SharedBreaker {
 export async function shareBreakerChange(db: Kysely<Database>, logger: Logger, integrationId: string, change: BreakerChange): Promise<void> {
   try {
     // From integration_configs, so a change reported after the integration was deleted writes nothing.
-    await sql`insert into integration_breakers (integration_id, state, changed_at, reopens_at)
-      select id, ${change.state}, ${change.at}, ${change.reopensAt ?? null} from integration_configs where id = ${integrationId}
-      on conflict (integration_id) do update set state = excluded.state, changed_at = excluded.changed_at, reopens_at = excluded.reopens_at
+    await sql`insert into integration_breakers (integration_id, state, changed_at, reopens_at, cause)
+      select id, ${change.state}, ${change.at}, ${change.reopensAt ?? null}, ${change.cause ?? null} from integration_configs where id = ${integrationId}
+      on conflict (integration_id) do update set state = excluded.state, changed_at = excluded.changed_at, reopens_at = excluded.reopens_at, cause = excluded.cause
       where integration_breakers.changed_at <= excluded.changed_at`.execute(db);
   } catch (error) {
     logger.warn({ err: error, integrationId, state: change.state }, 'could not share a circuit breaker change');
@@ -65,8 +66,8 @@ export function effectiveBreaker(local: LocalBreaker, shared: SharedBreaker | un
 const OPEN_ELSEWHERE_REFRESH_MS = 2_000;
 
 export interface OpenBreakersView {
-  /** Until when the breaker of `integrationId` is held open by some process, if it is. */
-  openUntil(integrationId: string): Promise<Date | undefined>;
+  /** Whether some process holds the breaker of `integrationId` open: until when, and why. */
+  heldOpen(integrationId: string): Promise<OpenBreaker | undefined>;
   /** This process's own change, applied at once rather than at the next read. */
   note(integrationId: string, change: BreakerChange): void;
 }
@@ -77,14 +78,19 @@ export interface OpenBreakersView {
  * never a call.
  */
 export function openBreakersView(db: Kysely<Database>, logger: Logger, refreshMs = OPEN_ELSEWHERE_REFRESH_MS): OpenBreakersView {
-  let open = new Map<string, number>();
+  let open = new Map<string, { until: number; cause: string | undefined }>();
   let readAt = -Infinity;
   let reading: Promise<void> | undefined;
 
   async function read(): Promise<void> {
     try {
-      const rows = await db.selectFrom('integration_breakers').select(['integration_id', 'reopens_at']).where('state', '=', 'open').where('reopens_at', '>', new Date()).execute();
-      open = new Map(rows.map((row) => [row.integration_id, row.reopens_at!.getTime()]));
+      const rows = await db
+        .selectFrom('integration_breakers')
+        .select(['integration_id', 'reopens_at', 'cause'])
+        .where('state', '=', 'open')
+        .where('reopens_at', '>', new Date())
+        .execute();
+      open = new Map(rows.map((row) => [row.integration_id, { until: row.reopens_at!.getTime(), cause: row.cause ?? undefined }]));
     } catch (error) {
       logger.warn({ err: error }, 'could not read the circuit breakers of other processes');
     } finally {
@@ -93,16 +99,16 @@ export function openBreakersView(db: Kysely<Database>, logger: Logger, refreshMs
   }
 
   return {
-    async openUntil(integrationId) {
+    async heldOpen(integrationId) {
       if (performance.now() - readAt > refreshMs) {
         reading ??= read().finally(() => (reading = undefined));
         await reading;
       }
-      const until = open.get(integrationId);
-      return until !== undefined && until > Date.now() ? new Date(until) : undefined;
+      const held = open.get(integrationId);
+      return held !== undefined && held.until > Date.now() ? { until: new Date(held.until), cause: held.cause } : undefined;
     },
     note(integrationId, change) {
-      if (change.state === 'open' && change.reopensAt) open.set(integrationId, change.reopensAt.getTime());
+      if (change.state === 'open' && change.reopensAt) open.set(integrationId, { until: change.reopensAt.getTime(), cause: change.cause });
       else open.delete(integrationId);
     },
   };

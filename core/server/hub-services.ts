@@ -35,7 +35,7 @@ function sharedBreakerRegistry(parts: HubParts): BreakerRegistry {
       others.note(key, change);
       void shareBreakerChange(db, parts.logger, key, change);
     },
-    openElsewhere: (key) => others.openUntil(key),
+    openElsewhere: (key) => others.heldOpen(key),
   });
 }
 
