@@ -23,7 +23,7 @@ function selectRuns(hub: HubContext, tenantId: string) {
   return hub.db.selectFrom('integration_runs').selectAll().select(isoMicros('queued_at').as('queued_at_iso')).where('tenant_id', '=', tenantId);
 }
 
-/** Runs newest first, for GET /api/runs and the admin UI (which adds the error-code filter). */
+/** Runs newest first, for GET /api/runs and the admin UI. */
 export async function listRuns(hub: HubContext, tenantId: string, filter: RunFilter): Promise<ListedRun[]> {
   let select = selectRuns(hub, tenantId);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);

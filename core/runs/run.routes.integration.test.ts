@@ -60,6 +60,17 @@ describe.each(RUNTIME_MODES)('paging runs on $name', ({ options }) => {
     expect(seen.map((run) => run.stream).sort()).toEqual(['p.a', 'p.b', 'p.c', 'p.d', 'p.e']);
   });
 
+  it('filters by the failure code a run ended with, as the admin task page links to', async () => {
+    const failing = (await createTestkitIntegration(test, tenant, 'run-list-failing')).id;
+    await sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, idempotency_key, status, error_code, error_message)
+      values (${tenant.id}, ${failing}, 'poll', 'p.f', 'schedule', 'run-list:failed', 'failed', 'auth_invalid', 'GET /x answered 401')`.execute(test.hub.db);
+    expect((await page(`integrationId=${failing}&errorCode=auth_invalid`)).map((run) => run.stream)).toEqual(['p.f']);
+    expect(await page(`errorCode=rate_limited`)).toEqual([]);
+    const unknown = await test.request('get', '/api/runs?errorCode=auth_invalidd', { token: tenant.tokens.viewer });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error.fields[0].path).toBe('query.errorCode');
+  });
+
   it('pages by time alone when only before is given', async () => {
     const runs = await page(`${filter()}&before=${encodeURIComponent(`${future}600Z`)}`);
     expect(runs.map((run) => run.stream).sort()).toEqual(['p.d', 'p.e']);

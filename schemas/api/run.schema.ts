@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FailureCode } from '../../core/runbooks/failure-codes.ts';
 import { keysetPageQuery, Timestamp } from './common.schema.ts';
 
 export const Run = z.object({
@@ -37,6 +38,7 @@ export const RunQuery = keysetPageQuery(
     status: Run.shape.status.optional(),
     kind: Run.shape.kind.optional(),
     stream: z.string().min(1).optional(),
+    errorCode: FailureCode.optional().describe('runs that failed (or last failed) with this code'),
   },
 );
 export type RunQuery = z.infer<typeof RunQuery>;
