@@ -100,10 +100,10 @@ export async function updateIntegration(
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
   const parts = validateAgainstConnector(connector, input);
-  // Where rotations need a second admin, new credentials go through the rotation flow only.
-  if (parts.credentials !== undefined) await refuseUnapprovedReplacement(hub, principal.tenantId, existing.id);
   const previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, existing);
   const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
+    // Where rotations need a second admin, new credentials go through the rotation flow only.
+    if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
     let update = trx
       .updateTable('integration_configs')
       .set({

@@ -7,8 +7,15 @@ export const TenantSettings = z.strictObject({
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
 
-export async function tenantSettings(hub: Pick<HubContext, 'db'>, tenantId: string): Promise<TenantSettings> {
-  const row = await hub.db.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow();
+/**
+ * The tenant's settings. `forShare` (inside a transaction) holds a change of them back until the
+ * transaction ends, and waits for one in progress: a write that a setting allows is then ordered
+ * wholly before or after the change, never read under the old value and committed under the new.
+ */
+export async function tenantSettings(hub: Pick<HubContext, 'db'>, tenantId: string, { forShare = false } = {}): Promise<TenantSettings> {
+  let select = hub.db.selectFrom('tenants').select('settings').where('id', '=', tenantId);
+  if (forShare) select = select.forShare();
+  const row = await select.executeTakeFirstOrThrow();
   return TenantSettings.parse({ ...TenantSettings.parse({}), ...(row.settings as object) });
 }
 

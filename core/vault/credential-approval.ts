@@ -19,7 +19,10 @@ export class RotationApprovalRequiredError extends ConflictError {
   }
 }
 
-/** Refuses, before anything is written, to replace credentials where rotations need approval. */
+/**
+ * Refuses to replace credentials where rotations need approval. Called inside the write's
+ * transaction, so the setting cannot be switched on between this check and the write's commit.
+ */
 export async function refuseUnapprovedReplacement(hub: Pick<HubContext, 'db'>, tenantId: string, integrationId: string): Promise<void> {
-  if ((await tenantSettings(hub, tenantId)).requireRotationApproval) throw new RotationApprovalRequiredError(integrationId);
+  if ((await tenantSettings(hub, tenantId, { forShare: true })).requireRotationApproval) throw new RotationApprovalRequiredError(integrationId);
 }

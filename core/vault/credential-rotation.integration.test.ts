@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess, type CliOutcome } from '../../test-support/cli-in-process.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
@@ -283,6 +284,32 @@ describe('credential rotation', () => {
     const integration = await createIntegration('patch-without-approval');
     const replaced = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } });
     expect(replaced.status).toBe(200);
+  });
+
+  it('orders a credential change wholly before or after switching approval on, never across it', async () => {
+    const integration = await createIntegration('approval-switched-meanwhile');
+    // Another admin is switching approval on: their change is written but not yet committed.
+    const other = new pg.Client({ connectionString: test.hub.config.DATABASE_URL! });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`update tenants set settings = settings || '{"requireRotationApproval": true}'::jsonb where id = $1`, [tenant.id]);
+      const patch = test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } });
+      const rotation = rotate(integration.id, 'new-password-two-2222', secondAdmin);
+      // Both wait for the switch rather than act on the setting as it was before it.
+      const early = await Promise.race([patch.then(() => 'answered'), rotation.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1_000))]);
+      expect(early).toBe('waiting');
+      await other.query('commit');
+      expect((await patch).status).toBe(409);
+      const rotated = await rotation;
+      expect(rotated.status).toBe(409);
+      expect((await rotated.json()).error.message).toContain('request the rotation again');
+      const row = await test.hub.db.selectFrom('integration_configs').select('credentials_hint').where('id', '=', integration.id).executeTakeFirstOrThrow();
+      expect(row.credentials_hint).toBe(integration.credentials.hint);
+    } finally {
+      await other.end();
+      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
   });
 
   it('still refuses the requester, by name, for a rotation requested before requesters were recorded by id', async () => {
