@@ -75,7 +75,7 @@ const FILTER_QUERIES: Record<string, Array<[string, Expected]>> = {
   'GET /api/integrations': [['environment=bogus', '4xx'], ['environment=', '4xx'], ['connector=', '4xx'], ['connector=%00', '4xx'], ['connector=__proto__', 'no 5xx'], ['environment=staging&environment=bogus', 'no 5xx']],
   'GET /api/runs': [['status=bogus', '4xx'], ['kind=bogus', '4xx'], ['integrationId=junk', '4xx'], ['stream=', '4xx'], ['stream=%00', '4xx'], ['stream=%25', 'no 5xx'], ['status=queued&status=bogus', 'no 5xx'], ['errorCode=bogus', '4xx'], ['errorCode=%00', '4xx'], ['errorCode=auth_invalid', 'no 5xx']],
   // The type filter takes a trailing *; LIKE's own wildcards must stay literal.
-  'GET /api/events': [['status=bogus', '4xx'], ['source=bogus', '4xx'], ['integrationId=junk', '4xx'], ['type=', '4xx'], ['type=%00', '4xx'], ['type=*', 'no 5xx'], ['type=**', 'no 5xx'], ['type=%25*', 'no 5xx'], ['type=_*', 'no 5xx'], ['type=%5C*', 'no 5xx']],
+  'GET /api/events': [['status=bogus', '4xx'], ['source=bogus', '4xx'], ['integrationId=junk', '4xx'], ['runId=junk', '4xx'], ['runId=%00', '4xx'], ['type=', '4xx'], ['type=%00', '4xx'], ['type=*', 'no 5xx'], ['type=**', 'no 5xx'], ['type=%25*', 'no 5xx'], ['type=_*', 'no 5xx'], ['type=%5C*', 'no 5xx']],
   'GET /api/tasks': [['status=bogus', '4xx'], ['status=OPEN', '4xx'], ['integrationId=junk', '4xx'], ['integrationId=', '4xx']],
   'GET /api/audit': [['action=', '4xx'], ['action=%00', '4xx'], ['action=%25', 'no 5xx'], ['action=' + 'a'.repeat(100_000), 'no 5xx']],
 };

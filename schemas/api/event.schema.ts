@@ -23,6 +23,7 @@ export const EventQuery = keysetPageQuery(
   { item: 'event', items: 'events', time: 'receivedAt' },
   {
     integrationId: z.uuid().optional(),
+    runId: z.uuid().optional().describe('the events a poll run stored'),
     type: z.string().min(1).optional().describe('exact, or a prefix ending in *'),
     status: Event.shape.status.optional(),
     source: Event.shape.source.optional(),

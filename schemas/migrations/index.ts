@@ -14,6 +14,7 @@ import * as supersededRotations from './0012_superseded_rotations.ts';
 import * as masterKeyChecks from './0013_master_key_checks.ts';
 import * as loginAttemptDecisiveIndex from './0014_login_attempt_decisive_index.ts';
 import * as breakerCause from './0015_breaker_cause.ts';
+import * as listIndexes from './0016_list_indexes.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0013_master_key_checks': masterKeyChecks,
   '0014_login_attempt_decisive_index': loginAttemptDecisiveIndex,
   '0015_breaker_cause': breakerCause,
+  '0016_list_indexes': listIndexes,
 };
