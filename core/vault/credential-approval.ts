@@ -20,9 +20,9 @@ export class RotationApprovalRequiredError extends ConflictError {
 }
 
 /**
- * Refuses to replace credentials where rotations need approval. Called inside the write's
+ * Refuses to replace credentials where rotations need approval. Called first inside the write's
  * transaction, so the setting cannot be switched on between this check and the write's commit.
  */
 export async function refuseUnapprovedReplacement(hub: Pick<HubContext, 'db'>, tenantId: string, integrationId: string): Promise<void> {
-  if ((await tenantSettings(hub, tenantId, { forShare: true })).requireRotationApproval) throw new RotationApprovalRequiredError(integrationId);
+  if ((await tenantSettings(hub, tenantId, { hold: true })).requireRotationApproval) throw new RotationApprovalRequiredError(integrationId);
 }

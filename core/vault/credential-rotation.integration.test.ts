@@ -13,6 +13,7 @@ import { tokenCommand } from '../cli/token.command.ts';
 import { ForbiddenError } from '../http/api-error.ts';
 import { createUser } from '../users/user.service.ts';
 import { approveRotation } from './credential-rotation.service.ts';
+import { changeTenantSettings } from '../tenancy/tenant-settings.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -289,17 +290,23 @@ describe('credential rotation', () => {
   it('orders a credential change wholly before or after switching approval on, never across it', async () => {
     const integration = await createIntegration('approval-switched-meanwhile');
     // Another admin is switching approval on: their change is written but not yet committed.
-    const other = new pg.Client({ connectionString: test.hub.config.DATABASE_URL! });
-    await other.connect();
+    let commit!: () => void;
+    let switched!: () => void;
+    const written = new Promise<void>((resolve) => (switched = resolve));
+    const switching = test.hub.db.transaction().execute(async (trx) => {
+      await changeTenantSettings(trx, tenant.id, { requireRotationApproval: true });
+      switched();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
     try {
-      await other.query('begin');
-      await other.query(`update tenants set settings = settings || '{"requireRotationApproval": true}'::jsonb where id = $1`, [tenant.id]);
+      await written;
       const patch = test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } });
       const rotation = rotate(integration.id, 'new-password-two-2222', secondAdmin);
       // Both wait for the switch rather than act on the setting as it was before it.
       const early = await Promise.race([patch.then(() => 'answered'), rotation.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1_000))]);
       expect(early).toBe('waiting');
-      await other.query('commit');
+      commit();
+      await switching;
       expect((await patch).status).toBe(409);
       const rotated = await rotation;
       expect(rotated.status).toBe(409);
@@ -307,8 +314,31 @@ describe('credential rotation', () => {
       const row = await test.hub.db.selectFrom('integration_configs').select('credentials_hint').where('id', '=', integration.id).executeTakeFirstOrThrow();
       expect(row.credentials_hint).toBe(integration.credentials.hint);
     } finally {
-      await other.end();
+      commit?.();
+      await switching.catch(() => undefined);
       await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    }
+  });
+
+  it('rotates while a task is being opened for the same integration, without waiting for the tenant row', async () => {
+    const integration = await createIntegration('rotation-beside-task');
+    // A worker opening a task for this integration (a run just failed) holds the tenant row (task
+    // numbering) and then inserts the task, whose foreign key needs the integration row.
+    const worker = new pg.Client({ connectionString: test.hub.config.DATABASE_URL! });
+    await worker.connect();
+    try {
+      await worker.query('begin');
+      const { rows } = await worker.query('update tenants set task_seq = task_seq + 1 where id = $1 returning task_seq', [tenant.id]);
+      const rotated = await Promise.race([rotate(integration.id, 'new-password-two-2222'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+      expect(rotated?.status).toBe(200);
+      await worker.query(
+        `insert into tasks (tenant_id, number, integration_id, code, runbook, title, severity, status, last_error)
+         values ($1, $2, $3, 'auth_invalid', 'runbooks/auth_invalid.md', 'auth', 'high', 'open', 'GET /x answered 401')`,
+        [tenant.id, rows[0].task_seq, integration.id],
+      );
+      await worker.query('commit');
+    } finally {
+      await worker.end();
     }
   });
 

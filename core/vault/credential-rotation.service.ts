@@ -123,11 +123,11 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
   }
 
   const rotation = await hub.db.transaction().execute(async (trx) => {
-    const current = await lockIntegration(trx, integration.tenant_id, integrationId);
-    // Checked again under a share lock: approval switched on meanwhile must not be skipped.
-    if ((await tenantSettings({ db: trx }, principal.tenantId, { forShare: true })).requireRotationApproval) {
+    // Checked again, held until commit: approval switched on meanwhile must not be skipped.
+    if ((await tenantSettings({ db: trx }, principal.tenantId, { hold: true })).requireRotationApproval) {
       throw new ApiError(409, 'conflict', 'this workspace began to require a second admin\'s approval while the new credentials were being checked; request the rotation again');
     }
+    const current = await lockIntegration(trx, integration.tenant_id, integrationId);
     const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, request.expiresAt ?? null, principal.label);
     await recordCredentialAudit({ db: trx }, { ...audit, action: 'rotated', oldFingerprint });
     return trx
