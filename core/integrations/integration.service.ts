@@ -21,6 +21,7 @@ import { resolveTasksOfDeletedIntegration } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
 import { atVersion } from '../db/row-version.ts';
+import { mergePatch } from './json-merge-patch.ts';
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
   await auditAs(hub.db, principal, requestId, {
@@ -86,6 +87,12 @@ export interface UpdateIntegrationOptions {
    * reads), else IntegrationChangedError and nothing changes: a stale form must not undo a newer save.
    */
   expectedUpdatedAt?: string | undefined;
+  /**
+   * `merge` (the API's PATCH): `config` is a JSON merge patch of the stored config, applied to the
+   * row as locked in the write, so concurrent patches of different keys all land. `replace` (the
+   * admin UI's form, which shows every field): `config` is the whole new config.
+   */
+  config?: 'merge' | 'replace';
 }
 
 export async function updateIntegration(
@@ -99,17 +106,25 @@ export async function updateIntegration(
   const expected = options.expectedUpdatedAt;
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
-  const parts = validateAgainstConnector(connector, input);
+  const patchConfig = options.config === 'merge' && input.config !== undefined;
+  const configFrom = (stored: unknown) => (patchConfig ? mergePatch(stored, input.config) : input.config);
+  const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config) });
   const previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, existing);
   const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
     // Where rotations need a second admin, new credentials go through the rotation flow only.
     if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
+    let config = parts.config;
+    if (patchConfig) {
+      // Merged into the config as it is now, locked until commit: a patch saved since the read above counts.
+      const locked = await trx.selectFrom('integration_configs').select('config').where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (locked) config = validateAgainstConnector(connector, { config: configFrom(locked.config) }).config;
+    }
     let update = trx
       .updateTable('integration_configs')
       .set({
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.environment === undefined ? {} : { environment: input.environment }),
-        ...(parts.config === undefined ? {} : { config: JSON.stringify(parts.config) }),
+        ...(config === undefined ? {} : { config: JSON.stringify(config) }),
         ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
         ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
         ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
