@@ -6,7 +6,7 @@ import { testkit, testkitUpstream } from '../../test-support/testkit-connector.t
 import { createTestkitIntegration, syncAndWait as syncTestkit, waitRun } from '../../test-support/testkit-integration.ts';
 import { QueueUnavailableError } from '../queue/queue.types.ts';
 import { reconcile } from './reconciler.ts';
-import { POLL_QUEUE } from '../scheduler/schedule.service.ts';
+import { fireSwitchedOnSchedules, POLL_QUEUE } from '../scheduler/schedule.service.ts';
 
 describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   let test: TestHub;
@@ -75,6 +75,21 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(await scheduledRuns(resumedLater.id)).toEqual([]);
     expect((await test.request('post', `/api/integrations/${resumedLater.id}/resume`, { token: tenant.tokens.operator })).status).toBe(200);
     await firstScheduledRun(resumedLater.id);
+  });
+
+  it("queues the first poll of a schedule switched on itself, whatever the schedule's own first fire saw", async () => {
+    // The schedule's own first fire can reach a worker before the change commits, read the
+    // integration as still disabled, and skip: this poll must not depend on it.
+    const integration = await createIntegration({ enabled: false, schedules: { items: { everySeconds: 3600 } } });
+    const before = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', integration.id).executeTakeFirstOrThrow();
+    const after = await test.hub.db.updateTable('integration_configs').set({ enabled: true }).where('id', '=', integration.id).returningAll().executeTakeFirstOrThrow();
+    await fireSwitchedOnSchedules(test.hub, testkit, before, after);
+    const scheduled = () => test.hub.db.selectFrom('integration_runs').select('status').where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').execute();
+    await expect.poll(scheduled, { timeout: 15_000 }).toEqual([{ status: 'succeeded' }]);
+    // Twice in one window is still one run.
+    await fireSwitchedOnSchedules(test.hub, testkit, before, after);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await scheduled()).toEqual([{ status: 'succeeded' }]);
   });
 
   it('reads a cron schedule without tz in UTC, whatever the process time zone', async () => {

@@ -58,6 +58,28 @@ export async function syncSchedules(hub: HubContext, connector: AnyConnector, ro
   }
 }
 
+/**
+ * Interval schedules that a change of the integration switched on (enabled, resumed, a stream
+ * turned on) poll at once, as a new schedule does. The schedule's own first fire may not: the
+ * schedule is made inside the change's transaction, and a worker quick to pick that fire up reads
+ * the integration as it was before the commit (still off) and skips it, so the first poll would come
+ * a whole interval later. Run after the commit; the run's window key makes the two fires one run.
+ */
+export async function fireSwitchedOnSchedules(hub: HubContext, connector: AnyConnector, before: SchedulingFields, after: SchedulingFields): Promise<void> {
+  for (const stream of Object.keys(connector.streams)) {
+    if (wantsSchedule(before, stream) || !wantsSchedule(after, stream)) continue;
+    const schedule = pollScheduleOf(connector, after, stream);
+    if (schedule.every === undefined) continue;
+    const window = windowStart(hub.clock(), schedule.every);
+    try {
+      await hub.queue.add<ScheduledPoll>(POLL_QUEUE, schedule.name, schedule.data, { jobId: `${schedule.id}-on-${window.getTime()}` });
+    } catch (error) {
+      // The schedule is in place and fires at its next slot; only this early poll is lost.
+      hub.logger.warn({ err: error, integrationId: after.id, stream }, 'could not queue the first poll of a schedule switched on');
+    }
+  }
+}
+
 export async function removeSchedules(hub: HubContext, connector: AnyConnector, integrationId: string): Promise<void> {
   for (const stream of Object.keys(connector.streams)) {
     await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integrationId, stream));

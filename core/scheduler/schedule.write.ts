@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { removeSchedules, syncSchedules } from './schedule.service.ts';
+import { fireSwitchedOnSchedules, removeSchedules, syncSchedules } from './schedule.service.ts';
 
 // An integration row and its schedules in the queue change together: a queue that refuses a
 // schedule (or is away) must not leave a saved row without its schedules, or a 500 after a
@@ -35,15 +35,18 @@ export async function writeWithSchedules(
   write: (db: Kysely<Database>) => Promise<IntegrationConfigRow>,
 ): Promise<IntegrationConfigRow> {
   let schedulesTouched = false;
+  let row: IntegrationConfigRow;
   try {
-    return await hub.db.transaction().execute(async (trx) => {
-      const row = await write(trx);
+    row = await hub.db.transaction().execute(async (trx) => {
+      const written = await write(trx);
       schedulesTouched = true;
-      await syncSchedules(hub, connector, row);
-      return row;
+      await syncSchedules(hub, connector, written);
+      return written;
     });
   } catch (error) {
     if (schedulesTouched) await syncSchedules(hub, connector, previous).catch(() => undefined);
     throw error;
   }
+  await fireSwitchedOnSchedules(hub, connector, previous, row);
+  return row;
 }
