@@ -266,8 +266,11 @@ describe('admin UI in a real browser', () => {
     await expectText(row, 'you');
     await saveScreenshot(page, '20-api-token-created');
 
-    await clickAndWait(page, navLink(page, 'API tokens'));
+    // A reload sends the form again: it makes no second token and shows none.
+    await page.reload();
+    await expectText(page.getByRole('alert').first(), 'No new token was made');
     expect(await page.content()).not.toContain(token);
+    await expectCount(page.getByRole('row', { name: /evidence-export/ }), 1);
     await clickAndWait(page, page.getByRole('button', { name: 'Revoke evidence-export' }));
     await expectText(page.getByRole('status'), 'Token revoked');
     await expectText(page.getByRole('row', { name: /evidence-export/ }), 'Revoked');

@@ -133,7 +133,7 @@ describe('admin UI with malformed requests', () => {
       [`/admin/integrations/${acme}/credentials/rotate`, ['reason', 'expiresOn', 'credentials.auth.type', 'credentials.auth~basic.password']],
       ['/admin/routes', ['name', 'targetIntegrationId', 'action', 'filter.eventType', 'filter.sourceIntegrationId', 'inputTemplate', 'filter.fields', 'enabled']],
       ['/admin/settings', ['requireRotationApproval']],
-      ['/admin/tokens', ['name', 'role', 'expiresOn']],
+      ['/admin/tokens', ['name', 'role', 'expiresOn', 'formId']],
     ];
     const twice = (field: string) => new URLSearchParams([['_csrf', csrf], ...Object.entries(INTEGRATION_FORM), [field, 'a'], [field, 'b']]).toString();
     // A cron that croner takes and BullMQ's parser refuses (over 256 values in a field).

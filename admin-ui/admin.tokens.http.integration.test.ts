@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceNowViaApi, startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
+import { formRecord } from './forms/rendered-form.testing.ts';
 
 // The admin UI's API token page through the real Hono app: admins list, make and revoke tokens;
 // a token made here acts for the signed-in user.
@@ -50,6 +51,23 @@ describe('admin UI: API tokens', () => {
       { action: 'token.used', actor_type: 'token' },
       { action: 'token.revoked', actor_type: 'user' },
     ]);
+  });
+
+  it('makes one token per form: the same form sent again (a reload) makes no second one', async () => {
+    const client = await fx.signIn(fx.admin);
+    const page = await client.get('/admin/tokens');
+    const form = formRecord(page.body, '/admin/tokens', { name: 'reloaded', role: 'viewer' });
+    expect(form['formId']).toMatch(/^[0-9a-f-]{36}$/);
+    const first = await client.post('/admin/tokens', form);
+    expect(first.status).toBe(201);
+    const again = await client.post('/admin/tokens', form);
+    expect(again.status).toBe(409);
+    expect(again.body).toContain('No new token was made');
+    expect(tokenIn(again.body)).toBe('');
+    expect(await fx.test.hub.db.selectFrom('api_tokens').select('id').where('name', '=', 'reloaded').execute()).toHaveLength(1);
+    // A fresh form makes another.
+    const next = await client.post('/admin/tokens', formRecord(first.body, '/admin/tokens', { name: 'reloaded', role: 'viewer' }));
+    expect(next.status).toBe(201);
   });
 
   it('says what is wrong with the form and makes nothing', async () => {

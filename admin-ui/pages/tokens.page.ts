@@ -67,7 +67,8 @@ export function TokensPage(view: TokensView, form: Html): Html {
   return html`<div class="card card--flush">${table}</div>${form}`;
 }
 
-export function TokenForm(props: { csrf: string; values: TokenFormValues; errors: readonly FieldError[] }): Html {
+/** `formId` names this rendering of the form: sent twice (a reload), it makes one token. */
+export function TokenForm(props: { csrf: string; formId: string; values: TokenFormValues; errors: readonly FieldError[] }): Html {
   const { field, rendered } = formFields(props.errors);
   const v = props.values;
   const roleSelect = (id: string, describedBy: string, invalid: Html) =>
@@ -78,6 +79,7 @@ export function TokenForm(props: { csrf: string; values: TokenFormValues; errors
 ${errorSummary(props.errors, rendered)}
 <form method="post" action="/admin/tokens" class="form" novalidate>
   ${csrfField(props.csrf)}
+  <input type="hidden" name="formId" value="${props.formId}">
   ${field('name', 'Name', textControl('name', v.name, html` required maxlength="100"`), { hint: 'What uses it, e.g. ci-deploy or siem-export.' })}
   ${field('role', 'Role', roleSelect, { hint: 'viewer reads; operator also acts on tasks and runs; admin also configures.' })}
   ${field('expiresAt', 'Expires on', textControl('expiresOn', v.expiresOn, nothing, { type: 'date', className: 'input input--short' }), { optional: true, hint: 'At 00:00 UTC that day. Leave empty for a token that does not expire.' })}

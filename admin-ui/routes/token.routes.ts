@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { listApiTokens } from '../../core/auth/api-token.repository.ts';
-import { issueApiToken, revokeApiTokenAs } from '../../core/auth/api-token.service.ts';
+import { issueApiToken, revokeApiTokenAs, TokenFormUsedError } from '../../core/auth/api-token.service.ts';
 import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { listUsers } from '../../core/users/user.repository.ts';
@@ -12,7 +13,7 @@ import { parseFormRequest } from '../forms/form-request.ts';
 import { html, nothing, type Html } from '../html.ts';
 import { CreatedToken, EMPTY_TOKEN_FORM, TokenForm, TokensPage, type TokenFormValues } from '../pages/tokens.page.ts';
 import { renderPage } from '../render.ts';
-import { formOf, idParam } from './params.ts';
+import { formOf, idParam, isUuid } from './params.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -22,7 +23,7 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
   async function render(
     c: Context<AdminEnv>,
     options: { values?: TokenFormValues; errors?: FieldError[]; created?: Html; notice?: Notice } = {},
-    status: 200 | 201 | 400 = 200,
+    status: 200 | 201 | 400 | 409 = 200,
   ) {
     const session = requireRole(c, 'admin');
     const [tokens, users] = await Promise.all([listApiTokens(hub.db, session.tenant.id), listUsers(hub.db, session.tenant.id)]);
@@ -31,7 +32,7 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
       ...tokens.map((token): [string, string] => [`token:${token.id}`, token.name]),
     ]);
     const view = { tokens, personNames, me: session.principal.person, now: hub.clock(), csrf: session.csrfToken };
-    const form = TokenForm({ csrf: session.csrfToken, values: options.values ?? EMPTY_TOKEN_FORM, errors: options.errors ?? [] });
+    const form = TokenForm({ csrf: session.csrfToken, formId: randomUUID(), values: options.values ?? EMPTY_TOKEN_FORM, errors: options.errors ?? [] });
     return renderPage(
       c,
       hub,
@@ -56,10 +57,13 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     });
     if (!parsed.ok) errors.push(...parsed.errors);
     if (errors.length > 0 || !parsed.ok) return render(c, { values, errors, notice: notSaved }, 400);
+    // A form sent again (a reload of the page showing the new token) must not make a second one.
+    const formId = isUuid(form['formId']) ? form['formId'] : undefined;
     try {
-      const { token, row } = await issueApiToken(hub, session.principal, parsed.data, c.get('requestId'));
+      const { token, row } = await issueApiToken(hub, session.principal, { ...parsed.data, formId }, c.get('requestId'));
       return render(c, { created: CreatedToken({ name: row.name, token }), notice: { kind: 'success', text: `Token ${row.name} created.` } }, 201);
     } catch (error) {
+      if (error instanceof TokenFormUsedError) return render(c, { notice: { kind: 'warning', text: `No new token was made: ${error.message}.` } }, 409);
       if (!(error instanceof ValidationError)) throw error;
       return render(c, { values, errors: error.fields ?? [], notice: notSaved }, 400);
     }

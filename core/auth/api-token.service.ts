@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { NotFoundError, ValidationError } from '../http/api-error.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../http/api-error.ts';
+import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { displayPrefix, generateApiToken, hashApiToken, looksLikeApiToken } from './api-token.ts';
@@ -25,6 +26,16 @@ export interface CreateTokenInput {
    * user it is made for. Absent (the CLI, first start), the token is a person of its own.
    */
   person?: string | undefined;
+  /** The admin UI form that asks for it: a second token for the same form is refused. */
+  formId?: string | undefined;
+}
+
+/** The form that asked for a token already made one (a reload sent it again); nothing new is made. */
+export class TokenFormUsedError extends ConflictError {
+  override name = 'TokenFormUsedError';
+  constructor() {
+    super('this form already made its token, which was shown once; if it was not copied, revoke it and make a new one');
+  }
 }
 
 /** Creates a token; the plaintext is returned here once and stored nowhere. */
@@ -34,6 +45,7 @@ export async function createApiToken(db: Kysely<Database>, input: CreateTokenInp
   const row = await insertApiToken(db, {
     id,
     person: input.person ?? `token:${id}`,
+    form_id: input.formId ?? null,
     tenant_id: input.tenantId,
     role: input.role,
     name: input.name,
@@ -41,6 +53,9 @@ export async function createApiToken(db: Kysely<Database>, input: CreateTokenInp
     display_prefix: displayPrefix(token),
     token_hash: hashApiToken(token),
     expires_at: input.expiresAt ?? null,
+  }).catch((error: unknown) => {
+    if (input.formId !== undefined && isUniqueViolation(error)) throw new TokenFormUsedError();
+    throw error;
   });
   return { token, row };
 }
@@ -51,6 +66,8 @@ export interface TokenRequest {
   role: Role;
   /** ISO timestamp; must lie in the future. */
   expiresAt?: string | undefined;
+  /** The admin UI form asking (see CreateTokenInput.formId). */
+  formId?: string | undefined;
 }
 
 /**
@@ -68,6 +85,7 @@ export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, princ
     name: request.name,
     createdBy: principal.label,
     person: principal.person,
+    formId: request.formId,
     expiresAt: request.expiresAt ? new Date(request.expiresAt) : undefined,
   });
   await auditAs(hub.db, principal, requestId, { action: 'token.created', targetType: 'api_token', targetId: created.row.id, detail: { name: created.row.name, role: created.row.role } });

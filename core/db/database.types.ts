@@ -47,6 +47,8 @@ export interface ApiTokensTable {
    * (made by a previous version during an upgrade) means the token itself (see tokenPerson).
    */
   person: string | null;
+  /** The admin UI form that made it, so the same form sent again makes no second token (0017). */
+  form_id: string | null;
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   expires_at: NullableTimestamp;

@@ -15,6 +15,7 @@ import * as masterKeyChecks from './0013_master_key_checks.ts';
 import * as loginAttemptDecisiveIndex from './0014_login_attempt_decisive_index.ts';
 import * as breakerCause from './0015_breaker_cause.ts';
 import * as listIndexes from './0016_list_indexes.ts';
+import * as tokenFormIds from './0017_token_form_ids.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0014_login_attempt_decisive_index': loginAttemptDecisiveIndex,
   '0015_breaker_cause': breakerCause,
   '0016_list_indexes': listIndexes,
+  '0017_token_form_ids': tokenFormIds,
 };
