@@ -3,48 +3,38 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { createApiToken, issueApiToken } from '../auth/api-token.service.ts';
 import { userPrincipal } from '../../admin-ui/auth/session.service.ts';
 import { createUser } from '../users/user.service.ts';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
-import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
+import { ACCEPTED_PASSWORD, startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
 import { seal } from './secret-box.ts';
 
 // A rotation left pending by a hub from before migration 0011 has no requester person, only its
 // requesting token or user in the audit log. After the upgrade, the tokens that person makes (with
 // that token, or as that user on the admin UI's token page) still count as the requester.
 
+let world: RotationWorld;
 let test: TestHub;
 let tenant: TestTenant;
-let fake: FakeServiceNow;
 
 beforeAll(async () => {
-  fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'new-password-two-2222' } } });
-  test = await startTestHub({ label: 'rotation_upgrade', database: 'postgres', queue: 'memory' });
-  tenant = await test.createTenant('acme');
+  world = await startRotationWorld('rotation_upgrade');
+  ({ test, tenant } = world);
 });
 afterAll(async () => {
-  await test?.close();
-  await fake?.close();
+  await world?.close();
 });
-
-const basic = (password: string) => ({ auth: { type: 'basic', username: 'svc-grc', password } });
 
 /**
  * An integration with a rotation pending as a hub from before migration 0011 wrote it: no
  * requester person, the requesting token or user in the audit log only.
  */
 async function legacyPendingRotation(name: string, requestedBy: string, actor: { actorType: 'token' | 'user'; actorId: string }) {
-  const created = await test.request('post', '/api/integrations', {
-    token: tenant.tokens.admin,
-    body: { connector: 'servicenow', name, config: { instanceUrl: fake.url }, credentials: basic('old-password-one-1111'), schedules: SERVICENOW_SCHEDULES_OFF },
-  });
-  expect(created.status).toBe(201);
-  const integration = await created.json();
+  const integration = await world.createIntegration(name);
   const rotation = await test.hub.db
     .insertInto('credential_rotations')
     .values({ tenant_id: tenant.id, integration_id: integration.id, status: 'pending_approval', requested_by: requestedBy, new_fingerprint: 'fp_legacy' })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const sealed = seal(test.hub.masterKeys, JSON.stringify(basic('new-password-two-2222')), { tenantId: tenant.id, owner: `rotation:${rotation.id}:credentials` });
+  const sealed = seal(test.hub.masterKeys, JSON.stringify(world.basic(ACCEPTED_PASSWORD)), { tenantId: tenant.id, owner: `rotation:${rotation.id}:credentials` });
   await test.hub.db.updateTable('credential_rotations').set({ credentials_ciphertext: sealed.ciphertext, credentials_key_version: sealed.keyVersion }).where('id', '=', rotation.id).execute();
   await recordAudit(test.hub.db, {
     tenantId: tenant.id, ...actor, action: 'credentials.rotation_requested', targetType: 'credential_rotation', targetId: rotation.id, detail: { integrationId: integration.id },
