@@ -6,6 +6,7 @@ import { runHubCommand, spawnHub } from '../../test-support/hub-process.ts';
 import { createTestDatabase, testRedisUrl, uniquePrefix } from '../../test-support/test-database.ts';
 import { deleteRedisKeys } from '../../test-support/redis-keys.ts';
 import pg from 'pg';
+import { waitFor } from '../../test-support/wait-for.ts';
 
 // A first start that fails or is stopped part-way must not lose the first admin token: the token is
 // made last, once nothing else can fail, and a signal during start-up stops the hub through the
@@ -63,7 +64,8 @@ describe('hub start cut short', () => {
 
   it('embedded: a signal during start-up stops the hub gracefully once started, after showing the token', async () => {
     const dir = dataDir();
-    const hub = spawnHub(['start'], { HUB_DATA_DIR: dir });
+    // Start-up gets this long after the signal: far more than a loaded machine needs to finish it.
+    const hub = spawnHub(['start'], { HUB_DATA_DIR: dir, HUB_SHUTDOWN_TIMEOUT_MS: '120000' });
     cleanups.push(() => hub.stop('SIGKILL'));
     // The signal comes as the master key is generated, the first thing a first start does: the
     // database is being created and migrated (seconds, for PGlite), the tenant and token are to come.
@@ -83,6 +85,29 @@ describe('hub start cut short', () => {
     // The data directory was let go: no lock left behind.
     expect(existsSync(join(dir, 'hub.lock'))).toBe(false);
   });
+  it('PostgreSQL: a start-up stuck after a signal (waiting on another migrator) exits once the shutdown timeout has passed', async () => {
+    const database = await createTestDatabase('start_stuck');
+    cleanups.push(() => database.drop());
+    const prefix = uniquePrefix('start-stuck');
+    cleanups.push(() => deleteRedisKeys(prefix));
+    // Another process migrating: the hub's migrator waits on the lock it holds (Kysely's lock id).
+    const migrator = new pg.Client({ connectionString: database.url });
+    await migrator.connect();
+    cleanups.push(() => migrator.end());
+    await migrator.query('select pg_advisory_lock(3853314791062309107)');
+
+    const hub = spawnHub(['start'], { DATABASE_URL: database.url, HUB_MASTER_KEYS: MASTER_KEYS, HUB_QUEUE_PREFIX: prefix, REDIS_URL: testRedisUrl(), HUB_SHUTDOWN_TIMEOUT_MS: '1000' });
+    cleanups.push(() => hub.stop('SIGKILL'));
+    await waitFor('the hub waiting on the migration lock', async () => {
+      const { rows } = await migrator.query(`select 1 from pg_locks where locktype = 'advisory' and not granted`);
+      return rows.length > 0;
+    });
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(1);
+    expect(hub.stdout()).toContain('start-up did not finish within the shutdown timeout');
+    expect(hub.stdout()).not.toContain(BANNER);
+  });
+
   it('PostgreSQL: a later start says how to get in when the tenant has no usable admin token or admin user left', async () => {
     const database = await createTestDatabase('start_no_admin');
     cleanups.push(() => database.drop());

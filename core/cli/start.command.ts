@@ -66,6 +66,7 @@ export async function startCommand(): Promise<void> {
   // during start-up stops the hub as soon as it has started, through the same graceful stop.
   let running: RunningHub | undefined;
   let signals = 0;
+  let startUpDeadline: NodeJS.Timeout | undefined;
   const stopGracefully = (hub: RunningHub): void => {
     hub.stop().then(
       () => process.exit(0),
@@ -82,7 +83,13 @@ export async function startCommand(): Promise<void> {
       process.exit(1);
     }
     if (!running) {
-      logger.info({ signal }, 'signal during start-up: stopping once started (a second signal exits at once)');
+      logger.info({ signal, timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'signal during start-up: stopping once started (a second signal exits at once)');
+      // A start-up can wait without end (another process's migration lock, a database that accepts
+      // connections and answers nothing); the stop asked for must not wait with it.
+      startUpDeadline = setTimeout(() => {
+        logger.warn({ timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'start-up did not finish within the shutdown timeout after the signal: exiting without waiting');
+        process.exit(1);
+      }, config.HUB_SHUTDOWN_TIMEOUT_MS);
       return;
     }
     logger.info({ signal, timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'shutting down gracefully');
@@ -96,7 +103,7 @@ export async function startCommand(): Promise<void> {
     announceFirstToken: (token, port) => process.stdout.write(firstStartBanner(token, port, { tenant: config.HUB_DEFAULT_TENANT, embedded: !config.DATABASE_URL }) + '\n'),
   }).catch((error: unknown) => {
     throw startError(error, config) ?? error;
-  });
+  }).finally(() => clearTimeout(startUpDeadline));
   if (signals > 0) {
     logger.info({ timeoutMs: config.HUB_SHUTDOWN_TIMEOUT_MS }, 'started; shutting down gracefully as asked');
     stopGracefully(running);
