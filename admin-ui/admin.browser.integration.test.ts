@@ -271,7 +271,9 @@ describe('admin UI in a real browser', () => {
     await expectText(page.getByRole('alert').first(), 'No new token was made');
     expect(await page.content()).not.toContain(token);
     await expectCount(page.getByRole('row', { name: /evidence-export/ }), 1);
-    await clickAndWait(page, page.getByRole('button', { name: 'Revoke evidence-export' }));
+    await clickAndWait(page, page.getByRole('link', { name: 'Revoke evidence-export' }));
+    await page.getByLabel('I understand that evidence-export stops working at once').check();
+    await clickAndWait(page, page.getByRole('button', { name: 'Revoke token' }));
     await expectText(page.getByRole('status'), 'Token revoked');
     await expectText(page.getByRole('row', { name: /evidence-export/ }), 'Revoked');
     expect((await server.test.request('get', '/api/integrations', { token })).status).toBe(401);

@@ -14,7 +14,7 @@ const XSS = `${ATTR}${SCRIPT}`;
 
 let fx: AdminHttpFixture;
 let hostileAdmin: TestUser;
-const ids = { task: '', run: '', event: '', route: '' };
+const ids = { task: '', run: '', event: '', route: '', token: '' };
 
 function expectInert(body: string): void {
   expect(body).not.toContain('<img src=x');
@@ -66,7 +66,8 @@ beforeAll(async () => {
     .returning('id')
     .executeTakeFirstOrThrow();
   ids.route = route.id;
-  await createApiToken(test.hub.db, { tenantId: acme.id, role: 'viewer', name: `Token ${XSS}`, createdBy: `user:${XSS}` });
+  const token = await createApiToken(test.hub.db, { tenantId: acme.id, role: 'viewer', name: `Token ${XSS}`, createdBy: `user:${XSS}` });
+  ids.token = token.row.id;
 });
 afterAll(async () => {
   await fx?.close();
@@ -96,6 +97,7 @@ describe('admin UI escaping of stored and echoed text', () => {
     ['runbooks', () => '/admin/runbooks'],
     ['settings', () => '/admin/settings'],
     ['API tokens', () => '/admin/tokens'],
+    ['token revoke', () => `/admin/tokens/${ids.token}/revoke`],
   ])('%s shows hostile stored text as text', async (_name, path) => {
     const page = await client.get(path());
     expect(page.status).toBe(200);

@@ -85,7 +85,7 @@ async function expectEveryAnswerRight(checks: Array<() => Promise<Finding[]>>): 
 
 describe('admin UI with malformed requests', () => {
   it("refuses pages for junk ids and for the other tenant's rows", async () => {
-    const pages = ['/admin/integrations/:id', '/admin/integrations/:id/credentials', '/admin/runs/:id', '/admin/events/:id', '/admin/tasks/:id', '/admin/routes/:id/edit'];
+    const pages = ['/admin/integrations/:id', '/admin/integrations/:id/credentials', '/admin/runs/:id', '/admin/events/:id', '/admin/tasks/:id', '/admin/routes/:id/edit', '/admin/tokens/:id/revoke'];
     // `%2e%2e` is `..`: URL normalisation redirects it to /admin, which is fine.
     await expectEveryAnswerRight(pages.flatMap((page) => [...BAD_IDS, fx.otherIntegration].map((id) => () => getPage(page.replace(':id', id), id === '%2e%2e' ? 'answered' : 'refused'))));
   });

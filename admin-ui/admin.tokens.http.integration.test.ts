@@ -39,12 +39,24 @@ describe('admin UI: API tokens', () => {
     expect(listed.body).not.toContain(token);
     expect(listed.body).toContain(`${row.display_prefix}…`);
 
-    const revoked = await client.post(`/admin/tokens/${row.id}/revoke`, {});
+    // Revoking asks first: the list links to a confirmation, and an unticked box revokes nothing.
+    expect(listed.body).toContain(`href="/admin/tokens/${row.id}/revoke"`);
+    const confirmation = await client.get(`/admin/tokens/${row.id}/revoke`);
+    expect(confirmation.status).toBe(200);
+    expect(confirmation.body).toContain('I understand that siem-export stops working at once');
+    expect(confirmation.body).not.toContain(token);
+    const unticked = await client.post(`/admin/tokens/${row.id}/revoke`, {});
+    expect(unticked.status).toBe(400);
+    expect(unticked.body).toContain('Tick the confirmation box to revoke the token.');
+    expect((await fx.test.request('get', '/api/integrations', { token })).status).toBe(200);
+
+    const revoked = await client.post(`/admin/tokens/${row.id}/revoke`, formRecord(confirmation.body, `/admin/tokens/${row.id}/revoke`, { confirm: 'yes' }));
     expect(revoked.status).toBe(303);
     expect(revoked.location).toBe('/admin/tokens?notice=token_revoked');
     expect((await fx.test.request('get', '/api/integrations', { token })).status).toBe(401);
-    const again = await client.post(`/admin/tokens/${row.id}/revoke`, {});
+    const again = await client.post(`/admin/tokens/${row.id}/revoke`, { confirm: 'yes' });
     expect(again.status).toBe(404);
+    expect((await client.get(`/admin/tokens/${row.id}/revoke`)).status).toBe(404);
     const audit = await fx.test.hub.db.selectFrom('audit_log').select(['action', 'actor_type']).where('target_id', '=', row.id).orderBy('created_at').execute();
     expect(audit).toEqual([
       { action: 'token.created', actor_type: 'user' },
@@ -100,7 +112,9 @@ describe('admin UI: API tokens', () => {
     const others = await fx.test.hub.db.selectFrom('api_tokens').select('id').where('tenant_id', '=', fx.other.id).executeTakeFirstOrThrow();
     const admin = await fx.signIn(fx.admin);
     await admin.get('/admin/tokens');
-    expect((await admin.post(`/admin/tokens/${others.id}/revoke`, {})).status).toBe(404);
+    expect((await admin.post(`/admin/tokens/${others.id}/revoke`, { confirm: 'yes' })).status).toBe(404);
+    expect((await admin.get(`/admin/tokens/${others.id}/revoke`)).status).toBe(404);
+    expect((await operator.get(`/admin/tokens/${others.id}/revoke`)).status).toBe(403);
     expect((await admin.get('/admin/tokens')).body).not.toContain('other-admin');
   });
 

@@ -55,7 +55,7 @@ export function TokensPage(view: TokensView, form: Html): Html {
   <td>${token.expires_at ? formatUtc(token.expires_at) : html`<span class="muted">never</span>`}</td>
   <td class="nowrap">${
     state === 'active'
-      ? html`<form method="post" action="/admin/tokens/${token.id}/revoke" class="inline-form">${csrfField(view.csrf)}<button type="submit" class="button button--danger" aria-label="Revoke ${token.name}">Revoke</button></form>`
+      ? html`<a class="button button--danger" href="/admin/tokens/${token.id}/revoke" aria-label="Revoke ${token.name}">Revoke</a>`
       : nothing
   }</td>
 </tr>`;
@@ -94,5 +94,30 @@ export function CreatedToken(props: { name: string; token: string }): Html {
 <p>Copy it now and keep it in a secret store: it is not shown again.</p>
 <p><code>${props.token}</code></p>
 <p class="hint">Send it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+</section>`;
+}
+
+/**
+ * Revoking takes a ticked confirmation, as deleting an integration or a route does: whatever sends
+ * the token fails from its next request, and a revoked token cannot be brought back.
+ */
+export function RevokeTokenConfirmation(props: { token: ApiTokenRow; csrf: string }): Html {
+  const { token } = props;
+  return html`<section class="card card--danger" aria-labelledby="revoke-title">
+  <h2 id="revoke-title">Revoke ${token.name}</h2>
+  <dl class="props">
+    <dt>Prefix</dt><dd><code>${token.display_prefix}…</code></dd>
+    <dt>Role</dt><dd>${token.role}</dd>
+    <dt>Last used</dt><dd>${token.last_used_at ? formatUtc(token.last_used_at) : html`<span class="muted">never</span>`}</dd>
+  </dl>
+  <p>Whatever sends this token is refused (401) from its next request on. This cannot be undone: to replace it, make a new token and give that to whatever used this one.</p>
+  <form method="post" action="/admin/tokens/${token.id}/revoke" class="form">
+    ${csrfField(props.csrf)}
+    <div class="field field--checkbox"><input type="checkbox" id="confirm-revoke" name="confirm" value="yes" required><label for="confirm-revoke">I understand that ${token.name} stops working at once</label></div>
+    <div class="form-actions">
+      <button type="submit" class="button button--danger">Revoke token</button>
+      <a class="button button--quiet" href="/admin/tokens">Cancel</a>
+    </div>
+  </form>
 </section>`;
 }

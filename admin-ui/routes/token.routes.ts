@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { listApiTokens } from '../../core/auth/api-token.repository.ts';
+import { findApiToken, listApiTokens } from '../../core/auth/api-token.repository.ts';
 import { issueApiToken, revokeApiTokenAs, TokenFormUsedError } from '../../core/auth/api-token.service.ts';
-import { ValidationError, type FieldError } from '../../core/http/api-error.ts';
+import { ApiError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { listUsers } from '../../core/users/user.repository.ts';
 import { CreateApiTokenRequest } from '../../schemas/api/token.schema.ts';
@@ -11,7 +11,7 @@ import { requireRole } from '../auth/middleware.ts';
 import type { Notice } from '../components/notice.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
 import { html, nothing, type Html } from '../html.ts';
-import { CreatedToken, EMPTY_TOKEN_FORM, TokenForm, TokensPage, type TokenFormValues } from '../pages/tokens.page.ts';
+import { CreatedToken, EMPTY_TOKEN_FORM, RevokeTokenConfirmation, TokenForm, TokensPage, type TokenFormValues } from '../pages/tokens.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam, isUuid } from './params.ts';
 
@@ -69,9 +69,18 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     }
   });
 
+  app.get('/tokens/:id/revoke', async (c) => {
+    const session = requireRole(c, 'admin');
+    const token = await findApiToken(hub.db, session.tenant.id, idParam(c, 'token'));
+    if (!token || token.revoked_at) throw new NotFoundError('active token');
+    return renderPage(c, hub, { title: `Revoke ${token.name}`, section: 'tokens', body: RevokeTokenConfirmation({ token, csrf: session.csrfToken }) });
+  });
+
   app.post('/tokens/:id/revoke', async (c) => {
     const session = requireRole(c, 'admin');
-    await revokeApiTokenAs(hub, session.principal, idParam(c, 'token'), c.get('requestId'));
+    const id = idParam(c, 'token');
+    if ((await formOf(c))['confirm'] !== 'yes') throw new ApiError(400, 'confirmation_required', 'Tick the confirmation box to revoke the token.');
+    await revokeApiTokenAs(hub, session.principal, id, c.get('requestId'));
     return c.redirect('/admin/tokens?notice=token_revoked', 303);
   });
 }
