@@ -62,11 +62,11 @@ export const integrationRoutes = [
     },
   }),
   defineRoute({
-    method: 'patch', path: '/api/integrations/:id', summary: 'Change an integration: config is a JSON merge patch (null removes a key); credentials given here replace the stored ones', tag: 'integrations',
+    method: 'patch', path: '/api/integrations/:id', summary: 'Change an integration: config is a JSON merge patch (null removes a key); schedules replace the streams named (null restores the default); credentials given here replace the stored ones', tag: 'integrations',
     access: 'admin', resource: 'integration', params: IdParams, body: UpdateIntegrationRequest,
     responses: { 200: { description: 'integration', schema: IntegrationWithHealth }, ...notFound },
     async handler({ params, body }, { hub, principal, requestId }) {
-      return { status: 200, body: await one(hub, await updateIntegration(hub, principal, params.id, body, requestId, { config: 'merge' })) };
+      return { status: 200, body: await one(hub, await updateIntegration(hub, principal, params.id, body, requestId, { patch: 'merge' })) };
     },
   }),
   defineRoute({

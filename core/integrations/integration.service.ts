@@ -22,6 +22,7 @@ import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
 import { atVersion } from '../db/row-version.ts';
 import { mergePatch } from './json-merge-patch.ts';
+import { patchSchedules, type StreamSchedules } from './schedules-patch.ts';
 
 async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
   await auditAs(hub.db, principal, requestId, {
@@ -88,11 +89,12 @@ export interface UpdateIntegrationOptions {
    */
   expectedUpdatedAt?: string | undefined;
   /**
-   * `merge` (the API's PATCH): `config` is a JSON merge patch of the stored config, applied to the
-   * row as locked in the write, so concurrent patches of different keys all land. `replace` (the
-   * admin UI's form, which shows every field): `config` is the whole new config.
+   * `merge` (the API's PATCH): `config` is a JSON merge patch of the stored config, and `schedules`
+   * replace the streams they name, both applied to the row as locked in the write, so concurrent
+   * patches of different keys all land. `replace` (the admin UI's form, which shows every field):
+   * `config` and `schedules` are the whole new ones.
    */
-  config?: 'merge' | 'replace';
+  patch?: 'merge' | 'replace';
 }
 
 export async function updateIntegration(
@@ -106,18 +108,21 @@ export async function updateIntegration(
   const expected = options.expectedUpdatedAt;
   const existing = await requireIntegration(hub, principal.tenantId, id);
   const connector = requireConnector(hub.connectors, existing.connector);
-  const patchConfig = options.config === 'merge' && input.config !== undefined;
-  const configFrom = (stored: unknown) => (patchConfig ? mergePatch(stored, input.config) : input.config);
-  const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config) });
+  const merging = options.patch === 'merge';
+  const configFrom = (stored: unknown) => (merging && input.config !== undefined ? mergePatch(stored, input.config) : input.config);
+  const schedulesFrom = (stored: StreamSchedules) => (input.schedules === undefined ? undefined : patchSchedules(merging ? stored : {}, input.schedules));
+  const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config), schedules: input.schedules });
   const previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, existing);
   const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
     // Where rotations need a second admin, new credentials go through the rotation flow only.
     if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
     let config = parts.config;
-    if (patchConfig) {
-      // Merged into the config as it is now, locked until commit: a patch saved since the read above counts.
-      const locked = await trx.selectFrom('integration_configs').select('config').where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
-      if (locked) config = validateAgainstConnector(connector, { config: configFrom(locked.config) }).config;
+    let schedules = schedulesFrom(existing.schedules);
+    if (merging && (input.config !== undefined || input.schedules !== undefined)) {
+      // Merged into the row as it is now, locked until commit: a patch saved since the read above counts.
+      const locked = await trx.selectFrom('integration_configs').select(['config', 'schedules']).where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (locked && input.config !== undefined) config = validateAgainstConnector(connector, { config: configFrom(locked.config) }).config;
+      if (locked) schedules = schedulesFrom(locked.schedules);
     }
     let update = trx
       .updateTable('integration_configs')
@@ -125,7 +130,7 @@ export async function updateIntegration(
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.environment === undefined ? {} : { environment: input.environment }),
         ...(config === undefined ? {} : { config: JSON.stringify(config) }),
-        ...(input.schedules === undefined ? {} : { schedules: JSON.stringify(input.schedules) }),
+        ...(schedules === undefined ? {} : { schedules: JSON.stringify(schedules) }),
         ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
         ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
         ...(parts.credentials === undefined

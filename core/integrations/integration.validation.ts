@@ -2,7 +2,6 @@ import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { ValidationError, type FieldError } from '../http/api-error.ts';
 import { zodFieldErrors } from '../http/zod-fields.ts';
 import type { ConnectorRegistry } from '../connectors/connector-registry.ts';
-import type { StreamSchedule } from '../../schemas/api/integration.schema.ts';
 
 export function requireConnector(registry: ConnectorRegistry, id: string): AnyConnector {
   const connector = registry.get(id);
@@ -21,7 +20,7 @@ export interface ValidatedParts {
 /** Checks config and credentials against the connector's schemas, collecting every field error. */
 export function validateAgainstConnector(
   connector: AnyConnector,
-  input: { config?: unknown; credentials?: unknown; schedules?: Record<string, StreamSchedule> | undefined },
+  input: { config?: unknown; credentials?: unknown; schedules?: Record<string, unknown> | undefined },
 ): ValidatedParts {
   const fields: FieldError[] = [];
   const parts: ValidatedParts = {};

@@ -52,7 +52,8 @@ export const UpdateIntegrationRequest = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
   credentials: z.record(z.string(), z.unknown()).optional(),
   credentialsExpiresAt: Timestamp.nullable().optional(),
-  schedules: z.record(CatalogName, StreamSchedule).optional(),
+  // Each stream named replaces that stream's schedule; null puts the connector's default back.
+  schedules: z.record(CatalogName, StreamSchedule.nullable()).optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateIntegrationRequest = z.infer<typeof UpdateIntegrationRequest>;
