@@ -79,7 +79,10 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
         select chunk.event_id, ${page.tenantId}::uuid, ${page.integrationId}::uuid, ${page.run.id}::uuid, 'poll', ${page.stream},
           ${page.stream} || case when changed.inserted then '.created' else '.updated' end,
           changed.external_id, chunk.payload::jsonb, changed.payload_hash,
-          'poll:' || ${page.stream} || ':' || changed.external_id || ':' || changed.payload_hash,
+          -- Keyed by the new event itself: whether a record changed is decided above, against the
+          -- version stored last, in this transaction. A key made of the payload hash would drop
+          -- the event of a record changed back to an earlier version (an incident reopened).
+          'poll:' || ${page.stream} || ':' || changed.external_id || ':' || chunk.event_id,
           status.value, case when status.value = 'processed' then now() end
         from changed join chunk on chunk.external_id = changed.external_id cross join status
         on conflict (integration_id, dedupe_key) do nothing

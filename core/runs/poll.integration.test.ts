@@ -145,6 +145,16 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     const events = await eventsOf(integration.id);
     expect(events).toHaveLength(6);
     expect(events[0]).toMatchObject({ type: 'items.updated', externalId: 'a3', source: 'poll', payload: { id: 'a3', version: 2 } });
+
+    // Changed back to what it was first (an incident reopened): a change like any other, one event.
+    upstream.records.set('a3', { title: 'record a3', version: 1 });
+    const reverted = await syncAndWait(integration.id, 'full');
+    expect(reverted.records).toEqual({ seen: 5, new: 0, changed: 1 });
+    const afterRevert = await eventsOf(integration.id);
+    expect(afterRevert).toHaveLength(7);
+    expect(afterRevert[0]).toMatchObject({ type: 'items.updated', externalId: 'a3', payload: { id: 'a3', version: 1 } });
+    expect((await syncAndWait(integration.id, 'full')).records).toEqual({ seen: 5, new: 0, changed: 0 });
+    expect(await eventsOf(integration.id)).toHaveLength(7);
   });
 
   it('commits the cursor with each page, so a run that dies mid-way resumes without loss or duplicates', async () => {
