@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Digest } from '../../connectors/sdk/task-alerts.types.ts';
 import { integrationHealth } from '../health/integration-health.service.ts';
 import { insertRunOnce } from '../runs/run.repository.ts';
-import { enqueueRun } from '../runs/run.jobs.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { taskAlertView } from './task-alert.view.ts';
 import { TASK_ALERT_ACTIONS } from './task-alerts.service.ts';
@@ -73,7 +73,8 @@ export async function sendDueDigests(hub: HubContext): Promise<number> {
       status: 'queued',
     });
     if (run) {
-      await enqueueRun(hub, run.id);
+      // Stored: a queue away now does not stop the other digests; the reconciler queues this one.
+      await dispatchRuns(hub, [run.id]);
       queued += 1;
     }
   }

@@ -2,7 +2,7 @@ import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { AlertRef, Escalation } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, TaskAlertRow, TaskRow } from '../db/database.types.ts';
 import { insertRunOnce } from '../runs/run.repository.ts';
-import { enqueueRun } from '../runs/run.jobs.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
 // When to tell people about a task. Each message is an action run on the alerting integration, so
@@ -55,7 +55,9 @@ async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow,
     idempotency_key: key,
     status: 'queued',
   });
-  if (run) await enqueueRun(hub, run.id);
+  // Stored first: when the queue cannot take it now, the reconciler does, and whatever asked for the
+  // alert (a run settling, a task changing) goes on.
+  if (run) await dispatchRuns(hub, [run.id]);
 }
 
 /** A new task: an alert on every integration of the tenant that has an alert channel. */
