@@ -116,13 +116,17 @@ export const testkit: AnyConnector = defineConnector({
   },
   actions: {
     record: {
-      description: 'Appends the input to the upstream action log',
+      description: 'Appends the input to the upstream action log, once per idempotency key',
       input: z.strictObject({ message: z.string().min(1), priority: z.number().optional() }),
+      // Like an upstream that finds what a key made before (ServiceNow's correlation id).
+      idempotent: true,
       async run(ctx, input, meta) {
         const upstream = testkitUpstream(ctx.config.dataset);
         failIfScripted(upstream, undefined);
-        upstream.actions.push({ input, idempotencyKey: meta.idempotencyKey });
-        return { externalId: `action-${upstream.actions.length}`, output: { count: upstream.actions.length } };
+        const before = upstream.actions.findIndex((action) => action.idempotencyKey === meta.idempotencyKey);
+        if (before === -1) upstream.actions.push({ input, idempotencyKey: meta.idempotencyKey });
+        const position = before === -1 ? upstream.actions.length : before + 1;
+        return { externalId: `action-${position}`, output: { count: upstream.actions.length } };
       },
     },
   },

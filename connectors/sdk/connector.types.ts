@@ -161,6 +161,13 @@ export interface ActionResult {
 export interface ActionDefinition<Config, Credentials, Input extends z.ZodType = z.ZodType> {
   description: string;
   input: Input;
+  /**
+   * Running it twice with the same idempotency key does what running it once does: it finds what
+   * the first run made, or sets a value rather than adding one. A run whose worker died while it
+   * ran is then run again; otherwise (the default) it fails as `run_interrupted`, since it may
+   * already have taken effect upstream and a second run could post or add the same thing twice.
+   */
+  idempotent?: boolean;
   run(
     ctx: ConnectorContext<Config, Credentials>,
     input: z.output<Input>,

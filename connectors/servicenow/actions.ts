@@ -49,6 +49,8 @@ async function createRecord(ctx: Context, table: string, fields: Record<string, 
 
 export const createIncident = action({
   description: 'Create an incident; a retried route finds the incident it created before instead of making a second one.',
+  // Found again by its correlation id.
+  idempotent: true,
   input: z.strictObject({
     short_description: z.string().trim().min(1, 'short_description is required'),
     description: z.string().optional(),
@@ -106,6 +108,7 @@ function assertStateApplied(table: string, sysId: string, wanted: string, return
 
 export const changeState = action({
   description: 'Set the state of a record. State values are numbers as strings and differ per table and instance.',
+  idempotent: true,
   // The raw value, not the label: with display values off a label such as "Resolved" is not a
   // state value, and the instance would not set it.
   input: z.strictObject({ table: TableName, sys_id: SysId, state: z.string().trim().regex(/^-?\d+$/, 'state must be the numeric state value, e.g. "6"') }),

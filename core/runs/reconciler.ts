@@ -1,9 +1,12 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { EVENT_QUEUE, type EventJob } from '../events/event.dispatch.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { MAX_RUN_ATTEMPTS } from './failure.ts';
+import type { RunRow } from '../db/database.types.ts';
+import { safeToRunAgain } from '../routes/action-rerun.ts';
+import { MAX_RUN_ATTEMPTS, type Failure } from './failure.ts';
 import { recordFinalFailure } from './failure.service.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
+import { attemptInBudget, lastSignOfLife, takeOverStaleRun } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
@@ -15,7 +18,10 @@ const BATCH = 500;
 
 export interface ReconcileReport {
   runsTakenOver: number;
-  /** Stale runs on the last attempt of their budget, failed for good (run_interrupted). */
+  /**
+   * Stale runs failed for good (run_interrupted): on the last attempt of their budget, or actions
+   * that may already have taken effect upstream and must not run twice.
+   */
   runsFailedInterrupted: number;
   runsRequeued: number;
   eventsRedispatched: number;
@@ -26,27 +32,14 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
   const leaseMs = hub.config.HUB_RUN_LEASE_SECONDS * 1000;
   const staleBefore = new Date(now.getTime() - leaseMs);
 
-  // A running run without a heartbeat within the lease belongs to a dead process: back to queued.
-  // Running, but silent for longer than the lease: its process is gone.
-  const lastSign = sql<Date>`coalesce(heartbeat_at, started_at, queued_at)`;
-  // Unless that was the last attempt of its budget: a run whose process dies every time (a page too
-  // large for the worker's memory) would otherwise be taken over and crash workers without end.
-  const interrupted = await failInterruptedRuns(hub, lastSign, staleBefore);
-  const takenOver = await hub.db
-    .updateTable('integration_runs')
-    .set({ status: 'queued', heartbeat_at: null, next_attempt_at: now })
-    .where('status', '=', 'running')
-    .where(lastSign, '<', staleBefore)
-    .where('kind', 'in', ['poll', 'action'])
-    .where(lastAttemptOfBudget, '=', false)
-    .returning('id')
-    .execute();
+  // A running run without a heartbeat within the lease belongs to a dead process.
+  const { interrupted, takenOver } = await takeOverStaleRuns(hub, staleBefore, now);
   // A check answers the admin who asked; when its process died there is nobody left to answer.
   await hub.db
     .updateTable('integration_runs')
     .set({ status: 'cancelled', finished_at: now, error_message: 'the process running this check stopped' })
     .where('status', '=', 'running')
-    .where(lastSign, '<', staleBefore)
+    .where(lastSignOfLife, '<', staleBefore)
     .where('kind', '=', 'check')
     .execute();
 
@@ -62,7 +55,7 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
     .limit(BATCH)
     .execute();
   const bucket = Math.floor(now.getTime() / leaseMs);
-  const runIds = [...new Set([...takenOver.map((r) => r.id), ...overdue.map((r) => r.id)])];
+  const runIds = [...new Set([...takenOver, ...overdue.map((r) => r.id)])];
   for (const id of runIds) await hub.queue.add<RunJob>(RUN_QUEUE, 'run', { runId: id }, { jobId: `reconcile-${id}-${bucket}` });
 
   const pending = await hub.db
@@ -81,35 +74,72 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
   return report;
 }
 
-/** The attempt number is the last of its budget (attemptInBudget = MAX_RUN_ATTEMPTS). */
-const lastAttemptOfBudget = sql<boolean>`((greatest(attempts, 1) - 1) % ${sql.lit(MAX_RUN_ATTEMPTS)} = ${sql.lit(MAX_RUN_ATTEMPTS - 1)})`;
-
 /**
- * Stale runs on the last attempt of their budget fail for good with run_interrupted: a task and a
- * failure event like any final failure. The reconciler settles them as the attempt that held them,
- * so a process that wakes up after all finds the run no longer its own.
+ * Stale poll and action runs: back to the queue, for another worker to run again. Except two kinds,
+ * which fail for good with run_interrupted (a task and a failure event, like any final failure):
+ * a run on the last attempt of its budget (one whose process dies every time, on a page too large
+ * for the worker's memory, would otherwise crash workers without end), and an action that may
+ * already have taken effect upstream, which a second run could do twice (action-rerun.ts). The
+ * reconciler settles those as an attempt of its own, so that two passes, or the stalled process
+ * waking up, cannot record them again.
  */
-async function failInterruptedRuns(hub: HubContext, lastSign: RawBuilder<Date>, staleBefore: Date): Promise<number> {
-  const runs = await hub.db
+async function takeOverStaleRuns(hub: HubContext, staleBefore: Date, now: Date): Promise<{ interrupted: number; takenOver: string[] }> {
+  const stale = await hub.db
     .selectFrom('integration_runs')
-    .selectAll()
-    .where('status', '=', 'running')
-    .where(lastSign, '<', staleBefore)
-    .where('kind', 'in', ['poll', 'action'])
-    .where(lastAttemptOfBudget, '=', true)
+    .innerJoin('integration_configs', 'integration_configs.id', 'integration_runs.integration_id')
+    .selectAll('integration_runs')
+    .select('integration_configs.connector')
+    .where('integration_runs.status', '=', 'running')
+    .where(lastSignOfLife, '<', staleBefore)
+    .where('integration_runs.kind', 'in', ['poll', 'action'])
     .limit(BATCH)
     .execute();
-  let failed = 0;
-  for (const run of runs) {
-    const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
-    if (!integration) continue;
-    const failure = {
-      code: 'run_interrupted' as const,
-      message: `the process running it stopped before it finished, on each of its ${MAX_RUN_ATTEMPTS} attempts`,
+  let interrupted = 0;
+  const again: string[] = [];
+  for (const { connector, ...run } of stale) {
+    const failure = interruption(hub, run, connector);
+    if (!failure) {
+      again.push(run.id);
+      continue;
+    }
+    if (await failInterrupted(hub, run, staleBefore, now, failure)) interrupted += 1;
+  }
+  if (again.length === 0) return { interrupted, takenOver: [] };
+  const takenOver = await hub.db
+    .updateTable('integration_runs')
+    .set({ status: 'queued', heartbeat_at: null, next_attempt_at: now })
+    .where('id', 'in', again)
+    .where('status', '=', 'running')
+    // Still silent: an attempt that beat since the read keeps its run.
+    .where(lastSignOfLife, '<', staleBefore)
+    .returning('id')
+    .execute();
+  return { interrupted, takenOver: takenOver.map((row) => row.id) };
+}
+
+/** Why a stale run must not run again, or undefined when it may. */
+function interruption(hub: HubContext, run: RunRow, connector: string): Failure | undefined {
+  if (attemptInBudget(run.attempts) === MAX_RUN_ATTEMPTS) {
+    return { code: 'run_interrupted', message: `the process running it stopped before it finished, on each of its ${MAX_RUN_ATTEMPTS} attempts`, transient: false };
+  }
+  if (run.kind === 'action' && !safeToRunAgain(hub, run, connector)) {
+    return {
+      code: 'run_interrupted',
+      message:
+        `the process running ${connector} action ${run.action ?? ''} stopped while it ran; it may already have taken effect upstream, ` +
+        'so it is not run again, which could do it twice: check there, and replay the event if it did not',
       transient: false,
     };
-    const settled = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, () => recordFinalFailure(hub, integration, run, failure));
-    if (settled) failed += 1;
   }
-  return failed;
+  return undefined;
+}
+
+async function failInterrupted(hub: HubContext, stale: RunRow, staleBefore: Date, now: Date, failure: Failure): Promise<boolean> {
+  const run = await takeOverStaleRun(hub.db, stale, staleBefore, now);
+  if (!run) return false;
+  const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
+  if (!integration) return false;
+  const outcome = { status: 'failed' as const, errorCode: failure.code, errorMessage: failure.message, attempts: stale.attempts };
+  const settled = await settleRun(hub, run, outcome, () => recordFinalFailure(hub, integration, { ...run, attempts: stale.attempts }, failure));
+  return settled !== undefined;
 }

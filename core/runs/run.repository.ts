@@ -115,6 +115,24 @@ export class RunNotHeldError extends Error {
   override name = 'RunNotHeldError';
 }
 
+/**
+ * The reconciler takes a stale run as an attempt of its own, to settle it: only while the attempt
+ * it read still holds it and is still silent. One of two reconcile passes gets it, and the stalled
+ * attempt, should it wake up, finds the run no longer its own.
+ */
+export async function takeOverStaleRun(db: Db, run: RunAttempt, staleBefore: Date, now: Date): Promise<RunRow | undefined> {
+  return db
+    .updateTable('integration_runs')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), heartbeat_at: now }))
+    .where(heldBy(run))
+    .where(lastSignOfLife, '<', staleBefore)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** When a running run last showed it was alive: its heartbeat, else its start, else its queueing. */
+export const lastSignOfLife = sql<Date>`coalesce(heartbeat_at, started_at, queued_at)`;
+
 /** Refreshes the heartbeat; false when this attempt no longer holds the run. */
 export async function touchRun(db: Db, run: RunAttempt, now: Date): Promise<boolean> {
   const result = await db.updateTable('integration_runs').set({ heartbeat_at: now }).where(heldBy(run)).executeTakeFirst();
@@ -151,6 +169,12 @@ export interface RunOutcome {
   errorMessage?: string | null;
   payloadHash?: string | null;
   result?: unknown;
+  /**
+   * The attempt count the finished run shows, when not the holder's: the reconciler settles a run it
+   * took over (takeOverStaleRun) as an attempt of its own, but that was no attempt at the work, and
+   * a replay counts its retries on from this number.
+   */
+  attempts?: number;
 }
 
 /** Finishes the run for the attempt holding it; undefined (nothing written) for any other attempt. */
@@ -167,6 +191,7 @@ export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_
       ...(outcome.payloadHash === undefined ? {} : { payload_hash: outcome.payloadHash }),
       ...(outcome.result === undefined ? {} : { result: JSON.stringify(outcome.result) }),
       next_attempt_at: null,
+      ...(outcome.attempts === undefined ? {} : { attempts: outcome.attempts }),
     })
     .where(heldBy(run))
     .returningAll()
