@@ -4,6 +4,7 @@ import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { requeueFailedAction } from '../runs/run.repository.ts';
 import { rollUpHealth } from './health-rollup.ts';
 
 // The rollup runs every few minutes; an hour's last minutes are only folded in after it turns.
@@ -81,5 +82,29 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     await rollUpHealth(test.hub, at(123));
     const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total']).where('integration_id', '=', integration.id).orderBy('hour').execute();
     expect(rows).toEqual([{ hour: eight, runs_total: 2 }, { hour: at(60), runs_total: 1 }]);
+  });
+
+  it('counts a replayed action once, in the hour its replay finished, not also in the hour it first failed', async () => {
+    const target = await createTestkitIntegration(test, tenant, `rollup-replay-${Math.random()}`);
+    const ten = new Date(Date.UTC(2024, 0, 2, 10));
+    const at = (minutes: number) => new Date(ten.getTime() + minutes * 60_000);
+    const run = await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: target.id, kind: 'action', trigger: 'route', action: 'record', input: JSON.stringify({ message: 'x' }),
+        idempotency_key: `route:r:${crypto.randomUUID()}`, status: 'failed', error_code: 'upstream_unavailable',
+        queued_at: at(1), started_at: at(1), finished_at: at(2), latency_ms: 60_000, attempts: 3,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await rollUpHealth(test.hub, at(5));
+
+    // Replayed, it succeeds in the next hour: the same run row, finished once more.
+    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } }, at(61))).toBe(true);
+    await test.hub.db.updateTable('integration_runs').set({ status: 'succeeded', started_at: at(61), finished_at: at(62), latency_ms: 60_000, attempts: 4 }).where('id', '=', run.id).execute();
+    await rollUpHealth(test.hub, at(65));
+
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total', 'runs_failed']).where('integration_id', '=', target.id).orderBy('hour').execute();
+    expect(rows).toEqual([{ hour: at(60), runs_total: 1, runs_failed: 0 }]);
   });
 });

@@ -23,16 +23,25 @@ export async function rollUpHealth(hub: HubContext, at: Date = hub.clock()): Pro
   const latestHour = latest?.hour ? new Date(latest.hour).getTime() : hour - HOUR_MS;
   const from = new Date(Math.max(hour - CATCH_UP_MS, Math.min(hour - HOUR_MS, latestHour)));
   const until = new Date(hour + HOUR_MS);
+  // The hours redone are rewritten whole: a row whose runs have all left its hour (a failed action
+  // replayed, now finished in a later one) goes, rather than counting them twice.
   const result = await sql`
+    with counted as (
+      select tenant_id, integration_id, to_timestamp(floor(extract(epoch from finished_at) / 3600) * 3600) as run_hour,
+        count(*) as runs_total,
+        count(*) filter (where status = 'failed') as runs_failed,
+        coalesce(sum(records_seen), 0) as records,
+        percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null) as p95_latency_ms
+      from integration_runs
+      where kind <> 'check' and status in ('succeeded', 'failed') and finished_at >= ${from} and finished_at < ${until}
+      group by tenant_id, integration_id, run_hour
+    ), emptied as (
+      delete from integration_health_metrics as metric
+      where metric.hour >= ${from} and metric.hour < ${until}
+        and not exists (select 1 from counted where counted.integration_id = metric.integration_id and counted.run_hour = metric.hour)
+    )
     insert into integration_health_metrics (tenant_id, integration_id, hour, runs_total, runs_failed, records, p95_latency_ms)
-    select tenant_id, integration_id, to_timestamp(floor(extract(epoch from finished_at) / 3600) * 3600) as run_hour,
-      count(*),
-      count(*) filter (where status = 'failed'),
-      coalesce(sum(records_seen), 0),
-      percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null)
-    from integration_runs
-    where kind <> 'check' and status in ('succeeded', 'failed') and finished_at >= ${from} and finished_at < ${until}
-    group by tenant_id, integration_id, run_hour
+    select tenant_id, integration_id, run_hour, runs_total, runs_failed, records, p95_latency_ms from counted
     on conflict (integration_id, hour) do update set
       runs_total = excluded.runs_total, runs_failed = excluded.runs_failed,
       records = excluded.records, p95_latency_ms = excluded.p95_latency_ms`.execute(hub.db);
