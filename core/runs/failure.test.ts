@@ -5,6 +5,13 @@ import { toFailure } from './failure.ts';
 const withCode = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code });
 
 describe('toFailure', () => {
+  it('keeps a message storable in JSON: cut at 500 units between characters, lone surrogates replaced', () => {
+    const cut = toFailure(new ConnectorError('config_invalid', `x${'😀'.repeat(400)}`));
+    expect(cut.message.length).toBeLessThanOrEqual(500);
+    expect(JSON.stringify(cut.message)).not.toMatch(/\\ud[89a-f]/i);
+    expect(toFailure(new ConnectorError('upstream_bad_response', 'half \ud83d')).message).toBe('half \ufffd');
+  });
+
   it("keeps a connector's own code", () => {
     expect(toFailure(new ConnectorError('rate_limited', 'GET /x answered 429', { retryAfterMs: 2_000 }))).toMatchObject({ code: 'rate_limited', transient: true, retryAfterMs: 2_000 });
   });

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { ConnectorError, TRANSIENT_CODES, type FailureCode } from '../../connectors/sdk/failure.ts';
+import { storableText } from '../../connectors/sdk/storable-text.ts';
 import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
 import { SecretDecryptionError } from '../vault/secret-box.ts';
 
@@ -17,17 +18,17 @@ export function toFailure(error: unknown): Failure {
   if (error instanceof ConnectorError) {
     return {
       code: error.code,
-      message: error.message.slice(0, MAX_MESSAGE),
+      message: storableText(error.message, MAX_MESSAGE),
       transient: error.transient,
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     };
   }
   if (error instanceof ZodError) {
     const fields = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    return { code: 'config_invalid', message: `configuration or credentials are not valid: ${fields}`.slice(0, MAX_MESSAGE), transient: false };
+    return { code: 'config_invalid', message: storableText(`configuration or credentials are not valid: ${fields}`, MAX_MESSAGE), transient: false };
   }
   if (error instanceof SecretDecryptionError) {
-    return { code: 'config_invalid', message: `stored credentials cannot be decrypted: ${error.message}`, transient: false };
+    return { code: 'config_invalid', message: storableText(`stored credentials cannot be decrypted: ${error.message}`, MAX_MESSAGE), transient: false };
   }
   if (isDatabaseUnavailable(error)) {
     // Storing a page or settling the run failed on the hub's side: the upstream did nothing wrong,
