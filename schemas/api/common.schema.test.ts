@@ -7,6 +7,15 @@ describe('Timestamp', () => {
     expect(Timestamp.safeParse(value).success).toBe(true);
   });
 
+  it('refuses a time in the last second of 9999 that PostgreSQL would round into year 10000, and keeps the one before', () => {
+    for (const value of ['9999-12-31T23:59:59.9999995Z', '9999-12-31T23:59:59.9999999Z']) {
+      expect(Timestamp.safeParse(value).error!.issues.map((issue) => issue.message), value).toEqual(['expected a timestamp in the years 0001 to 9999']);
+    }
+    for (const value of ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.9999994Z', '2030-12-31T23:59:59.9999999Z']) {
+      expect(Timestamp.safeParse(value).success, value).toBe(true);
+    }
+  });
+
   it('refuses year 0000, which PostgreSQL cannot store', () => {
     const result = Timestamp.safeParse('0000-06-01T00:00:00Z');
     expect(result.error!.issues.map((issue) => issue.message)).toEqual(['expected a timestamp in the years 0001 to 9999']);

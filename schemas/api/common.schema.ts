@@ -22,12 +22,23 @@ export type PageQuery = z.infer<typeof PageQuery>;
 // the four-digit ISO form the API answers with, so instants outside 0001–9999 are refused here.
 const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
 const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+const LATEST_SECOND = Date.parse('9999-12-31T23:59:59Z');
+
+/**
+ * PostgreSQL keeps microseconds and rounds further digits, where Date.parse keeps milliseconds:
+ * "9999-12-31T23:59:59.9999999Z" passes a check in milliseconds and is stored in year 10000.
+ */
+function roundsIntoYear10000(value: string, instant: number): boolean {
+  if (Math.floor(instant / 1000) * 1000 !== LATEST_SECOND) return false;
+  const fraction = /\.(\d+)Z$/.exec(value)?.[1] ?? '0';
+  return Math.round(Number(`0.${fraction}`) * 1e6) >= 1e6;
+}
 
 /** An ISO 8601 UTC timestamp (`2030-01-01T00:00:00Z`) in the years 0001–9999. */
 export const Timestamp = z.iso.datetime().refine((value) => {
   const instant = Date.parse(value);
   // Unparseable values (a leap second) already failed the format check: one message is enough.
-  return Number.isNaN(instant) || (instant >= EARLIEST_INSTANT && instant <= LATEST_INSTANT);
+  return Number.isNaN(instant) || (instant >= EARLIEST_INSTANT && instant <= LATEST_INSTANT && !roundsIntoYear10000(value, instant));
 }, 'expected a timestamp in the years 0001 to 9999');
 
 interface KeysetPosition {
