@@ -1,5 +1,6 @@
 import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
 import { escapeMrkdwn } from './blocks.ts';
+import { decodeSlackText, unquoted } from './command-text.ts';
 
 /** A refusal as the person reads it; its message may quote names and keys, so it is escaped. */
 function refusalText(error: OperationRefused): string {
@@ -28,8 +29,10 @@ export function helpText(command: string): string {
 const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
 
 export async function runCommand(command: string, text: string, who: ChatIdentity, operations: HubOperations): Promise<CommandReply> {
-  const [verb = 'help', first, ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  const [verb = 'help', first, ...rest] = decodeSlackText(text).trim().split(/\s+/).filter(Boolean);
   const note = rest.join(' ') || undefined;
+  // Names of more than one word may be quoted; the quotes are not part of the name.
+  const integrationName = unquoted([first, ...rest].filter(Boolean).join(' '));
   try {
     switch (verb.toLowerCase()) {
       case 'ack':
@@ -44,8 +47,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         return { text: `:heavy_check_mark: ${task.key} resolved: ${escapeMrkdwn(task.title)}` };
       }
       case 'status': {
-        const name = [first, ...rest].filter(Boolean).join(' ') || undefined;
-        const rows = await operations.status(who, name);
+        const rows = await operations.status(who, integrationName || undefined);
         if (rows.length === 0) return { text: 'No integrations are configured yet.' };
         return {
           text: rows
@@ -59,12 +61,11 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         return { text: `*${runbook.title}* (\`${runbook.code}\`, ${runbook.severity})\n${runbook.summary}\n${runbook.url}` };
       }
       case 'retry': {
-        const name = [first, ...rest].filter(Boolean).join(' ');
-        if (!name) return { text: `Which integration? Try \`${command} retry ServiceNow prod\`.` };
+        if (!integrationName) return { text: `Which integration? Try \`${command} retry ServiceNow prod\`.` };
         // Run before answering, so that a refusal (link, role, name) is the answer itself and no
         // one is told "retrying" first. Queueing the runs is quick; when the hub is slow, the
         // listener answers "working on it" and this reply follows on response_url.
-        const result = await operations.retryIntegration(who, name);
+        const result = await operations.retryIntegration(who, integrationName);
         return { text: `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.` };
       }
       case 'help':

@@ -12,9 +12,16 @@ import type { HubContext } from '../server/hub-context.ts';
 import { findTaskByNumber } from '../tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../tasks/task.service.ts';
 import { runbookUrl } from '../tasks/task-alert.view.ts';
-import { linkedUser } from './chat-identity.ts';
+import { lookUpChatUser, type NoHubUser } from './chat-identity.ts';
 
 const TASK_KEY = /^TASK-(\d{1,9})$/i;
+
+/** What a chat user who is no one in the hub is told: why, and who can change it. */
+const NO_HUB_USER: Record<NoHubUser, string> = {
+  not_linked: 'Your chat account is not linked to a hub user yet. Ask an admin to link it, or use the email of your hub account in your profile.',
+  unlinked_by_admin: 'An admin unlinked your chat account from the hub. Ask an admin to link it again.',
+  user_disabled: 'Your hub account is disabled. Ask an admin to enable it, or to link your chat account to another hub user.',
+};
 
 function actorLabel(who: ChatIdentity, user: UserRow): string {
   return `${who.platform}:${who.userName ?? who.userId} (${user.email})`;
@@ -23,10 +30,9 @@ function actorLabel(who: ChatIdentity, user: UserRow): string {
 /** What chat users may do in one tenant, with the same rules and records as the API. */
 export function hubOperations(hub: HubContext, tenantId: string): HubOperations {
   async function require(who: ChatIdentity, role: Role): Promise<UserRow> {
-    const user = await linkedUser(hub, tenantId, who);
-    if (!user) {
-      throw new OperationRefused('forbidden', 'Your chat account is not linked to a hub user yet. Ask an admin to link it, or use the email of your hub account in your profile.');
-    }
+    const found = await lookUpChatUser(hub, tenantId, who);
+    if ('refused' in found) throw new OperationRefused('forbidden', NO_HUB_USER[found.refused]);
+    const { user } = found;
     if (!roleAllows(user.role, role)) throw new OperationRefused('forbidden', `Sorry, this needs the ${role} role in the hub; you are a ${user.role}.`);
     return user;
   }
@@ -104,7 +110,8 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
       });
     },
 
-    async runbook(_who, code) {
+    async runbook(who, code) {
+      await require(who, 'viewer');
       const runbook = await getRunbook(code.trim().toLowerCase());
       if (!runbook) throw new OperationRefused('not_found', `There is no runbook for "${code}".`);
       const meaning = /## What it means\s+([\s\S]*?)(\n\n|\n##)/.exec(runbook.body)?.[1]?.trim() ?? runbook.title;

@@ -278,6 +278,11 @@ export interface ChatUserLinksTable {
   hub_user_id: string;
   linked_by: string;
   created_at: CreatedAt;
+  /**
+   * Set when an admin unlinked the chat user (migration 0018): the row stays so that the user is
+   * not linked again by email; an admin's new link clears it.
+   */
+  unlinked_at: NullableTimestamp;
 }
 
 export interface IntegrationBreakersTable {

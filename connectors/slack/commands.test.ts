@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
+import { runCommand } from './commands.ts';
+
+// How `/hub` reads the text Slack sends: people quote names of more than one word, and Slack sends
+// `&`, `<` and `>` in the command text as `&amp;`, `&lt;` and `&gt;`. That escaping is an
+// assumption: the connector fact sheet (section 4) does not say; it is how Slack escapes message text.
+
+const who: ChatIdentity = { platform: 'slack', teamId: 'T0001', userId: 'U0OPS' };
+
+/** Operations that only record what they were asked. */
+function recordingOperations() {
+  const calls: Array<{ op: string; args: unknown[] }> = [];
+  const task = { key: 'TASK-42', title: 't', status: 'resolved', code: 'auth_invalid', runbookUrl: 'x' };
+  const ops: HubOperations = {
+    acknowledgeTask: async (_who, key, note) => (calls.push({ op: 'ack', args: [key, note] }), task),
+    resolveTask: async (_who, key, note) => (calls.push({ op: 'resolve', args: [key, note] }), task),
+    retryIntegration: async (_who, name) => (calls.push({ op: 'retry', args: [name] }), { integration: name, runs: 1 }),
+    status: async (_who, name) => (calls.push({ op: 'status', args: [name] }), []),
+    runbook: async (_who, code) => (calls.push({ op: 'runbook', args: [code] }), { code, title: 't', severity: 'high', summary: 's', url: 'u' }),
+  };
+  return { ops, calls };
+}
+
+describe('/hub command text', () => {
+  it('takes a quoted integration name (straight, curly or single quotes) without its quotes', async () => {
+    const { ops, calls } = recordingOperations();
+    await runCommand('/hub', 'retry "SN prod"', who, ops);
+    await runCommand('/hub', 'status “SN prod”', who, ops);
+    await runCommand('/hub', "status 'SN prod'", who, ops);
+    await runCommand('/hub', 'retry ‘SN prod’', who, ops);
+    expect(calls).toEqual([
+      { op: 'retry', args: ['SN prod'] },
+      { op: 'status', args: ['SN prod'] },
+      { op: 'status', args: ['SN prod'] },
+      { op: 'retry', args: ['SN prod'] },
+    ]);
+  });
+
+  it('strips one matching pair only: unmatched or inner quotes are part of the name', async () => {
+    const { ops, calls } = recordingOperations();
+    await runCommand('/hub', 'status "SN prod', who, ops);
+    await runCommand('/hub', `status "SN prod'`, who, ops);
+    await runCommand('/hub', 'status ""SN prod""', who, ops);
+    await runCommand('/hub', 'status Ann\'s "test" Jira', who, ops);
+    expect(calls.map((call) => call.args[0])).toEqual(['"SN prod', `"SN prod'`, '"SN prod"', 'Ann\'s "test" Jira']);
+  });
+
+  it('asks which integration for a retry of empty quotes, and shows every integration for status ""', async () => {
+    const { ops, calls } = recordingOperations();
+    expect((await runCommand('/hub', 'retry ""', who, ops)).text).toMatch(/Which integration\?/);
+    await runCommand('/hub', 'status ""', who, ops);
+    expect(calls).toEqual([{ op: 'status', args: [undefined] }]);
+  });
+
+  it('passes Slack-escaped text (&amp; &lt; &gt;) on as the person typed it (assumption, see above)', async () => {
+    const { ops, calls } = recordingOperations();
+    // What Slack sends for: /hub resolve TASK-42 rotated token & restarted <prod>
+    await runCommand('/hub', 'resolve TASK-42 rotated token &amp; restarted &lt;prod&gt;', who, ops);
+    // What Slack sends for: /hub status R&D Jira
+    await runCommand('/hub', 'status R&amp;D Jira', who, ops);
+    // What Slack sends for a typed entity, /hub ack TASK-42 see &lt;: it stays as typed.
+    await runCommand('/hub', 'ack TASK-42 see &amp;lt;', who, ops);
+    expect(calls).toEqual([
+      { op: 'resolve', args: ['TASK-42', 'rotated token & restarted <prod>'] },
+      { op: 'status', args: ['R&D Jira'] },
+      { op: 'ack', args: ['TASK-42', 'see &lt;'] },
+    ]);
+  });
+});

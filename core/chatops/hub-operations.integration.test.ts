@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatIdentity } from '../../connectors/sdk/operations.types.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { createUser, disableUserAccount } from '../users/user.service.ts';
+import { hubOperations } from './hub-operations.ts';
+
+// Who a chat user is in the hub decides what they may ask; one who is no one is told why, since
+// each reason has its own fix (link the account, enable the hub user).
+
+describe('chat users without an active hub user', () => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  const slack = (userId: string, email?: string): ChatIdentity => ({ platform: 'slack', teamId: 'T1', userId, ...(email ? { email } : {}) });
+  const ops = () => hubOperations(test.hub, tenant.id);
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'hub-operations' });
+    tenant = await test.createTenant('acme');
+    for (const [email, role] of [['gone@example.com', 'operator'], ['left@example.com', 'operator'], ['victor@example.com', 'viewer']] as const) {
+      await createUser(test.hub.db, { tenantId: tenant.id, email, name: email, role, password: 'correct horse battery' });
+    }
+    const linked = await test.request('post', '/api/slack/links', { token: tenant.tokens.admin, body: { teamId: 'T1', userId: 'U0GONE', userEmail: 'gone@example.com' } });
+    expect(linked.status).toBe(201);
+    await disableUserAccount(test.hub.db, tenant.id, 'gone@example.com', new Date());
+    await disableUserAccount(test.hub.db, tenant.id, 'left@example.com', new Date());
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('tells a Slack user linked to a hub user disabled since that their hub account is disabled, not that they are unlinked', async () => {
+    for (const ask of [() => ops().acknowledgeTask(slack('U0GONE'), 'TASK-1'), () => ops().status(slack('U0GONE'))]) {
+      const refusal = await ask().then(() => undefined, (error: Error) => error.message);
+      expect(refusal).toBe('Your hub account is disabled. Ask an admin to enable it, or to link your chat account to another hub user.');
+    }
+  });
+
+  it('tells the same to a Slack user whose verified email is a disabled hub user, and links no one', async () => {
+    await expect(ops().status(slack('U0LEFT', 'Left@example.com'))).rejects.toThrow(/Your hub account is disabled/);
+    expect(await test.hub.db.selectFrom('chat_user_links').selectAll().where('user_id', '=', 'U0LEFT').execute()).toEqual([]);
+  });
+
+  it('answers runbook, like status, only for linked users: unlinked and disabled ones are refused, a viewer is answered', async () => {
+    await expect(ops().runbook(slack('U0NOBODY', 'nobody@elsewhere.example'), 'auth_invalid')).rejects.toThrow(/not linked to a hub user/);
+    await expect(ops().runbook(slack('U0GONE'), 'auth_invalid')).rejects.toThrow(/Your hub account is disabled/);
+    await expect(ops().runbook(slack('U0VICTOR', 'victor@example.com'), 'auth_invalid')).resolves.toMatchObject({ code: 'auth_invalid', url: expect.stringContaining('auth_invalid') });
+  });
+});
