@@ -1,4 +1,5 @@
 import type { ActionResult, ConnectorContext } from './connector.types.ts';
+import { ConnectorError } from './failure.ts';
 
 // Connectors that can tell people about remediation tasks (Slack) implement this. The runtime
 // decides when: a task opens, changes state, stays unacknowledged too long, or a digest is due.
@@ -60,4 +61,16 @@ export interface TaskAlertChannel<Config, Credentials> {
   update(ctx: ConnectorContext<Config, Credentials>, ref: AlertRef, alert: TaskAlert): Promise<void>;
   escalate(ctx: ConnectorContext<Config, Credentials>, ref: AlertRef, alert: TaskAlert, step: { afterMinutes: number; mention?: string }): Promise<void>;
   sendDigest(ctx: ConnectorContext<Config, Credentials>, channel: string, digest: Digest): Promise<void>;
+}
+
+/**
+ * Thrown by `update` or `escalate` when the alert's message no longer exists (deleted in the chat):
+ * nothing is left to update, which is no failure of the alerting integration. The runtime then
+ * forgets the alert. A `config_invalid` for any caller that does not know it.
+ */
+export class AlertMessageGoneError extends ConnectorError {
+  override name = 'AlertMessageGoneError';
+  constructor(message: string) {
+    super('config_invalid', message);
+  }
 }

@@ -1,5 +1,6 @@
 import type { ConnectorContext } from '../sdk/connector.types.ts';
 import { ConnectorError, type FailureCode } from '../sdk/failure.ts';
+import { AlertMessageGoneError } from '../sdk/task-alerts.types.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { isRepeatable, sendUnlessTaken } from './web-api-retries.ts';
 
@@ -21,6 +22,7 @@ const ERROR_CODES: Record<string, FailureCode> = {
   invalid_blocks: 'config_invalid',
   ratelimited: 'rate_limited',
 };
+
 
 // About one message per second per channel (Slack's documented pace): posts wait their turn here
 // instead of being refused; across processes Slack's own 429 + Retry-After takes over.
@@ -65,6 +67,9 @@ export async function callSlack<T extends SlackResponse>(ctx: SlackContext, meth
   const response = isRepeatable(method) ? await send(true) : await sendUnlessTaken(ctx, method, () => send(false), options.waitOutRateLimit === false ? 1 : undefined);
   if (!response.body.ok) {
     const error = response.body.error ?? 'unknown_error';
+    // A message deleted in Slack: the runtime, which knows no Slack, is told the alert is gone
+    // rather than that the configuration is wrong (as a wrong channel is).
+    if (error === 'message_not_found') throw new AlertMessageGoneError(`Slack ${method} answered ${error}`);
     throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${error}`);
   }
   return response.body;

@@ -141,7 +141,9 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(JSON.parse((await command('ack TASK-99999', 'U0OPS')).body).text).toMatch(/There is no TASK-99999/);
     expect(JSON.parse((await command('ack banana', 'U0OPS')).body).text).toMatch(/not a task key/);
     expect(JSON.parse((await command('dance', 'U0OPS')).body).text).toMatch(/I don't know `dance`/);
-    expect(JSON.parse((await command('runbook auth_invalid', 'U0STRANGER')).body).text).toMatch(/auth_invalid/);
+    // Runbooks, like status, are for linked users (see the commands table in README.md).
+    expect(JSON.parse((await command('runbook auth_invalid', 'U0STRANGER')).body).text).toMatch(/not linked to a hub user/);
+    expect(JSON.parse((await command('runbook auth_invalid', 'U0VIEW')).body).text).toMatch(/auth_invalid/);
     expect(JSON.parse((await command('status', 'U0VIEW')).body).text).toMatch(/SN prod/);
   });
 
@@ -339,6 +341,35 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
       expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
       await alertRunsSettled();
       expect(shown(posted)).toContain('Resolved');
+    });
+
+    it('stops updating an alert deleted in Slack: the update succeeds with nothing to update, opens no task, and is not tried again', async () => {
+      const task = await newFailingTask('SN deleted alert');
+      const posted = await alertOf(task.key);
+      const record = await alertRecord(task.id);
+      await alertRunsSettled();
+      const updatesOf = () => slack.requests.filter((r) => r.method === 'chat.update' && r.body['ts'] === posted.ts);
+      const before = updatesOf().length;
+      // Someone deleted the message in Slack: Slack answers its next chat.update with message_not_found.
+      slack.failNext('chat.update', 1, { error: 'message_not_found' });
+      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      await alertRunsSettled();
+      expect(updatesOf().slice(before).map((r) => r.error)).toEqual(['message_not_found']);
+      const run = await test.hub.db
+        .selectFrom('integration_runs')
+        .selectAll()
+        .where('integration_id', '=', slackIntegration.id)
+        .where('idempotency_key', 'like', `task-alert-update:${record.id}:%`)
+        .executeTakeFirstOrThrow();
+      expect(run).toMatchObject({ status: 'succeeded', error_code: null, result: expect.objectContaining({ skipped: 'the alert message no longer exists' }) });
+      const slackTasks = await test.hub.db.selectFrom('tasks').select('code').where('integration_id', '=', slackIntegration.id).where('code', '=', 'config_invalid').execute();
+      expect(slackTasks).toEqual([]);
+
+      // The reference is dropped: resolving the task does not try the deleted message again.
+      expect(await test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute()).toEqual([]);
+      expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
+      await alertRunsSettled();
+      expect(updatesOf()).toHaveLength(before + 1);
     });
 
     it('drops an escalation delayed past an acknowledgement: no mention, and the alert stays acknowledged', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
-import type { TaskAlert } from '../sdk/task-alerts.types.ts';
+import { ConnectorError } from '../sdk/failure.ts';
+import { AlertMessageGoneError, type TaskAlert } from '../sdk/task-alerts.types.ts';
 import { slackActions } from './actions.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
 import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
@@ -134,3 +135,27 @@ describe('Slack task alerts with hostile upstream text', () => {
   });
 });
 
+describe('Slack task alert updates', () => {
+  const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+  it('report a message deleted in Slack (message_not_found) as gone, which the runtime reads as nothing to update', async () => {
+    const { test } = await setup();
+
+    // The fake knows no message at this ts, and answers as Slack does for a deleted one.
+    const error = await rejection(slackTaskAlerts.update(test.ctx, { channel: 'C0ALERTS', ts: '1714557731.000100' }, hostileAlert));
+
+    expect(error).toBeInstanceOf(AlertMessageGoneError);
+    expect(error).toMatchObject({ code: 'config_invalid', message: 'Slack chat.update answered message_not_found' });
+  });
+
+  it('keep other errors of an update what they were: a wrong channel is a configuration error, not a gone message', async () => {
+    const { fake, test } = await setup();
+    fake.failNext('chat.update', 1, { error: 'channel_not_found' });
+
+    const error = await rejection(slackTaskAlerts.update(test.ctx, { channel: 'C0NOWHERE', ts: '1714557731.000100' }, hostileAlert));
+
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error).not.toBeInstanceOf(AlertMessageGoneError);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+  });
+});

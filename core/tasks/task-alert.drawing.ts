@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
-import type { AlertRef } from '../../connectors/sdk/task-alerts.types.ts';
+import { AlertMessageGoneError, type AlertRef } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, RunRow, TaskRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { taskAlertView } from './task-alert.view.ts';
@@ -24,9 +24,13 @@ export function currentTask(hub: HubContext, integration: IntegrationConfigRow, 
   return hub.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('tenant_id', '=', integration.tenant_id).executeTakeFirst();
 }
 
+/** What an update run drew: the task as last shown (undefined: the task is gone), or nothing, the message being gone. */
+export type Drawn = { shown: TaskRow | undefined } | { messageGone: true };
+
 /**
  * Updates a posted alert in place to show the task as it is now: idempotent, so update runs may
- * run in any order, twice, or late. Returns the task as last shown.
+ * run in any order, twice, or late. A message deleted in the chat has nothing left to update: that
+ * is not a failure of the alerting integration, and its reference is dropped (forgetAlert).
  */
 export async function drawCurrent(
   hub: HubContext,
@@ -35,15 +39,36 @@ export async function drawCurrent(
   integration: IntegrationConfigRow,
   taskId: string,
   ref: AlertRef,
-): Promise<TaskRow | undefined> {
+): Promise<Drawn> {
   let task = await currentTask(hub, integration, taskId);
   for (let drawing = 1; task; drawing += 1) {
-    await channel.update(ctx, ref, await taskAlertView(hub, task));
+    try {
+      await channel.update(ctx, ref, await taskAlertView(hub, task));
+    } catch (error) {
+      if (!(error instanceof AlertMessageGoneError)) throw error;
+      await forgetAlert(hub, integration, ref);
+      return { messageGone: true };
+    }
     const now = await currentTask(hub, integration, taskId);
-    if (!now || sameVersion(now, task) || drawing === MAX_DRAWINGS) return task;
+    if (!now || sameVersion(now, task) || drawing === MAX_DRAWINGS) return { shown: task };
     task = now;
   }
-  return undefined;
+  return { shown: undefined };
+}
+
+
+/**
+ * Drops the saved reference of an alert whose message is gone, so that the task's later changes
+ * queue no update of it and its escalation steps stop.
+ */
+async function forgetAlert(hub: HubContext, integration: IntegrationConfigRow, ref: AlertRef): Promise<void> {
+  await hub.db
+    .deleteFrom('task_alerts')
+    .where('tenant_id', '=', integration.tenant_id)
+    .where('integration_id', '=', integration.id)
+    .where('channel', '=', ref.channel)
+    .where('ts', '=', ref.ts)
+    .execute();
 }
 
 /**

@@ -35,8 +35,10 @@ export async function runTaskAlert(hub: HubContext, connector: AnyConnector, int
     }
     case TASK_ALERT_ACTIONS.update: {
       const update = run.input as Queued<AlertUpdateInput>;
-      const shown = await drawCurrent(hub, channel, ctx, integration, taskIdOf(update), update.ref);
-      return { updated: update.ref, status: shown?.status ?? 'task no longer exists' };
+      const drawn = await drawCurrent(hub, channel, ctx, integration, taskIdOf(update), update.ref);
+      // Deleted in the chat: the run succeeds, there being nothing to update.
+      if ('messageGone' in drawn) return { skipped: 'the alert message no longer exists', ref: update.ref };
+      return { updated: update.ref, status: drawn.shown?.status ?? 'task no longer exists' };
     }
     case TASK_ALERT_ACTIONS.escalate: {
       const escalate = run.input as Queued<AlertEscalateInput>;
