@@ -3,7 +3,7 @@ import { unstorableFields } from '../../core/http/storable-input.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
 import { findUserByEmail, setPasswordHash, type UserRow } from '../../core/users/user.repository.ts';
-import { normalizeEmail } from '../../core/users/user.service.ts';
+import { MAX_EMAIL_LENGTH, normalizeEmail } from '../../core/users/user.service.ts';
 import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, recentAttempts } from './lockout.ts';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
@@ -31,9 +31,10 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
   const now = hub.clock();
   const email = normalizeEmail(request.email);
   const password = request.password.slice(0, MAX_PASSWORD_LENGTH + 1);
-  // A workspace or email the database cannot hold (a NUL pasted in) names no account; asking
+  // A workspace or email the database cannot hold (a NUL pasted in, an email too long for the
+  // lockout's index) names no account; asking
   // PostgreSQL about it would fail with a 500 instead of the answer every unknown account gets.
-  const storable = unstorableFields({ workspace: request.workspace, email }, 'body').length === 0;
+  const storable = unstorableFields({ workspace: request.workspace, email }, 'body').length === 0 && email.length <= MAX_EMAIL_LENGTH;
   const tenant = storable ? await findTenantBySlug(hub.db, request.workspace.trim().toLowerCase()) : undefined;
   if (!tenant || email === '') {
     await verifyPassword(password, await dummyPasswordHash());

@@ -15,6 +15,8 @@ export class UserError extends Error {
 // Deliberately loose: one @, something on each side, a dot in the domain. Delivery is not our
 // concern; typos like a missing @ are.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest address SMTP can carry (RFC 5321); a longer one names no account and would not fit an index entry. */
+export const MAX_EMAIL_LENGTH = 254;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -30,7 +32,7 @@ export interface NewUser {
 
 export async function createUser(db: Kysely<Database>, input: NewUser): Promise<UserRow> {
   const email = normalizeEmail(input.email);
-  if (!EMAIL.test(email)) throw new UserError(`"${input.email}" is not an email address`);
+  if (!EMAIL.test(email) || email.length > MAX_EMAIL_LENGTH) throw new UserError(`"${input.email.slice(0, 100)}" is not an email address`);
   const name = input.name.trim();
   if (name === '') throw new UserError('the name must not be empty');
   const problem = passwordProblem(input.password);
