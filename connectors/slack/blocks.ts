@@ -1,4 +1,5 @@
 import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
+import { storableText } from '../sdk/storable-text.ts';
 
 // Block Kit for task alerts and digests. Alerts keep one layout through their life so that
 // chat.update changes the state line and buttons, not the whole message.
@@ -34,7 +35,7 @@ export function alertText(alert: TaskAlert): string {
 
 export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): Block[] {
   const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${alert.key}: ${alert.title}`.slice(0, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: storableText(`${alert.key}: ${alert.title}`, 150) } },
     {
       type: 'section',
       fields: [
@@ -51,7 +52,7 @@ export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): B
       ],
     },
   ];
-  if (alert.lastError) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `> ${escape(alert.lastError.slice(0, 500))}` } });
+  if (alert.lastError) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `> ${escape(storableText(alert.lastError, 500))}` } });
   const runbook = isWebUrl(alert.runbookUrl)
     ? { type: 'button', action_id: 'task_runbook', text: { type: 'plain_text', text: 'Runbook' }, url: alert.runbookUrl, value: alert.code }
     : { type: 'button', action_id: 'task_runbook', text: { type: 'plain_text', text: 'Runbook' }, value: alert.code };
