@@ -5,8 +5,11 @@ import { zodFieldErrors } from './zod-fields.ts';
 import type { AppEnv } from './app-env.ts';
 import { unstorableFields } from './storable-input.ts';
 
+// The message names the first few; ApiError counts the rest.
+const FIELDS_IN_MESSAGE = 10;
+
 function invalid(where: string, fields: FieldError[]): ValidationError {
-  return new ValidationError(`invalid ${where}: ${fields.map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
+  return new ValidationError(`invalid ${where}: ${fields.slice(0, FIELDS_IN_MESSAGE).map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
