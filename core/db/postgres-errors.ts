@@ -15,6 +15,11 @@ export function isDataException(error: unknown): boolean {
   return sqlState(error)?.startsWith('22') ?? false;
 }
 
+/** Class 54, "program limit exceeded": a value too large for an index entry, JSON nested too deep to parse. */
+export function isProgramLimitExceeded(error: unknown): boolean {
+  return sqlState(error)?.startsWith('54') ?? false;
+}
+
 /** 23503: a referenced row is missing (e.g. the integration was deleted while a delivery was on its way). */
 export function isForeignKeyViolation(error: unknown): boolean {
   return sqlState(error) === '23503';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
+import { isDataException, isForeignKeyViolation, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { timeOrderedId } from '../db/time-ordered-id.ts';
 import { sha256 } from '../events/payload-hash.ts';
@@ -82,11 +82,17 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
 }
 
 /**
- * An error that one row can cause for the whole statement: a value PostgreSQL refuses, or an
- * integration deleted while its delivery waited (its cached row outlives the deletion by seconds).
+ * An error that one row can cause for the whole statement: a value PostgreSQL refuses (or cannot
+ * parse within its limits, such as JSON nested thousands deep), or an integration deleted while its
+ * delivery waited (its cached row outlives the deletion by seconds).
  */
 export function isRowRefused(error: unknown): boolean {
-  return isDataException(error) || isForeignKeyViolation(error);
+  return isDataException(error) || isForeignKeyViolation(error) || isProgramLimitExceeded(error) || isTooDeep(error);
+}
+
+/** JSON nested deeper than the stack allows, found while serialising the batch. */
+export function isTooDeep(error: unknown): boolean {
+  return error instanceof RangeError;
 }
 
 /**

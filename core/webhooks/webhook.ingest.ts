@@ -1,6 +1,6 @@
 import type { WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
-import { isDataException, isForeignKeyViolation } from '../db/postgres-errors.ts';
+import { isDataException, isForeignKeyViolation, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -8,7 +8,7 @@ import { errorBody } from '../http/error-handler.ts';
 import { openCredentials } from '../integrations/integration-credentials.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { createEventBatcher } from './event.batcher.ts';
+import { createEventBatcher, isTooDeep } from './event.batcher.ts';
 import { runInteraction } from './interaction.runner.ts';
 
 // One delivery to POST /hooks/:integrationId, from the raw request to the answer, with no HTTP
@@ -36,7 +36,7 @@ interface CachedIntegration {
 
 /** Both ways a delivery is stored (events, interactions) answer a row PostgreSQL refuses alike. */
 function unstorable(connectorName: string): ApiError {
-  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body holds a value that cannot be stored (such as a NUL character)`);
+  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body holds a value that cannot be stored (such as a NUL character, or JSON nested thousands of levels deep)`);
 }
 
 function unreadable(connectorName: string): ApiError {
@@ -135,7 +135,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
 
   /** The answer to a delivery PostgreSQL would not store, or the error again when it is not about this delivery. */
   function refusal(error: unknown, row: IntegrationConfigRow, connector: { id: string; displayName: string }): WebhookAnswer {
-    if (isDataException(error)) return reject(connector.id, 'invalid', unstorable(connector.displayName));
+    if (isDataException(error) || isProgramLimitExceeded(error) || isTooDeep(error)) return reject(connector.id, 'invalid', unstorable(connector.displayName));
     if (isForeignKeyViolation(error)) {
       // Deleted since it was cached: forget it, so the next delivery reads the database again.
       cache.delete(row.id);
@@ -187,6 +187,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     const bodyKey = events.some((event) => event.deliveryId === undefined) ? `body:${sha256(request.rawBody)}` : '';
     let results;
     try {
+      // Inside the try: hashing a payload nested thousands deep overflows the stack (isTooDeep).
       results = await storeEvents(row, events, bodyKey);
     } catch (error) {
       return refusal(error, row, connector);
