@@ -25,6 +25,39 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return sqlState(error) === '23503';
 }
 
+/**
+ * `write`, with a foreign-key violation thrown as `gone()` instead: the row it refers to was read a
+ * moment ago, so the violation means it was deleted in between (the write waited for that deletion
+ * to commit). The caller answers as it would had the deletion come first.
+ */
+export async function onForeignKeyViolation<T>(write: Promise<T>, gone: () => Error): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw gone();
+    throw error;
+  }
+}
+
+/** 40P01: PostgreSQL broke a deadlock by failing this transaction; the others in the cycle went on. */
+export function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01';
+}
+
+/**
+ * Runs `transaction` again when PostgreSQL chose it as a deadlock's victim: it was rolled back whole,
+ * and the lock it waited for is free by now. Only for work that is safe to repeat from the start.
+ */
+export async function retryingDeadlocks<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= attempts) throw error;
+    }
+  }
+}
+
 // Connection exceptions (08), a server shutting down or terminating the backend (57P01–57P03), too
 // many connections (53300), and a transaction PostgreSQL gave up on (40001 serialization, 40P01
 // deadlock): the same statement can succeed a moment later.

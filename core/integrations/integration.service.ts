@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
+import type { Database, IntegrationConfigRow, TaskRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { removeSchedules } from '../scheduler/schedule.service.ts';
 import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.write.ts';
@@ -15,17 +15,18 @@ import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
 import { supersedePendingRotations } from '../vault/rotation-supersede.ts';
 import { expiryChanged, expiryColumns } from '../vault/credential-expiry.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
-import { isUniqueViolation } from '../db/postgres-errors.ts';
+import { isUniqueViolation, retryingDeadlocks } from '../db/postgres-errors.ts';
 import { releaseHeldRuns } from '../runs/run.hold.ts';
-import { resolveTasksOfDeletedIntegration } from '../tasks/task.service.ts';
+import { alertTaskChanged } from '../tasks/task-alerts.service.ts';
+import { resolveIntegrationTasksIn } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
 import { atVersion } from '../db/row-version.ts';
 import { mergePatch } from './json-merge-patch.ts';
 import { patchSchedules, type StreamSchedules } from './schedules-patch.ts';
 
-async function audit(hub: HubContext, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
-  await auditAs(hub.db, principal, requestId, {
+async function audit(db: Kysely<Database>, principal: Principal, action: string, row: IntegrationConfigRow, requestId: string, detail: Record<string, unknown> = {}) {
+  await auditAs(db, principal, requestId, {
     action,
     targetType: 'integration',
     targetId: row.id,
@@ -65,7 +66,7 @@ export async function createIntegration(hub: HubContext, principal: Principal, i
       throw error;
     });
   await scheduleOrTakeBack(hub, connector, row);
-  await audit(hub, principal, 'integration.created', row, requestId, { credentialsSet: parts.credentials !== undefined });
+  await audit(hub.db, principal, 'integration.created', row, requestId, { credentialsSet: parts.credentials !== undefined });
   if (parts.credentials !== undefined) {
     await recordCredentialAudit(hub, {
       tenantId: row.tenant_id, integrationId: row.id, action: 'set', actor: principal.label,
@@ -163,7 +164,7 @@ export async function updateIntegration(
   });
   if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
-  await audit(hub, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
+  await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
   if (parts.credentials !== undefined) {
     // Replaced without the rotation flow's check: still one audit row with both fingerprints.
     await recordCredentialAudit(hub, {
@@ -178,13 +179,47 @@ export async function updateIntegration(
   return row;
 }
 
+/**
+ * Deletes the integration and, by cascade, what is its own (runs, events, routes). One transaction
+ * locks its row, resolves its tasks, deletes it and audits that: of concurrent deletes one does it
+ * and the others answer 404, and a delete that fails leaves all as it was. The cascade can deadlock
+ * with a worker claiming one of the integration's runs; when PostgreSQL fails the delete to break
+ * it, the delete runs again. What lives outside the database follows the commit.
+ */
 export async function deleteIntegration(hub: HubContext, principal: Principal, id: string, requestId: string): Promise<void> {
-  const row = await requireIntegration(hub, principal.tenantId, id);
+  const { row, resolved } = await retryingDeadlocks(() =>
+    hub.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('integration_configs').selectAll().where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!row) throw new NotFoundError('integration');
+      // Resolved with the deletion: once it is gone nothing could resolve them, and should the
+      // delete roll back they stay open with it.
+      const resolved = await resolveIntegrationTasksIn(trx, row.id, { actor: principal.label, why: 'the integration was deleted', now: hub.clock() });
+      await trx.deleteFrom('integration_configs').where('id', '=', row.id).execute();
+      await audit(trx, principal, 'integration.deleted', row, requestId);
+      return { row, resolved };
+    }),
+  );
+  await afterDeletion(hub, row, resolved);
+}
+
+/**
+ * The deletion is committed: answering an error now would only invite a retry that gets a 404. A
+ * schedule left behind removes itself when it fires and finds no integration (run.worker.ts).
+ */
+async function afterDeletion(hub: HubContext, row: IntegrationConfigRow, resolved: TaskRow[]): Promise<void> {
   const connector = hub.connectors.get(row.connector);
-  if (connector) await removeSchedules(hub, connector, row.id);
-  await resolveTasksOfDeletedIntegration(hub, row.id, principal.label);
-  await hub.db.deleteFrom('integration_configs').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
-  await audit(hub, principal, 'integration.deleted', row, requestId);
+  try {
+    if (connector) await removeSchedules(hub, connector, row.id);
+  } catch (error) {
+    hub.logger.warn({ err: error, integrationId: row.id }, 'could not remove the schedules of a deleted integration');
+  }
+  for (const task of resolved) {
+    try {
+      await alertTaskChanged(hub, task);
+    } catch (error) {
+      hub.logger.warn({ err: error, taskId: task.id }, 'could not queue the alert update of a task resolved by deleting its integration');
+    }
+  }
 }
 
 export async function setPaused(hub: HubContext, principal: Principal, id: string, paused: boolean, requestId: string): Promise<IntegrationConfigRow> {
@@ -201,7 +236,7 @@ export async function setPaused(hub: HubContext, principal: Principal, id: strin
     .executeTakeFirstOrThrow(() => new NotFoundError('integration'));
   const connector = hub.connectors.get(existing.connector);
   const row = connector ? await writeWithSchedules(hub, connector, existing, write) : await write(hub.db);
-  await audit(hub, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);
+  await audit(hub.db, principal, paused ? 'integration.paused' : 'integration.resumed', row, requestId);
   // Work held while it was paused goes now rather than a reconcile lease later.
   if (!paused) await releaseHeldRuns(hub, row.id);
   return row;

@@ -6,6 +6,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import { runTaskAlert } from '../tasks/task-alert.executor.ts';
 import { rememberPostedAlert } from '../tasks/task-alerts.service.ts';
 import { recordActionSuccess, type Bookkeeping } from './action.success.ts';
+import { whyUnrendered } from './unrendered-input.ts';
 
 interface Done {
   result: unknown;
@@ -23,6 +24,8 @@ async function perform(hub: HubContext, run: RunRow, integration: IntegrationCon
   }
   const action = run.action ? connector?.actions?.[run.action] : undefined;
   if (!connector || !action) throw new ConnectorError('config_invalid', `${integration.connector} has no action "${run.action}"`);
+  const unrendered = whyUnrendered(run.input);
+  if (unrendered !== undefined) throw new ConnectorError('config_invalid', unrendered);
   const input = action.input.safeParse(run.input);
   if (!input.success) {
     const fields = input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');

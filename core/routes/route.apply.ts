@@ -1,6 +1,7 @@
 import type { EventRow, RouteRow } from '../db/database.types.ts';
 import { routeMatches, type RouteFilter } from './route.filter.ts';
-import { renderTemplate } from './route.template.ts';
+import { renderTemplate, RenderedTooLargeError } from './route.template.ts';
+import { unrenderedInput } from './unrendered-input.ts';
 
 // How a route applies to an event, shared by routing (event.processor.ts) and replay
 // (event-replay.service.ts), so a replayed action is judged and templated as the original was.
@@ -21,10 +22,18 @@ export function routeActsOn(route: Pick<RouteRow, 'filter' | 'target_integration
   return routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: source.connector, type: event.type, payload: event.payload });
 }
 
-/** The route's action input for the event, rendered from its template. */
+/**
+ * The route's action input for the event, rendered from its template; for a template that renders
+ * past the bound for this event, the stand-in that fails its action (unrendered-input.ts).
+ */
 export function routeInput(route: Pick<RouteRow, 'input_template'>, event: RoutedEvent, source: SourceIntegration): unknown {
-  return renderTemplate(route.input_template, {
-    event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
-    integration: { id: event.integration_id, name: source.name, connector: source.connector, environment: source.environment },
-  });
+  try {
+    return renderTemplate(route.input_template, {
+      event: { id: event.id, type: event.type, externalId: event.external_id, stream: event.stream, payload: event.payload, receivedAt: event.received_at.toISOString() },
+      integration: { id: event.integration_id, name: source.name, connector: source.connector, environment: source.environment },
+    });
+  } catch (error) {
+    if (error instanceof RenderedTooLargeError) return unrenderedInput(`the route's input template cannot be rendered for event ${event.id}: ${error.message}`);
+    throw error;
+  }
 }

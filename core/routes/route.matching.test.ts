@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RouteFilter, routeMatches } from './route.filter.ts';
-import { renderTemplate } from './route.template.ts';
+import { routeInput } from './route.apply.ts';
+import { countPlaceholders, MAX_RENDERED_CHARS, renderTemplate, RenderedTooLargeError } from './route.template.ts';
+import { MAX_TEMPLATE_PLACEHOLDERS, templateLimitErrors } from './route.template-limits.ts';
+import { whyUnrendered } from './unrendered-input.ts';
 
 const event = { integrationId: 'i1', connector: 'servicenow', type: 'incident.created', payload: { priority: '1', caller: { name: 'Ann' }, count: 3 } };
 
@@ -40,6 +43,36 @@ describe('route template', () => {
     const scope = { event: { payload: { a: 1 } } };
     expect(renderTemplate({ c: '{{event.payload.constructor}}', p: '{{event.payload.__proto__}}', t: 'x {{event.payload.constructor}}' }, scope)).toEqual({ t: 'x ' });
     expect(routeMatches({ fields: { 'toString': 'x' } }, { ...event, payload: {} })).toBe(false);
+  });
+});
+
+describe('route template bounds', () => {
+  const blob = 'y'.repeat(12 * 1024);
+  const scope = { event: { payload: { blob, list: [blob, blob] } } };
+
+  it('throws RenderedTooLargeError once what its placeholders put in passes the bound, spliced or whole', () => {
+    expect(renderTemplate({ m: '{{event.payload.blob}}'.repeat(3) }, scope, 3 * blob.length)).toEqual({ m: blob.repeat(3) });
+    expect(() => renderTemplate({ m: '{{event.payload.blob}}'.repeat(3) }, scope, 3 * blob.length - 1)).toThrow(RenderedTooLargeError);
+    expect(() => renderTemplate({ a: ['{{event.payload.list}}', '{{event.payload.list}}'] }, scope, 3 * blob.length)).toThrow(RenderedTooLargeError);
+  });
+
+  it('stops a template that would render past the longest string JavaScript holds, without building it', () => {
+    expect(() => renderTemplate({ m: '{{event.payload.blob}}'.repeat(45_000) }, scope)).toThrow(new RenderedTooLargeError(`its placeholders put more than ${MAX_RENDERED_CHARS} characters of event data into the input`));
+  });
+
+  it('routes such an event with a stand-in input that says why, for the action to fail on', () => {
+    const event = { id: 'e1', integration_id: 'i1', source: 'webhook' as const, type: 'x.created', external_id: 'big', stream: null, payload: { blob }, received_at: new Date() };
+    const input = routeInput({ input_template: { message: '{{event.payload.blob}}'.repeat(45_000) } }, event, { name: 'src', connector: 'testkit', environment: 'production' });
+    expect(whyUnrendered(input)).toMatch(/^the route's input template cannot be rendered for event e1: its placeholders put more than \d+ characters/);
+    expect(whyUnrendered({ message: 'x' })).toBeUndefined();
+  });
+
+  it('counts placeholders in every string, and refuses a template with more than a template needs', () => {
+    expect(countPlaceholders({ a: 'x {{event.type}} {{ event.id }}', b: ['{{event.payload}}', 3, { c: '{{integration.name}}' }], d: null })).toBe(4);
+    expect(templateLimitErrors({ m: '{{event.type}}'.repeat(MAX_TEMPLATE_PLACEHOLDERS) })).toEqual([]);
+    expect(templateLimitErrors({ m: '{{event.type}}'.repeat(MAX_TEMPLATE_PLACEHOLDERS + 1) })).toEqual([
+      { path: 'body.inputTemplate', message: `holds ${MAX_TEMPLATE_PLACEHOLDERS + 1} placeholders; at most ${MAX_TEMPLATE_PLACEHOLDERS} are allowed` },
+    ]);
   });
 });
 

@@ -7,7 +7,9 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
 import type { RouteFilter } from './route.filter.ts';
 import { unknownTemplateFields } from './route.template-keys.ts';
+import { templateLimitErrors } from './route.template-limits.ts';
 import { atVersion } from '../db/row-version.ts';
+import { isForeignKeyViolation } from '../db/postgres-errors.ts';
 
 export function toRoute(row: RouteRow): Route {
   return {
@@ -64,13 +66,34 @@ async function checkTarget(
   }
 }
 
+/**
+ * The route's write, answered as checkTarget answers when an integration it names was deleted
+ * after checkTarget read it: the write's foreign key fails, and checking again names the field.
+ */
+async function refusingVanishedIntegrations<T>(write: Promise<T>, checkAgain: () => Promise<void>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) await checkAgain();
+    throw error;
+  }
+}
+
+/** A template given in the request must keep within what a template may hold (route.template-limits.ts). */
+function checkTemplateLimits(template: Record<string, unknown> | undefined): void {
+  const errors = template ? templateLimitErrors(template) : [];
+  if (errors.length > 0) throw new ValidationError(`the input template cannot be saved: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, errors);
+}
+
 async function audit(hub: HubContext, principal: Principal, action: string, row: RouteRow, requestId: string): Promise<void> {
   await auditAs(hub.db, principal, requestId, { action, targetType: 'route', targetId: row.id, detail: { name: row.name } });
 }
 
 export async function createRoute(hub: HubContext, principal: Principal, input: CreateRouteRequest, requestId: string): Promise<RouteRow> {
-  await checkTarget(hub, principal.tenantId, input.targetIntegrationId, input.action, input.filter, input.inputTemplate);
-  const row = await hub.db
+  checkTemplateLimits(input.inputTemplate);
+  const check = () => checkTarget(hub, principal.tenantId, input.targetIntegrationId, input.action, input.filter, input.inputTemplate);
+  await check();
+  const insert = hub.db
     .insertInto('routes')
     .values({
       tenant_id: principal.tenantId,
@@ -84,6 +107,7 @@ export async function createRoute(hub: HubContext, principal: Principal, input: 
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  const row = await refusingVanishedIntegrations(insert, check);
   await audit(hub, principal, 'route.created', row, requestId);
   return row;
 }
@@ -112,20 +136,23 @@ export async function updateRoute(
   options: UpdateRouteOptions = {},
 ): Promise<RouteRow> {
   const expected = options.expectedUpdatedAt;
+  checkTemplateLimits(input.inputTemplate);
   const existing = await requireRoute(hub, principal.tenantId, id);
   const filter = input.filter ?? (existing.filter as RouteFilter);
   // The template is checked when the patch changes what it is for (template, action or target): a
   // route saved before templates were checked can still be renamed or switched off.
   const retargeted = input.inputTemplate !== undefined || input.action !== undefined || input.targetIntegrationId !== undefined;
   const template = input.inputTemplate ?? (existing.input_template as Record<string, unknown>);
-  await checkTarget(
-    hub,
-    principal.tenantId,
-    input.targetIntegrationId ?? existing.target_integration_id,
-    input.action ?? existing.action,
-    filter,
-    retargeted ? template : undefined,
-  );
+  const check = () =>
+    checkTarget(
+      hub,
+      principal.tenantId,
+      input.targetIntegrationId ?? existing.target_integration_id,
+      input.action ?? existing.action,
+      filter,
+      retargeted ? template : undefined,
+    );
+  await check();
   let update = hub.db
     .updateTable('routes')
     .set({
@@ -140,7 +167,7 @@ export async function updateRoute(
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id);
   if (expected !== undefined) update = update.where(atVersion(expected));
-  const row = await update.returningAll().executeTakeFirst();
+  const row = await refusingVanishedIntegrations(update.returningAll().executeTakeFirst(), check);
   if (!row) {
     // Deleted since it was read: the same 404 as if it had gone before.
     if (expected === undefined || !(await findRoute(hub, principal.tenantId, id))) throw new NotFoundError('route');

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
-import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { signTestkit, testkit, TESTKIT_SIGNATURE_HEADER, testkitUpstream } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { openOrUpdateTask } from '../tasks/task.service.ts';
+import { MAX_TEMPLATE_PLACEHOLDERS } from './route.template-limits.ts';
 
 describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
   let test: TestHub;
@@ -258,5 +259,67 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
     const patched = await test.request('patch', `/api/routes/${id}`, { token: tenant.tokens.admin, body: { inputTemplate: { mesage: 'typo' } } });
     expect(patched.status).toBe(400);
     expect((await patched.json()).error.fields).toEqual([{ path: 'body.inputTemplate.mesage', message: expect.any(String) }]);
+  });
+
+  it('refuses a template with more placeholders than any input needs, on create and on change, and one that writes the stand-in for an unrendered input', async () => {
+    const target = await createTestkitIntegration(test, tenant, `route-limits-${Math.random()}`);
+    const amplifying = { message: '{{event.payload.blob}}'.repeat(45_000) };
+    const create = (inputTemplate: Record<string, unknown>) =>
+      test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: 'amplify', targetIntegrationId: target.id, action: 'record', inputTemplate } });
+    const refused = await create(amplifying);
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toMatchObject({
+      code: 'validation_failed',
+      fields: [{ path: 'body.inputTemplate', message: `holds 45000 placeholders; at most ${MAX_TEMPLATE_PLACEHOLDERS} are allowed` }],
+    });
+    const reserved = await create({ message: 'x', $unrenderedInput: 'mine' });
+    expect(reserved.status).toBe(400);
+    expect((await reserved.json()).error.fields).toEqual([{ path: 'body.inputTemplate.$unrenderedInput', message: 'is reserved by the hub' }]);
+
+    const created = await create({ message: '{{event.type}}' });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const patched = await test.request('patch', `/api/routes/${id}`, { token: tenant.tokens.admin, body: { inputTemplate: amplifying } });
+    expect(patched.status).toBe(400);
+    expect((await patched.json()).error.fields).toEqual([{ path: 'body.inputTemplate', message: expect.stringContaining('45000 placeholders') }]);
+    expect(await test.hub.db.selectFrom('routes').select('input_template').where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ input_template: { message: '{{event.type}}' } });
+  });
+
+  it("fails only the action of an event its template renders too large for (config_invalid, a task, a failure event); its other routes and the events routed with it go on", async () => {
+    const source = await createTestkitIntegration(test, tenant, `route-amp-src-${Math.random()}`);
+    const [amplified, plain] = [await createTestkitIntegration(test, tenant, `route-amp-${Math.random()}`), await createTestkitIntegration(test, tenant, `route-plain-${Math.random()}`)];
+    const route = async (target: string, message: string) => {
+      const created = await test.request('post', '/api/routes', {
+        token: tenant.tokens.admin,
+        body: { name: `to ${target}`, filter: { sourceIntegrationId: source.id }, targetIntegrationId: target, action: 'record', inputTemplate: { message } },
+      });
+      expect(created.status).toBe(201);
+      return (await created.json()).id as string;
+    };
+    // Within the placeholders a template may hold, but 12 KB each: about 12 MB for the big event.
+    const amplifying = await route(amplified.id, '{{event.payload.blob}}'.repeat(MAX_TEMPLATE_PLACEHOLDERS - 1));
+    await route(plain.id, 'hi {{event.externalId}}');
+
+    const deliver = (id: string, blob: string) => {
+      const body = JSON.stringify({ type: 'x.created', id, data: { blob } });
+      return test.request('post', `/hooks/${source.id}`, { body, headers: { [TESTKIT_SIGNATURE_HEADER]: signTestkit('hook-secret-123', body) } });
+    };
+    // Sent together, so that they share a commit and, usually, a routing job.
+    const answers = await Promise.all([deliver('big', 'y'.repeat(12 * 1024)), ...[1, 2, 3].map((n) => deliver(`small-${n}`, 'z'))]);
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202]);
+
+    const events = () => test.hub.db.selectFrom('integration_events').select(['id', 'external_id', 'status']).where('integration_id', '=', source.id).orderBy('external_id').execute();
+    await waitFor('every event to be routed', async () => (await events()).filter((event) => event.status === 'processed').length === 4);
+    await waitFor('the plain route to act on every event', async () => testkitUpstream(plain.config.dataset).actions.length === 4);
+    await waitFor('the amplifying route to act on the small events', async () => testkitUpstream(amplified.config.dataset).actions.length === 3);
+
+    const big = (await events()).find((event) => event.external_id === 'big');
+    const failed = await waitFor('the big event\'s action to fail', async () =>
+      (await actionRuns(amplifying)).find((run) => run.event_id === big?.id && run.status === 'failed'));
+    expect(failed).toMatchObject({ error_code: 'config_invalid', error_message: expect.stringContaining('cannot be rendered'), input: { $unrenderedInput: expect.stringContaining('characters') } });
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${amplified.id}`, { token: tenant.tokens.viewer })).json();
+    expect(tasks.map((task: { code: string }) => task.code)).toEqual(['config_invalid']);
+    const failures = await test.hub.db.selectFrom('integration_events').select('type').where('integration_id', '=', amplified.id).where('source', '=', 'system').execute();
+    expect(failures).toEqual([{ type: 'failure.config_invalid' }]);
   });
 });

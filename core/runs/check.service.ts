@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
+import { onForeignKeyViolation } from '../db/postgres-errors.ts';
+import { NotFoundError } from '../http/api-error.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -22,18 +24,22 @@ export async function checkIntegration(
 ): Promise<CheckResponse> {
   const connector = hub.connectors.get(integration.connector);
   const started = hub.clock();
-  const run = await insertRunOnce(hub.db, {
-    tenant_id: integration.tenant_id,
-    integration_id: integration.id,
-    kind: 'check',
-    trigger: 'manual',
-    idempotency_key: `check:${randomUUID()}`,
-    status: 'running',
-    started_at: started,
-    heartbeat_at: started,
-    attempts: 1,
-    requested_by: requestedBy,
-  });
+  const run = await onForeignKeyViolation(
+    insertRunOnce(hub.db, {
+      tenant_id: integration.tenant_id,
+      integration_id: integration.id,
+      kind: 'check',
+      trigger: 'manual',
+      idempotency_key: `check:${randomUUID()}`,
+      status: 'running',
+      started_at: started,
+      heartbeat_at: started,
+      attempts: 1,
+      requested_by: requestedBy,
+    }),
+    // Deleted since the caller read it: the same 404 as if it had gone before.
+    () => new NotFoundError('integration'),
+  );
   if (!run || !connector) throw new Error('check run could not be recorded');
   // A check that outlasts the lease would otherwise be cancelled by the reconciler as abandoned.
   return withHeartbeat(hub, run, async (): Promise<CheckResponse> => {

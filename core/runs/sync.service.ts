@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
-import { ConflictError, ValidationError } from '../http/api-error.ts';
+import { onForeignKeyViolation } from '../db/postgres-errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../http/api-error.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { SyncRequest } from '../../schemas/api/integration.schema.ts';
 import { insertRunOnce } from './run.repository.ts';
@@ -17,21 +18,28 @@ export async function requestSync(hub: HubContext, integration: IntegrationConfi
       { path: 'body.stream', message: `expected one of: ${streams.join(', ')}` },
     ]);
   }
-  const runs: RunRow[] = [];
-  for (const stream of request.stream ? [request.stream] : streams) {
-    const run = await insertRunOnce(hub.db, {
-      tenant_id: integration.tenant_id,
-      integration_id: integration.id,
-      kind: 'poll',
-      stream,
-      trigger: 'manual',
-      mode: request.mode,
-      idempotency_key: `${integration.id}:${stream}:manual:${randomUUID()}`,
-      status: 'queued',
-      requested_by: requestedBy,
-    });
-    if (run) runs.push(run);
-  }
+  // One transaction for all the streams' runs: an integration deleted meanwhile leaves none of them.
+  const runs = await onForeignKeyViolation(
+    hub.db.transaction().execute(async (trx) => {
+      const made: RunRow[] = [];
+      for (const stream of request.stream ? [request.stream] : streams) {
+        const run = await insertRunOnce(trx, {
+          tenant_id: integration.tenant_id,
+          integration_id: integration.id,
+          kind: 'poll',
+          stream,
+          trigger: 'manual',
+          mode: request.mode,
+          idempotency_key: `${integration.id}:${stream}:manual:${randomUUID()}`,
+          status: 'queued',
+          requested_by: requestedBy,
+        });
+        if (run) made.push(run);
+      }
+      return made;
+    }),
+    () => new NotFoundError('integration'),
+  );
   await dispatchRuns(hub, runs.map((run) => run.id));
   return runs;
 }

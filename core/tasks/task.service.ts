@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
-import type { TaskRow } from '../db/database.types.ts';
+import type { Database, TaskRow } from '../db/database.types.ts';
+import type { Transaction } from 'kysely';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -85,24 +86,29 @@ export async function resolveIntegrationTasks(
   integrationId: string,
   { actor, why, codes }: { actor: string; why: string; codes?: readonly string[] },
 ): Promise<TaskRow[]> {
-  const resolved = await hub.db.transaction().execute(async (trx) => {
-    let update = trx
-      .updateTable('tasks')
-      .set({ status: 'resolved', resolved_by: actor, resolved_at: hub.clock(), updated_at: hub.clock() })
-      .where('integration_id', '=', integrationId)
-      .where('status', '<>', 'resolved');
-    if (codes) update = update.where('code', 'in', [...codes]);
-    const rows = await update.returningAll().execute();
-    for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
-    return rows;
-  });
+  const resolved = await hub.db.transaction().execute((trx) => resolveIntegrationTasksIn(trx, integrationId, { actor, why, codes, now: hub.clock() }));
   for (const task of resolved) await alertTaskChanged(hub, task);
   return resolved;
 }
 
-/** An integration about to be deleted takes its tasks with it: nothing could ever resolve them. */
-export function resolveTasksOfDeletedIntegration(hub: HubContext, integrationId: string, actor: string): Promise<TaskRow[]> {
-  return resolveIntegrationTasks(hub, integrationId, { actor, why: 'the integration was deleted' });
+/**
+ * The integration's unresolved tasks resolved in the caller's transaction, with their history;
+ * queueing their alert updates is the caller's, once it has committed.
+ */
+export async function resolveIntegrationTasksIn(
+  trx: Transaction<Database>,
+  integrationId: string,
+  { actor, why, codes, now }: { actor: string; why: string; codes?: readonly string[] | undefined; now: Date },
+): Promise<TaskRow[]> {
+  let update = trx
+    .updateTable('tasks')
+    .set({ status: 'resolved', resolved_by: actor, resolved_at: now, updated_at: now })
+    .where('integration_id', '=', integrationId)
+    .where('status', '<>', 'resolved');
+  if (codes) update = update.where('code', 'in', [...codes]);
+  const rows = await update.returningAll().execute();
+  for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
+  return rows;
 }
 
 export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note: string | undefined, audit: AuditActor): Promise<TaskRow> {

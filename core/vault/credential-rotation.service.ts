@@ -3,6 +3,7 @@ import { userPerson, type Principal } from '../auth/principal.ts';
 import { findTokenPerson } from '../auth/api-token.repository.ts';
 import type { Transaction } from 'kysely';
 import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
+import { onForeignKeyViolation } from '../db/postgres-errors.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
 import { credentialsBeingReplaced, sealCredentials } from '../integrations/integration-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
@@ -79,6 +80,9 @@ async function lockIntegration(trx: Transaction<Database>, tenantId: string, int
   return row;
 }
 
+/** The integration was deleted while its rotation was under way (its check and audit rows refer to it). */
+const integrationGone = () => new NotFoundError('integration');
+
 /**
  * Rotation: the connector's check runs with the new secret first (on failure nothing changes);
  * then the swap, at once or — when the tenant requires it — after a second admin approves.
@@ -92,7 +96,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
 
   const check = await checkIntegration(hub, integration, principal.label, credentials);
   if (!check.ok) {
-    await recordCredentialAudit(hub, { ...audit, action: 'rotation_check_failed' });
+    await onForeignKeyViolation(recordCredentialAudit(hub, { ...audit, action: 'rotation_check_failed' }), integrationGone);
     return { status: 'check_failed', rotation: undefined, check };
   }
 
@@ -118,7 +122,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
         .returningAll()
         .executeTakeFirstOrThrow();
     });
-    await recordCredentialAudit(hub, { ...audit, action: 'rotation_requested' });
+    await onForeignKeyViolation(recordCredentialAudit(hub, { ...audit, action: 'rotation_requested' }), integrationGone);
     return { status: 'pending_approval', rotation, check };
   }
 
@@ -213,10 +217,10 @@ export async function rejectRotation(hub: HubContext, principal: Principal, inte
     .returningAll()
     .executeTakeFirst();
   if (!decided) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
-  await recordCredentialAudit(hub, {
+  await onForeignKeyViolation(recordCredentialAudit(hub, {
     tenantId: rotation.tenant_id, integrationId, action: 'rotation_rejected', actor: rotation.requested_by, approver: principal.label,
     reason: rotation.reason, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
-  });
+  }), integrationGone);
   return decided;
 }
 
