@@ -121,7 +121,7 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       // process's own trial call, which must go through to close it.
       if (breaker.closed && options.openElsewhere) {
         const held = await options.openElsewhere(key);
-        if (held) throw new ConnectorError('circuit_open', refusal(key, held.cause, held.until));
+        if (held) throw new ConnectorError('circuit_open', refusal(key, held.cause, held.until), { notSent: true });
       }
       // Noted before the breaker counts it, so the change to open already carries it.
       const noted = () =>
@@ -133,7 +133,7 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
         return (await breaker.fire(noted)) as T;
       } catch (error) {
         if (error instanceof Error && CircuitBreaker.isOurError(error)) {
-          throw new ConnectorError('circuit_open', refusal(key, lastFailure.get(key)), { cause: error });
+          throw new ConnectorError('circuit_open', refusal(key, lastFailure.get(key)), { cause: error, notSent: true });
         }
         throw error;
       }

@@ -69,6 +69,18 @@ describe('errorForNetworkFailure', () => {
     expect(error.transient).toBe(true);
   });
 
+  it.each([
+    ['ECONNREFUSED', true],
+    ['ENOTFOUND', true],
+    ['EAI_AGAIN', true],
+    ['ECONNRESET', false],
+    ['ETIMEDOUT', false],
+    ['EPIPE', false],
+  ])('%s: the request never reached the upstream: %s', (code, notSent) => {
+    // Only failures before a connection exists prove it; after a reset or a timeout the upstream may have acted.
+    expect(errorForNetworkFailure({ method: 'POST', url, error: Object.assign(new Error(code), { code }) }).notSent).toBe(notSent);
+  });
+
   it('reports timeouts', () => {
     const timeout = Object.assign(new Error('Timeout awaiting request'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
     expect(errorForNetworkFailure({ method: 'GET', url, error: timeout }).message).toContain('timed out');

@@ -70,8 +70,14 @@ export function errorForNetworkFailure(facts: NetworkFailureFacts): ConnectorErr
   const url = safeUrl(facts.url);
   const reason = networkReason(facts.error);
   const message = `${facts.method.toUpperCase()} ${url.host}${url.pathname} failed: ${reason}`;
-  return new ConnectorError('network_error', message);
+  return new ConnectorError('network_error', message, NOT_CONNECTED.has(reason) ? { notSent: true } : {});
 }
+
+/**
+ * Failures that happen before a connection exists, so no byte of the request reached the upstream.
+ * A reset or a timeout is not among them: the upstream may have acted and the answer got lost.
+ */
+const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 function networkReason(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'network failure';

@@ -32,6 +32,13 @@ export const TRANSIENT_CODES: ReadonlySet<FailureCode> = new Set([
   'database_unavailable',
 ]);
 
+export interface ConnectorErrorExtra {
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  notSent?: boolean;
+}
+
 export class ConnectorError extends Error {
   override name = 'ConnectorError';
   readonly code: FailureCode;
@@ -39,15 +46,33 @@ export class ConnectorError extends Error {
   readonly status: number | undefined;
   /** How long the upstream asked us to wait (Retry-After), in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The request provably never reached the upstream (connection refused, unknown host, no token to
+   * send it with), so it cannot have taken effect there: a write that must not happen twice may
+   * still be sent again (see outcome-unknown.ts).
+   */
+  readonly notSent: boolean;
 
-  constructor(code: FailureCode, message: string, extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(code: FailureCode, message: string, extra: ConnectorErrorExtra = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.code = code;
     this.status = extra.status;
     this.retryAfterMs = extra.retryAfterMs;
+    this.notSent = extra.notSent ?? false;
   }
 
   get transient(): boolean {
     return TRANSIENT_CODES.has(this.code);
   }
+}
+
+/** `error` marked as never sent, for a failure that happened before the request went out. */
+export function markedNotSent(error: unknown): unknown {
+  if (!(error instanceof ConnectorError) || error.notSent) return error;
+  return new ConnectorError(error.code, error.message, {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    notSent: true,
+  });
 }

@@ -32,10 +32,10 @@ function acceptingOnly(...tokens: string[]): (request: RecordedRequest) => Reply
   return (request) => (tokens.some((t) => request.headers.authorization === `Bearer ${t}`) ? ok : { status: 401, body: { error: { message: 'User Not Authenticated' } } });
 }
 
-function oauthClient(extra: { store?: ReturnType<typeof createInMemoryTokenStore> } = {}) {
+function oauthClient(extra: { store?: ReturnType<typeof createInMemoryTokenStore>; auth?: OAuth2Auth } = {}) {
   if (tokenEndpoint === undefined || upstream === undefined) throw new Error('start both servers first');
   return testClient(upstream.url, {
-    auth,
+    auth: extra.auth ?? auth,
     oauth2: { tokenUrl: `${tokenEndpoint.url}/oauth_token.do`, authorizationMethod: 'body' },
     ...(extra.store === undefined ? {} : { tokenStore: extra.store }),
   });
@@ -116,10 +116,28 @@ describe('createHttpClient with OAuth2', () => {
   it('a refused refresh ends the request with auth_expired without calling the upstream', async () => {
     tokenEndpoint = await startServer(sequence({ status: 400, body: { error: 'invalid_grant' } }));
     upstream = await startServer(sequence(ok));
-    const { client, waits } = oauthClient();
+    const { client, waits } = oauthClient({ auth: { ...auth, grant: 'refresh_token', refreshToken: 'rt-revoked' } });
     await expect(client.request({ url: '/api/now/table/incident' })).rejects.toMatchObject({ code: 'auth_expired' });
     expect(upstream.requests).toHaveLength(0);
     expect(waits).toEqual([]);
+  });
+
+  it('a refused password ends the request with auth_invalid without calling the upstream', async () => {
+    tokenEndpoint = await startServer(sequence({ status: 400, body: { error: 'invalid_grant' } }));
+    upstream = await startServer(sequence(ok));
+    const { client, waits } = oauthClient();
+    await expect(client.request({ url: '/api/now/table/incident' })).rejects.toMatchObject({ code: 'auth_invalid', status: 400 });
+    expect(upstream.requests).toHaveLength(0);
+    expect(waits).toEqual([]);
+  });
+
+  it('after a 401 renews a password-grant token with its refresh token, not the password', async () => {
+    tokenEndpoint = await startServer(issuingTokens());
+    upstream = await startServer(acceptingOnly('at-2'));
+    const { client } = oauthClient();
+    await client.request({ url: '/api/now/table/incident' });
+    expect(tokenEndpoint.requests.map((r) => new URLSearchParams(r.body).get('grant_type'))).toEqual(['password', 'refresh_token']);
+    expect(new URLSearchParams(tokenEndpoint.requests[1]?.body).get('refresh_token')).toBe('rt-1');
   });
 
   it('waits out a token endpoint\'s 429 Retry-After before asking again', async () => {

@@ -87,6 +87,44 @@ describe('createHttpClient: requests and responses', () => {
   });
 });
 
+describe('createHttpClient: where the credentials go', () => {
+  const basic = { type: 'basic', username: 'svc-grc', password: 'secret' } as const;
+  let other: ScriptedServer | undefined;
+  afterEach(async () => {
+    await other?.close();
+    other = undefined;
+  });
+
+  it('refuses an authenticated request to an absolute URL off the base origin, sending nothing', async () => {
+    server = await startServer(sequence({ status: 200, body: {} }));
+    other = await startServer(sequence({ status: 200, body: {} }));
+    const { client } = testClient(server.url, { auth: basic });
+    const error = await failureOf(client.request({ url: `${other.url}/api/now/table/incident?sysparm_offset=100` }));
+    expect(error.code).toBe('upstream_bad_response');
+    expect(error.message).toBe(`refused to send the integration's credentials to ${other.url}/api/now/table/incident: they only go to ${server.url}`);
+    expect(error.transient).toBe(false);
+    expect([server.requests, other.requests]).toEqual([[], []]);
+  });
+
+  it('keeps a relative path that starts with slashes or a backslash on the base origin', async () => {
+    server = await startServer(sequence({ status: 200, body: {} }));
+    const { client } = testClient(server.url, { auth: basic });
+    for (const url of ['//evil.example/api/now/table/incident', '/\\evil.example/x', '\\evil.example/y']) {
+      const response = await client.request({ url });
+      expect(new URL(response.url).origin).toBe(server.url);
+    }
+    expect(server.requests.map((r) => r.url)).toEqual(['/evil.example/api/now/table/incident', '//evil.example/x', '//evil.example/y']);
+  });
+
+  it('sends an absolute URL elsewhere when the request carries no integration credentials', async () => {
+    server = await startServer(sequence({ status: 200, body: {} }));
+    other = await startServer(sequence({ status: 200, body: {} }));
+    await testClient(server.url, { auth: basic }).client.request({ url: `${other.url}/api/ok`, authenticate: false });
+    await testClient(server.url).client.request({ url: `${other.url}/api/ok` });
+    expect(other.requests.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+  });
+});
+
 describe('createHttpClient: classification of answers', () => {
   it.each([
     [401, 'auth_invalid'],

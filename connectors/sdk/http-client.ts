@@ -3,11 +3,11 @@ import { createAuthorizer, type ApiKeyOptions } from './authorize.ts';
 import { backoffDelay } from './backoff.ts';
 import { defaultBreakers, type BreakerRegistry } from './breaker-registry.ts';
 import { describeRequest } from './classify-error.ts';
-import { ConnectorError } from './failure.ts';
+import { ConnectorError, markedNotSent } from './failure.ts';
 import { DEFAULT_RETRY_POLICY, type HttpClientOptions, type RetryPolicy } from './http-client.options.ts';
 import { sendAttempt } from './http-send.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from './http.types.ts';
-import { resolveRequestUrl } from './request-url.ts';
+import { assertCredentialsStayOnBase, resolveRequestUrl } from './request-url.ts';
 import { sleep } from './sleep.ts';
 
 // The HttpClient connectors get in their context. Per request: authenticate, then attempts
@@ -34,6 +34,7 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
     const url = resolveRequestUrl(options.baseUrl, request);
     const describe = describeRequest(method, url.href);
     const authenticate = request.authenticate ?? true;
+    if (authenticate && options.auth !== undefined) assertCredentialsStayOnBase(url, options.baseUrl);
     const responseType = request.responseType ?? 'json';
     const baseHeaders = {
       'user-agent': 'grc-integration-hub',
@@ -58,14 +59,17 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
         }),
       );
 
+    // Failing to get a token ends the request before it is sent, so its error is marked notSent
+    // whatever the token endpoint did (a write may then safely be tried again). That holds for the
+    // renewal after a 401 too: the upstream refused the first try, and never saw a second.
     async function authenticatedSend(): Promise<HttpResponse> {
-      const auth = authenticate ? await authorizer.headers() : {};
+      const auth = authenticate ? await authorizer.headers().catch(rethrowNotSent) : {};
       try {
         return await send(auth);
       } catch (error) {
         if (!authenticate || renewed || !isUnauthorized(error)) throw error;
         renewed = true;
-        const fresh = await authorizer.renew(auth);
+        const fresh = await authorizer.renew(auth).catch(rethrowNotSent);
         if (fresh === undefined) throw error;
         return await send(fresh);
       }
@@ -103,6 +107,10 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
   return { request: perform };
 }
 
+function rethrowNotSent(error: unknown): never {
+  throw markedNotSent(error);
+}
+
 function isUnauthorized(error: unknown): boolean {
   return error instanceof ConnectorError && error.status === 401;
 }
@@ -118,6 +126,7 @@ function giveUpOnLongWaits(error: unknown, describe: string, policy: RetryPolicy
   const limited = new ConnectorError('rate_limited', `${describe} answered ${error.status}: retry after ${seconds} s`, {
     retryAfterMs: error.retryAfterMs,
     ...(error.status === undefined ? {} : { status: error.status }),
+    notSent: error.notSent,
   });
   return new AbortError(limited);
 }

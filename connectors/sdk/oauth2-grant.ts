@@ -52,7 +52,7 @@ export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
       }
     }
   } catch (error) {
-    throw classifyTokenError(error, endpoint.tokenUrl, request.now);
+    throw classifyTokenError(error, endpoint.tokenUrl, request.now, auth.grant);
   }
 }
 

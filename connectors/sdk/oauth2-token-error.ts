@@ -1,4 +1,5 @@
 import { errorForNetworkFailure, errorForResponse } from './classify-error.ts';
+import type { OAuth2Auth } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
@@ -32,7 +33,7 @@ function oauthErrorCode(payload: unknown): string | undefined {
   return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : undefined;
 }
 
-export function classifyTokenError(error: unknown, tokenUrl: string, now: () => Date): ConnectorError {
+export function classifyTokenError(error: unknown, tokenUrl: string, now: () => Date, grant: OAuth2Auth['grant']): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const path = new URL(tokenUrl).pathname;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as WreckFailure;
@@ -47,22 +48,28 @@ export function classifyTokenError(error: unknown, tokenUrl: string, now: () => 
     const timedOut = data === undefined && WRECK_TIMEOUT_STATUSES.has(failure.output?.statusCode);
     return errorForNetworkFailure({ method: 'POST', url: tokenUrl, error: timedOut ? { name: 'TimeoutError' } : failure });
   }
-  if (status === 400 || status === 401) return refusal(path, status, oauthErrorCode(data?.payload));
+  if (status === 400 || status === 401) return refusal(path, status, oauthErrorCode(data?.payload), grant);
   const classified = errorForResponse({ method: 'POST', url: tokenUrl, status, retryAfterMs: retryAfterMs(data?.res?.headers, now) });
   if (classified !== undefined) return classified;
   // A 2xx the client could not use: not JSON, or no access_token in it.
   return new ConnectorError('upstream_bad_response', `POST ${path} answered ${status} without a usable token`, { status });
 }
 
-/** The token endpoint said no: to the grant as configured, or to the secret behind it. */
-function refusal(path: string, status: number, code: string | undefined): ConnectorError {
+/**
+ * The token endpoint said no: to the grant as configured, or to the secret behind it. A refused
+ * refresh token has run out (expired, revoked, rotated away): auth_expired, a person re-authorises.
+ * A refused password or client secret (invalid_grant, invalid_client) is a credential that is
+ * wrong now, like a 401 from the API itself: auth_invalid.
+ */
+function refusal(path: string, status: number, code: string | undefined, grant: OAuth2Auth['grant']): ConnectorError {
   const suffix = code === undefined ? '' : ` (${code})`;
   if (code !== undefined && GRANT_NOT_ALLOWED.has(code)) {
     return new ConnectorError('config_invalid', `POST ${path} answered ${status}${suffix}: this client may not use the configured grant`, { status });
   }
-  // invalid_grant, invalid_client…: the refresh token or client secret behind the access
-  // token no longer works, and only a person can issue a new one.
-  return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the token request was refused`, { status });
+  if (grant === 'refresh_token') {
+    return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the refresh token was refused`, { status });
+  }
+  return new ConnectorError('auth_invalid', `POST ${path} answered ${status}${suffix}: the ${grant} grant was refused`, { status });
 }
 
 /** A throttled token endpoint (429, 503) says how long to wait like any other upstream. */

@@ -162,6 +162,66 @@ describe('token caching and renewal', () => {
   });
 });
 
+describe('password grant, renewed with its refresh token', () => {
+  const passwordAuth: OAuth2Auth = { ...clientCredentials, grant: 'password', username: 'svc-grc', password: 'user-p4ss' };
+  const grants = () => server?.requests.map((r) => new URLSearchParams(r.body).get('grant_type'));
+
+  it('spends the refresh token the password grant returned once the access token expires, never the password', async () => {
+    server = await startServer(sequence(token('at-1', { refresh_token: 'rt-1' }), token('at-2')));
+    let now = new Date('2024-05-01T10:00:00Z');
+    const store = createInMemoryTokenStore();
+    const tokens = provider(passwordAuth, { store, clock: () => now });
+    expect(await tokens.accessToken()).toBe('at-1');
+    now = new Date('2024-05-01T10:31:00Z');
+    expect(await tokens.accessToken()).toBe('at-2');
+    expect(Object.fromEntries(form(1))).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-1', client_id: 'hub-client', client_secret: 'client-s3cret' });
+    // Not rotated: the spent refresh token stays for the next renewal.
+    expect(await store.load()).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-1' });
+  });
+
+  it('falls back to the password grant when the refresh token is refused (expired, revoked)', async () => {
+    server = await startServer(
+      sequence(token('at-1', { refresh_token: 'rt-1' }), { status: 400, body: { error: 'invalid_grant' } }, token('at-2', { refresh_token: 'rt-2' })),
+    );
+    let now = new Date('2024-05-01T10:00:00Z');
+    const store = createInMemoryTokenStore();
+    const tokens = provider(passwordAuth, { store, clock: () => now });
+    await tokens.accessToken();
+    now = new Date('2024-08-10T10:00:00Z');
+    expect(await tokens.accessToken()).toBe('at-2');
+    expect(grants()).toEqual(['password', 'refresh_token', 'password']);
+    expect((await store.load())?.refreshToken).toBe('rt-2');
+  });
+
+  it('does not spend a refresh token the endpoint said has expired; goes straight to the password grant', async () => {
+    server = await startServer(sequence(token('at-2', { refresh_token: 'rt-2' })));
+    const now = new Date('2024-05-01T10:00:00Z');
+    const stale: OAuthToken = { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: new Date(now.getTime() - 1000), refreshExpiresAt: new Date(now.getTime() - 1000) };
+    expect(await provider(passwordAuth, { store: createInMemoryTokenStore(stale), clock: () => now }).accessToken()).toBe('at-2');
+    expect(grants()).toEqual(['password']);
+  });
+
+  it('does not fall back to the password when the token endpoint is unavailable: that failure is the answer', async () => {
+    server = await startServer(sequence({ status: 503, body: { error: 'temporarily_unavailable' } }));
+    const expired: OAuthToken = { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: new Date(Date.now() - 1000) };
+    const error = await failureOf(provider(passwordAuth, { store: createInMemoryTokenStore(expired) }).accessToken());
+    expect(error.code).toBe('upstream_unavailable');
+    expect(grants()).toEqual(['refresh_token']);
+  });
+
+  it('a wrong password is auth_invalid: a credential to correct, not one that ran out', async () => {
+    server = await startServer(sequence({ status: 400, body: { error: 'invalid_grant', error_description: 'bad password user-p4ss' } }, { status: 401, body: 'Unauthorized' }));
+    const wrong = await failureOf(provider(passwordAuth).accessToken());
+    expect(wrong).toMatchObject({ code: 'auth_invalid', status: 400, message: 'POST /oauth_token.do answered 400 (invalid_grant): the password grant was refused' });
+    expect(await failureOf(provider(passwordAuth).accessToken())).toMatchObject({ code: 'auth_invalid', status: 401 });
+  });
+
+  it('a refused client secret on the client-credentials grant is auth_invalid too', async () => {
+    server = await startServer(sequence({ status: 401, body: { error: 'invalid_client' } }));
+    expect(await failureOf(provider(clientCredentials).accessToken())).toMatchObject({ code: 'auth_invalid', status: 401 });
+  });
+});
+
 describe('refresh_token grant', () => {
   const refreshAuth: OAuth2Auth = { ...clientCredentials, grant: 'refresh_token', refreshToken: 'rt-configured' };
   const expired = (refreshToken?: string): OAuthToken => ({
@@ -198,7 +258,7 @@ describe('refresh_token grant', () => {
     const error = await failureOf(provider(refreshAuth).accessToken());
     expect(error.code).toBe('auth_expired');
     expect(error.status).toBe(400);
-    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the token request was refused');
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the refresh token was refused');
   });
 
   it('answers a 401 from the token endpoint with auth_expired, even with a non-JSON body', async () => {

@@ -2,7 +2,7 @@ import type { OAuth2Auth, OAuthToken, TokenStore } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
 import type { OAuth2Endpoint } from './http-client.options.ts';
 import { createInMemoryTokenStore } from './in-memory-token-store.ts';
-import { requestToken } from './oauth2-grant.ts';
+import { requestToken, type GrantRequest } from './oauth2-grant.ts';
 
 // Hands out OAuth access tokens: cached in the token store, renewed a minute before expiry or
 // after the upstream refused one, with one token request in flight per provider however many
@@ -30,6 +30,11 @@ export interface OAuth2TokenProvider {
   renew(rejected: string): Promise<string>;
 }
 
+/** The token endpoint answered no (400/401) rather than failing to answer. */
+function refusedByTokenEndpoint(error: unknown): boolean {
+  return error instanceof ConnectorError && (error.status === 400 || error.status === 401);
+}
+
 export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): OAuth2TokenProvider {
   const { auth, endpoint } = options;
   const store = options.store ?? createInMemoryTokenStore();
@@ -45,8 +50,37 @@ export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): 
   }
 
   async function obtain(stored: OAuthToken | undefined): Promise<OAuthToken> {
-    const request = { auth, endpoint, now: clock, timeoutMs };
-    if (auth.grant !== 'refresh_token') return requestToken(request);
+    const request: GrantRequest = { auth, endpoint, now: clock, timeoutMs };
+    switch (auth.grant) {
+      case 'client_credentials':
+        return requestToken(request);
+      case 'password':
+        return renewWithPasswordGrant(request, stored);
+      case 'refresh_token':
+        return renewWithRefreshToken(request, stored);
+    }
+  }
+
+  /**
+   * The password grant also hands out a refresh token: spending it renews the access token without
+   * sending the user's password again. Once the endpoint refuses it (it expired or was revoked),
+   * the password grant starts a new chain; a failure to answer at all is not a refusal, and is
+   * what the caller gets.
+   */
+  async function renewWithPasswordGrant(request: GrantRequest, stored: OAuthToken | undefined): Promise<OAuthToken> {
+    const refreshToken = stored?.refreshToken;
+    const refreshUsable = stored?.refreshExpiresAt === undefined || stored.refreshExpiresAt.getTime() > clock().getTime();
+    if (refreshToken !== undefined && refreshUsable) {
+      try {
+        return await requestToken({ ...request, auth: { ...auth, grant: 'refresh_token' }, refreshToken });
+      } catch (error) {
+        if (!refusedByTokenEndpoint(error)) throw error;
+      }
+    }
+    return requestToken(request);
+  }
+
+  async function renewWithRefreshToken(request: GrantRequest, stored: OAuthToken | undefined): Promise<OAuthToken> {
     // The stored (latest, possibly rotated) refresh token first; the configured one as a fallback
     // for when the credential was replaced but the store still holds the old chain.
     const candidates = [...new Set([stored?.refreshToken, auth.refreshToken])].filter((t) => t !== undefined);

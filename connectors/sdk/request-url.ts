@@ -1,3 +1,4 @@
+import { ConnectorError } from './failure.ts';
 import type { HttpRequest } from './http.types.ts';
 
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -16,4 +17,19 @@ export function resolveRequestUrl(baseUrl: string, request: Pick<HttpRequest, 'u
     if (value !== undefined) url.searchParams.set(name, String(value));
   }
   return url;
+}
+
+/**
+ * The integration's credentials go to its base URL's origin only. A relative URL cannot leave it
+ * (it is appended to the base, leading slashes dropped); an absolute one can, e.g. a pagination
+ * link taken from an upstream answer, so a request that would carry them elsewhere is refused
+ * before anything is sent.
+ */
+export function assertCredentialsStayOnBase(url: URL, baseUrl: string): void {
+  const home = new URL(baseUrl).origin;
+  if (url.origin === home) return;
+  throw new ConnectorError(
+    'upstream_bad_response',
+    `refused to send the integration's credentials to ${url.origin}${url.pathname}: they only go to ${home}`,
+  );
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionDefinition, ConnectorContext } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
+import { OutcomeUnknown, sendOnce } from '../sdk/outcome-unknown.ts';
 import { ATTACHMENT_FILE_PATH, recordPath, recordUrl, tablePath } from './client.ts';
 import { instanceBase, tableFor, TableName, type ServiceNowConfig, type ServiceNowCredentials } from './config.ts';
 import { resultRecord, resultRecords } from './mappers.ts';
@@ -78,6 +79,15 @@ async function patchRecord(ctx: Context, table: string, sysId: string, fields: R
   return { record, url: recordUrl(instanceBase(ctx.config), table, record.sys_id) };
 }
 
+/**
+ * A note or an upload whose answer was lost (a timeout, a reset, a 5xx) may be on the instance
+ * already. Sent again, by the client or by the runtime re-running a transient failure, it would be
+ * there twice; so it fails for good and a person looks (see the SDK's outcome-unknown.ts).
+ */
+function mayHaveTakenEffect(failure: ConnectorError, done: string): OutcomeUnknown {
+  return new OutcomeUnknown(failure, `${failure.message}; the instance may have ${done} anyway, so it is not sent again`);
+}
+
 export const addWorkNote = action({
   description: 'Add an internal work note (not visible to the caller) to a record.',
   // No default here: the default is the configured incident table (config.tables.incident), the
@@ -86,7 +96,10 @@ export const addWorkNote = action({
   async run(ctx, input) {
     const table = input.table ?? tableFor(ctx.config, 'incident');
     // Each PATCH appends a journal entry, so a retry could post the note twice.
-    const { record, url } = await patchRecord(ctx, table, input.sys_id, { work_notes: input.note }, false);
+    const { record, url } = await sendOnce(
+      () => patchRecord(ctx, table, input.sys_id, { work_notes: input.note }, false),
+      (failure) => mayHaveTakenEffect(failure, `added the work note to ${table} ${input.sys_id}`),
+    );
     return { externalId: record.sys_id, url, output: { number: record['number'] } };
   },
 });
@@ -132,15 +145,19 @@ export const attachFile = action({
     content_base64: z.base64('content_base64 must be base64').min(1, 'content_base64 must not be empty'),
   }),
   async run(ctx, input) {
-    const response = await ctx.http.request({
-      method: 'POST',
-      url: ATTACHMENT_FILE_PATH,
-      query: { table_name: input.table, table_sys_id: input.sys_id, file_name: input.file_name },
-      headers: { 'content-type': input.content_type, accept: 'application/json' },
-      body: Buffer.from(input.content_base64, 'base64'),
-      // Each upload adds another attachment; never repeat one blindly.
-      retry: false,
-    });
+    const response = await sendOnce(
+      () =>
+        ctx.http.request({
+          method: 'POST',
+          url: ATTACHMENT_FILE_PATH,
+          query: { table_name: input.table, table_sys_id: input.sys_id, file_name: input.file_name },
+          headers: { 'content-type': input.content_type, accept: 'application/json' },
+          body: Buffer.from(input.content_base64, 'base64'),
+          // Each upload adds another attachment; never repeat one blindly.
+          retry: false,
+        }),
+      (failure) => mayHaveTakenEffect(failure, `attached ${input.file_name} to ${input.table} ${input.sys_id}`),
+    );
     const attachment = resultRecord(response.body, 'attachment');
     return {
       externalId: attachment.sys_id,

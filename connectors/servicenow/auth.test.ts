@@ -39,14 +39,14 @@ describe('ServiceNow authentication', () => {
     expect(error).toMatchObject({ code: 'auth_invalid', status: 401 });
   });
 
-  it('gets a token with the password grant (client id/secret in the form body) and a new one after expiry', async () => {
+  const passwordGrant = { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'hub-secret', username: 'svc-grc', password: 'pw' } } as const;
+  const tokenForms = () => fake.requests.filter((r) => r.path === '/oauth_token.do').map((r) => new URLSearchParams(r.body));
+
+  it('gets a token with the password grant (client id/secret in the form body) and renews it with the refresh grant', async () => {
     let now = new Date('2024-05-01T10:00:00Z');
     const clock = () => now;
     fake = await startFakeServiceNow({ clock, auth: { oauth } });
-    context = testContext(fake, {
-      clock,
-      credentials: { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'hub-secret', username: 'svc-grc', password: 'pw' } },
-    });
+    context = testContext(fake, { clock, credentials: passwordGrant });
     expect((await servicenow.check(context.ctx)).detail).toContain('as svc-grc');
     const tokenRequest = fake.requests.find((r) => r.path === '/oauth_token.do');
     expect(tokenRequest?.headers['content-type']).toContain('application/x-www-form-urlencoded');
@@ -56,12 +56,36 @@ describe('ServiceNow authentication', () => {
     await servicenow.check(context.ctx);
     expect(fake.tokens).toHaveLength(1);
 
+    // Issue 3 §7, "password + refresh grant"; fact sheet: the password grant returns a refresh
+    // token, spent with grant_type=refresh_token&client_id&client_secret&refresh_token.
     now = new Date('2024-05-01T10:31:00Z');
     await servicenow.check(context.ctx);
-    // The SDK's token provider repeats the configured grant on expiry rather than spending the
-    // refresh token the password grant also returned.
-    expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'password']);
+    const renewal = tokenForms()[1];
+    expect(renewal?.get('grant_type')).toBe('refresh_token');
+    expect(renewal?.get('refresh_token')).toBe(fake.tokens[0]?.refreshToken);
+    expect(renewal?.get('password')).toBeNull();
+    expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'refresh_token']);
     expect(fake.requests.filter((r) => r.path.startsWith('/api/')).every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('starts over with the password grant once the refresh token has expired (100 days by default)', async () => {
+    let now = new Date('2024-05-01T10:00:00Z');
+    const clock = () => now;
+    fake = await startFakeServiceNow({ clock, auth: { oauth } });
+    context = testContext(fake, { clock, credentials: passwordGrant });
+    await servicenow.check(context.ctx);
+    now = new Date('2024-08-10T10:00:00Z');
+    expect((await servicenow.check(context.ctx)).ok).toBe(true);
+    expect(tokenForms().map((form) => form.get('grant_type'))).toEqual(['password', 'refresh_token', 'password']);
+    expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'password']);
+  });
+
+  it('a wrong password at the token endpoint is auth_invalid (a credential to correct), not auth_expired', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth } });
+    context = testContext(fake, { credentials: { auth: { ...passwordGrant.auth, password: 'wrong' } } });
+    const error = await failureOf(servicenow.check(context.ctx));
+    expect(error).toMatchObject({ code: 'auth_invalid', status: 400, message: expect.stringContaining('(invalid_grant)') });
+    expect(fake.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0);
   });
 
   it('refreshes with the refresh_token grant, spending the rotated refresh token each time', async () => {
@@ -83,14 +107,14 @@ describe('ServiceNow authentication', () => {
   });
 
   it('uses the client-credentials grant', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsUser: 'grc.app' } } });
+    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true, clientCredentialsUser: 'grc.app' } } });
     context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     expect((await servicenow.check(context.ctx)).detail).toContain('as the OAuth application user');
     expect(fake.requests.at(-1)?.user).toBe('grc.app');
   });
 
-  it('a client-credentials grant not enabled on the instance is config_invalid (a setting, not a secret, to fix)', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: false } } });
+  it('a client-credentials grant not enabled on the instance (the default) is config_invalid (a setting, not a secret, to fix)', async () => {
+    fake = await startFakeServiceNow({ auth: { oauth } });
     context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     const error = await failureOf(servicenow.check(context.ctx));
     expect(error).toMatchObject({ code: 'config_invalid', status: 400 });
@@ -116,8 +140,18 @@ describe('ServiceNow rate limits', () => {
     expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
   });
 
+  it('honours a Retry-After given as an HTTP date', async () => {
+    const now = new Date('2024-05-01T10:00:00Z');
+    fake = await startFakeServiceNow();
+    fake.records.seed('incident', 1);
+    fake.failNext(1, { status: 429, headers: { 'retry-after': 'Wed, 01 May 2024 10:00:07 GMT' } });
+    context = testContext(fake, { clock: () => now });
+    expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
+    expect(context.waits).toEqual([7000]);
+  });
+
   it('waits out a 429 Retry-After from the token endpoint', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth } });
+    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true } } });
     fake.failNext(1, { status: 429, retryAfter: 3, path: '/oauth_token.do' });
     context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     await servicenow.check(context.ctx);

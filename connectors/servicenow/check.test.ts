@@ -16,7 +16,7 @@ describe('ServiceNow check', () => {
     fake.records.upsert('incident', { number: 'INC0010023' });
     context = testContext(fake);
     expect(await servicenow.check(context.ctx)).toEqual({ ok: true, detail: 'read incident INC0010023 as svc-grc' });
-    expect(fake.requests[0]?.query).toEqual({ sysparm_limit: '1', sysparm_fields: 'sys_id,number' });
+    expect(fake.requests[0]?.query).toEqual({ sysparm_limit: '1', sysparm_fields: 'sys_id,number,sys_updated_on' });
   });
 
   it('passes on an empty table but says so', async () => {

@@ -140,6 +140,24 @@ describe('ServiceNow streams: modes, tables and failures', () => {
     await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response' });
   });
 
+  it('fails with upstream_bad_response, not retried, on a 200 with an HTML page', async () => {
+    // ASSUMPTION (not in the fact sheet, which says nothing about hibernation): a hibernating
+    // developer instance answers 200 with a wake-up page. The README says what that gives.
+    await fakeAt('10:00:00');
+    fake.failNext(4, { status: 200, body: '<html><title>Instance Hibernating page</title></html>', headers: { 'content-type': 'text/html' } });
+    context = testContext(fake);
+    await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response', transient: false });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('treats an HTML 502 page (a gateway in front of the instance) as upstream_unavailable after retries', async () => {
+    await fakeAt('10:00:00');
+    fake.failNext(4, { status: 502, body: '<html><body>Bad gateway</body></html>', headers: { 'content-type': 'text/html' } });
+    context = testContext(fake);
+    await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_unavailable', transient: true });
+    expect(fake.requests).toHaveLength(4);
+  });
+
   it('refuses a cursor it did not write', async () => {
     await fakeAt('10:00:00');
     context = testContext(fake);

@@ -1,10 +1,11 @@
 import type { ConnectorContext, PollMode, PollPage, StreamDefinition } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import { listQuery, parseLinkHeader, tablePath, type ReadFrom } from './client.ts';
-import { tableFor, type ServiceNowConfig, type ServiceNowCredentials, type StreamName } from './config.ts';
+import { instanceBase, tableFor, type ServiceNowConfig, type ServiceNowCredentials, type StreamName } from './config.ts';
 import { advance, readCursor, unseen, type ServiceNowCursor } from './cursor.ts';
-import { resultRecords, toPolledRecord } from './mappers.ts';
+import { requiredUpdatedOn, resultRecords, toPolledRecord } from './mappers.ts';
 import { assertReadHonoured, nextRead } from './paging.ts';
+import { assertQueryDatesReadAsUtc } from './query-time-zone.ts';
 
 type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
 
@@ -18,11 +19,18 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
   let cursor = mode === 'full' ? undefined : readCursor(stored);
   let read: ReadFrom | undefined = cursor === undefined ? undefined : { kind: 'from_second', updatedOn: cursor.updatedOn };
   let followLink: string | undefined;
+  // Once per run, before the first page read with a date in its query is delivered.
+  let zoneChecked = false;
   for (;;) {
     ctx.signal.throwIfAborted();
     const response = await ctx.http.request(followLink === undefined ? { url: tablePath(table), query: listQuery(ctx.config, read) } : { url: followLink });
     const records = resultRecords(response.body, table);
     assertReadHonoured(read, records);
+    const [first] = records;
+    if (!zoneChecked && read !== undefined && first !== undefined) {
+      await assertQueryDatesReadAsUtc(ctx, table, first, requiredUpdatedOn(first));
+      zoneChecked = true;
+    }
     const next = advance(cursor, records);
     if (next !== undefined && records.length > 0) yield { records: unseen(records, cursor).map(toPolledRecord), cursor: next };
 
@@ -30,7 +38,7 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
     const step = nextRead({ read, records, nextLink, pageSize: ctx.config.pageSize, cursorBefore: cursor?.updatedOn });
     if (step.kind === 'done') return;
     if (step.kind === 'link') {
-      followLink = checkedNextLink(step.url, response.url, ctx.config);
+      followLink = checkedNextLink(step.url, response.url, ctx.config, table);
     } else {
       read = step.from;
       followLink = undefined;
@@ -40,15 +48,28 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
 }
 
 /**
- * Credentials go with every request, so only the link's path and query are taken and sent to the
- * configured instance (the header may also name another host of the same instance, such as the
- * service-now.com name behind a custom domain).
+ * Credentials go with every request, so a `next` link is never requested as it stands: its path and
+ * query are put on the configured instance's origin (the header may name another host of the same
+ * instance, such as the service-now.com name behind a custom domain). Taking them through
+ * `new URL(path, instance)` would not do: a path starting with `//` reads as another host.
+ * A link is the same read at another offset, so a path other than this table's is refused too.
  */
-function checkedNextLink(nextLink: string, currentUrl: string, config: ServiceNowConfig): string {
+function checkedNextLink(nextLink: string, currentUrl: string, config: ServiceNowConfig, table: string): string {
   const link = new URL(nextLink);
-  const rebased = new URL(`${link.pathname}${link.search}`, config.instanceUrl).toString();
-  if (rebased === currentUrl) throw new ConnectorError('upstream_bad_response', 'the Link header says the next page is the current page');
-  return rebased;
+  if (!isPageOf(table, link.pathname)) {
+    throw new ConnectorError('upstream_bad_response', `the Link header's next page is not a page of ${tablePath(table)}; it is not followed`);
+  }
+  const rebased = new URL(instanceBase(config));
+  rebased.pathname = link.pathname;
+  rebased.search = link.search;
+  if (rebased.href === currentUrl) throw new ConnectorError('upstream_bad_response', 'the Link header says the next page is the current page');
+  return rebased.href;
+}
+
+/** Whether `path` is the Table API path of `table`, versioned or not (`/api/now/v2/table/…`). */
+function isPageOf(table: string, path: string): boolean {
+  // Table names are [a-z0-9_] (config.ts), so the name is safe inside the pattern.
+  return new RegExp(`^/api/now/(?:v\\d+/)?table/${table}$`).test(path);
 }
 
 export function tableStream(stream: StreamName, description: string): StreamDefinition<ServiceNowConfig, ServiceNowCredentials, unknown> {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { startFakeServiceNow, type FakeServiceNow, type LoggedRequest } from '../../test-support/fake-servicenow/index.ts';
 import { createBreakerRegistry, type BreakerRegistry } from '../sdk/breaker-registry.ts';
 import type { ConnectorContext, ConnectorLogger, PollMode, PollPage } from '../sdk/connector.types.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
@@ -89,4 +89,14 @@ export async function startFakeAt(time: string): Promise<{ fake: FakeServiceNow;
   let now = at(time);
   const fake = await startFakeServiceNow({ clock: () => now });
   return { fake, setClock: (next) => void (now = at(next)) };
+}
+
+/** The once-per-run read that proves query dates are read as UTC (query-time-zone.ts), not a page. */
+export function isTimeZoneProbe(request: LoggedRequest): boolean {
+  return (request.query['sysparm_query'] ?? '').startsWith('sys_id=');
+}
+
+/** The page reads among the fake's requests. */
+export function pageReads(fake: FakeServiceNow): LoggedRequest[] {
+  return fake.requests.filter((request) => !isTimeZoneProbe(request));
 }

@@ -84,6 +84,19 @@ describe('a post whose answer is lost', () => {
   });
 });
 
+describe('a post that never reached Slack', () => {
+  it('is left to the runtime when the connection was refused: nothing can have been posted', async () => {
+    const closed = await startFakeSlack();
+    await closed.close();
+    const test = contextFor(closed.apiUrl, closed.botToken);
+
+    const error = await slackActions['post_message']!.run(test.ctx, { channel: 'C0DOWN', text: 'Task opened' }, { idempotencyKey: 'route:event' }).catch((failure: unknown) => failure);
+
+    expect(error).not.toBeInstanceOf(SlackOutcomeUnknown);
+    expect(error).toMatchObject({ code: 'network_error', transient: true, message: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
 describe('a post Slack refused with 429', () => {
   it('is sent again after Retry-After, and posted once', async () => {
     const fake = await fakeSlack();

@@ -1,5 +1,6 @@
 import { ConnectorError } from '../sdk/failure.ts';
 import { DEFAULT_RETRY_POLICY } from '../sdk/http-client.options.ts';
+import { OutcomeUnknown, unlessProvenNotTaken } from '../sdk/outcome-unknown.ts';
 import { sleep } from '../sdk/sleep.ts';
 import type { SlackContext } from './slack-api.ts';
 
@@ -23,21 +24,14 @@ export function isRepeatable(method: string): boolean {
 const WAIT_WITHOUT_RETRY_AFTER_MS = 1_000;
 
 /**
- * A write Slack may or may not have carried out. It keeps the failure code (and so the runbook)
- * of what went wrong, but is not transient: neither this call nor the runtime re-runs it, since
- * a person checking the channel is better than a second post.
+ * A write Slack may or may not have carried out (see the SDK's outcome-unknown.ts): not transient,
+ * since a person checking the channel is better than a second post.
  */
-export class SlackOutcomeUnknown extends ConnectorError {
+export class SlackOutcomeUnknown extends OutcomeUnknown {
   override name = 'SlackOutcomeUnknown';
 
   constructor(method: string, failure: ConnectorError) {
-    super(failure.code, `${failure.message}; Slack may have carried out ${method} anyway, so it is not sent again`, {
-      ...(failure.status === undefined ? {} : { status: failure.status }),
-    });
-  }
-
-  override get transient(): boolean {
-    return false;
+    super(failure, `${failure.message}; Slack may have carried out ${method} anyway, so it is not sent again`);
   }
 }
 
@@ -69,11 +63,10 @@ function waitAfterRefusal(error: unknown): number | undefined {
 }
 
 /**
- * The error to end with. A 429 (Slack did not take it) and an open breaker (nothing was sent) stay
- * transient, so the runtime tries later; other transient failures may have reached Slack.
+ * The error to end with. A 429 (Slack did not take it) and a call that never left (breaker open,
+ * connection refused) stay transient, so the runtime tries later; other transient failures may
+ * have reached Slack.
  */
 function unlessTaken(error: unknown, method: string): unknown {
-  if (!(error instanceof ConnectorError) || !error.transient) return error;
-  if (error.status === 429 || error.code === 'circuit_open') return error;
-  return new SlackOutcomeUnknown(method, error);
+  return unlessProvenNotTaken(error, (failure) => new SlackOutcomeUnknown(method, failure));
 }

@@ -81,7 +81,7 @@ describe('fake ServiceNow server', () => {
 
   it('expires access tokens by its clock', async () => {
     let now = new Date('2024-05-01T10:00:00Z');
-    fake = await startFakeServiceNow({ clock: () => now, auth: { oauth: { clientId: 'cid', clientSecret: 'cs', users: {}, accessTtlSeconds: 60 } } });
+    fake = await startFakeServiceNow({ clock: () => now, auth: { oauth: { clientId: 'cid', clientSecret: 'cs', users: {}, accessTtlSeconds: 60, clientCredentialsEnabled: true } } });
     const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'cid', client_secret: 'cs' }).toString();
     const issued = await json(await fetch(`${fake.url}/oauth_token.do`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }));
     expect(issued.refresh_token).toBeUndefined();
@@ -89,6 +89,37 @@ describe('fake ServiceNow server', () => {
     expect((await call()).status).toBe(200);
     now = new Date('2024-05-01T10:01:00Z');
     expect((await call()).status).toBe(401);
+  });
+
+  it('refuses the client-credentials grant unless the test enabled it, as a fresh instance does', async () => {
+    // Fact sheet: "off by default; the admin sets system property
+    // glide.oauth.inbound.client.credential.grant_type.enabled=true".
+    const request = () =>
+      fetch(`${fake.url}/oauth_token.do`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' }),
+      });
+    fake = await startFakeServiceNow({ auth: { oauth: { clientId: 'c', clientSecret: 's', users: {} } } });
+    const refused = await request();
+    expect(refused.status).toBe(400);
+    expect(await json(refused)).toMatchObject({ error: 'unsupported_grant_type' });
+
+    fake.setAuth({ oauth: { clientId: 'c', clientSecret: 's', users: {}, clientCredentialsEnabled: true } });
+    expect((await request()).status).toBe(200);
+  });
+
+  it('can carry out a request and lose the answer, as a reset or a timeout after the instance acted', async () => {
+    fake = await startFakeServiceNow();
+    const record = fake.records.upsert('incident');
+    fake.loseAnswer(1, { method: 'PATCH', path: '/api/now/table/incident/' });
+    const patch = () =>
+      fetch(`${fake.url}/api/now/table/incident/${record['sys_id']}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"work_notes":"n"}' });
+    expect((await fetch(`${fake.url}/api/now/table/incident`)).status).toBe(200);
+    await expect(patch()).rejects.toThrow();
+    expect(fake.records.journal('incident', record['sys_id'] ?? '')).toHaveLength(1);
+    expect((await patch()).status).toBe(200);
+    expect(fake.requests.map((r) => r.status)).toEqual([200, undefined, 200]);
   });
 
   it('plays scripted failures in order, then answers normally', async () => {

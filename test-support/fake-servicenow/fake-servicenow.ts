@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { handleAttachmentDownload, handleAttachmentUpload, type StoredAttachment } from './attachments.ts';
 import { authenticate, type FakeAuthSettings } from './auth.ts';
-import { defaultFailureBody, FaultQueue, type FailureSpec } from './faults.ts';
-import { contentType, readBody, sendError, sendJson } from './http-io.ts';
+import { defaultFailureBody, FaultQueue, type FailureSpec, type FaultTarget } from './faults.ts';
+import { contentType, loseAnswer, readBody, sendError, sendJson } from './http-io.ts';
 import { handleTokenRequest, type IssuedToken } from './oauth.ts';
 import { handleTable, type RouteContext } from './table-routes.ts';
 import { FakeTables } from './tables.ts';
@@ -17,6 +17,13 @@ export interface FakeServiceNowOptions {
   clock?: () => Date;
   /** No auth configured = every call is let in as `admin`. */
   auth?: FakeAuthSettings;
+  /**
+   * The integration user's time zone, in minutes east of UTC (UTC-5 is -300; default 0, UTC).
+   * Date-times in records and answers stay UTC, but date literals in sysparm_query are read in
+   * this zone. ASSUMPTION: the fact sheet leaves it UNCONFIRMED that an instance reads them as
+   * UTC and advises a UTC user; this plays the instance whose user was not set so.
+   */
+  userUtcOffsetMinutes?: number;
 }
 
 export interface LoggedRequest {
@@ -43,7 +50,11 @@ export interface FakeServiceNow {
   failNext(count: number, failure: FailureSpec): void;
   /** The next `count` requests are never answered (until close). */
   hang(count: number, path?: string): void;
+  /** The next `count` requests matching `target` are carried out, then the connection drops instead of the answer. */
+  loseAnswer(count: number, target?: FaultTarget): void;
   setAuth(auth: FakeAuthSettings): void;
+  /** See FakeServiceNowOptions.userUtcOffsetMinutes. */
+  setUserUtcOffset(minutes: number): void;
   setClock(clock: () => Date): void;
   close(): Promise<void>;
 }
@@ -54,6 +65,7 @@ const ATTACHMENT_FILE_PATH = /^\/api\/now\/attachment\/([0-9a-f]{32})\/file$/;
 export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): Promise<FakeServiceNow> {
   let clock = options.clock ?? (() => new Date());
   let auth: FakeAuthSettings = options.auth ?? {};
+  let userUtcOffsetMinutes = options.userUtcOffsetMinutes ?? 0;
   const records = new FakeTables(() => clock());
   const tokens: IssuedToken[] = [];
   const requests: LoggedRequest[] = [];
@@ -70,6 +82,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     const fault = faults.take(entry.method, url.pathname);
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'fail') return sendFailure(response, fault.spec);
+    if (fault?.kind === 'lose') loseAnswer(request, response);
 
     const now = clock();
     if (url.pathname === '/oauth_token.do' && entry.method === 'POST') return handleTokenRequest(request, body, response, auth.oauth, tokens, now);
@@ -78,7 +91,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     const outcome = authenticate(request, auth, tokens, now);
     if (!outcome.ok) return sendError(response, 401, 'User Not Authenticated', 'Required to provide Auth information');
     entry.user = outcome.user;
-    const ctx: RouteContext = { method: entry.method, url, body, contentType: contentType(request), user: outcome.user, response, tables: records };
+    const ctx: RouteContext = { method: entry.method, url, body, contentType: contentType(request), user: outcome.user, userUtcOffsetMinutes, response, tables: records };
 
     const table = TABLE_PATH.exec(url.pathname);
     if (table) return handleTable(ctx, table[1] ?? '', table[2]);
@@ -107,7 +120,9 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     attachments,
     failNext: (count, failure) => faults.failNext(count, failure),
     hang: (count, path) => faults.hang(count, path),
+    loseAnswer: (count, target = {}) => faults.loseAnswer(count, target),
     setAuth: (next) => void (auth = next),
+    setUserUtcOffset: (minutes) => void (userUtcOffsetMinutes = minutes),
     setClock: (next) => void (clock = next),
     close: () =>
       new Promise<void>((resolve, reject) => {

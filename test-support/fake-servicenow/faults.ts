@@ -14,7 +14,13 @@ export interface FailureSpec {
   method?: string;
 }
 
-export type Fault = { kind: 'fail'; spec: FailureSpec } | { kind: 'hang'; path?: string };
+/** Which requests a fault applies to: a path prefix and a method (default: any). */
+export interface FaultTarget {
+  path?: string;
+  method?: string;
+}
+
+export type Fault = { kind: 'fail'; spec: FailureSpec } | { kind: 'hang'; path?: string } | ({ kind: 'lose' } & FaultTarget);
 
 export class FaultQueue {
   readonly #faults: Fault[] = [];
@@ -27,11 +33,15 @@ export class FaultQueue {
     for (let i = 0; i < count; i++) this.#faults.push(path === undefined ? { kind: 'hang' } : { kind: 'hang', path });
   }
 
+  loseAnswer(count: number, target: FaultTarget): void {
+    for (let i = 0; i < count; i++) this.#faults.push({ kind: 'lose', ...target });
+  }
+
   /** Removes and returns the first fault that applies to this request. */
   take(method: string, path: string): Fault | undefined {
     const index = this.#faults.findIndex((fault) => {
       const prefix = fault.kind === 'fail' ? fault.spec.path : fault.path;
-      const onlyMethod = fault.kind === 'fail' ? fault.spec.method : undefined;
+      const onlyMethod = fault.kind === 'fail' ? fault.spec.method : fault.kind === 'lose' ? fault.method : undefined;
       return (prefix === undefined || path.startsWith(prefix)) && (onlyMethod === undefined || onlyMethod.toUpperCase() === method);
     });
     return index === -1 ? undefined : this.#faults.splice(index, 1)[0];

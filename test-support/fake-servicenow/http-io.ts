@@ -20,3 +20,16 @@ export function sendError(response: ServerResponse, status: number, message: str
 export function contentType(request: IncomingMessage): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
+
+/**
+ * Lets the request be handled as usual but drops the connection instead of answering: the effect
+ * took place and the client never learns it (a reset or a timeout after the instance acted).
+ */
+export function loseAnswer(request: IncomingMessage, response: ServerResponse): void {
+  const drop = (): ServerResponse => {
+    request.socket.destroy();
+    return response;
+  };
+  response.writeHead = drop as unknown as ServerResponse['writeHead'];
+  response.end = drop as unknown as ServerResponse['end'];
+}

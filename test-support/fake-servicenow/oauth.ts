@@ -17,7 +17,10 @@ export interface FakeOAuthSettings {
   refreshTtlSeconds?: number;
   /** Issue a new refresh token on each refresh and revoke the old one (default false). */
   rotateRefreshTokens?: boolean;
-  /** The client-credentials grant is off on a real instance until a system property enables it; on here by default. */
+  /**
+   * The client-credentials grant, off by default as on a real instance, where an admin turns it on
+   * with the system property glide.oauth.inbound.client.credential.grant_type.enabled=true.
+   */
   clientCredentialsEnabled?: boolean;
   /** The "OAuth Application User" that client-credentials tokens act as. */
   clientCredentialsUser?: string;
@@ -70,7 +73,7 @@ export function handleTokenRequest(request: IncomingMessage, rawBody: Buffer, re
     if (settings.rotateRefreshTokens) previous.refreshRevoked = true;
     else return issue(response, issued, settings, now, 'refresh_token', user, previous.refreshToken, previous.refreshExpiresAt);
   } else if (grantType === 'client_credentials') {
-    if (settings.clientCredentialsEnabled === false) return oauthError(response, 400, 'unsupported_grant_type', 'client_credentials grant is not enabled');
+    if (settings.clientCredentialsEnabled !== true) return oauthError(response, 400, 'unsupported_grant_type', 'client_credentials grant is not enabled');
     user = settings.clientCredentialsUser ?? 'oauth.application.user';
     withRefresh = false;
   } else {

@@ -22,6 +22,15 @@ describe('fake ServiceNow encoded query', () => {
     });
   });
 
+  it('reads date-time literals in the user time zone it is given, records staying UTC', () => {
+    // UTC-5: the literal 05:00:00 is 10:00:00 UTC.
+    const query = 'sys_updated_on>=2024-05-01 05:00:00^ORDERBYsys_id';
+    expect(runQuery(rows, query, -300).map((r) => r.sys_id)).toEqual(['a', 'c']);
+    expect(runQuery(rows, query).map((r) => r.sys_id)).toEqual(['a', 'b', 'c']);
+    expect(runQuery(rows, 'sys_updated_on=2024-05-01 12:00:01', 120).map((r) => r.sys_id)).toEqual(['c', 'a']);
+    expect(runQuery(rows, 'short_description=VPN down', -300).map((r) => r.sys_id)).toEqual(['a']);
+  });
+
   it('filters with >= on times and orders by sys_updated_on then sys_id', () => {
     const ids = runQuery(rows, 'sys_updated_on>=2024-05-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id').map((r) => r.sys_id);
     expect(ids).toEqual(['a', 'c']);

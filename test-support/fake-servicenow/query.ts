@@ -1,3 +1,5 @@
+import { literalAsUtc } from './time.ts';
+
 // A subset of ServiceNow's encoded query language, enough for what connectors send:
 // `^` AND, `^OR` OR (binding tighter than AND), ORDERBY/ORDERBYDESC, and the common operators.
 // Anything else is rejected loudly so a test notices instead of silently matching everything.
@@ -123,8 +125,14 @@ export function compareByOrder(orderBy: OrderBy[]): (a: Readonly<FakeRecord>, b:
   };
 }
 
-/** Filters and orders; Array.prototype.sort is stable, so ties keep insertion order. */
-export function runQuery(records: readonly Readonly<FakeRecord>[], encodedQuery: string): Readonly<FakeRecord>[] {
-  const query = parseEncodedQuery(encodedQuery);
+/**
+ * Filters and orders; Array.prototype.sort is stable, so ties keep insertion order. Date-time
+ * literals are read in the user's time zone, `userUtcOffsetMinutes` east of UTC (see
+ * FakeServiceNowOptions), while records hold UTC.
+ */
+export function runQuery(records: readonly Readonly<FakeRecord>[], encodedQuery: string, userUtcOffsetMinutes = 0): Readonly<FakeRecord>[] {
+  const parsed = parseEncodedQuery(encodedQuery);
+  const where = parsed.where.map((group) => group.map((condition) => ({ ...condition, value: literalAsUtc(condition.value, userUtcOffsetMinutes) })));
+  const query = { ...parsed, where };
   return records.filter((record) => matchesQuery(record, query)).sort(compareByOrder(query.orderBy));
 }

@@ -12,6 +12,8 @@ export interface RouteContext {
   /** Media type of the request body, without parameters. */
   contentType: string;
   user: string;
+  /** The user's time zone, in which query date literals are read (FakeServiceNowOptions). */
+  userUtcOffsetMinutes: number;
   response: ServerResponse;
   tables: FakeTables;
 }
@@ -50,7 +52,7 @@ function list(ctx: RouteContext, table: string): void {
   if (limit === undefined || limit === 0 || offset === undefined) return sendError(ctx.response, 400, 'Invalid sysparm_limit or sysparm_offset', null);
   let matched: Readonly<FakeRecord>[];
   try {
-    matched = runQuery(ctx.tables.scan(table), params.get('sysparm_query') ?? '');
+    matched = runQuery(ctx.tables.scan(table), params.get('sysparm_query') ?? '', ctx.userUtcOffsetMinutes);
   } catch (error) {
     if (error instanceof QueryError) return sendError(ctx.response, 400, 'Invalid query', error.message);
     throw error;

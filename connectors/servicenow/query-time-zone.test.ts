@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { servicenow } from './connector.ts';
+import { at, isTimeZoneProbe, pageReads, pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+
+// The cursor's raw UTC sys_updated_on goes back into the next query as a literal. Fact sheet:
+// literal query values are treated as UTC — UNCONFIRMED, "give the integration user the UTC time
+// zone". ASSUMPTION played by the fake (userUtcOffsetMinutes): an instance reads the literal in the
+// user's zone. West of UTC, `sys_updated_on>=T` then starts hours after T, and the records in
+// between would be skipped for good by a run that succeeds; so polls and the check ask the
+// instance how it reads a date (query-time-zone.ts) and fail with config_invalid naming the fix.
+
+let fake: FakeServiceNow;
+let context: TestContext | undefined;
+afterEach(async () => {
+  context?.breakers.shutdown();
+  context = undefined;
+  await fake.close();
+});
+
+const UTC_MINUS_5 = -300;
+
+/** A fake instance with one incident updated at each of `times` ('HH:mm:ss' on 2024-05-01, UTC). */
+async function instanceWith(times: string[], userUtcOffsetMinutes = 0): Promise<string[]> {
+  let now = at('00:00:00');
+  fake = await startFakeServiceNow({ clock: () => now, userUtcOffsetMinutes });
+  return times.map((time) => {
+    now = at(time);
+    return fake.records.upsert('incident')['sys_id'] ?? '';
+  });
+}
+
+const cursorAt = (time: string) => ({ updatedOn: `2024-05-01 ${time}`, seenAtUpdatedOn: [] });
+
+describe('ServiceNow polls with an integration user west of UTC', () => {
+  it('fail with config_invalid naming the fix instead of skipping the records after the cursor', async () => {
+    const [missed, later] = await instanceWith(['10:30:00', '16:00:00'], UTC_MINUS_5);
+    context = testContext(fake);
+
+    const outcome = await pollOnce(context, 'incident', cursorAt('10:00:00')).catch((error: unknown) => error);
+
+    // The instance answered the cursor's query with the 16:00 record only; nothing was delivered.
+    expect(pageReads(fake).map((r) => r.status)).toEqual([200]);
+    expect(outcome).toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining(`incident ${later}, updated 2024-05-01 16:00:00 UTC, does not match sys_updated_on>=2024-05-01 16:00:00`),
+    });
+    expect((outcome as Error).message).toContain("Set the integration user's time zone to UTC");
+    expect(missed).toBeDefined();
+  });
+
+  it('deliver everything once the user is on UTC, checking once per run', async () => {
+    const ids = await instanceWith(['10:30:00', '16:00:00', '16:00:01', '16:00:02'], UTC_MINUS_5);
+    fake.setUserUtcOffset(0);
+    context = testContext(fake, { config: { pageSize: 2 } });
+
+    const result = await pollOnce(context, 'incident', cursorAt('10:00:00'));
+
+    expect(result.ids).toEqual(ids);
+    expect(pageReads(fake).length).toBeGreaterThan(1);
+    expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([`sys_id=${ids[0]}^sys_updated_on>=2024-05-01 10:30:00`]);
+  });
+
+  it('a first run reading its first page without a date makes no check until a read has one', async () => {
+    await instanceWith(['10:30:00'], UTC_MINUS_5);
+    context = testContext(fake);
+    // One page read without a cursor: no date in the query, nothing the zone could shift.
+    expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
+    expect(fake.requests.filter(isTimeZoneProbe)).toEqual([]);
+  });
+
+  it('a record deleted between its page and the check proves nothing: the run goes on', async () => {
+    await instanceWith(['10:30:00']);
+    const gone = { sys_id: 'f'.repeat(32), sys_updated_on: '2024-05-01 10:20:00', sys_mod_count: '0' };
+    fake.failNext(1, { status: 200, body: { result: [gone] } });
+    context = testContext(fake);
+
+    const result = await pollOnce(context, 'incident', cursorAt('10:00:00'));
+
+    expect(result.ids).toEqual([gone.sys_id]);
+    expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([
+      `sys_id=${gone.sys_id}^sys_updated_on>=2024-05-01 10:20:00`,
+      `sys_id=${gone.sys_id}`,
+    ]);
+  });
+});
+
+describe('ServiceNow polls with an integration user east of UTC', () => {
+  it('fail too: the instance answers with records older than the cursor (paging.ts assertReadHonoured)', async () => {
+    await instanceWith(['09:00:00', '10:30:00'], 120);
+    context = testContext(fake);
+    await expect(pollOnce(context, 'incident', cursorAt('10:00:00'))).rejects.toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('time zone is not UTC') });
+  });
+});
+
+describe('ServiceNow check and the time zone of query dates', () => {
+  it('fails with config_invalid when the instance does not read query dates as UTC', async () => {
+    await instanceWith(['10:30:00'], UTC_MINUS_5);
+    context = testContext(fake);
+    await expect(servicenow.check(context.ctx)).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining("Set the integration user's time zone to UTC") });
+  });
+
+  it('passes on a UTC user after one extra read', async () => {
+    const [id] = await instanceWith(['10:30:00']);
+    context = testContext(fake);
+    expect((await servicenow.check(context.ctx)).ok).toBe(true);
+    expect(fake.requests.map((r) => r.query['sysparm_query'])).toEqual([undefined, `sys_id=${id}^sys_updated_on>=2024-05-01 10:30:00`]);
+  });
+});
