@@ -49,8 +49,8 @@ async function applyCredentials(
   appliedBy: string,
 ): Promise<{ oldFingerprint: string | null; newFingerprint: string }> {
   const previous = credentialsBeingReplaced(hub, integration);
-  const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous);
-  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
+  const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous, trx);
+  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials, trx);
   await trx
     .updateTable('integration_configs')
     .set({

@@ -1,5 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { stableStringify } from '../events/payload-hash.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { seal, unseal } from './secret-box.ts';
 
@@ -10,17 +12,23 @@ import { seal, unseal } from './secret-box.ts';
 const OWNER = 'tenant:fingerprint-key';
 const cache = new Map<string, Buffer>();
 
-async function fingerprintKey(hub: HubContext, tenantId: string): Promise<Buffer> {
+/**
+ * The tenant's fingerprint key, read (or made) through `db`: inside a transaction that must be the
+ * transaction itself, since embedded PGlite has one connection, which the transaction holds. A key
+ * made inside a transaction is not cached: should it roll back, the key was never stored.
+ */
+async function fingerprintKey(hub: HubContext, tenantId: string, db: Kysely<Database>): Promise<Buffer> {
   const cached = cache.get(tenantId);
   if (cached) return cached;
   const binding = { tenantId, owner: OWNER };
   const read = () =>
-    hub.db.selectFrom('tenants').select(['fingerprint_key_ciphertext', 'fingerprint_key_version']).where('id', '=', tenantId).executeTakeFirstOrThrow();
+    db.selectFrom('tenants').select(['fingerprint_key_ciphertext', 'fingerprint_key_version']).where('id', '=', tenantId).executeTakeFirstOrThrow();
   let row = await read();
-  if (!row.fingerprint_key_ciphertext) {
+  const made = !row.fingerprint_key_ciphertext;
+  if (made) {
     const sealed = seal(hub.masterKeys, randomBytes(32).toString('base64'), binding);
     // Only the first writer's key counts; everyone then reads that one.
-    await hub.db
+    await db
       .updateTable('tenants')
       .set({ fingerprint_key_ciphertext: sealed.ciphertext, fingerprint_key_version: sealed.keyVersion })
       .where('id', '=', tenantId)
@@ -32,12 +40,20 @@ async function fingerprintKey(hub: HubContext, tenantId: string): Promise<Buffer
     unseal(hub.masterKeys, { ciphertext: row.fingerprint_key_ciphertext ?? '', keyVersion: row.fingerprint_key_version ?? 0 }, binding),
     'base64',
   );
-  cache.set(tenantId, key);
+  if (!(made && db.isTransaction)) cache.set(tenantId, key);
   return key;
 }
 
-/** `fp_` and 16 hex characters of HMAC-SHA256 over the canonical JSON of the credentials. */
-export async function secretFingerprint(hub: HubContext, tenantId: string, credentials: unknown): Promise<string> {
-  const key = await fingerprintKey(hub, tenantId);
+/**
+ * `fp_` and 16 hex characters of HMAC-SHA256 over the canonical JSON of the credentials. Inside a
+ * transaction, pass it as `db`.
+ */
+export async function secretFingerprint(hub: HubContext, tenantId: string, credentials: unknown, db: Kysely<Database> = hub.db): Promise<string> {
+  const key = await fingerprintKey(hub, tenantId, db);
   return `fp_${createHmac('sha256', key).update(stableStringify(credentials)).digest('hex').slice(0, 16)}`;
+}
+
+/** As a restarted process: no tenant's key known yet (for tests). */
+export function forgetFingerprintKeys(): void {
+  cache.clear();
 }

@@ -4,7 +4,7 @@ import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { startTestHub, type TestHub, type TestHubOptions, type TestResponse, type TestTenant } from '../../test-support/test-hub.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
 
-// What the credential rotation tests share: a hub on PostgreSQL, a tenant with a second admin
+// What the credential rotation tests share: a hub (on PostgreSQL unless asked), a tenant with a second admin
 // token, and a fake ServiceNow instance whose basic auth accepts only the rotated-to password.
 
 /** The only password the fake instance accepts: a rotation to it passes its connection check. */
@@ -25,7 +25,7 @@ export interface RotationWorld {
   close(): Promise<void>;
 }
 
-export async function startRotationWorld(label: string, options: Pick<TestHubOptions, 'workers'> = {}): Promise<RotationWorld> {
+export async function startRotationWorld(label: string, options: Pick<TestHubOptions, 'workers' | 'database' | 'queue'> = {}): Promise<RotationWorld> {
   const fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: ACCEPTED_PASSWORD } } });
   const test = await startTestHub({ label, database: 'postgres', queue: 'memory', ...options });
   const tenant = await test.createTenant('acme');
