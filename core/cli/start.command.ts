@@ -6,6 +6,7 @@ import { QueueUnavailableError } from '../queue/queue.types.ts';
 import { firstStartBanner } from '../server/bootstrap.ts';
 import { startHub, type RunningHub } from '../server/hub.server.ts';
 import { CliError } from './cli-error.ts';
+import { stopThenExit } from './stop-then-exit.ts';
 
 /** The variable that sets the port this process listens on, and its value; undefined if it serves no HTTP. */
 function listeningPort(config: EnvironmentVariables): { variable: 'PORT' | 'HUB_PROBE_PORT'; port: number } | undefined {
@@ -67,15 +68,7 @@ export async function startCommand(): Promise<void> {
   let running: RunningHub | undefined;
   let signals = 0;
   let startUpDeadline: NodeJS.Timeout | undefined;
-  const stopGracefully = (hub: RunningHub): void => {
-    hub.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
+  const stopGracefully = (hub: RunningHub): void => stopThenExit(() => hub.stop(), config.HUB_SHUTDOWN_TIMEOUT_MS, logger);
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
