@@ -15,7 +15,7 @@ import type { CredentialRotationWizardProps, WizardStage } from '../components/c
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
-import { keptFieldLabels, withKeptFields } from '../forms/kept-credentials.ts';
+import { keptFieldLabels } from '../forms/kept-credentials.ts';
 import { CredentialManagementPage } from '../pages/credentials.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
@@ -103,7 +103,8 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
       stage, errors, reason, expiresOn, ...(checkFailure ? { checkFailure } : {}),
     });
     const schema = connector ? (describeConnector(connector).credentialsSchema as JsonSchema) : undefined;
-    const credentials = schema ? withKeptFields(schema, parseSchemaForm(schema, 'credentials', form).value, storedCredentials(hub, row)) : {};
+    // Optional fields left blank keep their stored values: the rotation keeps them (kept-credentials.ts).
+    const credentials = schema ? parseSchemaForm(schema, 'credentials', form).value : {};
     const errors: FieldError[] = [];
     if (expiresOn !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(expiresOn)) errors.push({ path: 'body.expiresAt', message: 'enter a date as YYYY-MM-DD' });
     const parsed = parseFormRequest(RotateCredentialsRequest, {

@@ -4,6 +4,10 @@ import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { expiryColumns, remindExpiringCredentials } from './credential-expiry.ts';
 import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
 import { startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
+import { openCredentials } from '../integrations/integration-credentials.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+
+const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 
 // Rotating credentials: the check with the new secret first, the swap and its audit, and what
 // goes wrong around it (a failed apply, a token obtained with the old secret, moving expiry dates).
@@ -58,6 +62,17 @@ describe('credential rotation', () => {
     expect(after.credentials.hint).toBe('••••2222');
   });
 
+  it('keeps stored optional fields the rotation leaves out, such as the webhook secret', async () => {
+    const created = await test.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: { connector: 'servicenow', name: 'rotate-keeps-webhook-secret', config: { instanceUrl: world.fake.url }, credentials: { ...world.basic('old-password-one-1111'), webhookSecret: WEBHOOK_SECRET }, schedules: SERVICENOW_SCHEDULES_OFF },
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    expect((await rotate(id, 'new-password-two-2222')).status).toBe(200);
+    const row = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(openCredentials(test.hub, row)).toEqual({ ...world.basic('new-password-two-2222'), webhookSecret: WEBHOOK_SECRET });
+  });
 });
 
 describe('credential rotation under failure and concurrency', () => {

@@ -13,6 +13,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
 import { recordCredentialAudit } from './credential-audit.ts';
 import { secretFingerprint } from './fingerprint.ts';
+import { withKeptCredentialFields } from './kept-credentials.ts';
 import { seal, unseal } from './secret-box.ts';
 import { resolveCredentialTasks } from './credential-tasks.ts';
 import { tenantSettings } from '../tenancy/tenant-settings.ts';
@@ -90,7 +91,8 @@ const integrationGone = () => new NotFoundError('integration');
 export async function requestRotation(hub: HubContext, principal: Principal, integrationId: string, request: RotationRequest, requestId: string): Promise<RotationOutcome> {
   const integration = await requireIntegration(hub, principal.tenantId, integrationId);
   const connector = requireConnector(hub.connectors, integration.connector);
-  const { credentials } = validateAgainstConnector(connector, { credentials: request.credentials });
+  const submitted = withKeptCredentialFields(connector, request.credentials, credentialsBeingReplaced(hub, integration));
+  const { credentials } = validateAgainstConnector(connector, { credentials: submitted });
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
   const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
 
