@@ -69,7 +69,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): JsonSchema {
     info: {
       title: 'GRC integration hub API',
       version: hubVersion,
-      description: 'Errors are `{ "error": { "code", "message", "runbook"? } }`. Send `Authorization: Bearer <token>`.',
+      description:
+        'Errors are `{ "error": { "code", "message", "runbook"?, "fields"? } }`; `fields` lists invalid inputs as `{ "path", "message" }` (the first 20). Send `Authorization: Bearer <token>`.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
