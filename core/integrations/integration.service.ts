@@ -70,7 +70,7 @@ export async function createIntegration(hub: HubContext, principal: Principal, i
   if (parts.credentials !== undefined) {
     await recordCredentialAudit(hub, {
       tenantId: row.tenant_id, integrationId: row.id, action: 'set', actor: principal.label,
-      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials), expiresAt: row.credentials_expires_at,
+      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials, hub.db), expiresAt: row.credentials_expires_at,
     });
   }
   return row;
@@ -169,8 +169,8 @@ export async function updateIntegration(
     // Replaced without the rotation flow's check: still one audit row with both fingerprints.
     await recordCredentialAudit(hub, {
       tenantId: row.tenant_id, integrationId: row.id, action: 'replaced', actor: principal.label,
-      oldFingerprint: previous === undefined ? null : await secretFingerprint(hub, row.tenant_id, previous),
-      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials), expiresAt: row.credentials_expires_at,
+      oldFingerprint: previous === undefined ? null : await secretFingerprint(hub, row.tenant_id, previous, hub.db),
+      newFingerprint: await secretFingerprint(hub, row.tenant_id, parts.credentials, hub.db), expiresAt: row.credentials_expires_at,
     });
     await resolveCredentialTasks(hub, row.id);
   } else if (input.credentialsExpiresAt !== undefined) {

@@ -93,7 +93,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
   const connector = requireConnector(hub.connectors, integration.connector);
   const submitted = withKeptCredentialFields(connector, request.credentials, credentialsBeingReplaced(hub, integration));
   const { credentials } = validateAgainstConnector(connector, { credentials: submitted });
-  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials);
+  const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials, hub.db);
   const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
 
   const check = await checkIntegration(hub, integration, principal.label, credentials);

@@ -45,10 +45,10 @@ async function fingerprintKey(hub: HubContext, tenantId: string, db: Kysely<Data
 }
 
 /**
- * `fp_` and 16 hex characters of HMAC-SHA256 over the canonical JSON of the credentials. Inside a
- * transaction, pass it as `db`.
+ * `fp_` and 16 hex characters of HMAC-SHA256 over the canonical JSON of the credentials. `db` is
+ * required, not defaulted to hub.db: inside a transaction it must be the transaction.
  */
-export async function secretFingerprint(hub: HubContext, tenantId: string, credentials: unknown, db: Kysely<Database> = hub.db): Promise<string> {
+export async function secretFingerprint(hub: HubContext, tenantId: string, credentials: unknown, db: Kysely<Database>): Promise<string> {
   const key = await fingerprintKey(hub, tenantId, db);
   return `fp_${createHmac('sha256', key).update(stableStringify(credentials)).digest('hex').slice(0, 16)}`;
 }
