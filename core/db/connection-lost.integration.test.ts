@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnHub, type HubProcess } from '../../test-support/hub-process.ts';
@@ -12,6 +13,7 @@ import { waitFor } from '../../test-support/wait-for.ts';
 // run and request it had in flight.
 
 const masterKeys = `1:${Buffer.alloc(32, 9).toString('base64')}`;
+const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 let database: TestDatabase;
 let hub: HubProcess | undefined;
 
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('a PostgreSQL connection lost under a request', () => {
-  it('fails that request with 500 and keeps the process running', { timeout: 60_000 }, async () => {
+  it('fails that request with 503 database_unavailable and Retry-After, and keeps the process running', { timeout: 60_000 }, async () => {
     hub = spawnHub(['start'], {
       NODE_ENV: 'production', HUB_MASTER_KEYS: masterKeys, DATABASE_URL: database.url, REDIS_URL: testRedisUrl(),
       HUB_QUEUE_PREFIX: uniquePrefix('pgl'), HUB_ROLE: 'all', HUB_SHUTDOWN_TIMEOUT_MS: '2000',
@@ -44,7 +46,10 @@ describe('a PostgreSQL connection lost under a request', () => {
     await locker.connect();
     await locker.query('begin');
     await locker.query('select id from integration_configs where id = $1 for update', [id]);
-    const pausing = fetch(`http://127.0.0.1:${port}/api/integrations/${id}/pause`, { method: 'POST', headers }).then((r) => r.status, (e) => `fetch failed: ${e.cause?.code ?? e.message}`);
+    const pausing = fetch(`http://127.0.0.1:${port}/api/integrations/${id}/pause`, { method: 'POST', headers }).then(
+      async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }),
+      (e) => `fetch failed: ${e.cause?.code ?? e.message}`,
+    );
     const pid = await waitFor('the pause to wait for the row lock', async () => {
       const { rows } = await locker.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
       return rows[0]?.pid as number | undefined;
@@ -53,10 +58,38 @@ describe('a PostgreSQL connection lost under a request', () => {
     await locker.query('rollback');
     await locker.end();
 
-    expect(await pausing).toBe(500);
+    expect(await pausing).toEqual({ status: 503, retryAfter: '5', code: 'database_unavailable' });
     await sleep(500);
     expect(hub.child.exitCode).toBeNull();
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
     expect(health.status).toBe(200);
+
+    // A webhook delivery whose commit loses its connection: 503 with Retry-After, so the sender
+    // sends it again, and nothing is stored.
+    expect((await fetch(`http://127.0.0.1:${port}/api/integrations/${id}`, { method: 'PATCH', headers, body: JSON.stringify({ credentials: { auth: { type: 'basic', username: 'u', password: 'p' }, webhookSecret: WEBHOOK_SECRET } }) })).status).toBe(200);
+    const tableLock = new pg.Client({ connectionString: database.url });
+    await tableLock.connect();
+    await tableLock.query('begin');
+    await tableLock.query('lock table integration_events in access exclusive mode');
+    const body = JSON.stringify({ table: 'incident', action: 'insert', record: { sys_id: 'a'.repeat(32), number: 'INC0010001' } });
+    const now = new Date();
+    const delivering = fetch(`http://127.0.0.1:${port}/hooks/${id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_lost', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(WEBHOOK_SECRET).sign('msg_lost', now, body) },
+      body,
+    }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }));
+    const inserter = await waitFor('the delivery to wait for the table lock', async () => {
+      const { rows } = await tableLock.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
+      return rows[0]?.pid as number | undefined;
+    });
+    await tableLock.query('select pg_terminate_backend($1)', [inserter]);
+    await tableLock.query('rollback');
+    await tableLock.end();
+    expect(await delivering).toEqual({ status: 503, retryAfter: '5', code: 'database_unavailable' });
+    const check = new pg.Client({ connectionString: database.url });
+    await check.connect();
+    expect((await check.query('select count(*)::int as n from integration_events')).rows[0].n).toBe(0);
+    await check.end();
+    expect(hub.child.exitCode).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookRequest } from '../../connectors/sdk/connector.types.ts';
 import { ApiError } from '../http/api-error.ts';
+import { DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS } from '../http/error-handler.ts';
+import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
 import { BODY_LIMIT_BYTES } from '../http/body-limit.ts';
 import { recordRequest, requestIdFrom, WEBHOOK_ROUTE } from '../http/request-context.middleware.ts';
 import { secureHeaderEntries } from '../http/secure-headers.ts';
@@ -11,6 +13,7 @@ import { errorAnswer, jsonAnswer, webhookIngest, type WebhookAnswer } from './we
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const PREFIX = '/hooks/';
+const JSON_CONTENT = { 'content-type': 'application/json' };
 const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`);
 
 class BodyTooLarge extends Error {}
@@ -145,6 +148,10 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
         close = true;
       } else if (error instanceof SenderHungUp) {
         return;
+      } else if (isDatabaseUnavailable(error)) {
+        // Not stored, for a reason that passes: the sender retries, as it does on any non-2xx.
+        hub.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, requestId }, 'database unavailable for a webhook delivery');
+        answer = { ...jsonAnswer(503, DATABASE_UNAVAILABLE), headers: { ...JSON_CONTENT, 'retry-after': String(RETRY_AFTER_SECONDS) } };
       } else {
         logError(error, requestId);
         answer = internalError(requestId);
