@@ -3,7 +3,7 @@ import type { IntegrationRunsTable } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { endsFailureChain } from '../runs/failure-cause.ts';
-import { enqueueRun } from '../runs/run.jobs.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
 import { EVENT_QUEUE, type EventJob } from './event.dispatch.ts';
@@ -81,7 +81,8 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     await markProcessed(trx as unknown as typeof hub.db, processed);
     return inserted.map((row) => row.id);
   });
-  for (const runId of created) await enqueueRun(hub, runId);
+  // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
+  await dispatchRuns(hub, created);
 }
 
 export function eventJobRegistrations(hub: HubContext): JobRegistration[] {
