@@ -118,7 +118,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     .execute();
 
   const progress = { pages: 1, recordsSeen: page.records.length, recordsNew, recordsChanged };
-  await addProgress(trx, page.run, progress, page.now);
+  await addProgress(trx, page.run, progress);
   return { ...progress, eventIds, eventsCreated, hashes };
 }
 

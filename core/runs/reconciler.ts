@@ -6,7 +6,7 @@ import { safeToRunAgain } from '../routes/action-rerun.ts';
 import { MAX_RUN_ATTEMPTS, type Failure } from './failure.ts';
 import { recordFinalFailure } from './failure.service.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
-import { attemptInBudget, lastSignOfLife, takeOverStaleRun } from './run.repository.ts';
+import { attemptInBudget, silentFor, takeOverStaleRun } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
@@ -33,13 +33,13 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
   const staleBefore = new Date(now.getTime() - leaseMs);
 
   // A running run without a heartbeat within the lease belongs to a dead process.
-  const { interrupted, takenOver } = await takeOverStaleRuns(hub, staleBefore, now);
+  const { interrupted, takenOver } = await takeOverStaleRuns(hub, leaseMs, now);
   // A check answers the admin who asked; when its process died there is nobody left to answer.
   await hub.db
     .updateTable('integration_runs')
     .set({ status: 'cancelled', finished_at: now, error_message: 'the process running this check stopped' })
     .where('status', '=', 'running')
-    .where(lastSignOfLife, '<', staleBefore)
+    .where(silentFor(leaseMs))
     .where('kind', '=', 'check')
     .execute();
 
@@ -83,14 +83,14 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
  * reconciler settles those as an attempt of its own, so that two passes, or the stalled process
  * waking up, cannot record them again.
  */
-async function takeOverStaleRuns(hub: HubContext, staleBefore: Date, now: Date): Promise<{ interrupted: number; takenOver: string[] }> {
+async function takeOverStaleRuns(hub: HubContext, leaseMs: number, now: Date): Promise<{ interrupted: number; takenOver: string[] }> {
   const stale = await hub.db
     .selectFrom('integration_runs')
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_runs.integration_id')
     .selectAll('integration_runs')
     .select('integration_configs.connector')
     .where('integration_runs.status', '=', 'running')
-    .where(lastSignOfLife, '<', staleBefore)
+    .where(silentFor(leaseMs))
     .where('integration_runs.kind', 'in', ['poll', 'action'])
     .limit(BATCH)
     .execute();
@@ -102,7 +102,7 @@ async function takeOverStaleRuns(hub: HubContext, staleBefore: Date, now: Date):
       again.push(run.id);
       continue;
     }
-    if (await failInterrupted(hub, run, staleBefore, now, failure)) interrupted += 1;
+    if (await failInterrupted(hub, run, leaseMs, failure)) interrupted += 1;
   }
   if (again.length === 0) return { interrupted, takenOver: [] };
   const takenOver = await hub.db
@@ -111,7 +111,7 @@ async function takeOverStaleRuns(hub: HubContext, staleBefore: Date, now: Date):
     .where('id', 'in', again)
     .where('status', '=', 'running')
     // Still silent: an attempt that beat since the read keeps its run.
-    .where(lastSignOfLife, '<', staleBefore)
+    .where(silentFor(leaseMs))
     .returning('id')
     .execute();
   return { interrupted, takenOver: takenOver.map((row) => row.id) };
@@ -134,8 +134,8 @@ function interruption(hub: HubContext, run: RunRow, connector: string): Failure 
   return undefined;
 }
 
-async function failInterrupted(hub: HubContext, stale: RunRow, staleBefore: Date, now: Date, failure: Failure): Promise<boolean> {
-  const run = await takeOverStaleRun(hub.db, stale, staleBefore, now);
+async function failInterrupted(hub: HubContext, stale: RunRow, leaseMs: number, failure: Failure): Promise<boolean> {
+  const run = await takeOverStaleRun(hub.db, stale, leaseMs);
   if (!run) return false;
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
   if (!integration) return false;

@@ -132,7 +132,7 @@ describe.each(RUNTIME_MODES)('an attempt that lost its run on $name', ({ options
     expect(await runRow(first.id)).toMatchObject({ status: 'running', attempts: 2, pages: 0, finished_at: null });
     expect(await test.hub.db.selectFrom('integration_records').select('external_id').where('integration_id', '=', integration.id).execute()).toEqual([]);
     expect(await test.hub.db.selectFrom('integration_cursors').select('cursor').where('integration_id', '=', integration.id).execute()).toEqual([]);
-    expect(await touchRun(test.hub.db, first, new Date())).toBe(false);
+    expect(await touchRun(test.hub.db, first)).toBe(false);
     expect(await requeueRun(test.hub.db, first, new Date(), { code: 'network_error', message: 'late' })).toBe(false);
     expect(await finishRun(test.hub.db, first, { status: 'failed', finishedAt: new Date() })).toBeUndefined();
 

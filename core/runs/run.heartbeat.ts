@@ -13,7 +13,7 @@ function heartbeatEveryMs(hub: HubContext): number {
  */
 export async function withHeartbeat<T>(hub: HubContext, run: RunAttempt, work: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => {
-    touchRun(hub.db, run, hub.clock())
+    touchRun(hub.db, run)
       .then((held) => {
         if (held) return;
         clearInterval(timer);

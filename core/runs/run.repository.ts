@@ -75,7 +75,7 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
       .set((eb) => ({
         status: 'running',
         started_at: eb.fn.coalesce('started_at', eb.val(now)),
-        heartbeat_at: now,
+        heartbeat_at: databaseNow,
         attempts: eb('attempts', '+', 1),
       }))
       .where('id', '=', id)
@@ -120,22 +120,31 @@ export class RunNotHeldError extends Error {
  * it read still holds it and is still silent. One of two reconcile passes gets it, and the stalled
  * attempt, should it wake up, finds the run no longer its own.
  */
-export async function takeOverStaleRun(db: Db, run: RunAttempt, staleBefore: Date, now: Date): Promise<RunRow | undefined> {
+export async function takeOverStaleRun(db: Db, run: RunAttempt, leaseMs: number): Promise<RunRow | undefined> {
   return db
     .updateTable('integration_runs')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), heartbeat_at: now }))
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), heartbeat_at: databaseNow }))
     .where(heldBy(run))
-    .where(lastSignOfLife, '<', staleBefore)
+    .where(silentFor(leaseMs))
     .returningAll()
     .executeTakeFirst();
 }
 
-/** When a running run last showed it was alive: its heartbeat, else its start, else its queueing. */
-export const lastSignOfLife = sql<Date>`coalesce(heartbeat_at, started_at, queued_at)`;
+// Heartbeats are stamped, and judged, by the database's clock, not the workers': one worker's clock
+// a lease behind another's would otherwise have its live runs taken over by the other's reconciler.
+const databaseNow = sql<Date>`now()`;
+
+/**
+ * A running run silent for longer than the lease: its last sign of life (heartbeat, else start,
+ * else queueing) is older than that by the database's clock.
+ */
+export function silentFor(leaseMs: number) {
+  return sql<boolean>`coalesce(heartbeat_at, started_at, queued_at) < now() - ${sql.lit(leaseMs)} * interval '1 millisecond'`;
+}
 
 /** Refreshes the heartbeat; false when this attempt no longer holds the run. */
-export async function touchRun(db: Db, run: RunAttempt, now: Date): Promise<boolean> {
-  const result = await db.updateTable('integration_runs').set({ heartbeat_at: now }).where(heldBy(run)).executeTakeFirst();
+export async function touchRun(db: Db, run: RunAttempt): Promise<boolean> {
+  const result = await db.updateTable('integration_runs').set({ heartbeat_at: databaseNow }).where(heldBy(run)).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
@@ -147,7 +156,7 @@ export interface RunProgress {
 }
 
 /** Adds a committed page's counts; RunNotHeldError (rolling the page back) when the attempt lost the run. */
-export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress, now: Date): Promise<void> {
+export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress): Promise<void> {
   const result = await db
     .updateTable('integration_runs')
     .set((eb) => ({
@@ -155,7 +164,7 @@ export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress
       records_seen: eb('records_seen', '+', progress.recordsSeen),
       records_new: eb('records_new', '+', progress.recordsNew),
       records_changed: eb('records_changed', '+', progress.recordsChanged),
-      heartbeat_at: now,
+      heartbeat_at: databaseNow,
     }))
     .where(heldBy(run))
     .executeTakeFirst();

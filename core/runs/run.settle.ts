@@ -26,7 +26,7 @@ export async function settleRun(
   outcome: Omit<RunOutcome, 'finishedAt'>,
   consequences: () => Promise<void> = async () => undefined,
 ): Promise<RunRow | undefined> {
-  if (!(await touchRun(hub.db, run, hub.clock()))) return notHeld(hub, run);
+  if (!(await touchRun(hub.db, run))) return notHeld(hub, run);
   await consequences();
   return (await finishRun(hub.db, run, { ...outcome, finishedAt: hub.clock() })) ?? notHeld(hub, run);
 }
