@@ -66,7 +66,8 @@ function refusal(path: string, status: number, code: string | undefined, grant: 
   if (code !== undefined && GRANT_NOT_ALLOWED.has(code)) {
     return new ConnectorError('config_invalid', `POST ${path} answered ${status}${suffix}: this client may not use the configured grant`, { status });
   }
-  if (grant === 'refresh_token') {
+  // A wrong client id or secret is wrong under any grant, the refresh grant included.
+  if (grant === 'refresh_token' && code !== 'invalid_client') {
     return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the refresh token was refused`, { status });
   }
   return new ConnectorError('auth_invalid', `POST ${path} answered ${status}${suffix}: the ${grant} grant was refused`, { status });

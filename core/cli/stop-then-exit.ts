@@ -15,7 +15,8 @@ export function stopThenExit(stop: () => Promise<void>, shutdownTimeoutMs: numbe
     logger.warn({ budgetMs }, 'the shutdown did not finish within its time: exiting without waiting');
     exit(1);
   }, budgetMs);
-  stuck.unref();
+  // Not unref'd: a stop that waits on a bare promise (a query queued behind embedded PGlite's one
+  // connection) holds nothing open, and the process would exit 0 as if it had stopped cleanly.
   stop().then(
     () => {
       clearTimeout(stuck);
