@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
@@ -104,5 +105,24 @@ describe.each(RUNTIME_MODES)('reconciler and stale action runs on $name', ({ opt
     expect(tasks).toEqual([{ code: 'run_interrupted', occurrences: 1 }]);
     const events = await test.hub.db.selectFrom('integration_events').select('type').where('run_id', '=', run.id).execute();
     expect(events).toEqual([{ type: 'failure.run_interrupted' }]);
+  });
+
+  // The failure is made with a PostgreSQL trigger.
+  it.runIf(options.database === 'postgres')('gives a stale run back as it was when settling it fails, and settles it on a later pass', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `stale-giveback-${Math.random()}`);
+    const run = await staleRun({ integrationId: integration.id, kind: 'poll', stream: 'items', attempts: MAX_RUN_ATTEMPTS });
+    // Opening the task fails: the reconciler's settling breaks off after it took the run over.
+    await sql`create function refuse_task() returns trigger language plpgsql as $$ begin raise exception 'tasks refused for a test'; end $$`.execute(test.hub.db);
+    await sql`create trigger refuse_task before insert on tasks for each row execute function refuse_task()`.execute(test.hub.db);
+    try {
+      await expect(reconcile(test.hub)).rejects.toThrow(/tasks refused for a test/);
+    } finally {
+      await sql`drop trigger refuse_task on tasks`.execute(test.hub.db);
+      await sql`drop function refuse_task()`.execute(test.hub.db);
+    }
+    expect(await runRow(run.id)).toMatchObject({ status: 'running', attempts: MAX_RUN_ATTEMPTS });
+
+    expect((await reconcile(test.hub)).runsFailedInterrupted).toBe(1);
+    expect(await runRow(run.id)).toMatchObject({ status: 'failed', error_code: 'run_interrupted', attempts: MAX_RUN_ATTEMPTS });
   });
 });

@@ -6,7 +6,7 @@ import { safeToRunAgain } from '../routes/action-rerun.ts';
 import { MAX_RUN_ATTEMPTS, type Failure } from './failure.ts';
 import { recordFinalFailure } from './failure.service.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
-import { attemptInBudget, silentFor, takeOverStaleRun } from './run.repository.ts';
+import { attemptInBudget, giveBackStaleRun, silentFor, takeOverStaleRun } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
@@ -140,6 +140,11 @@ async function failInterrupted(hub: HubContext, stale: RunRow, leaseMs: number, 
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
   if (!integration) return false;
   const outcome = { status: 'failed' as const, errorCode: failure.code, errorMessage: failure.message, attempts: stale.attempts };
-  const settled = await settleRun(hub, run, outcome, () => recordFinalFailure(hub, integration, { ...run, attempts: stale.attempts }, failure));
-  return settled !== undefined;
+  try {
+    const settled = await settleRun(hub, run, outcome, () => recordFinalFailure(hub, integration, { ...run, attempts: stale.attempts }, failure));
+    return settled !== undefined;
+  } catch (error) {
+    await giveBackStaleRun(hub.db, run, stale).catch(() => undefined);
+    throw error;
+  }
 }

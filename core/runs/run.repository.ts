@@ -130,6 +130,15 @@ export async function takeOverStaleRun(db: Db, run: RunAttempt, leaseMs: number)
     .executeTakeFirst();
 }
 
+/**
+ * Undoes takeOverStaleRun when settling the run then failed: the run shows its last real attempt
+ * again and is as silent as before, for the next pass to settle. (Left taken over, its higher
+ * attempt number would read as the first of a new budget, and the run would be retried again.)
+ */
+export async function giveBackStaleRun(db: Db, taken: RunAttempt, stale: Pick<RunRow, 'attempts' | 'heartbeat_at'>): Promise<void> {
+  await db.updateTable('integration_runs').set({ attempts: stale.attempts, heartbeat_at: stale.heartbeat_at }).where(heldBy(taken)).execute();
+}
+
 // Heartbeats are stamped, and judged, by the database's clock, not the workers': one worker's clock
 // a lease behind another's would otherwise have its live runs taken over by the other's reconciler.
 const databaseNow = sql<Date>`now()`;
