@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
+import { refuseRunEnqueues } from '../../test-support/refuse-run-enqueues.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
-import { QueueUnavailableError } from '../queue/queue.types.ts';
-import { RUN_QUEUE } from '../runs/run.jobs.ts';
 import { processEvents } from './event.processor.ts';
 
 // Routing commits the action runs with the events' new status; queueing the runs comes after. With
@@ -38,16 +37,11 @@ describe.each(RUNTIME_MODES)('routing events while the queue is unreachable, on 
       .returning('id')
       .executeTakeFirstOrThrow();
 
-    const queue = test.hub.queue;
-    const realAdd = queue.add;
-    queue.add = (async (name, ...rest) => {
-      if (name === RUN_QUEUE) throw new QueueUnavailableError('redis unreachable');
-      return realAdd.call(queue, name, ...rest);
-    }) as typeof queue.add;
+    const restore = refuseRunEnqueues(test.hub.queue);
     try {
       await expect(processEvents(test.hub, [event.id])).resolves.toBeUndefined();
     } finally {
-      queue.add = realAdd;
+      restore();
     }
     const stored = await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', event.id).executeTakeFirstOrThrow();
     expect(stored.status).toBe('processed');

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
-import { QueueUnavailableError } from '../queue/queue.types.ts';
 import { MAX_RUN_ATTEMPTS } from '../runs/failure.ts';
 import { reconcile } from '../runs/reconciler.ts';
-import { RUN_QUEUE } from '../runs/run.jobs.ts';
 import { executeRun } from '../runs/run.worker.ts';
+import { refuseRunEnqueues } from '../../test-support/refuse-run-enqueues.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
@@ -33,18 +32,6 @@ describe.each(RUNTIME_MODES)('runs settling while the queue is unreachable, on $
     slackId = (await slack.json()).id;
   });
 
-  /** Redis gone for runs: every enqueue of a run is refused, as BullMQ producers fail fast. */
-  function refuseRunEnqueues(): () => void {
-    const queue = test.hub.queue;
-    const realAdd = queue.add;
-    queue.add = (async (name, ...rest) => {
-      if (name === RUN_QUEUE) throw new QueueUnavailableError('redis unreachable');
-      return realAdd.call(queue, name, ...rest);
-    }) as typeof queue.add;
-    return () => {
-      queue.add = realAdd;
-    };
-  }
   afterAll(async () => {
     await test?.close();
   });
@@ -61,7 +48,7 @@ describe.each(RUNTIME_MODES)('runs settling while the queue is unreachable, on $
     testkitUpstream(dataset).failures.push({ code: 'upstream_unavailable' });
 
     // Redis goes away: every enqueue of a run is refused, as BullMQ producers fail fast.
-    const restore = refuseRunEnqueues();
+    const restore = refuseRunEnqueues(test.hub.queue);
     await executeRun(test.hub, run.id).catch(() => undefined);
     restore();
 
@@ -97,7 +84,7 @@ describe.each(RUNTIME_MODES)('runs settling while the queue is unreachable, on $
       .returningAll()
       .executeTakeFirstOrThrow();
 
-    const restore = refuseRunEnqueues();
+    const restore = refuseRunEnqueues(test.hub.queue);
     await executeRun(test.hub, run.id).catch(() => undefined);
     restore();
 
