@@ -1,12 +1,8 @@
+import { optionalFields } from '../../core/vault/kept-credentials.ts';
 import { humanize, type JsonSchema } from '../components/json-schema.ts';
 
 // The rotation wizard is write-only: it names (never shows) the stored optional fields that a blank
 // entry keeps (core/vault/kept-credentials.ts keeps them, for the API as for the wizard).
-
-function optionalFields(schema: JsonSchema): string[] {
-  const required = new Set(schema.required ?? []);
-  return Object.keys(schema.properties ?? {}).filter((key) => !required.has(key));
-}
 
 function storedKeys(stored: unknown): Set<string> {
   return new Set(stored !== null && typeof stored === 'object' ? Object.keys(stored) : []);

@@ -12,9 +12,8 @@ interface ObjectSchema {
   required?: string[];
 }
 
-/** The connector's optional top-level credential fields. */
-export function optionalCredentialFields(connector: AnyConnector): string[] {
-  const schema = describeConnector(connector).credentialsSchema as ObjectSchema;
+/** The optional top-level fields of a credentials JSON Schema (the catalog's `credentialsSchema`). */
+export function optionalFields(schema: ObjectSchema): string[] {
   const required = new Set(schema.required ?? []);
   return Object.keys(schema.properties ?? {}).filter((key) => !required.has(key));
 }
@@ -24,7 +23,7 @@ export function withKeptCredentialFields(connector: AnyConnector, submitted: unk
   if (submitted === null || typeof submitted !== 'object' || Array.isArray(submitted)) return submitted;
   if (stored === null || typeof stored !== 'object') return submitted;
   const kept: Record<string, unknown> = {};
-  for (const key of optionalCredentialFields(connector)) {
+  for (const key of optionalFields(describeConnector(connector).credentialsSchema as ObjectSchema)) {
     if ((submitted as Record<string, unknown>)[key] === undefined && Object.hasOwn(stored, key)) kept[key] = (stored as Record<string, unknown>)[key];
   }
   return { ...kept, ...submitted };

@@ -13,7 +13,6 @@ import { errorAnswer, jsonAnswer, webhookIngest, type WebhookAnswer } from './we
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const PREFIX = '/hooks/';
-const JSON_CONTENT = { 'content-type': 'application/json' };
 const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`);
 
 class BodyTooLarge extends Error {}
@@ -151,7 +150,8 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
       } else if (isDatabaseUnavailable(error)) {
         // Not stored, for a reason that passes: the sender retries, as it does on any non-2xx.
         hub.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, requestId }, 'database unavailable for a webhook delivery');
-        answer = { ...jsonAnswer(503, DATABASE_UNAVAILABLE), headers: { ...JSON_CONTENT, 'retry-after': String(RETRY_AFTER_SECONDS) } };
+        const unavailable = jsonAnswer(503, DATABASE_UNAVAILABLE);
+        answer = { ...unavailable, headers: { ...unavailable.headers, 'retry-after': String(RETRY_AFTER_SECONDS) } };
       } else {
         logError(error, requestId);
         answer = internalError(requestId);
