@@ -56,7 +56,7 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
   const { row, retried } = await hub.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('integration_events')
-      .set({ status: 'pending', processed_at: null })
+      .set({ status: 'pending', processed_at: null, error: null })
       .where('tenant_id', '=', principal.tenantId)
       .where('id', '=', eventId)
       .returningAll()

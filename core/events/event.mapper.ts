@@ -19,5 +19,6 @@ export function toEvent(row: EventRow & { received_at_iso?: string }): Event {
     status: row.status,
     receivedAt: row.received_at_iso ?? row.received_at.toISOString(),
     processedAt: row.processed_at?.toISOString() ?? null,
+    error: row.error,
   };
 }

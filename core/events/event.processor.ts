@@ -1,5 +1,7 @@
-import type { Insertable } from 'kysely';
-import type { IntegrationRunsTable } from '../db/database.types.ts';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import { storableText } from '../../connectors/sdk/storable-text.ts';
+import type { Database, EventRow, IntegrationRunsTable, RouteRow } from '../db/database.types.ts';
+import { isDataException, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { endsFailureChain } from '../runs/failure-cause.ts';
@@ -19,13 +21,6 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   const ids = [...eventIds];
   const pendingOf = (db: typeof hub.db) =>
     db.selectFrom('integration_events').where('integration_events.id', 'in', ids).where('integration_events.status', '=', 'pending');
-  const markProcessed = (db: typeof hub.db, which: readonly string[]) =>
-    db
-      .updateTable('integration_events')
-      .set((eb) => ({ status: 'processed', processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: null }))
-      .where('id', 'in', [...which])
-      .where('status', '=', 'pending')
-      .execute();
 
   const routes = await hub.db
     .selectFrom('routes')
@@ -35,7 +30,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .execute();
   // Most events match no route: marking them processed is all there is, without reading them.
   if (routes.length === 0) {
-    await markProcessed(hub.db, ids);
+    await markEvents(hub, hub.db, ids, { status: 'processed' });
     return;
   }
   const events = await pendingOf(hub.db)
@@ -45,44 +40,111 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .execute();
   if (events.length === 0) return;
 
-  const runs: Array<Insertable<IntegrationRunsTable>> = [];
+  const plans: EventPlan[] = [];
   for (const event of events) {
-    if (endsFailureChain(event)) continue;
-    const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
-    for (const route of routes) {
-      if (route.tenant_id !== event.tenant_id || !routeActsOn(route, event, source)) continue;
-      runs.push({
-        tenant_id: event.tenant_id,
-        integration_id: route.target_integration_id,
-        kind: 'action',
-        trigger: 'route',
-        action: route.action,
-        route_id: route.id,
-        event_id: event.id,
-        input: JSON.stringify(routeInput(route, event, source)),
-        idempotency_key: `route:${route.id}:${event.id}`,
-        status: 'queued',
-      });
+    try {
+      plans.push({ eventId: event.id, runs: actionRuns(event, routes) });
+    } catch (error) {
+      // Judging and templating are pure: what throws for this event throws on every retry.
+      await refuseEvent(hub, event.id, error);
     }
   }
-
-  const processed = events.map((event) => event.id);
-  if (runs.length === 0) {
-    await markProcessed(hub.db, processed);
-    return;
+  let created: string[];
+  try {
+    created = await commitPlans(hub, plans);
+  } catch (error) {
+    if (!refusedByDatabase(error)) throw error;
+    // One event's runs refused fail the whole statement: each event alone, so only that one fails.
+    created = [];
+    for (const plan of plans) {
+      try {
+        created.push(...(await commitPlans(hub, [plan])));
+      } catch (single) {
+        if (!refusedByDatabase(single)) throw single;
+        await refuseEvent(hub, plan.eventId, single);
+      }
+    }
   }
-  const created = await hub.db.transaction().execute(async (trx) => {
+  // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
+  await dispatchRuns(hub, created);
+}
+
+/** A value of the statement was refused: the same rows are refused again on every retry. */
+function refusedByDatabase(error: unknown): boolean {
+  return isDataException(error) || isProgramLimitExceeded(error);
+}
+
+/** One pending event's routing: the action runs its matching routes get. */
+interface EventPlan {
+  eventId: string;
+  runs: Array<Insertable<IntegrationRunsTable>>;
+}
+
+type EventToRoute = EventRow & { connector: string; integration_name: string; environment: string };
+
+function actionRuns(event: EventToRoute, routes: RouteRow[]): Array<Insertable<IntegrationRunsTable>> {
+  if (endsFailureChain(event)) return [];
+  const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
+  const runs: Array<Insertable<IntegrationRunsTable>> = [];
+  for (const route of routes) {
+    if (route.tenant_id !== event.tenant_id || !routeActsOn(route, event, source)) continue;
+    runs.push({
+      tenant_id: event.tenant_id,
+      integration_id: route.target_integration_id,
+      kind: 'action',
+      trigger: 'route',
+      action: route.action,
+      route_id: route.id,
+      event_id: event.id,
+      input: JSON.stringify(routeInput(route, event, source)),
+      idempotency_key: `route:${route.id}:${event.id}`,
+      status: 'queued',
+    });
+  }
+  return runs;
+}
+
+/** Stores the plans' runs and marks their events processed, together; the ids of the runs created. */
+async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[]> {
+  const processed = plans.map((plan) => plan.eventId);
+  const runs = plans.flatMap((plan) => plan.runs);
+  if (processed.length === 0) return [];
+  if (runs.length === 0) {
+    await markEvents(hub, hub.db, processed, { status: 'processed' });
+    return [];
+  }
+  return hub.db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('integration_runs')
       .values(runs)
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
       .execute();
-    await markProcessed(trx as unknown as typeof hub.db, processed);
+    await markEvents(hub, trx, processed, { status: 'processed' });
     return inserted.map((row) => row.id);
   });
-  // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
-  await dispatchRuns(hub, created);
+}
+
+/**
+ * An event that cannot be routed for a reason of its own (its runs refused by the database, a
+ * template that throws) is marked failed with why, instead of failing the job of every event
+ * batched with it, over and over as the reconciler sends it back. A replay routes it again.
+ */
+async function refuseEvent(hub: HubContext, eventId: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  hub.logger.warn({ eventId, err: { name: (error as Error)?.name, message } }, 'event could not be routed; marked failed');
+  await markEvents(hub, hub.db, [eventId], { status: 'failed', error: storableText(`routing failed: ${message}`, MAX_EVENT_ERROR_LENGTH) });
+}
+
+const MAX_EVENT_ERROR_LENGTH = 500;
+
+function markEvents(hub: HubContext, db: Kysely<Database> | Transaction<Database>, which: readonly string[], outcome: { status: 'processed' | 'failed'; error?: string }) {
+  return db
+    .updateTable('integration_events')
+    .set((eb) => ({ status: outcome.status, processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: outcome.error ?? null }))
+    .where('id', 'in', [...which])
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 export function eventJobRegistrations(hub: HubContext): JobRegistration[] {

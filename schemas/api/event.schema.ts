@@ -14,6 +14,7 @@ export const Event = z.object({
   status: z.enum(['pending', 'processed', 'failed']),
   receivedAt: Timestamp,
   processedAt: Timestamp.nullable(),
+  error: z.string().nullable().describe('why routing failed, for a failed event'),
 });
 export type Event = z.infer<typeof Event>;
 
