@@ -1,18 +1,24 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Database, IntegrationRunsTable, RunRow } from '../db/database.types.ts';
+import { isoMicros } from '../db/keyset.ts';
+import type { ListedRun } from './run.query.ts';
 import { MAX_RUN_ATTEMPTS } from './failure.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Inserts the run unless its idempotency key exists; undefined means another caller made it. */
-export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable>): Promise<RunRow | undefined> {
+/**
+ * Inserts the run unless its idempotency key exists; undefined means another caller made it. The
+ * queue time comes at full precision too, as the runs list gives it (the next page's `before`).
+ */
+export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable>): Promise<ListedRun | undefined> {
   return db
     .insertInto('integration_runs')
     .values(run)
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returningAll()
+    .returning(isoMicros('queued_at').as('queued_at_iso'))
     .executeTakeFirst();
 }
 

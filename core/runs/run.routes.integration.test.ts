@@ -53,6 +53,19 @@ describe.each(RUNTIME_MODES)('paging runs on $name', ({ options }) => {
     expect((await one.json()).queuedAt).toBe(`${future}600Z`);
   });
 
+  it('gives a manual sync\'s runs the same full-precision queuedAt in its 202 as the runs list', async () => {
+    const other = await createTestkitIntegration(test, tenant, 'run-list-sync');
+    const synced = await test.request('post', `/api/integrations/${other.id}/sync`, { token: tenant.tokens.operator, body: {} });
+    expect(synced.status).toBe(202);
+    const { runs } = (await synced.json()) as { runs: ListedRun[] };
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(run.queuedAt).toMatch(/\.\d{6}Z$/);
+      const listed = await test.request('get', `/api/runs/${run.id}`, { token: tenant.tokens.viewer });
+      expect((await listed.json()).queuedAt).toBe(run.queuedAt);
+    }
+  });
+
   it.each([1, 2, 3])('walks every run once, newest first, %i per page', async (limit) => {
     const seen = await walk(limit);
     const all = await page(`${filter()}&limit=10`);
