@@ -40,33 +40,81 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .execute();
   if (events.length === 0) return;
 
-  const plans: EventPlan[] = [];
+  // Events commit in groups, each event's runs with its new status: a group's runs are bounded in
+  // number and size, whatever the count of events, matching routes and template output.
+  let group: EventPlan[] = [];
+  let groupRuns = 0;
+  let groupChars = 0;
+  const commitGroup = async () => {
+    const created = await commitRefusingAlone(hub, group);
+    group = [];
+    groupRuns = 0;
+    groupChars = 0;
+    // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
+    await dispatchRuns(hub, created);
+  };
   for (const event of events) {
+    let plan: EventPlan;
     try {
-      plans.push({ eventId: event.id, runs: actionRuns(event, routes) });
+      plan = { eventId: event.id, runs: actionRuns(event, routes) };
     } catch (error) {
       // Judging and templating are pure: what throws for this event throws on every retry.
       await refuseEvent(hub, event.id, error);
+      continue;
     }
+    group.push(plan);
+    groupRuns += plan.runs.length;
+    groupChars += inputChars(plan.runs);
+    if (groupRuns >= MAX_RUNS_PER_STATEMENT || groupChars >= MAX_INPUT_CHARS_PER_STATEMENT) await commitGroup();
   }
-  let created: string[];
+  if (group.length > 0) await commitGroup();
+}
+
+// One INSERT takes at most 65,535 parameters (ten a run) and should stay a few megabytes: a batch of
+// hundreds of events matching dozens of routes, or inputs of megabytes each, go in several.
+const MAX_RUNS_PER_STATEMENT = 1_000;
+const MAX_INPUT_CHARS_PER_STATEMENT = 8 * 1024 * 1024;
+
+function inputChars(runs: Array<Insertable<IntegrationRunsTable>>): number {
+  return runs.reduce((sum, run) => sum + (typeof run.input === 'string' ? run.input.length : 0), 0);
+}
+
+/** Statements of at most MAX_RUNS_PER_STATEMENT runs and (unless one run alone is larger) MAX_INPUT_CHARS_PER_STATEMENT characters of input. */
+function statementsOf(runs: Array<Insertable<IntegrationRunsTable>>): Array<Array<Insertable<IntegrationRunsTable>>> {
+  const statements: Array<Array<Insertable<IntegrationRunsTable>>> = [];
+  let current: Array<Insertable<IntegrationRunsTable>> = [];
+  let chars = 0;
+  for (const run of runs) {
+    const size = inputChars([run]);
+    if (current.length > 0 && (current.length >= MAX_RUNS_PER_STATEMENT || chars + size > MAX_INPUT_CHARS_PER_STATEMENT)) {
+      statements.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(run);
+    chars += size;
+  }
+  if (current.length > 0) statements.push(current);
+  return statements;
+}
+
+/** The group committed; when the database refuses a value of one event's runs, each event alone, so only that one fails. */
+async function commitRefusingAlone(hub: HubContext, plans: EventPlan[]): Promise<string[]> {
   try {
-    created = await commitPlans(hub, plans);
+    return await commitPlans(hub, plans);
   } catch (error) {
     if (!refusedByDatabase(error)) throw error;
-    // One event's runs refused fail the whole statement: each event alone, so only that one fails.
-    created = [];
-    for (const plan of plans) {
-      try {
-        created.push(...(await commitPlans(hub, [plan])));
-      } catch (single) {
-        if (!refusedByDatabase(single)) throw single;
-        await refuseEvent(hub, plan.eventId, single);
-      }
+  }
+  const created: string[] = [];
+  for (const plan of plans) {
+    try {
+      created.push(...(await commitPlans(hub, [plan])));
+    } catch (single) {
+      if (!refusedByDatabase(single)) throw single;
+      await refuseEvent(hub, plan.eventId, single);
     }
   }
-  // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
-  await dispatchRuns(hub, created);
+  return created;
 }
 
 /** A value of the statement was refused: the same rows are refused again on every retry. */
@@ -114,14 +162,18 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
     return [];
   }
   return hub.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('integration_runs')
-      .values(runs)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning('id')
-      .execute();
+    const created: string[] = [];
+    for (const statement of statementsOf(runs)) {
+      const inserted = await trx
+        .insertInto('integration_runs')
+        .values(statement)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('id')
+        .execute();
+      created.push(...inserted.map((row) => row.id));
+    }
     await markEvents(hub, trx, processed, { status: 'processed' });
-    return inserted.map((row) => row.id);
+    return created;
   });
 }
 
