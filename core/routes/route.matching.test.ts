@@ -39,6 +39,16 @@ describe('route template', () => {
     });
   });
 
+  it('reaches payload keys that are accented, CJK or hyphenated, as the filter does, instead of sending "{{…}}" upstream', () => {
+    const scope = { event: { payload: { catégorie: 'Sécurité', 優先度: '高', 'sys-class': 'incident', title: 'Broken MFA' } } };
+    expect(renderTemplate({ message: '{{event.payload.title}} [{{event.payload.catégorie}}] {{ event.payload.優先度 }}', class: '{{event.payload.sys-class}}' }, scope)).toEqual({
+      message: 'Broken MFA [Sécurité] 高',
+      class: 'incident',
+    });
+    expect(routeMatches({ fields: { catégorie: 'Sécurité', 'sys-class': 'incident' } }, { ...event, payload: scope.event.payload })).toBe(true);
+    expect(countPlaceholders({ a: '{{event.payload.catégorie}} {{event.payload.sys-class}}' })).toBe(2);
+  });
+
   it('reads only the event data itself, never inherited members such as constructor or __proto__', () => {
     const scope = { event: { payload: { a: 1 } } };
     expect(renderTemplate({ c: '{{event.payload.constructor}}', p: '{{event.payload.__proto__}}', t: 'x {{event.payload.constructor}}' }, scope)).toEqual({ t: 'x ' });

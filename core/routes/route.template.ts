@@ -6,8 +6,10 @@ import { valueAtPath } from './value-at-path.ts';
 // out, so an optional action input stays unset rather than becoming ""; placeholders inside longer
 // strings are spliced in as text.
 
-const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
-const WHOLE = /^\{\{\s*([\w.]+)\s*\}\}$/;
+// A path is anything up to the closing braces but spaces and braces: payload keys may be accented,
+// CJK or hyphenated (`sys-class`), as filter paths may, and must not be sent upstream as "{{…}}".
+const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
+const WHOLE = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
 
 /**
  * How much event data a template's placeholders may put into one action input, in characters of
