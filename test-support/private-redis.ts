@@ -20,6 +20,9 @@ export interface PrivateRedis {
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops answering while keeping its connections open (SIGSTOP): a paused VM, a network dropping packets. */
+  freeze(): void;
+  thaw(): void;
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
@@ -40,10 +43,17 @@ export async function privateRedis(): Promise<PrivateRedis> {
       }
       throw new Error('redis-server did not start');
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       const running = child;
       child = undefined;
       if (!running || running.exitCode !== null) return;
+      running.kill('SIGCONT');
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
       await exited;

@@ -3,6 +3,8 @@ import { createBullmqQueue } from './bullmq.queue.ts';
 import { describeQueueContract } from './queue.contract.ts';
 import type { QueueLogger } from './queue.types.ts';
 import { deleteRedisKeys } from '../../test-support/redis-keys.ts';
+import { privateRedis } from '../../test-support/private-redis.ts';
+import { PRODUCER_COMMAND_TIMEOUT_MS } from './bullmq.redis.ts';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 // Every key this file writes starts with the prefix, so parallel files never meet and cleanup
@@ -40,6 +42,37 @@ describe('BullMQ queue with Redis down', () => {
       process.off('uncaughtException', record);
     }
   });
+});
+
+// A Redis that keeps its connections open and answers nothing (frozen, or behind a network that
+// drops packets): a producer command once waited for TCP to give up, and the HTTP request adding
+// the job (a sync, a new integration's schedule) with it.
+describe('BullMQ queue with Redis frozen', () => {
+  it('fails adds, schedule writes and counts within the command timeout, and works again once Redis answers', async () => {
+    const redis = await privateRedis();
+    const queue = createBullmqQueue({ redisUrl: redis.url, prefix, logger: silent });
+    try {
+      await queue.add('frozen', 'warm-up', {});
+      redis.freeze();
+      const bound = PRODUCER_COMMAND_TIMEOUT_MS + 2_000;
+      for (const attempt of [
+        () => queue.add('frozen', 'sync', {}),
+        () => queue.upsertSchedule('frozen', { id: 'every-minute', name: 'poll', data: {}, every: 60_000 }),
+        () => queue.removeSchedule('frozen', 'every-minute'),
+        () => queue.counts('frozen'),
+      ]) {
+        const startedAt = Date.now();
+        await expect(attempt()).rejects.toThrow();
+        expect(Date.now() - startedAt).toBeLessThan(bound);
+      }
+      redis.thaw();
+      await expect(queue.add('frozen', 'after', {})).resolves.toMatchObject({ added: true });
+    } finally {
+      redis.thaw();
+      await queue.close(1_000);
+      await redis.stop();
+    }
+  }, 60_000);
 });
 
 afterAll(async () => {

@@ -7,10 +7,14 @@ import type { QueueLogger } from './queue.types.ts';
 export type ConnectionRole = 'producer' | 'worker';
 
 // Adding a job must fail at once when Redis is away: the caller has recorded the work in
-// Postgres and the reconciler enqueues it later. Workers instead must wait for Redis however long
-// it is away; BullMQ requires `maxRetriesPerRequest: null` on their connections.
+// Postgres and the reconciler enqueues it later. Away includes a Redis that keeps its connections
+// open but stops answering (frozen, or behind a network dropping packets): without a command
+// timeout an HTTP request adding a job would wait for TCP to give up, a quarter of an hour. Workers
+// instead must wait for Redis however long it is away; BullMQ requires `maxRetriesPerRequest: null`
+// on their connections, and their blocking reads must not time out.
+export const PRODUCER_COMMAND_TIMEOUT_MS = 5_000;
 const ROLE_OPTIONS = {
-  producer: { enableOfflineQueue: false },
+  producer: { enableOfflineQueue: false, commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS },
   worker: { maxRetriesPerRequest: null },
 } as const;
 
