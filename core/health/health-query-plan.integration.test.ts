@@ -7,6 +7,7 @@ import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { planOf, recordingDb } from '../../test-support/query-plans.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { hourOf, rewriteHealthHours } from './health-hours.ts';
 import { integrationHealth } from './integration-health.service.ts';
 
 // Every integration list, admin page, digest and /metrics scrape computes health, and runs are kept
@@ -50,4 +51,16 @@ it("reads one integration's health through indexes, not a scan of every tenant's
     const plan = await planOf(pool, query);
     expect(plan, query.sql).not.toMatch(/Seq Scan on integration_runs/);
   }
+  // Success rate and p95 over the runs finished in the last 24 h: by outcome and finish time.
+  const stats = runQueries.find((query) => query.sql.includes('percentile_cont'))!;
+  expect(await planOf(pool, stats), stats.sql).toMatch(/integration_runs_integration_finished_idx/);
+});
+
+it("redoes one integration's hour, as a replay does, through an index rather than a scan of every run", async () => {
+  const target = await createTestkitIntegration(test, tenant, `plan-hour-${Math.random()}`);
+  const { db: recording, sent } = recordingDb(pool);
+  // An hour in which the other tenant's integrations have runs too.
+  await rewriteHealthHours(recording, { integrationId: target.id, hour: hourOf(new Date(Date.now() - 5 * 3_600_000)) });
+  const [rewrite] = sent;
+  expect(await planOf(pool, rewrite!), rewrite!.sql).not.toMatch(/Seq Scan on integration_runs/);
 });

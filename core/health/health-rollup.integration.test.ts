@@ -107,4 +107,55 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total', 'runs_failed']).where('integration_id', '=', target.id).orderBy('hour').execute();
     expect(rows).toEqual([{ hour: at(60), runs_total: 1, runs_failed: 0 }]);
   });
+
+  it('takes a replayed action out of the hour it failed in when replayed hours later, past the hours the passes redo', async () => {
+    const busy = await createTestkitIntegration(test, tenant, `rollup-busy-${Math.random()}`);
+    const target = await createTestkitIntegration(test, tenant, `rollup-late-replay-${Math.random()}`);
+    const six = new Date(Date.UTC(2025, 2, 1, 6));
+    const at = (minutes: number) => new Date(six.getTime() + minutes * 60_000);
+    const run = await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: target.id, kind: 'action', trigger: 'route', action: 'record', input: JSON.stringify({ message: 'x' }),
+        idempotency_key: `route:r:${crypto.randomUUID()}`, status: 'failed', error_code: 'upstream_unavailable',
+        queued_at: at(10), started_at: at(10), finished_at: at(11), latency_ms: 60_000, attempts: 3,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // Another integration's runs keep the latest row current, so the passes stop redoing 06:00.
+    for (let hour = 0; hour <= 5; hour += 1) {
+      await test.hub.db.insertInto('integration_runs').values({
+        tenant_id: tenant.id, integration_id: busy.id, kind: 'poll', stream: 'items', trigger: 'schedule', mode: 'incremental',
+        idempotency_key: `rollup-busy-${Math.random()}`, status: 'succeeded', queued_at: at(hour * 60 + 20), started_at: at(hour * 60 + 20), finished_at: at(hour * 60 + 21), latency_ms: 60_000,
+      }).execute();
+      await rollUpHealth(test.hub, at(hour * 60 + 30));
+    }
+
+    // Replayed at 11:40, it succeeds at 11:42.
+    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } }, at(340))).toBe(true);
+    await test.hub.db.updateTable('integration_runs').set({ status: 'succeeded', started_at: at(341), finished_at: at(342), latency_ms: 60_000, attempts: 4 }).where('id', '=', run.id).execute();
+    await rollUpHealth(test.hub, at(345));
+
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['hour', 'runs_total', 'runs_failed']).where('integration_id', '=', target.id).orderBy('hour').execute();
+    expect(rows).toEqual([{ hour: at(300), runs_total: 1, runs_failed: 0 }]);
+  });
+
+  it('leaves to the passes an hour they have not reached when a replay takes a run out of it', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `rollup-unreached-${Math.random()}`);
+    // Its own day, before the other tests' hours, which no pass has reached.
+    const seven = new Date(Date.UTC(2021, 5, 1, 7));
+    const at = (minutes: number) => new Date(seven.getTime() + minutes * 60_000);
+    const finishedRun = (status: 'succeeded' | 'failed', kind: 'poll' | 'action') =>
+      test.hub.db.insertInto('integration_runs').values({
+        tenant_id: tenant.id, integration_id: integration.id, kind, stream: kind === 'poll' ? 'items' : null, action: kind === 'action' ? 'record' : null,
+        trigger: kind === 'poll' ? 'schedule' : 'route', mode: kind === 'poll' ? 'incremental' : null, idempotency_key: `rollup-unreached-${Math.random()}`,
+        status, queued_at: at(10), started_at: at(10), finished_at: at(11), latency_ms: 60_000,
+      }).returning('id').executeTakeFirstOrThrow();
+    await finishedRun('succeeded', 'poll');
+    const failed = await finishedRun('failed', 'action');
+    expect(await requeueFailedAction(test.hub.db, failed.id, { integrationId: integration.id, action: 'record', input: {} }, at(30))).toBe(true);
+    // A row here would read as the latest hour rolled up, and the next pass would skip the hours before it.
+    const rows = await test.hub.db.selectFrom('integration_health_metrics').select('hour').where('integration_id', '=', integration.id).execute();
+    expect(rows).toEqual([]);
+  });
 });

@@ -24,17 +24,21 @@ export async function integrationHealth(hub: HubContext, rows: readonly Integrat
   const now = hub.clock();
   const since = new Date(now.getTime() - DAY_MS);
   const [stats, lastRuns, backlog, tasks, events, breakers] = await Promise.all([
+    // The runs that finished in the last 24 h, however long before they were queued (held while
+    // paused, retried, a long backfill), as the hourly rows count them (health-hours.ts); cancelled
+    // runs did not run to an outcome and count in neither. Served by integration_runs_integration_finished_idx.
     hub.db
       .selectFrom('integration_runs')
       .select([
         'integration_id',
-        sql<number>`count(*) filter (where status in ('succeeded', 'failed'))`.as('finished'),
+        sql<number>`count(*)`.as('finished'),
         sql<number>`count(*) filter (where status = 'succeeded')`.as('succeeded'),
-        sql<number | null>`percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null and kind <> 'check')`.as('p95'),
+        sql<number | null>`percentile_cont(0.95) within group (order by latency_ms) filter (where latency_ms is not null)`.as('p95'),
       ])
       .where('integration_id', 'in', ids)
       .where('kind', '<>', 'check')
-      .where('queued_at', '>=', since)
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where('finished_at', '>=', since)
       .groupBy('integration_id')
       .execute() as Promise<RunStats[]>,
     // One index lookup per integration and outcome (integration_runs_integration_finished_idx),

@@ -63,6 +63,22 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
     expect((await reconcile(test.hub)).runsFailedInterrupted).toBe(0);
   });
 
+  it('counts a run it fails for good (run_interrupted) in hub_runs_total as failed, like any final failure', async () => {
+    const integration = await createTestkitIntegration(test, tenant, `interrupted-counted-${Math.random()}`);
+    const failedPolls = async () => {
+      const text = await (await test.request('get', '/metrics')).text();
+      const line = text.split('\n').find((l) => l.startsWith('hub_runs_total{connector="testkit",kind="poll",status="failed"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await failedPolls();
+    await test.hub.db
+      .insertInto('integration_runs')
+      .values({ tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'manual', mode: 'incremental', idempotency_key: `interrupted-${integration.id}`, status: 'running', started_at: longAgo(), heartbeat_at: longAgo(), attempts: MAX_RUN_ATTEMPTS })
+      .execute();
+    expect((await reconcile(test.hub)).runsFailedInterrupted).toBe(1);
+    expect(await failedPolls()).toBe(before + 1);
+  });
+
   it('re-dispatches events left pending when their job was lost, and rolls health up hourly', async () => {
     const source = await createTestkitIntegration(test, tenant, `reconcile-src-${Math.random()}`);
     const sinkData = `reconcile-sink-${Math.random()}`;

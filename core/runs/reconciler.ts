@@ -102,7 +102,10 @@ async function takeOverStaleRuns(hub: HubContext, leaseMs: number, now: Date): P
       again.push(run.id);
       continue;
     }
-    if (await failInterrupted(hub, run, leaseMs, failure)) interrupted += 1;
+    if (!(await failInterrupted(hub, run, leaseMs, failure))) continue;
+    interrupted += 1;
+    // A final failure like any other (run.settle.ts counts those): alerts on failed runs see it.
+    hub.metrics.runs.inc({ connector, kind: run.kind, status: 'failed' });
   }
   if (again.length === 0) return { interrupted, takenOver: [] };
   const takenOver = await hub.db

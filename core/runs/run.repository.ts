@@ -5,6 +5,7 @@ import { isoMicros } from '../db/keyset.ts';
 import type { ListedRun } from './run.query.ts';
 import { MAX_RUN_ATTEMPTS } from './failure.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
+import { hourOf, rewriteHealthHours } from '../health/health-hours.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -257,27 +258,45 @@ export interface ReplayedAction {
  * (numbered on). False when the run is no longer failed.
  */
 export async function requeueFailedAction(db: Db, runId: string, replayed: ReplayedAction, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('integration_runs')
-    .set({
-      status: 'queued',
-      attempts: sql<number>`((attempts + ${MAX_RUN_ATTEMPTS - 1}) / ${MAX_RUN_ATTEMPTS}) * ${MAX_RUN_ATTEMPTS}`,
-      // Typed write-once (set at insert); a replay is the one exception, as it queues the run anew.
-      queued_at: sql<never>`${now}::timestamptz`,
-      started_at: null,
-      heartbeat_at: null,
-      finished_at: null,
-      next_attempt_at: null,
-      latency_ms: null,
-      result: null,
-      error_code: null,
-      error_message: null,
-      integration_id: replayed.integrationId,
-      action: replayed.action,
-      input: JSON.stringify(replayed.input),
-    })
-    .where('id', '=', runId)
-    .where('status', '=', 'failed')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return inTransaction(db, async (trx) => {
+    // Locked: a concurrent replay of the same run waits, then finds it queued and leaves it alone.
+    const failed = await trx
+      .selectFrom('integration_runs')
+      .select(['integration_id', 'finished_at'])
+      .where('id', '=', runId)
+      .where('status', '=', 'failed')
+      .forUpdate()
+      .executeTakeFirst();
+    if (!failed) return false;
+    await trx
+      .updateTable('integration_runs')
+      .set({
+        status: 'queued',
+        attempts: sql<number>`((attempts + ${MAX_RUN_ATTEMPTS - 1}) / ${MAX_RUN_ATTEMPTS}) * ${MAX_RUN_ATTEMPTS}`,
+        // Typed write-once (set at insert); a replay is the one exception, as it queues the run anew.
+        queued_at: sql<never>`${now}::timestamptz`,
+        started_at: null,
+        heartbeat_at: null,
+        finished_at: null,
+        next_attempt_at: null,
+        latency_ms: null,
+        result: null,
+        error_code: null,
+        error_message: null,
+        integration_id: replayed.integrationId,
+        action: replayed.action,
+        input: JSON.stringify(replayed.input),
+      })
+      .where('id', '=', runId)
+      .execute();
+    // The run will count in the hour its replay finishes. The periodic rollup only redoes recent
+    // hours, so the hour it failed in (of the integration it failed on) is redone here without it.
+    if (failed.finished_at) await rewriteHealthHours(trx, { integrationId: failed.integration_id, hour: hourOf(new Date(failed.finished_at)) });
+    return true;
+  });
+}
+
+/** Runs `work` in the caller's transaction, or in one of its own. */
+function inTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
 }
