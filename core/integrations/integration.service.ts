@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { Database, IntegrationConfigRow, TaskRow } from '../db/database.types.ts';
+import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { removeSchedules } from '../scheduler/schedule.service.ts';
 import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.write.ts';
@@ -17,7 +17,7 @@ import { expiryChanged, expiryColumns } from '../vault/credential-expiry.ts';
 import { secretFingerprint } from '../vault/fingerprint.ts';
 import { isUniqueViolation, retryingDeadlocks } from '../db/postgres-errors.ts';
 import { releaseHeldRuns } from '../runs/run.hold.ts';
-import { alertTaskChanged } from '../tasks/task-alerts.service.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
 import { resolveIntegrationTasksIn } from '../tasks/task.service.ts';
 import { findIntegration } from './integration.repository.ts';
 import { requireConnector, validateAgainstConnector } from './integration.validation.ts';
@@ -187,39 +187,34 @@ export async function updateIntegration(
  * it, the delete runs again. What lives outside the database follows the commit.
  */
 export async function deleteIntegration(hub: HubContext, principal: Principal, id: string, requestId: string): Promise<void> {
-  const { row, resolved } = await retryingDeadlocks(() =>
+  const { row, alertRuns } = await retryingDeadlocks(() =>
     hub.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('integration_configs').selectAll().where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!row) throw new NotFoundError('integration');
       // Resolved with the deletion: once it is gone nothing could resolve them, and should the
       // delete roll back they stay open with it.
-      const resolved = await resolveIntegrationTasksIn(trx, row.id, { actor: principal.label, why: 'the integration was deleted', now: hub.clock() });
+      const { alertRuns } = await resolveIntegrationTasksIn(trx, row.id, { actor: principal.label, why: 'the integration was deleted', now: hub.clock() });
       await trx.deleteFrom('integration_configs').where('id', '=', row.id).execute();
       await audit(trx, principal, 'integration.deleted', row, requestId);
-      return { row, resolved };
+      return { row, alertRuns };
     }),
   );
-  await afterDeletion(hub, row, resolved);
+  await afterDeletion(hub, row, alertRuns);
 }
 
 /**
  * The deletion is committed: answering an error now would only invite a retry that gets a 404. A
  * schedule left behind removes itself when it fires and finds no integration (run.worker.ts).
  */
-async function afterDeletion(hub: HubContext, row: IntegrationConfigRow, resolved: TaskRow[]): Promise<void> {
+async function afterDeletion(hub: HubContext, row: IntegrationConfigRow, alertRuns: string[]): Promise<void> {
   const connector = hub.connectors.get(row.connector);
   try {
     if (connector) await removeSchedules(hub, connector, row.id);
   } catch (error) {
     hub.logger.warn({ err: error, integrationId: row.id }, 'could not remove the schedules of a deleted integration');
   }
-  for (const task of resolved) {
-    try {
-      await alertTaskChanged(hub, task);
-    } catch (error) {
-      hub.logger.warn({ err: error, taskId: task.id }, 'could not queue the alert update of a task resolved by deleting its integration');
-    }
-  }
+  // Stored with the deletion: with the queue away, the reconciler queues them.
+  await dispatchRuns(hub, alertRuns);
 }
 
 export async function setPaused(hub: HubContext, principal: Principal, id: string, paused: boolean, requestId: string): Promise<IntegrationConfigRow> {

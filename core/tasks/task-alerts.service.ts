@@ -1,6 +1,7 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { AlertRef, Escalation } from '../../connectors/sdk/task-alerts.types.ts';
-import type { IntegrationConfigRow, TaskAlertRow, TaskRow } from '../db/database.types.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, IntegrationConfigRow, TaskAlertRow, TaskRow } from '../db/database.types.ts';
 import { insertRunOnce } from '../runs/run.repository.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -22,8 +23,10 @@ interface Alerting {
   connector: AnyConnector;
 }
 
-async function alertingIntegrations(hub: HubContext, tenantId: string): Promise<Alerting[]> {
-  const rows = await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).execute();
+type Db = Kysely<Database> | Transaction<Database>;
+
+async function alertingIntegrations(hub: Pick<HubContext, 'connectors'>, db: Db, tenantId: string): Promise<Alerting[]> {
+  const rows = await db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', true).execute();
   return rows.flatMap((row) => {
     const connector = hub.connectors.get(row.connector);
     return connector?.taskAlerts ? [{ row, connector }] : [];
@@ -44,8 +47,9 @@ export interface AlertEscalateInput extends AlertUpdateInput {
   step: { afterMinutes: number; mention?: string };
 }
 
-async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow, action: string, key: string, input: unknown): Promise<void> {
-  const run = await insertRunOnce(hub.db, {
+/** Stores an alert run in `db` (once, by its key): the new run's id, for dispatchRuns once committed. */
+async function storeAlertRun(db: Db, integration: IntegrationConfigRow, action: string, key: string, input: unknown): Promise<string[]> {
+  const run = await insertRunOnce(db, {
     tenant_id: integration.tenant_id,
     integration_id: integration.id,
     kind: 'action',
@@ -55,37 +59,57 @@ async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow,
     idempotency_key: key,
     status: 'queued',
   });
-  // Stored first: when the queue cannot take it now, the reconciler does, and whatever asked for the
-  // alert (a run settling, a task changing) goes on.
-  if (run) await dispatchRuns(hub, [run.id]);
+  return run ? [run.id] : [];
 }
 
-/** A new task: an alert on every integration of the tenant that has an alert channel. */
-export async function alertTaskOpened(hub: HubContext, task: TaskRow): Promise<void> {
-  for (const { row, connector } of await alertingIntegrations(hub, task.tenant_id)) {
+async function queueAlertRun(hub: HubContext, integration: IntegrationConfigRow, action: string, key: string, input: unknown): Promise<void> {
+  // Stored first: when the queue cannot take it now, the reconciler does, and whatever asked for the
+  // alert goes on.
+  await dispatchRuns(hub, await storeAlertRun(hub.db, integration, action, key, input));
+}
+
+/**
+ * A new task: an alert on every integration of the tenant that has an alert channel. Stored in the
+ * task's own transaction, so a task never commits without its alerts (a connection lost between the
+ * two left an open task that no later failure, only updating it, would alert); the caller
+ * dispatches the returned runs once committed.
+ */
+export async function storeTaskOpenedAlerts(hub: Pick<HubContext, 'connectors'>, trx: Transaction<Database>, task: TaskRow): Promise<string[]> {
+  const runs: string[] = [];
+  for (const { row, connector } of await alertingIntegrations(hub, trx, task.tenant_id)) {
     const config = connector.config.parse(row.config);
     const channel = connector.taskAlerts?.alertChannel(config);
     if (!channel) continue;
     const escalation = connector.taskAlerts?.escalation(config);
-    await queueAlertRun(hub, row, TASK_ALERT_ACTIONS.post, `task-alert:${task.id}:${row.id}:${channel}`, {
-      taskId: task.id,
-      channel,
-      escalation: escalation ?? null,
-    } satisfies AlertPostInput);
+    runs.push(
+      ...(await storeAlertRun(trx, row, TASK_ALERT_ACTIONS.post, `task-alert:${task.id}:${row.id}:${channel}`, {
+        taskId: task.id,
+        channel,
+        escalation: escalation ?? null,
+      } satisfies AlertPostInput)),
+    );
   }
+  return runs;
 }
 
-/** Acknowledged, resolved or updated: every posted alert of the task is updated in place. */
-export async function alertTaskChanged(hub: HubContext, task: TaskRow): Promise<void> {
-  const alerts = await hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
+/**
+ * Acknowledged, resolved or updated: every posted alert of the task is updated in place. Stored in
+ * the change's own transaction, like a new task's alerts; the caller dispatches the returned runs.
+ */
+export async function storeTaskChangedAlerts(trx: Transaction<Database>, task: TaskRow): Promise<string[]> {
+  const alerts = await trx.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
+  const runs: string[] = [];
   for (const posted of alerts) {
-    const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
+    const integration = await trx.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
     if (!integration) continue;
-    await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
-      taskId: task.id,
-      ref: { channel: posted.channel, ts: posted.ts },
-    } satisfies AlertUpdateInput);
+    runs.push(
+      ...(await storeAlertRun(trx, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
+        taskId: task.id,
+        ref: { channel: posted.channel, ts: posted.ts },
+      } satisfies AlertUpdateInput)),
+    );
   }
+  return runs;
 }
 
 /**

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { TaskRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { isFailing, withoutFailingOperation } from './failing-operations.ts';
-import { alertTaskChanged } from './task-alerts.service.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
+import { storeTaskChangedAlerts } from './task-alerts.service.ts';
 import { addHistory } from './task.repository.ts';
 
 // A success settles only what it proves. A failure task remembers the operations that failed with
@@ -40,7 +41,7 @@ export async function settleTasksAfterSuccess(hub: HubContext, success: Operatio
   const resolves = success.credentialsProven
     ? sql<boolean>`(cardinality(${remaining}) = 0 or code in (${sql.join(CREDENTIAL_CODES)}))`
     : sql<boolean>`(cardinality(${remaining}) = 0)`;
-  const resolved = await hub.db.transaction().execute(async (trx) => {
+  const { resolved, alertRuns } = await hub.db.transaction().execute(async (trx) => {
     const settled = await trx
       .updateTable('tasks')
       .set({
@@ -63,9 +64,13 @@ export async function settleTasksAfterSuccess(hub: HubContext, success: Operatio
       .returningAll()
       .execute();
     const rows = settled.filter((task) => task.status === 'resolved');
-    for (const task of rows) await addHistory(trx, task, 'resolved', 'system', success.why);
-    return rows;
+    const alerts: string[] = [];
+    for (const task of rows) {
+      await addHistory(trx, task, 'resolved', 'system', success.why);
+      alerts.push(...(await storeTaskChangedAlerts(trx, task)));
+    }
+    return { resolved: rows, alertRuns: alerts };
   });
-  for (const task of resolved) await alertTaskChanged(hub, task);
+  await dispatchRuns(hub, alertRuns);
   return resolved;
 }

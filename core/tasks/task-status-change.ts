@@ -5,7 +5,8 @@ import type { TaskRow, TasksTable } from '../db/database.types.ts';
 import { ApiError, NotFoundError } from '../http/api-error.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { addHistory, findTask } from './task.repository.ts';
-import { alertTaskChanged } from './task-alerts.service.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
+import { storeTaskChangedAlerts } from './task-alerts.service.ts';
 
 type PersonChange = 'acknowledged' | 'resolved';
 
@@ -38,7 +39,7 @@ function conflict(task: TaskRow, to: PersonChange): ApiError {
  */
 export async function changeTaskStatus(hub: HubContext, change: TaskStatusChange): Promise<TaskRow> {
   const transition = TRANSITIONS[change.to];
-  const row = await hub.db.transaction().execute(async (trx) => {
+  const { row, alertRuns } = await hub.db.transaction().execute(async (trx) => {
     const now = hub.clock();
     const changed = await trx
       .updateTable('tasks')
@@ -62,13 +63,9 @@ export async function changeTaskStatus(hub: HubContext, change: TaskStatusChange
       targetId: changed.id,
       detail: { ...detail, key: `TASK-${changed.number}` },
     });
-    return changed;
+    return { row: changed, alertRuns: await storeTaskChangedAlerts(trx, changed) };
   });
-  try {
-    await alertTaskChanged(hub, row);
-  } catch (error) {
-    // The change is committed; answering with an error now would only invite a retry that gets a 409.
-    hub.logger.warn({ err: error, taskId: row.id }, 'could not queue the alert update of a changed task');
-  }
+  // Stored with the change: with the queue away, the reconciler queues them.
+  await dispatchRuns(hub, alertRuns);
   return row;
 }

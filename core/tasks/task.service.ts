@@ -8,7 +8,8 @@ import type { AuditActor } from '../audit/audit-as.ts';
 import { firstFailingOperations, withFailingOperation } from './failing-operations.ts';
 import { addHistory, nextTaskNumber } from './task.repository.ts';
 import { changeTaskStatus } from './task-status-change.ts';
-import { alertTaskChanged, alertTaskOpened } from './task-alerts.service.ts';
+import { dispatchRuns } from '../runs/run.jobs.ts';
+import { storeTaskChangedAlerts, storeTaskOpenedAlerts } from './task-alerts.service.ts';
 
 export interface FailureToTrack {
   tenantId: string;
@@ -46,7 +47,7 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
       .executeTakeFirst();
     if (updated) return { task: updated, opened: false };
     try {
-      const task = await hub.db.transaction().execute(async (trx) => {
+      const { task, alertRuns } = await hub.db.transaction().execute(async (trx) => {
         const number = await nextTaskNumber(trx, failure.tenantId);
         const row = await trx
           .insertInto('tasks')
@@ -65,9 +66,9 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
           .returningAll()
           .executeTakeFirstOrThrow();
         await addHistory(trx, row, 'opened', 'system', failure.message);
-        return row;
+        return { task: row, alertRuns: await storeTaskOpenedAlerts(hub, trx, row) };
       });
-      await alertTaskOpened(hub, task);
+      await dispatchRuns(hub, alertRuns);
       return { task, opened: true };
     } catch (error) {
       // Another process opened the same task between our update and insert: update that one.
@@ -79,36 +80,41 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
 
 /**
  * Resolves the integration's unresolved tasks (only those with a code in `codes`, when given), each
- * with a history row saying why, in one transaction; their alerts are updated after the commit.
+ * with a history row saying why and its alert updates, in one transaction; the alert updates are
+ * queued after the commit.
  */
 export async function resolveIntegrationTasks(
   hub: HubContext,
   integrationId: string,
   { actor, why, codes }: { actor: string; why: string; codes?: readonly string[] },
 ): Promise<TaskRow[]> {
-  const resolved = await hub.db.transaction().execute((trx) => resolveIntegrationTasksIn(trx, integrationId, { actor, why, codes, now: hub.clock() }));
-  for (const task of resolved) await alertTaskChanged(hub, task);
-  return resolved;
+  const { tasks, alertRuns } = await hub.db.transaction().execute((trx) => resolveIntegrationTasksIn(trx, integrationId, { actor, why, codes, now: hub.clock() }));
+  await dispatchRuns(hub, alertRuns);
+  return tasks;
 }
 
 /**
- * The integration's unresolved tasks resolved in the caller's transaction, with their history;
- * queueing their alert updates is the caller's, once it has committed.
+ * The integration's unresolved tasks resolved in the caller's transaction, with their history and
+ * their alert updates stored; dispatching `alertRuns` is the caller's, once it has committed.
  */
 export async function resolveIntegrationTasksIn(
   trx: Transaction<Database>,
   integrationId: string,
   { actor, why, codes, now }: { actor: string; why: string; codes?: readonly string[] | undefined; now: Date },
-): Promise<TaskRow[]> {
+): Promise<{ tasks: TaskRow[]; alertRuns: string[] }> {
   let update = trx
     .updateTable('tasks')
     .set({ status: 'resolved', resolved_by: actor, resolved_at: now, updated_at: now })
     .where('integration_id', '=', integrationId)
     .where('status', '<>', 'resolved');
   if (codes) update = update.where('code', 'in', [...codes]);
-  const rows = await update.returningAll().execute();
-  for (const task of rows) await addHistory(trx, task, 'resolved', actor, why);
-  return rows;
+  const tasks = await update.returningAll().execute();
+  const alertRuns: string[] = [];
+  for (const task of tasks) {
+    await addHistory(trx, task, 'resolved', actor, why);
+    alertRuns.push(...(await storeTaskChangedAlerts(trx, task)));
+  }
+  return { tasks, alertRuns };
 }
 
 export async function acknowledgeTask(hub: HubContext, tenantId: string, id: string, actor: string, note: string | undefined, audit: AuditActor): Promise<TaskRow> {
