@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { EVENT_QUEUE, type EventJob } from '../events/event.dispatch.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { RunRow } from '../db/database.types.ts';
+import { isoMicros } from '../db/keyset.ts';
 import { safeToRunAgain } from '../routes/action-rerun.ts';
 import { MAX_RUN_ATTEMPTS, type Failure } from './failure.ts';
 import { recordFinalFailure } from './failure.service.ts';
@@ -15,6 +16,9 @@ import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 // (no heartbeat within the lease), runs and events whose job was lost with Redis.
 
 const BATCH = 500;
+// A pass re-dispatches at most this many pages of each (250,000 rows); a larger backlog goes on in
+// the next pass rather than hold the maintenance job for minutes.
+const MAX_PAGES_PER_PASS = 500;
 
 export interface ReconcileReport {
   runsTakenOver: number;
@@ -46,32 +50,60 @@ export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
   // Queued runs overdue by a lease were not picked up: their job is gone. Job ids carry the time
   // bucket so a sweep does not stack duplicates while the first job is still waiting. Runs held by
   // a paused or disabled integration are not overdue, they wait (run.hold.ts) until its resume.
-  const overdue = await hub.db
-    .selectFrom('integration_runs')
-    .select('id')
-    .where('status', '=', 'queued')
-    .where(sql<boolean>`coalesce(next_attempt_at, queued_at) < ${staleBefore}`)
-    .where(integrationLetsRunStart)
-    .limit(BATCH)
-    .execute();
   const bucket = Math.floor(now.getTime() / leaseMs);
-  const runIds = [...new Set([...takenOver, ...overdue.map((r) => r.id)])];
+  const runIds = new Set(takenOver);
+  for await (const page of overdueRunPages(hub, staleBefore)) for (const id of page) runIds.add(id);
   for (const id of runIds) await hub.queue.add<RunJob>(RUN_QUEUE, 'run', { runId: id }, { jobId: `reconcile-${id}-${bucket}` });
 
-  const pending = await hub.db
-    .selectFrom('integration_events')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('received_at', '<', staleBefore)
-    .limit(BATCH)
-    .execute();
-  if (pending.length > 0) {
-    await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-events', { eventIds: pending.map((event) => event.id) }, { jobId: `reconcile-events-${bucket}-${pending[0]?.id}` });
+  // Pending events overdue by a lease lost their job (Redis restarted empty, an embedded restart):
+  // every one goes back in this pass, a job per page, however large the backlog a lost queue left.
+  let eventsRedispatched = 0;
+  for await (const page of overdueEventPages(hub, staleBefore)) {
+    await hub.queue.add<EventJob>(EVENT_QUEUE, 'route-events', { eventIds: page }, { jobId: `reconcile-events-${bucket}-${page[0]}` });
+    eventsRedispatched += page.length;
   }
 
-  const report = { runsTakenOver: takenOver.length, runsFailedInterrupted: interrupted, runsRequeued: runIds.length, eventsRedispatched: pending.length };
+  const report = { runsTakenOver: takenOver.length, runsFailedInterrupted: interrupted, runsRequeued: runIds.size, eventsRedispatched };
   if (report.runsRequeued + report.eventsRedispatched + interrupted > 0) hub.logger.info(report, 'reconciler re-enqueued unfinished work');
   return report;
+}
+
+/** Ids of queued runs overdue by a lease, a page at a time in id order. */
+async function* overdueRunPages(hub: HubContext, staleBefore: Date): AsyncGenerator<string[]> {
+  let after: string | undefined;
+  for (let page = 0; page < MAX_PAGES_PER_PASS; page++) {
+    let select = hub.db
+      .selectFrom('integration_runs')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where(sql<boolean>`coalesce(next_attempt_at, queued_at) < ${staleBefore}`)
+      .where(integrationLetsRunStart);
+    if (after) select = select.where('id', '>', after);
+    const rows = await select.orderBy('id').limit(BATCH).execute();
+    if (rows.length === 0) return;
+    yield rows.map((row) => row.id);
+    if (rows.length < BATCH) return;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/** Ids of pending events overdue by a lease, a page at a time, oldest first. */
+async function* overdueEventPages(hub: HubContext, staleBefore: Date): AsyncGenerator<string[]> {
+  let after: { at: string; id: string } | undefined;
+  for (let page = 0; page < MAX_PAGES_PER_PASS; page++) {
+    let select = hub.db
+      .selectFrom('integration_events')
+      .select(['id', isoMicros('received_at').as('received_at_iso')])
+      .where('status', '=', 'pending')
+      .where('received_at', '<', staleBefore);
+    if (after) select = select.where(sql<boolean>`(received_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
+    const rows = await select.orderBy('received_at').orderBy('id').limit(BATCH).execute();
+    if (rows.length === 0) return;
+    yield rows.map((row) => row.id);
+    if (rows.length < BATCH) return;
+    const last = rows.at(-1)!;
+    after = { at: last.received_at_iso, id: last.id };
+  }
 }
 
 /**
