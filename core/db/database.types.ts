@@ -126,6 +126,8 @@ export interface IntegrationEventsTable {
   status: 'pending' | 'processed' | 'failed';
   received_at: CreatedAt;
   processed_at: NullableTimestamp;
+  /** The last replay: routes enabled since then act on it, as on an event received then. */
+  replayed_at: NullableTimestamp;
   attempts: Generated<number>;
   error: string | null;
 }
@@ -165,6 +167,8 @@ export interface RoutesTable {
   action: string;
   input_template: JsonWithDefault;
   enabled: Generated<boolean>;
+  /** Since when it is enabled: it acts on events received (or replayed) from then on. */
+  enabled_at: Timestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

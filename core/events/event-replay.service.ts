@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
@@ -56,7 +56,8 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
   const { row, retried } = await hub.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('integration_events')
-      .set({ status: 'pending', processed_at: null, error: null })
+      // Replayed now: the routes of now act on it, those created since it was received included.
+      .set({ status: 'pending', processed_at: null, error: null, replayed_at: sql<Date>`now()` })
       .where('tenant_id', '=', principal.tenantId)
       .where('id', '=', eventId)
       .returningAll()

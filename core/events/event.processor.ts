@@ -134,8 +134,11 @@ function actionRuns(event: EventToRoute, routes: RouteRow[]): Array<Insertable<I
   if (endsFailureChain(event)) return [];
   const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
+  // A route acts on the events received, or replayed, while it is enabled: not on older ones still
+  // waiting to be routed when it was created or switched on (a backlog while the workers were down).
+  const askedAt = (event.replayed_at ?? event.received_at).getTime();
   for (const route of routes) {
-    if (route.tenant_id !== event.tenant_id || !routeActsOn(route, event, source)) continue;
+    if (route.tenant_id !== event.tenant_id || route.enabled_at.getTime() > askedAt || !routeActsOn(route, event, source)) continue;
     runs.push({
       tenant_id: event.tenant_id,
       integration_id: route.target_integration_id,

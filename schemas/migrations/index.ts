@@ -17,6 +17,7 @@ import * as breakerCause from './0015_breaker_cause.ts';
 import * as listIndexes from './0016_list_indexes.ts';
 import * as tokenFormIds from './0017_token_form_ids.ts';
 import * as chatLinkUnlinked from './0018_chat_link_unlinked.ts';
+import * as routeLifetime from './0019_route_lifetime.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0016_list_indexes': listIndexes,
   '0017_token_form_ids': tokenFormIds,
   '0018_chat_link_unlinked': chatLinkUnlinked,
+  '0019_route_lifetime': routeLifetime,
 };

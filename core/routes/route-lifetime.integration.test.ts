@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { processEvents } from '../events/event.processor.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+
+// README, Routes: routing applies to events received while the route is enabled; older events are
+// not routed retroactively, a replay sends one through the routes of now. An event still waiting
+// to be routed (the workers down, a backlog) when a route is created or switched on was routed by
+// it all the same: "all findings → Slack" posted the whole backlog.
+
+describe.each(RUNTIME_MODES)('what a route acts on, by when it was enabled, on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  let target = '';
+  let other = '';
+
+  beforeAll(async () => {
+    // No workers: events wait to be routed, as on a busy hub or while the workers are down.
+    test = await startTestHub({ label: 'route_lifetime', ...options, connectors: [...connectors, testkit], workers: false });
+    tenant = await test.createTenant('acme');
+    target = (await createTestkitIntegration(test, tenant, 'lifetime-target')).id;
+    other = (await createTestkitIntegration(test, tenant, 'lifetime-other')).id;
+    // The tenant has a route already, so its events are stored waiting for routing.
+    expect((await createRoute(other)).status).toBe(201);
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  function createRoute(sourceId: string) {
+    return test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: `from ${sourceId}`, filter: { sourceIntegrationId: sourceId }, targetIntegrationId: target, action: 'record', inputTemplate: { message: 'got {{event.externalId}}' } },
+    });
+  }
+
+  async function pendingEvent(sourceId: string, externalId: string): Promise<string> {
+    const event = await test.hub.db
+      .insertInto('integration_events')
+      .values({ tenant_id: tenant.id, integration_id: sourceId, source: 'webhook', type: 'finding.created', external_id: externalId, payload: '{}', payload_hash: 'h', dedupe_key: `lifetime-${externalId}`, status: 'pending' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return event.id;
+  }
+
+  const runsOf = (routeId: string) => test.hub.db.selectFrom('integration_runs').select('event_id').where('route_id', '=', routeId).execute();
+
+  it('leaves an event received before the route was created to a replay, and acts on the ones after', async () => {
+    const source = (await createTestkitIntegration(test, tenant, 'lifetime-created')).id;
+    const older = await pendingEvent(source, 'older');
+    const route = await (await createRoute(source)).json();
+    const newer = await pendingEvent(source, 'newer');
+
+    await processEvents(test.hub, [older, newer]);
+    expect(await runsOf(route.id)).toEqual([{ event_id: newer }]);
+
+    const replay = await test.request('post', `/api/events/${older}/replay`, { token: tenant.tokens.operator });
+    expect(replay.status).toBe(202);
+    await processEvents(test.hub, [older]);
+    expect((await runsOf(route.id)).map((run) => run.event_id).sort()).toEqual([newer, older].sort());
+  });
+
+  it('does not act on events received while it was switched off, once switched on again', async () => {
+    const source = (await createTestkitIntegration(test, tenant, 'lifetime-switched')).id;
+    const route = await (await createRoute(source)).json();
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
+    const whileOff = await pendingEvent(source, 'while-off');
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: true } })).status).toBe(200);
+    const afterOn = await pendingEvent(source, 'after-on');
+    // A change that keeps it on does not move when it was switched on.
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { name: 'renamed', enabled: true } })).status).toBe(200);
+    const afterRename = await pendingEvent(source, 'after-rename');
+
+    await processEvents(test.hub, [whileOff, afterOn, afterRename]);
+    expect((await runsOf(route.id)).map((run) => run.event_id).sort()).toEqual([afterOn, afterRename].sort());
+  });
+});
