@@ -59,6 +59,19 @@ describe('in-process queue on a manual clock', () => {
     await queue.close();
   });
 
+  it('keeps the slot of a schedule written again with the same interval, and runs it with the new data', async () => {
+    const { clock, advance } = manualClock(start);
+    const queue = createMemoryQueue({ clock, logger: silent });
+    const runs: Array<[number, unknown]> = [];
+    queue.process('q', async (job) => void runs.push([clock.now() - start, job.data]), { concurrency: 1 });
+    await queue.upsertSchedule('q', { id: 'poll', name: 'poll', data: { v: 1 }, every: 60_000 });
+    await advance(30_000);
+    await queue.upsertSchedule('q', { id: 'poll', name: 'poll', data: { v: 2 }, every: 60_000 });
+    await advance(60_000);
+    expect(runs).toEqual([[0, { v: 1 }], [60_000, { v: 2 }]]);
+    await queue.close();
+  });
+
   it('runs a cron schedule at its matches and reports the next one', async () => {
     const { clock, advance } = manualClock(start);
     const queue = createMemoryQueue({ clock, logger: silent });

@@ -56,6 +56,18 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
     return entry.cron?.nextRun(new Date(Math.max(now, previous)))?.getTime();
   }
 
+  /**
+   * Written again with the same timing (every write of an integration rewrites its schedules): as
+   * BullMQ does, the pending run keeps its slot and only its data is replaced. Re-planned from now,
+   * a rename would fire every interval schedule at once and move its grid.
+   */
+  function replaceData(entry: Entry, schedule: Schedule<unknown>): void {
+    entry.schedule = schedule;
+    if (entry.pendingJobId === undefined || entry.nextRunAt === undefined) return;
+    cancel(entry);
+    plan(entry, entry.nextRunAt);
+  }
+
   function cancel(entry: Entry): void {
     if (entry.pendingJobId !== undefined) {
       store.removePending(entry.pendingJobId);
@@ -66,11 +78,15 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
   return {
     upsert(schedule) {
       assertValidSchedule(schedule);
+      const existing = entries.get(schedule.id);
+      if (existing && sameTiming(existing.schedule, schedule)) {
+        replaceData(existing, schedule);
+        return;
+      }
       const cron =
         schedule.cron === undefined
           ? undefined
           : new Cron(schedule.cron, { timezone: schedule.tz ?? DEFAULT_SCHEDULE_TZ });
-      const existing = entries.get(schedule.id);
       if (existing) cancel(existing);
       const entry: Entry = { schedule, cron, nextRunAt: undefined };
       entries.set(schedule.id, entry);
@@ -103,4 +119,10 @@ export function createScheduler(clock: QueueClock, store: JobStore): MemorySched
       plan(entry, runAfter(entry, entry.nextRunAt));
     },
   };
+}
+
+/** Whether two schedules fire at the same times: the same interval, or the same cron in the same zone. */
+function sameTiming(a: Schedule<unknown>, b: Schedule<unknown>): boolean {
+  if (a.every !== undefined || b.every !== undefined) return a.every === b.every;
+  return a.cron === b.cron && (a.tz ?? DEFAULT_SCHEDULE_TZ) === (b.tz ?? DEFAULT_SCHEDULE_TZ);
 }

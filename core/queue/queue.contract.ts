@@ -174,6 +174,26 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
         expect(waiting + delayed).toBe(2);
       });
 
+      it('keeps the pending run of a schedule upserted again with the same timing, and runs nothing at once', async () => {
+        const { queue, name } = await fresh();
+        let runs = 0;
+        queue.process(name, async () => void (runs += 1), { concurrency: 1 });
+        await queue.upsertSchedule(name, { id: 'hourly', name: 'poll', data: { v: 1 }, every: 3_600_000 });
+        await queue.upsertSchedule(name, { id: 'daily', name: 'digest', data: { v: 1 }, cron: '0 8 * * *' });
+        await eventually(() => expect(runs).toBe(1));
+        const nextRuns = async () => (await queue.listSchedules(name)).sort((a, b) => a.id.localeCompare(b.id)).map((schedule) => schedule.nextRunAt?.getTime());
+        const before = await nextRuns();
+
+        // What every save of an integration does to its schedules: the same timing, new data.
+        await queue.upsertSchedule(name, { id: 'hourly', name: 'poll', data: { v: 2 }, every: 3_600_000 });
+        await queue.upsertSchedule(name, { id: 'daily', name: 'digest', data: { v: 2 }, cron: '0 8 * * *', tz: 'UTC' });
+        await sleep(300);
+        expect(runs).toBe(1);
+        expect(await nextRuns()).toEqual(before);
+        const { waiting, delayed } = await queue.counts(name);
+        expect(waiting + delayed).toBe(2);
+      });
+
       it('runs an interval schedule repeatedly with its name and data', async () => {
         const { queue, name } = await fresh();
         const runs: Job[] = [];

@@ -25,6 +25,10 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   const createIntegration = (body: Record<string, unknown> = {}) => createTestkitIntegration(test, tenant, dataset, body);
   const syncAndWait = (integrationId: string, mode: 'incremental' | 'full' = 'incremental') => syncTestkit(test, tenant, integrationId, mode);
 
+  // Fired by the test only: a scheduled fire polls a stream only while its schedule is on, so the
+  // stream has one, but at New Year's midnight, not during the test.
+  const createFiredByHand = () => createIntegration({ schedules: { items: { cron: '0 0 1 1 *' } } });
+
   async function eventsOf(integrationId: string) {
     return (await (await test.request('get', `/api/events?integrationId=${integrationId}&limit=500`, { token: tenant.tokens.viewer })).json()).events;
   }
@@ -185,7 +189,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   });
 
   it('makes one run per schedule window however many processes fire it', async () => {
-    const integration = await createIntegration();
+    const integration = await createFiredByHand();
     const { runScheduledPoll } = await import('./run.worker.ts');
     if (options.database === 'pglite') return; // one embedded database belongs to one process
     const second = await startTestHub({ label: 'poll2', ...options, connectors: [...connectors, testkit], shareDatabaseOf: test });
@@ -204,7 +208,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   });
 
   it('keys a scheduled run by the window its fire was due in, not when a busy worker reached it', async () => {
-    const integration = await createIntegration();
+    const integration = await createFiredByHand();
     const { runScheduledPoll } = await import('./run.worker.ts');
     const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
     // Fires due a moment before the hour, one of them picked up after the hour had turned: still
@@ -216,7 +220,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   });
 
   it('keeps one scheduled run waiting behind a long run of its stream, however many windows pass', async () => {
-    const integration = await createIntegration();
+    const integration = await createFiredByHand();
     const { runScheduledPoll } = await import('./run.worker.ts');
     const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
     // A long run of the stream (a backfill, say) holds it while four hourly windows fire.
@@ -247,7 +251,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   });
 
   it('does not wait behind a scheduled run that lost its job when nothing else of the stream runs', async () => {
-    const integration = await createIntegration();
+    const integration = await createFiredByHand();
     const { runScheduledPoll } = await import('./run.worker.ts');
     const hourly = { integrationId: integration.id, stream: 'items', everyMs: 3_600_000 };
     // Made but never claimed (its process died in between), and nothing queued to run it.

@@ -1,6 +1,7 @@
 import type { RunRow } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
-import { POLL_QUEUE, pollScheduleId, windowStart, type ScheduledPoll } from '../scheduler/schedule.service.ts';
+import { POLL_QUEUE, pollScheduleId, wantsSchedule, type ScheduledPoll } from '../scheduler/schedule.service.ts';
+import { scheduledRunKey, windowStart } from '../scheduler/schedule.window.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
 import { executeAction } from '../routes/action.executor.ts';
@@ -50,8 +51,10 @@ export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll, fir
     await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(poll.integrationId, poll.stream));
     return;
   }
-  if (!integration.enabled || integration.paused_at) return;
-  const window = windowStart(firedAt, poll.everyMs);
+  // Not only paused or disabled: a stream whose schedule was switched off may still get a fire that
+  // was already waiting for a worker (BullMQ removes only a schedule's delayed job).
+  if (!wantsSchedule(integration, poll.stream)) return;
+  const window = windowStart(firedAt, poll.everyMs, poll.windowsFrom);
   // Behind a run that outlasts its windows, one scheduled run waits, not one per window: each would
   // retry its claim every few seconds meanwhile, and then all would poll one after another.
   const waiting = await findWaitingScheduledRun(hub.db, integration.id, poll.stream);
@@ -67,17 +70,23 @@ export async function runScheduledPoll(hub: HubContext, poll: ScheduledPoll, fir
     stream: poll.stream,
     trigger: 'schedule',
     mode: 'incremental',
-    idempotency_key: `${integration.id}:${poll.stream}:${window.toISOString()}`,
+    idempotency_key: scheduledRunKey(integration.id, poll.stream, window),
     window_start: window,
     status: 'queued',
   });
   if (run) await executeRun(hub, run.id);
 }
 
+/** When the fire was due: the job's own dueAt, unless it was queued beside the schedule for a fire it names. */
+function dueAtOf(job: Job): Date {
+  const { dueAt } = job.data as ScheduledPoll;
+  return dueAt === undefined ? job.dueAt : new Date(dueAt);
+}
+
 export function runJobRegistrations(hub: HubContext): JobRegistration[] {
   const concurrency = hub.config.HUB_WORKER_CONCURRENCY;
   return [
-    { queue: POLL_QUEUE, concurrency, handler: (job: Job) => runScheduledPoll(hub, job.data as ScheduledPoll, job.dueAt) },
+    { queue: POLL_QUEUE, concurrency, handler: (job: Job) => runScheduledPoll(hub, job.data as ScheduledPoll, dueAtOf(job)) },
     { queue: RUN_QUEUE, concurrency, handler: (job: Job) => executeRun(hub, (job.data as RunJob).runId) },
   ];
 }

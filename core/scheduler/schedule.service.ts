@@ -11,6 +11,17 @@ export interface ScheduledPoll {
   integrationId: string;
   stream: string;
   everyMs?: number;
+  /**
+   * Interval windows count from here (ms since the epoch): when the schedule was written
+   * (schedule.window.ts says why). Absent from jobs queued before it existed: windows then count
+   * from the epoch.
+   */
+  windowsFrom?: number;
+  /**
+   * When the fire this job stands for was due (ms), for a job queued beside the schedule (the poll
+   * of a schedule switched on, a missed cron match) rather than made by it at its slot.
+   */
+  dueAt?: number;
 }
 
 export function pollScheduleId(integrationId: string, stream: string): string {
@@ -29,15 +40,18 @@ export function wantsSchedule(row: SchedulingFields, stream: string): boolean {
   return isActive(row) && (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
 }
 
-/** The poll schedule a stream should have: its configured interval or cron, else the connector's interval. */
-export function pollScheduleOf(connector: AnyConnector, row: SchedulingFields, stream: string): Schedule<ScheduledPoll> {
+/**
+ * The poll schedule a stream should have: its configured interval or cron, else the connector's
+ * interval. `writtenAt` is when the schedule is written (the interval windows count from it).
+ */
+export function pollScheduleOf(connector: AnyConnector, row: SchedulingFields, stream: string, writtenAt: Date): Schedule<ScheduledPoll> {
   const id = pollScheduleId(row.id, stream);
   const schedule = (row.schedules as Record<string, StreamSchedule>)[stream];
   if (schedule && 'cron' in schedule) {
     return { id, name: 'poll', cron: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}), data: { integrationId: row.id, stream } };
   }
   const everyMs = (schedule && 'everySeconds' in schedule ? schedule.everySeconds : connector.streams[stream]!.defaultIntervalSeconds) * 1000;
-  return { id, name: 'poll', every: everyMs, data: { integrationId: row.id, stream, everyMs } };
+  return { id, name: 'poll', every: everyMs, data: { integrationId: row.id, stream, everyMs, windowsFrom: writtenAt.getTime() } };
 }
 
 /** Whether the queue's schedule fires when `wanted` says (same interval, or same cron in the same zone). */
@@ -50,10 +64,12 @@ export function firesAsWanted(listed: ScheduleInfo, wanted: Schedule<unknown>): 
  * Makes the queue's schedules match the integration: one per stream while it is enabled and not
  * paused, at the stream's configured interval or cron (default: the connector's interval).
  * Upserting by id means every process can call this and there is still one schedule per stream.
+ * `writtenAt`: the row's updated_at for a write (fireSwitchedOnSchedules counts from the same
+ * instant), now for a schedule put back.
  */
-export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: SchedulingFields): Promise<void> {
+export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: SchedulingFields, writtenAt: Date): Promise<void> {
   for (const stream of Object.keys(connector.streams)) {
-    if (wantsSchedule(row, stream)) await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream));
+    if (wantsSchedule(row, stream)) await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream, writtenAt));
     else await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(row.id, stream));
   }
 }
@@ -63,16 +79,23 @@ export async function syncSchedules(hub: HubContext, connector: AnyConnector, ro
  * turned on) poll at once, as a new schedule does. The schedule's own first fire may not: the
  * schedule is made inside the change's transaction, and a worker quick to pick that fire up reads
  * the integration as it was before the commit (still off) and skips it, so the first poll would come
- * a whole interval later. Run after the commit; the run's window key makes the two fires one run.
+ * a whole interval later. Run after the commit. This poll is due when the change was written, the
+ * instant the schedule's windows count from: it and the schedule's first fire share the first
+ * window, one run, and no poll made before the change is in it.
  */
-export async function fireSwitchedOnSchedules(hub: HubContext, connector: AnyConnector, before: SchedulingFields, after: SchedulingFields): Promise<void> {
+export async function fireSwitchedOnSchedules(
+  hub: HubContext,
+  connector: AnyConnector,
+  before: SchedulingFields,
+  after: SchedulingFields & Pick<IntegrationConfigRow, 'updated_at'>,
+): Promise<void> {
   for (const stream of Object.keys(connector.streams)) {
     if (wantsSchedule(before, stream) || !wantsSchedule(after, stream)) continue;
-    const schedule = pollScheduleOf(connector, after, stream);
+    const schedule = pollScheduleOf(connector, after, stream, after.updated_at);
     if (schedule.every === undefined) continue;
-    const window = windowStart(hub.clock(), schedule.every);
+    const dueAt = after.updated_at.getTime();
     try {
-      await hub.queue.add<ScheduledPoll>(POLL_QUEUE, schedule.name, schedule.data, { jobId: `${schedule.id}-on-${window.getTime()}` });
+      await hub.queue.add<ScheduledPoll>(POLL_QUEUE, schedule.name, { ...schedule.data, dueAt }, { jobId: `${schedule.id}-on-${dueAt}` });
     } catch (error) {
       // The schedule is in place and fires at its next slot; only this early poll is lost.
       hub.logger.warn({ err: error, integrationId: after.id, stream }, 'could not queue the first poll of a schedule switched on');
@@ -84,13 +107,4 @@ export async function removeSchedules(hub: HubContext, connector: AnyConnector, 
   for (const stream of Object.keys(connector.streams)) {
     await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integrationId, stream));
   }
-}
-
-/**
- * The window a scheduled fire belongs to. Two processes firing the same schedule land in the same
- * window and so on the same idempotency key: one run.
- */
-export function windowStart(now: Date, everyMs: number | undefined): Date {
-  const size = everyMs ?? 60_000;
-  return new Date(Math.floor(now.getTime() / size) * size);
 }

@@ -67,6 +67,17 @@ describe.each(RUNTIME_MODES)('integration writes and their schedules on $name', 
     expect(await scheduleOf(kit.id)).toEqual([{ every: 600_000, cron: undefined }]);
   });
 
+  it('keeps the next scheduled poll where it was when an integration is renamed', async () => {
+    const kit = await createTestkitIntegration(test, tenant, 'rename-keeps-slot', { schedules: { items: { everySeconds: 3600 } } });
+    const nextRun = async () => (await test.hub.queue.listSchedules(POLL_QUEUE)).find((schedule) => schedule.id.includes(kit.id))?.nextRunAt?.getTime();
+    const before = await nextRun();
+    expect(before).toEqual(expect.any(Number));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const renamed = await test.request('patch', `/api/integrations/${kit.id}`, { token: tenant.tokens.admin, body: { name: 'rename-keeps-slot-2' } });
+    expect(renamed.status).toBe(200);
+    expect(await nextRun()).toBe(before);
+  });
+
   it('keeps a paused integration paused when its schedules cannot be put back on resume', async () => {
     const kit = await createTestkitIntegration(test, tenant, 'pause-refused', { schedules: { items: { everySeconds: 600 } } });
     expect((await test.request('post', `/api/integrations/${kit.id}/pause`, { token: tenant.tokens.operator })).status).toBe(200);

@@ -15,7 +15,7 @@ import { fireSwitchedOnSchedules, removeSchedules, syncSchedules } from './sched
  */
 export async function scheduleOrTakeBack(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): Promise<void> {
   try {
-    await syncSchedules(hub, connector, row);
+    await syncSchedules(hub, connector, row, row.updated_at);
   } catch (error) {
     // Schedules already made for it go too; any left over (queue away) find no row and remove themselves.
     await removeSchedules(hub, connector, row.id).catch(() => undefined);
@@ -40,11 +40,11 @@ export async function writeWithSchedules(
     row = await hub.db.transaction().execute(async (trx) => {
       const written = await write(trx);
       schedulesTouched = true;
-      await syncSchedules(hub, connector, written);
+      await syncSchedules(hub, connector, written, written.updated_at);
       return written;
     });
   } catch (error) {
-    if (schedulesTouched) await syncSchedules(hub, connector, previous).catch(() => undefined);
+    if (schedulesTouched) await syncSchedules(hub, connector, previous, previous.updated_at).catch(() => undefined);
     throw error;
   }
   await fireSwitchedOnSchedules(hub, connector, previous, row);

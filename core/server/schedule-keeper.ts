@@ -1,3 +1,4 @@
+import { pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
 import { firesAsWanted, POLL_QUEUE, pollScheduleOf, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
@@ -6,12 +7,15 @@ import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 // they come from live in the database. A restart of an embedded hub, or a Redis that was flushed or
 // replaced, leaves the queue without them, and nothing would ever poll again. Workers therefore put
 // back what is missing when they start and then at every reconcile interval, from the database.
+// A cron match that fell while its schedule was missing is polled once, late (missed-cron-match.ts).
 
 export interface RestoredSchedules {
   /** Integrations whose poll schedules were missing or fired otherwise than configured, and were rewritten. */
   integrations: number;
   /** Poll schedules of integrations that no longer exist, are paused or disabled, removed. */
   removed: number;
+  /** Cron schedules put back whose latest match, missed while they were missing, was queued to poll late. */
+  missedCronMatches: number;
   /** The maintenance schedules were missing and were recreated. */
   maintenance: boolean;
 }
@@ -21,15 +25,18 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   // least as new, so it is never taken for an orphan.
   const listed = new Map((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => [schedule.id, schedule]));
   // Only what scheduling reads: this runs every reconcile interval in every worker.
-  const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules']).execute();
+  const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules', 'updated_at']).execute();
+  // A schedule put back is new to the queue: its interval windows count from now, so it polls at once.
+  const now = hub.clock();
   const wanted = new Set<string>();
   let integrations = 0;
+  let missedCronMatches = 0;
   for (const row of rows) {
     const connector = hub.connectors.get(row.connector);
     if (!connector) continue;
     const schedules = Object.keys(connector.streams)
       .filter((stream) => wantsSchedule(row, stream))
-      .map((stream) => pollScheduleOf(connector, row, stream));
+      .map((stream) => pollScheduleOf(connector, row, stream, now));
     for (const schedule of schedules) wanted.add(schedule.id);
     // Missing, or firing otherwise than the row says (a process that died between writing the
     // queue and committing the row, a schedule edited by hand in Redis).
@@ -39,8 +46,11 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
     });
     if (!repair) continue;
     try {
-      await syncSchedules(hub, connector, row);
+      await syncSchedules(hub, connector, row, now);
       integrations += 1;
+      for (const schedule of schedules.filter(({ id }) => !listed.has(id))) {
+        if (await pollMissedCronMatch(hub, schedule, row.updated_at)) missedCronMatches += 1;
+      }
     } catch (error) {
       // One integration the queue refuses (a schedule saved before today's checks) must not keep
       // the ones after it from being restored.
@@ -55,7 +65,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   }
   const maintenance = !(await maintenanceScheduled(hub));
   if (maintenance) await scheduleMaintenance(hub);
-  return { integrations, removed, maintenance };
+  return { integrations, removed, missedCronMatches, maintenance };
 }
 
 async function restoreAndReport(hub: HubContext, level: 'info' | 'warn'): Promise<void> {
