@@ -21,6 +21,18 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     await test?.close();
   });
 
+  /** A route action that failed for good a minute after `queuedAt`, on its third attempt. */
+  const failedAction = (integrationId: string, queuedAt: Date) =>
+    test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: integrationId, kind: 'action', trigger: 'route', action: 'record', input: JSON.stringify({ message: 'x' }),
+        idempotency_key: `route:r:${crypto.randomUUID()}`, status: 'failed', error_code: 'upstream_unavailable',
+        queued_at: queuedAt, started_at: queuedAt, finished_at: new Date(queuedAt.getTime() + 60_000), latency_ms: 60_000, attempts: 3,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+
   it('folds the end of an hour in at the first pass of the next, and keeps each hour in its own row', async () => {
     const integration = await createTestkitIntegration(test, tenant, `rollup-${Math.random()}`);
     const ten = new Date(Date.UTC(2024, 0, 1, 10));
@@ -88,15 +100,7 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     const target = await createTestkitIntegration(test, tenant, `rollup-replay-${Math.random()}`);
     const ten = new Date(Date.UTC(2024, 0, 2, 10));
     const at = (minutes: number) => new Date(ten.getTime() + minutes * 60_000);
-    const run = await test.hub.db
-      .insertInto('integration_runs')
-      .values({
-        tenant_id: tenant.id, integration_id: target.id, kind: 'action', trigger: 'route', action: 'record', input: JSON.stringify({ message: 'x' }),
-        idempotency_key: `route:r:${crypto.randomUUID()}`, status: 'failed', error_code: 'upstream_unavailable',
-        queued_at: at(1), started_at: at(1), finished_at: at(2), latency_ms: 60_000, attempts: 3,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const run = await failedAction(target.id, at(1));
     await rollUpHealth(test.hub, at(5));
 
     // Replayed, it succeeds in the next hour: the same run row, finished once more.
@@ -113,15 +117,7 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     const target = await createTestkitIntegration(test, tenant, `rollup-late-replay-${Math.random()}`);
     const six = new Date(Date.UTC(2025, 2, 1, 6));
     const at = (minutes: number) => new Date(six.getTime() + minutes * 60_000);
-    const run = await test.hub.db
-      .insertInto('integration_runs')
-      .values({
-        tenant_id: tenant.id, integration_id: target.id, kind: 'action', trigger: 'route', action: 'record', input: JSON.stringify({ message: 'x' }),
-        idempotency_key: `route:r:${crypto.randomUUID()}`, status: 'failed', error_code: 'upstream_unavailable',
-        queued_at: at(10), started_at: at(10), finished_at: at(11), latency_ms: 60_000, attempts: 3,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const run = await failedAction(target.id, at(10));
     // Another integration's runs keep the latest row current, so the passes stop redoing 06:00.
     for (let hour = 0; hour <= 5; hour += 1) {
       await test.hub.db.insertInto('integration_runs').values({
