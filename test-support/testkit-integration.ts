@@ -34,3 +34,20 @@ export async function waitRun(test: TestHub, tenant: TestTenant, runId: string) 
     return ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
   });
 }
+
+/**
+ * A webhook event committed and waiting to be routed, as the ingest leaves it, without going
+ * through a delivery: tests that drive routing themselves (or lose its job on purpose) start here.
+ */
+export async function insertPendingEvent(test: TestHub, tenant: TestTenant, integrationId: string, externalId: string, receivedAt?: Date): Promise<string> {
+  const event = await test.hub.db
+    .insertInto('integration_events')
+    .values({
+      tenant_id: tenant.id, integration_id: integrationId, source: 'webhook', type: 'finding.created', external_id: externalId,
+      payload: '{}', payload_hash: 'h', dedupe_key: `pending-${crypto.randomUUID()}`, status: 'pending',
+      ...(receivedAt ? { received_at: receivedAt } : {}),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return event.id;
+}

@@ -4,7 +4,7 @@ import { refuseRunEnqueues } from '../../test-support/refuse-run-enqueues.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { createTestkitIntegration, insertPendingEvent } from '../../test-support/testkit-integration.ts';
 import { processEvents } from './event.processor.ts';
 
 // Routing commits the action runs with the events' new status; queueing the runs comes after. With
@@ -31,11 +31,7 @@ describe.each(RUNTIME_MODES)('routing events while the queue is unreachable, on 
       body: { name: 'queue down', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'got {{event.externalId}}' } },
     });
     expect(route.status).toBe(201);
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: tenant.id, integration_id: source.id, source: 'webhook', type: 'finding.created', external_id: 'f-1', payload: '{}', payload_hash: 'h', dedupe_key: `qd-${Math.random()}`, status: 'pending' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const event = { id: await insertPendingEvent(test, tenant, source.id, 'f-1') };
 
     const restore = refuseRunEnqueues(test.hub.queue);
     try {

@@ -4,7 +4,7 @@ import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { createTestkitIntegration, insertPendingEvent } from '../../test-support/testkit-integration.ts';
 import { processEvents } from './event.processor.ts';
 
 // Events are routed in batches, and one statement stores the action runs of a whole batch. A run
@@ -30,14 +30,7 @@ describe.each(RUNTIME_MODES)('routing an event whose action run the database ref
     await test?.close();
   });
 
-  async function pendingEvent(sourceId: string, externalId: string): Promise<string> {
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: tenant.id, integration_id: sourceId, source: 'webhook', type: 'finding.created', external_id: externalId, payload: '{}', payload_hash: 'h', dedupe_key: `refused-${Math.random()}`, status: 'pending' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return event.id;
-  }
+  const pendingEvent = (sourceId: string, externalId: string) => insertPendingEvent(test, tenant, sourceId, externalId);
 
   it('routes the others of its batch and marks it failed with the reason, until a replay routes it', async () => {
     const source = await createTestkitIntegration(test, tenant, `rf-src-${Math.random()}`);

@@ -4,7 +4,7 @@ import { processEvents } from '../events/event.processor.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { createTestkitIntegration, insertPendingEvent } from '../../test-support/testkit-integration.ts';
 
 // README, Routes: routing applies to events received while the route is enabled; older events are
 // not routed retroactively, a replay sends one through the routes of now. An event still waiting
@@ -37,14 +37,7 @@ describe.each(RUNTIME_MODES)('what a route acts on, by when it was enabled, on $
     });
   }
 
-  async function pendingEvent(sourceId: string, externalId: string): Promise<string> {
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: tenant.id, integration_id: sourceId, source: 'webhook', type: 'finding.created', external_id: externalId, payload: '{}', payload_hash: 'h', dedupe_key: `lifetime-${externalId}`, status: 'pending' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return event.id;
-  }
+  const pendingEvent = (sourceId: string, externalId: string) => insertPendingEvent(test, tenant, sourceId, externalId);
 
   const runsOf = (routeId: string) => test.hub.db.selectFrom('integration_runs').select('event_id').where('route_id', '=', routeId).execute();
 

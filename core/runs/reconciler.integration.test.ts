@@ -3,7 +3,7 @@ import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
-import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { createTestkitIntegration, insertPendingEvent } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { rollUpHealth } from '../health/health-rollup.ts';
 import { MAX_RUN_ATTEMPTS } from './failure.ts';
@@ -83,15 +83,15 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
     const source = await createTestkitIntegration(test, tenant, `reconcile-src-${Math.random()}`);
     const sinkData = `reconcile-sink-${Math.random()}`;
     const target = await createTestkitIntegration(test, tenant, sinkData);
-    await test.request('post', '/api/routes', {
+    const route = await test.request('post', '/api/routes', {
       token: tenant.tokens.admin,
       body: { name: 'lost', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'found {{event.externalId}}' } },
     });
-    // As if the webhook committed its event and the enqueue was lost with Redis.
-    await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: tenant.id, integration_id: source.id, source: 'webhook', type: 'finding.created', external_id: 'lost-1', payload: '{}', payload_hash: 'h', dedupe_key: `lost-${Math.random()}`, status: 'pending', received_at: longAgo() })
-      .execute();
+    // As if the webhook committed its event a while ago, the route enabled before it, and the
+    // enqueue was lost with Redis.
+    const receivedAt = longAgo();
+    await test.hub.db.updateTable('routes').set({ enabled_at: new Date(receivedAt.getTime() - 60_000) }).where('id', '=', (await route.json()).id).execute();
+    await insertPendingEvent(test, tenant, source.id, 'lost-1', receivedAt);
     expect((await reconcile(test.hub)).eventsRedispatched).toBeGreaterThanOrEqual(1);
     await waitFor('the lost event to be routed', async () => {
       const run = await test.hub.db.selectFrom('integration_runs').select('status').where('integration_id', '=', target.id).where('kind', '=', 'action').executeTakeFirst();
