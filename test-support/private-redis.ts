@@ -17,6 +17,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface PrivateRedis {
+  /** For a proxy in front of it (test-support/tcp-proxy.ts). */
+  port: number;
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -29,6 +31,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const redis: PrivateRedis = {
+    port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });

@@ -6,6 +6,17 @@ import pg from 'pg';
 
 const adminUrl = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** One statement on the server's maintenance database, on a connection of its own. */
+async function asAdmin(statement: string, values: unknown[] = []): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(statement, values);
+  } finally {
+    await admin.end();
+  }
+}
+
 export interface TestDatabase {
   url: string;
   name: string;
@@ -14,28 +25,24 @@ export interface TestDatabase {
 
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `hub_test_${label.replace(/\W/g, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
+  await asAdmin(`create database "${name}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await client.end();
-      }
+      await asAdmin(`drop database if exists "${name}" with (force)`);
     },
   };
+}
+
+/**
+ * Ends every session on the database, as a failover or an admin's pg_terminate_backend does: the
+ * pools of the processes using it find their connections dead on the next query.
+ */
+export async function terminateConnections(database: TestDatabase): Promise<void> {
+  await asAdmin('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database.name]);
 }
 
 export function testRedisUrl(): string {

@@ -55,6 +55,15 @@ describe('fake Slack Web API through the real WebClient', () => {
     expect(missing.data.error).toBe('message_not_found');
   });
 
+  it('with answerDelayMs, records a post at once and answers it that much later', async () => {
+    fake = await startFakeSlack({ answerDelayMs: 1000 });
+    let answered = false;
+    const posting = client(fake).chat.postMessage({ channel: 'C1', text: 'slow' }).finally(() => (answered = true));
+    await expect.poll(() => fake?.messages.length).toBe(1);
+    expect(answered).toBe(false);
+    expect(await posting).toMatchObject({ ok: true });
+  });
+
   it('answers chat.postEphemeral and records it apart from channel messages', async () => {
     fake = await startFakeSlack();
     const result = await client(fake).chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'You may not do that' });

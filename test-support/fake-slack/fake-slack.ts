@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { failureResponse, FaultQueue } from './faults.ts';
 import { parseParams, readBody, sendJson, sendText } from './http-io.ts';
 import { authError, METHODS } from './methods.ts';
@@ -66,6 +67,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const denied = authError(workspace, request.headers.authorization, args);
     if (denied) return reply(200, { ok: false, error: denied });
     const answer = handler(workspace, args, Date.now());
+    if (options.answerDelayMs) {
+      await sleep(options.answerDelayMs);
+      // The caller may be gone by now (killed, timed out); its socket is closed, nobody to answer.
+      if (response.destroyed) return;
+    }
     reply(answer.status, answer.body, answer.headers);
   }
 

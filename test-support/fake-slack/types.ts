@@ -20,6 +20,11 @@ export interface FakeSlackOptions {
   users?: Record<string, FakeSlackUser> | undefined;
   /** A second chat.postMessage to one channel within 1 s gets 429, Retry-After: 1. */
   enforceChannelRate?: boolean | undefined;
+  /**
+   * Web API calls take effect at once but are answered this many ms later: a slow Slack, so a
+   * test can stop the caller while a post is made but not yet acknowledged.
+   */
+  answerDelayMs?: number | undefined;
 }
 
 /** One accepted chat.postMessage, as posted (see `latest` for the state after chat.update). */
