@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/config.load.ts';
 import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
-import { MigrationFailedError } from '../db/migrate.ts';
+import { DatabaseNewerError, MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
+import { isHelpFlag } from './command-line.ts';
 import { KeySetIncompleteError } from '../vault/key-usage.ts';
 import { MasterKeyMismatchError } from '../vault/master-key.check.ts';
 import { InvalidMasterKeysError } from '../vault/master-key.file.ts';
+import { UndecryptableSecretError } from '../vault/master-key.rotation.ts';
 import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { startCommand } from './start.command.ts';
@@ -19,11 +21,13 @@ const help = `hub — integration hub for GRC teams
   hub token create|list|revoke   manage API tokens (run "hub token" for options)
   hub user create|list|disable   manage admin UI users (run "hub user" for options)
   hub keys generate|status|rotate   master keys: new entry, usage per version, re-encrypt
+
+  hub <command> --help      the options of a command
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
-  start: () => startCommand(),
-  migrate: () => migrateCommand(),
+  start: (args) => startCommand(args),
+  migrate: (args) => migrateCommand(args),
   token: (args) => tokenCommand(args),
   user: (args) => userCommand(args),
   keys: (args) => keysCommand(args),
@@ -31,34 +35,28 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
-  const command = name ? commands[name] : undefined;
-  if (!command) {
+  if (name === undefined || name === 'help' || isHelpFlag(name)) {
     process.stdout.write(help);
-    if (name && name !== 'help' && name !== '--help') process.exitCode = 2;
+    return;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    // Nothing on stdout: `$(hub key generate)` must not capture the help text into a file.
+    process.stderr.write(`hub: unknown command ${JSON.stringify(name)}; run "hub --help" for the commands\n`);
+    process.exitCode = 2;
     return;
   }
   await command(args);
 }
 
-/** The one line for a command line that `parseArgs` refused (unknown option, missing value, …). */
-function argumentError(error: unknown, command: string | undefined): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return undefined;
-  const help = `run "hub ${command ?? ''}" for its options`;
-  const option = /'([^']+)'/.exec((error as Error).message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}; ${help}`;
-  return `${(error as Error).message.split('\n')[0]}; ${help}`;
-}
-
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // Expected failures are one clear line; anything else keeps its stack for diagnosis.
-  const badArguments = argumentError(error, process.argv[2]);
-  if (badArguments) {
-    process.stderr.write(`hub: ${badArguments}\n`);
-  } else if (
+  // Expected failures (usage mistakes among them) are one clear line; anything else keeps its stack for diagnosis.
+  if (
     error instanceof ConfigError ||
     error instanceof CliError ||
     error instanceof MigrationFailedError ||
+    error instanceof DatabaseNewerError ||
+    error instanceof UndecryptableSecretError ||
     error instanceof KeySetIncompleteError ||
     error instanceof MasterKeyMismatchError ||
     error instanceof InvalidMasterKeysError ||

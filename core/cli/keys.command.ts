@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { assertKeysCoverRows, keyUsage } from '../vault/key-usage.ts';
 import { assertKeysMatchRecorded } from '../vault/master-key.check.ts';
 import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
 import { rotateMasterKey } from '../vault/master-key.rotation.ts';
 import { MAX_KEY_VERSION } from '../vault/master-keys.ts';
 import { CliError } from './cli-error.ts';
+import { commandLine, isHelpFlag } from './command-line.ts';
 import { progressReporter } from './progress-bar.ts';
 import { withDatabase } from './with-database.ts';
 import { loadConfig } from '../config/config.load.ts';
@@ -22,13 +22,21 @@ function configuredKeys() {
 
 export async function keysCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
+  if (isHelpFlag(action)) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (action !== 'generate' && action !== 'status' && action !== 'rotate') throw new CliError(usage);
   if (action === 'generate') {
-    const { values } = parseArgs({ args: rest, options: { version: { type: 'string', default: '1' } } });
-    const version = Number(values.version);
+    const parsed = commandLine('keys generate', rest, { usage, options: { version: { type: 'string', default: '1' } } });
+    if (!parsed) return;
+    const version = Number(parsed.values.version);
     if (!Number.isInteger(version) || version < 1 || version > MAX_KEY_VERSION) throw new CliError(`--version must be a whole number from 1 to ${MAX_KEY_VERSION}`);
     process.stdout.write(generateMasterKeyEntry(version) + '\n');
     return;
   }
+  // status and rotate take nothing: `hub keys rotate --help` must not re-encrypt every secret.
+  if (!commandLine(`keys ${action}`, rest, { usage })) return;
   if (action === 'status') {
     await withDatabase(async ({ db }) => {
       const keys = configuredKeys();
@@ -39,7 +47,9 @@ export async function keysCommand(args: string[]): Promise<void> {
         const note = keys.byVersion.has(row.version) ? (row.version === keys.current.version ? '' : '  ← rotate') : '  ← MISSING from HUB_MASTER_KEYS';
         process.stdout.write(`${row.column.padEnd(45)} v${row.version}  ${String(row.rows).padStart(8)} rows${note}\n`);
       }
-      const removable = [...keys.byVersion.keys()].filter((v) => v !== keys.current.version && !usage.some((u) => u.version === v));
+      // Only versions older than the one that encrypts: a newer one is being rolled out (README,
+      // "Rotating the master key") and is about to encrypt everything.
+      const removable = [...keys.byVersion.keys()].filter((v) => v < keys.current.version && !usage.some((u) => u.version === v));
       if (removable.length > 0) process.stdout.write(`no row uses version ${removable.join(', ')}: it can be removed from HUB_MASTER_KEYS\n`);
     });
     return;
@@ -59,7 +69,5 @@ export async function keysCommand(args: string[]): Promise<void> {
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(`rotated ${result.rotated} secrets to key version ${keys.current.version} in ${seconds.toFixed(1)} s\n`);
     });
-    return;
   }
-  throw new CliError(usage);
 }

@@ -1,8 +1,13 @@
 import { loadConfig } from '../config/config.load.ts';
 import { connectDatabase } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { commandLine } from './command-line.ts';
 
-export async function migrateCommand(): Promise<void> {
+const usage = `usage:
+  hub migrate   apply pending database migrations and exit (DATABASE_URL, or HUB_DATA_DIR when embedded)`;
+
+export async function migrateCommand(args: string[] = []): Promise<void> {
+  if (!commandLine('migrate', args, { usage })) return;
   const config = loadConfig();
   const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 2 });
   try {

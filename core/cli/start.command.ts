@@ -6,6 +6,7 @@ import { QueueUnavailableError } from '../queue/queue.types.ts';
 import { firstStartBanner } from '../server/bootstrap.ts';
 import { startHub, type RunningHub } from '../server/hub.server.ts';
 import { CliError } from './cli-error.ts';
+import { commandLine } from './command-line.ts';
 import { stopThenExit } from './stop-then-exit.ts';
 
 /** The variable that sets the port this process listens on, and its value; undefined if it serves no HTTP. */
@@ -57,7 +58,14 @@ function redisUrlForDisplay(url: string | undefined): string {
   }
 }
 
-export async function startCommand(): Promise<void> {
+const usage = `usage:
+  hub start   run the hub with the role from HUB_ROLE (api, worker or all)
+
+It takes no options: PORT, HOST, DATABASE_URL, REDIS_URL and the rest are environment variables
+(see "Configuration" in the README).`;
+
+export async function startCommand(args: string[] = []): Promise<void> {
+  if (!commandLine('start', args, { usage })) return;
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   await assertPortsFree(config);

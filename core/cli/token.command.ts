@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { listApiTokens, revokeApiToken } from '../auth/api-token.repository.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
@@ -6,22 +5,30 @@ import { userPerson } from '../auth/principal.ts';
 import { Role } from '../auth/roles.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { findUserByEmail, type UserRow } from '../users/user.repository.ts';
+import { Timestamp } from '../../schemas/api/common.schema.ts';
 import { CliError } from './cli-error.ts';
+import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
 import { withDatabase } from './with-database.ts';
 
 const usage = `usage:
-  hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <ISO date>] [--user <email>]
+  hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <date>] [--user <email>]
   hub token list --tenant <slug>
   hub token revoke <token id> --tenant <slug>`;
 
-/** `Date` rolls a day past the month's end over (2030-02-30 is 2 March); a person meant a date that exists. */
-function isCalendarDate(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+/**
+ * `--expires`: what the API takes for a timestamp (ISO 8601 in UTC, years 0001–9999), or a bare
+ * date, which is midnight UTC of that day. Nothing else: `new Date()` reads "2030-01-15 dec" as
+ * 1 December, a time without a zone in the machine's local time, and years past 9999.
+ */
+export function expiryOf(text: string): Date {
+  const timestamp = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  if (!Timestamp.safeParse(timestamp).success) {
+    // A time of day gets the form with one; anything else the plain date most people mean.
+    const expected = /^\d{4}-\d{2}-\d{2}T/i.test(text) ? 'a UTC timestamp such as 2030-01-31T12:00:00Z' : 'an ISO date such as 2030-01-31';
+    throw new CliError(`--expires must be ${expected} (${text} is not)`);
+  }
+  return new Date(timestamp);
 }
 
 /** What `token create` asks for, checked: a role, a name and an expiry in the future, if any. */
@@ -29,9 +36,8 @@ function creationOf(values: { role?: string; name?: string; expires?: string }):
   const role = Role.safeParse(values.role);
   if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
   if (!values.name) throw new CliError(`--name is required\n${usage}`);
-  const expiresAt = values.expires ? new Date(values.expires) : undefined;
-  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || !isCalendarDate(values.expires!))) throw new CliError(`--expires must be an ISO date such as 2030-01-31 (${values.expires} is not)`);
-  // As the API: a token that is born expired is a mistake (`--expires 1` is the year 2001).
+  const expiresAt = values.expires === undefined ? undefined : expiryOf(values.expires);
+  // As the API: a token that is born expired is a mistake.
   if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
   return { role: role.data, name: values.name, expiresAt };
 }
@@ -43,16 +49,26 @@ async function activeUserOf(database: DatabaseHandle, tenantId: string, email: s
   return user;
 }
 
+const createOptions = {
+  tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' }, user: { type: 'string' },
+} as const;
+
 export async function tokenCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' }, user: { type: 'string' } },
-  });
+  if (isHelpFlag(action)) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
   // Everything the command line alone can tell is checked before the database opens: in embedded
   // mode opening it takes seconds, and fails outright while a hub holds the data directory.
   if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new CliError(usage);
+  const parsed = action === 'create'
+    ? commandLine('token create', rest, { usage, options: createOptions })
+    // One id at most: `revoke <id> <id>` would otherwise revoke the first and leave the second working.
+    : commandLine(`token ${action}`, rest, { usage, options: { tenant: { type: 'string' } }, positionals: action === 'revoke' ? 1 : 0 });
+  if (!parsed) return;
+  const values: { tenant?: string; role?: string; name?: string; expires?: string; user?: string } = parsed.values;
+  const { positionals } = parsed;
   if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
   const create = action === 'create' ? creationOf(values) : undefined;
   if (action === 'revoke' && !positionals[0]) throw new CliError(`the token id is required\n${usage}`);

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { listUsers } from '../users/user.repository.ts';
 import { createUser, disableUserAccount, UserError } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
+import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
 import { withDatabase } from './with-database.ts';
 
@@ -18,9 +18,15 @@ const usage = `usage:
 The password of a new user is read from HUB_USER_PASSWORD, or asked for on a terminal (not
 echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
 
-/** Reads a line from the terminal without echoing it. */
-function promptHidden(question: string): Promise<string> {
-  const input = process.stdin;
+/** The part of a terminal's input stream the prompt uses (a test passes its own). */
+export type PromptInput = Pick<NodeJS.ReadStream, 'setRawMode' | 'resume' | 'pause' | 'setEncoding' | 'on' | 'off' | 'readableEnded'>;
+
+/**
+ * Reads a line from the terminal without echoing it. Ctrl-C, Ctrl-D on an empty line and the end
+ * of the input (the terminal went away) cancel with a CliError instead of waiting for ever.
+ */
+export function promptHidden(question: string, input: PromptInput = process.stdin): Promise<string> {
+  if (input.readableEnded) return Promise.reject(new CliError('cancelled (end of input)'));
   return new Promise((resolve, reject) => {
     let value = '';
     // Raw mode before the prompt: whatever is typed once the prompt shows is never echoed.
@@ -29,9 +35,15 @@ function promptHidden(question: string): Promise<string> {
     input.resume();
     input.setEncoding('utf8');
     const done = (error?: Error): void => {
-      input.setRawMode(false);
-      input.pause();
       input.off('data', onData);
+      input.off('end', onEnd);
+      // A terminal that has gone away may refuse the mode change; the answer is the same.
+      try {
+        input.setRawMode(false);
+      } catch {
+        // nothing to restore
+      }
+      input.pause();
       process.stderr.write('\n');
       if (error) reject(error);
       else resolve(value);
@@ -40,11 +52,15 @@ function promptHidden(question: string): Promise<string> {
       for (const char of chunk) {
         if (char === '\r' || char === '\n') return done();
         if (char === '\u0003') return done(new CliError('cancelled'));
+        // Ctrl-D: the end of input when nothing is typed, as at any terminal prompt; ignored after text.
+        if (char === '\u0004' && value === '') return done(new CliError('cancelled (end of input)'));
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
         else if (char >= ' ') value += char;
       }
     };
+    const onEnd = (): void => done(new CliError('cancelled (end of input)'));
     input.on('data', onData);
+    input.on('end', onEnd);
   });
 }
 
@@ -59,16 +75,25 @@ async function readPassword(): Promise<string> {
   return first;
 }
 
+const createOptions = { tenant: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } as const;
+
 export async function userCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { tenant: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
-  });
+  if (isHelpFlag(action)) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
   if (action !== 'create' && action !== 'list' && action !== 'disable') throw new CliError(usage);
+  const parsed = action === 'create'
+    ? commandLine('user create', rest, { usage, options: createOptions })
+    // One email at most: `disable <email> <email>` would otherwise disable the first and leave the second active.
+    : commandLine(`user ${action}`, rest, { usage, options: { tenant: { type: 'string' } }, positionals: action === 'disable' ? 1 : 0 });
+  if (!parsed) return;
+  const values: { tenant?: string; email?: string; name?: string; role?: string } = parsed.values;
+  const { positionals } = parsed;
   // Before the password prompt and the database: nothing is asked for a command that cannot run.
   if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
+  if (action === 'disable' && !positionals[0]) throw new CliError(`the email is required\n${usage}`);
   if (action === 'create') {
     const role = Role.safeParse(values.role);
     if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
@@ -98,8 +123,7 @@ export async function userCommand(args: string[]): Promise<void> {
       if (rows.length === 0) process.stdout.write('no users\n');
       return;
     }
-    const email = positionals[0];
-    if (!email) throw new CliError(`the email is required\n${usage}`);
+    const email = positionals[0] ?? '';
     const disabled = await disableUserAccount(database.db, tenant, email, new Date());
     if (!disabled) throw new CliError(`no active user ${email} in that tenant`);
     const { user: row, revokedTokens } = disabled;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../schemas/migrations/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { connectDatabase, type DatabaseHandle } from './database.connect.ts';
-import { migrateToLatest, MigrationFailedError } from './migrate.ts';
+import { DatabaseNewerError, migrateToLatest, MigrationFailedError } from './migrate.ts';
 import type { ApiTokenRow } from './database.types.ts';
 import { toApiToken } from '../auth/api-token.mapper.ts';
 
@@ -90,6 +90,15 @@ describe('migrations', () => {
     expect(failure).toBeInstanceOf(MigrationFailedError);
     expect((failure as MigrationFailedError).migration).toBe('0999_broken');
     expect((failure as Error).message).toMatch(/migration 0999_broken failed: .*no_such_table/);
+  });
+
+  it('refuse a database a newer version migrated, naming what this version does not know, before migrating', async () => {
+    // This version as the previous one sees it: without its last two migrations.
+    const names = Object.keys(migrations);
+    const previous = Object.fromEntries(Object.entries(migrations).slice(0, -2));
+    const failure = await migrateToLatest(postgres.db as never, previous).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DatabaseNewerError);
+    expect((failure as Error).message).toBe(`the database was migrated by a newer hub version (${names.slice(-2).join(', ')}); use that version`);
   });
 
   it('say the database cannot be reached, and where to look, when none can start', async () => {

@@ -17,6 +17,11 @@ export interface RotationOptions {
   beforeWrite?: (ids: string[]) => Promise<void>;
 }
 
+/** A stored secret that no configured key opens (tampered with, or sealed for another row): rotation stops there. */
+export class UndecryptableSecretError extends Error {
+  override name = 'UndecryptableSecretError';
+}
+
 interface SealedRow {
   id: string;
   tenant: string;
@@ -57,7 +62,7 @@ export async function rotateMasterKey(db: Kysely<Database>, keys: MasterKeySet, 
         try {
           plaintext = unseal(keys, { ciphertext: row.ciphertext, keyVersion: Number(row.version) }, binding);
         } catch (error) {
-          throw new Error(`cannot decrypt ${columnLabel(column)} of row ${row.id}: ${(error as Error).message}`);
+          throw new UndecryptableSecretError(`cannot decrypt ${columnLabel(column)} of row ${row.id}: ${(error as Error).message}`, { cause: error });
         }
         return { id: row.id, old: row.ciphertext, next: seal(keys, plaintext, binding).ciphertext };
       });
