@@ -58,10 +58,12 @@ export async function retryingDeadlocks<T>(transaction: () => Promise<T>, attemp
   }
 }
 
-// Connection exceptions (08), a server shutting down or terminating the backend (57P01–57P03), too
-// many connections (53300), and a transaction PostgreSQL gave up on (40001 serialization, 40P01
-// deadlock): the same statement can succeed a moment later.
-const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+// Connection exceptions (08), a server shutting down or terminating the backend (57P01–57P03),
+// resources running out (53000, a full disk 53100, out of memory 53200, too many connections
+// 53300), an I/O error reading or writing its files (58030), and a transaction PostgreSQL gave up
+// on (40001 serialization, 40P01 deadlock): the same statement can succeed a moment later, once
+// the server or its disk is back. Not 53400: a configured limit stays until someone changes it.
+const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '53000', '53100', '53200', '53300', '58030', '40001', '40P01']);
 // The driver's own words for a connection it lost or never got (no SQLSTATE on these).
 const DRIVER_CONNECTION_FAILURES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
