@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/config.load.ts';
+import { dataDirectoryErrorAt, DataDirectoryUnusableError } from '../db/data-dir.error.ts';
 import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
 import { DatabaseNewerError, MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
@@ -49,7 +50,16 @@ async function main(argv: string[]): Promise<void> {
   await command(args);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+/** HUB_DATA_DIR as configured (the default of config.schema.ts when unset), for naming it in an error. */
+function configuredDataDir(): string {
+  const value = process.env['HUB_DATA_DIR'];
+  return value !== undefined && value.trim() !== '' ? value : './data';
+}
+
+main(process.argv.slice(2)).catch((caught: unknown) => {
+  // A file-system error in the data directory (read-only, another user's, a file, full) is one line
+  // naming HUB_DATA_DIR, wherever it was raised.
+  const error = dataDirectoryErrorAt(caught, configuredDataDir()) ?? caught;
   // Expected failures (usage mistakes among them) are one clear line; anything else keeps its stack for diagnosis.
   if (
     error instanceof ConfigError ||
@@ -60,7 +70,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof KeySetIncompleteError ||
     error instanceof MasterKeyMismatchError ||
     error instanceof InvalidMasterKeysError ||
-    error instanceof DataDirectoryLockedError
+    error instanceof DataDirectoryLockedError ||
+    error instanceof DataDirectoryUnusableError
   ) {
     process.stderr.write(`hub: ${error.message}\n`);
   } else {

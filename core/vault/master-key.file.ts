@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataDirectoryError } from '../db/data-dir.error.ts';
 import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
 
 export const MASTER_KEY_FILE = 'master.keys';
@@ -27,6 +28,15 @@ export function resolveMasterKeys(fromEnvironment: string | undefined, dataDir: 
 
 function readOrCreateMasterKeys(fromEnvironment: string | undefined, dataDir: string): ResolvedMasterKeys {
   if (fromEnvironment) return { keys: parseOrThrow(fromEnvironment, 'HUB_MASTER_KEYS'), source: 'environment' };
+  try {
+    return readOrCreateFile(dataDir);
+  } catch (error) {
+    // A data directory that cannot be read or written (read-only, another user's, full) is one line.
+    throw dataDirectoryError(error, dataDir);
+  }
+}
+
+function readOrCreateFile(dataDir: string): ResolvedMasterKeys {
   const path = join(dataDir, MASTER_KEY_FILE);
   if (existsSync(path)) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   mkdirSync(dataDir, { recursive: true });
