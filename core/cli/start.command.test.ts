@@ -26,8 +26,16 @@ describe('hub start: a port that cannot be had', () => {
 
   it('maps a probe listen failure during start to HUB_PROBE_PORT too', () => {
     const config = loadConfig({ ...workerEnv, HUB_PROBE_PORT: '9090' });
-    const failure = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+    const failure = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', syscall: 'listen' });
     expect(startError(failure, config)?.message).toBe('port 9090 is in use; stop what uses it, or set HUB_PROBE_PORT to another');
+  });
+
+  it('leaves a file it may not write (EACCES of mkdir in a data directory another user owns) alone, not calling it a port', () => {
+    const config = loadConfig({ PORT: '8080', HOST: '127.0.0.1' });
+    const failure = Object.assign(new Error("EACCES: permission denied, mkdir '/app/data/pglite'"), { code: 'EACCES', syscall: 'mkdir' });
+    expect(startError(failure, config)).toBeUndefined();
+    const listen = Object.assign(new Error('listen EACCES: permission denied 0.0.0.0:80'), { code: 'EACCES', syscall: 'listen' });
+    expect(startError(listen, config)?.message).toBe('no permission to listen on port 8080; set PORT to one above 1023');
   });
 
   it('still names PORT for the API', async () => {

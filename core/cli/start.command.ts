@@ -19,7 +19,9 @@ function listeningPort(config: EnvironmentVariables): { variable: 'PORT' | 'HUB_
 
 /** The port is taken, or not ours to take, as one clear line; undefined for any other failure. */
 function listenError(error: unknown, config: EnvironmentVariables): CliError | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const { code, syscall } = (error as NodeJS.ErrnoException | undefined) ?? {};
+  // Only a failure to listen: an EACCES of a file (a data directory another user owns) is not about ports.
+  if (syscall !== 'listen') return undefined;
   const listening = listeningPort(config);
   if (!listening) return undefined;
   const { variable, port } = listening;
