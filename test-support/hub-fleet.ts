@@ -33,7 +33,19 @@ export interface HubFleet {
   kill(): Promise<void>;
 }
 
-const ADMIN_TOKEN = /Bearer (hub_[A-Za-z0-9_-]{43})/;
+/** The admin token a hub's first start prints, in its `curl -H "Authorization: Bearer …"` line. */
+export const ADMIN_TOKEN = /Bearer (hub_[A-Za-z0-9_-]{43})/;
+
+/** A JSON call to the API of the hub process on `port`, as `token`. */
+export async function callHubApi(port: number, token: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
 
 export function hubFleet(options: HubFleetOptions): HubFleet {
   const processes: HubProcess[] = [];
@@ -70,15 +82,7 @@ export function hubFleet(options: HubFleetOptions): HubFleet {
       if (first) await fleet.spawn(first).started;
       await Promise.all(rest.map((role) => fleet.spawn(role).started));
     },
-    async api(method, path, body) {
-      const response = await fetch(`http://127.0.0.1:${apiPorts[0]}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text ? JSON.parse(text) : undefined };
-    },
+    api: async (method, path, body) => callHubApi(apiPorts[0] ?? 0, adminToken(), method, path, body),
     async kill() {
       await Promise.all(processes.map((hub) => hub.stop('SIGKILL')));
     },

@@ -47,7 +47,7 @@ export const incidentNumber = (n: number): string => `INC${String(n).padStart(6,
  * Delivery `n` of incident `n`, signed as ServiceNow's Standard Webhooks sender does. A sender that
  * was not acknowledged sends the same delivery id again, so a retry calls this again with `n`.
  */
-export function incidentDelivery(route: IncidentsToSlack, n: number): RequestInit & { body: string } {
+export function incidentDelivery(route: Pick<IncidentsToSlack, 'webhookSecret'>, n: number): RequestInit & { body: string } {
   const id = `msg_incident_${n}`;
   const body = JSON.stringify({ table: 'incident', action: 'update', record: { sys_id: `sys${n}`, number: incidentNumber(n), channel: `C${String(n).padStart(5, '0')}` } });
   const now = new Date();

@@ -122,6 +122,15 @@ describe('fake ServiceNow server', () => {
     expect(fake.requests.map((r) => r.status)).toEqual([200, undefined, 200]);
   });
 
+  it('with answerDelayMs, makes a record at once and answers that much later', async () => {
+    fake = await startFakeServiceNow({ answerDelayMs: 500 });
+    let answered = false;
+    const creating = fetch(`${fake.url}/api/now/table/incident`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"short_description":"slow"}' }).finally(() => (answered = true));
+    await expect.poll(() => fake.records.list('incident').length).toBe(1);
+    expect(answered).toBe(false);
+    expect((await creating).status).toBe(201);
+  });
+
   it('plays scripted failures in order, then answers normally', async () => {
     fake = await startFakeServiceNow();
     fake.failNext(1, { status: 429, retryAfter: 3 });

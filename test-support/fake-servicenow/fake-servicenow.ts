@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { handleAttachmentDownload, handleAttachmentUpload, type StoredAttachment } from './attachments.ts';
 import { authenticate, type FakeAuthSettings } from './auth.ts';
 import { defaultFailureBody, FaultQueue, type FailureSpec, type FaultTarget } from './faults.ts';
-import { contentType, loseAnswer, readBody, sendError, sendJson } from './http-io.ts';
+import { contentType, delayAnswer, loseAnswer, readBody, sendError, sendJson } from './http-io.ts';
 import { handleTokenRequest, type IssuedToken } from './oauth.ts';
 import { handleTable, type RouteContext } from './table-routes.ts';
 import { FakeTables } from './tables.ts';
@@ -24,6 +24,11 @@ export interface FakeServiceNowOptions {
    * UTC and advises a UTC user; this plays the instance whose user was not set so.
    */
   userUtcOffsetMinutes?: number;
+  /**
+   * Every call takes effect at once but is answered this many ms later: a slow instance, so a
+   * test can stop the caller while a page is read or a record made but not yet answered.
+   */
+  answerDelayMs?: number;
 }
 
 export interface LoggedRequest {
@@ -78,6 +83,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     const entry: LoggedRequest = { method: request.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: request.headers, body: body.toString('utf8') };
     requests.push(entry);
     response.on('finish', () => (entry.status = response.statusCode));
+    if (options.answerDelayMs) delayAnswer(response, options.answerDelayMs);
 
     const fault = faults.take(entry.method, url.pathname);
     if (fault?.kind === 'hang') return;

@@ -33,3 +33,19 @@ export function loseAnswer(request: IncomingMessage, response: ServerResponse): 
   response.writeHead = drop as unknown as ServerResponse['writeHead'];
   response.end = drop as unknown as ServerResponse['end'];
 }
+
+/**
+ * Lets the request be handled as usual but holds its answer back `delayMs`: the effect takes place
+ * at once and the client learns of it later (a slow instance), so a test can stop the client while
+ * a call is carried out but not yet answered.
+ */
+export function delayAnswer(response: ServerResponse, delayMs: number): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    setTimeout(() => {
+      // The caller may be gone by now (killed, timed out): nobody to answer.
+      if (!response.destroyed) end(...args);
+    }, delayMs);
+    return response;
+  }) as ServerResponse['end'];
+}
