@@ -57,6 +57,8 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
     const row = await trx
       .updateTable('integration_events')
       // Replayed now: the routes of now act on it, those created since it was received included.
+      // (Of an event routed or failed, a trigger of migration 0019 stamps it too, for the replays of
+      // a previous version's processes during a rolling upgrade.)
       .set({ status: 'pending', processed_at: null, error: null, replayed_at: sql<Date>`now()` })
       .where('tenant_id', '=', principal.tenantId)
       .where('id', '=', eventId)

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { storableText } from '../../connectors/sdk/storable-text.ts';
 import type { Database, EventRow, IntegrationRunsTable, RouteRow } from '../db/database.types.ts';
+import { isoMicros } from '../db/keyset.ts';
 import { isDataException, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
@@ -25,6 +26,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   const routes = await hub.db
     .selectFrom('routes')
     .selectAll()
+    .select(isoMicros('enabled_at').as('enabled_at_iso'))
     .where('tenant_id', 'in', pendingOf(hub.db).select('integration_events.tenant_id'))
     .where('enabled', '=', true)
     .execute();
@@ -36,6 +38,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   const events = await pendingOf(hub.db)
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_events.integration_id')
     .selectAll('integration_events')
+    .select([isoMicros('integration_events.received_at').as('received_at_iso'), isoMicros('integration_events.replayed_at').as('replayed_at_iso')])
     .select(['integration_configs.connector', 'integration_configs.name as integration_name', 'integration_configs.environment'])
     .execute();
   if (events.length === 0) return;
@@ -128,17 +131,20 @@ interface EventPlan {
   runs: Array<Insertable<IntegrationRunsTable>>;
 }
 
-type EventToRoute = EventRow & { connector: string; integration_name: string; environment: string };
+type EventToRoute = EventRow & { connector: string; integration_name: string; environment: string; received_at_iso: string; replayed_at_iso: string | null };
+/** Instants at PostgreSQL's full precision (isoMicros): a route enabled within the millisecond after an event must still not act on it. */
+type RouteToApply = RouteRow & { enabled_at_iso: string };
 
-function actionRuns(event: EventToRoute, routes: RouteRow[]): Array<Insertable<IntegrationRunsTable>> {
+function actionRuns(event: EventToRoute, routes: RouteToApply[]): Array<Insertable<IntegrationRunsTable>> {
   if (endsFailureChain(event)) return [];
   const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
   // A route acts on the events received, or replayed, while it is enabled: not on older ones still
   // waiting to be routed when it was created or switched on (a backlog while the workers were down).
-  const askedAt = (event.replayed_at ?? event.received_at).getTime();
+  // Same-format UTC timestamps with microseconds compare as text.
+  const askedAt = event.replayed_at_iso ?? event.received_at_iso;
   for (const route of routes) {
-    if (route.tenant_id !== event.tenant_id || route.enabled_at.getTime() > askedAt || !routeActsOn(route, event, source)) continue;
+    if (route.tenant_id !== event.tenant_id || route.enabled_at_iso > askedAt || !routeActsOn(route, event, source)) continue;
     runs.push({
       tenant_id: event.tenant_id,
       integration_id: route.target_integration_id,

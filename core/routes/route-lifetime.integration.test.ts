@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { processEvents } from '../events/event.processor.ts';
@@ -69,5 +70,35 @@ describe.each(RUNTIME_MODES)('what a route acts on, by when it was enabled, on $
 
     await processEvents(test.hub, [whileOff, afterOn, afterRename]);
     expect((await runsOf(route.id)).map((run) => run.event_id).sort()).toEqual([afterOn, afterRename].sort());
+  });
+
+  it('tells apart an event and a route enabled within the same millisecond', async () => {
+    const source = (await createTestkitIntegration(test, tenant, 'lifetime-micro')).id;
+    const route = await (await createRoute(source)).json();
+    const event = await pendingEvent(source, 'just-before');
+    // Received at .000100, the route enabled at .000900 of the same millisecond: the event is older.
+    await sql`update integration_events set received_at = '2030-01-01T00:00:00.000100Z' where id = ${event}`.execute(test.hub.db);
+    await sql`update routes set enabled_at = '2030-01-01T00:00:00.000900Z' where id = ${route.id}`.execute(test.hub.db);
+
+    await processEvents(test.hub, [event]);
+    expect(await runsOf(route.id)).toEqual([]);
+  });
+
+  // During a rolling upgrade the previous version's processes keep working on the migrated schema
+  // (README) and know neither column: the database stamps them for their writes too.
+  it('counts a replay and a switch-on written by a previous version, which sets neither stamp', async () => {
+    const source = (await createTestkitIntegration(test, tenant, 'lifetime-rolling')).id;
+    const replayed = await pendingEvent(source, 'replayed-by-old');
+    await processEvents(test.hub, [replayed]);
+    const route = await (await createRoute(source)).json();
+    await sql`update routes set enabled = false where id = ${route.id}`.execute(test.hub.db);
+    const whileOff = await pendingEvent(source, 'while-off');
+
+    // What the previous version's route update and (then) replay write.
+    await sql`update routes set enabled = true where id = ${route.id}`.execute(test.hub.db);
+    await sql`update integration_events set status = 'pending', processed_at = null where id = ${replayed}`.execute(test.hub.db);
+
+    await processEvents(test.hub, [replayed, whileOff]);
+    expect(await runsOf(route.id)).toEqual([{ event_id: replayed }]);
   });
 });

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRow } from '../db/database.types.ts';
@@ -163,8 +162,8 @@ export async function updateRoute(
       ...(input.action === undefined ? {} : { action: input.action }),
       ...(input.inputTemplate === undefined ? {} : { input_template: JSON.stringify(input.inputTemplate) }),
       ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
-      // Switched on again: it acts on the events received from now on, not on those of while it was off.
-      ...(input.enabled === true ? { enabled_at: sql<Date>`case when routes.enabled then routes.enabled_at else now() end` } : {}),
+      // Switched on again, it acts on the events received from then on: a trigger (migration 0019)
+      // stamps enabled_at, for every version's writes alike.
       updated_at: hub.clock(),
     })
     .where('tenant_id', '=', principal.tenantId)
