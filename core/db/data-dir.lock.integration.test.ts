@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,12 @@ describe('the data directory lock', { timeout: 60_000 }, () => {
     try {
       await expect(lockDataDirectory(dir)).rejects.toBeInstanceOf(DataDirectoryLockedError);
       await expect(lockDataDirectory(join(dir, '.'))).rejects.toBeInstanceOf(DataDirectoryLockedError);
+      // Through a symlink too, as this process's own (not "another container or PID namespace").
+      const link = `${dir}-link`;
+      symlinkSync(dir, link);
+      directories.push(link);
+      const refused = await lockDataDirectory(link).then(() => undefined, (error: unknown) => error);
+      expect((refused as Error).message).toBe(new DataDirectoryLockedError(link, process.pid).message);
     } finally {
       release();
     }

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, openSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, realpathSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,13 +118,22 @@ function tryKernelLock(path: string): DatabaseSync | undefined {
   }
 }
 
+/** One key however the directory is named (a relative path, a symlink), for this process's own second open. */
+function sameDirectoryKey(directory: string): string {
+  try {
+    return realpathSync(directory);
+  } catch {
+    return resolve(directory);
+  }
+}
+
 /**
  * Takes the exclusive lock on `directory`; returns the function that releases it. A lock left by a
  * process that no longer runs (killed, crashed) is no lock: the kernel let go of it when it ended.
  */
 export async function lockDataDirectory(directory: string): Promise<() => void> {
   const path = join(directory, LOCK_FILE);
-  const key = resolve(path);
+  const key = sameDirectoryKey(directory);
   if (held.has(key)) throw new DataDirectoryLockedError(directory, process.pid);
   let database: DatabaseSync | undefined;
   try {

@@ -39,7 +39,7 @@ const settled = (status: string): boolean => ['succeeded', 'failed', 'cancelled'
 
 describe('embedded mode killed with kill -9 while runs are under way', { timeout: 90_000 }, () => {
   it('a sync resumes from its last committed page: no record lost, none stored twice', async () => {
-    const RECORDS = 80;
+    const RECORDS = 120;
     const PAGE_SIZE = 10;
     const servicenow = await slowServiceNow(150);
     // One second apart, so the cursor after a page names that page's last second, not the first.
