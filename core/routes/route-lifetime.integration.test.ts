@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
@@ -94,8 +95,11 @@ describe.each(RUNTIME_MODES)('what a route acts on, by when it was enabled, on $
     await sql`update routes set enabled = false where id = ${route.id}`.execute(test.hub.db);
     const whileOff = await pendingEvent(source, 'while-off');
 
-    // What the previous version's route update and (then) replay write.
+    // What the previous version's route update and (then) replay write. PGlite's clock counts whole
+    // milliseconds: statements this quick need a pause between them to get stamps of their own.
+    await sleep(5);
     await sql`update routes set enabled = true where id = ${route.id}`.execute(test.hub.db);
+    await sleep(5);
     await sql`update integration_events set status = 'pending', processed_at = null where id = ${replayed}`.execute(test.hub.db);
 
     await processEvents(test.hub, [replayed, whileOff]);
