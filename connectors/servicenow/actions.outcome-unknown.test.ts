@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import { OutcomeUnknown } from '../sdk/outcome-unknown.ts';
 import { servicenow } from './connector.ts';
-import { testContext, type TestContext, type TestContextOptions } from './test-context.testing.ts';
+import { perTestServiceNow, type TestContextOptions } from './test-context.testing.ts';
 
 // add_work_note and attach_file are not idempotent: each PATCH adds a journal entry, each upload
 // another attachment. When the instance acted and its answer was lost (a reset, a timeout, a 5xx
@@ -11,22 +11,11 @@ import { testContext, type TestContext, type TestContextOptions } from './test-c
 // every transient failure), and the record would get the note or the file twice (DESIGN.md: at
 // most one effect per event). Only failures that prove nothing happened stay transient.
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
-let contexts: TestContext[] = [];
 beforeEach(async () => {
-  fake = await startFakeServiceNow();
+  fake = await instances.start();
 });
-afterEach(async () => {
-  for (const context of contexts) context.breakers.shutdown();
-  contexts = [];
-  await fake.close();
-});
-
-function contextFor(target: { url: string }, options: TestContextOptions = {}): TestContext {
-  const context = testContext(target as FakeServiceNow, options);
-  contexts.push(context);
-  return context;
-}
 
 /** Runs the action as the runtime does: again, in a new run, after a transient failure (3 runs at most). */
 async function runLikeRuntime(name: string, input: unknown, options: TestContextOptions = {}): Promise<{ runs: number; error: unknown }> {
@@ -35,7 +24,7 @@ async function runLikeRuntime(name: string, input: unknown, options: TestContext
   let error: unknown;
   for (let runs = 1; runs <= 3; runs++) {
     try {
-      await action.run(contextFor(fake, options).ctx, action.input.parse(input), { idempotencyKey: 'route-1:event-1' });
+      await action.run(instances.context(fake, options).ctx, action.input.parse(input), { idempotencyKey: 'route-1:event-1' });
       return { runs, error: undefined };
     } catch (failure) {
       error = failure;
@@ -118,7 +107,7 @@ describe('ServiceNow writes that provably did not happen are tried again by the 
     const closed = await startFakeServiceNow();
     await closed.close();
     const action = servicenow.actions!['add_work_note']!;
-    const error = await action.run(contextFor(closed).ctx, action.input.parse({ sys_id: 'a'.repeat(32), note: 'x' }), { idempotencyKey: 'k' }).catch((e: unknown) => e);
+    const error = await action.run(instances.context(closed).ctx, action.input.parse({ sys_id: 'a'.repeat(32), note: 'x' }), { idempotencyKey: 'k' }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(OutcomeUnknown);
     expect(error).toMatchObject({ code: 'network_error', transient: true, message: expect.stringContaining('ECONNREFUSED') });
   });

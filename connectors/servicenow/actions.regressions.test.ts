@@ -1,26 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { servicenow } from './connector.ts';
-import { testContext, type TestContext, type TestContextOptions } from './test-context.testing.ts';
+import { perTestServiceNow, type TestContextOptions } from './test-context.testing.ts';
 
 // Regressions found in review: a state change reported although the instance kept the old state,
 // a work note sent to the stock incident table while incidents live in a configured one, and
 // file types with parameters refused.
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
-let contexts: TestContext[] = [];
 beforeEach(async () => {
-  fake = await startFakeServiceNow();
-});
-afterEach(async () => {
-  for (const context of contexts) context.breakers.shutdown();
-  contexts = [];
-  await fake.close();
+  fake = await instances.start();
 });
 
 function run(name: string, input: unknown, config: TestContextOptions['config'] = {}) {
-  const context = testContext(fake, { config });
-  contexts.push(context);
+  const context = instances.context(fake, { config });
   const action = servicenow.actions?.[name];
   if (!action) throw new Error(`no action ${name}`);
   return action.run(context.ctx, action.input.parse(input), { idempotencyKey: 'route-1:event-1' });

@@ -1,17 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { servicenow } from './connector.ts';
-import { testContext, type TestContext } from './test-context.testing.ts';
+import { perTestServiceNow, type TestContext } from './test-context.testing.ts';
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
 let context: TestContext;
 beforeEach(async () => {
-  fake = await startFakeServiceNow();
-  context = testContext(fake);
-});
-afterEach(async () => {
-  context.breakers.shutdown();
-  await fake.close();
+  fake = await instances.start();
+  context = instances.context(fake);
 });
 
 function run(name: string, input: unknown, idempotencyKey = 'route-1:event-1') {

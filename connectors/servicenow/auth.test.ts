@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import { servicenow } from './connector.ts';
-import { pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+import { perTestServiceNow, pollOnce } from './test-context.testing.ts';
 
 // Authentication and failure handling as they happen through the SDK's HTTP client against the
 // fake instance: what the connector declares (token URL, client id/secret in the form body) has
 // to match what ServiceNow expects.
 
-let fake: FakeServiceNow;
-let context: TestContext;
-afterEach(async () => {
-  context.breakers.shutdown();
-  await fake.close();
-});
+const instances = perTestServiceNow();
 
 const oauth = { clientId: 'hub-client', clientSecret: 'hub-secret', users: { 'svc-grc': 'pw' } };
 
@@ -25,28 +20,28 @@ async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
 
 describe('ServiceNow authentication', () => {
   it('sends Basic credentials', async () => {
-    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'secret' } } });
+    const fake = await instances.start({ auth: { basic: { user: 'svc-grc', pass: 'secret' } } });
     fake.records.seed('incident', 2);
-    context = testContext(fake);
+    const context = instances.context(fake);
     expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(2);
     expect(fake.requests.every((r) => r.user === 'svc-grc')).toBe(true);
   });
 
   it('turns a 401 into auth_invalid', async () => {
-    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'rotated' } } });
-    context = testContext(fake);
+    const fake = await instances.start({ auth: { basic: { user: 'svc-grc', pass: 'rotated' } } });
+    const context = instances.context(fake);
     const error = await failureOf(servicenow.check(context.ctx));
     expect(error).toMatchObject({ code: 'auth_invalid', status: 401 });
   });
 
   const passwordGrant = { auth: { type: 'oauth2', grant: 'password', clientId: 'hub-client', clientSecret: 'hub-secret', username: 'svc-grc', password: 'pw' } } as const;
-  const tokenForms = () => fake.requests.filter((r) => r.path === '/oauth_token.do').map((r) => new URLSearchParams(r.body));
+  const tokenForms = (fake: FakeServiceNow) => fake.requests.filter((r) => r.path === '/oauth_token.do').map((r) => new URLSearchParams(r.body));
 
   it('gets a token with the password grant (client id/secret in the form body) and renews it with the refresh grant', async () => {
     let now = new Date('2024-05-01T10:00:00Z');
     const clock = () => now;
-    fake = await startFakeServiceNow({ clock, auth: { oauth } });
-    context = testContext(fake, { clock, credentials: passwordGrant });
+    const fake = await instances.start({ clock, auth: { oauth } });
+    const context = instances.context(fake, { clock, credentials: passwordGrant });
     expect((await servicenow.check(context.ctx)).detail).toContain('as svc-grc');
     const tokenRequest = fake.requests.find((r) => r.path === '/oauth_token.do');
     expect(tokenRequest?.headers['content-type']).toContain('application/x-www-form-urlencoded');
@@ -60,7 +55,7 @@ describe('ServiceNow authentication', () => {
     // token, spent with grant_type=refresh_token&client_id&client_secret&refresh_token.
     now = new Date('2024-05-01T10:31:00Z');
     await servicenow.check(context.ctx);
-    const renewal = tokenForms()[1];
+    const renewal = tokenForms(fake)[1];
     expect(renewal?.get('grant_type')).toBe('refresh_token');
     expect(renewal?.get('refresh_token')).toBe(fake.tokens[0]?.refreshToken);
     expect(renewal?.get('password')).toBeNull();
@@ -71,18 +66,18 @@ describe('ServiceNow authentication', () => {
   it('starts over with the password grant once the refresh token has expired (100 days by default)', async () => {
     let now = new Date('2024-05-01T10:00:00Z');
     const clock = () => now;
-    fake = await startFakeServiceNow({ clock, auth: { oauth } });
-    context = testContext(fake, { clock, credentials: passwordGrant });
+    const fake = await instances.start({ clock, auth: { oauth } });
+    const context = instances.context(fake, { clock, credentials: passwordGrant });
     await servicenow.check(context.ctx);
     now = new Date('2024-08-10T10:00:00Z');
     expect((await servicenow.check(context.ctx)).ok).toBe(true);
-    expect(tokenForms().map((form) => form.get('grant_type'))).toEqual(['password', 'refresh_token', 'password']);
+    expect(tokenForms(fake).map((form) => form.get('grant_type'))).toEqual(['password', 'refresh_token', 'password']);
     expect(fake.tokens.map((t) => t.grantType)).toEqual(['password', 'password']);
   });
 
   it('a wrong password at the token endpoint is auth_invalid (a credential to correct), not auth_expired', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth } });
-    context = testContext(fake, { credentials: { auth: { ...passwordGrant.auth, password: 'wrong' } } });
+    const fake = await instances.start({ auth: { oauth } });
+    const context = instances.context(fake, { credentials: { auth: { ...passwordGrant.auth, password: 'wrong' } } });
     const error = await failureOf(servicenow.check(context.ctx));
     expect(error).toMatchObject({ code: 'auth_invalid', status: 400, message: expect.stringContaining('(invalid_grant)') });
     expect(fake.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0);
@@ -91,10 +86,10 @@ describe('ServiceNow authentication', () => {
   it('refreshes with the refresh_token grant, spending the rotated refresh token each time', async () => {
     let now = new Date('2024-05-01T10:00:00Z');
     const clock = () => now;
-    fake = await startFakeServiceNow({ clock, auth: { oauth: { ...oauth, rotateRefreshTokens: true } } });
+    const fake = await instances.start({ clock, auth: { oauth: { ...oauth, rotateRefreshTokens: true } } });
     const form = new URLSearchParams({ grant_type: 'password', client_id: 'hub-client', client_secret: 'hub-secret', username: 'svc-grc', password: 'pw' });
     const issued = (await (await fetch(`${fake.url}/oauth_token.do`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })).json()) as { refresh_token: string };
-    context = testContext(fake, {
+    const context = instances.context(fake, {
       clock,
       credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'hub-secret', refreshToken: issued.refresh_token } },
     });
@@ -107,15 +102,15 @@ describe('ServiceNow authentication', () => {
   });
 
   it('uses the client-credentials grant', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true, clientCredentialsUser: 'grc.app' } } });
-    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    const fake = await instances.start({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true, clientCredentialsUser: 'grc.app' } } });
+    const context = instances.context(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     expect((await servicenow.check(context.ctx)).detail).toContain('as the OAuth application user');
     expect(fake.requests.at(-1)?.user).toBe('grc.app');
   });
 
   it('a client-credentials grant not enabled on the instance (the default) is config_invalid (a setting, not a secret, to fix)', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth } });
-    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    const fake = await instances.start({ auth: { oauth } });
+    const context = instances.context(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     const error = await failureOf(servicenow.check(context.ctx));
     expect(error).toMatchObject({ code: 'config_invalid', status: 400 });
     expect(error.message).toContain('unsupported_grant_type');
@@ -123,18 +118,18 @@ describe('ServiceNow authentication', () => {
   });
 
   it('a refused refresh token stays auth_expired', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth } });
-    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'hub-secret', refreshToken: 'revoked' } } });
+    const fake = await instances.start({ auth: { oauth } });
+    const context = instances.context(fake, { credentials: { auth: { type: 'oauth2', grant: 'refresh_token', clientId: 'hub-client', clientSecret: 'hub-secret', refreshToken: 'revoked' } } });
     expect(await failureOf(servicenow.check(context.ctx))).toMatchObject({ code: 'auth_expired', status: 400 });
   });
 });
 
 describe('ServiceNow rate limits', () => {
   it('waits out a 429 Retry-After and then succeeds', async () => {
-    fake = await startFakeServiceNow();
+    const fake = await instances.start();
     fake.records.seed('incident', 1);
     fake.failNext(1, { status: 429, retryAfter: 1 });
-    context = testContext(fake);
+    const context = instances.context(fake);
     expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
     expect(context.waits).toEqual([1000]);
     expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
@@ -142,27 +137,27 @@ describe('ServiceNow rate limits', () => {
 
   it('honours a Retry-After given as an HTTP date', async () => {
     const now = new Date('2024-05-01T10:00:00Z');
-    fake = await startFakeServiceNow();
+    const fake = await instances.start();
     fake.records.seed('incident', 1);
     fake.failNext(1, { status: 429, headers: { 'retry-after': 'Wed, 01 May 2024 10:00:07 GMT' } });
-    context = testContext(fake, { clock: () => now });
+    const context = instances.context(fake, { clock: () => now });
     expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
     expect(context.waits).toEqual([7000]);
   });
 
   it('waits out a 429 Retry-After from the token endpoint', async () => {
-    fake = await startFakeServiceNow({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true } } });
+    const fake = await instances.start({ auth: { oauth: { ...oauth, clientCredentialsEnabled: true } } });
     fake.failNext(1, { status: 429, retryAfter: 3, path: '/oauth_token.do' });
-    context = testContext(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
+    const context = instances.context(fake, { credentials: { auth: { type: 'oauth2', grant: 'client_credentials', clientId: 'hub-client', clientSecret: 'hub-secret' } } });
     await servicenow.check(context.ctx);
     expect(context.waits).toEqual([3000]);
     expect(fake.requests.map((r) => `${r.path} ${r.status}`).slice(0, 2)).toEqual(['/oauth_token.do 429', '/oauth_token.do 200']);
   });
 
   it('keeps the circuit closed through repeated 429s, so each wait follows Retry-After', async () => {
-    fake = await startFakeServiceNow();
+    const fake = await instances.start();
     fake.failNext(12, { status: 429, retryAfter: 2 });
-    context = testContext(fake);
+    const context = instances.context(fake);
     for (let i = 0; i < 3; i++) await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 2000 });
     expect(context.waits).toEqual(Array.from({ length: 9 }, () => 2000));
     expect(fake.requests).toHaveLength(12);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { servicenow } from './connector.ts';
-import { at, isTimeZoneProbe, pageReads, pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+import { at, isTimeZoneProbe, pageReads, perTestServiceNow, pollOnce } from './test-context.testing.ts';
 
 // The cursor's raw UTC sys_updated_on goes back into the next query as a literal. Fact sheet:
 // literal query values are treated as UTC — UNCONFIRMED, "give the integration user the UTC time
@@ -10,20 +10,15 @@ import { at, isTimeZoneProbe, pageReads, pollOnce, testContext, type TestContext
 // between would be skipped for good by a run that succeeds; so polls and the check ask the
 // instance how it reads a date (query-time-zone.ts) and fail with config_invalid naming the fix.
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
-let context: TestContext | undefined;
-afterEach(async () => {
-  context?.breakers.shutdown();
-  context = undefined;
-  await fake.close();
-});
 
 const UTC_MINUS_5 = -300;
 
 /** A fake instance with one incident updated at each of `times` ('HH:mm:ss' on 2024-05-01, UTC). */
 async function instanceWith(times: string[], userUtcOffsetMinutes = 0): Promise<string[]> {
   let now = at('00:00:00');
-  fake = await startFakeServiceNow({ clock: () => now, userUtcOffsetMinutes });
+  fake = await instances.start({ clock: () => now, userUtcOffsetMinutes });
   return times.map((time) => {
     now = at(time);
     return fake.records.upsert('incident')['sys_id'] ?? '';
@@ -35,7 +30,7 @@ const cursorAt = (time: string) => ({ updatedOn: `2024-05-01 ${time}`, seenAtUpd
 describe('ServiceNow polls with an integration user west of UTC', () => {
   it('fail with config_invalid naming the fix instead of skipping the records after the cursor', async () => {
     const [missed, later] = await instanceWith(['10:30:00', '16:00:00'], UTC_MINUS_5);
-    context = testContext(fake);
+    const context = instances.context(fake);
 
     const outcome = await pollOnce(context, 'incident', cursorAt('10:00:00')).catch((error: unknown) => error);
 
@@ -52,7 +47,7 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
   it('deliver everything once the user is on UTC, checking once per run', async () => {
     const ids = await instanceWith(['10:30:00', '16:00:00', '16:00:01', '16:00:02'], UTC_MINUS_5);
     fake.setUserUtcOffset(0);
-    context = testContext(fake, { config: { pageSize: 2 } });
+    const context = instances.context(fake, { config: { pageSize: 2 } });
 
     const result = await pollOnce(context, 'incident', cursorAt('10:00:00'));
 
@@ -63,7 +58,7 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
 
   it('a first run reading its first page without a date makes no check until a read has one', async () => {
     await instanceWith(['10:30:00'], UTC_MINUS_5);
-    context = testContext(fake);
+    const context = instances.context(fake);
     // One page read without a cursor: no date in the query, nothing the zone could shift.
     expect((await pollOnce(context, 'incident', undefined)).ids).toHaveLength(1);
     expect(fake.requests.filter(isTimeZoneProbe)).toEqual([]);
@@ -73,7 +68,7 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
     await instanceWith(['10:30:00']);
     const gone = { sys_id: 'f'.repeat(32), sys_updated_on: '2024-05-01 10:20:00', sys_mod_count: '0' };
     fake.failNext(1, { status: 200, body: { result: [gone] } });
-    context = testContext(fake);
+    const context = instances.context(fake);
 
     const result = await pollOnce(context, 'incident', cursorAt('10:00:00'));
 
@@ -88,7 +83,7 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
 describe('ServiceNow polls with an integration user east of UTC', () => {
   it('fail too: the instance answers with records older than the cursor (paging.ts assertReadHonoured)', async () => {
     await instanceWith(['09:00:00', '10:30:00'], 120);
-    context = testContext(fake);
+    const context = instances.context(fake);
     await expect(pollOnce(context, 'incident', cursorAt('10:00:00'))).rejects.toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('time zone is not UTC') });
   });
 });
@@ -96,13 +91,13 @@ describe('ServiceNow polls with an integration user east of UTC', () => {
 describe('ServiceNow check and the time zone of query dates', () => {
   it('fails with config_invalid when the instance does not read query dates as UTC', async () => {
     await instanceWith(['10:30:00'], UTC_MINUS_5);
-    context = testContext(fake);
+    const context = instances.context(fake);
     await expect(servicenow.check(context.ctx)).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining("Set the integration user's time zone to UTC") });
   });
 
   it('passes on a UTC user after one extra read', async () => {
     const [id] = await instanceWith(['10:30:00']);
-    context = testContext(fake);
+    const context = instances.context(fake);
     expect((await servicenow.check(context.ctx)).ok).toBe(true);
     expect(fake.requests.map((r) => r.query['sysparm_query'])).toEqual([undefined, `sys_id=${id}^sys_updated_on>=2024-05-01 10:30:00`]);
   });

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { servicenow } from './connector.ts';
-import { pageReads, pollOnce, startFakeAt, testContext, type TestContext } from './test-context.testing.ts';
+import { pageReads, perTestServiceNow, pollOnce, type TestContext } from './test-context.testing.ts';
 
 // More records share one sys_updated_on second than fit on a page. The poll reads that second by
 // keyset, `sys_updated_on=<T>^sys_id><last sys_id read>`, and then `sys_updated_on><T>`, rather
@@ -9,18 +9,15 @@ import { pageReads, pollOnce, startFakeAt, testContext, type TestContext } from 
 // ASSUMPTION (not in the fact sheet): `sys_id>` on this string field compares the way
 // ORDERBYsys_id sorts (32 lower-case hex characters); the fake compares the strings.
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
-let context: TestContext | undefined;
-afterEach(async () => {
-  context?.breakers.shutdown();
-  await fake.close();
-});
+let context: TestContext;
 
 const T = '2024-05-01 10:00:00';
 const ORDER = 'ORDERBYsys_updated_on^ORDERBYsys_id';
 
 async function fakeAt(time: string) {
-  const started = await startFakeAt(time);
+  const started = await instances.startAt(time);
   fake = started.fake;
   return started.setClock;
 }
@@ -57,7 +54,7 @@ describe('ServiceNow streams: a second with more records than a page', () => {
     const setClock = await fakeAt('10:00:00');
     fake.records.seed('incident', 5);
     const ids = sortedIds();
-    context = testContext(fake, { config: { pageSize: 2 } });
+    context = instances.context(fake, { config: { pageSize: 2 } });
     const delivered = await poll(undefined, (pages) => {
       // The first record read moves to the end of the result; an offset read would now skip ids[4].
       if (pages === 2) {
@@ -77,7 +74,7 @@ describe('ServiceNow streams: a second with more records than a page', () => {
     const crowded = sortedIds().filter((id) => id !== before);
     setClock('10:00:01');
     const after = fake.records.upsert('incident')['sys_id'];
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
 
     const first = await pollOnce(context, 'incident', undefined);
     expect(first.ids).toEqual([before, ...crowded, after]);
@@ -96,7 +93,7 @@ describe('ServiceNow streams: a second with more records than a page', () => {
     fake.records.seed('incident', 7);
     setClock('10:00:01');
     fake.records.upsert('incident');
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
     const first = await pollOnce(context, 'incident', undefined);
     const firstRequests = queries().length;
 
@@ -115,7 +112,7 @@ describe('ServiceNow streams: a second with more records than a page', () => {
     const later = fake.records.upsert('incident')['sys_id'];
     // What a run that stopped after its first four records of the second has stored.
     const cursor = { updatedOn: T, seenAtUpdatedOn: ids.slice(0, 4).map((id) => `${id}@0`) };
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
     expect(await poll(cursor)).toEqual([...ids.slice(4), later]);
     expect(queries()).toEqual([
       `sys_updated_on>=${T}^${ORDER}`,
@@ -130,7 +127,7 @@ describe('ServiceNow streams: a second with more records than a page', () => {
     fake.records.seed('incident', 4, () => ({ active: 'true' }));
     const active = sortedIds();
     fake.records.upsert('incident', { active: 'false' });
-    context = testContext(fake, { config: { pageSize: 2, query: 'active=true' } });
+    context = instances.context(fake, { config: { pageSize: 2, query: 'active=true' } });
     expect(await poll(undefined)).toEqual(active);
     expect(queries()).toEqual([
       `active=true^${ORDER}`,
@@ -146,7 +143,7 @@ describe('ServiceNow streams: pages that ACLs shortened inside a crowded second 
     fake.records.seed('incident', 5);
     const ids = sortedIds();
     const cursor = { updatedOn: T, seenAtUpdatedOn: ids.slice(0, 3).map((id) => `${id}@0`) };
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
     scriptNextPage(ids.slice(0, 2));
     expect(await poll(cursor)).toEqual(ids.slice(3));
   });
@@ -155,7 +152,7 @@ describe('ServiceNow streams: pages that ACLs shortened inside a crowded second 
     await fakeAt('10:00:00');
     fake.records.seed('incident', 7);
     const ids = sortedIds();
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
     // The second page holds one record of three; ending the second there would lose ids[4..6].
     const delivered = await poll(undefined, (pages) => {
       if (pages === 1) scriptNextPage(ids.slice(3, 4));
@@ -168,7 +165,7 @@ describe('ServiceNow streams: pages that ACLs shortened inside a crowded second 
     await fakeAt('10:00:00');
     fake.records.seed('incident', 8);
     const ids = sortedIds();
-    context = testContext(fake, { config: { pageSize: 3 } });
+    context = instances.context(fake, { config: { pageSize: 3 } });
     const keysetQuery = `sys_updated_on=${T}^sys_id>${ids[2]}^${ORDER}`;
     const offsetLink = `${fake.url}/api/now/table/incident?sysparm_query=${encodeURIComponent(keysetQuery)}&sysparm_limit=3&sysparm_offset=3`;
     // ACLs hid all of ids[3..5]: no sys_id to continue after, so the link's offset is the way on.
@@ -188,7 +185,7 @@ describe('ServiceNow streams: pages that ACLs shortened inside a crowded second 
     await fakeAt('10:00:00');
     fake.records.seed('incident', 5);
     const ids = sortedIds();
-    context = testContext(fake, { config: { pageSize: 2 } });
+    context = instances.context(fake, { config: { pageSize: 2 } });
     // The keyset read answered with the second's first page again, as if `sys_id>` were dropped.
     const failure = poll(undefined, (pages) => {
       if (pages === 1) scriptNextPage(ids.slice(0, 2));

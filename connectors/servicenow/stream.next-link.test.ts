@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { startServer, type ScriptedServer } from '../sdk/scripted-server.testing.ts';
-import { pollOnce, testContext, type TestContext } from './test-context.testing.ts';
+import { perTestServiceNow, pollOnce, type TestContext } from './test-context.testing.ts';
 
 // Credentials go with every request, so the `rel="next"` link of an answer decides nothing about
 // where the next request goes: only its path and query are used, on the configured instance. A
@@ -9,10 +8,8 @@ import { pollOnce, testContext, type TestContext } from './test-context.testing.
 // instance here answers such a page, with the `next` link the test builds from its own base URL.
 
 const servers: ScriptedServer[] = [];
-let context: TestContext | undefined;
+const instances = perTestServiceNow();
 afterEach(async () => {
-  context?.breakers.shutdown();
-  context = undefined;
   for (const server of servers.splice(0)) await server.close();
 });
 
@@ -31,7 +28,7 @@ async function instanceLinkingTo(linkFor: (self: string) => string): Promise<Scr
 }
 
 function contextFor(instance: ScriptedServer): TestContext {
-  return testContext({ url: instance.url } as FakeServiceNow, { credentials: { auth: { type: 'basic', username: 'svc-grc', password: 'secret' } } });
+  return instances.context(instance, { credentials: { auth: { type: 'basic', username: 'svc-grc', password: 'secret' } } });
 }
 
 describe('ServiceNow streams: where a next link may send the credentials', () => {
@@ -39,7 +36,7 @@ describe('ServiceNow streams: where a next link may send the credentials', () =>
     const other = await server(() => ({ status: 200, body: { result: [] } }));
     const otherHost = new URL(other.url).host;
     const instance = await instanceLinkingTo((self) => `${self}//${otherHost}/api/now/table/incident?sysparm_offset=100&sysparm_limit=100`);
-    context = contextFor(instance);
+    const context = contextFor(instance);
 
     const error = await pollOnce(context, 'incident', undefined).catch((e: unknown) => e);
 
@@ -51,7 +48,7 @@ describe('ServiceNow streams: where a next link may send the credentials', () =>
   it('a link naming another host (a custom domain) is followed on the configured instance only', async () => {
     const other = await server(() => ({ status: 200, body: { result: [] } }));
     const instance = await instanceLinkingTo(() => `${other.url}/api/now/v2/table/incident?sysparm_offset=100&sysparm_limit=100`);
-    context = contextFor(instance);
+    const context = contextFor(instance);
 
     await pollOnce(context, 'incident', undefined);
 
@@ -62,7 +59,7 @@ describe('ServiceNow streams: where a next link may send the credentials', () =>
 
   it('a link to another table of the instance is refused, not read as this stream', async () => {
     const instance = await instanceLinkingTo((self) => `${self}/api/now/table/sys_user?sysparm_offset=100`);
-    context = contextFor(instance);
+    const context = contextFor(instance);
 
     await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response' });
     expect(instance.requests).toHaveLength(1);

@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import { servicenow } from './connector.ts';
-import { pollOnce, startFakeAt, testContext, type TestContext } from './test-context.testing.ts';
+import { perTestServiceNow, pollOnce } from './test-context.testing.ts';
 
+const instances = perTestServiceNow();
 let fake: FakeServiceNow;
-let context: TestContext | undefined;
-afterEach(async () => {
-  context?.breakers.shutdown();
-  await fake.close();
-});
 
 async function fakeAt(time: string) {
-  const started = await startFakeAt(time);
+  const started = await instances.startAt(time);
   fake = started.fake;
   return started.setClock;
 }
@@ -29,7 +25,7 @@ describe('ServiceNow streams: incremental polling', () => {
       setClock(`10:00:${second}`);
       ids.push(fake.records.upsert('incident')['sys_id'] ?? '');
     }
-    context = testContext(fake, { config: { pageSize: 2 } });
+    const context = instances.context(fake, { config: { pageSize: 2 } });
     const first = await pollOnce(context, 'incident', undefined);
     expect(first.ids).toEqual(ids);
     expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`] });
@@ -43,7 +39,7 @@ describe('ServiceNow streams: incremental polling', () => {
   it('sends the cursor query with raw values, no reference links and the page size', async () => {
     await fakeAt('10:00:00');
     fake.records.upsert('incident');
-    context = testContext(fake, { config: { pageSize: 10, query: 'active=true' } });
+    const context = instances.context(fake, { config: { pageSize: 10, query: 'active=true' } });
     fake.records.upsert('incident', { active: 'false' });
     await pollOnce(context, 'incident', { updatedOn: '2024-05-01 09:00:00', seenAtUpdatedOn: [] });
     expect(fake.requests[0]?.path).toBe('/api/now/table/incident');
@@ -57,7 +53,7 @@ describe('ServiceNow streams: incremental polling', () => {
 
   it('delivers each version exactly once over repeated polls while one second keeps changing', async () => {
     await fakeAt('10:00:00');
-    context = testContext(fake, { config: { pageSize: 2 } });
+    const context = instances.context(fake, { config: { pageSize: 2 } });
     const delivered: string[] = [];
     let cursor: unknown;
     for (let round = 0; round < 6; round++) {
@@ -77,7 +73,7 @@ describe('ServiceNow streams: incremental polling', () => {
   it('brings a record changed again within the boundary second through, once', async () => {
     await fakeAt('10:00:00');
     const record = fake.records.upsert('incident');
-    context = testContext(fake);
+    const context = instances.context(fake);
     const first = await pollOnce(context, 'incident', undefined);
     fake.records.touch('incident', record['sys_id'] ?? '', { state: '2' });
     const second = await pollOnce(context, 'incident', first.cursor);
@@ -93,7 +89,7 @@ describe('ServiceNow streams: incremental polling', () => {
       setClock(`10:00:0${second}`);
       ids.push(fake.records.upsert('incident')['sys_id'] ?? '');
     }
-    context = testContext(fake, { config: { pageSize: 3 } });
+    const context = instances.context(fake, { config: { pageSize: 3 } });
     const delivered: string[] = [];
     for await (const page of servicenow.streams['incident']!.poll(context.ctx, undefined, 'incremental')) {
       if (delivered.length === 0) {
@@ -107,7 +103,7 @@ describe('ServiceNow streams: incremental polling', () => {
 
   it('yields no page on an empty table', async () => {
     await fakeAt('10:00:00');
-    context = testContext(fake);
+    const context = instances.context(fake);
     expect(await pollOnce(context, 'incident', undefined)).toMatchObject({ pages: [], cursor: undefined });
   });
 });
@@ -116,7 +112,7 @@ describe('ServiceNow streams: modes, tables and failures', () => {
   it('full mode ignores the cursor and re-reads everything', async () => {
     await fakeAt('10:00:00');
     fake.records.seed('change_request', 3);
-    context = testContext(fake);
+    const context = instances.context(fake);
     const first = await pollOnce(context, 'change_request', undefined);
     const full = await pollOnce(context, 'change_request', first.cursor, 'full');
     expect(full.ids.sort()).toEqual(first.ids.sort());
@@ -128,7 +124,7 @@ describe('ServiceNow streams: modes, tables and failures', () => {
     await fakeAt('10:00:00');
     fake.records.seed('u_grc_task', 2);
     fake.records.seed('sc_task', 1);
-    context = testContext(fake, { config: { tables: { sc_task: 'u_grc_task' } } });
+    const context = instances.context(fake, { config: { tables: { sc_task: 'u_grc_task' } } });
     expect((await pollOnce(context, 'sc_task', undefined)).ids).toHaveLength(2);
     expect(fake.requests[0]?.path).toBe('/api/now/table/u_grc_task');
   });
@@ -136,7 +132,7 @@ describe('ServiceNow streams: modes, tables and failures', () => {
   it('fails with upstream_bad_response when the body has no result array', async () => {
     await fakeAt('10:00:00');
     fake.failNext(1, { status: 200, body: { records: [] } });
-    context = testContext(fake);
+    const context = instances.context(fake);
     await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response' });
   });
 
@@ -145,7 +141,7 @@ describe('ServiceNow streams: modes, tables and failures', () => {
     // developer instance answers 200 with a wake-up page. The README says what that gives.
     await fakeAt('10:00:00');
     fake.failNext(4, { status: 200, body: '<html><title>Instance Hibernating page</title></html>', headers: { 'content-type': 'text/html' } });
-    context = testContext(fake);
+    const context = instances.context(fake);
     await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_bad_response', transient: false });
     expect(fake.requests).toHaveLength(1);
   });
@@ -153,14 +149,14 @@ describe('ServiceNow streams: modes, tables and failures', () => {
   it('treats an HTML 502 page (a gateway in front of the instance) as upstream_unavailable after retries', async () => {
     await fakeAt('10:00:00');
     fake.failNext(4, { status: 502, body: '<html><body>Bad gateway</body></html>', headers: { 'content-type': 'text/html' } });
-    context = testContext(fake);
+    const context = instances.context(fake);
     await expect(pollOnce(context, 'incident', undefined)).rejects.toMatchObject({ code: 'upstream_unavailable', transient: true });
     expect(fake.requests).toHaveLength(4);
   });
 
   it('refuses a cursor it did not write', async () => {
     await fakeAt('10:00:00');
-    context = testContext(fake);
+    const context = instances.context(fake);
     const error = await pollOnce(context, 'incident', { since: 'yesterday' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('cursor_expired');

@@ -1,5 +1,6 @@
+import { afterEach } from 'vitest';
 import type { z } from 'zod';
-import { startFakeServiceNow, type FakeServiceNow, type LoggedRequest } from '../../test-support/fake-servicenow/index.ts';
+import { startFakeServiceNow, type FakeServiceNow, type FakeServiceNowOptions, type LoggedRequest } from '../../test-support/fake-servicenow/index.ts';
 import { createBreakerRegistry, type BreakerRegistry } from '../sdk/breaker-registry.ts';
 import type { ConnectorContext, ConnectorLogger, PollMode, PollPage } from '../sdk/connector.types.ts';
 import { createHttpClient } from '../sdk/http-client.ts';
@@ -25,8 +26,9 @@ export interface TestContextOptions {
   clock?: () => Date;
 }
 
-export function testContext(fake: FakeServiceNow, options: TestContextOptions = {}): TestContext {
-  const config = ServiceNowConfig.parse({ instanceUrl: fake.url, ...options.config });
+/** A context on `instance`: the fake, or any server standing in for an instance. */
+export function testContext(instance: { url: string }, options: TestContextOptions = {}): TestContext {
+  const config = ServiceNowConfig.parse({ instanceUrl: instance.url, ...options.config });
   const credentials = ServiceNowCredentials.parse(options.credentials ?? { auth: { type: 'basic', username: 'svc-grc', password: 'secret' } });
   const clock = options.clock ?? (() => new Date());
   const waits: number[] = [];
@@ -99,4 +101,40 @@ export function isTimeZoneProbe(request: LoggedRequest): boolean {
 /** The page reads among the fake's requests. */
 export function pageReads(fake: FakeServiceNow): LoggedRequest[] {
   return fake.requests.filter((request) => !isTimeZoneProbe(request));
+}
+
+export interface PerTestServiceNow {
+  start(options?: FakeServiceNowOptions): Promise<FakeServiceNow>;
+  startAt(time: string): ReturnType<typeof startFakeAt>;
+  context(instance: { url: string }, options?: TestContextOptions): TestContext;
+}
+
+/**
+ * Called once at the top of a test file: the fake instances and contexts made through what it
+ * returns are closed after each test, so no breaker timer or listening port outlives its test.
+ */
+export function perTestServiceNow(): PerTestServiceNow {
+  const fakes: FakeServiceNow[] = [];
+  const contexts: TestContext[] = [];
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) context.breakers.shutdown();
+    for (const fake of fakes.splice(0)) await fake.close();
+  });
+  return {
+    async start(options) {
+      const fake = await startFakeServiceNow(options);
+      fakes.push(fake);
+      return fake;
+    },
+    async startAt(time) {
+      const started = await startFakeAt(time);
+      fakes.push(started.fake);
+      return started;
+    },
+    context(instance, options) {
+      const context = testContext(instance, options);
+      contexts.push(context);
+      return context;
+    },
+  };
 }
