@@ -110,9 +110,15 @@ describe('a worker SIGKILLed with Slack posts in flight', { timeout: 150_000 }, 
     expect(posted.length, 'no incident posted twice').toBe(new Set(posted).size);
     expect(posted.length).toBeGreaterThanOrEqual(succeeded.length);
 
-    // One task per (integration, code), however many runs it stands for, and one failure event per run.
-    const { rows: tasks } = await sql!.query('select code, occurrences from tasks where integration_id = $1', [route.slackId]);
-    if (interrupted.length > 0) expect(tasks).toEqual([{ code: 'run_interrupted', occurrences: interrupted.length }]);
+    // One task per (integration, code) at a time, however many runs it stands for, and one failure
+    // event per run. A post the survivor made after an interruption resolves the task (the next
+    // success resolves it), so a later interruption opens the next one: never two unresolved at once.
+    const { rows: tasks } = await sql!.query<{ code: string; occurrences: number; status: string; opened_at: Date; resolved_at: Date | null }>(
+      'select code, occurrences, status, opened_at, resolved_at from tasks where integration_id = $1 order by opened_at, id', [route.slackId]);
+    expect(tasks.map((task) => task.code)).toEqual(tasks.map(() => 'run_interrupted'));
+    expect(tasks.reduce((sum, task) => sum + task.occurrences, 0), 'every interruption counted in a task').toBe(interrupted.length);
+    expect(tasks.slice(0, -1).map((task) => task.status)).toEqual(tasks.slice(0, -1).map(() => 'resolved'));
+    for (const [n, task] of tasks.slice(1).entries()) expect(task.opened_at >= tasks[n]!.resolved_at!, 'opened after the one before was resolved').toBe(true);
     expect(await count(`select 1 from integration_events where integration_id = $1 and type = 'failure.run_interrupted'`, [route.slackId])).toBe(interrupted.length);
 
     const { rows: scheduled } = await sql!.query<{ window_start: Date; status: string }>(`select window_start, status from integration_runs where integration_id = $1 and trigger = 'schedule'`, [polledId]);
