@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceNowViaApi, startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
 import { createTestUser } from '../test-support/browser/admin-server.ts';
 import type { CookieClient } from '../test-support/browser/cookie-client.ts';
+import { SERVICENOW_SCHEDULES_OFF } from '../test-support/schedules-off.ts';
 
 // Where the admin UI lists remediation tasks — the task list, an integration's page, the health
 // table's links — every task that is not resolved must be reachable: none dropped by a row limit,
@@ -86,5 +87,36 @@ describe('task lists', () => {
     const list = await client.get(link!.replaceAll('&amp;', '&'));
     expect(list.body).toContain('TASK-7000');
     expect(list.body).not.toContain('TASK-7001');
+  });
+
+  it("counts, on the health page filtered to one environment, that environment's open tasks, and links to a list of exactly those", async () => {
+    const tenant = await fx.test.createTenant('environments');
+    const staging = await createServiceNowViaApi(fx.test, tenant, 'SN staging');
+    const created = await fx.test.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: { connector: 'servicenow', name: 'SN production', environment: 'production', config: { instanceUrl: 'http://127.0.0.1:9' }, credentials: { auth: { type: 'basic', username: 'svc', password: 'super-secret-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
+    });
+    expect(created.status).toBe(201);
+    const production = (await created.json()).id as string;
+    await fx.test.hub.db
+      .insertInto('tasks')
+      .values([
+        task(tenant.id, staging, 1, { code: 'auth_invalid', runbook: 'auth_invalid', status: 'open' }),
+        task(tenant.id, staging, 2, { code: 'rate_limited', status: 'open' }),
+        task(tenant.id, production, 3, { code: 'auth_invalid', runbook: 'auth_invalid', status: 'open' }),
+      ])
+      .execute();
+    const client = await fx.signIn(await createTestUser(fx.test.hub.db, tenant.id, 'operator'), 'environments');
+
+    const health = await client.get('/admin/health?environment=production');
+    const stat = /<dt>Open tasks<\/dt><dd><a href="([^"]+)">(\d+)<\/a>/.exec(health.body);
+    expect(stat?.[2], 'open tasks of production integrations').toBe('1');
+    expect(health.body).toContain('href="/admin/health?status=failing&amp;environment=production"');
+    const list = await client.get(stat![1]!.replaceAll('&amp;', '&'));
+    expect([...list.body.matchAll(/>TASK-(\d+)</g)].map((match) => match[1])).toEqual(['3']);
+    expect(list.body).toContain('Showing the tasks of production integrations.');
+
+    const all = await client.get('/admin/health');
+    expect(/<dt>Open tasks<\/dt><dd><a href="[^"]+">(\d+)<\/a>/.exec(all.body)?.[1]).toBe('3');
   });
 });

@@ -5,8 +5,9 @@ import { html, type Html } from '../html.ts';
 
 export interface HealthView {
   rows: SyncStatusRow[];
-  /** Counts over every integration, before the status filter. */
+  /** Counts over the integrations in the environment filtered on, before the status filter. */
   counts: Record<'healthy' | 'degraded' | 'failing' | 'paused', number>;
+  /** Open tasks of the integrations in the environment filtered on (all when none). */
   openTasks: number;
   filter: { environment?: string | undefined; status?: string | undefined };
   now: Date;
@@ -15,12 +16,14 @@ export interface HealthView {
 export function IntegrationHealthPage(view: HealthView): Html {
   const stat = (label: Html | string, value: number, href: string) =>
     html`<div class="stat"><dt>${label}</dt><dd><a href="${href}">${value}</a></dd></div>`;
+  // The figures count within the environment filtered on, and their links keep it.
+  const inEnvironment = view.filter.environment ? `&environment=${view.filter.environment}` : '';
   return html`<dl class="stats" aria-label="Summary">
-  ${stat(healthBadge('healthy'), view.counts.healthy, '/admin/health?status=healthy')}
-  ${stat(healthBadge('degraded'), view.counts.degraded, '/admin/health?status=degraded')}
-  ${stat(healthBadge('failing'), view.counts.failing, '/admin/health?status=failing')}
-  ${stat(healthBadge('paused'), view.counts.paused, '/admin/health?status=paused')}
-  ${stat('Open tasks', view.openTasks, '/admin/tasks?status=open')}
+  ${stat(healthBadge('healthy'), view.counts.healthy, `/admin/health?status=healthy${inEnvironment}`)}
+  ${stat(healthBadge('degraded'), view.counts.degraded, `/admin/health?status=degraded${inEnvironment}`)}
+  ${stat(healthBadge('failing'), view.counts.failing, `/admin/health?status=failing${inEnvironment}`)}
+  ${stat(healthBadge('paused'), view.counts.paused, `/admin/health?status=paused${inEnvironment}`)}
+  ${stat('Open tasks', view.openTasks, `/admin/tasks?status=open${inEnvironment}`)}
 </dl>
 ${filterBar('/admin/health', [
   { name: 'environment', label: 'Environment', value: view.filter.environment, options: [['', 'All environments'], ['production', 'Production'], ['staging', 'Staging']] },

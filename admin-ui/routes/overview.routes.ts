@@ -7,6 +7,7 @@ import { hourlyMetrics } from '../data/health-metrics.query.ts';
 import { integrationOverviews } from '../data/integration-overview.ts';
 import { IntegrationCatalogPage } from '../pages/catalog.page.ts';
 import { IntegrationHealthPage } from '../pages/health.page.ts';
+import { integrationsIn } from '../../core/tasks/task.repository.ts';
 import { renderPage } from '../render.ts';
 import { oneOf } from './params.ts';
 
@@ -30,6 +31,7 @@ export function registerOverviewRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
         .select((eb) => eb.fn.countAll<string>().as('count'))
         .where('tenant_id', '=', session.tenant.id)
         .where('status', '=', 'open')
+        .$if(environment !== undefined, (select) => select.where('integration_id', 'in', integrationsIn(hub.db, session.tenant.id, environment!)))
         .executeTakeFirst(),
     ]);
     // Failing first: the rows someone has to act on lead.

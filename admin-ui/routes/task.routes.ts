@@ -11,7 +11,7 @@ import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { taskBadge } from '../components/badges.ts';
 import { integrationNames } from '../data/run.query.ts';
-import { listTasks, TASK_LIST_STATUSES } from '../../core/tasks/task.repository.ts';
+import { integrationsIn, listTasks, TASK_LIST_STATUSES } from '../../core/tasks/task.repository.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
 import { html } from '../html.ts';
 import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
@@ -27,13 +27,15 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
     const requested = query['status'];
     const status = requested === 'all' ? undefined : (oneOf(requested, TASK_LIST_STATUSES) ?? 'open');
     const integrationId = isUuid(query['integrationId']) ? query['integrationId'] : undefined;
-    const filter = { status, integrationId, before: cursorIn(query), limit: PAGE_SIZE };
+    const environment = oneOf(query['environment'], ['staging', 'production'] as const);
+    const filter = { status, integrationId, environment, before: cursorIn(query), limit: PAGE_SIZE };
     const [tasks, names, counts] = await Promise.all([
       listTasks(hub.db, session.tenant.id, filter),
       integrationNames(hub, session.tenant.id),
       (() => {
         let select = hub.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<string>().as('count')]).where('tenant_id', '=', session.tenant.id);
         if (integrationId) select = select.where('integration_id', '=', integrationId);
+        if (environment) select = select.where('integration_id', 'in', integrationsIn(hub.db, session.tenant.id, environment));
         return select.groupBy('status').execute();
       })(),
     ]);

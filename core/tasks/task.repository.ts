@@ -11,6 +11,8 @@ export type TaskListStatus = (typeof TASK_LIST_STATUSES)[number];
 export interface TaskListFilter {
   status?: TaskListStatus | undefined;
   integrationId?: string | undefined;
+  /** Only the tasks of the tenant's integrations in this environment. */
+  environment?: 'staging' | 'production' | undefined;
   /** Where the page starts in the newest-first order (opened_at, then id); see core/db/keyset.ts. */
   before?: KeysetCursor | undefined;
   limit: number;
@@ -28,8 +30,14 @@ export async function listTasks(db: Db, tenantId: string, filter: TaskListFilter
   if (filter.status === 'unresolved') select = select.where('status', '<>', 'resolved');
   else if (filter.status) select = select.where('status', '=', filter.status);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
+  if (filter.environment) select = select.where('integration_id', 'in', integrationsIn(db, tenantId, filter.environment));
   if (filter.before) select = select.where(olderThan('opened_at', filter.before));
   return select.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** The ids of the tenant's integrations in `environment`, as a subquery. */
+export function integrationsIn(db: Db, tenantId: string, environment: 'staging' | 'production') {
+  return db.selectFrom('integration_configs').select('id').where('tenant_id', '=', tenantId).where('environment', '=', environment);
 }
 
 export async function findTask(db: Db, tenantId: string, id: string): Promise<TaskRow | undefined> {

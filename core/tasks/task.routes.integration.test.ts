@@ -57,6 +57,20 @@ describe.each(RUNTIME_MODES)('listing tasks on $name', ({ options }) => {
     expect(unresolved.map((task) => task.status).sort()).toEqual(['acknowledged', 'open', 'open']);
   });
 
+  it('lists the tasks of one environment', async () => {
+    const staging = (await createTestkitIntegration(test, tenant, 'task-list-staging', { environment: 'staging' })).id as string;
+    const number = await nextTaskNumber(test.hub.db, tenant.id);
+    await sql`insert into tasks (tenant_id, number, integration_id, code, runbook, title, severity, status)
+      values (${tenant.id}, ${number}, ${staging}, 'auth_invalid', 'runbooks/auth_invalid.md', 't', 'high', 'open')`.execute(test.hub.db);
+    expect((await page('environment=staging')).map((task) => task.key)).toEqual([`TASK-${number}`]);
+    const production = await page('environment=production&limit=100');
+    expect(production).toHaveLength(5);
+    expect(production.map((task) => task.key)).not.toContain(`TASK-${number}`);
+    const unknown = await test.request('get', '/api/tasks?environment=dev', { token: tenant.tokens.viewer });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error.code).toBe('validation_failed');
+  });
+
   it('refuses a beforeId without before, and an unknown status', async () => {
     const withoutBefore = await test.request('get', `/api/tasks?beforeId=${integrationId}`, { token: tenant.tokens.viewer });
     expect(withoutBefore.status).toBe(400);

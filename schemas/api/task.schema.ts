@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { keysetPageQuery, Timestamp } from './common.schema.ts';
+import { Environment } from './integration.schema.ts';
 
 export const TaskStatus = z.enum(['open', 'acknowledged', 'resolved']);
 
@@ -37,6 +38,7 @@ export const TaskQuery = keysetPageQuery(
   {
     status: z.enum([...TaskStatus.options, 'unresolved']).optional().describe('`unresolved`: open and acknowledged'),
     integrationId: z.uuid().optional(),
+    environment: Environment.optional().describe('only the tasks of integrations in this environment'),
   },
 );
 export type TaskQuery = z.infer<typeof TaskQuery>;
