@@ -135,6 +135,18 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(history.filter((h: { action: string }) => h.action === 'acknowledged')).toHaveLength(1);
   });
 
+  it('counts each recorded command in hub_events_total, and a replay of it not', async () => {
+    const webhookEvents = async () =>
+      Number(/hub_events_total\{source="webhook"\} (\d+)/.exec(await (await test.request('get', '/metrics')).text())?.[1] ?? 0);
+    const before = await webhookEvents();
+    const answer = await command('help', 'U0OPS');
+    expect(answer.status).toBe(200);
+    await waitFor('the command counted', async () => (await webhookEvents()) === before + 1);
+    const replay = await test.request('post', `/hooks/${slackIntegration.id}`, { headers: signed(answer.raw), body: answer.raw });
+    expect(replay.status).toBe(200);
+    expect(await webhookEvents()).toBe(before + 1);
+  });
+
   it('refuses unlinked users and viewers politely, and explains bad syntax and unknown tasks', async () => {
     expect(JSON.parse((await command('ack TASK-1', 'U0STRANGER')).body).text).toMatch(/not linked to a hub user/);
     expect(JSON.parse((await command('ack TASK-1', 'U0VIEW')).body).text).toMatch(/needs the operator role/);

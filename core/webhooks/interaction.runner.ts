@@ -36,6 +36,7 @@ export async function runInteraction(
     })
     .then(({ id }) => {
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: id ? 'interaction' : 'duplicate' });
+      if (id) hub.metrics.events.inc({ source: 'webhook' });
       return Boolean(id);
     });
   return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id), recorded);
