@@ -66,6 +66,21 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect((await viewer.post(`/admin/events/${event.id}/replay`)).status).toBe(403);
   });
 
+  it('offers no replay of a chat interaction, and refuses one posted anyway', async () => {
+    const event = await test.hub.db
+      .insertInto('integration_events')
+      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'slack.command', payload: '{}', payload_hash: 'h', dedupe_key: 'interaction:T1:trigger-1', status: 'processed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const client = await signIn(operator);
+    const page = await client.get(`/admin/events/${event.id}`);
+    expect(page.body).not.toContain('Replay event');
+    expect(page.body).toContain('Interactions are not routed, so it cannot be replayed.');
+    expect((await client.post(`/admin/events/${event.id}/replay`)).status).toBe(409);
+    const row = await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('processed');
+  });
+
   it('saves an edit that leaves the credentials blank without touching the stored ones', async () => {
     const client = await signIn(admin);
     await client.get(`/admin/integrations/${acmeIntegration}`);

@@ -5,6 +5,7 @@ import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter, type ListedEvent } from '../../core/events/event.query.ts';
+import { isInteractionEvent } from '../../core/events/interaction-event.ts';
 import { html, nothing, type Html } from '../html.ts';
 
 export interface EventsView {
@@ -51,7 +52,9 @@ ${olderLink('/admin/events', view.query, lastOf(view.events), view.events.length
 
 /** `csrf` is given to operators and admins, who may route the event again. */
 export function EventDetailPage(event: EventRow, integrationName: string | undefined, now: Date, csrf?: string): Html {
-  const replay = csrf
+  const replay = isInteractionEvent(event)
+    ? html`<p class="hint">A chat interaction (a command or a button press): the hub answered it when it arrived. Interactions are not routed, so it cannot be replayed.</p>`
+    : csrf
     ? html`<form method="post" action="/admin/events/${event.id}/replay" class="form">
   ${csrfField(csrf)}
   <p class="hint">Routes the event again: route actions that already succeeded for it are not repeated, failed ones run again.</p>

@@ -2,12 +2,13 @@ import { sql, type Transaction } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
-import { NotFoundError } from '../http/api-error.ts';
+import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import { requeueFailedAction } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { dispatchEvents } from './event.dispatch.ts';
+import { isInteractionEvent } from './interaction-event.ts';
 
 /**
  * Re-queues the event's failed route actions whose route still exists, is enabled and matches the
@@ -54,6 +55,11 @@ async function requeueFailedActions(trx: Transaction<Database>, event: EventRow,
  */
 export async function replayEvent(hub: HubContext, principal: Principal, eventId: string, requestId: string): Promise<EventRow> {
   const { row, retried } = await hub.db.transaction().execute(async (trx) => {
+    const found = await trx.selectFrom('integration_events').select('dedupe_key').where('tenant_id', '=', principal.tenantId).where('id', '=', eventId).executeTakeFirst();
+    if (!found) throw new NotFoundError('event');
+    if (isInteractionEvent(found)) {
+      throw new ConflictError('This event is a chat interaction (a command or a button press), which the hub answered when it arrived; interactions are not routed, so there is nothing to replay.');
+    }
     const row = await trx
       .updateTable('integration_events')
       // Replayed now: the routes of now act on it, those created since it was received included.

@@ -2,6 +2,7 @@ import type { Interaction, WebhookRequest, WebhookResponse } from '../../connect
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { hubOperations } from '../chatops/hub-operations.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
+import { interactionDedupeKey } from '../events/interaction-event.ts';
 import { payloadHash } from '../events/payload-hash.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -30,7 +31,7 @@ export async function runInteraction(
       type: interaction.type,
       payload: interaction.payload,
       payload_hash: payloadHash(interaction.payload),
-      dedupe_key: `interaction:${interaction.dedupeKey}`,
+      dedupe_key: interactionDedupeKey(interaction.dedupeKey),
       // Interactions are answered here, not routed.
       status: 'processed',
     })
