@@ -60,6 +60,7 @@ export function createApp(hub: HubContext, routes: readonly AnyRoute[] = routeTa
       maxSize: BODY_LIMIT_BYTES,
       onError: (c: Context) => {
         metrics.httpRejected.inc({ reason: 'body_too_large' });
+        if (c.req.path.startsWith('/hooks/')) metrics.webhooks.inc({ connector: 'unknown', outcome: 'too_large' });
         return c.json(errorBody(new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`)), 413);
       },
     }),

@@ -145,6 +145,9 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(await eventsWith('big')).toHaveLength(0);
+    // Rejections are counted among the webhook outcomes, a body too large too.
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/hub_webhooks_total\{connector="unknown",outcome="too_large"\} 1/);
   });
 
   it('reads a percent-encoded id as the API does, and a malformed one as unknown', async () => {

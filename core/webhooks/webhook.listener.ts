@@ -143,6 +143,8 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         hub.metrics.httpRejected.inc({ reason: 'body_too_large' });
+        // Refused before the integration is looked up: its connector is not known.
+        hub.metrics.webhooks.inc({ connector: 'unknown', outcome: 'too_large' });
         answer = errorAnswer(TOO_LARGE);
         close = true;
       } else if (error instanceof SenderHungUp) {
