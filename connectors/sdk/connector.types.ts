@@ -184,6 +184,13 @@ export interface OAuth2Settings<Config> {
   bodyFormat?: 'form' | 'json';
 }
 
+/** What `recordVersion` reads of a stored event. */
+export interface EventOfRecord {
+  type: string;
+  externalId: string | null;
+  payload: unknown;
+}
+
 export interface ConnectorDefinition<
   ConfigSchema extends z.ZodType = z.ZodType,
   CredentialsSchema extends z.ZodType = z.ZodType,
@@ -202,6 +209,13 @@ export interface ConnectorDefinition<
   streams: Record<string, StreamDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>, unknown>>;
   webhook?: WebhookDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>;
   actions?: Record<string, ActionDefinition<z.output<ConfigSchema>, z.output<CredentialsSchema>>>;
+  /**
+   * The upstream version of the record an event carries, when the connector can tell (ServiceNow:
+   * `<sys_id>@<sys_mod_count>`); undefined for events that are no record version (deletes,
+   * failures, interactions). A change that arrives twice, pushed and then polled, is one version,
+   * so a route acts on it once.
+   */
+  recordVersion?(event: EventOfRecord): string | undefined;
   /** Tells people about remediation tasks: alerts updated in place, escalations, digests. */
   taskAlerts?: TaskAlertChannel<z.output<ConfigSchema>, z.output<CredentialsSchema>>;
 }

@@ -2,6 +2,7 @@ import { defineConnector } from '../sdk/define-connector.ts';
 import { servicenowActions } from './actions.ts';
 import { checkServiceNow } from './check.ts';
 import { instanceBase, ServiceNowConfig, ServiceNowCredentials } from './config.ts';
+import { recordVersion } from './mappers.ts';
 import { tableStream } from './stream.ts';
 import { servicenowWebhook } from './webhook.ts';
 
@@ -35,4 +36,5 @@ export const servicenow = defineConnector({
   },
   webhook: servicenowWebhook,
   actions: servicenowActions,
+  recordVersion,
 });

@@ -1,4 +1,4 @@
-import type { PolledRecord } from '../sdk/connector.types.ts';
+import type { EventOfRecord, PolledRecord } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 
 // ServiceNow records as the Table API returns them with display values off: every field a
@@ -60,6 +60,19 @@ export function requiredUpdatedOn(record: ServiceNowRecord): string {
 export function versionKey(record: ServiceNowRecord): string {
   const modCount = record['sys_mod_count'];
   return `${record.sys_id}@${typeof modCount === 'string' || typeof modCount === 'number' ? String(modCount) : ''}`;
+}
+
+/**
+ * The version a polled (`<table>.created|updated`) or pushed (`<table>.insert|update`) record is
+ * at, the same for both, so the change is acted on once; deletes and other events have none.
+ */
+export function recordVersion(event: EventOfRecord): string | undefined {
+  if (/\.(delete|deleted)$/.test(event.type)) return undefined;
+  const payload = event.payload as Partial<ServiceNowRecord> | null;
+  if (typeof payload !== 'object' || payload === null || typeof payload.sys_id !== 'string' || payload.sys_id !== event.externalId) return undefined;
+  const modCount = payload['sys_mod_count'];
+  if (typeof modCount !== 'string' && typeof modCount !== 'number') return undefined;
+  return versionKey(payload as ServiceNowRecord);
 }
 
 export function toPolledRecord(record: ServiceNowRecord): PolledRecord {
