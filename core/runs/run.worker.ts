@@ -1,4 +1,4 @@
-import type { RunRow } from '../db/database.types.ts';
+import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { POLL_QUEUE, pollScheduleId, wantsSchedule, type ScheduledPoll } from '../scheduler/schedule.service.ts';
 import { scheduledRunKey, windowStart } from '../scheduler/schedule.window.ts';
@@ -9,6 +9,7 @@ import { executePoll } from './poll.executor.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
 import { claimRun, findWaitingScheduledRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
+import { settleRun } from './run.settle.ts';
 
 // While another run of the stream is running, a run waits this long before trying again.
 const BUSY_RETRY_MS = 2_000;
@@ -26,14 +27,30 @@ async function claimOrPostpone(hub: HubContext, runId: string): Promise<RunRow |
 }
 
 /**
+ * A scheduled poll whose stream's schedule has been switched off since the run was made: it waited
+ * behind a long run of the stream, or for its retry, and polling now would be the very poll the
+ * admin switched off. Only the stream's own switch counts here: a paused or disabled integration
+ * holds its runs back instead of dropping them (run.hold.ts), and the claim already waits for it.
+ */
+function scheduleSwitchedOff(integration: IntegrationConfigRow, run: RunRow): boolean {
+  if (run.kind !== 'poll' || run.trigger !== 'schedule' || run.stream === null) return false;
+  return !wantsSchedule({ ...integration, enabled: true, paused_at: null }, run.stream);
+}
+
+/**
  * Claims the run (queued → running) and executes it while keeping its heartbeat; a run taken or
- * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left alone.
+ * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left
+ * alone. A scheduled poll of a stream whose schedule was switched off meanwhile is cancelled.
  */
 export async function executeRun(hub: HubContext, runId: string): Promise<void> {
   const run = await claimOrPostpone(hub, runId);
   if (!run) return;
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
   if (!integration) return;
+  if (scheduleSwitchedOff(integration, run)) {
+    await settleRun(hub, run, { status: 'cancelled', errorMessage: `the schedule of stream ${run.stream} was switched off` });
+    return;
+  }
   await withHeartbeat(hub, run, async () => {
     if (run.kind === 'poll') await executePoll(hub, run, integration);
     else if (run.kind === 'action') await executeAction(hub, run, integration);
