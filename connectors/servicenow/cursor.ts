@@ -6,14 +6,33 @@ import { parseServiceNowTime, requiredUpdatedOn, updatedOn, versionKey, type Ser
 // see that second's records again. The cursor remembers which versions (sys_id@sys_mod_count) it
 // already delivered at exactly that second: those are skipped, while a record changed again within
 // the same second carries a higher sys_mod_count and still comes through.
+//
+// A cursor is a position in one table read with one `query`. Once the stream is pointed at another
+// table, or its query changes, that position says nothing about the new records: taken as it is,
+// it would start the read at its second and silently skip every record of the new table (or newly
+// matching the query) last updated before it. So the cursor names its table and query, and one that
+// names others counts as no cursor: the stream is read from its start again, and the hub's dedupe
+// turns only records it has not stored before into events. Cursors stored before these fields
+// existed have neither: they are taken to match, so existing installs keep polling incrementally,
+// and they get both with their next page.
 
 export const ServiceNowCursor = z.object({
   /** 'yyyy-MM-dd HH:mm:ss', UTC. */
   updatedOn: z.string().refine((value) => parseServiceNowTime(value) !== undefined),
   /** sys_id@sys_mod_count of every version delivered at exactly `updatedOn`. */
   seenAtUpdatedOn: z.array(z.string()),
+  /** The table read. Absent only from cursors stored before it was recorded. */
+  table: z.string().optional(),
+  /** The configured `query` the table was read with; absent when there was none. */
+  query: z.string().optional(),
 });
 export type ServiceNowCursor = z.infer<typeof ServiceNowCursor>;
+
+/** What a cursor is a position in: a table read with the configured query (none: undefined). */
+export interface CursorScope {
+  table: string;
+  query: string | undefined;
+}
 
 /** Validates a stored cursor; one that is not ours cannot be resumed from safely. */
 export function readCursor(stored: unknown): ServiceNowCursor | undefined {
@@ -23,6 +42,12 @@ export function readCursor(stored: unknown): ServiceNowCursor | undefined {
   return parsed.data;
 }
 
+/** Whether the cursor is a position in `scope`; one stored before cursors named their scope is taken to be. */
+export function inScope(cursor: ServiceNowCursor, scope: CursorScope): boolean {
+  if (cursor.table === undefined) return true;
+  return cursor.table === scope.table && cursor.query === scope.query;
+}
+
 /** The page's records minus versions already delivered at the cursor's second. */
 export function unseen(records: ServiceNowRecord[], cursor: ServiceNowCursor | undefined): ServiceNowRecord[] {
   if (cursor === undefined || cursor.seenAtUpdatedOn.length === 0) return records;
@@ -30,8 +55,11 @@ export function unseen(records: ServiceNowRecord[], cursor: ServiceNowCursor | u
   return records.filter((record) => !(updatedOn(record) === cursor.updatedOn && seen.has(versionKey(record))));
 }
 
-/** The position after `records`: their latest second, and every version seen at exactly that second. */
-export function advance(cursor: ServiceNowCursor | undefined, records: ServiceNowRecord[]): ServiceNowCursor | undefined {
+/**
+ * The position in `scope` after `records`: their latest second, and every version seen at exactly
+ * that second. `cursor` is a position in the same scope (or one stored before scopes were named).
+ */
+export function advance(cursor: ServiceNowCursor | undefined, records: ServiceNowRecord[], scope: CursorScope): ServiceNowCursor | undefined {
   let latest = cursor?.updatedOn;
   let seen = new Set(cursor?.seenAtUpdatedOn ?? []);
   for (const record of records) {
@@ -42,5 +70,7 @@ export function advance(cursor: ServiceNowCursor | undefined, records: ServiceNo
     }
     if (at === latest) seen.add(versionKey(record));
   }
-  return latest === undefined ? undefined : { updatedOn: latest, seenAtUpdatedOn: [...seen] };
+  if (latest === undefined) return undefined;
+  // No query, no field: the cursor stays as small as it was.
+  return { updatedOn: latest, seenAtUpdatedOn: [...seen], table: scope.table, ...(scope.query === undefined ? {} : { query: scope.query }) };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { advance, readCursor, unseen } from './cursor.ts';
+import { advance, inScope, readCursor, unseen, type CursorScope } from './cursor.ts';
 import { formatServiceNowTime, parseServiceNowTime, toPolledRecord, type ServiceNowRecord } from './mappers.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 
 const record = (sys_id: string, sys_updated_on: string, sys_mod_count = '0'): ServiceNowRecord => ({ sys_id, sys_updated_on, sys_mod_count });
+const incident: CursorScope = { table: 'incident', query: undefined };
 
 describe('ServiceNow time format', () => {
   it('parses yyyy-MM-dd HH:mm:ss as UTC and formats back', () => {
@@ -26,15 +27,16 @@ describe('ServiceNow time format', () => {
 
 describe('ServiceNow cursor', () => {
   it('moves to the latest second and remembers the versions seen at exactly that second', () => {
-    const next = advance(undefined, [record('a', '2024-05-01 10:00:00'), record('b', '2024-05-01 10:00:01', '3'), record('c', '2024-05-01 10:00:01')]);
-    expect(next).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3', 'c@0'] });
+    const next = advance(undefined, [record('a', '2024-05-01 10:00:00'), record('b', '2024-05-01 10:00:01', '3'), record('c', '2024-05-01 10:00:01')], incident);
+    expect(next).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3', 'c@0'], table: 'incident' });
   });
 
   it('keeps the seen set when a page stays in the same second and never moves back', () => {
     const cursor = { updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3'] };
-    expect(advance(cursor, [record('d', '2024-05-01 10:00:01'), record('old', '2024-05-01 09:00:00')])).toEqual({
+    expect(advance(cursor, [record('d', '2024-05-01 10:00:01'), record('old', '2024-05-01 09:00:00')], incident)).toEqual({
       updatedOn: '2024-05-01 10:00:01',
       seenAtUpdatedOn: ['b@3', 'd@0'],
+      table: 'incident',
     });
   });
 
@@ -47,7 +49,7 @@ describe('ServiceNow cursor', () => {
   });
 
   it('fails loudly on a record without sys_updated_on rather than never moving', () => {
-    expect(() => advance(undefined, [{ sys_id: 'x' }])).toThrow(ConnectorError);
+    expect(() => advance(undefined, [{ sys_id: 'x' }], incident)).toThrow(ConnectorError);
   });
 
   it('treats a stored cursor of the wrong shape as expired', () => {
@@ -62,5 +64,35 @@ describe('ServiceNow cursor', () => {
     })();
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('cursor_expired');
+  });
+
+  it('names the table and query it is a position in, and leaves the query out when there is none', () => {
+    const page = [record('a', '2024-05-01 10:00:00')];
+    expect(advance(undefined, page, { table: 'u_grc_incident', query: 'active=true' })).toEqual({
+      updatedOn: '2024-05-01 10:00:00',
+      seenAtUpdatedOn: ['a@0'],
+      table: 'u_grc_incident',
+      query: 'active=true',
+    });
+    expect(JSON.stringify(advance(undefined, page, incident))).toBe('{"updatedOn":"2024-05-01 10:00:00","seenAtUpdatedOn":["a@0"],"table":"incident"}');
+  });
+
+  it('is a position only in the table and query it names', () => {
+    const at = { updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: [] };
+    const active = { table: 'incident', query: 'active=true' };
+    expect(inScope({ ...at, table: 'incident' }, incident)).toBe(true);
+    expect(inScope({ ...at, table: 'incident', query: 'active=true' }, active)).toBe(true);
+    expect(inScope({ ...at, table: 'incident' }, { table: 'u_grc_incident', query: undefined })).toBe(false);
+    expect(inScope({ ...at, table: 'incident' }, active)).toBe(false);
+    expect(inScope({ ...at, table: 'incident', query: 'active=true' }, incident)).toBe(false);
+    expect(inScope({ ...at, table: 'incident', query: 'active=true' }, { table: 'incident', query: 'active=false' })).toBe(false);
+  });
+
+  it('takes a cursor stored before cursors named their table and query to be a position in any', () => {
+    const stored = readCursor({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3'] });
+    expect(stored).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3'] });
+    expect(inScope(stored!, { table: 'u_grc_incident', query: 'active=true' })).toBe(true);
+    // Its next page names them.
+    expect(advance(stored, [record('c', '2024-05-01 10:00:02')], incident)).toEqual({ updatedOn: '2024-05-01 10:00:02', seenAtUpdatedOn: ['c@0'], table: 'incident' });
   });
 });

@@ -28,7 +28,7 @@ describe('ServiceNow streams: incremental polling', () => {
     const context = instances.context(fake, { config: { pageSize: 2 } });
     const first = await pollOnce(context, 'incident', undefined);
     expect(first.ids).toEqual(ids);
-    expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`] });
+    expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`], table: 'incident' });
     expect(first.pages.every((page) => page.records.every((r) => r.updatedAt instanceof Date))).toBe(true);
 
     const again = await pollOnce(context, 'incident', first.cursor);
@@ -78,7 +78,7 @@ describe('ServiceNow streams: incremental polling', () => {
     fake.records.touch('incident', record['sys_id'] ?? '', { state: '2' });
     const second = await pollOnce(context, 'incident', first.cursor);
     expect(second.pages.flatMap((p) => p.records.map((r) => r.payload['sys_mod_count']))).toEqual(['1']);
-    expect(second.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${record['sys_id']}@0`, `${record['sys_id']}@1`] });
+    expect(second.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${record['sys_id']}@0`, `${record['sys_id']}@1`], table: 'incident' });
     expect((await pollOnce(context, 'incident', second.cursor)).ids).toEqual([]);
   });
 
@@ -161,5 +161,71 @@ describe('ServiceNow streams: modes, tables and failures', () => {
     expect(error).toBeInstanceOf(ConnectorError);
     expect((error as ConnectorError).code).toBe('cursor_expired');
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+// A cursor is a position in one table read with one query. A stream pointed at another table, or
+// given another query, must not resume from it: the new table's records (or those the new query
+// lets in) updated before the cursor's second would be skipped without a word. It is read from its
+// start instead. Cursors stored before they named their table and query resume as they are.
+describe('ServiceNow streams: a cursor of another table or query', () => {
+  /** The encoded queries the fake was sent from the `from`th request on. */
+  const queriesFrom = (from: number) => fake.requests.slice(from).map((request) => request.query['sysparm_query']);
+
+  it('reads a stream pointed at another table from its start', async () => {
+    const setClock = await fakeAt('09:00:00');
+    // Sorted: the records of one second are read in sys_id order.
+    const custom = fake.records.seed('u_grc_incident', 3).map((r) => r['sys_id']).sort();
+    setClock('10:00:00');
+    fake.records.seed('incident', 2);
+    const before = await pollOnce(instances.context(fake), 'incident', undefined);
+    expect(before.cursor).toMatchObject({ updatedOn: '2024-05-01 10:00:00', table: 'incident' });
+
+    const sent = fake.requests.length;
+    const repointed = instances.context(fake, { config: { tables: { incident: 'u_grc_incident' } } });
+    const after = await pollOnce(repointed, 'incident', before.cursor);
+    expect(after.ids).toEqual(custom);
+    expect(queriesFrom(sent)).toEqual(['ORDERBYsys_updated_on^ORDERBYsys_id']);
+    expect(after.cursor).toMatchObject({ updatedOn: '2024-05-01 09:00:00', table: 'u_grc_incident' });
+    // From then on the new table resumes from its own cursor.
+    expect((await pollOnce(repointed, 'incident', after.cursor)).ids).toEqual([]);
+  });
+
+  it('reads the stream from its start when its query is given, changed or dropped', async () => {
+    const setClock = await fakeAt('09:00:00');
+    // Sorted: the records of one second are read in sys_id order.
+    const inactive = fake.records.seed('incident', 2, () => ({ active: 'false' })).map((r) => r['sys_id']).sort();
+    setClock('10:00:00');
+    const active = fake.records.seed('incident', 2, () => ({ active: 'true' })).map((r) => r['sys_id']).sort();
+
+    const all = await pollOnce(instances.context(fake), 'incident', undefined);
+    const given = await pollOnce(instances.context(fake, { config: { query: 'active=true' } }), 'incident', all.cursor);
+    expect(given.ids).toEqual(active);
+    expect(given.cursor).toMatchObject({ updatedOn: '2024-05-01 10:00:00', table: 'incident', query: 'active=true' });
+
+    const changed = await pollOnce(instances.context(fake, { config: { query: 'active=false' } }), 'incident', given.cursor);
+    expect(changed.ids).toEqual(inactive);
+    expect(changed.cursor).toMatchObject({ updatedOn: '2024-05-01 09:00:00', query: 'active=false' });
+
+    const sent = fake.requests.length;
+    const dropped = await pollOnce(instances.context(fake), 'incident', changed.cursor);
+    expect(dropped.ids).toEqual([...inactive, ...active]);
+    expect(queriesFrom(sent)[0]).toBe('ORDERBYsys_updated_on^ORDERBYsys_id');
+    expect(dropped.cursor).not.toHaveProperty('query');
+  });
+
+  it('resumes a cursor stored before cursors named their table and query, and names them with its next page', async () => {
+    const setClock = await fakeAt('09:00:00');
+    fake.records.seed('u_grc_incident', 2);
+    setClock('10:00:00');
+    const newer = fake.records.upsert('u_grc_incident')['sys_id'];
+    const context = instances.context(fake, { config: { tables: { incident: 'u_grc_incident' }, query: 'active=true' } });
+    fake.records.touch('u_grc_incident', newer ?? '', { active: 'true' });
+    const stored = { updatedOn: '2024-05-01 09:30:00', seenAtUpdatedOn: [] };
+
+    const resumed = await pollOnce(context, 'incident', stored);
+    expect(resumed.ids).toEqual([newer]);
+    expect(queriesFrom(0)[0]).toBe('active=true^sys_updated_on>=2024-05-01 09:30:00^ORDERBYsys_updated_on^ORDERBYsys_id');
+    expect(resumed.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${newer}@1`], table: 'u_grc_incident', query: 'active=true' });
   });
 });

@@ -2,7 +2,7 @@ import type { ConnectorContext, PollMode, PollPage, StreamDefinition } from '../
 import { ConnectorError } from '../sdk/failure.ts';
 import { listQuery, parseLinkHeader, tablePath, type ReadFrom } from './client.ts';
 import { instanceBase, tableFor, type ServiceNowConfig, type ServiceNowCredentials, type StreamName } from './config.ts';
-import { advance, readCursor, unseen, type ServiceNowCursor } from './cursor.ts';
+import { advance, inScope, readCursor, unseen, type CursorScope, type ServiceNowCursor } from './cursor.ts';
 import { requiredUpdatedOn, resultRecords, toPolledRecord } from './mappers.ts';
 import { assertReadHonoured, nextRead } from './paging.ts';
 import { assertQueryDatesReadAsUtc } from './query-time-zone.ts';
@@ -16,7 +16,8 @@ type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
  */
 async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mode: PollMode): AsyncGenerator<PollPage<ServiceNowCursor>> {
   const table = tableFor(ctx.config, stream);
-  let cursor = mode === 'full' ? undefined : readCursor(stored);
+  const scope: CursorScope = { table, query: ctx.config.query };
+  let cursor = mode === 'full' ? undefined : resumableCursor(ctx, stream, stored, scope);
   let read: ReadFrom | undefined = cursor === undefined ? undefined : { kind: 'from_second', updatedOn: cursor.updatedOn };
   let followLink: string | undefined;
   // Once per run, before the first page read with a date in its query is delivered.
@@ -31,7 +32,7 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
       await assertQueryDatesReadAsUtc(ctx, table, first, requiredUpdatedOn(first));
       zoneChecked = true;
     }
-    const next = advance(cursor, records);
+    const next = advance(cursor, records, scope);
     if (next !== undefined && records.length > 0) yield { records: unseen(records, cursor).map(toPolledRecord), cursor: next };
 
     const nextLink = parseLinkHeader(response.headers['link'], response.url).get('next');
@@ -45,6 +46,20 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
     }
     cursor = next;
   }
+}
+
+/**
+ * The stored cursor, unless it is a position in another table or query than the stream reads now
+ * (cursor.ts says why): then the stream is read from its start, as on its first run.
+ */
+function resumableCursor(ctx: Context, stream: StreamName, stored: unknown, scope: CursorScope): ServiceNowCursor | undefined {
+  const cursor = readCursor(stored);
+  if (cursor === undefined || inScope(cursor, scope)) return cursor;
+  ctx.logger.info(
+    { stream, table: scope.table, cursorTable: cursor.table, queryChanged: cursor.query !== scope.query },
+    'the stream reads another table or query than its cursor was stored for; reading it from the start',
+  );
+  return undefined;
 }
 
 /**
