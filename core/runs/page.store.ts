@@ -3,9 +3,10 @@ import type { PolledRecord } from '../../connectors/sdk/connector.types.ts';
 import type { Database } from '../db/database.types.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { timeOrderedId } from '../db/time-ordered-id.ts';
-import { payloadHash } from '../events/payload-hash.ts';
+import { sha256, stableStringify } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import { addProgress, type RunAttempt, type RunProgress } from './run.repository.ts';
+import { mayHoldUnstorableText, storablePayload } from './storable-record.ts';
 
 // Rows per statement: a whole page of the usual size in one.
 const CHUNK = 1000;
@@ -19,6 +20,11 @@ export interface PageToStore {
   records: PolledRecord[];
   cursor: unknown;
   now: Date;
+  /**
+   * The page is the first of a pass that reads the stream from the start (a full run's, on any
+   * attempt): the run's payload hash starts again from it instead of going on from the row's.
+   */
+  restartsPayloadHash: boolean;
 }
 
 export interface StoredPage extends RunProgress {
@@ -26,8 +32,8 @@ export interface StoredPage extends RunProgress {
   eventIds: string[];
   /** Events created, whether they wait for routing or not. */
   eventsCreated: number;
-  /** Hashes of the page's records in order, for the run's payload hash. */
-  hashes: string[];
+  /** Records stored with U+FFFD in place of text PostgreSQL cannot hold (see storable-record.ts). */
+  recordsMadeStorable: number;
 }
 
 /**
@@ -36,15 +42,29 @@ export interface StoredPage extends RunProgress {
  * cursor saved with them, so a crash after commit resumes after this page and a crash before
  * commit re-reads it without duplicates. The run's progress is written last and only for the
  * attempt holding the run, which keeps the run row locked to commit: a reconciler take-over waits
- * for it, and a page of an attempt already taken over throws RunNotHeldError and rolls back.
+ * for it, and a page of an attempt already taken over throws RunNotHeldError and rolls back. The
+ * run's payload hash goes on with the page's in the same write (addProgress), so whichever attempt
+ * stores the next page continues it.
  */
 export async function storePage(trx: Transaction<Database>, page: PageToStore): Promise<StoredPage> {
   // The last copy wins when upstream returns one record twice in a page.
   const latest = new Map<string, { record: PolledRecord; hash: string }>();
-  const hashes: string[] = [];
-  for (const record of page.records) {
-    const hash = payloadHash(record.payload);
-    hashes.push(hash);
+  let hashes = '';
+  let recordsMadeStorable = 0;
+  for (const polled of page.records) {
+    let record = polled;
+    // payloadHash(), with the text it hashes checked on the way (storable-record.ts).
+    let text = stableStringify(record.payload);
+    if (mayHoldUnstorableText(text)) {
+      const payload = storablePayload(record.payload);
+      if (payload !== record.payload) {
+        record = { ...record, payload };
+        text = stableStringify(payload);
+        recordsMadeStorable += 1;
+      }
+    }
+    const hash = sha256(text);
+    hashes += hash;
     latest.set(record.externalId, { record, hash });
   }
   const unique = [...latest.values()];
@@ -118,16 +138,24 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
     .execute();
 
   const progress = { pages: 1, recordsSeen: page.records.length, recordsNew, recordsChanged };
-  await addProgress(trx, page.run, progress);
-  return { ...progress, eventIds, eventsCreated, hashes };
+  // The page's digest covers every record it read, in order, repeats included.
+  await addProgress(trx, page.run, progress, { digest: sha256(hashes), restart: page.restartsPayloadHash });
+  return { ...progress, eventIds, eventsCreated, recordsMadeStorable };
 }
 
-export async function loadCursor(db: Transaction<Database> | import('kysely').Kysely<Database>, integrationId: string, stream: string): Promise<unknown> {
+export interface StoredCursor {
+  cursor: unknown;
+  /** The run whose page saved it. */
+  runId: string | null;
+}
+
+/** The stream's cursor and the run that saved it; undefined before its first committed page. */
+export async function loadCursor(db: Transaction<Database> | import('kysely').Kysely<Database>, integrationId: string, stream: string): Promise<StoredCursor | undefined> {
   const row = await db
     .selectFrom('integration_cursors')
-    .select('cursor')
+    .select(['cursor', 'run_id'])
     .where('integration_id', '=', integrationId)
     .where('stream', '=', stream)
     .executeTakeFirst();
-  return row?.cursor ?? undefined;
+  return row ? { cursor: row.cursor ?? undefined, runId: row.run_id } : undefined;
 }

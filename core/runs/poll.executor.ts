@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
@@ -28,9 +27,16 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
       throw new ConnectorError('auth_expired', `the credentials of ${integration.name} expired on ${integration.credentials_expires_at?.toISOString()}`);
     }
     const ctx = connectorContext(hub, connector, integration);
-    const mode: PollMode = run.mode === 'full' ? 'full' : 'incremental';
-    const cursor = mode === 'full' ? undefined : await loadCursor(hub.db, integration.id, streamName);
-    const digest = createHash('sha256');
+    const saved = await loadCursor(hub.db, integration.id, streamName);
+    // A full run reads the stream from the start on its first pass. A later attempt of it (a retry
+    // after a transient failure, a take-over after its worker died) goes on after the last page an
+    // earlier attempt committed, as an incremental poll from that page's cursor: the cursor row
+    // names the run whose page saved it, and only this run's own attempts can have saved one under
+    // its id. Read again from the start, the committed pages would count twice in the run.
+    const fromStart = run.mode === 'full' && saved?.runId !== run.id;
+    const mode: PollMode = fromStart ? 'full' : 'incremental';
+    const cursor = fromStart ? undefined : saved?.cursor;
+    let firstPage = true;
     // The next page is fetched while this one commits.
     for await (const page of prefetched(stream.poll(ctx, cursor, mode))) {
       const stored = await hub.db.transaction().execute((trx) =>
@@ -42,13 +48,24 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
           records: page.records,
           cursor: page.cursor,
           now: hub.clock(),
+          restartsPayloadHash: fromStart && firstPage,
         }),
       );
-      for (const hash of stored.hashes) digest.update(hash);
+      firstPage = false;
+      if (stored.recordsMadeStorable > 0) {
+        // How many, never what: the values are upstream data.
+        hub.logger.warn(
+          { runId: run.id, integrationId: integration.id, stream: streamName, records: stored.recordsMadeStorable },
+          'polled records held a NUL character or a lone UTF-16 surrogate, which PostgreSQL cannot store; each such character was stored as U+FFFD',
+        );
+      }
       hub.metrics.events.inc({ source: 'poll' }, stored.eventsCreated);
       void dispatchEvents(hub, stored.eventIds);
     }
-    const succeeded = await settleRun(hub, run, { status: 'succeeded', payloadHash: digest.digest('hex') }, () => recordSuccess(hub, integration, run));
+    // The payload hash is the row's: each committed page chained its digest onto it (addProgress).
+    // A pass from the start that read no page read no payload: an earlier attempt's hash is not its.
+    const payloadHash = fromStart && firstPage ? { payloadHash: null } : {};
+    const succeeded = await settleRun(hub, run, { status: 'succeeded', ...payloadHash }, () => recordSuccess(hub, integration, run));
     if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'poll', status: 'succeeded' });
   } catch (error) {
     await handleRunError(hub, run, integration, error);

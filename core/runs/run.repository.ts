@@ -171,8 +171,29 @@ export interface RunProgress {
   recordsChanged: number;
 }
 
-/** Adds a committed page's counts; RunNotHeldError (rolling the page back) when the attempt lost the run. */
-export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress): Promise<void> {
+/** A committed page's part in the run's payload hash. */
+export interface PageDigest {
+  /** SHA-256 (hex) of the page's record hashes, in the order read. */
+  digest: string;
+  /** The page starts the run's reading from the beginning: the chain starts again from it. */
+  restart: boolean;
+}
+
+/**
+ * The run's payload hash with a page's digest: SHA-256 (hex) of the hash so far ('' before the
+ * first page) followed by the digest. Kept in the row, not in an attempt's memory, so a run retried
+ * or taken over goes on with it and covers every page it committed, whichever attempt read it.
+ */
+function chainedPayloadHash(page: PageDigest) {
+  const previous = page.restart ? sql<string>`''` : sql<string>`coalesce(payload_hash, '')`;
+  return sql<string>`encode(sha256(convert_to(${previous} || ${page.digest}::text, 'UTF8')), 'hex')`;
+}
+
+/**
+ * Adds a committed page's counts and chains its digest onto the run's payload hash; RunNotHeldError
+ * (rolling the page back) when the attempt lost the run.
+ */
+export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress, page: PageDigest): Promise<void> {
   const result = await db
     .updateTable('integration_runs')
     .set((eb) => ({
@@ -180,6 +201,7 @@ export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress
       records_seen: eb('records_seen', '+', progress.recordsSeen),
       records_new: eb('records_new', '+', progress.recordsNew),
       records_changed: eb('records_changed', '+', progress.recordsChanged),
+      payload_hash: chainedPayloadHash(page),
       heartbeat_at: databaseNow,
     }))
     .where(heldBy(run))
