@@ -18,10 +18,15 @@ afterAll(async () => {
 describe('closing the PostgreSQL pool', () => {
   it('waits for a transaction that finishes in time', async () => {
     const handle = await connectDatabase({ url: database.url, dataDir: '' });
+    // Closed once the transaction holds its connection: a pool ended while one is still being
+    // opened refuses the transaction instead, which is not the case this test is about.
+    let inside!: () => void;
+    const holding = new Promise<void>((resolve) => (inside = resolve));
     const transaction = handle.db.transaction().execute(async (trx) => {
+      inside();
       await sql`select pg_sleep(0.2)`.execute(trx);
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await holding;
     expect(await handle.close(5_000)).toBe(true);
     await expect(transaction).resolves.toBeUndefined();
   });

@@ -16,7 +16,9 @@ describe.each(RUNTIME_MODES)('replaying an event on $name', ({ options }) => {
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    test = await startTestHub({ label: 'replay', ...options, connectors: [...connectors, testkit], workers: true });
+    // The test calls reconcile() itself and reads that pass's report: a background pass (every 15 s
+    // by default) between a stale row's insert and that call would settle the row first.
+    test = await startTestHub({ label: 'replay', ...options, connectors: [...connectors, testkit], workers: true, env: { HUB_RECONCILE_INTERVAL_SECONDS: '86400' } });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {

@@ -15,7 +15,9 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
   const upstream = testkitUpstream(dataset);
 
   beforeAll(async () => {
-    test = await startTestHub({ label: 'poll', ...options, connectors: [...connectors, testkit], workers: true });
+    // The test calls reconcile() itself and reads that pass's report: a background pass (every 15 s
+    // by default) between a stale row's insert and that call would settle the row first.
+    test = await startTestHub({ label: 'poll', ...options, connectors: [...connectors, testkit], workers: true, env: { HUB_RECONCILE_INTERVAL_SECONDS: '86400' } });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {

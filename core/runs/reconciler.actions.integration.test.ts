@@ -24,7 +24,9 @@ describe.each(RUNTIME_MODES)('reconciler and stale action runs on $name', ({ opt
 
   beforeAll(async () => {
     slack = await startFakeSlack({});
-    test = await startTestHub({ label: 'reconcile_actions', ...options, connectors: [...connectors, testkit], workers: true });
+    // The test calls reconcile() itself and reads that pass's report: a background pass (every 15 s
+    // by default) between a stale row's insert and that call would settle the row first.
+    test = await startTestHub({ label: 'reconcile_actions', ...options, connectors: [...connectors, testkit], workers: true, env: { HUB_RECONCILE_INTERVAL_SECONDS: '86400' } });
     tenant = await test.createTenant('acme');
     const created = await test.request('post', '/api/integrations', {
       token: tenant.tokens.admin,

@@ -18,7 +18,9 @@ describe.each(RUNTIME_MODES)('reconciler on $name', ({ options }) => {
   const longAgo = () => new Date(Date.now() - 10 * 60_000);
 
   beforeAll(async () => {
-    test = await startTestHub({ label: 'reconcile', ...options, connectors: [...connectors, testkit], workers: true });
+    // The test calls reconcile() itself and reads that pass's report: a background pass (every 15 s
+    // by default) between a stale row's insert and that call would settle the row first.
+    test = await startTestHub({ label: 'reconcile', ...options, connectors: [...connectors, testkit], workers: true, env: { HUB_RECONCILE_INTERVAL_SECONDS: '86400' } });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {

@@ -61,7 +61,7 @@ async function createIntegration(name: string) {
   return response.json();
 }
 
-describe('worker processes', { timeout: 60_000 }, () => {
+describe('worker processes', { timeout: 150_000 }, () => {
   it('resumes a sync whose worker was killed with SIGKILL, losing and duplicating nothing', async () => {
     fake.records.seed('incident', RECORDS, (i) => ({ short_description: `Incident ${i}` }));
     const integration = await createIntegration('SN crash');
@@ -72,8 +72,12 @@ describe('worker processes', { timeout: 60_000 }, () => {
     const runId = runs[0].id as string;
     const run = () => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     await waitFor('a few committed pages', async () => (await run()).pages >= 3);
+    // The next page request hangs: the worker is killed once it has sent it, rather than after a
+    // fixed pause a busy worker may not send it in (the hang would then catch the rescuer's first
+    // page, for the client's 30 s timeout). The request logged first after this point is the hung one.
+    const before = fake.requests.length;
     fake.hang(1, '/api/now/table/incident');
-    await sleep(300);
+    await waitFor('the doomed worker to send the page request that hangs', async () => fake.requests.slice(before).some((request) => request.path === '/api/now/table/incident'));
     await doomed.stop('SIGKILL');
     const interrupted = await run();
     expect(interrupted.status).toBe('running');
@@ -123,7 +127,9 @@ describe('worker processes', { timeout: 60_000 }, () => {
     );
     // Several windows, however slowly two busy workers get through them.
     const scheduledRuns = () => test.hub.db.selectFrom('integration_runs').selectAll().where('integration_id', '=', integration.id).where('trigger', '=', 'schedule').execute();
-    await waitFor('three scheduled runs', async () => (await scheduledRuns()).length >= 3, 30_000);
+    // Three windows polled, not merely made: a run made but not yet claimed when the schedule goes
+    // off below is rightly cancelled (run.worker.ts, scheduleSwitchedOff).
+    await waitFor('three scheduled runs polled', async () => (await scheduledRuns()).filter((run) => run.status === 'succeeded').length >= 3, 30_000);
     await setSchedules({ ...SERVICENOW_SCHEDULES_OFF, sc_task: { enabled: false } });
     await test.hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integration.id, 'sc_task'));
     // On a loaded machine the last fire may still be queued or running: wait for it to finish.
@@ -132,11 +138,14 @@ describe('worker processes', { timeout: 60_000 }, () => {
       const all = await scheduledRuns();
       return all.every((run) => run.status !== 'queued' && run.status !== 'running') && all;
     });
-    expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(runs.length).toBeLessThanOrEqual(8);
     const windows = runs.map((run) => run.window_start?.toISOString());
     expect(new Set(windows).size).toBe(runs.length);
-    expect(runs.map((run) => run.status)).toEqual(runs.map(() => 'succeeded'));
+    const succeeded = runs.filter((run) => run.status === 'succeeded');
+    expect(succeeded.length).toBeGreaterThanOrEqual(3);
+    // Only a fire made before the switch-off and claimed after it may end otherwise: cancelled.
+    const others = runs.filter((run) => run.status !== 'succeeded');
+    expect(others.map((run) => [run.status, run.error_message])).toEqual(others.map(() => ['cancelled', 'the schedule of stream sc_task was switched off']));
     expect(runs.reduce((sum, run) => sum + run.records_new, 0)).toBe(3);
     await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
   });

@@ -82,7 +82,7 @@ async function missingEvents(hub: EmbeddedHub, eventIds: string[]): Promise<stri
   return missing;
 }
 
-describe('embedded mode stopped in the middle of a webhook burst', { timeout: 60_000 }, () => {
+describe('embedded mode stopped in the middle of a webhook burst', { timeout: 180_000 }, () => {
   it('kill -9: every delivery answered 202 is stored, and the hub restarts on the same data directory', async () => {
     const hub = await hubs.started('crash-webhooks');
     let crashed: Promise<void> | undefined;

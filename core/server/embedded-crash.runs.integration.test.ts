@@ -37,7 +37,7 @@ async function servicenowIntegration(hub: EmbeddedHub, name: string, config: Rec
 
 const settled = (status: string): boolean => ['succeeded', 'failed', 'cancelled'].includes(status);
 
-describe('embedded mode killed with kill -9 while runs are under way', { timeout: 90_000 }, () => {
+describe('embedded mode killed with kill -9 while runs are under way', { timeout: 180_000 }, () => {
   it('a sync resumes from its last committed page: no record lost, none stored twice', async () => {
     const RECORDS = 120;
     const PAGE_SIZE = 10;

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const TOKEN = /Bearer (hub_[A-Za-z0-9_-]{43})/;
 
 // Each CLI call boots PGlite in its own process: seconds each on a busy machine.
-describe('embedded mode', { timeout: 90_000 }, () => {
+describe('embedded mode', { timeout: 180_000 }, () => {
   let token = '';
 
   it('starts on PGlite, prints an admin token once with a curl line, and answers with it', async () => {
