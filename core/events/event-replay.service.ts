@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
+import { actedOn } from '../routes/route-run-key.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import { requeueFailedAction } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -14,24 +15,33 @@ import { isInteractionEvent } from './interaction-event.ts';
  * Re-queues the event's failed route actions whose route still exists, is enabled and matches the
  * event, each rebuilt from the route as it is now (target, action, input template): a route fixed
  * after its action failed is what runs. A failed run of a deleted, disabled or no longer matching
- * route (`route_id` has no foreign key) stays failed, as the record of what happened.
+ * route (`route_id` has no foreign key) stays failed, as the record of what happened. The event's
+ * actions are those keyed by it, or by the record version it carries (route-run-key.ts): of a
+ * change pushed and then polled, a replay of either event retries the action the first one started.
  */
-async function requeueFailedActions(trx: Transaction<Database>, event: EventRow, now: Date): Promise<{ retried: string[]; skipped: number }> {
-  const failed: RunRow[] = await trx
-    .selectFrom('integration_runs')
-    .selectAll()
-    .where('tenant_id', '=', event.tenant_id)
-    .where('event_id', '=', event.id)
-    .where('status', '=', 'failed')
-    .execute();
-  const routeIds = [...new Set(failed.flatMap((run) => (run.route_id ? [run.route_id] : [])))];
-  if (routeIds.length === 0) return { retried: [], skipped: failed.length };
-  const routes = await trx.selectFrom('routes').selectAll().where('tenant_id', '=', event.tenant_id).where('id', 'in', routeIds).where('enabled', '=', true).execute();
+async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>, event: EventRow, now: Date): Promise<{ retried: string[]; skipped: number }> {
   const source = await trx
     .selectFrom('integration_configs')
     .select(['name', 'connector', 'environment'])
     .where('id', '=', event.integration_id)
     .executeTakeFirstOrThrow();
+  const subject = actedOn(hub.connectors, source.connector, event);
+  const failed: RunRow[] = await trx
+    .selectFrom('integration_runs')
+    .selectAll()
+    .where('tenant_id', '=', event.tenant_id)
+    .where('status', '=', 'failed')
+    .where((eb) => {
+      const ofEvent = eb('event_id', '=', event.id);
+      if (subject === event.id) return ofEvent;
+      // Keyed route:<route>:<subject>: the run of a route on this version, whichever event made it.
+      const suffix = `:${subject}`;
+      return eb.or([ofEvent, eb.and([eb('kind', '=', 'action'), eb('idempotency_key', 'like', 'route:%'), sql<boolean>`right(idempotency_key, ${suffix.length}) = ${suffix}`])]);
+    })
+    .execute();
+  const routeIds = [...new Set(failed.flatMap((run) => (run.route_id ? [run.route_id] : [])))];
+  if (routeIds.length === 0) return { retried: [], skipped: failed.length };
+  const routes = await trx.selectFrom('routes').selectAll().where('tenant_id', '=', event.tenant_id).where('id', 'in', routeIds).where('enabled', '=', true).execute();
 
   const retried: string[] = [];
   for (const run of failed) {
@@ -71,7 +81,7 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new NotFoundError('event');
-    const { retried, skipped } = await requeueFailedActions(trx, row, hub.clock());
+    const { retried, skipped } = await requeueFailedActions(hub, trx, row, hub.clock());
     await auditAs(trx, principal, requestId, {
       action: 'event.replayed',
       targetType: 'event',

@@ -5,6 +5,7 @@ import { isoMicros } from '../db/keyset.ts';
 import { isDataException, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import type { Job } from '../queue/queue.types.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
+import { actedOn, routeRunKey } from '../routes/route-run-key.ts';
 import { endsFailureChain } from '../runs/failure-cause.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -59,8 +60,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   for (const event of events) {
     let plan: EventPlan;
     try {
-      const recordVersion = hub.connectors.get(event.connector)?.recordVersion?.({ type: event.type, externalId: event.external_id, payload: event.payload });
-      plan = { eventId: event.id, runs: actionRuns(event, routes, recordVersion) };
+      plan = { eventId: event.id, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) };
     } catch (error) {
       // Judging and templating are pure: what throws for this event throws on every retry.
       await refuseEvent(hub, event.id, error);
@@ -136,14 +136,9 @@ type EventToRoute = EventRow & { connector: string; integration_name: string; en
 /** Instants at PostgreSQL's full precision (isoMicros): a route enabled within the millisecond after an event must still not act on it. */
 type RouteToApply = RouteRow & { enabled_at_iso: string };
 
-/**
- * The runs of the routes acting on the event. Each is keyed by its route and the event, or, when
- * the connector names the record version the event carries, by its route and that version: a
- * change pushed and then polled arrives as two events, and the second finds the first's run.
- */
-function actionRuns(event: EventToRoute, routes: RouteToApply[], recordVersion: string | undefined): Array<Insertable<IntegrationRunsTable>> {
+/** The runs of the routes acting on the event, each keyed by its route and `subject` (route-run-key.ts). */
+function actionRuns(event: EventToRoute, routes: RouteToApply[], subject: string): Array<Insertable<IntegrationRunsTable>> {
   if (endsFailureChain(event)) return [];
-  const acting = recordVersion === undefined ? event.id : `record:${event.integration_id}:${recordVersion}`;
   const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
   // A route acts on the events received, or replayed, while it is enabled: not on older ones still
@@ -161,7 +156,7 @@ function actionRuns(event: EventToRoute, routes: RouteToApply[], recordVersion: 
       route_id: route.id,
       event_id: event.id,
       input: JSON.stringify(routeInput(route, event, source)),
-      idempotency_key: `route:${route.id}:${acting}`,
+      idempotency_key: routeRunKey(route.id, subject),
       status: 'queued',
     });
   }

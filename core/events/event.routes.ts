@@ -32,7 +32,11 @@ export const eventRoutes = [
     method: 'post', path: '/api/events/:id/replay',
     summary: 'Route the event again. Route actions that already succeeded for it are not repeated; failed ones run again.',
     tag: 'events', access: 'operator', resource: 'event', params: IdParams,
-    responses: { 202: { description: 'queued for routing', schema: Event }, ...notFound },
+    responses: {
+      202: { description: 'queued for routing', schema: Event },
+      ...notFound,
+      409: { description: 'a chat interaction, answered when it arrived and never routed: nothing to replay', schema: ErrorResponse },
+    },
     async handler({ params }, { hub, principal, requestId }) {
       const row = await replayEvent(hub, principal, params.id, requestId);
       return { status: 202, body: toEvent(row) };
