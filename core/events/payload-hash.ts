@@ -30,6 +30,12 @@ export function sha256(text: string | Buffer): string {
   return hash('sha256', text, 'hex');
 }
 
+/** A payload's dedupe hash: over its stableStringify() text. */
 export function payloadHash(payload: unknown): string {
-  return sha256(stableStringify(payload));
+  return payloadHashOfStableText(stableStringify(payload));
+}
+
+/** payloadHash() for a caller that already holds the payload's stableStringify() text. */
+export function payloadHashOfStableText(text: string): string {
+  return sha256(text);
 }

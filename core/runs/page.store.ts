@@ -3,7 +3,7 @@ import type { PolledRecord } from '../../connectors/sdk/connector.types.ts';
 import type { Database } from '../db/database.types.ts';
 import { preparedStatement } from '../db/prepared-statements.ts';
 import { timeOrderedId } from '../db/time-ordered-id.ts';
-import { sha256, stableStringify } from '../events/payload-hash.ts';
+import { payloadHashOfStableText, sha256, stableStringify } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
 import { addProgress, type RunAttempt, type RunProgress } from './run.repository.ts';
 import { mayHoldUnstorableText, storablePayload } from './storable-record.ts';
@@ -63,7 +63,7 @@ export async function storePage(trx: Transaction<Database>, page: PageToStore): 
         recordsMadeStorable += 1;
       }
     }
-    const hash = sha256(text);
+    const hash = payloadHashOfStableText(text);
     hashes += hash;
     latest.set(record.externalId, { record, hash });
   }

@@ -1,6 +1,6 @@
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import type { Job } from '../queue/queue.types.ts';
-import { POLL_QUEUE, pollScheduleId, wantsSchedule, type ScheduledPoll } from '../scheduler/schedule.service.ts';
+import { POLL_QUEUE, pollScheduleId, streamScheduleOn, wantsSchedule, type ScheduledPoll } from '../scheduler/schedule.service.ts';
 import { scheduledRunKey, windowStart } from '../scheduler/schedule.window.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
@@ -34,7 +34,7 @@ async function claimOrPostpone(hub: HubContext, runId: string): Promise<RunRow |
  */
 function scheduleSwitchedOff(integration: IntegrationConfigRow, run: RunRow): boolean {
   if (run.kind !== 'poll' || run.trigger !== 'schedule' || run.stream === null) return false;
-  return !wantsSchedule({ ...integration, enabled: true, paused_at: null }, run.stream);
+  return !streamScheduleOn(integration, run.stream);
 }
 
 /**

@@ -35,9 +35,14 @@ function isActive(row: SchedulingFields): boolean {
   return row.enabled && row.paused_at === null;
 }
 
+/** Whether the stream's own schedule is switched on (the integration's enabled and paused aside). */
+export function streamScheduleOn(row: Pick<SchedulingFields, 'schedules'>, stream: string): boolean {
+  return (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
+}
+
 /** Whether a stream of the integration should have a poll schedule right now. */
 export function wantsSchedule(row: SchedulingFields, stream: string): boolean {
-  return isActive(row) && (row.schedules as Record<string, StreamSchedule>)[stream]?.enabled !== false;
+  return isActive(row) && streamScheduleOn(row, stream);
 }
 
 /**
