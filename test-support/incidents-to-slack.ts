@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { expect } from 'vitest';
 import type { FakeSlack } from './fake-slack/index.ts';
 import type { HubFleet } from './hub-fleet.ts';
 import { SERVICENOW_SCHEDULES_OFF } from './schedules-off.ts';
+import { signedServiceNowPush } from './servicenow-push.ts';
 
 // ServiceNow incident webhooks routed to a Slack post, one message per incident: a route whose
 // action is not idempotent (Slack has no key to drop a second post), so a test that breaks the
@@ -48,17 +48,6 @@ export const incidentNumber = (n: number): string => `INC${String(n).padStart(6,
  * was not acknowledged sends the same delivery id again, so a retry calls this again with `n`.
  */
 export function incidentDelivery(route: Pick<IncidentsToSlack, 'webhookSecret'>, n: number): RequestInit & { body: string } {
-  const id = `msg_incident_${n}`;
-  const body = JSON.stringify({ table: 'incident', action: 'update', record: { sys_id: `sys${n}`, number: incidentNumber(n), channel: `C${String(n).padStart(5, '0')}` } });
-  const now = new Date();
-  return {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(route.webhookSecret).sign(id, now, body),
-    },
-  };
+  const record = { sys_id: `sys${n}`, number: incidentNumber(n), channel: `C${String(n).padStart(5, '0')}` };
+  return { method: 'POST', ...signedServiceNowPush(route.webhookSecret, { table: 'incident', action: 'update', record }, { id: `msg_incident_${n}` }) };
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 
 // The ServiceNow connector through the whole runtime, against a fake ServiceNow instance that is
 // a real HTTP server: polling, Retry-After, failure tasks, signed webhooks, and routed actions.
@@ -113,15 +113,9 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
         inputTemplate: { short_description: 'Escalated: {{event.payload.short_description}}', urgency: '1' },
       },
     });
-    const body = JSON.stringify({ table: 'incident', action: 'update', record: { sys_id: 'a'.repeat(32), number: 'INC0099999', priority: '1', short_description: 'Payroll down' } });
-    const id = `msg_${randomBytes(8).toString('hex')}`;
     const now = new Date();
-    const headers = {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, now, body),
-    };
+    const record = { sys_id: 'a'.repeat(32), number: 'INC0099999', priority: '1', short_description: 'Payroll down' };
+    const { headers, body } = signedServiceNowPush(secret, { table: 'incident', action: 'update', record }, { at: now });
     const response = await test.request('post', `/hooks/${source.id}`, { headers, body });
     expect(response.status).toBe(202);
     const duplicate = await test.request('post', `/hooks/${source.id}`, { headers, body });
@@ -130,8 +124,8 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
     const created = await waitFor('the routed incident', async () => fake.records.list('incident').find((r) => r.short_description === 'Escalated: Payroll down'));
     expect(created.urgency).toBe('1');
 
-    const stale = { ...headers, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000) - 600), 'webhook-id': 'msg_old' };
-    stale['webhook-signature'] = new Webhook(secret).sign('msg_old', new Date(now.getTime() - 600_000), body);
-    expect((await test.request('post', `/hooks/${source.id}`, { headers: stale, body })).status).toBe(401);
+    // Signed right, ten minutes ago: outside the tolerance.
+    const stale = signedServiceNowPush(secret, { table: 'incident', action: 'update', record }, { id: 'msg_old', at: new Date(now.getTime() - 600_000) });
+    expect((await test.request('post', `/hooks/${source.id}`, stale)).status).toBe(401);
   });
 });

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { Webhook } from 'standardwebhooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnHub, type HubProcess } from '../../test-support/hub-process.ts';
+import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from '../../test-support/test-database.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 
@@ -71,13 +71,8 @@ describe('a PostgreSQL connection lost under a request', () => {
     await tableLock.connect();
     await tableLock.query('begin');
     await tableLock.query('lock table integration_events in access exclusive mode');
-    const body = JSON.stringify({ table: 'incident', action: 'insert', record: { sys_id: 'a'.repeat(32), number: 'INC0010001' } });
-    const now = new Date();
-    const delivering = fetch(`http://127.0.0.1:${port}/hooks/${id}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_lost', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(WEBHOOK_SECRET).sign('msg_lost', now, body) },
-      body,
-    }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }));
+    const push = signedServiceNowPush(WEBHOOK_SECRET, { table: 'incident', action: 'insert', record: { sys_id: 'a'.repeat(32), number: 'INC0010001' } }, { id: 'msg_lost' });
+    const delivering = fetch(`http://127.0.0.1:${port}/hooks/${id}`, { method: 'POST', ...push }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }));
     const inserter = await waitFor('the delivery to wait for the table lock', async () => {
       const { rows } = await tableLock.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
       return rows[0]?.pid as number | undefined;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration, waitRun } from '../../test-support/testkit-integration.ts';
@@ -54,13 +54,7 @@ describe.each(RUNTIME_MODES)('replaying the later event of one record version, o
     // The push's action fails for good (not transient: no retry).
     testkitUpstream(dataset).failures.push({ code: 'permission_denied' });
     const record = fake.records.upsert('incident', { short_description: 'Payroll down' });
-    const body = JSON.stringify({ table: 'incident', action: 'insert', record });
-    const id = `msg_${randomBytes(8).toString('hex')}`;
-    const now = new Date();
-    const pushed = await test.request('post', `/hooks/${sourceId}`, {
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, now, body) },
-      body,
-    });
+    const pushed = await test.request('post', `/hooks/${sourceId}`, signedServiceNowPush(secret, { table: 'incident', action: 'insert', record }));
     expect(pushed.status).toBe(202);
     const failedRun = await waitFor('the action to fail', async () => {
       const row = await test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', routeId).executeTakeFirst();

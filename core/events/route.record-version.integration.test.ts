@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 
@@ -51,13 +51,7 @@ describe.each(RUNTIME_MODES)('one ServiceNow change pushed and polled, on $name'
   }
 
   async function push(integrationId: string, action: 'insert' | 'update' | 'delete', record: Record<string, unknown>): Promise<string> {
-    const body = JSON.stringify({ table: 'incident', action, record });
-    const id = `msg_${randomBytes(8).toString('hex')}`;
-    const now = new Date();
-    const response = await test.request('post', `/hooks/${integrationId}`, {
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, now, body) },
-      body,
-    });
+    const response = await test.request('post', `/hooks/${integrationId}`, signedServiceNowPush(secret, { table: 'incident', action, record }));
     expect(response.status).toBe(202);
     return ((await response.json()) as { eventIds: string[] }).eventIds[0]!;
   }

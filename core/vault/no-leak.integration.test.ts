@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { databaseText, findLeaks, leakForms, redisText } from '../../test-support/secret-scan.ts';
 import { startTestHub, type TestHub, type TestResponse, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 
 // Plants canary secrets, drives the main flows — including upstreams that echo the credentials
 // back in error bodies — then scans logs, HTTP responses, Redis and every non-ciphertext database
@@ -93,12 +93,10 @@ describe('secrets', { timeout: 60_000 }, () => {
     ).json();
     expect((await syncAndWait(oauth.id)).status).toBe('succeeded');
 
-    const body = JSON.stringify({ table: 'incident', action: 'update', record: { sys_id: 'b'.repeat(32), priority: '1' } });
-    const now = new Date();
-    await call('post', `/hooks/${basic.id}`, body, {
-      'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(secrets.webhookSecret).sign('msg_1', now, body),
-    });
-    await call('post', `/hooks/${basic.id}`, body, { 'webhook-id': 'msg_2', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': `v1,${Buffer.from(secrets.webhookSecret).toString('base64')}` });
+    const push = signedServiceNowPush(secrets.webhookSecret, { table: 'incident', action: 'update', record: { sys_id: 'b'.repeat(32), priority: '1' } }, { id: 'msg_1' });
+    await call('post', `/hooks/${basic.id}`, push.body, push.headers);
+    // The secret itself sent as a signature: refused, and it must not be echoed anywhere.
+    await call('post', `/hooks/${basic.id}`, push.body, { ...push.headers, 'webhook-id': 'msg_2', 'webhook-signature': `v1,${Buffer.from(secrets.webhookSecret).toString('base64')}` });
 
     await call('post', `/api/integrations/${basic.id}/credentials/rotate`, { credentials: { auth: { type: 'basic', username: 'svc-grc', password: secrets.wrongPassword } } });
     fake.setAuth({ basic: { user: 'svc-grc', pass: secrets.rotatedPassword }, oauth: { clientId: 'hub-client', clientSecret: secrets.clientSecret, users: { 'svc-oauth': secrets.oauthPassword } } });
