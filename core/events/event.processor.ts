@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { storableText } from '../../connectors/sdk/storable-text.ts';
 import type { Database, EventRow, IntegrationRunsTable, RouteRow } from '../db/database.types.ts';
+import { boundedChunks } from '../db/bounded-chunks.ts';
 import { isoMicros } from '../db/keyset.ts';
 import { isDataException, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import type { Job } from '../queue/queue.types.ts';
@@ -46,60 +47,28 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
 
   // Events commit in groups, each event's runs with its new status: a group's runs are bounded in
   // number and size, whatever the count of events, matching routes and template output.
-  let group: EventPlan[] = [];
-  let groupRuns = 0;
-  let groupChars = 0;
-  const commitGroup = async () => {
-    const created = await commitRefusingAlone(hub, group);
-    group = [];
-    groupRuns = 0;
-    groupChars = 0;
-    // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
-    await dispatchRuns(hub, created);
-  };
+  const plans: EventPlan[] = [];
   for (const event of events) {
-    let plan: EventPlan;
     try {
-      plan = { eventId: event.id, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) };
+      plans.push({ eventId: event.id, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) });
     } catch (error) {
       // Judging and templating are pure: what throws for this event throws on every retry.
       await refuseEvent(hub, event.id, error);
-      continue;
     }
-    group.push(plan);
-    groupRuns += plan.runs.length;
-    groupChars += inputChars(plan.runs);
-    if (groupRuns >= MAX_RUNS_PER_STATEMENT || groupChars >= MAX_INPUT_CHARS_PER_STATEMENT) await commitGroup();
   }
-  if (group.length > 0) await commitGroup();
+  for (const group of boundedChunks(plans, (plan) => ({ count: plan.runs.length, chars: inputChars(plan.runs) }), STATEMENT_LIMITS)) {
+    const created = await commitRefusingAlone(hub, group);
+    // Committed: with the queue away now, the reconciler queues them, and the job is done all the same.
+    await dispatchRuns(hub, created);
+  }
 }
 
 // One INSERT takes at most 65,535 parameters (ten a run) and should stay a few megabytes: a batch of
 // hundreds of events matching dozens of routes, or inputs of megabytes each, go in several.
-const MAX_RUNS_PER_STATEMENT = 1_000;
-const MAX_INPUT_CHARS_PER_STATEMENT = 8 * 1024 * 1024;
+const STATEMENT_LIMITS = { count: 1_000, chars: 8 * 1024 * 1024 };
 
 function inputChars(runs: Array<Insertable<IntegrationRunsTable>>): number {
   return runs.reduce((sum, run) => sum + (typeof run.input === 'string' ? run.input.length : 0), 0);
-}
-
-/** Statements of at most MAX_RUNS_PER_STATEMENT runs and (unless one run alone is larger) MAX_INPUT_CHARS_PER_STATEMENT characters of input. */
-function statementsOf(runs: Array<Insertable<IntegrationRunsTable>>): Array<Array<Insertable<IntegrationRunsTable>>> {
-  const statements: Array<Array<Insertable<IntegrationRunsTable>>> = [];
-  let current: Array<Insertable<IntegrationRunsTable>> = [];
-  let chars = 0;
-  for (const run of runs) {
-    const size = inputChars([run]);
-    if (current.length > 0 && (current.length >= MAX_RUNS_PER_STATEMENT || chars + size > MAX_INPUT_CHARS_PER_STATEMENT)) {
-      statements.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(run);
-    chars += size;
-  }
-  if (current.length > 0) statements.push(current);
-  return statements;
 }
 
 /** The group committed; when the database refuses a value of one event's runs, each event alone, so only that one fails. */
@@ -174,7 +143,8 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
   }
   return hub.db.transaction().execute(async (trx) => {
     const created: string[] = [];
-    for (const statement of statementsOf(runs)) {
+    // One event's runs alone may pass the limits (it matched a thousand routes).
+    for (const statement of boundedChunks(runs, (run) => ({ count: 1, chars: inputChars([run]) }), STATEMENT_LIMITS)) {
       const inserted = await trx
         .insertInto('integration_runs')
         .values(statement)
