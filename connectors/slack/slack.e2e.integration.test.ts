@@ -1,19 +1,18 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
-import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody, type FakeSlack } from '../../test-support/fake-slack/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { escalateDueAlerts } from '../../core/tasks/task-alerts.service.ts';
 import { sendDueDigests } from '../../core/tasks/digest.service.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
+import { SIGNING_SECRET, startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
 
 // Slack against a fake Slack Web API, with requests signed exactly as Slack signs them: a failure
 // becomes one alert, /hub ack from a linked operator acknowledges and updates it in place, others
 // are refused, signatures and replays are checked, and commands stay under 3 seconds under load.
-
-const SIGNING_SECRET = 'slack-signing-secret-0123456789';
 
 describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
   let test: TestHub;
@@ -23,44 +22,14 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
   let slackIntegration: { id: string };
   let failing: { id: string; name: string };
 
+  let world: SlackWorld;
+
   beforeAll(async () => {
-    slack = await startFakeSlack({
-      users: {
-        U0OPS: { name: 'olivia', email: 'ops@acme.example' },
-        U0VIEW: { name: 'victor', email: 'viewer@acme.example' },
-        U0STRANGER: { name: 'sam', email: 'sam@elsewhere.example' },
-      },
-    });
-    servicenow = await startFakeServiceNow({ auth: { basic: { user: 'svc', pass: 'right-password' } } });
-    test = await startTestHub({ label: 'slack', ...options, workers: true });
-    tenant = await test.createTenant('acme');
-    await test.hub.db
-      .insertInto('users')
-      .values([
-        { tenant_id: tenant.id, email: 'ops@acme.example', name: 'Olivia', role: 'operator' },
-        { tenant_id: tenant.id, email: 'viewer@acme.example', name: 'Victor', role: 'viewer' },
-      ])
-      .execute();
-    const created = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'slack', name: 'Slack', config: { alertChannel: 'C0ALERTS', slackApiUrl: slack.apiUrl, escalation: { afterMinutes: [15], mention: '<!subteam^S0OPS>' } },
-        credentials: { botToken: slack.botToken, signingSecret: SIGNING_SECRET },
-      },
-    });
-    expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
-    slackIntegration = await created.json();
-    failing = await (
-      await test.request('post', '/api/integrations', {
-        token: tenant.tokens.admin,
-        body: { connector: 'servicenow', name: 'SN prod', config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
-      })
-    ).json();
+    world = await startSlackWorld(options);
+    ({ test, tenant, slack, servicenow, slackIntegration, failing } = world);
   });
   afterAll(async () => {
-    await test?.close();
-    await slack?.close();
-    await servicenow?.close();
+    await world?.close();
   });
 
   function signed(body: string, contentType = 'application/x-www-form-urlencoded', timestamp?: number) {
@@ -307,98 +276,5 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
       await recording.end();
       await lookup.end();
     }
-  });
-
-  // An alert run may wait out Slack's 429 and runs finish in any order: whatever happened to the
-  // task meanwhile, the alert ends up showing the task as it is.
-  describe('alerts kept in step with their task', () => {
-    async function newFailingTask(name: string) {
-      const integration = await (
-        await test.request('post', '/api/integrations', {
-          token: tenant.tokens.admin,
-          body: { connector: 'servicenow', name, config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
-        })
-      ).json();
-      await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });
-      return waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
-    }
-    const alertOf = (key: string) => waitFor('the alert', async () => slack.messages.find((m) => m.channel === 'C0ALERTS' && !m.thread_ts && JSON.stringify(m.blocks).includes(key)), 20_000);
-    const alertRecord = (taskId: string) => waitFor('its record', async () => test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', taskId).executeTakeFirst());
-    /** Every post, update and escalation of the Slack integration has finished, retries included. */
-    const alertRunsSettled = () =>
-      waitFor('the alert runs to settle', async () => {
-        const unfinished = await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', slackIntegration.id).where('status', 'in', ['queued', 'running']).execute();
-        return unfinished.length === 0;
-      }, 20_000);
-    const shown = (posted: { channel: string; ts: string }) => JSON.stringify(slack.latest(posted.channel, posted.ts)!.blocks);
-
-    it('shows a task acknowledged while its alert waited out a 429, once posted', async () => {
-      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
-      const task = await newFailingTask('SN stale post');
-      await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429));
-      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      const posted = await alertOf(task.key);
-      await alertRunsSettled();
-      expect(shown(posted)).toContain('Acknowledged');
-      expect(shown(posted)).not.toContain('task_ack');
-    });
-
-    it('shows the last change when an older update waited out a 429 and landed after a newer one', async () => {
-      const task = await newFailingTask('SN out of order');
-      const posted = await alertOf(task.key);
-      await alertRecord(task.id);
-      slack.failNext('chat.update', 1, { status: 429, retryAfter: 3 });
-      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await waitFor('the 429 on update', async () => slack.requests.find((r) => r.method === 'chat.update' && r.status === 429));
-      expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
-      expect(shown(posted)).toContain('Resolved');
-    });
-
-    it('stops updating an alert deleted in Slack: the update succeeds with nothing to update, opens no task, and is not tried again', async () => {
-      const task = await newFailingTask('SN deleted alert');
-      const posted = await alertOf(task.key);
-      const record = await alertRecord(task.id);
-      await alertRunsSettled();
-      const updatesOf = () => slack.requests.filter((r) => r.method === 'chat.update' && r.body['ts'] === posted.ts);
-      const before = updatesOf().length;
-      // Someone deleted the message in Slack: Slack answers its next chat.update with message_not_found.
-      slack.failNext('chat.update', 1, { error: 'message_not_found' });
-      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
-      expect(updatesOf().slice(before).map((r) => r.error)).toEqual(['message_not_found']);
-      const run = await test.hub.db
-        .selectFrom('integration_runs')
-        .selectAll()
-        .where('integration_id', '=', slackIntegration.id)
-        .where('idempotency_key', 'like', `task-alert-update:${record.id}:%`)
-        .executeTakeFirstOrThrow();
-      expect(run).toMatchObject({ status: 'succeeded', error_code: null, result: expect.objectContaining({ skipped: 'the alert message no longer exists' }) });
-      const slackTasks = await test.hub.db.selectFrom('tasks').select('code').where('integration_id', '=', slackIntegration.id).where('code', '=', 'config_invalid').execute();
-      expect(slackTasks).toEqual([]);
-
-      // The reference is dropped: resolving the task does not try the deleted message again.
-      expect(await test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute()).toEqual([]);
-      expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
-      expect(updatesOf()).toHaveLength(before + 1);
-    });
-
-    it('drops an escalation delayed past an acknowledgement: no mention, and the alert stays acknowledged', async () => {
-      const task = await newFailingTask('SN late escalation');
-      const posted = await alertOf(task.key);
-      await alertRecord(task.id);
-      // Posted 20 minutes ago with a 15-minute step (the digest test above took escalation out of the config).
-      const plan = JSON.stringify({ afterMinutes: [15], mention: '<!subteam^S0OPS>' });
-      await test.hub.db.updateTable('task_alerts').set({ posted_at: new Date(Date.now() - 20 * 60_000), escalation: plan }).where('task_id', '=', task.id).execute();
-      // Long enough for the acknowledgement below to commit first, on a busy machine too.
-      slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 4 });
-      expect(await escalateDueAlerts(test.hub)).toBe(1);
-      await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429 && r.body['thread_ts'] === posted.ts));
-      expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
-      expect(slack.messages.filter((m) => m.thread_ts === posted.ts)).toEqual([]);
-      expect(shown(posted)).toContain('Acknowledged');
-    });
   });
 });
