@@ -172,6 +172,16 @@ describe('breaker inside the HTTP client', () => {
     expect(waits).toEqual([2000, 2000, 2000, 2000]);
   });
 
+  it('is not opened by 503s asking for a longer wait than a run holds: they fail rate_limited, as reported', async () => {
+    server = await startServer(sequence({ status: 503, headers: { 'retry-after': '120' } }));
+    registry = createBreakerRegistry({ volumeThreshold: 4 });
+    const { client } = testClient(server.url, {}, registry);
+    for (let i = 0; i < 6; i++) {
+      await expect(client.request({ url: '/api/now/table/incident' })).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 120_000 });
+    }
+    expect(registry.state('integration-under-test')).toBe('closed');
+  });
+
   it('lets a request through after the reset timeout and closes when it succeeds', async () => {
     server = await startServer(sequence({ status: 503 }, { status: 503 }, { status: 200, body: { result: [] } }));
     registry = createBreakerRegistry({ volumeThreshold: 2, resetTimeoutMs: 50 });

@@ -43,6 +43,8 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
     };
     let renewed = false;
 
+    // A long Retry-After becomes rate_limited inside the breaker's call, so the breaker sees the
+    // throttle it is and does not count it as the upstream being down.
     const send = (auth: Record<string, string>): Promise<HttpResponse> =>
       breakers.run(options.breakerKey, () =>
         sendAttempt({
@@ -56,6 +58,8 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
           followRedirect,
           signal: options.signal,
           now,
+        }).catch((error: unknown) => {
+          throw giveUpOnLongWaits(error, describe, policy);
         }),
       );
 
@@ -75,6 +79,7 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
       }
     }
 
+    // The token endpoint's long waits too (the upstream's own are converted in send).
     async function attempt(): Promise<HttpResponse> {
       try {
         return await authenticatedSend();

@@ -13,6 +13,20 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 01 May 2024 10:00:30 GMT', now)).toBe(30_000);
   });
 
+  it('reads all three HTTP-date forms as GMT, whatever the host time zone (the asctime form names no zone)', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const at = new Date('1994-11-06T08:49:07Z');
+      expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', at)).toBe(30_000);
+      expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', at)).toBe(30_000);
+      expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', at)).toBe(30_000);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('treats a date in the past as no wait', () => {
     expect(parseRetryAfter('Wed, 01 May 2024 09:00:00 GMT', now)).toBe(0);
   });

@@ -12,7 +12,9 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   if (trimmed === '') return undefined;
   if (DELAY_SECONDS.test(trimmed)) return Number(trimmed) * 1000;
   if (!HTTP_DATE.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
+  // IMF-fixdate and RFC 850 dates end in GMT; the asctime form has no zone and is GMT too, where
+  // Date.parse alone would read it in the host's zone.
+  const at = Date.parse(/gmt$/i.test(trimmed) ? trimmed : `${trimmed} GMT`);
   if (Number.isNaN(at)) return undefined;
   // A date in the past means "now": never a negative wait.
   return Math.max(0, at - now.getTime());
