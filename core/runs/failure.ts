@@ -48,6 +48,13 @@ export function isTransient(code: string): boolean {
 
 export const MAX_RUN_ATTEMPTS = 3;
 
+/**
+ * The longest Retry-After a run is re-queued for. Past it the run fails now, as rate_limited with
+ * its task, and the stream's next scheduled poll tries again: a stream waiting hours in silence
+ * looks healthy while its data goes stale (and a value past year 275760 is no date at all).
+ */
+export const MAX_RETRY_WAIT_MS = 60 * 60_000;
+
 /** When a transient failure is tried again: as the upstream asked, else 5 s, 10 s, 20 s … up to 5 min. */
 export function retryDelayMs(failure: Failure, attempt: number): number {
   if (failure.retryAfterMs !== undefined) return failure.retryAfterMs;

@@ -190,6 +190,20 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(data.failures).toHaveLength(0);
   });
 
+  it('fails a run at once, with its task, when the upstream asks to wait longer than an hour (or for no date at all)', async () => {
+    for (const retryAfterMs of [2 * 3_600_000, 1e23]) {
+      const waiting = `${dataset}-wait-${retryAfterMs}`;
+      const data = testkitUpstream(waiting);
+      data.records.set('w1', { n: 1 });
+      const integration = await createIntegration({ config: { dataset: waiting } });
+      data.failures.push({ code: 'rate_limited', retryAfterMs, afterPages: 0 });
+      const run = await syncAndWait(integration.id);
+      expect(run).toMatchObject({ status: 'failed', attempts: 1, errorCode: 'rate_limited' });
+      const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json();
+      expect(tasks).toMatchObject([{ code: 'rate_limited', status: 'open', runbook: 'runbooks/rate_limited.md' }]);
+    }
+  });
+
   it('makes one run per schedule window however many processes fire it', async () => {
     const integration = await createFiredByHand();
     const { runScheduledPoll } = await import('./run.worker.ts');

@@ -1,7 +1,7 @@
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { recordFinalFailure } from './failure.service.ts';
-import { MAX_RUN_ATTEMPTS, retryDelayMs, toFailure } from './failure.ts';
+import { MAX_RETRY_WAIT_MS, MAX_RUN_ATTEMPTS, retryDelayMs, toFailure } from './failure.ts';
 import { attemptInBudget, finishRun, requeueRun, RunNotHeldError, touchRun, type RunOutcome } from './run.repository.ts';
 import { enqueueRun } from './run.jobs.ts';
 
@@ -38,8 +38,8 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
   const connector = integration.connector;
   // Counted within the run's budget: a replayed run numbers its attempts on but gets its retries again.
   const attempt = attemptInBudget(run.attempts);
-  if (failure.transient && failure.code !== 'circuit_open' && attempt < MAX_RUN_ATTEMPTS) {
-    const delayMs = retryDelayMs(failure, attempt);
+  const delayMs = retryDelayMs(failure, attempt);
+  if (failure.transient && failure.code !== 'circuit_open' && attempt < MAX_RUN_ATTEMPTS && delayMs <= MAX_RETRY_WAIT_MS) {
     if (!(await requeueRun(hub.db, run, new Date(hub.clock().getTime() + delayMs), failure))) return notHeld(hub, run);
     await enqueueRun(hub, run.id, delayMs);
     hub.metrics.runs.inc({ connector, kind: run.kind, status: 'retrying' });
