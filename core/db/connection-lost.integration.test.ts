@@ -47,7 +47,7 @@ describe('a PostgreSQL connection lost under a request', () => {
     await locker.query('begin');
     await locker.query('select id from integration_configs where id = $1 for update', [id]);
     const pausing = fetch(`http://127.0.0.1:${port}/api/integrations/${id}/pause`, { method: 'POST', headers }).then(
-      async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }),
+      async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), error: ((await r.json()) as { error: { code: string; runbook?: string } }).error }),
       (e) => `fetch failed: ${e.cause?.code ?? e.message}`,
     );
     const pid = await waitFor('the pause to wait for the row lock', async () => {
@@ -58,7 +58,7 @@ describe('a PostgreSQL connection lost under a request', () => {
     await locker.query('rollback');
     await locker.end();
 
-    expect(await pausing).toEqual({ status: 503, retryAfter: '5', code: 'database_unavailable' });
+    expect(await pausing).toMatchObject({ status: 503, retryAfter: '5', error: { code: 'database_unavailable', runbook: 'runbooks/database_unavailable.md' } });
     await sleep(500);
     expect(hub.child.exitCode).toBeNull();
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
@@ -72,7 +72,7 @@ describe('a PostgreSQL connection lost under a request', () => {
     await tableLock.query('begin');
     await tableLock.query('lock table integration_events in access exclusive mode');
     const push = signedServiceNowPush(WEBHOOK_SECRET, { table: 'incident', action: 'insert', record: { sys_id: 'a'.repeat(32), number: 'INC0010001' } }, { id: 'msg_lost' });
-    const delivering = fetch(`http://127.0.0.1:${port}/hooks/${id}`, { method: 'POST', ...push }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: ((await r.json()) as { error: { code: string } }).error.code }));
+    const delivering = fetch(`http://127.0.0.1:${port}/hooks/${id}`, { method: 'POST', ...push }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), error: ((await r.json()) as { error: { code: string; runbook?: string } }).error }));
     const inserter = await waitFor('the delivery to wait for the table lock', async () => {
       const { rows } = await tableLock.query(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
       return rows[0]?.pid as number | undefined;
@@ -80,7 +80,7 @@ describe('a PostgreSQL connection lost under a request', () => {
     await tableLock.query('select pg_terminate_backend($1)', [inserter]);
     await tableLock.query('rollback');
     await tableLock.end();
-    expect(await delivering).toEqual({ status: 503, retryAfter: '5', code: 'database_unavailable' });
+    expect(await delivering).toMatchObject({ status: 503, retryAfter: '5', error: { code: 'database_unavailable', runbook: 'runbooks/database_unavailable.md' } });
     const check = new pg.Client({ connectionString: database.url });
     await check.connect();
     expect((await check.query('select count(*)::int as n from integration_events')).rows[0].n).toBe(0);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../logging/logger.ts';
 import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
+import { runbookPath } from '../runbooks/failure-codes.ts';
 import { ApiError } from './api-error.ts';
 
 export interface ErrorBody {
@@ -24,7 +25,7 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** The answer to a request the database failed for a reason that passes (isDatabaseUnavailable). */
 export const DATABASE_UNAVAILABLE: ErrorBody = {
-  error: { code: 'database_unavailable', message: `the hub's database did not complete the request; try again in ${RETRY_AFTER_SECONDS} seconds` },
+  error: { code: 'database_unavailable', message: `the hub's database did not complete the request; try again in ${RETRY_AFTER_SECONDS} seconds`, runbook: runbookPath('database_unavailable') },
 };
 
 /** The single mapping from thrown errors to the error JSON. Unknown errors never leak details. */
