@@ -10,6 +10,8 @@ import { unknownTemplateFields } from './route.template-keys.ts';
 import { templateLimitErrors } from './route.template-limits.ts';
 import { atVersion } from '../db/row-version.ts';
 import { isForeignKeyViolation } from '../db/postgres-errors.ts';
+import { routeActionOperation } from '../runs/run.operation.ts';
+import { withdrawOperation } from '../tasks/task-recovery.ts';
 
 export function toRoute(row: RouteRow): Route {
   return {
@@ -176,6 +178,9 @@ export async function updateRoute(
     throw new RouteChangedError();
   }
   await audit(hub, principal, 'route.updated', row, requestId);
+  if (row.target_integration_id !== existing.target_integration_id || row.action !== existing.action) {
+    await withdrawRouteAction(hub, existing, `route "${row.name}" now runs ${row.action} of another integration or another action`);
+  }
   return row;
 }
 
@@ -183,4 +188,13 @@ export async function deleteRoute(hub: HubContext, principal: Principal, id: str
   const row = await requireRoute(hub, principal.tenantId, id);
   await hub.db.deleteFrom('routes').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
   await audit(hub, principal, 'route.deleted', row, requestId);
+  await withdrawRouteAction(hub, row, `route "${row.name}" was deleted`);
+}
+
+/**
+ * The route's action on its target will not run again: its failure tasks there can never be settled
+ * by a success, so it comes off them, and a task with nothing else failing resolves.
+ */
+async function withdrawRouteAction(hub: HubContext, route: RouteRow, why: string): Promise<void> {
+  await withdrawOperation(hub, { integrationId: route.target_integration_id, operation: routeActionOperation(route.action, route.id), why });
 }

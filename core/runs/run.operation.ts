@@ -12,8 +12,13 @@ type OperationRun = Pick<RunRow, 'kind' | 'stream' | 'action' | 'route_id'>;
  */
 export function operationOf(run: OperationRun): string {
   if (run.kind === 'poll') return `poll:${run.stream ?? ''}`;
-  if (run.kind === 'action') return run.route_id ? `${actionKey(run)}:route:${run.route_id}` : actionKey(run);
+  if (run.kind === 'action') return run.route_id ? routeActionOperation(run.action ?? '', run.route_id) : actionKey(run);
   return run.kind;
+}
+
+/** The operation of a route's action runs. */
+export function routeActionOperation(action: string, routeId: string): string {
+  return `action:${action}:route:${routeId}`;
 }
 
 function actionKey(run: OperationRun): string {

@@ -34,11 +34,34 @@ export interface OperationSuccess {
  * success resolves them, as it always did. Expiry reminders are never settled by a run.
  * Returns the tasks it resolved.
  */
-export async function settleTasksAfterSuccess(hub: HubContext, success: OperationSuccess): Promise<TaskRow[]> {
+export function settleTasksAfterSuccess(hub: HubContext, success: OperationSuccess): Promise<TaskRow[]> {
+  return settle(hub, { ...success, keys: [success.operation, ...(success.formerKeys ?? [])], legacyToo: true });
+}
+
+/**
+ * An operation that will never run again (its route was deleted, or now acts elsewhere) is taken
+ * off the integration's unresolved failure tasks, which resolve when nothing else is failing: no
+ * success could ever settle it. Tasks from before operations were tracked stay as they are.
+ */
+export function withdrawOperation(hub: HubContext, withdrawn: { integrationId: string; operation: string; why: string }): Promise<TaskRow[]> {
+  return settle(hub, { ...withdrawn, keys: [withdrawn.operation], credentialsProven: false, legacyToo: false });
+}
+
+interface Settlement {
+  integrationId: string;
+  /** The operation's key, then any former keys of it. */
+  keys: readonly string[];
+  credentialsProven: boolean;
+  /** Whether tasks with no operations listed (from before they were tracked) resolve too. */
+  legacyToo: boolean;
+  why: string;
+}
+
+async function settle(hub: HubContext, settlement: Settlement): Promise<TaskRow[]> {
   const now = hub.clock();
-  const keys = [success.operation, ...(success.formerKeys ?? [])];
-  const remaining = keys.slice(1).reduce((list, key) => sql<string[]>`array_remove(${list}, ${key}::text)`, withoutFailingOperation(success.operation));
-  const resolves = success.credentialsProven
+  const { keys } = settlement;
+  const remaining = keys.slice(1).reduce((list, key) => sql<string[]>`array_remove(${list}, ${key}::text)`, withoutFailingOperation(keys[0]!));
+  const resolves = settlement.credentialsProven
     ? sql<boolean>`(cardinality(${remaining}) = 0 or code in (${sql.join(CREDENTIAL_CODES)}))`
     : sql<boolean>`(cardinality(${remaining}) = 0)`;
   const { resolved, alertRuns } = await hub.db.transaction().execute(async (trx) => {
@@ -51,14 +74,14 @@ export async function settleTasksAfterSuccess(hub: HubContext, success: Operatio
         resolved_at: sql<Date | null>`case when ${resolves} then ${now}::timestamptz else resolved_at end`,
         updated_at: now,
       })
-      .where('integration_id', '=', success.integrationId)
+      .where('integration_id', '=', settlement.integrationId)
       .where('status', '<>', 'resolved')
       .where('code', '<>', 'credential_expiring')
       .where((eb) =>
         eb.or([
           ...keys.map((key) => isFailing(key)),
-          sql<boolean>`cardinality(failing_operations) = 0`,
-          ...(success.credentialsProven ? [eb('code', 'in', CREDENTIAL_CODES)] : []),
+          ...(settlement.legacyToo ? [sql<boolean>`cardinality(failing_operations) = 0`] : []),
+          ...(settlement.credentialsProven ? [eb('code', 'in', CREDENTIAL_CODES)] : []),
         ]),
       )
       .returningAll()
@@ -66,7 +89,7 @@ export async function settleTasksAfterSuccess(hub: HubContext, success: Operatio
     const rows = settled.filter((task) => task.status === 'resolved');
     const alerts: string[] = [];
     for (const task of rows) {
-      await addHistory(trx, task, 'resolved', 'system', success.why);
+      await addHistory(trx, task, 'resolved', 'system', settlement.why);
       alerts.push(...(await storeTaskChangedAlerts(trx, task)));
     }
     return { resolved: rows, alertRuns: alerts };

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../connectors/registry.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
+import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+
+// A failure task of a route's action stays open until that action succeeds again. Once the route is
+// deleted, or acts on another integration or with another action, it never will: the task would stay
+// open (and the target failing) for good, so the action comes off it.
+
+describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retargeted, on $name', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    test = await startTestHub({ label: 'route-withdrawn', ...options, connectors: [...connectors, testkit], workers: true });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  async function createRoute(sourceId: string, targetId: string): Promise<{ id: string; name: string }> {
+    const response = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: `route-${Math.random().toString(36).slice(2)}`, filter: { sourceIntegrationId: sourceId }, targetIntegrationId: targetId, action: 'record', inputTemplate: { message: '{{event.type}}' } },
+    });
+    expect(response.status).toBe(201);
+    return response.json();
+  }
+
+  async function taskOf(taskId: string) {
+    return (await test.request('get', `/api/tasks/${taskId}`, { token: tenant.tokens.viewer })).json();
+  }
+
+  it('takes the action off its task, which resolves when nothing else is failing', async () => {
+    const sourceData = `withdrawn-src-${Math.random()}`;
+    const targetData = `withdrawn-dst-${Math.random()}`;
+    const source = await createTestkitIntegration(test, tenant, sourceData);
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const elsewhere = await createTestkitIntegration(test, tenant, `withdrawn-other-${Math.random()}`);
+    const routes = [await createRoute(source.id, target.id), await createRoute(source.id, target.id), await createRoute(source.id, target.id)];
+    const operation = (route: { id: string }) => `action:record:route:${route.id}`;
+
+    // Each route's action fails for good on the one event.
+    testkitUpstream(targetData).failures.push({ code: 'config_invalid' }, { code: 'config_invalid' }, { code: 'config_invalid' });
+    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    expect((await syncAndWait(test, tenant, source.id)).status).toBe('succeeded');
+    const opened = await waitFor('one task listing the three actions', async () => {
+      const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json();
+      return tasks.length === 1 && tasks[0].failingOperations.length === 3 ? tasks[0] : undefined;
+    });
+    expect(opened).toMatchObject({ code: 'config_invalid', status: 'open' });
+
+    expect((await test.request('delete', `/api/routes/${routes[0]!.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    const afterDelete = await taskOf(opened.id);
+    expect(afterDelete.status).toBe('open');
+    expect([...afterDelete.failingOperations].sort()).toEqual([operation(routes[1]!), operation(routes[2]!)].sort());
+
+    const patched = await test.request('patch', `/api/routes/${routes[1]!.id}`, { token: tenant.tokens.admin, body: { targetIntegrationId: elsewhere.id } });
+    expect(patched.status).toBe(200);
+    expect(await taskOf(opened.id)).toMatchObject({ status: 'open', failingOperations: [operation(routes[2]!)] });
+
+    expect((await test.request('delete', `/api/routes/${routes[2]!.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    const resolved = await taskOf(opened.id);
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'system', failingOperations: [] });
+    expect(resolved.history.at(-1)).toMatchObject({ action: 'resolved', actor: 'system', note: `route "${routes[2]!.name}" was deleted` });
+  });
+
+  it('leaves the task of a route that only changes its template or name', async () => {
+    const sourceData = `kept-src-${Math.random()}`;
+    const targetData = `kept-dst-${Math.random()}`;
+    const source = await createTestkitIntegration(test, tenant, sourceData);
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const route = await createRoute(source.id, target.id);
+    testkitUpstream(targetData).failures.push({ code: 'config_invalid' });
+    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    await syncAndWait(test, tenant, source.id);
+    const opened = await waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
+
+    const patched = await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { name: 'renamed', inputTemplate: { message: 'fixed {{event.type}}' } } });
+    expect(patched.status).toBe(200);
+    expect(await taskOf(opened.id)).toMatchObject({ status: 'open', failingOperations: [`action:record:route:${route.id}`] });
+  });
+});
