@@ -141,6 +141,9 @@ export async function updateIntegration(
               oauth_token_ciphertext: null,
               oauth_token_key_version: null,
               credentials_expiry_step: null,
+              // New credentials do not inherit the old ones' expiry date (as a rotation): a passed
+              // one would fail every run of the new secret with auth_expired.
+              ...(input.credentialsExpiresAt === undefined ? { credentials_expires_at: null } : {}),
             }),
         updated_at: hub.clock(),
       })

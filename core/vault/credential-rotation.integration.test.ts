@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { expiryColumns, remindExpiringCredentials } from './credential-expiry.ts';
 import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
-import { startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
+import { ACCEPTED_PASSWORD, startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
 import { openCredentials } from '../integrations/integration-credentials.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
@@ -255,5 +255,19 @@ describe('credential expiry', () => {
       return row.status === 'failed' ? row : undefined;
     });
     expect(run).toMatchObject({ errorCode: 'auth_expired', runbook: 'runbooks/auth_expired.md' });
+  });
+
+  it('lets runs use new credentials set by PATCH without an expiry date: they do not inherit the passed one', async () => {
+    const integration = await createIntegration('expired then replaced', new Date(Date.now() - DAY).toISOString());
+    const patched = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic(ACCEPTED_PASSWORD) } });
+    expect(patched.status).toBe(200);
+    expect((await patched.json()).credentials.expiresAt).toBeNull();
+    const { runs } = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } })).json();
+    const { waitFor } = await import('../../test-support/wait-for.ts');
+    const run = await waitFor('the run', async () => {
+      const row = await (await test.request('get', `/api/runs/${runs[0].id}`, { token: tenant.tokens.viewer })).json();
+      return ['succeeded', 'failed'].includes(row.status) ? row : undefined;
+    });
+    expect(run).toMatchObject({ status: 'succeeded' });
   });
 });
