@@ -95,4 +95,18 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     });
     expect(await scheduleIds(test, MAINTENANCE_QUEUE)).toEqual([...MAINTENANCE_IDS].sort());
   });
+
+  it('leaves alone the schedules of a connector the process does not offer (a newer version\'s, in a rolling upgrade)', async () => {
+    const newer = await startTestHub({ label: 'keeper-newer', queue: 'bullmq', connectors: [...connectors, testkit] });
+    hubs.push(newer);
+    const older = await startTestHub({ label: 'keeper-older', queue: 'bullmq', connectors, shareDatabaseOf: newer });
+    hubs.push(older);
+    const tenant = await newer.createTenant('acme');
+    const integration = await createTestkitIntegration(newer, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } });
+    const orphan = pollScheduleId(randomUUID(), 'items');
+    await newer.hub.queue.upsertSchedule(POLL_QUEUE, { id: orphan, name: 'poll', every: 3_600_000, data: {} });
+
+    expect(await restoreSchedules(older.hub)).toMatchObject({ removed: 1 });
+    expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([pollScheduleId(integration.id, 'items')]);
+  });
 });

@@ -1,5 +1,5 @@
 import { pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
-import { firesAsWanted, POLL_QUEUE, pollScheduleOf, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
+import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 
@@ -29,11 +29,17 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   // A schedule put back is new to the queue: its interval windows count from now, so it polls at once.
   const now = hub.clock();
   const wanted = new Set<string>();
+  // Integrations of a connector this process does not offer (a newer version's, during a rolling
+  // upgrade): their schedules are the newer processes' to keep, not orphans.
+  const notOurs: string[] = [];
   let integrations = 0;
   let missedCronMatches = 0;
   for (const row of rows) {
     const connector = hub.connectors.get(row.connector);
-    if (!connector) continue;
+    if (!connector) {
+      notOurs.push(pollScheduleId(row.id, ''));
+      continue;
+    }
     const schedules = Object.keys(connector.streams)
       .filter((stream) => wantsSchedule(row, stream))
       .map((stream) => pollScheduleOf(connector, row, stream, now));
@@ -59,7 +65,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   }
   let removed = 0;
   for (const id of listed.keys()) {
-    if (wanted.has(id)) continue;
+    if (wanted.has(id) || notOurs.some((prefix) => id.startsWith(prefix))) continue;
     await hub.queue.removeSchedule(POLL_QUEUE, id);
     removed += 1;
   }
