@@ -64,7 +64,11 @@ export const integrationRoutes = [
   defineRoute({
     method: 'patch', path: '/api/integrations/:id', summary: 'Change an integration: config is a JSON merge patch (null removes a key); schedules replace the streams named (null restores the default); credentials given here replace the stored ones', tag: 'integrations',
     access: 'admin', resource: 'integration', params: IdParams, body: UpdateIntegrationRequest,
-    responses: { 200: { description: 'integration', schema: IntegrationWithHealth }, ...notFound },
+    responses: {
+      200: { description: 'integration', schema: IntegrationWithHealth },
+      ...notFound,
+      409: { description: 'the name is taken in that environment, the integration changed since the version the client read, or new credentials need an approved rotation', schema: ErrorResponse },
+    },
     async handler({ params, body }, { hub, principal, requestId }) {
       return { status: 200, body: await one(hub, await updateIntegration(hub, principal, params.id, body, requestId, { patch: 'merge' })) };
     },
@@ -90,7 +94,7 @@ export const integrationRoutes = [
   defineRoute({
     method: 'post', path: '/api/integrations/:id/sync', summary: 'Queue a manual poll of one stream or all (incremental, or full to re-read everything)', tag: 'integrations',
     access: 'operator', resource: 'integration', params: IdParams, body: SyncRequest,
-    responses: { 202: { description: 'runs queued', schema: RunList }, ...notFound },
+    responses: { 202: { description: 'runs queued', schema: RunList }, ...notFound, 409: { description: 'the connector has no streams to poll (Slack)', schema: ErrorResponse } },
     async handler({ params, body }, { hub, principal, requestId }) {
       const runs = await requestSync(hub, await requireIntegration(hub, principal.tenantId, params.id), body, principal.label);
       await auditAs(hub.db, principal, requestId, { action: 'integration.sync_requested', targetType: 'integration', targetId: params.id, detail: { stream: body.stream ?? null, mode: body.mode, runs: runs.length } });
