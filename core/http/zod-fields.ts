@@ -1,10 +1,24 @@
 import type { z } from 'zod';
 import type { FieldError } from './api-error.ts';
 
+type Issue = z.core.$ZodIssue;
+
 /** Per-field errors under a prefix (`config.instanceUrl`); zod messages never echo input values. */
 export function zodFieldErrors(error: z.ZodError, prefix: string): FieldError[] {
-  return error.issues.map((issue) => ({
+  return error.issues.flatMap((issue) => fieldIssues(issue)).map((issue) => ({
     path: [prefix, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
+}
+
+/**
+ * A value that matches none of a union's shapes: when exactly one shape takes all its keys (the
+ * others have keys it does not know), that shape's own errors say what is wrong, on their fields
+ * ("everySeconds: expected int"). Otherwise the union's message stands for the whole value.
+ */
+function fieldIssues(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const fitting = issue.errors.filter((branch) => !branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0));
+  if (fitting.length !== 1) return [issue];
+  return fitting[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })).flatMap((inner) => fieldIssues(inner));
 }

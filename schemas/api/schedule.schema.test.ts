@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { zodFieldErrors } from '../../core/http/zod-fields.ts';
 import { CronExpression, StreamSchedule, TimeZone } from './schedule.schema.ts';
 
 describe('CronExpression', () => {
@@ -20,6 +21,9 @@ describe('CronExpression', () => {
     // Cron runs are keyed by the minute: a second fire within one would be the same run.
     ['*/2 * * * * *', 'at most once a minute'],
     ['0,30 * * * * *', 'at most once a minute'],
+    // Nicknames: croner takes some, BullMQ's parser reads them its own way.
+    ['@daily', 'nicknames'],
+    ['@annually', 'nicknames'],
   ])('refuses %s', (expression, message) => {
     const result = CronExpression.safeParse(expression);
     expect(result.success).toBe(false);
@@ -49,5 +53,21 @@ describe('StreamSchedule', () => {
     expect(StreamSchedule.parse({ everySeconds: 300 })).toEqual({ everySeconds: 300 });
     expect(StreamSchedule.parse({ enabled: false })).toEqual({ enabled: false });
     expect(StreamSchedule.parse({ cron: ' 0 * * * * ', tz: 'UTC' })).toEqual({ cron: '0 * * * *', tz: 'UTC' });
+  });
+});
+
+describe('StreamSchedule errors as the API answers them', () => {
+  const fieldsOf = (schedule: unknown) => zodFieldErrors(StreamSchedule.safeParse(schedule).error!, 'schedules.items');
+
+  it.each([[{ everySeconds: 90.5 }], [{ everySeconds: '300' }], [{ everySeconds: 5 }]])('puts a bad interval %j on everySeconds, saying what is wrong', (schedule) => {
+    const [field, ...others] = fieldsOf(schedule);
+    expect(others).toEqual([]);
+    expect(field!.path).toBe('schedules.items.everySeconds');
+    expect(field!.message).not.toBe('Invalid input');
+  });
+
+  it('explains the shapes, and how to switch a stream back on, for a value none of them takes', () => {
+    expect(fieldsOf({ enabled: true })).toEqual([{ path: 'schedules.items', message: expect.stringContaining('to switch a stream back on, give its everySeconds or cron') }]);
+    expect(fieldsOf({ every: 300 })).toEqual([{ path: 'schedules.items', message: expect.stringContaining('"everySeconds": 10…604800') }]);
   });
 });

@@ -27,9 +27,13 @@ function readByProductionQueue(expression: string): boolean {
 export const CronExpression = z
   .string()
   .trim()
-  .min(9)
   .max(100)
   .superRefine((expression, ctx) => {
+    // croner takes some nicknames and not others, and BullMQ's parser reads them its own way.
+    if (expression.startsWith('@')) {
+      ctx.addIssue({ code: 'custom', message: 'nicknames such as "@daily" are not supported: write the fields ("0 0 * * *" for daily at midnight)' });
+      return;
+    }
     const cron = parsedCron(expression);
     if (!cron) {
       ctx.addIssue({ code: 'custom', message: 'expected a cron expression such as "*/15 * * * *" (5 or 6 fields)' });
@@ -38,13 +42,13 @@ export const CronExpression = z
     const nextRun = cron.nextRun();
     cron.stop();
     // croner knows "nearest weekday" (15W, LW); BullMQ's parser does not. WED is the only name
-    // with a W in it, and nicknames (@weekly) are no fields.
+    // with a W in it.
     const fields = expression.split(/\s+/);
     // Scheduled runs are keyed by the minute for cron schedules, so a second fire in one minute
     // would be the same run: the seconds field, when given, holds one value.
     if (fields.length === 6 && !/^\d{1,2}$/.test(fields[0] ?? '')) {
       ctx.addIssue({ code: 'custom', message: 'a cron schedule fires at most once a minute: give the seconds field one value (e.g. "0 */5 * * * *"), or use everySeconds' });
-    } else if (!expression.startsWith('@') && /w/i.test(expression.replace(/wed/gi, ''))) {
+    } else if (/w/i.test(expression.replace(/wed/gi, ''))) {
       ctx.addIssue({ code: 'custom', message: 'the nearest-weekday form ("15W", "LW") is not supported' });
     } else if (!nextRun) {
       ctx.addIssue({ code: 'custom', message: 'this expression never fires (e.g. "0 0 31 2 *" names a day that does not exist)' });
@@ -73,5 +77,7 @@ export const StreamSchedule = z.union([
     enabled: z.boolean().optional(),
   }),
   z.strictObject({ enabled: z.literal(false) }),
-]);
+], {
+  error: 'expected { "everySeconds": 10…604800 }, { "cron": "…", "tz": "…" } or { "enabled": false }; to switch a stream back on, give its everySeconds or cron, or null for the connector\'s default',
+});
 export type StreamSchedule = z.infer<typeof StreamSchedule>;
