@@ -35,18 +35,22 @@ export async function writeWithSchedules(
   write: (db: Kysely<Database>) => Promise<IntegrationConfigRow>,
 ): Promise<IntegrationConfigRow> {
   let schedulesTouched = false;
+  // The row as this write finds it, locked: whether a stream was switched on is judged against it,
+  // so of two resumes at once only the first polls (the second finds the row already resumed).
+  let before = previous;
   let row: IntegrationConfigRow;
   try {
     row = await hub.db.transaction().execute(async (trx) => {
+      before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forUpdate().executeTakeFirst()) ?? previous;
       const written = await write(trx);
       schedulesTouched = true;
       await syncSchedules(hub, connector, written, written.updated_at);
       return written;
     });
   } catch (error) {
-    if (schedulesTouched) await syncSchedules(hub, connector, previous, previous.updated_at).catch(() => undefined);
+    if (schedulesTouched) await syncSchedules(hub, connector, before, before.updated_at).catch(() => undefined);
     throw error;
   }
-  await fireSwitchedOnSchedules(hub, connector, previous, row);
+  await fireSwitchedOnSchedules(hub, connector, before, row);
   return row;
 }
