@@ -59,6 +59,11 @@ describe.each(RUNTIME_MODES)('paging runs on $name', ({ options }) => {
     expect(synced.status).toBe(202);
     const { runs } = (await synced.json()) as { runs: ListedRun[] };
     expect(runs.length).toBeGreaterThan(0);
+    // Each a key of its own: a manual sync never takes a scheduled window's run, nor another sync's.
+    const again = (await (await test.request('post', `/api/integrations/${other.id}/sync`, { token: tenant.tokens.operator, body: {} })).json()) as { runs: Array<ListedRun & { idempotencyKey: string }> };
+    const keys = [...runs, ...again.runs].map((run) => (run as ListedRun & { idempotencyKey: string }).idempotencyKey);
+    for (const key of keys) expect(key).toMatch(new RegExp(`^${other.id}:[^:]+:manual:[0-9a-f-]{36}$`));
+    expect(new Set(keys).size).toBe(keys.length);
     for (const run of runs) {
       expect(run.queuedAt).toMatch(/\.\d{6}Z$/);
       const listed = await test.request('get', `/api/runs/${run.id}`, { token: tenant.tokens.viewer });

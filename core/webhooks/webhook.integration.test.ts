@@ -148,6 +148,7 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     // Rejections are counted among the webhook outcomes, a body too large too.
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     expect(metrics).toMatch(/hub_webhooks_total\{connector="unknown",outcome="too_large"\} 1/);
+    expect(metrics).toMatch(/hub_webhooks_total\{connector="unknown",outcome="unknown_integration"\} 2/);
   });
 
   it('reads a percent-encoded id as the API does, and a malformed one as unknown', async () => {
