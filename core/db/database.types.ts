@@ -69,6 +69,8 @@ export interface IntegrationConfigsTable {
   schedules: JsonWithDefault<Record<string, unknown>>;
   enabled: Generated<boolean>;
   paused_at: NullableTimestamp;
+  /** Since when `enabled` is false; kept by a trigger (migration 0020). */
+  disabled_at: Generated<Date | null>;
   oauth_token_ciphertext: string | null;
   oauth_token_key_version: number | null;
   credentials_expiry_step: number | null;

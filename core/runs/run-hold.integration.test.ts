@@ -91,6 +91,37 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     expect(await syncAndWait(test, tenant, integration.id)).toMatchObject({ status: 'succeeded', records: { seen: 1, new: 1, changed: 0 } });
   });
 
+  it('holds a sync asked for by hand before the integration was disabled, and runs it once enabled', async () => {
+    const dataset = `hold-disabled-${Math.random()}`;
+    const upstream = testkitUpstream(dataset);
+    upstream.records.set('d1', { v: 1 });
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    // Asked for before the switch-off, and not reached by a worker yet (as behind a long run).
+    const { id: runId } = await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'manual', mode: 'incremental',
+        idempotency_key: `${integration.id}:items:manual:${Math.random()}`, status: 'queued', requested_by: 'operator', queued_at: longAgo(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const pollsBefore = upstream.polls;
+    const disabled = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { enabled: false } });
+    expect(disabled.status).toBe(200);
+
+    const { executeRun } = await import('./run.worker.ts');
+    await executeRun(test.hub, runId);
+    expect(await runRow(runId)).toMatchObject({ status: 'queued' });
+    expect(upstream.polls).toBe(pollsBefore);
+
+    // One asked for while disabled is a person overriding the switch-off on purpose: it runs.
+    expect(await syncAndWait(test, tenant, integration.id)).toMatchObject({ status: 'succeeded' });
+
+    const enabled = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { enabled: true } });
+    expect(enabled.status).toBe(200);
+    await waitFor('the held sync to run', async () => (await runRow(runId)).status === 'succeeded');
+  });
+
   it('keeps the start of a pause when paused again, so a sync asked for during it is not held', async () => {
     const integration = await createTestkitIntegration(test, tenant, `hold-repause-${Math.random()}`);
     expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);

@@ -7,8 +7,9 @@ import { enqueueRun } from './run.jobs.ts';
 // action or task alert aimed at it — stays queued, untouched and without using an attempt, until
 // the integration is resumed or enabled again; nothing is dropped and nothing reaches the upstream
 // meanwhile. A sync someone asks for by hand ("Run now") still runs, as the admin UI promises: a
-// person overriding the pause on purpose; one queued before the pause waits like the rest. A run
-// already running when the pause comes finishes; its retries are held.
+// person overriding the pause on purpose; one queued before the pause (or before the integration
+// was disabled) waits like the rest. A run already running when the pause comes finishes; its
+// retries are held.
 
 /** The run's integration lets it start now (a condition on `integration_runs` rows). */
 export function integrationLetsRunStart(eb: ExpressionBuilder<Database, 'integration_runs'>) {
@@ -23,6 +24,7 @@ export function integrationLetsRunStart(eb: ExpressionBuilder<Database, 'integra
           c.and([
             c('integration_runs.trigger', '=', 'manual'),
             c.or([c('integration_configs.paused_at', 'is', null), c('integration_runs.queued_at', '>=', c.ref('integration_configs.paused_at'))]),
+            c.or([c('integration_configs.disabled_at', 'is', null), c('integration_runs.queued_at', '>=', c.ref('integration_configs.disabled_at'))]),
           ]),
         ]),
       ),
