@@ -109,4 +109,34 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     expect(await restoreSchedules(older.hub)).toMatchObject({ removed: 1 });
     expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([pollScheduleId(integration.id, 'items')]);
   });
+
+  it('repairs from the row as it is when it writes, not as the pass read it', async () => {
+    const test = await startTestHub({ label: 'keeper-stale', queue: 'bullmq', connectors: [...connectors, testkit] });
+    hubs.push(test);
+    const tenant = await test.createTenant('acme');
+    const integrations = [
+      await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } }),
+      await createTestkitIntegration(test, tenant, `keeper-${randomUUID()}`, { schedules: { items: { everySeconds: 3600 } } }),
+    ];
+    // Both lost with a flushed Redis.
+    for (const integration of integrations) await test.hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integration.id, 'items'));
+
+    // While the pass repairs the first, an admin switches the other's stream off.
+    let switchedOff: string | undefined;
+    const queue = Object.create(test.hub.queue) as typeof test.hub.queue;
+    queue.upsertSchedule = async (name, schedule) => {
+      if (switchedOff === undefined) {
+        const other = integrations.find((integration) => pollScheduleId(integration.id, 'items') !== schedule.id)!;
+        const patched = await test.request('patch', `/api/integrations/${other.id}`, { token: tenant.tokens.admin, body: { schedules: { items: { enabled: false } } } });
+        expect(patched.status).toBe(200);
+        switchedOff = other.id;
+      }
+      return test.hub.queue.upsertSchedule(name, schedule);
+    };
+    await restoreSchedules({ ...test.hub, queue });
+
+    expect(switchedOff).toBeDefined();
+    const kept = integrations.find((integration) => integration.id !== switchedOff)!;
+    expect(await scheduleIds(test, POLL_QUEUE)).toEqual([pollScheduleId(kept.id, 'items')]);
+  });
 });

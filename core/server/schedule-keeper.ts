@@ -52,7 +52,14 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
     });
     if (!repair) continue;
     try {
-      await syncSchedules(hub, connector, row, now);
+      // Written from the row as it is now, locked while the queue is written: a change saved since
+      // the read above (a stream switched off) must not be overwritten with what was read.
+      const repaired = await hub.db.transaction().execute(async (trx) => {
+        const current = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules']).where('id', '=', row.id).forUpdate().executeTakeFirst();
+        if (current) await syncSchedules(hub, connector, current, now);
+        return current !== undefined;
+      });
+      if (!repaired) continue;
       integrations += 1;
       for (const schedule of schedules.filter(({ id }) => !listed.has(id))) {
         if (await pollMissedCronMatch(hub, schedule, row.updated_at)) missedCronMatches += 1;
