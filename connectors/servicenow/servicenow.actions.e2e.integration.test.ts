@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeRecord, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // The ServiceNow actions other than create_incident (add_work_note, change_state, attach_file) as
 // routes run them: an event from a ServiceNow source, pushed or polled, makes a route act on a
@@ -27,21 +27,8 @@ describe.each(RUNTIME_MODES)('ServiceNow route actions end to end on $name', ({ 
     await fake?.close();
   });
 
-  async function createServiceNow(name: string) {
-    const response = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'servicenow',
-        name,
-        environment: 'staging',
-        config: { instanceUrl: fake.url },
-        credentials: { auth: { type: 'basic', username: 'svc-grc', password: 'correct-horse' }, webhookSecret: secret },
-        schedules: SERVICENOW_SCHEDULES_OFF,
-      },
-    });
-    expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);
-    return response.json();
-  }
+  const createServiceNow = (name: string) =>
+    createServiceNowIntegration(test, tenant, { name, environment: 'staging', instanceUrl: fake.url, credentials: basicCredentials('svc-grc', 'correct-horse', secret) });
 
   /** A source to take events from and a target to act on, both on the fake instance. */
   async function sourceAndTarget(label: string) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeOAuthSettings, type FakeServiceNow, type LoggedRequest } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // The ServiceNow connector's OAuth grants and its change_request / sc_task streams through the
 // whole runtime, against the fake instance: what the token endpoint and the Table API were sent
@@ -39,14 +39,8 @@ describe.each(RUNTIME_MODES)('ServiceNow OAuth grants and change/catalog-task st
     await fake?.close();
   });
 
-  async function createServiceNow(name: string, auth: Record<string, unknown>) {
-    const response = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: { connector: 'servicenow', name, environment: 'staging', config: { instanceUrl: fake.url, pageSize: 5 }, credentials: { auth }, schedules: SERVICENOW_SCHEDULES_OFF },
-    });
-    expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);
-    return response.json();
-  }
+  const createServiceNow = (name: string, auth: Record<string, unknown>) =>
+    createServiceNowIntegration(test, tenant, { name, environment: 'staging', instanceUrl: fake.url, config: { pageSize: 5 }, credentials: { auth } });
 
   const check = async (id: string) => (await test.request('post', `/api/integrations/${id}/check`, { token: tenant.tokens.operator })).json();
 

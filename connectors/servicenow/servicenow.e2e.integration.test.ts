@@ -4,8 +4,8 @@ import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fak
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // The ServiceNow connector through the whole runtime, against a fake ServiceNow instance that is
 // a real HTTP server: polling, Retry-After, failure tasks, signed webhooks, and routed actions.
@@ -27,21 +27,8 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
     await fake?.close();
   });
 
-  async function createServiceNow(name: string, password = 'correct-horse') {
-    const response = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'servicenow',
-        name,
-        environment: 'staging',
-        config: { instanceUrl: fake.url, pageSize: 5 },
-        credentials: { auth: { type: 'basic', username: 'svc-grc', password }, webhookSecret: secret },
-        schedules: SERVICENOW_SCHEDULES_OFF,
-      },
-    });
-    expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);
-    return response.json();
-  }
+  const createServiceNow = (name: string, password = 'correct-horse') =>
+    createServiceNowIntegration(test, tenant, { name, environment: 'staging', instanceUrl: fake.url, config: { pageSize: 5 }, credentials: basicCredentials('svc-grc', password, secret) });
 
   const sync = async (id: string, stream = 'incident') => {
     const { runs } = await (await test.request('post', `/api/integrations/${id}/sync`, { token: tenant.tokens.operator, body: { stream } })).json();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // A stream's cursor is a position in one table's sys_updated_on timeline, read with one query.
 // When an admin points the stream at another table (`config.tables.incident`) or changes its
@@ -27,19 +27,8 @@ describe.each(RUNTIME_MODES)('changing the table or query of a ServiceNow stream
     await fake?.close();
   });
 
-  async function createServiceNow(name: string, config: Record<string, unknown> = {}) {
-    const created = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'servicenow', name, environment: 'staging',
-        config: { instanceUrl: fake.url, pageSize: 10, ...config },
-        credentials: { auth: { type: 'basic', username: 'svc', password: 'pw-123456' } },
-        schedules: SERVICENOW_SCHEDULES_OFF,
-      },
-    });
-    expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
-    return created.json();
-  }
+  const createServiceNow = (name: string, config: Record<string, unknown> = {}) =>
+    createServiceNowIntegration(test, tenant, { name, environment: 'staging', instanceUrl: fake.url, config: { pageSize: 10, ...config }, credentials: basicCredentials('svc', 'pw-123456') });
   const patchConfig = async (id: string, config: Record<string, unknown>) => {
     const patched = await test.request('patch', `/api/integrations/${id}`, { token: tenant.tokens.admin, body: { config } });
     expect(patched.status).toBe(200);

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // A ServiceNow integration that receives the Business Rule's pushes and polls too records one
 // change twice: pushed as `incident.update`, polled later as `incident.updated` (the poll is the
@@ -28,18 +28,8 @@ describe.each(RUNTIME_MODES)('one ServiceNow change pushed and polled, on $name'
     await fake?.close();
   });
 
-  async function createServiceNow(name: string): Promise<string> {
-    const response = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'servicenow', name, config: { instanceUrl: fake.url },
-        credentials: { auth: { type: 'basic', username: 'svc', password: 'pw-123456' }, webhookSecret: secret },
-        schedules: SERVICENOW_SCHEDULES_OFF,
-      },
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()).id;
-  }
+  const createServiceNow = async (name: string): Promise<string> =>
+    (await createServiceNowIntegration(test, tenant, { name, instanceUrl: fake.url, credentials: basicCredentials('svc', 'pw-123456', secret) })).id;
 
   async function sync(integrationId: string): Promise<void> {
     const { runs } = await (await test.request('post', `/api/integrations/${integrationId}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } })).json();

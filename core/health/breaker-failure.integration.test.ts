@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
 // A ServiceNow upstream that answers 503 until the integration's circuit breaker opens, through
 // the whole runtime: the failed run, its failure event and task, the breaker's half-open trial, and
@@ -35,20 +35,8 @@ describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $n
     await fake?.close();
   });
 
-  async function createServiceNow(name: string) {
-    const response = await test.request('post', '/api/integrations', {
-      token: tenant.tokens.admin,
-      body: {
-        connector: 'servicenow',
-        name,
-        config: { instanceUrl: fake.url, pageSize: 5 },
-        credentials: { auth: { type: 'basic', username: 'svc-grc', password: 'correct-horse' }, webhookSecret: secret },
-        schedules: SERVICENOW_SCHEDULES_OFF,
-      },
-    });
-    expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);
-    return response.json();
-  }
+  const createServiceNow = (name: string) =>
+    createServiceNowIntegration(test, tenant, { name, instanceUrl: fake.url, config: { pageSize: 5 }, credentials: basicCredentials('svc-grc', 'correct-horse', secret) });
 
   const sync = async (id: string, timeoutMs?: number) => {
     const response = await test.request('post', `/api/integrations/${id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });

@@ -3,7 +3,7 @@ import { startFakeServiceNow, type FakeServiceNow } from '../fake-servicenow/ind
 import { startTestHub, type TestHub, type TestTenant } from '../test-hub.ts';
 import { createTestUser, type TestUser } from './admin-server.ts';
 import { CookieClient } from './cookie-client.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../schedules-off.ts';
+import { basicCredentials, createServiceNowIntegration } from '../servicenow-integration.ts';
 
 // The world the admin UI's in-process HTTP tests share: a hub on PostgreSQL, two tenants, an
 // admin and an operator of the first, a ServiceNow integration in each (the first with a name
@@ -24,19 +24,7 @@ export interface AdminHttpFixture {
 }
 
 export async function createServiceNowViaApi(test: TestHub, tenant: TestTenant, name: string, instanceUrl = 'http://127.0.0.1:9'): Promise<string> {
-  const response = await test.request('post', '/api/integrations', {
-    token: tenant.tokens.admin,
-    body: {
-      connector: 'servicenow',
-      name,
-      environment: 'staging',
-      config: { instanceUrl },
-      credentials: { auth: { type: 'basic', username: 'svc', password: 'super-secret-password' } },
-      schedules: SERVICENOW_SCHEDULES_OFF,
-    },
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()).id;
+  return (await createServiceNowIntegration(test, tenant, { name, environment: 'staging', instanceUrl, credentials: basicCredentials('svc', 'super-secret-password') })).id;
 }
 
 export async function startAdminHttpFixture(label: string): Promise<AdminHttpFixture> {
