@@ -15,7 +15,15 @@ export interface IntegrationFormValues {
   schedules: Record<string, unknown>;
   /** yyyy-mm-dd */
   credentialsExpiresOn: string;
+  /** Credentials typed into a refused form: rendered write-only, so only the chosen kind (auth type) shows. */
+  credentials?: unknown;
 }
+
+/**
+ * Marks a form shown again after a refusal that had credentials typed: sent back with none, it is
+ * refused with a reminder instead of saving without them.
+ */
+export const CREDENTIALS_RETYPE_FIELD = 'credentialsRetype';
 
 export interface IntegrationConfigFormProps {
   mode: 'create' | 'edit';
@@ -79,7 +87,10 @@ export function IntegrationConfigForm(props: IntegrationConfigFormProps): Html {
   // Fields first, so the summary knows which errors have a field to link to.
   const general = generalFields(props.values, errors, rendered);
   const config = renderSchemaFields(props.connector.configSchema as JsonSchema, 'config', props.values.config, configState);
-  const credentials = renderSchemaFields(props.connector.credentialsSchema as JsonSchema, 'credentials', undefined, credentialsState);
+  const credentials = renderSchemaFields(props.connector.credentialsSchema as JsonSchema, 'credentials', props.values.credentials, credentialsState);
+  rendered.set('credentials', { id: 'section-credentials', label: 'Credentials' });
+  const credentialErrors = errors.get('credentials') ?? [];
+  const credentialsError = credentialErrors.length > 0 ? html`<p class="field-error"><span class="visually-hidden">Error: </span>${credentialErrors.join('; ')}</p>` : nothing;
   const expiry = expiryField(props.values.credentialsExpiresOn, errors, rendered);
   const schedules = scheduleFields(props.connector.streams, props.values.schedules, errors, rendered);
   const stored =
@@ -91,10 +102,11 @@ export function IntegrationConfigForm(props: IntegrationConfigFormProps): Html {
 <form method="post" action="${props.action}" class="form integration-form" novalidate>
   ${csrfField(props.csrf)}
   ${props.version === undefined ? nothing : html`<input type="hidden" name="updated_at" value="${props.version}">`}
+  ${props.values.credentials === undefined ? nothing : html`<input type="hidden" name="${CREDENTIALS_RETYPE_FIELD}" value="true">`}
   <section class="form-section" aria-labelledby="section-general"><h2 id="section-general">General</h2>${general}</section>
   <section class="form-section" aria-labelledby="section-connection"><h2 id="section-connection">Connection</h2>
     <p class="hint">Settings of the ${props.connector.displayName} connector.</p>${config}</section>
-  <section class="form-section" aria-labelledby="section-credentials"><h2 id="section-credentials">Credentials</h2>${stored}${credentials}${expiry}</section>
+  <section class="form-section" aria-labelledby="section-credentials"><h2 id="section-credentials">Credentials</h2>${credentialsError}${stored}${credentials}${expiry}</section>
   <section class="form-section" aria-labelledby="section-schedule"><h2 id="section-schedule">Schedule</h2>
     <p class="hint">How often each stream is polled. Webhooks, when configured, arrive in between.</p>${schedules}</section>
   <div class="form-actions">

@@ -12,7 +12,8 @@ import type { RenderedField } from './schema-form.ts';
 
 type Mode = 'default' | 'every' | 'cron' | 'off';
 type Stream = ConnectorInfo['streams'][number];
-type ScheduleValue = { everySeconds?: number; cron?: string; tz?: string; enabled?: boolean };
+// A stored schedule, or one as typed into a refused form (its interval still text).
+type ScheduleValue = { everySeconds?: number | string; cron?: string; tz?: string; enabled?: boolean };
 
 function modeOf(value: ScheduleValue | undefined): Mode {
   if (!value) return 'default';
@@ -66,15 +67,32 @@ export function scheduleFields(
 <p class="hint">An interval is at least 10 seconds. Cron expressions use five fields (minute hour day month weekday), or six with a single seconds value first (<code>30 */5 * * * *</code>), evaluated in the time zone given (UTC by default).</p>`;
 }
 
-/** The schedules object for the API, plus errors for inputs that cannot be right. */
-export function parseSchedules(streams: readonly Stream[], form: Readonly<Record<string, string>>): { schedules: Record<string, unknown>; errors: FieldError[] } {
+/**
+ * The schedules object for the API, plus errors for inputs that cannot be right, and `typed`: each
+ * stream as entered, for showing a refused form again as the admin left it (a stream whose input
+ * was wrong must not come back as "Default", which saving as shown would then store).
+ */
+export function parseSchedules(
+  streams: readonly Stream[],
+  form: Readonly<Record<string, string>>,
+): { schedules: Record<string, unknown>; errors: FieldError[]; typed: Record<string, ScheduleValue> } {
   const schedules: Record<string, unknown> = {};
   const errors: FieldError[] = [];
+  const typed: Record<string, ScheduleValue> = {};
   for (const stream of streams) {
     const base = `schedules.${stream.name}`;
     const mode = form[`${base}.mode`] ?? 'default';
     const cron = (form[`${base}.cron`] ?? '').trim();
     const everySeconds = (form[`${base}.everySeconds`] ?? '').trim();
+    const tz = (form[`${base}.tz`] ?? '').trim();
+    if (mode !== 'default') {
+      typed[stream.name] = {
+        ...(mode === 'off' ? { enabled: false } : {}),
+        ...((mode === 'every' || (mode === 'off' && everySeconds !== '')) ? { everySeconds } : {}),
+        ...((mode === 'cron' || (mode === 'off' && cron !== '')) ? { cron } : {}),
+        ...(tz !== '' ? { tz } : {}),
+      };
+    }
     if (mode === 'off') {
       // Switching a stream off keeps its cron or interval, so switching it on again restores it.
       const kept = cron !== '' ? cronSchedule(base, cron, form, errors) : everySeconds !== '' ? intervalSchedule(base, everySeconds, errors) : {};
@@ -87,7 +105,7 @@ export function parseSchedules(streams: readonly Stream[], form: Readonly<Record
       if (schedule) schedules[stream.name] = schedule;
     }
   }
-  return { schedules, errors };
+  return { schedules, errors, typed };
 }
 
 function intervalSchedule(base: string, text: string, errors: FieldError[]): { everySeconds: number } | undefined {

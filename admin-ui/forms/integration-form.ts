@@ -4,7 +4,7 @@ import { validateAgainstConnector } from '../../core/integrations/integration.va
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
-import type { IntegrationFormValues } from '../components/integration-config-form.ts';
+import { CREDENTIALS_RETYPE_FIELD, type IntegrationFormValues } from '../components/integration-config-form.ts';
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchedules } from '../components/schedule-fields.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
@@ -29,7 +29,7 @@ export function readIntegrationForm(
 ): SubmittedIntegration {
   const config = parseSchemaForm(info.configSchema as JsonSchema, 'config', form).value;
   const credentials = parseSchemaForm(info.credentialsSchema as JsonSchema, 'credentials', form);
-  const { schedules, errors } = parseSchedules(info.streams, form);
+  const { schedules, errors, typed } = parseSchedules(info.streams, form);
   const expiresOn = (form['credentialsExpiresOn'] ?? '').trim();
   if (expiresOn !== '' && !DATE.test(expiresOn)) errors.push({ path: 'body.credentialsExpiresAt', message: 'enter a date as YYYY-MM-DD' });
   if ((form['name'] ?? '').trim() === '') errors.push({ path: 'body.name', message: 'enter a name for this integration' });
@@ -39,9 +39,12 @@ export function readIntegrationForm(
     environment,
     enabled: form['enabled'] === 'true',
     config,
-    schedules,
+    schedules: typed,
     credentialsExpiresOn: expiresOn,
+    // Typed credentials, or none typed into a form shown again after a refusal that had them.
+    ...(credentials.filled > 0 ? { credentials: credentials.value } : form[CREDENTIALS_RETYPE_FIELD] === 'true' ? { credentials: {} } : {}),
   };
+  if (credentials.filled === 0 && form[CREDENTIALS_RETYPE_FIELD] === 'true') errors.push(credentialsReminder());
 
   const expiresAt = DATE.test(expiresOn) ? `${expiresOn}T00:00:00.000Z` : undefined;
   const body = {
@@ -66,8 +69,24 @@ export function readIntegrationForm(
       errors.push(...(error.fields ?? []));
     }
   }
-  if (errors.length > 0 || !parsed.ok) return { ok: false, errors: dedupe(errors), values };
+  if (errors.length > 0 || !parsed.ok) return { ok: false, errors: withCredentialsReminder(dedupe(errors), values), values };
   return { ok: true, request: parsed.data, values };
+}
+
+/**
+ * Secrets typed into a refused form are not sent back to the browser, so the admin must type them
+ * again; said on the credentials, or a resubmitted form would save without them, unnoticed.
+ */
+export function withCredentialsReminder(errors: FieldError[], values: IntegrationFormValues): FieldError[] {
+  if (values.credentials === undefined || errors.some((error) => error.path === 'body.credentials')) return errors;
+  return [...errors, credentialsReminder()];
+}
+
+function credentialsReminder(): FieldError {
+  return {
+    path: 'body.credentials',
+    message: 'enter the credentials again: secrets typed into a form that was not saved are not kept (to keep the stored ones instead, open the integration again)',
+  };
 }
 
 function dedupe(errors: FieldError[]): FieldError[] {

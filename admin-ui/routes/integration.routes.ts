@@ -17,7 +17,7 @@ import { IntegrationConfigForm } from '../components/integration-config-form.ts'
 import type { Notice } from '../components/notice.ts';
 import { displayedHealth, integrationOverviews } from '../data/integration-overview.ts';
 import { listTasks } from '../../core/tasks/task.repository.ts';
-import { readIntegrationForm } from '../forms/integration-form.ts';
+import { readIntegrationForm, withCredentialsReminder } from '../forms/integration-form.ts';
 import { html } from '../html.ts';
 import { IntegrationDetailPage, integrationActions } from '../pages/integration-detail.page.ts';
 import { IntegrationListPage } from '../pages/integration-list.page.ts';
@@ -159,7 +159,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     } catch (error) {
       const fields = fieldErrorsOf(error);
       if (!fields) throw error;
-      return renderCreate(c, props(fields, submitted.values), error instanceof ConflictError ? 409 : 400);
+      return renderCreate(c, props(withCredentialsReminder(fields, submitted.values), submitted.values), error instanceof ConflictError ? 409 : 400);
     }
   });
 
@@ -249,7 +249,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
       }
       const fields = fieldErrorsOf(error);
       if (!fields) throw error;
-      return renderDetail(c, row, { errors: fields, values: submitted.values, version }, error instanceof ConflictError ? 409 : 400);
+      return renderDetail(c, row, { errors: withCredentialsReminder(fields, submitted.values), values: submitted.values, version }, error instanceof ConflictError ? 409 : 400);
     }
     return c.redirect(`/admin/integrations/${row.id}?notice=saved`, 303);
   });
