@@ -122,6 +122,21 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect(audit).toEqual([{ actor_type: 'user', action: 'integration.updated' }]);
   });
 
+  it('keeps the expiry date shown in the edit form for new credentials saved with it', async () => {
+    const id = await createServiceNowViaApi(test, acme, 'SN expiry kept', fake.url);
+    await test.hub.db.updateTable('integration_configs').set({ credentials_expires_at: new Date('2031-01-31T00:00:00.000Z') }).where('id', '=', id).execute();
+    const client = await fx.signIn(admin);
+    const action = `/admin/integrations/${id}`;
+    const page = await client.get(action);
+    expect(formRecord(page.body, action)['credentialsExpiresOn']).toBe('2031-01-31');
+    const saved = await client.post(action, formRecord(page.body, action, {
+      'credentials.auth.type': 'basic', 'credentials.auth~basic.username': 'svc', 'credentials.auth~basic.password': 'next-password-long-3333',
+    }));
+    expect(saved.status, saved.body).toBe(303);
+    const row = await test.hub.db.selectFrom('integration_configs').select(['credentials_hint', 'credentials_expires_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ credentials_hint: '••••3333', credentials_expires_at: new Date('2031-01-31T00:00:00.000Z') });
+  });
+
   it('keeps the stored webhook secret when the rotation wizard leaves it blank, and says so without showing it', async () => {
     const webhookSecret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
     const created = await test.request('post', '/api/integrations', {

@@ -257,12 +257,14 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
 
 /**
  * The form edits the expiry by the day: the same day as stored keeps the stored time, so saving
- * other fields neither moves the expiry nor starts its reminders over.
+ * other fields neither moves the expiry nor starts its reminders over. With new credentials the
+ * date is sent (the stored instant): new credentials left without one would have no expiry.
  */
 function keepExpiryTime(row: IntegrationConfigRow, request: UpdateIntegrationRequest): UpdateIntegrationRequest {
   const stored = row.credentials_expires_at;
   const submitted = request.credentialsExpiresAt;
   if (!stored || !submitted || new Date(submitted).toISOString().slice(0, 10) !== stored.toISOString().slice(0, 10)) return request;
+  if (request.credentials !== undefined) return { ...request, credentialsExpiresAt: stored.toISOString() };
   const { credentialsExpiresAt: _unchanged, ...rest } = request;
   return rest;
 }
