@@ -84,4 +84,30 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
     expect(patched.status).toBe(200);
     expect(await taskOf(opened.id)).toMatchObject({ status: 'open', failingOperations: [`action:record:route:${route.id}`] });
   });
+
+  it('cancels an action run of the route still waiting for its retry: it does not act, nor reopen a task', async () => {
+    const sourceData = `waiting-src-${Math.random()}`;
+    const targetData = `waiting-dst-${Math.random()}`;
+    const source = await createTestkitIntegration(test, tenant, sourceData);
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const route = await createRoute(source.id, target.id);
+    // The first attempt is throttled and waits 3 s for its retry, which would fail for good.
+    testkitUpstream(targetData).failures.push({ code: 'rate_limited', retryAfterMs: 3_000 }, { code: 'config_invalid' });
+    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    await syncAndWait(test, tenant, source.id);
+    const waiting = await waitFor('the action run waiting for its retry', async () =>
+      test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', route.id).where('status', '=', 'queued').where('attempts', '>=', 1).executeTakeFirst(),
+    );
+
+    expect((await test.request('delete', `/api/routes/${route.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    const settled = await waitFor('the retry to be settled', async () => {
+      const run = await (await test.request('get', `/api/runs/${waiting.id}`, { token: tenant.tokens.viewer })).json();
+      return ['cancelled', 'failed', 'succeeded'].includes(run.status) ? run : undefined;
+    }, 20_000);
+    expect(settled).toMatchObject({ status: 'cancelled', errorMessage: 'its route was deleted before it ran' });
+    expect(testkitUpstream(targetData).failures).toEqual([{ code: 'config_invalid' }]);
+    expect(testkitUpstream(targetData).actions).toEqual([]);
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}&status=unresolved`, { token: tenant.tokens.viewer })).json();
+    expect(tasks).toEqual([]);
+  });
 });

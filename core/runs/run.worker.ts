@@ -5,6 +5,7 @@ import { scheduledRunKey, windowStart } from '../scheduler/schedule.window.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { JobRegistration } from '../server/job-handlers.ts';
 import { executeAction } from '../routes/action.executor.ts';
+import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { executePoll } from './poll.executor.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
 import { claimRun, findWaitingScheduledRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
@@ -40,7 +41,8 @@ function scheduleSwitchedOff(integration: IntegrationConfigRow, run: RunRow): bo
 /**
  * Claims the run (queued → running) and executes it while keeping its heartbeat; a run taken or
  * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left
- * alone. A scheduled poll of a stream whose schedule was switched off meanwhile is cancelled.
+ * alone. A scheduled poll of a stream whose schedule was switched off meanwhile is cancelled, and
+ * so is the action run of a route deleted or retargeted meanwhile (route-withdrawn.ts).
  */
 export async function executeRun(hub: HubContext, runId: string): Promise<void> {
   const run = await claimOrPostpone(hub, runId);
@@ -49,6 +51,11 @@ export async function executeRun(hub: HubContext, runId: string): Promise<void> 
   if (!integration) return;
   if (scheduleSwitchedOff(integration, run)) {
     await settleRun(hub, run, { status: 'cancelled', errorMessage: `the schedule of stream ${run.stream} was switched off` });
+    return;
+  }
+  const withdrawn = await whyRouteWithdrawn(hub, run);
+  if (withdrawn !== undefined) {
+    await settleRun(hub, run, { status: 'cancelled', errorMessage: withdrawn });
     return;
   }
   await withHeartbeat(hub, run, async () => {
