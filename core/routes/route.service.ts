@@ -179,7 +179,8 @@ export async function updateRoute(
   }
   await audit(hub, principal, 'route.updated', row, requestId);
   if (row.target_integration_id !== existing.target_integration_id || row.action !== existing.action) {
-    await withdrawRouteAction(hub, existing, `route "${row.name}" now runs ${row.action} of another integration or another action`);
+    const change = row.target_integration_id !== existing.target_integration_id ? 'acts on another integration' : `runs ${row.action} instead`;
+    await withdrawRouteAction(hub, existing, `route "${row.name}" ${change}`);
   }
   return row;
 }

@@ -49,9 +49,10 @@ export function isTransient(code: string): boolean {
 export const MAX_RUN_ATTEMPTS = 3;
 
 /**
- * The longest Retry-After a run is re-queued for. Past it the run fails now, as rate_limited with
- * its task, and the stream's next scheduled poll tries again: a stream waiting hours in silence
- * looks healthy while its data goes stale (and a value past year 275760 is no date at all).
+ * The longest Retry-After a run is re-queued for (a wait up to the HTTP client's maxRetryAfterMs,
+ * 60 s, is sat out inside the run). Past it the run fails now, as rate_limited with its task, and a
+ * poll is tried again by the stream's next schedule: a stream waiting hours in silence looks healthy
+ * while its data goes stale (and a value past year 275760 is no date at all).
  */
 export const MAX_RETRY_WAIT_MS = 60 * 60_000;
 

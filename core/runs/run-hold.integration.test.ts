@@ -7,6 +7,7 @@ import { testkit, testkitUpstream } from '../../test-support/testkit-connector.t
 import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { reconcile } from './reconciler.ts';
+import { executeRun } from './run.worker.ts';
 
 // A paused or disabled integration touches no upstream: its queued runs wait, untouched, until it
 // is resumed or enabled; only a sync someone asks for by hand while it is paused still runs.
@@ -109,7 +110,6 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     const disabled = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { enabled: false } });
     expect(disabled.status).toBe(200);
 
-    const { executeRun } = await import('./run.worker.ts');
     await executeRun(test.hub, runId);
     expect(await runRow(runId)).toMatchObject({ status: 'queued' });
     expect(upstream.polls).toBe(pollsBefore);

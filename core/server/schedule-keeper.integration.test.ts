@@ -110,6 +110,8 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([pollScheduleId(integration.id, 'items')]);
   });
 
+  // PostgreSQL only: the admin's change must commit while the pass holds another row's lock, and an
+  // embedded hub's one connection would make the two take turns instead.
   it('repairs from the row as it is when it writes, not as the pass read it', async () => {
     const test = await startTestHub({ label: 'keeper-stale', queue: 'bullmq', connectors: [...connectors, testkit] });
     hubs.push(test);

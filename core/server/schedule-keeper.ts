@@ -54,15 +54,17 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
     try {
       // Written from the row as it is now, locked while the queue is written: a change saved since
       // the read above (a stream switched off) must not be overwritten with what was read.
-      const repaired = await hub.db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules']).where('id', '=', row.id).forUpdate().executeTakeFirst();
-        if (current) await syncSchedules(hub, connector, current, now);
-        return current !== undefined;
+      const current = await hub.db.transaction().execute(async (trx) => {
+        const locked = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules', 'updated_at']).where('id', '=', row.id).forUpdate().executeTakeFirst();
+        if (locked) await syncSchedules(hub, connector, locked, now);
+        return locked;
       });
-      if (!repaired) continue;
+      if (!current) continue;
       integrations += 1;
-      for (const schedule of schedules.filter(({ id }) => !listed.has(id))) {
-        if (await pollMissedCronMatch(hub, schedule, row.updated_at)) missedCronMatches += 1;
+      // The cron matches missed are those of the schedules as written, not as first read.
+      const written = Object.keys(connector.streams).filter((stream) => wantsSchedule(current, stream)).map((stream) => pollScheduleOf(connector, current, stream, now));
+      for (const schedule of written.filter(({ id }) => !listed.has(id))) {
+        if (await pollMissedCronMatch(hub, schedule, current.updated_at)) missedCronMatches += 1;
       }
     } catch (error) {
       // One integration the queue refuses (a schedule saved before today's checks) must not keep

@@ -35,7 +35,7 @@ export interface OperationSuccess {
  * Returns the tasks it resolved.
  */
 export function settleTasksAfterSuccess(hub: HubContext, success: OperationSuccess): Promise<TaskRow[]> {
-  return settle(hub, { ...success, keys: [success.operation, ...(success.formerKeys ?? [])], legacyToo: true });
+  return settleOperation(hub, { ...success, keys: [success.operation, ...(success.formerKeys ?? [])], includeUntrackedTasks: true });
 }
 
 /**
@@ -44,7 +44,7 @@ export function settleTasksAfterSuccess(hub: HubContext, success: OperationSucce
  * success could ever settle it. Tasks from before operations were tracked stay as they are.
  */
 export function withdrawOperation(hub: HubContext, withdrawn: { integrationId: string; operation: string; why: string }): Promise<TaskRow[]> {
-  return settle(hub, { ...withdrawn, keys: [withdrawn.operation], credentialsProven: false, legacyToo: false });
+  return settleOperation(hub, { ...withdrawn, keys: [withdrawn.operation], credentialsProven: false, includeUntrackedTasks: false });
 }
 
 interface Settlement {
@@ -53,11 +53,11 @@ interface Settlement {
   keys: readonly string[];
   credentialsProven: boolean;
   /** Whether tasks with no operations listed (from before they were tracked) resolve too. */
-  legacyToo: boolean;
+  includeUntrackedTasks: boolean;
   why: string;
 }
 
-async function settle(hub: HubContext, settlement: Settlement): Promise<TaskRow[]> {
+async function settleOperation(hub: HubContext, settlement: Settlement): Promise<TaskRow[]> {
   const now = hub.clock();
   const { keys } = settlement;
   const remaining = keys.slice(1).reduce((list, key) => sql<string[]>`array_remove(${list}, ${key}::text)`, withoutFailingOperation(keys[0]!));
@@ -80,7 +80,7 @@ async function settle(hub: HubContext, settlement: Settlement): Promise<TaskRow[
       .where((eb) =>
         eb.or([
           ...keys.map((key) => isFailing(key)),
-          ...(settlement.legacyToo ? [sql<boolean>`cardinality(failing_operations) = 0`] : []),
+          ...(settlement.includeUntrackedTasks ? [sql<boolean>`cardinality(failing_operations) = 0`] : []),
           ...(settlement.credentialsProven ? [eb('code', 'in', CREDENTIAL_CODES)] : []),
         ]),
       )
