@@ -14,6 +14,7 @@ const MESSAGES: Record<string, Notice> = {
   saved: { kind: 'success', text: 'Changes saved.' },
   paused: { kind: 'info', text: 'Scheduled polls are paused, and queued work waits until you resume. Manual runs still work.' },
   resumed: { kind: 'success', text: 'Scheduled polls resumed.' },
+  resumed_disabled: { kind: 'warning', text: 'The pause is lifted, but the integration is disabled: it polls on schedule only once it is enabled again (Configuration → Enabled).' },
   deleted: { kind: 'success', text: 'Integration deleted.' },
   sync_queued: { kind: 'success', text: 'Sync queued. Its runs appear under Recent runs as they finish; reload to update.' },
   acknowledged: { kind: 'success', text: 'Task acknowledged.' },

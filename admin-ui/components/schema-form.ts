@@ -158,7 +158,8 @@ function stringList(field: Field, schema: JsonSchema, value: unknown, state: Sch
 function jsonInput(field: Field, schema: JsonSchema, value: unknown, state: SchemaFormState): Html {
   const d = describe(field, { ...schema, description: [schema.description, 'JSON.'].filter(Boolean).join(' ') }, state, false);
   const id = fieldId(field.name);
-  const text = !state.writeOnly && value !== undefined ? JSON.stringify(value, null, 2) : '';
+  // Text that did not parse comes back from a refused form as the string typed: shown as typed.
+  const text = state.writeOnly || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value, null, 2);
   return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<textarea id="${id}" name="${field.name}" rows="4" class="input input--code"${aria(d)}>${text}</textarea>`);
 }
 

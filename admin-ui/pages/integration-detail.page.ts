@@ -1,4 +1,5 @@
 import type { IntegrationConfigRow, RunRow, TaskRow } from '../../core/db/database.types.ts';
+import { streamScheduleOn } from '../../core/scheduler/schedule.service.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import type { IntegrationHealth } from '../../schemas/api/integration.schema.ts';
 import { breakerBadge, environmentTag, healthBadge, severityBadge, taskBadge, type DisplayedHealth } from '../components/badges.ts';
@@ -70,7 +71,7 @@ function syncForm(view: IntegrationDetailView): Html {
 function details(view: IntegrationDetailView): Html {
   const row = view.row;
   const streams = view.connector.streams.map((stream) => stream.name);
-  const scheduled = streams.filter((name) => (row.schedules[name] as { enabled?: boolean } | undefined)?.enabled !== false).length;
+  const scheduled = streams.filter((name) => streamScheduleOn(row, name)).length;
   const schedule = !row.enabled
     ? 'Disabled'
     : row.paused_at
@@ -111,7 +112,7 @@ ${configSummary(view.connector.configSchema as JsonSchema, view.row.config)}
 function dangerZone(view: IntegrationDetailView): Html {
   return html`<section class="card card--danger" aria-labelledby="danger-title">
   <h2 id="danger-title">Delete integration</h2>
-  <p>Deletes the integration with its schedules, runs, events and stored credentials. This cannot be undone.</p>
+  <p>Deletes the integration with its schedules, runs, events and stored credentials, and every route that takes events from it or acts on it (see Routes). This cannot be undone.</p>
   <form method="post" action="/admin/integrations/${view.row.id}/delete" class="form">
     ${csrfField(view.csrf)}
     <div class="field field--checkbox"><input type="checkbox" id="confirm-delete" name="confirm" value="yes" required><label for="confirm-delete">I understand that ${view.row.name} and its history will be deleted</label></div>

@@ -1,3 +1,4 @@
+import { streamScheduleOn } from '../../core/scheduler/schedule.service.ts';
 import { environmentTag, healthBadge } from '../components/badges.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { timeTag } from '../components/time.ts';
@@ -5,7 +6,8 @@ import type { IntegrationOverview } from '../data/integration-overview.ts';
 import { html, type Html } from '../html.ts';
 
 export interface IntegrationListView {
-  items: Array<IntegrationOverview & { connectorName: string }>;
+  /** `streams`: the names of the connector's streams (none for Slack). */
+  items: Array<IntegrationOverview & { connectorName: string; streams: readonly string[] }>;
   connectors: Array<{ id: string; displayName: string }>;
   filter: { environment?: string | undefined; connector?: string | undefined };
   now: Date;
@@ -13,12 +15,12 @@ export interface IntegrationListView {
 
 export function IntegrationListPage(view: IntegrationListView): Html {
   const rows = view.items.map(
-    ({ row, health, displayed, connectorName }) => html`<tr>
+    ({ row, health, displayed, connectorName, streams }) => html`<tr>
   <th scope="row"><a href="/admin/integrations/${row.id}">${row.name}</a></th>
   <td>${connectorName}</td>
   <td>${environmentTag(row.environment)}</td>
   <td>${healthBadge(displayed)}</td>
-  <td>${row.enabled ? (row.paused_at ? 'Paused' : 'Scheduled') : 'Disabled'}</td>
+  <td>${!row.enabled ? 'Disabled' : row.paused_at ? 'Paused' : streams.some((stream) => streamScheduleOn(row, stream)) ? 'Scheduled' : 'Manual only'}</td>
   <td>${row.credentials_hint ?? (row.credentials_ciphertext ? 'Set' : html`<span class="muted">Not set</span>`)}</td>
   <td class="nowrap">${timeTag(health.lastSuccessAt, { now: view.now, empty: 'Never' })}</td>
 </tr>`,

@@ -45,7 +45,8 @@ export function registerIntegrationActionRoutes(app: Hono<AdminEnv>, hub: HubCon
     app.post(`/integrations/:id/${path}`, async (c) => {
       const session = requireRole(c, 'operator');
       const row = await setPaused(hub, session.principal, idParam(c, 'integration'), paused, c.get('requestId'));
-      return c.redirect(`/admin/integrations/${row.id}?notice=${paused ? 'paused' : 'resumed'}`, 303);
+      const notice = paused ? 'paused' : row.enabled ? 'resumed' : 'resumed_disabled';
+      return c.redirect(`/admin/integrations/${row.id}?notice=${notice}`, 303);
     });
   }
 

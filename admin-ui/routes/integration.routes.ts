@@ -98,7 +98,11 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
       section: 'integrations',
       ...(can(session, 'admin') ? { actions: html`<a class="button button--primary" href="/admin/catalog">Add integration</a>` } : {}),
       body: IntegrationListPage({
-        items: items.map((item) => ({ ...item, connectorName: names.get(item.row.connector) ?? item.row.connector })),
+        items: items.map((item) => ({
+          ...item,
+          connectorName: names.get(item.row.connector) ?? item.row.connector,
+          streams: Object.keys(hub.connectors.get(item.row.connector)?.streams ?? {}),
+        })),
         connectors,
         filter: { environment, connector: connectorId },
         now: hub.clock(),

@@ -14,6 +14,7 @@ import { html } from '../html.ts';
 import { RouteDangerZone, RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
+import { namesInBothEnvironments } from '../data/run.query.ts';
 
 type FormState = { values: RouteFormValues; errors: FieldError[]; version?: string | undefined; notice?: Notice };
 
@@ -27,7 +28,13 @@ const CHANGED_MEANWHILE: Notice = {
 export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   async function integrationsOf(tenantId: string): Promise<RouteIntegration[]> {
     const rows = await listIntegrations(hub.db, tenantId, {});
-    return rows.map((row) => ({ id: row.id, name: row.name, connector: row.connector, actions: Object.keys(hub.connectors.get(row.connector)?.actions ?? {}) }));
+    const shared = namesInBothEnvironments(rows);
+    return rows.map((row) => ({
+      id: row.id,
+      name: shared.has(row.name) ? `${row.name} · ${row.environment}` : row.name,
+      connector: row.connector,
+      actions: Object.keys(hub.connectors.get(row.connector)?.actions ?? {}),
+    }));
   }
 
   /** The list, and for admins the "New route" form below it. */
