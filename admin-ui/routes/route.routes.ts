@@ -14,7 +14,7 @@ import { html } from '../html.ts';
 import { RouteDangerZone, RouteForm, RoutesPage, type RouteIntegration } from '../pages/routes.page.ts';
 import { renderPage } from '../render.ts';
 import { formOf, idParam } from './params.ts';
-import { namesInBothEnvironments } from '../data/run.query.ts';
+import { integrationLabels } from '../data/integration-labels.ts';
 
 type FormState = { values: RouteFormValues; errors: FieldError[]; version?: string | undefined; notice?: Notice };
 
@@ -28,10 +28,10 @@ const CHANGED_MEANWHILE: Notice = {
 export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   async function integrationsOf(tenantId: string): Promise<RouteIntegration[]> {
     const rows = await listIntegrations(hub.db, tenantId, {});
-    const shared = namesInBothEnvironments(rows);
+    const labels = integrationLabels(rows);
     return rows.map((row) => ({
       id: row.id,
-      name: shared.has(row.name) ? `${row.name} · ${row.environment}` : row.name,
+      name: labels.get(row.id) ?? row.name,
       connector: row.connector,
       actions: Object.keys(hub.connectors.get(row.connector)?.actions ?? {}),
     }));
