@@ -23,6 +23,8 @@ export interface TestkitUpstream {
   polls: number;
   /** Resolves a poll that waits between pages (to hold a run open). */
   gate?: Promise<void>;
+  /** Resolves an action that waits before it takes effect (to hold an action run open). */
+  actionGate?: Promise<void>;
 }
 
 const upstreams = new Map<string, TestkitUpstream>();
@@ -122,6 +124,7 @@ export const testkit: AnyConnector = defineConnector({
       idempotent: true,
       async run(ctx, input, meta) {
         const upstream = testkitUpstream(ctx.config.dataset);
+        if (upstream.actionGate) await upstream.actionGate;
         failIfScripted(upstream, undefined);
         const before = upstream.actions.findIndex((action) => action.idempotencyKey === meta.idempotencyKey);
         if (before === -1) upstream.actions.push({ input, idempotencyKey: meta.idempotencyKey });

@@ -110,4 +110,31 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
     const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}&status=unresolved`, { token: tenant.tokens.viewer })).json();
     expect(tasks).toEqual([]);
   });
+
+  it('opens no task for an action that fails after its route was deleted while it ran', async () => {
+    const sourceData = `running-src-${Math.random()}`;
+    const targetData = `running-dst-${Math.random()}`;
+    const source = await createTestkitIntegration(test, tenant, sourceData);
+    const target = await createTestkitIntegration(test, tenant, targetData);
+    const route = await createRoute(source.id, target.id);
+    const upstream = testkitUpstream(targetData);
+    let release = () => {};
+    upstream.actionGate = new Promise<void>((resolve) => (release = resolve));
+    upstream.failures.push({ code: 'config_invalid' });
+    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    await syncAndWait(test, tenant, source.id);
+    const running = await waitFor('the action under way', async () =>
+      test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', route.id).where('status', '=', 'running').executeTakeFirst(),
+    );
+
+    expect((await test.request('delete', `/api/routes/${route.id}`, { token: tenant.tokens.admin })).status).toBe(204);
+    release();
+    const failed = await waitFor('the action to fail', async () => {
+      const run = await (await test.request('get', `/api/runs/${running.id}`, { token: tenant.tokens.viewer })).json();
+      return run.status === 'failed' ? run : undefined;
+    });
+    expect(failed).toMatchObject({ errorCode: 'config_invalid' });
+    const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}&status=unresolved`, { token: tenant.tokens.viewer })).json();
+    expect(tasks).toEqual([]);
+  });
 });

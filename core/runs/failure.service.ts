@@ -3,6 +3,7 @@ import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash } from '../events/payload-hash.ts';
 import { routingStatus } from '../events/routing-status.ts';
+import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { settleTasksAfterSuccess } from '../tasks/task-recovery.ts';
@@ -13,9 +14,17 @@ import { formerOperationKeysOf, operationOf } from './run.operation.ts';
 
 /**
  * A run failed for good (retries exhausted, breaker open, or a failure no retry can fix): record
- * a failure event and open — or update — the one task for (integration, code).
+ * a failure event and open — or update — the one task for (integration, code); not for the action
+ * of a route withdrawn while it ran.
  */
 export async function recordFinalFailure(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, failure: Failure): Promise<void> {
+  // A route action whose route was deleted or retargeted while it ran: the run shows the failure,
+  // but a task of it could never be settled by a success (route-withdrawn.ts).
+  const withdrawn = await whyRouteWithdrawn(hub, run);
+  if (withdrawn !== undefined) {
+    hub.logger.info({ integrationId: integration.id, runId: run.id, code: failure.code }, `route action failed after ${withdrawn}; no task opened`);
+    return;
+  }
   // The task first, so the failure event can name it: a route alerting on failures then posts an
   // alert tied to the task (acknowledged, resolved and escalated in place).
   const { task, opened } = await openOrUpdateTask(hub, {

@@ -55,7 +55,7 @@ export async function executeRun(hub: HubContext, runId: string): Promise<void> 
   }
   const withdrawn = await whyRouteWithdrawn(hub, run);
   if (withdrawn !== undefined) {
-    await settleRun(hub, run, { status: 'cancelled', errorMessage: withdrawn });
+    await settleRun(hub, run, { status: 'cancelled', errorMessage: `${withdrawn} before it ran` });
     return;
   }
   await withHeartbeat(hub, run, async () => {
