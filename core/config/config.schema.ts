@@ -43,6 +43,7 @@ export const EnvironmentVariables = z.object({
   HUB_RUN_LEASE_SECONDS: positiveInt(60, MAX_TIMER_SECONDS),
   HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),
   HUB_WORKER_CONCURRENCY: positiveInt(4, 1000),
+  HUB_BREAKER_OPEN_SECONDS: positiveInt(30, MAX_TIMER_SECONDS),
   HUB_PROBE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // A guessable token would open what it guards: at least 16 characters, no spaces.
   HUB_METRICS_TOKEN: z.string().regex(/^\S{16,}$/, 'expected at least 16 characters and no spaces').optional(),

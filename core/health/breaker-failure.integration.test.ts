@@ -9,16 +9,18 @@ import { basicCredentials, createServiceNowIntegration } from '../../test-suppor
 // A ServiceNow upstream that answers 503 until the integration's circuit breaker opens, through
 // the whole runtime: the failed run, its failure event and task, the breaker's half-open trial, and
 // health turning degraded (not healthy) once the runs of the last 24 h hold failures.
-// The hub's breaker is the default one (10 calls, 50 %, 30 s open): the test hub takes no options
-// to lower it, so the half-open wait is real.
+// The breaker opens as by default (10 calls, 50 %) but stays open 10 s instead of 30 s
+// (HUB_BREAKER_OPEN_SECONDS): long enough for the checks made while it is open, and the half-open
+// wait is real.
 
 const INCIDENTS = '/api/now/table/incident';
 // What opens the default breaker: ten failed calls in its window, and nothing else before them.
 const CALLS_TO_OPEN = 10;
-// The default breaker stays open 30 s before its trial call; the run that opens it takes ~20 s.
+const BREAKER_OPEN_SECONDS = 10;
+// The run that opens the breaker takes ~20 s (its retries back off); the half-open wait 10 s more.
 const BREAKER_WAIT_MS = 60_000;
 
-// Each case waits the breaker's real 30 s: more than the default limit on a loaded machine.
+// Each case waits out retries and the breaker: more than the default limit on a loaded machine.
 describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $name', { timeout: 180_000 }, ({ options }) => {
   let test: TestHub;
   let tenant: TestTenant;
@@ -27,7 +29,7 @@ describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $n
 
   beforeAll(async () => {
     fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'correct-horse' } } });
-    test = await startTestHub({ label: 'breaker_failure', ...options, workers: true });
+    test = await startTestHub({ label: 'breaker_failure', ...options, workers: true, env: { HUB_BREAKER_OPEN_SECONDS: String(BREAKER_OPEN_SECONDS) } });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {
@@ -79,6 +81,11 @@ describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $n
     expect(opened[0]).toMatchObject({ code: 'circuit_open', runbook: 'runbooks/circuit_open.md', status: 'open', occurrences: 1, failingOperations: ['poll:incident'] });
     expect(events[0].payload.taskId).toBe(opened[0].id);
     expect(await healthOf(integration.id)).toMatchObject({ status: 'failing', breaker: 'open', openTasks: 1 });
+    // Open for HUB_BREAKER_OPEN_SECONDS, as every worker is told.
+    const shared = await waitFor('the open breaker shared', async () =>
+      test.hub.db.selectFrom('integration_breakers').selectAll().where('integration_id', '=', integration.id).where('state', '=', 'open').executeTakeFirst(),
+    );
+    expect(shared.reopens_at!.getTime() - shared.changed_at.getTime()).toBe(BREAKER_OPEN_SECONDS * 1000);
 
     // While open, a sync fails fast without calling ServiceNow, and updates the same task.
     const refusedFrom = fake.requests.length;

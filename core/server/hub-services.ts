@@ -31,6 +31,7 @@ function sharedBreakerRegistry(parts: HubParts): BreakerRegistry {
   const { db } = parts.database;
   const others = openBreakersView(db, parts.logger);
   return createBreakerRegistry({
+    resetTimeoutMs: parts.config.HUB_BREAKER_OPEN_SECONDS * 1000,
     onStateChange: (key, change) => {
       others.note(key, change);
       void shareBreakerChange(db, parts.logger, key, change);
