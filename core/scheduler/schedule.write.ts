@@ -36,12 +36,14 @@ export async function writeWithSchedules(
 ): Promise<IntegrationConfigRow> {
   let schedulesTouched = false;
   // The row as this write finds it, locked: whether a stream was switched on is judged against it,
-  // so of two resumes at once only the first polls (the second finds the row already resumed).
+  // so of two resumes at once only the first polls (the second finds the row already resumed). FOR
+  // NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also hold back every insert
+  // that refers to the integration (runs, webhook events) until this write commits.
   let before = previous;
   let row: IntegrationConfigRow;
   try {
     row = await hub.db.transaction().execute(async (trx) => {
-      before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forUpdate().executeTakeFirst()) ?? previous;
+      before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forNoKeyUpdate().executeTakeFirst()) ?? previous;
       const written = await write(trx);
       schedulesTouched = true;
       await syncSchedules(hub, connector, written, written.updated_at);

@@ -55,7 +55,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       // Written from the row as it is now, locked while the queue is written: a change saved since
       // the read above (a stream switched off) must not be overwritten with what was read.
       const current = await hub.db.transaction().execute(async (trx) => {
-        const locked = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules', 'updated_at']).where('id', '=', row.id).forUpdate().executeTakeFirst();
+        const locked = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules', 'updated_at']).where('id', '=', row.id).forNoKeyUpdate().executeTakeFirst();
         if (locked) await syncSchedules(hub, connector, locked, now);
         return locked;
       });
