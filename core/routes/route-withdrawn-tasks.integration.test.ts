@@ -31,22 +31,31 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
     return response.json();
   }
 
+  /** A source to poll and a target whose `record` action the routes run, each on a dataset of its own. */
+  async function sourceAndTarget(label: string) {
+    const sourceData = `${label}-src-${Math.random()}`;
+    const targetData = `${label}-dst-${Math.random()}`;
+    return {
+      source: await createTestkitIntegration(test, tenant, sourceData),
+      target: await createTestkitIntegration(test, tenant, targetData),
+      sourceUpstream: testkitUpstream(sourceData),
+      targetUpstream: testkitUpstream(targetData),
+    };
+  }
+
   async function taskOf(taskId: string) {
     return (await test.request('get', `/api/tasks/${taskId}`, { token: tenant.tokens.viewer })).json();
   }
 
   it('takes the action off its task, which resolves when nothing else is failing', async () => {
-    const sourceData = `withdrawn-src-${Math.random()}`;
-    const targetData = `withdrawn-dst-${Math.random()}`;
-    const source = await createTestkitIntegration(test, tenant, sourceData);
-    const target = await createTestkitIntegration(test, tenant, targetData);
+    const { source, target, sourceUpstream, targetUpstream } = await sourceAndTarget('withdrawn');
     const elsewhere = await createTestkitIntegration(test, tenant, `withdrawn-other-${Math.random()}`);
     const routes = [await createRoute(source.id, target.id), await createRoute(source.id, target.id), await createRoute(source.id, target.id)];
     const operation = (route: { id: string }) => `action:record:route:${route.id}`;
 
     // Each route's action fails for good on the one event.
-    testkitUpstream(targetData).failures.push({ code: 'config_invalid' }, { code: 'config_invalid' }, { code: 'config_invalid' });
-    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    targetUpstream.failures.push({ code: 'config_invalid' }, { code: 'config_invalid' }, { code: 'config_invalid' });
+    sourceUpstream.records.set('e1', { title: 'one' });
     expect((await syncAndWait(test, tenant, source.id)).status).toBe('succeeded');
     const opened = await waitFor('one task listing the three actions', async () => {
       const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json();
@@ -70,13 +79,10 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
   });
 
   it('leaves the task of a route that only changes its template or name', async () => {
-    const sourceData = `kept-src-${Math.random()}`;
-    const targetData = `kept-dst-${Math.random()}`;
-    const source = await createTestkitIntegration(test, tenant, sourceData);
-    const target = await createTestkitIntegration(test, tenant, targetData);
+    const { source, target, sourceUpstream, targetUpstream } = await sourceAndTarget('kept');
     const route = await createRoute(source.id, target.id);
-    testkitUpstream(targetData).failures.push({ code: 'config_invalid' });
-    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    targetUpstream.failures.push({ code: 'config_invalid' });
+    sourceUpstream.records.set('e1', { title: 'one' });
     await syncAndWait(test, tenant, source.id);
     const opened = await waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
 
@@ -86,14 +92,11 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
   });
 
   it('cancels an action run of the route still waiting for its retry: it does not act, nor reopen a task', async () => {
-    const sourceData = `waiting-src-${Math.random()}`;
-    const targetData = `waiting-dst-${Math.random()}`;
-    const source = await createTestkitIntegration(test, tenant, sourceData);
-    const target = await createTestkitIntegration(test, tenant, targetData);
+    const { source, target, sourceUpstream, targetUpstream } = await sourceAndTarget('waiting');
     const route = await createRoute(source.id, target.id);
     // The first attempt is throttled and waits 3 s for its retry, which would fail for good.
-    testkitUpstream(targetData).failures.push({ code: 'rate_limited', retryAfterMs: 3_000 }, { code: 'config_invalid' });
-    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    targetUpstream.failures.push({ code: 'rate_limited', retryAfterMs: 3_000 }, { code: 'config_invalid' });
+    sourceUpstream.records.set('e1', { title: 'one' });
     await syncAndWait(test, tenant, source.id);
     const waiting = await waitFor('the action run waiting for its retry', async () =>
       test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', route.id).where('status', '=', 'queued').where('attempts', '>=', 1).executeTakeFirst(),
@@ -105,23 +108,19 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
       return ['cancelled', 'failed', 'succeeded'].includes(run.status) ? run : undefined;
     }, 20_000);
     expect(settled).toMatchObject({ status: 'cancelled', errorMessage: 'its route was deleted before it ran' });
-    expect(testkitUpstream(targetData).failures).toEqual([{ code: 'config_invalid' }]);
-    expect(testkitUpstream(targetData).actions).toEqual([]);
+    expect(targetUpstream.failures).toEqual([{ code: 'config_invalid' }]);
+    expect(targetUpstream.actions).toEqual([]);
     const { tasks } = await (await test.request('get', `/api/tasks?integrationId=${target.id}&status=unresolved`, { token: tenant.tokens.viewer })).json();
     expect(tasks).toEqual([]);
   });
 
   it('opens no task for an action that fails after its route was deleted while it ran', async () => {
-    const sourceData = `running-src-${Math.random()}`;
-    const targetData = `running-dst-${Math.random()}`;
-    const source = await createTestkitIntegration(test, tenant, sourceData);
-    const target = await createTestkitIntegration(test, tenant, targetData);
+    const { source, target, sourceUpstream, targetUpstream } = await sourceAndTarget('running');
     const route = await createRoute(source.id, target.id);
-    const upstream = testkitUpstream(targetData);
     let release = () => {};
-    upstream.actionGate = new Promise<void>((resolve) => (release = resolve));
-    upstream.failures.push({ code: 'config_invalid' });
-    testkitUpstream(sourceData).records.set('e1', { title: 'one' });
+    targetUpstream.actionGate = new Promise<void>((resolve) => (release = resolve));
+    targetUpstream.failures.push({ code: 'config_invalid' });
+    sourceUpstream.records.set('e1', { title: 'one' });
     await syncAndWait(test, tenant, source.id);
     const running = await waitFor('the action under way', async () =>
       test.hub.db.selectFrom('integration_runs').selectAll().where('route_id', '=', route.id).where('status', '=', 'running').executeTakeFirst(),

@@ -1,5 +1,7 @@
 import { pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
-import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule } from '../scheduler/schedule.service.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { Schedule } from '../queue/queue.types.ts';
+import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 
@@ -40,9 +42,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       notOurs.push(pollScheduleId(row.id, ''));
       continue;
     }
-    const schedules = Object.keys(connector.streams)
-      .filter((stream) => wantsSchedule(row, stream))
-      .map((stream) => pollScheduleOf(connector, row, stream, now));
+    const schedules = wantedSchedules(connector, row, now);
     for (const schedule of schedules) wanted.add(schedule.id);
     // Missing, or firing otherwise than the row says (a process that died between writing the
     // queue and committing the row, a schedule edited by hand in Redis).
@@ -62,8 +62,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       if (!current) continue;
       integrations += 1;
       // The cron matches missed are those of the schedules as written, not as first read.
-      const written = Object.keys(connector.streams).filter((stream) => wantsSchedule(current, stream)).map((stream) => pollScheduleOf(connector, current, stream, now));
-      for (const schedule of written.filter(({ id }) => !listed.has(id))) {
+      for (const schedule of wantedSchedules(connector, current, now).filter(({ id }) => !listed.has(id))) {
         if (await pollMissedCronMatch(hub, schedule, current.updated_at)) missedCronMatches += 1;
       }
     } catch (error) {
@@ -81,6 +80,13 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   const maintenance = !(await maintenanceScheduled(hub));
   if (maintenance) await scheduleMaintenance(hub);
   return { integrations, removed, missedCronMatches, maintenance };
+}
+
+/** The poll schedules the row wants now, one per stream whose schedule is on. */
+function wantedSchedules(connector: AnyConnector, row: SchedulingFields, now: Date): Array<Schedule<ScheduledPoll>> {
+  return Object.keys(connector.streams)
+    .filter((stream) => wantsSchedule(row, stream))
+    .map((stream) => pollScheduleOf(connector, row, stream, now));
 }
 
 async function restoreAndReport(hub: HubContext, level: 'info' | 'warn'): Promise<void> {
