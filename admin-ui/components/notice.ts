@@ -30,6 +30,7 @@ const MESSAGES: Record<string, Notice> = {
   rotation_applied: { kind: 'success', text: 'New credentials validated and applied.' },
   rotation_pending: { kind: 'info', text: 'New credentials validated. They wait for another admin to approve them.' },
   rotation_rejected: { kind: 'info', text: 'Rotation rejected; the current credentials stay in place.' },
+  previous_revoked: { kind: 'success', text: 'Webhooks signed with the replaced secret are refused from now on (within two seconds).' },
 };
 
 export function noticeFor(key: string | undefined): Notice | undefined {

@@ -1,4 +1,5 @@
 import type { CredentialAuditRow, CredentialRotationRow, IntegrationConfigRow } from '../../core/db/database.types.ts';
+import { previousCredentialsUntil } from '../../core/integrations/previous-credentials.ts';
 import { credentialExpiry } from '../components/credential-expiry.ts';
 import { actionButton } from '../components/csrf-field.ts';
 import { CredentialRotationWizard, type CredentialRotationWizardProps } from '../components/credential-rotation-wizard.ts';
@@ -15,6 +16,8 @@ export interface CredentialsView {
   ownRotations: ReadonlySet<string>;
   csrf: string;
   now: Date;
+  /** May stop the replaced secret from verifying webhooks. */
+  admin: boolean;
 }
 
 const ACTIONS: Record<string, string> = {
@@ -26,12 +29,23 @@ const ACTIONS: Record<string, string> = {
   rotation_approved: 'Rotation approved and applied',
   rotation_rejected: 'Rotation rejected',
   rotation_superseded: 'Rotation dropped: other new credentials were applied first',
+  previous_revoked: 'Replaced secret no longer accepted for webhooks',
 };
 
 const short = (fingerprint: string | null) => (fingerprint ? html`<code title="${fingerprint}">${fingerprint.slice(0, 10)}</code>` : html`<span class="muted">—</span>`);
 
 // Steps that changed the stored secret; refused or pending rotations did not.
 const CHANGES = new Set(['set', 'replaced', 'rotated', 'rotation_approved']);
+
+/** The credentials the last change replaced, while they still verify webhooks (previous-credentials.ts). */
+function replacedSecret(view: CredentialsView): Html {
+  const until = previousCredentialsUntil(view.row, view.now);
+  if (!until) return nothing;
+  const stop = view.admin
+    ? html`<div class="actions">${actionButton({ action: `/admin/integrations/${view.row.id}/credentials/previous/revoke`, label: 'Stop accepting it now', csrf: view.csrf })}</div>`
+    : nothing;
+  return html`<dt>Replaced secret</dt><dd>Webhooks signed with it are still accepted until ${timeTag(until)}, while the sender switches to the new one. <span class="muted">Stop it once the sender uses the new secret, or at once if the old one may have leaked.</span>${stop}</dd>`;
+}
 
 function current(view: CredentialsView): Html {
   const row = view.row;
@@ -42,6 +56,7 @@ function current(view: CredentialsView): Html {
   <dl class="props">
     <dt>Stored</dt><dd>${row.credentials_ciphertext ? html`<strong>${row.credentials_hint ?? 'Set'}</strong> <span class="muted">(write-only; never shown)</span>` : html`<span class="badge badge--warn">Not set</span>`}</dd>
     <dt>Expiry</dt><dd>${expires ? html`${credentialExpiry(expires, view.now)} <span class="muted">(${timeTag(expires)})</span>` : html`<span class="muted">No expiry recorded</span>`}</dd>
+    ${replacedSecret(view)}
     ${view.audit ? html`<dt>Last change</dt><dd>${lastChange ? html`${ACTIONS[lastChange.action] ?? lastChange.action} by ${lastChange.actor} · ${timeTag(lastChange.created_at, { now: view.now })}` : html`<span class="muted">Not recorded</span>`}</dd>` : nothing}
   </dl>
 </section>`;

@@ -8,6 +8,7 @@ import { requireIntegration } from '../../core/integrations/integration.service.
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { tenantSettings } from '../../core/tenancy/tenant-settings.ts';
 import { approveRotation, isRequester, listCredentialAudit, listRotations, rejectRotation, requestRotation } from '../../core/vault/credential-rotation.service.ts';
+import { revokePreviousCredentials } from '../../core/vault/previous-credentials.revoke.ts';
 import { RotateCredentialsRequest } from '../../schemas/api/credential.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
@@ -81,7 +82,7 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
         heading: `Credentials of ${row.name}`,
         section: 'integrations',
         crumbs: [{ href: '/admin/integrations', label: 'Integrations' }, { href: `/admin/integrations/${row.id}`, label: row.name }, { label: 'Credentials' }],
-        body: CredentialManagementPage({ row, audit, rotations, wizard, ownRotations, csrf: session.csrfToken, now: hub.clock() }),
+        body: CredentialManagementPage({ row, audit, rotations, wizard, ownRotations, csrf: session.csrfToken, now: hub.clock(), admin }),
       },
       status,
     );
@@ -133,6 +134,15 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
       return render(c, row, attempt('check_failed', [], { code: failure?.code ?? 'unknown', message: failure?.message ?? 'the check failed' }), 422);
     }
     return c.redirect(`/admin/integrations/${row.id}/credentials?notice=${outcome.status === 'applied' ? 'rotation_applied' : 'rotation_pending'}`, 303);
+  });
+
+  app.post('/integrations/:id/credentials/previous/revoke', async (c) => {
+    const session = requireRole(c, 'admin');
+    const id = idParam(c, 'integration');
+    if (await revokePreviousCredentials(hub, session.principal, id)) {
+      await auditAs(hub.db, session.principal, c.get('requestId'), { action: 'credentials.previous_revoked', targetType: 'integration', targetId: id });
+    }
+    return c.redirect(`/admin/integrations/${id}/credentials?notice=previous_revoked`, 303);
   });
 
   for (const [path, decide, action] of [

@@ -44,6 +44,9 @@ export const EnvironmentVariables = z.object({
   HUB_RECONCILE_INTERVAL_SECONDS: positiveInt(15, MAX_TIMER_SECONDS),
   HUB_WORKER_CONCURRENCY: positiveInt(4, 1000),
   HUB_BREAKER_OPEN_SECONDS: positiveInt(30, MAX_TIMER_SECONDS),
+  // How long replaced credentials still verify webhooks, while the sender switches to the new secret;
+  // 0 stops them at once. At most 30 days: an old secret accepted for longer is no rotation.
+  HUB_WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
   HUB_PROBE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // A guessable token would open what it guards: at least 16 characters, no spaces.
   HUB_METRICS_TOKEN: z.string().regex(/^\S{16,}$/, 'expected at least 16 characters and no spaces').optional(),

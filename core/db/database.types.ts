@@ -74,6 +74,10 @@ export interface IntegrationConfigsTable {
   oauth_token_ciphertext: string | null;
   oauth_token_key_version: number | null;
   credentials_expiry_step: number | null;
+  /** The credentials the last change replaced, sealed; they verify webhooks until `previous_credentials_until` only. */
+  previous_credentials_ciphertext: string | null;
+  previous_credentials_key_version: number | null;
+  previous_credentials_until: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

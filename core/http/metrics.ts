@@ -7,6 +7,7 @@ export interface HubMetrics {
   httpRejected: Counter<'reason'>;
   runs: Counter<'connector' | 'kind' | 'status'>;
   webhooks: Counter<'connector' | 'outcome'>;
+  webhooksByPreviousSecret: Counter<'connector'>;
   events: Counter<'source'>;
   scheduledPollsSkipped: Counter<'connector'>;
 }
@@ -39,6 +40,12 @@ export function createMetrics(): HubMetrics {
       name: 'hub_webhooks_total',
       help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid, too_large; a body too large is refused before its integration is read, so under connector "unknown")',
       labelNames: ['connector', 'outcome'],
+      registers: [registry],
+    }),
+    webhooksByPreviousSecret: new Counter({
+      name: 'hub_webhooks_previous_secret_total',
+      help: 'Inbound webhook deliveries verified by the credentials a change replaced (within HUB_WEBHOOK_SECRET_GRACE_SECONDS): the sender still signs with the old secret',
+      labelNames: ['connector'],
       registers: [registry],
     }),
     events: new Counter({

@@ -9,6 +9,7 @@ import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.wr
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
+import { keepPreviousCredentials } from './previous-credentials.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -138,6 +139,8 @@ export async function updateIntegration(
           ? {}
           : {
               ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
+              // Deliveries the sender still signs with the old secret verify until it has the new one.
+              ...keepPreviousCredentials(hub, existing, connector, previous),
               oauth_token_ciphertext: null,
               oauth_token_key_version: null,
               credentials_expiry_step: null,

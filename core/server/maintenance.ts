@@ -1,6 +1,7 @@
 import { rollUpHealth } from '../health/health-rollup.ts';
 import type { Job, Schedule } from '../queue/queue.types.ts';
 import { reconcile } from '../runs/reconciler.ts';
+import { forgetExpiredPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { remindExpiringCredentials } from '../vault/credential-expiry.ts';
 import { sendDueDigests } from '../tasks/digest.service.ts';
 import { escalateDueAlerts } from '../tasks/task-alerts.service.ts';
@@ -16,6 +17,7 @@ function maintenanceSchedules(hub: HubContext): Schedule<object>[] {
     { id: 'health-rollup', name: 'health-rollup', every: 5 * 60 * 1000, data: {} },
     { id: 'credential-expiry', name: 'credential-expiry', cron: '0 7 * * *', data: {} },
     { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} },
+    { id: 'previous-credentials', name: 'previous-credentials', every: 5 * 60 * 1000, data: {} },
   ];
 }
 
@@ -42,6 +44,7 @@ export function maintenanceJobRegistrations(hub: HubContext): JobRegistration[] 
         if (job.name === 'reconcile') await reconcile(hub);
         else if (job.name === 'health-rollup') await rollUpHealth(hub);
         else if (job.name === 'credential-expiry') await remindExpiringCredentials(hub);
+        else if (job.name === 'previous-credentials') await forgetExpiredPreviousCredentials(hub);
         else if (job.name === 'task-alerts') {
           await escalateDueAlerts(hub);
           await sendDueDigests(hub);

@@ -6,6 +6,7 @@ import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../d
 import { onForeignKeyViolation } from '../db/postgres-errors.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
 import { credentialsBeingReplaced, sealCredentials } from '../integrations/integration-credentials.ts';
+import { keepPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
 import { requireConnector, validateAgainstConnector } from '../integrations/integration.validation.ts';
 import { checkIntegration } from '../runs/check.service.ts';
@@ -56,6 +57,8 @@ async function applyCredentials(
     .updateTable('integration_configs')
     .set({
       ...sealCredentials(hub, integration.tenant_id, integration.id, credentials),
+      // Deliveries the sender still signs with the old secret verify until it has the new one.
+      ...keepPreviousCredentials(hub, integration, requireConnector(hub.connectors, integration.connector), previous),
       // Tokens obtained with the old secret must not outlive it.
       oauth_token_ciphertext: null,
       oauth_token_key_version: null,

@@ -12,6 +12,7 @@ import {
   RotationParams,
   RotationResponse,
 } from '../../schemas/api/credential.schema.ts';
+import { revokePreviousCredentials } from './previous-credentials.revoke.ts';
 import { approveRotation, listCredentialAudit, listRotations, rejectRotation, requestRotation } from './credential-rotation.service.ts';
 
 function toRotation(row: CredentialRotationRow) {
@@ -90,6 +91,18 @@ export const credentialRoutes = [
       const row = await rejectRotation(hub, principal, params.id, params.rid, requestId);
       await auditAs(hub.db, principal, requestId, { action: 'credentials.rotation_rejected', targetType: 'integration', targetId: params.id, detail: { rotationId: row.id } });
       return { status: 200, body: toRotation(row) };
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/api/integrations/:id/credentials/previous',
+    summary: 'Stop accepting webhooks signed with the secret the last credential change replaced, before HUB_WEBHOOK_SECRET_GRACE_SECONDS ends (the sender has switched, or the old secret may have leaked)',
+    tag: 'credentials', access: 'admin', resource: 'integration', params: IdParams,
+    responses: { 204: { description: 'only the current credentials verify webhooks now' }, 404: errors[404] },
+    async handler({ params }, { hub, principal, requestId }) {
+      if (await revokePreviousCredentials(hub, principal, params.id)) {
+        await auditAs(hub.db, principal, requestId, { action: 'credentials.previous_revoked', targetType: 'integration', targetId: params.id });
+      }
+      return { status: 204 };
     },
   }),
   defineRoute({

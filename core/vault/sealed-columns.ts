@@ -1,3 +1,5 @@
+import { previousCredentialsOwner } from '../integrations/previous-credentials.ts';
+
 // Every place a sealed secret lives: master-key rotation, key coverage checks and `hub keys status`
 // walk this list, so a new sealed column is one entry here. The owner string must match the one
 // used when sealing (it is part of the associated data).
@@ -25,6 +27,13 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     version: 'oauth_token_key_version',
     tenantColumn: 'tenant_id',
     owner: (id) => `integration:${id}:oauth-token`,
+  },
+  {
+    table: 'integration_configs',
+    ciphertext: 'previous_credentials_ciphertext',
+    version: 'previous_credentials_key_version',
+    tenantColumn: 'tenant_id',
+    owner: previousCredentialsOwner,
   },
   {
     table: 'credential_rotations',

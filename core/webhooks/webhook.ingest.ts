@@ -6,6 +6,7 @@ import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
 import { errorBody } from '../http/error-handler.ts';
 import { openCredentials } from '../integrations/integration-credentials.ts';
+import { openPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { createEventBatcher, isTooDeep } from './event.batcher.ts';
@@ -31,6 +32,8 @@ interface CachedIntegration {
   /** Parsed once per cache entry, not per delivery. */
   config: unknown;
   credentials: { success: true; data: unknown } | { success: false };
+  /** The credentials the last change replaced, while they still verify deliveries (previous-credentials.ts). */
+  previous: { data: unknown; until: Date } | undefined;
   expires: number;
 }
 
@@ -72,10 +75,13 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     const connector = row ? hub.connectors.get(row.connector) : undefined;
     const config = row && connector ? connector.config.safeParse(row.config) : undefined;
     const credentials = row && connector ? connector.credentials.safeParse(openCredentials(hub, row) ?? {}) : undefined;
+    const previous = row && connector?.webhook ? openPreviousCredentials(hub, row) : undefined;
+    const previousParsed = previous ? connector!.credentials.safeParse(previous.credentials) : undefined;
     return {
       row,
       config: config?.success ? config.data : undefined,
       credentials: credentials?.success ? { success: true, data: credentials.data } : { success: false },
+      previous: previous && previousParsed?.success ? { data: previousParsed.data, until: previous.until } : undefined,
       expires: Date.now() + CACHE_MS,
     };
   }
@@ -155,9 +161,18 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       return handshake;
     }
     const credentials = found.credentials;
-    const verified = credentials.success
-      ? connector.webhook.verify(request, { config: found.config, credentials: credentials.data, now: hub.clock() })
+    const now = hub.clock();
+    let verified = credentials.success
+      ? connector.webhook.verify(request, { config: found.config, credentials: credentials.data, now })
       : { ok: false as const, reason: 'the integration has no webhook secret configured' };
+    if (!verified.ok && found.previous && found.previous.until > now) {
+      // Signed with the secret the last change replaced: the sender has not switched yet.
+      const byPrevious = connector.webhook.verify(request, { config: found.config, credentials: found.previous.data, now });
+      if (byPrevious.ok) {
+        verified = byPrevious;
+        hub.metrics.webhooksByPreviousSecret.inc({ connector: connector.id });
+      }
+    }
     if (!verified.ok) {
       return reject(connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
     }

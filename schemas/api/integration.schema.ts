@@ -21,6 +21,7 @@ export const Integration = z.object({
     set: z.boolean(),
     hint: z.string().nullable().describe('masked, e.g. the last four characters'),
     expiresAt: Timestamp.nullable(),
+    previousAcceptedUntil: Timestamp.nullable().describe('until when the credentials the last change replaced still verify webhooks (HUB_WEBHOOK_SECRET_GRACE_SECONDS); null when they do not'),
   }),
   createdAt: Timestamp,
   updatedAt: Timestamp,

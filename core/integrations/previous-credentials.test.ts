@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { servicenow } from '../../connectors/servicenow/connector.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import type { IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { parseMasterKeys } from '../vault/master-keys.ts';
+import { keepPreviousCredentials, NO_PREVIOUS_CREDENTIALS, openPreviousCredentials, previousCredentialsUntil } from './previous-credentials.ts';
+
+const parsed = parseMasterKeys(`1:${Buffer.alloc(32, 3).toString('base64')}`);
+if (!parsed.ok) throw new Error(parsed.error);
+const masterKeys = parsed.keys;
+const NOW = new Date('2026-11-24T10:00:00Z');
+const replaced = { auth: { type: 'basic', username: 'svc', password: 'old-password' }, webhookSecret: 'whsec_old' };
+const row = { tenant_id: '00000000-0000-4000-8000-000000000001', id: '00000000-0000-4000-8000-000000000002' };
+const withoutWebhooks = { ...servicenow, webhook: undefined } as unknown as AnyConnector;
+
+function hubAt(now: Date, graceSeconds = 3600): HubContext {
+  const warnings: string[] = [];
+  return {
+    config: { HUB_WEBHOOK_SECRET_GRACE_SECONDS: graceSeconds },
+    masterKeys,
+    clock: () => now,
+    logger: { warn: (_: unknown, message: string) => warnings.push(message) },
+  } as unknown as HubContext;
+}
+
+function stored(columns: ReturnType<typeof keepPreviousCredentials>): IntegrationConfigRow {
+  return { ...row, ...columns } as unknown as IntegrationConfigRow;
+}
+
+describe('credentials a change replaces', () => {
+  it('are kept, sealed, for the grace window and open until its end only', () => {
+    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced);
+    expect(columns.previous_credentials_until).toEqual(new Date(NOW.getTime() + 3600_000));
+    expect(columns.previous_credentials_ciphertext).not.toContain('old-password');
+
+    const justBefore = new Date(NOW.getTime() + 3600_000 - 1);
+    expect(openPreviousCredentials(hubAt(justBefore), stored(columns))).toEqual({ credentials: replaced, until: columns.previous_credentials_until });
+    expect(previousCredentialsUntil(stored(columns), justBefore)).toEqual(columns.previous_credentials_until);
+
+    const atTheEnd = new Date(NOW.getTime() + 3600_000);
+    expect(openPreviousCredentials(hubAt(atTheEnd), stored(columns))).toBeUndefined();
+    expect(previousCredentialsUntil(stored(columns), atTheEnd)).toBeNull();
+  });
+
+  it('are not kept when the window is 0, the connector takes no webhooks, or the old ones could not be opened', () => {
+    expect(keepPreviousCredentials(hubAt(NOW, 0), row, servicenow as unknown as AnyConnector, replaced)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    expect(keepPreviousCredentials(hubAt(NOW), row, withoutWebhooks, replaced)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, undefined)).toEqual(NO_PREVIOUS_CREDENTIALS);
+  });
+
+  it('count as none when they cannot be opened (sealed for another integration), rather than throwing', () => {
+    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced);
+    const moved = { ...stored(columns), id: '00000000-0000-4000-8000-000000000003' } as IntegrationConfigRow;
+    expect(openPreviousCredentials(hubAt(NOW), moved)).toBeUndefined();
+  });
+});
