@@ -12,7 +12,7 @@ import { dispatchEvents } from './event.dispatch.ts';
 import { isInteractionEvent } from './interaction-event.ts';
 
 /**
- * Re-queues the event's failed route actions whose route still exists, is enabled and matches the
+ * Re-queues the event's failed (or cancelled) route actions whose route still exists, is enabled and matches the
  * event, each rebuilt from the route as it is now (target, action, input template): a route fixed
  * after its action failed is what runs. A failed run of a deleted, disabled or no longer matching
  * route (`route_id` has no foreign key) stays failed, as the record of what happened. The event's
@@ -30,7 +30,9 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
     .selectFrom('integration_runs')
     .selectAll()
     .where('tenant_id', '=', event.tenant_id)
-    .where('status', '=', 'failed')
+    // Cancelled too: an action run whose route changed before it ran (route-withdrawn.ts) never
+    // acted, and holds the route's key for the event, so only a replay lets the route of now act.
+    .where('status', 'in', ['failed', 'cancelled'])
     .where((eb) => {
       const ofEvent = eb('event_id', '=', event.id);
       if (subject === event.id) return ofEvent;

@@ -275,9 +275,9 @@ export interface ReplayedAction {
 }
 
 /**
- * Queues a failed action run again, as a new run in all but its row: queued now, with no start,
- * heartbeat, latency, result or error of its earlier attempts, and a fresh budget of attempts
- * (numbered on). False when the run is no longer failed.
+ * Queues a failed action run again (or one cancelled before it ran), as a new run in all but its
+ * row: queued now, with no start, heartbeat, latency, result or error of its earlier attempts, and
+ * a fresh budget of attempts (numbered on). False when the run is no longer failed or cancelled.
  */
 export async function requeueFailedAction(db: Db, runId: string, replayed: ReplayedAction, now: Date): Promise<boolean> {
   return inTransaction(db, async (trx) => {
@@ -286,7 +286,7 @@ export async function requeueFailedAction(db: Db, runId: string, replayed: Repla
       .selectFrom('integration_runs')
       .select(['integration_id', 'finished_at'])
       .where('id', '=', runId)
-      .where('status', '=', 'failed')
+      .where('status', 'in', ['failed', 'cancelled'])
       .forUpdate()
       .executeTakeFirst();
     if (!failed) return false;
