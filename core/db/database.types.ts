@@ -254,6 +254,9 @@ export interface CredentialRotationsTable {
   reason: string | null;
   credentials_ciphertext: string | null;
   credentials_key_version: number | null;
+  /** The OAuth token the rotation's check obtained, sealed; stored with the credentials when applied (0021). */
+  oauth_token_ciphertext: string | null;
+  oauth_token_key_version: number | null;
   new_fingerprint: string;
   expires_at: NullableTimestamp;
   decided_by: string | null;

@@ -1,7 +1,7 @@
 import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { createHttpClient } from '../../connectors/sdk/http-client.ts';
-import { UpstreamAuth } from '../../connectors/sdk/credentials.ts';
+import { UpstreamAuth, type TokenStore } from '../../connectors/sdk/credentials.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { openCredentials } from './integration-credentials.ts';
@@ -10,6 +10,8 @@ import { integrationTokenStore } from './oauth-token.store.ts';
 export interface ContextOverrides {
   /** Credentials to use instead of the stored ones (a rotation validating new secrets). */
   credentials?: unknown;
+  /** With `credentials`: where the OAuth tokens obtained with them go (trial-token.store.ts). */
+  tokenStore?: TokenStore;
   signal?: AbortSignal;
 }
 
@@ -46,7 +48,9 @@ export function connectorContext(
               obtainedWith: row,
             }),
           }
-        : {}),
+        : overrides.tokenStore
+          ? { tokenStore: overrides.tokenStore }
+          : {}),
       breakerKey: row.id,
       logger,
       signal,

@@ -114,8 +114,10 @@ export async function updateIntegration(
   const configFrom = (stored: unknown) => (merging && input.config !== undefined ? mergePatch(stored, input.config) : input.config);
   const schedulesFrom = (stored: StreamSchedules) => (input.schedules === undefined ? undefined : patchSchedules(merging ? stored : {}, input.schedules));
   const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config), schedules: input.schedules });
-  const previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, existing);
-  const row = await writeWithSchedules(hub, connector, existing, async (trx) => {
+  // The credentials being replaced, as the write finds them (a rotation may have landed since the read).
+  let previous: unknown;
+  const row = await writeWithSchedules(hub, connector, existing, async (trx, locked) => {
+    previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, locked);
     // Where rotations need a second admin, new credentials go through the rotation flow only.
     if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
     let config = parts.config;
@@ -140,7 +142,7 @@ export async function updateIntegration(
           : {
               ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
               // Deliveries the sender still signs with the old secret verify until it has the new one.
-              ...keepPreviousCredentials(hub, existing, connector, previous),
+              ...keepPreviousCredentials(hub, locked, connector, previous),
               oauth_token_ciphertext: null,
               oauth_token_key_version: null,
               credentials_expiry_step: null,

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { OAuthToken, TokenStore } from '../../connectors/sdk/credentials.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { seal, unseal } from '../vault/secret-box.ts';
+import { seal, unseal, type Sealed, type SecretBinding } from '../vault/secret-box.ts';
+import type { MasterKeySet } from '../vault/master-keys.ts';
 import { sameCredentials, type SealedCredentials } from './integration-credentials.ts';
 import { withClusterLock, type LockedDb } from '../locks/cluster-lock.ts';
 import { expiryChanged, expiryColumns, type ExpiryBefore } from '../vault/credential-expiry.ts';
@@ -29,10 +30,26 @@ export interface TokenStoreOptions {
   obtainedWith?: SealedCredentials;
 }
 
+/** A token sealed as the store keeps it (a pending rotation keeps the one its check obtained alike). */
+export function sealOAuthToken(keys: MasterKeySet, token: OAuthToken, binding: SecretBinding): Sealed {
+  return seal(keys, JSON.stringify({ ...token, expiresAt: token.expiresAt.toISOString(), refreshExpiresAt: token.refreshExpiresAt?.toISOString() }), binding);
+}
+
+export function openOAuthToken(keys: MasterKeySet, sealed: Sealed, binding: SecretBinding): OAuthToken {
+  const stored = JSON.parse(unseal(keys, sealed, binding)) as { accessToken: string; refreshToken?: string; expiresAt: string; refreshExpiresAt?: string };
+  const token: OAuthToken = { accessToken: stored.accessToken, expiresAt: new Date(stored.expiresAt) };
+  if (stored.refreshToken) token.refreshToken = stored.refreshToken;
+  if (stored.refreshExpiresAt) token.refreshExpiresAt = new Date(stored.refreshExpiresAt);
+  return token;
+}
+
+/** The binding of an integration's stored OAuth token. */
+export const oauthTokenBinding = (tenantId: string, integrationId: string): SecretBinding => ({ tenantId, owner: `integration:${integrationId}:oauth-token` });
+
 /** OAuth tokens of one integration, sealed in its row so every process shares them. */
 export function integrationTokenStore(hub: HubContext, tenantId: string, integrationId: string, options: TokenStoreOptions = {}): TokenStore {
   const { refreshTokenIsTheCredential = false, obtainedWith } = options;
-  const binding = { tenantId, owner: `integration:${integrationId}:oauth-token` };
+  const binding = oauthTokenBinding(tenantId, integrationId);
   const db = (): LockedDb => {
     const locked = refreshing.getStore();
     return locked?.integrationId === integrationId ? locked.db : hub.db;
@@ -45,13 +62,7 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
         .where('id', '=', integrationId)
         .executeTakeFirst();
       if (!row?.oauth_token_ciphertext || row.oauth_token_key_version === null) return undefined;
-      const stored = JSON.parse(
-        unseal(hub.masterKeys, { ciphertext: row.oauth_token_ciphertext, keyVersion: row.oauth_token_key_version }, binding),
-      ) as { accessToken: string; refreshToken?: string; expiresAt: string; refreshExpiresAt?: string };
-      const token: OAuthToken = { accessToken: stored.accessToken, expiresAt: new Date(stored.expiresAt) };
-      if (stored.refreshToken) token.refreshToken = stored.refreshToken;
-      if (stored.refreshExpiresAt) token.refreshExpiresAt = new Date(stored.refreshExpiresAt);
-      return token;
+      return openOAuthToken(hub.masterKeys, { ciphertext: row.oauth_token_ciphertext, keyVersion: row.oauth_token_key_version }, binding);
     },
     async exclusive(work) {
       const after: Array<() => Promise<void>> = [];
@@ -60,11 +71,7 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
       return result;
     },
     async save(token) {
-      const sealed = seal(
-        hub.masterKeys,
-        JSON.stringify({ ...token, expiresAt: token.expiresAt.toISOString(), refreshExpiresAt: token.refreshExpiresAt?.toISOString() }),
-        binding,
-      );
+      const sealed = sealOAuthToken(hub.masterKeys, token, binding);
       const expiresAt = refreshTokenIsTheCredential ? token.refreshExpiresAt : undefined;
       let before: ExpiryBefore | undefined;
       if (expiresAt) {

@@ -5,6 +5,7 @@ import { NotFoundError } from '../http/api-error.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import type { TokenStore } from '../../connectors/sdk/credentials.ts';
 import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
 import { toFailure } from './failure.ts';
 import { recordSuccess } from './failure.service.ts';
@@ -13,15 +14,17 @@ import { insertRunOnce } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
 
 /**
- * Runs the connector's check, recorded as a run. With `credentials` it validates new secrets
- * without storing them (credential rotation uses this before swapping).
+ * Runs the connector's check, recorded as a run. With a `trial` it validates new secrets without
+ * storing them (credential rotation uses this before swapping).
  */
 export async function checkIntegration(
   hub: HubContext,
   integration: IntegrationConfigRow,
   requestedBy: string,
-  credentials?: unknown,
+  /** New credentials to check instead of the stored ones, and where the tokens they obtain go. */
+  trial?: { credentials: unknown; tokenStore: TokenStore },
 ): Promise<CheckResponse> {
+  const credentials = trial?.credentials;
   const connector = hub.connectors.get(integration.connector);
   const started = hub.clock();
   const run = await onForeignKeyViolation(
@@ -45,7 +48,7 @@ export async function checkIntegration(
   return withHeartbeat(hub, run, async (): Promise<CheckResponse> => {
     const latencyMs = (finished: RunRow | undefined) => finished?.latency_ms ?? hub.clock().getTime() - started.getTime();
     try {
-      const ctx = connectorContext(hub, connector, integration, credentials === undefined ? {} : { credentials });
+      const ctx = connectorContext(hub, connector, integration, trial ?? {});
       const result = await connector.check(ctx);
       // A passing check with the stored credentials is a success like any run: it settles the
       // integration's failure tasks (a check with new credentials proves nothing about the old ones).

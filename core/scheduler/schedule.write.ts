@@ -32,7 +32,8 @@ export async function writeWithSchedules(
   hub: HubContext,
   connector: AnyConnector,
   previous: IntegrationConfigRow,
-  write: (db: Kysely<Database>) => Promise<IntegrationConfigRow>,
+  /** Gets the row as locked for the write (`previous` when it is gone). */
+  write: (db: Kysely<Database>, locked: IntegrationConfigRow) => Promise<IntegrationConfigRow>,
 ): Promise<IntegrationConfigRow> {
   let schedulesTouched = false;
   // The row as this write finds it, locked: whether a stream was switched on is judged against it,
@@ -44,7 +45,7 @@ export async function writeWithSchedules(
   try {
     row = await hub.db.transaction().execute(async (trx) => {
       before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forNoKeyUpdate().executeTakeFirst()) ?? previous;
-      const written = await write(trx);
+      const written = await write(trx, before);
       schedulesTouched = true;
       await syncSchedules(hub, connector, written, written.updated_at);
       return written;

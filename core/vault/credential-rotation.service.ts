@@ -5,7 +5,7 @@ import type { Transaction } from 'kysely';
 import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { onForeignKeyViolation } from '../db/postgres-errors.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
-import { credentialsBeingReplaced, sealCredentials } from '../integrations/integration-credentials.ts';
+import { credentialsBeingReplaced, sameCredentials, sealCredentials } from '../integrations/integration-credentials.ts';
 import { keepPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
 import { requireConnector, validateAgainstConnector } from '../integrations/integration.validation.ts';
@@ -18,7 +18,10 @@ import { withKeptCredentialFields } from './kept-credentials.ts';
 import { seal, unseal } from './secret-box.ts';
 import { resolveCredentialTasks } from './credential-tasks.ts';
 import { tenantSettings } from '../tenancy/tenant-settings.ts';
-import { supersedePendingRotations } from './rotation-supersede.ts';
+import { DISCARDED_SECRETS, supersedePendingRotations } from './rotation-supersede.ts';
+import type { OAuthToken } from '../../connectors/sdk/credentials.ts';
+import { oauthTokenBinding, openOAuthToken, sealOAuthToken } from '../integrations/oauth-token.store.ts';
+import { trialTokenStore } from '../integrations/trial-token.store.ts';
 
 export interface RotationRequest {
   credentials: unknown;
@@ -33,6 +36,14 @@ export interface RotationOutcome {
 }
 
 const binding = (tenantId: string, rotationId: string) => ({ tenantId, owner: `rotation:${rotationId}:credentials` });
+
+const tokenBinding = (tenantId: string, rotationId: string) => ({ tenantId, owner: `rotation:${rotationId}:oauth-token` });
+
+function storedTokenColumns(hub: HubContext, integration: IntegrationConfigRow, token: OAuthToken | undefined) {
+  if (!token) return { oauth_token_ciphertext: null, oauth_token_key_version: null };
+  const sealed = sealOAuthToken(hub.masterKeys, token, oauthTokenBinding(integration.tenant_id, integration.id));
+  return { oauth_token_ciphertext: sealed.ciphertext, oauth_token_key_version: sealed.keyVersion };
+}
 
 /** The audit entry that names who requested a pending rotation. */
 const ROTATION_REQUESTED = 'credentials.rotation_requested';
@@ -49,6 +60,7 @@ async function applyCredentials(
   credentials: unknown,
   expiresAt: Date | string | null,
   appliedBy: string,
+  obtainedToken: OAuthToken | undefined,
 ): Promise<{ oldFingerprint: string | null; newFingerprint: string }> {
   const previous = credentialsBeingReplaced(hub, integration);
   const oldFingerprint = previous === undefined ? null : await secretFingerprint(hub, integration.tenant_id, previous, trx);
@@ -59,9 +71,9 @@ async function applyCredentials(
       ...sealCredentials(hub, integration.tenant_id, integration.id, credentials),
       // Deliveries the sender still signs with the old secret verify until it has the new one.
       ...keepPreviousCredentials(hub, integration, requireConnector(hub.connectors, integration.connector), previous),
-      // Tokens obtained with the old secret must not outlive it.
-      oauth_token_ciphertext: null,
-      oauth_token_key_version: null,
+      // Tokens obtained with the old secret must not outlive it; the one the check obtained with the
+      // new secret is kept (it may hold the refresh token that replaced the one the check spent).
+      ...storedTokenColumns(hub, integration, obtainedToken),
       // A new secret starts the reminders over even when its expiry date is the old one's.
       credentials_expires_at: expiresAt,
       credentials_expiry_step: null,
@@ -84,6 +96,18 @@ async function lockIntegration(trx: Transaction<Database>, tenantId: string, int
   return row;
 }
 
+/**
+ * A rotation is made against the credentials it read: the optional fields it leaves out keep their
+ * values from those (kept-credentials.ts). Other new credentials applied while it was checked would
+ * be undone by it, a webhook secret just changed put back; such a rotation is refused, as pending
+ * ones are superseded. (`hub keys rotate` re-encrypting the same secret is no change.)
+ */
+function refuseIfReplacedMeanwhile(hub: HubContext, read: IntegrationConfigRow, locked: IntegrationConfigRow): void {
+  if (!sameCredentials(hub, read, locked)) {
+    throw new ApiError(409, 'conflict', 'the credentials were replaced by someone else while the new ones were being checked; nothing was changed: request the rotation again if it is still wanted');
+  }
+}
+
 /** The integration was deleted while its rotation was under way (its check and audit rows refer to it). */
 const integrationGone = () => new NotFoundError('integration');
 
@@ -99,7 +123,9 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials, hub.db);
   const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
 
-  const check = await checkIntegration(hub, integration, principal.label, credentials);
+  const trialTokens = trialTokenStore();
+  const check = await checkIntegration(hub, integration, principal.label, { credentials, tokenStore: trialTokens });
+  const obtainedToken = trialTokens.obtained();
   if (!check.ok) {
     await onForeignKeyViolation(recordCredentialAudit(hub, { ...audit, action: 'rotation_check_failed' }), integrationGone);
     return { status: 'check_failed', rotation: undefined, check };
@@ -107,13 +133,14 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
 
   if ((await tenantSettings(hub, principal.tenantId)).requireRotationApproval) {
     const rotation = await hub.db.transaction().execute(async (trx) => {
-      await lockIntegration(trx, integration.tenant_id, integrationId);
+      refuseIfReplacedMeanwhile(hub, integration, await lockIntegration(trx, integration.tenant_id, integrationId));
       const row = await trx
         .insertInto('credential_rotations')
         .values({ tenant_id: integration.tenant_id, integration_id: integrationId, status: 'pending_approval', requested_by: principal.label, requested_by_person: principal.person, reason: request.reason ?? null, new_fingerprint: newFingerprint, expires_at: request.expiresAt ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
       const sealed = seal(hub.masterKeys, JSON.stringify(credentials), binding(row.tenant_id, row.id));
+      const sealedToken = obtainedToken ? sealOAuthToken(hub.masterKeys, obtainedToken, tokenBinding(row.tenant_id, row.id)) : undefined;
       // The requester by token or user id, committed with the rotation: approval compares these,
       // since `requested_by` is a display name that another token or user may share.
       await recordAudit(trx, {
@@ -122,7 +149,11 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
       });
       return trx
         .updateTable('credential_rotations')
-        .set({ credentials_ciphertext: sealed.ciphertext, credentials_key_version: sealed.keyVersion })
+        .set({
+          credentials_ciphertext: sealed.ciphertext,
+          credentials_key_version: sealed.keyVersion,
+          ...(sealedToken ? { oauth_token_ciphertext: sealedToken.ciphertext, oauth_token_key_version: sealedToken.keyVersion } : {}),
+        })
         .where('id', '=', row.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -137,7 +168,8 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
       throw new ApiError(409, 'conflict', 'this workspace began to require a second admin\'s approval while the new credentials were being checked; request the rotation again');
     }
     const current = await lockIntegration(trx, integration.tenant_id, integrationId);
-    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, request.expiresAt ?? null, principal.label);
+    refuseIfReplacedMeanwhile(hub, integration, current);
+    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, request.expiresAt ?? null, principal.label, obtainedToken);
     await recordCredentialAudit({ db: trx }, { ...audit, action: 'rotated', oldFingerprint });
     return trx
       .insertInto('credential_rotations')
@@ -188,19 +220,22 @@ export async function approveRotation(hub: HubContext, principal: Principal, int
   const credentials = JSON.parse(
     unseal(hub.masterKeys, { ciphertext: rotation.credentials_ciphertext ?? '', keyVersion: rotation.credentials_key_version ?? 0 }, binding(rotation.tenant_id, rotation.id)),
   ) as unknown;
+  const obtainedToken = rotation.oauth_token_ciphertext && rotation.oauth_token_key_version !== null
+    ? openOAuthToken(hub.masterKeys, { ciphertext: rotation.oauth_token_ciphertext, keyVersion: rotation.oauth_token_key_version }, tokenBinding(rotation.tenant_id, rotation.id))
+    : undefined;
   // The decision, the swap and its audit entry commit together: a failure between them leaves the
   // rotation pending with its secret, to be approved again, instead of "applied" with nothing applied.
   const decided = await hub.db.transaction().execute(async (trx) => {
     const current = await lockIntegration(trx, integration.tenant_id, integrationId);
     const row = await trx
       .updateTable('credential_rotations')
-      .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+      .set({ status: 'applied', decided_by: principal.label, decided_at: hub.clock(), ...DISCARDED_SECRETS })
       .where('id', '=', rotation.id)
       .where('status', '=', 'pending_approval')
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new ApiError(409, 'conflict', 'this rotation was decided meanwhile');
-    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, rotation.expires_at, principal.label);
+    const { oldFingerprint } = await applyCredentials(hub, trx, current, credentials, rotation.expires_at, principal.label, obtainedToken);
     await recordCredentialAudit({ db: trx }, {
       tenantId: rotation.tenant_id, integrationId, action: 'rotation_approved', actor: rotation.requested_by, approver: principal.label,
       reason: rotation.reason, oldFingerprint, newFingerprint: rotation.new_fingerprint, expiresAt: rotation.expires_at,
@@ -216,7 +251,7 @@ export async function rejectRotation(hub: HubContext, principal: Principal, inte
   const rotation = await pendingRotation(hub, principal, integrationId, rotationId);
   const decided = await hub.db
     .updateTable('credential_rotations')
-    .set({ status: 'rejected', decided_by: principal.label, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+    .set({ status: 'rejected', decided_by: principal.label, decided_at: hub.clock(), ...DISCARDED_SECRETS })
     .where('id', '=', rotation.id)
     .where('status', '=', 'pending_approval')
     .returningAll()

@@ -43,7 +43,7 @@ function toAuditEntry(row: CredentialAuditRow) {
   };
 }
 
-const errors = { 404: { description: 'not found', schema: ErrorResponse }, 409: { description: 'already decided', schema: ErrorResponse } };
+const errors = { 404: { description: 'not found', schema: ErrorResponse }, 409: { description: 'already decided, or the credentials were replaced while the rotation was checked', schema: ErrorResponse } };
 
 export const credentialRoutes = [
   defineRoute({

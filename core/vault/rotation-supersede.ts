@@ -3,6 +3,9 @@ import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { recordCredentialAudit } from './credential-audit.ts';
 
+/** What a decided rotation no longer keeps: its sealed secret, and the token its check obtained. */
+export const DISCARDED_SECRETS = { credentials_ciphertext: null, credentials_key_version: null, oauth_token_ciphertext: null, oauth_token_key_version: null } as const;
+
 /**
  * Closes the integration's pending rotations once other new credentials are in place, inside the
  * transaction that put them there. Each was requested against the credentials just replaced:
@@ -17,7 +20,7 @@ export async function supersedePendingRotations(
 ): Promise<void> {
   const superseded = await trx
     .updateTable('credential_rotations')
-    .set({ status: 'superseded', decided_by: by, decided_at: hub.clock(), credentials_ciphertext: null, credentials_key_version: null })
+    .set({ status: 'superseded', decided_by: by, decided_at: hub.clock(), ...DISCARDED_SECRETS })
     .where('tenant_id', '=', integration.tenant_id)
     .where('integration_id', '=', integration.id)
     .where('status', '=', 'pending_approval')

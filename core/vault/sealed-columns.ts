@@ -43,6 +43,13 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     owner: (id) => `rotation:${id}:credentials`,
   },
   {
+    table: 'credential_rotations',
+    ciphertext: 'oauth_token_ciphertext',
+    version: 'oauth_token_key_version',
+    tenantColumn: 'tenant_id',
+    owner: (id) => `rotation:${id}:oauth-token`,
+  },
+  {
     table: 'tenants',
     ciphertext: 'fingerprint_key_ciphertext',
     version: 'fingerprint_key_version',
