@@ -10,7 +10,7 @@ import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
 import { toFailure } from './failure.ts';
 import { recordSuccess } from './failure.service.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
-import { insertRunOnce } from './run.repository.ts';
+import { databaseNow, insertRunOnce } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
 
 /**
@@ -36,7 +36,9 @@ export async function checkIntegration(
       idempotency_key: `check:${randomUUID()}`,
       status: 'running',
       started_at: started,
-      heartbeat_at: started,
+      // Stamped by the database's clock, which the reconciler judges it by: an API process whose
+      // clock is behind would otherwise have its check taken for abandoned before its first heartbeat.
+      heartbeat_at: databaseNow,
       attempts: 1,
       requested_by: requestedBy,
     }),

@@ -1,5 +1,5 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
-import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type InsertObject, type Kysely, type Transaction } from 'kysely';
 import type { Database, IntegrationRunsTable, RunRow } from '../db/database.types.ts';
 import { isoMicros } from '../db/keyset.ts';
 import type { ListedRun } from './run.query.ts';
@@ -13,7 +13,7 @@ type Db = Kysely<Database> | Transaction<Database>;
  * Inserts the run unless its idempotency key exists; undefined means another caller made it. The
  * queue time comes at full precision too, as the runs list gives it (the next page's `before`).
  */
-export async function insertRunOnce(db: Db, run: Insertable<IntegrationRunsTable>): Promise<ListedRun | undefined> {
+export async function insertRunOnce(db: Db, run: InsertObject<Database, 'integration_runs'>): Promise<ListedRun | undefined> {
   return db
     .insertInto('integration_runs')
     .values(run)
@@ -71,8 +71,8 @@ export class RunBusyError extends Error {
 /**
  * Moves a queued run to running. The returned row's `attempts` is this attempt's number, which
  * fences every later write of the attempt (see `heldBy`). Undefined when the run is not queued
- * (done, or taken by another process) or its integration holds it back (paused or disabled, see
- * run.hold.ts). RunBusyError when another run of the same stream is running: runs of one stream
+ * (done, or taken by another process), its next attempt is not due yet (see `notDueUntil`) or its
+ * integration holds it back (paused or disabled, see run.hold.ts). RunBusyError when another run of the same stream is running: runs of one stream
  * never overlap, enforced by a partial unique index rather than by hope.
  */
 export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | undefined> {
@@ -87,6 +87,9 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
       }))
       .where('id', '=', id)
       .where('status', '=', 'queued')
+      // Not before its retry is due (a Retry-After, a busy stream): a second job for the run, such
+      // as the reconciler's for a run that only waited in a backlog, must not start it early.
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
       .where(integrationLetsRunStart)
       .returningAll()
       .executeTakeFirst();
@@ -94,6 +97,12 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
     if (isUniqueViolation(error)) throw new RunBusyError('another run of this stream is running');
     throw error;
   }
+}
+
+/** When a queued run's next attempt is due, if that is after `now`; undefined otherwise. */
+export async function notDueUntil(db: Db, id: string, now: Date): Promise<Date | undefined> {
+  const run = await db.selectFrom('integration_runs').select(['status', 'next_attempt_at']).where('id', '=', id).executeTakeFirst();
+  return run?.status === 'queued' && run.next_attempt_at !== null && run.next_attempt_at > now ? run.next_attempt_at : undefined;
 }
 
 /** A queued run that could not start yet (its stream is busy) waits until `nextAttemptAt`. */
@@ -148,7 +157,8 @@ export async function giveBackStaleRun(db: Db, taken: RunAttempt, stale: Pick<Ru
 
 // Heartbeats are stamped, and judged, by the database's clock, not the workers': one worker's clock
 // a lease behind another's would otherwise have its live runs taken over by the other's reconciler.
-const databaseNow = sql<Date>`now()`;
+/** The database's clock, which judges heartbeats (see the reconciler), whatever a process's says. */
+export const databaseNow = sql<Date>`now()`;
 
 /**
  * A running run silent for longer than the lease: its last sign of life (heartbeat, else start,

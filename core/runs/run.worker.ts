@@ -8,17 +8,26 @@ import { executeAction } from '../routes/action.executor.ts';
 import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { executePoll } from './poll.executor.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
-import { claimRun, findWaitingScheduledRun, insertRunOnce, postponeQueuedRun, RunBusyError } from './run.repository.ts';
+import { claimRun, findWaitingScheduledRun, insertRunOnce, notDueUntil, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
 import { settleRun } from './run.settle.ts';
 
 // While another run of the stream is running, a run waits this long before trying again.
 const BUSY_RETRY_MS = 2_000;
 
-/** Claims the run; a run whose stream is busy with another run is postponed and undefined returned. */
+/**
+ * Claims the run; a run whose stream is busy with another run is postponed and undefined returned.
+ * A job that comes before the run's next attempt is due is put back for then: the run's own job is
+ * waiting for that time already, but this process's clock may run ahead of the one that set it.
+ */
 async function claimOrPostpone(hub: HubContext, runId: string): Promise<RunRow | undefined> {
   try {
-    return await claimRun(hub.db, runId, hub.clock());
+    const now = hub.clock();
+    const claimed = await claimRun(hub.db, runId, now);
+    if (claimed) return claimed;
+    const due = await notDueUntil(hub.db, runId, now);
+    if (due) await enqueueRun(hub, runId, due.getTime() - now.getTime());
+    return undefined;
   } catch (error) {
     if (!(error instanceof RunBusyError)) throw error;
     await postponeQueuedRun(hub.db, runId, new Date(hub.clock().getTime() + BUSY_RETRY_MS));
