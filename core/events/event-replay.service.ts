@@ -3,6 +3,7 @@ import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
+import { isoMicros } from '../db/keyset.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { actedOn } from '../routes/route-run-key.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
@@ -81,6 +82,8 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
       .where('tenant_id', '=', principal.tenantId)
       .where('id', '=', eventId)
       .returningAll()
+      // At full precision, as the list gives it (the next page's `before`).
+      .returning(isoMicros('received_at').as('received_at_iso'))
       .executeTakeFirst();
     if (!row) throw new NotFoundError('event');
     const { retried, skipped } = await requeueFailedActions(hub, trx, row, hub.clock());

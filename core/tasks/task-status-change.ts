@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import type { TaskRow, TasksTable } from '../db/database.types.ts';
 import { ApiError, NotFoundError } from '../http/api-error.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { isoMicros } from '../db/keyset.ts';
 import { addHistory, findTask } from './task.repository.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import { storeTaskChangedAlerts } from './task-alerts.service.ts';
@@ -48,6 +49,7 @@ export async function changeTaskStatus(hub: HubContext, change: TaskStatusChange
       .where('id', '=', change.id)
       .where('status', 'in', [...transition.from])
       .returningAll()
+      .returning(isoMicros('opened_at').as('opened_at_iso'))
       .executeTakeFirst();
     if (!changed) {
       const current = await findTask(trx, change.tenantId, change.id);

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, TaskHistoryRow, TaskRow } from '../db/database.types.ts';
 import { isoMicros, olderThan, type KeysetCursor } from '../db/keyset.ts';
 
@@ -40,8 +40,9 @@ export function integrationsIn(db: Db, tenantId: string, environment: 'staging' 
   return db.selectFrom('integration_configs').select('id').where('tenant_id', '=', tenantId).where('environment', '=', environment);
 }
 
-export async function findTask(db: Db, tenantId: string, id: string): Promise<TaskRow | undefined> {
-  return db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+/** The task, with its opening time at full precision as the list gives it. */
+export async function findTask(db: Db, tenantId: string, id: string): Promise<ListedTask | undefined> {
+  return db.selectFrom('tasks').selectAll().select(isoMicros('opened_at').as('opened_at_iso')).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
 export async function findTaskByNumber(db: Db, tenantId: string, number: number): Promise<TaskRow | undefined> {
@@ -49,13 +50,15 @@ export async function findTaskByNumber(db: Db, tenantId: string, number: number)
 }
 
 export async function taskHistory(db: Db, taskId: string): Promise<TaskHistoryRow[]> {
-  return db.selectFrom('task_history').selectAll().where('task_id', '=', taskId).orderBy('created_at').execute();
+  return db.selectFrom('task_history').selectAll().where('task_id', '=', taskId).orderBy('created_at').orderBy('id').execute();
 }
 
 export async function addHistory(db: Db, task: Pick<TaskRow, 'id' | 'tenant_id'>, action: string, actor: string, note?: string): Promise<void> {
   await db
     .insertInto('task_history')
-    .values({ tenant_id: task.tenant_id, task_id: task.id, action, actor, note: note ?? null })
+    // When the step is written, not when its transaction began (now()): a step that waited for
+    // another's lock, such as a delete's resolve behind an ack, still comes after it in the history.
+    .values({ tenant_id: task.tenant_id, task_id: task.id, action, actor, note: note ?? null, created_at: sql<Date>`clock_timestamp()` })
     .execute();
 }
 
