@@ -8,7 +8,8 @@ import { findTask, listTasks, taskHistory } from './task.repository.ts';
 import { toHistoryEntry, toTask } from './task.mapper.ts';
 import { acknowledgeTask, resolveTask } from './task.service.ts';
 
-const notFound = { 404: { description: 'not found', schema: ErrorResponse }, 409: { description: 'not in a state that allows this', schema: ErrorResponse } };
+const notFound = { 404: { description: 'not found', schema: ErrorResponse } };
+const refused = { ...notFound, 409: { description: 'not in a state that allows this', schema: ErrorResponse } };
 
 export const taskRoutes = [
   defineRoute({
@@ -31,7 +32,7 @@ export const taskRoutes = [
   defineRoute({
     method: 'post', path: '/api/tasks/:id/ack', summary: 'Acknowledge an open task (who and when are recorded)', tag: 'tasks',
     access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
-    responses: { 200: { description: 'acknowledged', schema: Task }, ...notFound },
+    responses: { 200: { description: 'acknowledged', schema: Task }, ...refused },
     async handler({ params, body }, { hub, principal, requestId }) {
       const row = await acknowledgeTask(hub, principal.tenantId, params.id, principal.label, body.note, auditActorOf(principal, requestId));
       return { status: 200, body: toTask(row) };
@@ -40,7 +41,7 @@ export const taskRoutes = [
   defineRoute({
     method: 'post', path: '/api/tasks/:id/resolve', summary: 'Resolve a task, with an optional note', tag: 'tasks',
     access: 'operator', resource: 'task', params: IdParams, body: TaskActionRequest,
-    responses: { 200: { description: 'resolved', schema: Task }, ...notFound },
+    responses: { 200: { description: 'resolved', schema: Task }, ...refused },
     async handler({ params, body }, { hub, principal, requestId }) {
       const row = await resolveTask(hub, principal.tenantId, params.id, principal.label, body.note, auditActorOf(principal, requestId));
       return { status: 200, body: toTask(row) };
