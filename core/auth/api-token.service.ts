@@ -79,6 +79,14 @@ export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, princ
   if (request.expiresAt && Date.parse(request.expiresAt) <= hub.clock().getTime()) {
     throw new ValidationError('invalid body: body.expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
   }
+  // A token handed out for a while (a contractor, a CI job) cannot make itself a lasting one: what
+  // it makes expires with it at the latest, and by default.
+  const makerExpires = principal.expiresAt;
+  if (makerExpires && request.expiresAt && Date.parse(request.expiresAt) > makerExpires.getTime()) {
+    const message = `must not be later than the token making it expires (${makerExpires.toISOString()})`;
+    throw new ValidationError(`invalid body: body.expiresAt ${message}`, [{ path: 'body.expiresAt', message }]);
+  }
+  const expiresAt = request.expiresAt ? new Date(request.expiresAt) : makerExpires;
   const created = await createApiToken(hub.db, {
     tenantId: principal.tenantId,
     role: request.role,
@@ -86,7 +94,7 @@ export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, princ
     createdBy: principal.label,
     person: principal.person,
     formId: request.formId,
-    expiresAt: request.expiresAt ? new Date(request.expiresAt) : undefined,
+    expiresAt,
   });
   await auditAs(hub.db, principal, requestId, { action: 'token.created', targetType: 'api_token', targetId: created.row.id, detail: { name: created.row.name, role: created.row.role } });
   return created;
@@ -129,5 +137,5 @@ export async function authenticateApiToken(
       requestId: use.requestId,
     });
   }
-  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}`, person: tokenPerson(row) };
+  return { tenantId: row.tenant_id, role: row.role, actorType: 'token', actorId: row.id, label: `token:${row.name}`, person: tokenPerson(row), ...(row.expires_at ? { expiresAt: row.expires_at } : {}) };
 }

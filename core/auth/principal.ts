@@ -13,6 +13,11 @@ export interface Principal {
    * `token:<id>` of the first token in the line the calling token was made from (see 0011).
    */
   person: string;
+  /**
+   * When the calling credential stops working, if it does (a token made to expire): a token it
+   * makes cannot outlive it. Absent for users and tokens that never expire.
+   */
+  expiresAt?: Date;
 }
 
 /** The person of a user, and of every token made for them. */
