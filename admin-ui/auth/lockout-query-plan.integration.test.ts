@@ -31,7 +31,7 @@ it('reads the decisive sign-in attempts of an email without reading the refused 
   await sql`analyze admin_login_attempts`.execute(test.hub.db);
 
   const { db: recording, sent } = recordingDb(pool);
-  const attempts = await recentAttempts(recording, tenant.id, 'victim@example.com', new Date());
+  const attempts = await recentAttempts(recording, { tenantId: tenant.id }, 'victim@example.com', new Date());
   expect(attempts.map((attempt) => attempt.outcome)).toEqual(['failure', 'failure', 'failure', 'failure', 'failure']);
 
   const [query] = sent;

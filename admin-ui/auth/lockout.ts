@@ -39,11 +39,11 @@ export function lockedUntil(attempts: readonly Attempt[], now: Date): Date | und
  * until the oldest of them leaves the window) or a success among them cleared the count. Within
  * one instant failures come first, so a tie never hides one behind a success.
  */
-export async function recentAttempts(db: Kysely<Database>, tenantId: string, email: string, now: Date): Promise<Attempt[]> {
+export async function recentAttempts(db: Kysely<Database>, scope: AttemptScope, email: string, now: Date): Promise<Attempt[]> {
   return adminDb(db)
     .selectFrom('admin_login_attempts')
     .select(['outcome', 'attempted_at'])
-    .where('tenant_id', '=', tenantId)
+    .where((eb) => ('tenantId' in scope ? eb('tenant_id', '=', scope.tenantId) : eb.and([eb('tenant_id', 'is', null), eb('workspace', '=', scope.workspace)])))
     .where('email', '=', email)
     .where('outcome', 'in', ['failure', 'success'])
     .where('attempted_at', '>', new Date(now.getTime() - WINDOW_MS))
@@ -52,6 +52,14 @@ export async function recentAttempts(db: Kysely<Database>, tenantId: string, ema
     .limit(MAX_FAILURES)
     .execute();
 }
+
+/**
+ * Whose attempts count together, with the email: a workspace's, or those naming a workspace slug
+ * that does not exist, which lock out alike so that a lock tells nothing about which workspaces exist.
+ */
+export type AttemptScope = { tenantId: string } | { workspace: string };
+
+const scopeKey = (scope: AttemptScope) => ('tenantId' in scope ? scope.tenantId : `workspace:${scope.workspace}`);
 
 export type Admission = { admitted: true; attemptId: string } | { admitted: false; until: Date };
 
@@ -64,10 +72,10 @@ export type Admission = { admitted: true; attemptId: string } | { admitted: fals
  */
 export function admitAttempt(
   hub: Pick<HubContext, 'db' | 'database'>,
-  attempt: { tenantId: string; email: string; ip: string | undefined; at: Date },
+  attempt: AttemptScope & { email: string; ip: string | undefined; at: Date },
 ): Promise<Admission> {
-  return withClusterLock(hub, `admin-sign-in:${attempt.tenantId}:${attempt.email}`, async (db) => {
-    const until = lockedUntil(await recentAttempts(db, attempt.tenantId, attempt.email, attempt.at), attempt.at);
+  return withClusterLock(hub, `admin-sign-in:${scopeKey(attempt)}:${attempt.email}`, async (db) => {
+    const until = lockedUntil(await recentAttempts(db, attempt, attempt.email, attempt.at), attempt.at);
     if (until) {
       await recordAttempt(db, { ...attempt, outcome: 'locked' });
       return { admitted: false, until };
@@ -78,11 +86,12 @@ export function admitAttempt(
 
 async function recordAttempt(
   db: Kysely<Database>,
-  attempt: { tenantId: string; email: string; outcome: LoginOutcome; ip: string | undefined; at: Date },
+  attempt: AttemptScope & { email: string; outcome: LoginOutcome; ip: string | undefined; at: Date },
 ): Promise<string> {
+  const scope = 'tenantId' in attempt ? { tenant_id: attempt.tenantId, workspace: null } : { tenant_id: null, workspace: attempt.workspace };
   const row = await adminDb(db)
     .insertInto('admin_login_attempts')
-    .values({ tenant_id: attempt.tenantId, email: attempt.email, outcome: attempt.outcome, ip: attempt.ip ?? null, attempted_at: attempt.at })
+    .values({ ...scope, email: attempt.email, outcome: attempt.outcome, ip: attempt.ip ?? null, attempted_at: attempt.at })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

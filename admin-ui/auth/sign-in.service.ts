@@ -4,7 +4,7 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTenantBySlug } from '../../core/tenancy/tenant.repository.ts';
 import { findUserByEmail, setPasswordHash, type UserRow } from '../../core/users/user.repository.ts';
 import { MAX_EMAIL_LENGTH, normalizeEmail } from '../../core/users/user.service.ts';
-import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, recentAttempts } from './lockout.ts';
+import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, recentAttempts, type AttemptScope } from './lockout.ts';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
 
@@ -22,6 +22,14 @@ export type SignInResult =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'locked'; until: Date };
 
+const MAX_UNKNOWN_WORKSPACE_LENGTH = 200;
+
+/** The answer to a failed attempt: the one that reaches the limit already says so, rather than one attempt later. */
+async function answerFailure(hub: HubContext, scope: AttemptScope, email: string, now: Date): Promise<SignInResult> {
+  const nowLocked = lockedUntil(await recentAttempts(hub.db, scope, email, now), now);
+  return nowLocked ? { ok: false, reason: 'locked', until: nowLocked } : { ok: false, reason: 'invalid' };
+}
+
 /**
  * Email and password sign-in with lockout. Unknown workspaces, unknown emails, disabled users and
  * wrong passwords all answer 'invalid' after the same argon2 work, so the answer reveals nothing
@@ -35,14 +43,22 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
   // lockout's index) names no account; asking
   // PostgreSQL about it would fail with a 500 instead of the answer every unknown account gets.
   const storable = unstorableFields({ workspace: request.workspace, email }, 'body').length === 0 && email.length <= MAX_EMAIL_LENGTH;
-  const tenant = storable ? await findTenantBySlug(hub.db, request.workspace.trim().toLowerCase()) : undefined;
-  if (!tenant || email === '') {
+  const slug = request.workspace.trim().toLowerCase();
+  const tenant = storable ? await findTenantBySlug(hub.db, slug) : undefined;
+  // (A slug longer than any workspace's is not worth a lockout row, and too long for its index.)
+  if (!storable || email === '' || (!tenant && slug.length > MAX_UNKNOWN_WORKSPACE_LENGTH)) {
     await verifyPassword(password, await dummyPasswordHash());
     return { ok: false, reason: 'invalid' };
   }
+  // A workspace that does not exist counts attempts and locks out like one that does.
+  const scope: AttemptScope = tenant ? { tenantId: tenant.id } : { workspace: slug };
 
-  const admission = await admitAttempt(hub, { tenantId: tenant.id, email, ip: request.ip, at: now });
+  const admission = await admitAttempt(hub, { ...scope, email, ip: request.ip, at: now });
   if (!admission.admitted) return { ok: false, reason: 'locked', until: admission.until };
+  if (!tenant) {
+    await verifyPassword(password, await dummyPasswordHash());
+    return answerFailure(hub, scope, email, now);
+  }
 
   // Already recorded as a failure; it becomes a success only once the password is known to match.
   const user = await findUserByEmail(hub.db, tenant.id, email);
@@ -54,9 +70,7 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
         targetType: 'user', targetId: user.id, detail: { ip: request.ip ?? null }, requestId: request.requestId,
       });
     }
-    // The attempt that reaches the limit already says so, rather than one attempt later.
-    const nowLocked = lockedUntil(await recentAttempts(hub.db, tenant.id, email, now), now);
-    return nowLocked ? { ok: false, reason: 'locked', until: nowLocked } : { ok: false, reason: 'invalid' };
+    return answerFailure(hub, scope, email, now);
   }
 
   await markAttemptSucceeded(hub.db, admission.attemptId);

@@ -24,7 +24,9 @@ export type LoginOutcome = 'success' | 'failure' | 'locked';
 
 export type AdminLoginAttemptsTable = {
   id: ColumnType<string, string | undefined, never>;
-  tenant_id: string;
+  /** Null for an attempt naming a workspace that does not exist (0022): `workspace` names it. */
+  tenant_id: string | null;
+  workspace: string | null;
   email: string;
   outcome: LoginOutcome;
   ip: string | null;

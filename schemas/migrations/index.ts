@@ -20,6 +20,7 @@ import * as chatLinkUnlinked from './0018_chat_link_unlinked.ts';
 import * as routeLifetime from './0019_route_lifetime.ts';
 import * as integrationDisabledAt from './0020_integration_disabled_at.ts';
 import * as previousCredentials from './0021_previous_credentials.ts';
+import * as loginAttemptsUnknownWorkspace from './0022_login_attempts_unknown_workspace.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0019_route_lifetime': routeLifetime,
   '0020_integration_disabled_at': integrationDisabledAt,
   '0021_previous_credentials': previousCredentials,
+  '0022_login_attempts_unknown_workspace': loginAttemptsUnknownWorkspace,
 };
