@@ -10,6 +10,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { keepPreviousCredentials } from './previous-credentials.ts';
+import { refuseUpstreamMoveWithoutCredentials } from './upstream-move.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -116,18 +117,18 @@ export async function updateIntegration(
   const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config), schedules: input.schedules });
   // The credentials being replaced, as the write finds them (a rotation may have landed since the read).
   let previous: unknown;
-  const row = await writeWithSchedules(hub, connector, existing, async (trx, locked) => {
-    previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, locked);
+  const row = await writeWithSchedules(hub, connector, existing, async (trx, current) => {
+    previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, current);
     // Where rotations need a second admin, new credentials go through the rotation flow only.
     if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
     let config = parts.config;
     let schedules = schedulesFrom(existing.schedules);
-    if (merging && (input.config !== undefined || input.schedules !== undefined)) {
-      // Merged into the row as it is now, locked until commit: a patch saved since the read above counts.
-      const locked = await trx.selectFrom('integration_configs').select(['config', 'schedules']).where('tenant_id', '=', principal.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
-      if (locked && input.config !== undefined) config = validateAgainstConnector(connector, { config: configFrom(locked.config) }).config;
-      if (locked) schedules = schedulesFrom(locked.schedules);
+    if (merging) {
+      // Merged into the row as the write locked it: a patch saved since the read above counts.
+      if (input.config !== undefined) config = validateAgainstConnector(connector, { config: configFrom(current.config) }).config;
+      schedules = schedulesFrom(current.schedules);
     }
+    refuseUpstreamMoveWithoutCredentials(connector, current.config, config, parts.credentials !== undefined, current.credentials_ciphertext !== null);
     let update = trx
       .updateTable('integration_configs')
       .set({
@@ -142,7 +143,7 @@ export async function updateIntegration(
           : {
               ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
               // Deliveries the sender still signs with the old secret verify until it has the new one.
-              ...keepPreviousCredentials(hub, locked, connector, previous),
+              ...keepPreviousCredentials(hub, current, connector, previous),
               oauth_token_ciphertext: null,
               oauth_token_key_version: null,
               credentials_expiry_step: null,

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
+import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+
+// Credentials are write-only. Pointing an integration at another host would send the stored secret
+// there on its next check or poll, so the change must bring credentials for that host.
+
+describe.each(RUNTIME_MODES)('moving an integration to another host ($name)', ({ options }) => {
+  let test: TestHub;
+  let tenant: TestTenant;
+  let fake: FakeServiceNow;
+  let listener: Server;
+  let listenerUrl = '';
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'stored-password-4242' } } });
+    // Someone else's host: it records the Authorization header of whatever comes.
+    listener = createServer((request, response) => {
+      received.push(request.headers.authorization ?? '');
+      response.writeHead(401).end();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    listenerUrl = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
+    test = await startTestHub({ label: 'upstream_move', ...options });
+    tenant = await test.createTenant('acme');
+  });
+  afterAll(async () => {
+    await test?.close();
+    await fake?.close();
+    await new Promise((resolve) => listener?.close(resolve));
+  });
+
+  const patch = (id: string, body: unknown) => test.request('patch', `/api/integrations/${id}`, { token: tenant.tokens.admin, body });
+
+  it('is refused without credentials, and the stored secret goes nowhere', async () => {
+    const { id } = await createServiceNowIntegration(test, tenant, { name: 'move-refused', instanceUrl: fake.url, credentials: basicCredentials('svc-grc', 'stored-password-4242') });
+    const refused = await patch(id, { config: { instanceUrl: listenerUrl } });
+    expect(refused.status).toBe(400);
+    const body = await refused.json();
+    expect(body.error).toMatchObject({ code: 'validation_failed', fields: [{ path: 'body.credentials', message: expect.stringContaining(listenerUrl) }] });
+    expect(JSON.stringify(body)).not.toContain('stored-password');
+    const check = await (await test.request('post', `/api/integrations/${id}/check`, { token: tenant.tokens.operator })).json();
+    expect(check.ok).toBe(true);
+    expect(received).toEqual([]);
+  });
+
+  it('is made with credentials for the new host, and other config changes need none', async () => {
+    const { id } = await createServiceNowIntegration(test, tenant, { name: 'move-allowed', instanceUrl: fake.url, credentials: basicCredentials('svc-grc', 'stored-password-4242') });
+    expect((await patch(id, { config: { pageSize: 50 } })).status).toBe(200);
+    // A URL the same host answers is no move.
+    expect((await patch(id, { config: { instanceUrl: `${fake.url}/` } })).status).toBe(200);
+    const moved = await patch(id, { config: { instanceUrl: listenerUrl }, credentials: basicCredentials('svc-grc', 'password-for-the-new-host') });
+    expect(moved.status).toBe(200);
+    expect((await moved.json()).config.instanceUrl).toBe(listenerUrl);
+  });
+});
