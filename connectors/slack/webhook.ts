@@ -10,10 +10,16 @@ function form(request: WebhookRequest): URLSearchParams | undefined {
   return (request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(request.rawBody.toString('utf8')) : undefined;
 }
 
+/**
+ * The JSON object of a body that is not a form, whatever its Content-Type says (a proxy on the way
+ * may have changed it, and the signature already proves the bytes are Slack's); undefined for a
+ * form, or a body that is not a JSON object.
+ */
 function json(request: WebhookRequest): Record<string, unknown> | undefined {
-  if (!(request.headers['content-type'] ?? '').includes('application/json')) return undefined;
+  if (form(request)) return undefined;
   try {
-    return JSON.parse(request.rawBody.toString('utf8')) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(request.rawBody.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
@@ -76,7 +82,11 @@ export const slackWebhook: WebhookDefinition<SlackConfig, SlackCredentials> = {
 
   parse(request): WebhookEvent[] {
     const body = json(request);
-    if (body?.['type'] !== 'event_callback') return [];
+    // Throws on a body that is neither a command, a button press nor a JSON object: the hub answers
+    // 400 invalid_payload rather than a 202 that would tell Slack it was delivered.
+    if (body === undefined) throw new Error('the body is neither a Slack form nor a JSON object');
+    // Other callbacks (app_rate_limited, …) carry no event: taken, and nothing to store.
+    if (body['type'] !== 'event_callback') return [];
     const event = (body['event'] ?? {}) as Record<string, unknown>;
     return [
       {

@@ -155,6 +155,12 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     const row = found?.row;
     const connector = row ? hub.connectors.get(row.connector) : undefined;
     if (!row || !connector?.webhook) return unknownIntegration(connector?.id ?? 'unknown');
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      // A signature covers the body as sent, and the hub reads bodies as sent: a compressed one
+      // would only fail verification, and send the operator chasing a secret that is fine.
+      return reject(connector.id, 'invalid', new ApiError(415, 'unsupported_media_type', `webhook bodies are read as sent; Content-Encoding ${encoding} is not accepted: send the body uncompressed`));
+    }
     const handshake = connector.webhook.handshake?.(request);
     if (handshake) {
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
