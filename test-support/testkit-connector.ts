@@ -96,6 +96,7 @@ export const testkit: AnyConnector = defineConnector({
     },
   },
   webhook: {
+    secretFields: ['webhookSecret'],
     verify(request, { credentials }) {
       const secret = credentials.webhookSecret;
       const given = request.headers[TESTKIT_SIGNATURE_HEADER];

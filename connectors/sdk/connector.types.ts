@@ -126,6 +126,13 @@ export interface WebhookDefinition<Config, Credentials> {
   handshake?(request: WebhookRequest): WebhookResponse | undefined;
   /** Checks the signature over the raw bytes, before anything is parsed. */
   verify(request: WebhookRequest, context: { config: Config; credentials: Credentials; now: Date }): VerifyResult;
+  /**
+   * The credential fields `verify` uses (ServiceNow's `webhookSecret`). After a change that keeps
+   * them, the replaced credentials are not kept to verify deliveries meanwhile (a password change
+   * would otherwise end the window of a webhook secret changed just before), and after one that
+   * removes them nothing is: webhooks are switched off. Without it, every change keeps them.
+   */
+  secretFields?: readonly string[];
   /** Recognises a verified request as an interaction (to run now) rather than events (to store). */
   interaction?(request: WebhookRequest): Interaction | undefined;
   /**

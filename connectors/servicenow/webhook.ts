@@ -52,6 +52,7 @@ export function parseServiceNowWebhook(request: WebhookRequest): WebhookEvent[] 
 }
 
 export const servicenowWebhook: WebhookDefinition<ServiceNowConfig, ServiceNowCredentials> = {
+  secretFields: ['webhookSecret'],
   verify: (request, context) => verifyServiceNowWebhook(request, context),
   parse: parseServiceNowWebhook,
 };

@@ -51,6 +51,7 @@ export const slackWebhook: WebhookDefinition<SlackConfig, SlackCredentials> = {
   },
 
   verify: (request, { credentials, now }) => verifySlack(request, credentials, now),
+  secretFields: ['signingSecret'],
 
   respond(request) {
     const body = json(request);

@@ -143,7 +143,7 @@ export async function updateIntegration(
           : {
               ...sealCredentials(hub, existing.tenant_id, existing.id, parts.credentials),
               // Deliveries the sender still signs with the old secret verify until it has the new one.
-              ...keepPreviousCredentials(hub, current, connector, previous),
+              ...keepPreviousCredentials(hub, current, connector, previous, parts.credentials),
               oauth_token_ciphertext: null,
               oauth_token_key_version: null,
               credentials_expiry_step: null,

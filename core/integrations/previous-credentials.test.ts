@@ -11,6 +11,7 @@ if (!parsed.ok) throw new Error(parsed.error);
 const masterKeys = parsed.keys;
 const NOW = new Date('2026-11-24T10:00:00Z');
 const replaced = { auth: { type: 'basic', username: 'svc', password: 'old-password' }, webhookSecret: 'whsec_old' };
+const replacement = { auth: { type: 'basic', username: 'svc', password: 'new-password' }, webhookSecret: 'whsec_new' };
 const row = { tenant_id: '00000000-0000-4000-8000-000000000001', id: '00000000-0000-4000-8000-000000000002' };
 const withoutWebhooks = { ...servicenow, webhook: undefined } as unknown as AnyConnector;
 
@@ -30,7 +31,7 @@ function stored(columns: ReturnType<typeof keepPreviousCredentials>): Integratio
 
 describe('credentials a change replaces', () => {
   it('are kept, sealed, for the grace window and open until its end only', () => {
-    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced);
+    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, replacement);
     expect(columns.previous_credentials_until).toEqual(new Date(NOW.getTime() + 3600_000));
     expect(columns.previous_credentials_ciphertext).not.toContain('old-password');
 
@@ -44,13 +45,20 @@ describe('credentials a change replaces', () => {
   });
 
   it('are not kept when the window is 0, the connector takes no webhooks, or the old ones could not be opened', () => {
-    expect(keepPreviousCredentials(hubAt(NOW, 0), row, servicenow as unknown as AnyConnector, replaced)).toEqual(NO_PREVIOUS_CREDENTIALS);
-    expect(keepPreviousCredentials(hubAt(NOW), row, withoutWebhooks, replaced)).toEqual(NO_PREVIOUS_CREDENTIALS);
-    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, undefined)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    expect(keepPreviousCredentials(hubAt(NOW, 0), row, servicenow as unknown as AnyConnector, replaced, replacement)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    expect(keepPreviousCredentials(hubAt(NOW), row, withoutWebhooks, replaced, replacement)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, undefined, replacement)).toEqual(NO_PREVIOUS_CREDENTIALS);
+  });
+
+  it('leave an earlier window as it is after a change that keeps the webhook secret, and go when the new credentials hold none', () => {
+    const sameSecret = { ...replacement, webhookSecret: replaced.webhookSecret };
+    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, sameSecret)).toEqual({});
+    const { webhookSecret: _dropped, ...noSecret } = replacement;
+    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, noSecret)).toEqual(NO_PREVIOUS_CREDENTIALS);
   });
 
   it('count as none when they cannot be opened (sealed for another integration), rather than throwing', () => {
-    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced);
+    const columns = keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, replacement);
     const moved = { ...stored(columns), id: '00000000-0000-4000-8000-000000000003' } as IntegrationConfigRow;
     expect(openPreviousCredentials(hubAt(NOW), moved)).toBeUndefined();
   });

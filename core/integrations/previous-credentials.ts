@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -19,14 +20,26 @@ export const NO_PREVIOUS_CREDENTIALS = {
   previous_credentials_until: null,
 } as const;
 
+/** The values of the fields a connector verifies deliveries with, or undefined when it names none. */
+function webhookSecrets(connector: AnyConnector, credentials: unknown): unknown[] | undefined {
+  const fields = connector.webhook?.secretFields;
+  if (!fields) return undefined;
+  return fields.map((field) => (credentials !== null && typeof credentials === 'object' ? (credentials as Record<string, unknown>)[field] : undefined));
+}
+
 /**
- * The columns that keep `replaced` (the credentials a change is about to overwrite, opened) through
- * the grace window. Nothing is kept for a connector that takes no webhooks, when the window is 0 or
- * when the old credentials could not be opened; credentials kept from an earlier change go either way.
+ * The columns that keep `replaced` (the credentials a change is about to overwrite with
+ * `replacement`, opened) through the grace window. Nothing is kept for a connector that takes no
+ * webhooks, when the window is 0, when the old credentials could not be opened, or when the new
+ * ones hold no webhook secret (webhooks switched off); credentials kept from an earlier change go
+ * either way. A change that keeps the webhook secret leaves the window of an earlier one as it is.
  */
-export function keepPreviousCredentials(hub: HubContext, row: Pick<IntegrationConfigRow, 'tenant_id' | 'id'>, connector: AnyConnector, replaced: unknown) {
+export function keepPreviousCredentials(hub: HubContext, row: Pick<IntegrationConfigRow, 'tenant_id' | 'id'>, connector: AnyConnector, replaced: unknown, replacement: unknown) {
   const graceSeconds = hub.config.HUB_WEBHOOK_SECRET_GRACE_SECONDS;
   if (replaced === undefined || !connector.webhook || graceSeconds === 0) return NO_PREVIOUS_CREDENTIALS;
+  const newSecrets = webhookSecrets(connector, replacement);
+  if (newSecrets?.every((secret) => secret === undefined)) return NO_PREVIOUS_CREDENTIALS;
+  if (newSecrets && isDeepStrictEqual(webhookSecrets(connector, replaced), newSecrets)) return {};
   const sealed = seal(hub.masterKeys, JSON.stringify(replaced), binding(row.tenant_id, row.id));
   return {
     previous_credentials_ciphertext: sealed.ciphertext,

@@ -70,7 +70,7 @@ async function applyCredentials(
     .set({
       ...sealCredentials(hub, integration.tenant_id, integration.id, credentials),
       // Deliveries the sender still signs with the old secret verify until it has the new one.
-      ...keepPreviousCredentials(hub, integration, requireConnector(hub.connectors, integration.connector), previous),
+      ...keepPreviousCredentials(hub, integration, requireConnector(hub.connectors, integration.connector), previous, credentials),
       // Tokens obtained with the old secret must not outlive it; the one the check obtained with the
       // new secret is kept (it may hold the refresh token that replaced the one the check spent).
       ...storedTokenColumns(hub, integration, obtainedToken),

@@ -97,6 +97,25 @@ describe.each(RUNTIME_MODES)('webhooks signed with the replaced secret ($name)',
     expect(row).toEqual({ previous_credentials_ciphertext: null, previous_credentials_key_version: null, previous_credentials_until: null });
   });
 
+  it('keeps the old secret through a later change that keeps the new one, and none once webhooks are switched off', async () => {
+    const [oldSecret, newOne] = [newSecret(), newSecret()];
+    const integration = await integrationSigningWith('previous-through-password-change', oldSecret);
+    const patchCredentials = (credentials: unknown) => world.test.request('patch', `/api/integrations/${integration.id}`, { token: admin(), body: { credentials } });
+    expect((await patchCredentials({ ...world.basic(ACCEPTED_PASSWORD), webhookSecret: newOne })).status).toBe(200);
+    const until = (await integrationView(integration.id)).credentials.previousAcceptedUntil;
+    // A password change a minute later keeps the webhook secret: the old one's window stays.
+    expect((await patchCredentials({ ...world.basic('another-password-3333'), webhookSecret: newOne })).status).toBe(200);
+    expect((await integrationView(integration.id)).credentials.previousAcceptedUntil).toBe(until);
+    await untilAnswered(integration.id, newOne, 202);
+    expect((await push(integration.id, oldSecret)).status).toBe(202);
+
+    // Credentials without a webhook secret switch webhooks off: no old secret is kept either.
+    expect((await patchCredentials(world.basic(ACCEPTED_PASSWORD))).status).toBe(200);
+    expect((await integrationView(integration.id)).credentials.previousAcceptedUntil).toBeNull();
+    await untilAnswered(integration.id, newOne, 401);
+    expect((await push(integration.id, oldSecret)).status).toBe(401);
+  });
+
   it('lets only admins of the integration\'s own tenant stop the old secret', async () => {
     const integration = await integrationSigningWith('previous-access', newSecret());
     const path = `/api/integrations/${integration.id}/credentials/previous`;

@@ -49,14 +49,14 @@ describe.each(RUNTIME_MODES)('webhook bodies as they come ($name)', ({ options }
   it('answers a signed Slack body it cannot read 400 invalid_payload, and stores nothing', async () => {
     const response = await postSlack('{"type":"event_callback","event_id":"Ev-cut","event":{"type":"message"', 'application/json');
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('invalid_payload');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_payload');
     expect(await storedSlackEvents('Ev-cut')).toEqual([]);
   });
 
   it('stores a signed Slack event whose Content-Type a proxy changed', async () => {
     const response = await postSlack(JSON.stringify({ type: 'event_callback', event_id: 'Ev-text-plain', event: { type: 'message', text: 'hello' } }), 'text/plain; charset=utf-8');
     expect(response.status).toBe(202);
-    expect((await response.json()).accepted).toBe(1);
+    expect(((await response.json()) as { accepted: number }).accepted).toBe(1);
     expect(await storedSlackEvents('Ev-text-plain')).toHaveLength(1);
   });
 
@@ -68,6 +68,6 @@ describe.each(RUNTIME_MODES)('webhook bodies as they come ($name)', ({ options }
       body: gzipSync(body),
     });
     expect(response.status).toBe(415);
-    expect((await response.json()).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('uncompressed') });
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('uncompressed') });
   });
 });
