@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { planOf, recordingDb } from '../../test-support/query-plans.ts';
+import { planOf, recordingDb, planPool } from '../../test-support/query-plans.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { recentAttempts } from './lockout.ts';
 
@@ -16,7 +16,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   test = await startTestHub({ label: 'lockout_plan', database: 'postgres' });
   tenant = await test.createTenant('acme');
-  pool = new pg.Pool({ connectionString: test.hub.config.DATABASE_URL!, max: 2 });
+  pool = planPool(test.hub.config.DATABASE_URL!);
 });
 afterAll(async () => {
   await pool?.end();

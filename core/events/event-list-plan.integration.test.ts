@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { rowsRead, seedHistory } from '../../test-support/large-tenant.ts';
-import { planOf, recordingDb } from '../../test-support/query-plans.ts';
+import { planOf, recordingDb, planPool } from '../../test-support/query-plans.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   tenant = await test.createTenant('big');
   await seedHistory(test.hub.db, tenant.id, 'big', { integrations: 100, runsPerIntegration: 300, eventPerPoll: true });
   await seedHistory(test.hub.db, (await test.createTenant('other')).id, 'other', { integrations: 50, runsPerIntegration: 300, eventPerPoll: true });
-  pool = new pg.Pool({ connectionString: test.hub.config.DATABASE_URL!, max: 2 });
+  pool = planPool(test.hub.config.DATABASE_URL!);
   // One event in 500 failed routing, and one in 500 is a failure event, spread over the history.
   await pool.query(`update integration_events set status = 'failed', error = 'route failed' where tenant_id = $1 and ('x' || substr(md5(id::text), 1, 6))::bit(24)::int % 500 = 0`, [tenant.id]);
   await pool.query(`update integration_events set type = 'item.updated' where tenant_id = $1 and type like 'failure.%' and ('x' || substr(md5(id::text), 7, 6))::bit(24)::int % 25 <> 0`, [tenant.id]);

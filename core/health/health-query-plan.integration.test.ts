@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
-import { planOf, recordingDb } from '../../test-support/query-plans.ts';
+import { planOf, recordingDb, planPool } from '../../test-support/query-plans.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { hourOf, rewriteHealthHours } from './health-hours.ts';
 import { integrationHealth } from './integration-health.service.ts';
@@ -21,7 +21,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   test = await startTestHub({ label: 'health_plan', database: 'postgres', connectors: [...connectors, testkit] });
   tenant = await test.createTenant('acme');
-  pool = new pg.Pool({ connectionString: test.hub.config.DATABASE_URL!, max: 2 });
+  pool = planPool(test.hub.config.DATABASE_URL!);
 });
 afterAll(async () => {
   await pool?.end();

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { rowsRead, seedHistory } from '../../test-support/large-tenant.ts';
-import { planOf, recordingDb } from '../../test-support/query-plans.ts';
+import { planOf, recordingDb, planPool } from '../../test-support/query-plans.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await seedHistory(test.hub.db, tenant.id, 'big', { integrations: 100, runsPerIntegration: 300 });
   await seedHistory(test.hub.db, (await test.createTenant('other')).id, 'other', { integrations: 50, runsPerIntegration: 300 });
   await sql`vacuum analyze`.execute(test.hub.db);
-  pool = new pg.Pool({ connectionString: test.hub.config.DATABASE_URL!, max: 2 });
+  pool = planPool(test.hub.config.DATABASE_URL!);
 }, 120_000);
 afterAll(async () => {
   await pool?.end();
