@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
-import { escapeMrkdwn, isWebUrl } from './blocks.ts';
+import { escapedWithin, escapeMrkdwn, isWebUrl } from './blocks.ts';
+
+/** Slack's limit on a section block's text. */
+const SECTION_MAX = 3000;
 import { callSlack } from './slack-api.ts';
 
 const AlertInput = z.strictObject({
@@ -58,7 +61,8 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
         text: escapeMrkdwn(input.title),
         blocks: [
           { type: 'header', text: { type: 'plain_text', text: input.title } },
-          ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(input.text) } }] : []),
+          // Slack refuses a section over 3,000 characters, and escaping lengthens the text.
+          ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: escapedWithin(input.text, SECTION_MAX) } }] : []),
           ...(details ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: details }] }] : []),
           ...buttons,
         ],

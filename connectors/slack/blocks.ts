@@ -24,9 +24,22 @@ export function escapeMrkdwn(text: string): string {
 }
 const escape = escapeMrkdwn;
 
-/** Only a web address may become the Runbook button's link; a repository path stays a value. */
+/**
+ * Only a web address may become a link (the Runbook button's, an alert's); a repository path stays a
+ * value. Nor one holding `<`, `>`, `|` or a space: inside a `<url|label>` link they end it early,
+ * and what follows would be read as markup (a `<!channel>` that pings).
+ */
 export function isWebUrl(url: string): boolean {
-  return /^https?:\/\//i.test(url);
+  if (!/^https?:\/\//i.test(url) || /[<>|\s]/.test(url)) return false;
+  return URL.canParse(url);
+}
+
+/** `text` escaped for mrkdwn and within `max` characters, never ending inside an entity it made. */
+export function escapedWithin(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if (escaped.length <= max) return escaped;
+  // Cut a character short for the ellipsis; drop an entity the cut went through (`&am`).
+  return `${storableText(escaped, max - 1).replace(/&[a-z]{0,3}$/, '')}…`;
 }
 
 export function alertText(alert: TaskAlert): string {

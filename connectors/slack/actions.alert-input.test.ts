@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeSlack } from '../../test-support/fake-slack/index.ts';
+import { slackActions } from './actions.ts';
+import { slackTestContext } from './test-context.testing.ts';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function setup() {
+  const fake = await startFakeSlack();
+  closers.push(() => fake.close());
+  const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
+  closers.push(() => test.breakers.shutdown());
+  return { fake, test };
+}
+
+function mrkdwnTexts(blocks: unknown): string[] {
+  const texts: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (value && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') texts.push(record['text']);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(blocks);
+  return texts;
+}
+
+// An alert's values come from events (upstream data through a route's template): whatever they
+// hold, they show as text, and the message stays one Slack accepts.
+
+describe('the alert action with event data', () => {
+  it('does not let an http(s) runbookUrl from the event ping the channel', async () => {
+    const { fake, test } = await setup();
+    // A value that passes isWebUrl (starts with https://) yet closes the link and opens a mention.
+    const runbookUrl = 'https://runbooks.example/x> <!channel> <https://evil.example';
+    // As the action executor does: parse with the action's input schema first.
+    const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 'Incident', runbookUrl });
+    await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e' });
+    const texts = mrkdwnTexts(fake.messages.at(-1)!.blocks);
+    // Only the hub's own <url|Runbook> link may be live markup; no <!channel> may appear.
+    expect(texts.join('\n')).not.toContain('<!channel>');
+  });
+
+  it('keeps the section text within Slack\'s 3,000-character limit for any text the schema accepts', async () => {
+    const { fake, test } = await setup();
+    const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 'Incident', text: 'R&D <ops> '.repeat(290) });
+    await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e2' });
+    const blocks = fake.messages.at(-1)!.blocks as Array<{ type: string; text?: { text: string } }>;
+    const section = blocks.find((block) => block.type === 'section')!;
+    expect(section.text!.text.length).toBeLessThanOrEqual(3000);
+    // Cut where no entity it made is split, and marked as cut.
+    expect(section.text!.text).toMatch(/(&amp;|&lt;|&gt;|[^&;])…$/);
+    expect(section.text!.text).not.toMatch(/&[a-z]{0,3}…$/);
+  });
+
+  it('still links an ordinary runbook URL', async () => {
+    const { fake, test } = await setup();
+    const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 'Incident', runbookUrl: 'https://runbooks.example/auth_invalid?step=2#fix' });
+    await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e3' });
+    expect(mrkdwnTexts(fake.messages.at(-1)!.blocks).join('\n')).toContain('<https://runbooks.example/auth_invalid?step=2#fix|Runbook>');
+  });
+});
