@@ -255,7 +255,8 @@ describe('admin UI over HTTP: configuration by role', () => {
     const routeCount = async () => (await test.hub.db.selectFrom('routes').select('id').where('tenant_id', '=', acme.id).execute()).length;
     const form = {
       name: 'P1 failures',
-      sourceIntegrationId: acmeIntegration,
+      // Any source: a route's target cannot be its own source (its changes would loop back).
+      sourceIntegrationId: '',
       connector: 'servicenow',
       eventType: 'failure.*',
       fields: '{"priority":"1"}',
@@ -283,7 +284,7 @@ describe('admin UI over HTTP: configuration by role', () => {
     const row = await test.hub.db.selectFrom('routes').selectAll().where('tenant_id', '=', acme.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       name: 'P1 failures',
-      filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*', fields: { priority: '1' } },
+      filter: { connector: 'servicenow', eventType: 'failure.*', fields: { priority: '1' } },
       target_integration_id: acmeIntegration,
       action: 'create_incident',
       input_template: { short_description: '{{event.type}} on {{integration.name}}' },
@@ -306,7 +307,7 @@ describe('admin UI over HTTP: configuration by role', () => {
     });
     expect(saved.location).toBe('/admin/routes?notice=route_saved');
     const updated = await test.hub.db.selectFrom('routes').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    expect(updated).toMatchObject({ name: 'P1 failures (paused)', action: 'add_work_note', enabled: false, filter: { sourceIntegrationId: acmeIntegration, connector: 'servicenow', eventType: 'failure.*' } });
+    expect(updated).toMatchObject({ name: 'P1 failures (paused)', action: 'add_work_note', enabled: false, filter: { connector: 'servicenow', eventType: 'failure.*' } });
     expect((updated.filter as { fields?: unknown }).fields).toBeUndefined();
 
     await client.get('/admin/routes');
@@ -326,7 +327,7 @@ describe('admin UI over HTTP: configuration by role', () => {
   it('shows operators the routes but no form, and refuses their forged route changes', async () => {
     const response = await test.request('post', '/api/routes', {
       token: acme.tokens.admin,
-      body: { name: 'Existing route', filter: { eventType: 'incident.*' }, targetIntegrationId: acmeIntegration, action: 'add_work_note' },
+      body: { name: 'Existing route', filter: { eventType: 'incident.*' }, targetIntegrationId: acmeIntegration, action: 'add_work_note', inputTemplate: { sys_id: '{{event.externalId}}', note: 'seen' } },
     });
     expect(response.status).toBe(201);
     const route = (await response.json()).id as string;

@@ -105,7 +105,7 @@ describe('edit forms left open while someone else saves', () => {
   it('refuses a stale route form with 409 and keeps the other change', async () => {
     const created = await fx.test.request('post', '/api/routes', {
       token: fx.acme.tokens.admin,
-      body: { name: 'Route race', filter: { eventType: 'incident.*' }, targetIntegrationId: fx.acmeIntegration, action: 'create_incident', inputTemplate: {}, enabled: true },
+      body: { name: 'Route race', filter: { eventType: 'incident.*' }, targetIntegrationId: fx.acmeIntegration, action: 'create_incident', inputTemplate: { short_description: '{{event.type}}' }, enabled: true },
     });
     expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
     const id = (await created.json()).id as string;
@@ -123,7 +123,7 @@ describe('edit forms left open while someone else saves', () => {
   it('lets exactly one of several saves from the same route form through, however close together', async () => {
     const created = await fx.test.request('post', '/api/routes', {
       token: fx.acme.tokens.admin,
-      body: { name: 'Route burst', filter: { eventType: 'incident.*' }, targetIntegrationId: fx.acmeIntegration, action: 'create_incident', inputTemplate: {}, enabled: true },
+      body: { name: 'Route burst', filter: { eventType: 'incident.*' }, targetIntegrationId: fx.acmeIntegration, action: 'create_incident', inputTemplate: { short_description: '{{event.type}}' }, enabled: true },
     });
     expect(created.status).toBe(201);
     const id = (await created.json()).id as string;

@@ -58,7 +58,7 @@ describe('admin UI: what the pages say about integrations', () => {
     const target = await createServiceNowViaApi(fx.test, fx.acme, 'SN ticketing');
     const route = await fx.test.request('post', '/api/routes', {
       token: fx.acme.tokens.admin,
-      body: { name: 'P1 incidents to ticketing', filter: { eventType: 'incident.*' }, targetIntegrationId: target, action: 'create_incident', inputTemplate: {} },
+      body: { name: 'P1 incidents to ticketing', filter: { eventType: 'incident.*' }, targetIntegrationId: target, action: 'create_incident', inputTemplate: { short_description: '{{event.type}}' } },
     });
     expect(route.status, await route.clone().text()).toBe(201);
     const client = await fx.signIn(fx.admin);

@@ -17,8 +17,10 @@ type RoutedEvent = Pick<EventRow, 'id' | 'integration_id' | 'source' | 'type' | 
 
 /** Whether the route acts on the event. */
 export function routeActsOn(route: Pick<RouteRow, 'filter' | 'target_integration_id'>, event: RoutedEvent, source: SourceIntegration): boolean {
-  // A failure of a route's own target must not trigger that route again: no alert loops.
-  if (event.source === 'system' && route.target_integration_id === event.integration_id) return false;
+  // Never on its own target's events: what its action changes comes back as events of that
+  // integration (a work note makes a new record version, a failure a failure event), and acting on
+  // them again would loop.
+  if (route.target_integration_id === event.integration_id) return false;
   return routeMatches(route.filter as RouteFilter, { integrationId: event.integration_id, connector: source.connector, type: event.type, payload: event.payload });
 }
 

@@ -60,7 +60,7 @@ const SOURCE = 'body.filter.sourceIntegrationId';
 
 it.each<[string, string, (id: string) => Promise<TestResponse>]>([
   ['POST naming it as target', TARGET, (id) => test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: `to-${id}`, targetIntegrationId: id, action: 'record', inputTemplate: { message: 'x' } } })],
-  ['POST naming it as source', SOURCE, (id) => test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: `from-${id}`, targetIntegrationId: kept, action: 'record', filter: { sourceIntegrationId: id } } })],
+  ['POST naming it as source', SOURCE, (id) => test.request('post', '/api/routes', { token: tenant.tokens.admin, body: { name: `from-${id}`, targetIntegrationId: kept, action: 'record', filter: { sourceIntegrationId: id }, inputTemplate: { message: 'x' } } })],
   ['PATCH naming it as target', TARGET, (id) => test.request('patch', `/api/routes/${routeId}`, { token: tenant.tokens.admin, body: { targetIntegrationId: id } })],
   ['PATCH naming it as source', SOURCE, (id) => test.request('patch', `/api/routes/${routeId}`, { token: tenant.tokens.admin, body: { filter: { sourceIntegrationId: id } } })],
 ])('%s of an integration deleted meanwhile is refused as an unknown one, and writes nothing', async (_name, field, send) => {

@@ -6,7 +6,7 @@ import { findIntegration } from '../integrations/integration.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateRouteRequest, Route, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
 import type { RouteFilter } from './route.filter.ts';
-import { unknownTemplateFields } from './route.template-keys.ts';
+import { templateFieldErrors } from './route.template-keys.ts';
 import { templateLimitErrors } from './route.template-limits.ts';
 import { atVersion } from '../db/row-version.ts';
 import { isForeignKeyViolation } from '../db/postgres-errors.ts';
@@ -58,10 +58,18 @@ async function checkTarget(
       { path: 'body.action', message: `expected one of: ${Object.keys(actions).join(', ') || '(this connector has no actions)'}` },
     ]);
   }
-  const unknown = template ? unknownTemplateFields(definition, template) : [];
-  if (unknown.length > 0) {
-    const names = unknown.map((field) => field.path.slice('body.inputTemplate.'.length)).join(', ');
-    throw new ValidationError(`${target.connector}.${action} does not take the input template's ${names}`, unknown);
+  const problems = template ? templateFieldErrors(definition, template) : [];
+  if (problems.length > 0) {
+    const names = problems.map((field) => field.path.slice('body.inputTemplate.'.length)).join(', ');
+    throw new ValidationError(`the input template does not fit ${target.connector}.${action}: ${names}`, problems);
+  }
+  if (filter.connector !== undefined && !hub.connectors.get(filter.connector)) {
+    throw new ValidationError('unknown connector in the filter', [{ path: 'body.filter.connector', message: `no such connector; expected one of: ${hub.connectors.list().map((connector) => connector.id).join(', ')}` }]);
+  }
+  if (filter.sourceIntegrationId === targetIntegrationId) {
+    // What its action changes comes back as events of the same integration, which it would act on
+    // again: a loop. (Routing never acts on a route's own target's events either: route.apply.ts.)
+    throw new ValidationError('a route acts on another integration than its source', [{ path: 'body.targetIntegrationId', message: 'is the filter\'s source integration: the changes its action makes would come back as events and be acted on again' }]);
   }
   if (filter.sourceIntegrationId && !(await findIntegration(hub.db, tenantId, filter.sourceIntegrationId))) {
     throw new ValidationError('unknown source integration', [{ path: 'body.filter.sourceIntegrationId', message: 'no such integration in this tenant' }]);

@@ -2,30 +2,51 @@ import type { ActionDefinition } from '../../connectors/sdk/connector.types.ts';
 import { jsonSchema } from '../connectors/connector.catalog.ts';
 import type { FieldError } from '../http/api-error.ts';
 
-// A template field the target action does not take would only be found when an event arrives —
-// the run failing config_invalid, or worse, a connector that ignores it creating an incident
-// without it. The action's input schema, exported for the catalog as JSON Schema, says which
+// A template field the target action does not take, or an input it requires that the template
+// leaves out, would only be found when an event arrives — every run failing config_invalid, or
+// worse, a connector that ignores a field creating an incident without it. The action's input schema, exported for the catalog as JSON Schema, says which
 // top-level fields it takes; a template's keys are literal (only values hold placeholders), so they
 // can be checked when the route is saved.
 
-/** The top-level fields the action accepts, or undefined when its schema does not say (open input). */
-function acceptedFields(action: Pick<ActionDefinition<unknown, unknown>, 'input'>): Set<string> | undefined {
-  let schema: { type?: unknown; properties?: unknown; additionalProperties?: unknown };
+interface InputSchema {
+  type?: unknown;
+  properties?: unknown;
+  additionalProperties?: unknown;
+  required?: unknown;
+}
+
+function inputSchema(action: Pick<ActionDefinition<unknown, unknown>, 'input'>): InputSchema | undefined {
   try {
-    schema = jsonSchema(action.input);
+    return jsonSchema(action.input) as InputSchema;
   } catch {
     return undefined;
   }
+}
+
+/** The top-level fields the action accepts, or undefined when its schema does not say (open input). */
+function acceptedFields(schema: InputSchema): Set<string> | undefined {
   if (schema.type !== 'object' || schema.additionalProperties !== false || typeof schema.properties !== 'object' || schema.properties === null) return undefined;
   return new Set(Object.keys(schema.properties));
 }
 
-/** The template's top-level keys the action would refuse, as field errors under `body.inputTemplate`. */
-export function unknownTemplateFields(action: Pick<ActionDefinition<unknown, unknown>, 'input'>, template: Record<string, unknown>): FieldError[] {
-  const accepted = acceptedFields(action);
-  if (!accepted) return [];
-  const expected = [...accepted].join(', ') || '(no fields)';
-  return Object.keys(template)
-    .filter((key) => !accepted.has(key))
-    .map((key) => ({ path: `body.inputTemplate.${key}`, message: `is not an input of this action; expected one of: ${expected}` }));
+/**
+ * The template's top-level keys the action would refuse, and the inputs it requires that the
+ * template leaves out (no event could supply them: keys are literal), as field errors under
+ * `body.inputTemplate`.
+ */
+export function templateFieldErrors(action: Pick<ActionDefinition<unknown, unknown>, 'input'>, template: Record<string, unknown>): FieldError[] {
+  const schema = inputSchema(action);
+  if (!schema) return [];
+  const accepted = acceptedFields(schema);
+  const expected = accepted ? [...accepted].join(', ') || '(no fields)' : '';
+  const unknown = accepted
+    ? Object.keys(template)
+        .filter((key) => !accepted.has(key))
+        .map((key) => ({ path: `body.inputTemplate.${key}`, message: `is not an input of this action; expected one of: ${expected}` }))
+    : [];
+  const required = Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === 'string') : [];
+  const missing = required
+    .filter((key) => !Object.hasOwn(template, key))
+    .map((key) => ({ path: `body.inputTemplate.${key}`, message: 'is required by this action: give it a value or a {{placeholder}}' }));
+  return [...unknown, ...missing];
 }

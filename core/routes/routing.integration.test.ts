@@ -258,7 +258,11 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
     const { id } = await created.json();
     const patched = await test.request('patch', `/api/routes/${id}`, { token: tenant.tokens.admin, body: { inputTemplate: { mesage: 'typo' } } });
     expect(patched.status).toBe(400);
-    expect((await patched.json()).error.fields).toEqual([{ path: 'body.inputTemplate.mesage', message: expect.any(String) }]);
+    // The typo, and the required input it leaves out.
+    expect((await patched.json()).error.fields).toEqual([
+      { path: 'body.inputTemplate.mesage', message: expect.any(String) },
+      { path: 'body.inputTemplate.message', message: expect.stringContaining('required') },
+    ]);
   });
 
   it('refuses a template with more placeholders than any input needs, on create and on change, and one that writes the stand-in for an unrendered input', async () => {
