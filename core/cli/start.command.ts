@@ -20,6 +20,7 @@ function listeningPort(config: EnvironmentVariables): { variable: 'PORT' | 'HUB_
 /** The port is taken, or not ours to take, as one clear line; undefined for any other failure. */
 function listenError(error: unknown, config: EnvironmentVariables): CliError | undefined {
   const { code, syscall } = (error as NodeJS.ErrnoException | undefined) ?? {};
+  if (syscall === 'getaddrinfo') return new CliError(`cannot listen on HOST ${config.HOST}: no such host; set HOST to an address or name of this machine (0.0.0.0 for all)`);
   // Only a failure to listen: an EACCES of a file (a data directory another user owns) is not about ports.
   if (syscall !== 'listen') return undefined;
   const listening = listeningPort(config);

@@ -15,6 +15,13 @@ describe('stopThenExit', () => {
     await vi.waitFor(() => expect(exits).toEqual([0]));
   });
 
+  it('waits for a stop under the largest shutdown timeout the configuration takes (a timer past 2^31-1 ms fires at once)', async () => {
+    const exits: number[] = [];
+    stopThenExit(() => new Promise<void>((resolve) => setTimeout(resolve, 300)), 2_147_483_647, logger, (code) => exits.push(code));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(exits).toEqual([0]);
+  });
+
   it('exits 1 when the stop fails', async () => {
     const exits: number[] = [];
     stopThenExit(async () => Promise.reject(new Error('queue would not close')), 10_000, logger, (code) => exits.push(code));

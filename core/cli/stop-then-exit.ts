@@ -4,13 +4,15 @@ import type { Logger } from '../logging/logger.ts';
 // it; anything beyond this much more means something the stop waits on will not finish (a query
 // stuck in embedded PGlite's one connection, say), and waiting on would need a second signal.
 const CLOSE_SLACK_MS = 5_000;
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Stops the hub and exits: 0 once stopped, 1 when the stop fails, and 1 with a warning when it is
  * still going `shutdownTimeoutMs` plus a few seconds after it began.
  */
 export function stopThenExit(stop: () => Promise<void>, shutdownTimeoutMs: number, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
-  const budgetMs = shutdownTimeoutMs + CLOSE_SLACK_MS;
+  // Node fires a timer past 2^31-1 ms at once: a timeout set near that limit must not cut every stop short.
+  const budgetMs = Math.min(shutdownTimeoutMs + CLOSE_SLACK_MS, MAX_TIMER_MS);
   const stuck = setTimeout(() => {
     logger.warn({ budgetMs }, 'the shutdown did not finish within its time: exiting without waiting');
     exit(1);

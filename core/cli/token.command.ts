@@ -6,6 +6,7 @@ import { Role } from '../auth/roles.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
 import { findUserByEmail, type UserRow } from '../users/user.repository.ts';
 import { Timestamp } from '../../schemas/api/common.schema.ts';
+import { CreateApiTokenRequest } from '../../schemas/api/token.schema.ts';
 import { CliError } from './cli-error.ts';
 import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
@@ -36,10 +37,13 @@ function creationOf(values: { role?: string; name?: string; expires?: string }):
   const role = Role.safeParse(values.role);
   if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
   if (!values.name) throw new CliError(`--name is required\n${usage}`);
+  // As the API and the admin UI take names: trimmed, 1–100 characters.
+  const name = CreateApiTokenRequest.shape.name.safeParse(values.name);
+  if (!name.success) throw new CliError(`--name must be 1 to 100 characters, not only spaces (${name.error.issues[0]?.message ?? 'invalid'})`);
   const expiresAt = values.expires === undefined ? undefined : expiryOf(values.expires);
   // As the API: a token that is born expired is a mistake.
   if (expiresAt && expiresAt.getTime() <= Date.now()) throw new CliError(`--expires must be in the future (${expiresAt.toISOString()} is not)`);
-  return { role: role.data, name: values.name, expiresAt };
+  return { role: role.data, name: name.data, expiresAt };
 }
 
 /** The user a token is made for (`--user`): one who exists in the tenant and is not disabled. */

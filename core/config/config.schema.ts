@@ -9,8 +9,13 @@ const optionalUrl = (protocols: string[]) =>
     .string()
     .trim()
     .min(1)
-    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
-      message: `expected a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
+    .superRefine((value, ctx) => {
+      if (!protocols.some((protocol) => value.startsWith(`${protocol}://`))) {
+        ctx.addIssue({ code: 'custom', message: `expected a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}` });
+      } else if (!URL.canParse(value) || new URL(value).hostname === '') {
+        // A port past 65535 or a broken host would otherwise pass here and fail at start with a stack trace.
+        ctx.addIssue({ code: 'custom', message: 'is not a valid URL (check the host and the port, 1–65535)' });
+      }
     })
     .optional();
 

@@ -68,8 +68,16 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     await database.close();
     throw error;
   }
-  const queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
-  const hub: HubContext = createHubContext({ config, database, queue, logger, masterKeys: masterKeys.keys, connectors });
+  let queue: ReturnType<typeof createQueue>;
+  let hub: HubContext;
+  try {
+    queue = createQueue({ redisUrl: config.REDIS_URL, prefix: config.HUB_QUEUE_PREFIX, logger });
+    hub = createHubContext({ config, database, queue, logger, masterKeys: masterKeys.keys, connectors });
+  } catch (error) {
+    // The database is open (an embedded one holds its data directory): let go of it.
+    await database.close();
+    throw error;
+  }
 
   let stopKeepingSchedules: (() => Promise<void>) | undefined;
   let http: HttpServer | undefined;
