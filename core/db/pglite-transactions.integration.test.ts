@@ -108,9 +108,11 @@ describe('transaction sites on embedded PGlite answer (cold caches)', () => {
   it('events: routing in a transaction, replay', async () => {
     const { test, tenant } = world;
     const source = await world.createIntegration('audit-e');
+    // Another integration: a route never acts on its own target's events.
+    const target = await world.createIntegration('audit-e-target');
     await test.hub.db
       .insertInto('routes')
-      .values({ tenant_id: tenant.id, name: 'r', filter: JSON.stringify({}), source_integration_id: null, target_integration_id: source.id, action: 'add_work_note', input_template: JSON.stringify({ note: 'x' }), updated_at: new Date() })
+      .values({ tenant_id: tenant.id, name: 'r', filter: JSON.stringify({}), source_integration_id: null, target_integration_id: target.id, action: 'add_work_note', input_template: JSON.stringify({ note: 'x' }), updated_at: new Date() })
       .execute();
     const event = await test.hub.db
       .insertInto('integration_events')

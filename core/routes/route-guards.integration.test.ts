@@ -59,6 +59,21 @@ describe.each(RUNTIME_MODES)('route guards ($name)', ({ options }) => {
     expect(testkitUpstream(target.config.dataset).actions.map((action) => (action.input as { message: string }).message)).toEqual(['other']);
   });
 
+  it('lets a route saved before these checks be renamed and switched off', async () => {
+    const kit = await createTestkitIntegration(test, tenant, `legacy-${options.database}`);
+    const legacy = async (filter: Record<string, unknown>) =>
+      (await test.hub.db.insertInto('routes').values({
+        tenant_id: tenant.id, name: `legacy-${Math.random()}`, filter: JSON.stringify(filter), source_integration_id: (filter['sourceIntegrationId'] as string | undefined) ?? null,
+        target_integration_id: kit.id, action: 'record', input_template: JSON.stringify({ message: 'x' }), enabled: true,
+      }).returning('id').executeTakeFirstOrThrow()).id;
+    const looping = await legacy({ sourceIntegrationId: kit.id });
+    expect((await test.request('patch', `/api/routes/${looping}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
+    const typo = await legacy({ connector: 'servicenwo' });
+    expect((await test.request('patch', `/api/routes/${typo}`, { token: tenant.tokens.admin, body: { name: 'renamed' } })).status).toBe(200);
+    // A change of its filter is checked again.
+    expect((await test.request('patch', `/api/routes/${typo}`, { token: tenant.tokens.admin, body: { filter: { connector: 'servicenwo', eventType: 'x' } } })).status).toBe(400);
+  });
+
   it('does not run a waiting retry of a route that was switched off', async () => {
     const source = await kit('off-source');
     const target = await kit('off-target');

@@ -47,7 +47,9 @@ async function checkTarget(
   targetIntegrationId: string,
   action: string,
   filter: RouteFilter,
-  template?: Record<string, unknown>,
+  template: Record<string, unknown> | undefined,
+  /** Whether the filter or the target is being set: a route saved before their checks can still be renamed or switched off. */
+  routing = true,
 ): Promise<void> {
   const target = await findIntegration(hub.db, tenantId, targetIntegrationId);
   if (!target) throw new ValidationError('unknown target integration', [{ path: 'body.targetIntegrationId', message: 'no such integration in this tenant' }]);
@@ -63,10 +65,10 @@ async function checkTarget(
     const names = problems.map((field) => field.path.slice('body.inputTemplate.'.length)).join(', ');
     throw new ValidationError(`the input template does not fit ${target.connector}.${action}: ${names}`, problems);
   }
-  if (filter.connector !== undefined && !hub.connectors.get(filter.connector)) {
+  if (routing && filter.connector !== undefined && !hub.connectors.get(filter.connector)) {
     throw new ValidationError('unknown connector in the filter', [{ path: 'body.filter.connector', message: `no such connector; expected one of: ${hub.connectors.list().map((connector) => connector.id).join(', ')}` }]);
   }
-  if (filter.sourceIntegrationId === targetIntegrationId) {
+  if (routing && filter.sourceIntegrationId === targetIntegrationId) {
     // What its action changes comes back as events of the same integration, which it would act on
     // again: a loop. (Routing never acts on a route's own target's events either: route.apply.ts.)
     throw new ValidationError('a route acts on another integration than its source', [{ path: 'body.targetIntegrationId', message: 'is the filter\'s source integration: the changes its action makes would come back as events and be acted on again' }]);
@@ -161,6 +163,7 @@ export async function updateRoute(
       input.action ?? existing.action,
       filter,
       retargeted ? template : undefined,
+      input.filter !== undefined || input.targetIntegrationId !== undefined,
     );
   await check();
   let update = hub.db
