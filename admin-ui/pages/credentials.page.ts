@@ -1,5 +1,4 @@
 import type { CredentialAuditRow, CredentialRotationRow, IntegrationConfigRow } from '../../core/db/database.types.ts';
-import { previousCredentialsUntil } from '../../core/integrations/previous-credentials.ts';
 import { credentialExpiry } from '../components/credential-expiry.ts';
 import { actionButton } from '../components/csrf-field.ts';
 import { CredentialRotationWizard, type CredentialRotationWizardProps } from '../components/credential-rotation-wizard.ts';
@@ -18,6 +17,8 @@ export interface CredentialsView {
   now: Date;
   /** May stop the replaced secret from verifying webhooks. */
   admin: boolean;
+  /** Until when the credentials the last change replaced still verify webhooks (previous-credentials.ts). */
+  replacedSecretUntil: Date | null;
 }
 
 const ACTIONS: Record<string, string> = {
@@ -30,6 +31,7 @@ const ACTIONS: Record<string, string> = {
   rotation_rejected: 'Rotation rejected',
   rotation_superseded: 'Rotation dropped: other new credentials were applied first',
   previous_revoked: 'Replaced secret no longer accepted for webhooks',
+  cleared: 'Cleared: the integration was moved to another host',
 };
 
 const short = (fingerprint: string | null) => (fingerprint ? html`<code title="${fingerprint}">${fingerprint.slice(0, 10)}</code>` : html`<span class="muted">—</span>`);
@@ -39,7 +41,7 @@ const CHANGES = new Set(['set', 'replaced', 'rotated', 'rotation_approved']);
 
 /** The credentials the last change replaced, while they still verify webhooks (previous-credentials.ts). */
 function replacedSecret(view: CredentialsView): Html {
-  const until = previousCredentialsUntil(view.row, view.now);
+  const until = view.replacedSecretUntil;
   if (!until) return nothing;
   const stop = view.admin
     ? html`<div class="actions">${actionButton({ action: `/admin/integrations/${view.row.id}/credentials/previous/revoke`, label: 'Stop accepting it now', csrf: view.csrf })}</div>`

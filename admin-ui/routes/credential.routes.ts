@@ -9,6 +9,7 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import { tenantSettings } from '../../core/tenancy/tenant-settings.ts';
 import { approveRotation, isRequester, listCredentialAudit, listRotations, rejectRotation, requestRotation } from '../../core/vault/credential-rotation.service.ts';
 import { revokePreviousCredentials } from '../../core/vault/previous-credentials.revoke.ts';
+import { previousCredentialsUntil } from '../../core/integrations/previous-credentials.ts';
 import { RotateCredentialsRequest } from '../../schemas/api/credential.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
@@ -82,7 +83,7 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
         heading: `Credentials of ${row.name}`,
         section: 'integrations',
         crumbs: [{ href: '/admin/integrations', label: 'Integrations' }, { href: `/admin/integrations/${row.id}`, label: row.name }, { label: 'Credentials' }],
-        body: CredentialManagementPage({ row, audit, rotations, wizard, ownRotations, csrf: session.csrfToken, now: hub.clock(), admin }),
+        body: CredentialManagementPage({ row, audit, rotations, wizard, ownRotations, csrf: session.csrfToken, now: hub.clock(), admin, replacedSecretUntil: previousCredentialsUntil(hub, row) }),
       },
       status,
     );
@@ -139,9 +140,7 @@ export function registerCredentialRoutes(app: Hono<AdminEnv>, hub: HubContext): 
   app.post('/integrations/:id/credentials/previous/revoke', async (c) => {
     const session = requireRole(c, 'admin');
     const id = idParam(c, 'integration');
-    if (await revokePreviousCredentials(hub, session.principal, id)) {
-      await auditAs(hub.db, session.principal, c.get('requestId'), { action: 'credentials.previous_revoked', targetType: 'integration', targetId: id });
-    }
+    await revokePreviousCredentials(hub, session.principal, id, c.get('requestId'));
     return c.redirect(`/admin/integrations/${id}/credentials?notice=previous_revoked`, 303);
   });
 

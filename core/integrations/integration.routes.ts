@@ -26,7 +26,7 @@ const notFound = { 404: { description: 'not found', schema: ErrorResponse } };
 async function withHealth(hub: HubContext, rows: IntegrationConfigRow[]) {
   const health = await integrationHealth(hub, rows);
   return rows.map((row) => ({
-    ...toIntegration(row, hub.clock()),
+    ...toIntegration(row, hub),
     health: health.get(row.id)!,
     webhookUrl: hub.connectors.get(row.connector)?.webhook ? `${hub.config.HUB_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/hooks/${row.id}` : null,
   }));

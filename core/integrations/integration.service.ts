@@ -10,7 +10,8 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { keepPreviousCredentials } from './previous-credentials.ts';
-import { refuseUpstreamMoveWithoutCredentials } from './upstream-move.ts';
+import { CLEARED_CREDENTIALS, moveNeedsCredentials, upstreamMove } from './upstream-move.ts';
+import { tenantSettings } from '../tenancy/tenant-settings.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -117,6 +118,8 @@ export async function updateIntegration(
   const parts = validateAgainstConnector(connector, { ...input, config: configFrom(existing.config), schedules: input.schedules });
   // The credentials being replaced, as the write finds them (a rotation may have landed since the read).
   let previous: unknown;
+  // Those a move to another host dropped (null: they could not be opened), where approval is required.
+  let cleared: unknown;
   const row = await writeWithSchedules(hub, connector, existing, async (trx, current) => {
     previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, current);
     // Where rotations need a second admin, new credentials go through the rotation flow only.
@@ -128,7 +131,11 @@ export async function updateIntegration(
       if (input.config !== undefined) config = validateAgainstConnector(connector, { config: configFrom(current.config) }).config;
       schedules = schedulesFrom(current.schedules);
     }
-    refuseUpstreamMoveWithoutCredentials(connector, current.config, config, parts.credentials !== undefined, current.credentials_ciphertext !== null);
+    // A move to another host without credentials for it: refused, or where new credentials need a
+    // second admin, made without any (upstream-move.ts).
+    const move = parts.credentials === undefined && current.credentials_ciphertext !== null ? upstreamMove(connector, current.config, config) : undefined;
+    if (move && !(await tenantSettings({ db: trx }, principal.tenantId, { hold: true })).requireRotationApproval) throw moveNeedsCredentials(move);
+    cleared = move === undefined ? undefined : credentialsBeingReplaced(hub, current) ?? null;
     let update = trx
       .updateTable('integration_configs')
       .set({
@@ -138,6 +145,7 @@ export async function updateIntegration(
         ...(schedules === undefined ? {} : { schedules: JSON.stringify(schedules) }),
         ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
         ...(input.credentialsExpiresAt === undefined ? {} : expiryColumns(input.credentialsExpiresAt)),
+        ...(cleared === undefined ? {} : CLEARED_CREDENTIALS),
         ...(parts.credentials === undefined
           ? {}
           : {
@@ -164,7 +172,8 @@ export async function updateIntegration(
         throw error;
       });
     if (updated) {
-      if (parts.credentials !== undefined) await supersedePendingRotations(hub, trx, updated, principal.label);
+      // Pending rotations were checked against the credentials (and host) this write leaves behind.
+      if (parts.credentials !== undefined || cleared !== undefined) await supersedePendingRotations(hub, trx, updated, principal.label);
       return updated;
     }
     // Deleted since it was read: the same 404 as if it had gone before.
@@ -173,7 +182,14 @@ export async function updateIntegration(
   });
   if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
-  await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined });
+  await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined, ...(cleared === undefined ? {} : { credentialsCleared: true }) });
+  if (cleared !== undefined) {
+    await recordCredentialAudit(hub, {
+      tenantId: row.tenant_id, integrationId: row.id, action: 'cleared', actor: principal.label,
+      reason: 'the integration was pointed at another host; its credentials come by a rotation',
+      oldFingerprint: cleared === null ? null : await secretFingerprint(hub, row.tenant_id, cleared, hub.db),
+    });
+  }
   if (parts.credentials !== undefined) {
     // Replaced without the rotation flow's check: still one audit row with both fingerprints.
     await recordCredentialAudit(hub, {

@@ -4,6 +4,7 @@ import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fak
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { createApiToken } from '../auth/api-token.service.ts';
 
 // Credentials are write-only. Pointing an integration at another host would send the stored secret
 // there on its next check or poll, so the change must bring credentials for that host.
@@ -45,6 +46,25 @@ describe.each(RUNTIME_MODES)('moving an integration to another host ($name)', ({
     expect(JSON.stringify(body)).not.toContain('stored-password');
     const check = await (await test.request('post', `/api/integrations/${id}/check`, { token: tenant.tokens.operator })).json();
     expect(check.ok).toBe(true);
+    expect(received).toEqual([]);
+  });
+
+  it('drops the stored credentials where new ones need approval, and takes the new host\'s by an approved rotation', async () => {
+    const guarded = await test.createTenant(`move-guarded-${options.database}`);
+    expect((await test.request('patch', '/api/tenant/settings', { token: guarded.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    const { id } = await createServiceNowIntegration(test, guarded, { name: 'move-guarded', instanceUrl: listenerUrl, credentials: basicCredentials('svc-grc', 'password-of-the-old-host') });
+    const moved = await test.request('patch', `/api/integrations/${id}`, { token: guarded.tokens.admin, body: { config: { instanceUrl: fake.url } } });
+    expect(moved.status).toBe(200);
+    expect((await moved.json()).credentials).toMatchObject({ set: false, hint: null });
+    const audit = (await (await test.request('get', `/api/integrations/${id}/credentials/audit`, { token: guarded.tokens.operator })).json()).entries;
+    expect(audit[0]).toMatchObject({ action: 'cleared', oldFingerprint: expect.stringMatching(/^fp_/) });
+
+    const requested = await test.request('post', `/api/integrations/${id}/credentials/rotate`, { token: guarded.tokens.admin, body: { credentials: basicCredentials('svc-grc', 'stored-password-4242'), reason: 'new instance' } });
+    expect(requested.status).toBe(202);
+    const approver = (await createApiToken(test.hub.db, { tenantId: guarded.id, role: 'admin', name: 'second-admin', createdBy: 'test' })).token;
+    const approved = await test.request('post', `/api/integrations/${id}/credentials/rotations/${(await requested.json()).rotation.id}/approve`, { token: approver });
+    expect(approved.status).toBe(200);
+    expect((await (await test.request('post', `/api/integrations/${id}/check`, { token: guarded.tokens.operator })).json()).ok).toBe(true);
     expect(received).toEqual([]);
   });
 

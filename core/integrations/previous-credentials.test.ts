@@ -37,11 +37,14 @@ describe('credentials a change replaces', () => {
 
     const justBefore = new Date(NOW.getTime() + 3600_000 - 1);
     expect(openPreviousCredentials(hubAt(justBefore), stored(columns))).toEqual({ credentials: replaced, until: columns.previous_credentials_until });
-    expect(previousCredentialsUntil(stored(columns), justBefore)).toEqual(columns.previous_credentials_until);
+    expect(previousCredentialsUntil(hubAt(justBefore), stored(columns))).toEqual(columns.previous_credentials_until);
+    // A window of 0 set since stops it too.
+    expect(previousCredentialsUntil(hubAt(justBefore, 0), stored(columns))).toBeNull();
+    expect(openPreviousCredentials(hubAt(justBefore, 0), stored(columns))).toBeUndefined();
 
     const atTheEnd = new Date(NOW.getTime() + 3600_000);
     expect(openPreviousCredentials(hubAt(atTheEnd), stored(columns))).toBeUndefined();
-    expect(previousCredentialsUntil(stored(columns), atTheEnd)).toBeNull();
+    expect(previousCredentialsUntil(hubAt(atTheEnd), stored(columns))).toBeNull();
   });
 
   it('are not kept when the window is 0, the connector takes no webhooks, or the old ones could not be opened', () => {
@@ -55,6 +58,9 @@ describe('credentials a change replaces', () => {
     expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, sameSecret)).toEqual({});
     const { webhookSecret: _dropped, ...noSecret } = replacement;
     expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, replaced, noSecret)).toEqual(NO_PREVIOUS_CREDENTIALS);
+    // Nor when the old ones had none: nothing was signed with one to wait for.
+    const { webhookSecret: _none, ...noOldSecret } = replaced;
+    expect(keepPreviousCredentials(hubAt(NOW), row, servicenow as unknown as AnyConnector, noOldSecret, replacement)).toEqual(NO_PREVIOUS_CREDENTIALS);
   });
 
   it('count as none when they cannot be opened (sealed for another integration), rather than throwing', () => {

@@ -38,8 +38,10 @@ export function keepPreviousCredentials(hub: HubContext, row: Pick<IntegrationCo
   const graceSeconds = hub.config.HUB_WEBHOOK_SECRET_GRACE_SECONDS;
   if (replaced === undefined || !connector.webhook || graceSeconds === 0) return NO_PREVIOUS_CREDENTIALS;
   const newSecrets = webhookSecrets(connector, replacement);
-  if (newSecrets?.every((secret) => secret === undefined)) return NO_PREVIOUS_CREDENTIALS;
-  if (newSecrets && isDeepStrictEqual(webhookSecrets(connector, replaced), newSecrets)) return {};
+  const oldSecrets = webhookSecrets(connector, replaced);
+  // No webhook secret now (webhooks switched off), or none before (nothing signed with one to wait for).
+  if (newSecrets?.every((secret) => secret === undefined) || oldSecrets?.every((secret) => secret === undefined)) return NO_PREVIOUS_CREDENTIALS;
+  if (newSecrets && isDeepStrictEqual(oldSecrets, newSecrets)) return {};
   const sealed = seal(hub.masterKeys, JSON.stringify(replaced), binding(row.tenant_id, row.id));
   return {
     previous_credentials_ciphertext: sealed.ciphertext,
@@ -48,10 +50,14 @@ export function keepPreviousCredentials(hub: HubContext, row: Pick<IntegrationCo
   };
 }
 
-/** Until when the replaced credentials still verify webhooks; null when none do (any more). */
-export function previousCredentialsUntil(row: Pick<IntegrationConfigRow, 'previous_credentials_ciphertext' | 'previous_credentials_until'>, now: Date): Date | null {
+/**
+ * Until when the replaced credentials still verify webhooks; null when none do (any more). A window
+ * of 0 stops those kept before it was set too: an operator lowering it during a leak means it.
+ */
+export function previousCredentialsUntil(hub: Pick<HubContext, 'config' | 'clock'>, row: Pick<IntegrationConfigRow, 'previous_credentials_ciphertext' | 'previous_credentials_until'>): Date | null {
   const until = row.previous_credentials_until;
-  return row.previous_credentials_ciphertext !== null && until !== null && until > now ? until : null;
+  if (hub.config.HUB_WEBHOOK_SECRET_GRACE_SECONDS === 0) return null;
+  return row.previous_credentials_ciphertext !== null && until !== null && until > hub.clock() ? until : null;
 }
 
 /**
@@ -60,7 +66,7 @@ export function previousCredentialsUntil(row: Pick<IntegrationConfigRow, 'previo
  * read must not stop deliveries signed with the current one.
  */
 export function openPreviousCredentials(hub: HubContext, row: IntegrationConfigRow): { credentials: unknown; until: Date } | undefined {
-  const until = previousCredentialsUntil(row, hub.clock());
+  const until = previousCredentialsUntil(hub, row);
   if (until === null || row.previous_credentials_key_version === null) return undefined;
   try {
     const plaintext = unseal(hub.masterKeys, { ciphertext: row.previous_credentials_ciphertext!, keyVersion: row.previous_credentials_key_version }, binding(row.tenant_id, row.id));

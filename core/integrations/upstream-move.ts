@@ -4,7 +4,8 @@ import { ValidationError } from '../http/api-error.ts';
 // Credentials are write-only: nobody reads them back, not even an admin. A config change that
 // points the integration at another host (ServiceNow's instanceUrl, Slack's API URL) would send the
 // stored secret there on the next check or poll, so it must come with credentials for that host:
-// whoever moves the integration proves they hold them, and four eyes apply where they are required.
+// whoever moves the integration proves they hold them. Where new credentials need a second admin's
+// approval, the move instead drops the stored ones, and the new host's come by an approved rotation.
 
 /** The origins the connector sends credentials to under `config`: its API, and its OAuth token endpoint. */
 function upstreamOrigins(connector: AnyConnector, config: unknown): string[] {
@@ -20,17 +21,36 @@ function upstreamOrigins(connector: AnyConnector, config: unknown): string[] {
   });
 }
 
-/**
- * Refuses a change of `config` that moves where the stored credentials go, unless the same change
- * gives new ones (400 on `credentials`, naming both hosts). Nothing is refused for an integration
- * without stored credentials.
- */
-export function refuseUpstreamMoveWithoutCredentials(connector: AnyConnector, before: unknown, after: unknown | undefined, credentialsGiven: boolean, credentialsStored: boolean): void {
-  if (after === undefined || credentialsGiven || !credentialsStored) return;
+export interface UpstreamMove {
+  from: string;
+  to: string;
+}
+
+/** Where a change of `config` moves the credentials to, if anywhere (`after` undefined: config unchanged). */
+export function upstreamMove(connector: AnyConnector, before: unknown, after: unknown | undefined): UpstreamMove | undefined {
+  if (after === undefined) return undefined;
   const from = upstreamOrigins(connector, before);
   const to = upstreamOrigins(connector, after);
-  const moved = to.find((origin, index) => origin !== from[index]);
-  if (moved === undefined) return;
-  const message = `this change sends the stored credentials to another host (${moved} instead of ${from[to.indexOf(moved)] ?? 'the one they were given for'}); give the credentials for it in the same change`;
-  throw new ValidationError(`invalid body: body.credentials ${message}`, [{ path: 'body.credentials', message }]);
+  const index = to.findIndex((origin, position) => origin !== from[position]);
+  return index === -1 ? undefined : { from: from[index] ?? 'the host they were given for', to: to[index]! };
 }
+
+/** The 400 for a move that brings no credentials for the new host. */
+export function moveNeedsCredentials(move: UpstreamMove): ValidationError {
+  const message = `this change sends the stored credentials to another host (${move.to} instead of ${move.from}); give the credentials for it in the same change`;
+  return new ValidationError(`invalid body: body.credentials ${message}`, [{ path: 'body.credentials', message }]);
+}
+
+/** What a move clears where new credentials need approval: the secret and all that came with it. */
+export const CLEARED_CREDENTIALS = {
+  credentials_ciphertext: null,
+  credentials_key_version: null,
+  credentials_hint: null,
+  credentials_expires_at: null,
+  credentials_expiry_step: null,
+  oauth_token_ciphertext: null,
+  oauth_token_key_version: null,
+  previous_credentials_ciphertext: null,
+  previous_credentials_key_version: null,
+  previous_credentials_until: null,
+} as const;

@@ -21,7 +21,7 @@ import { tenantSettings } from '../tenancy/tenant-settings.ts';
 import { DISCARDED_SECRETS, supersedePendingRotations } from './rotation-supersede.ts';
 import type { OAuthToken } from '../../connectors/sdk/credentials.ts';
 import { oauthTokenBinding, openOAuthToken, sealOAuthToken } from '../integrations/oauth-token.store.ts';
-import { trialTokenStore } from '../integrations/trial-token.store.ts';
+import { createInMemoryTokenStore } from '../../connectors/sdk/in-memory-token-store.ts';
 
 export interface RotationRequest {
   credentials: unknown;
@@ -91,7 +91,9 @@ async function applyCredentials(
  * before its rotations, in the order a deletion (which cascades to them) locks them. 404 once deleted.
  */
 async function lockIntegration(trx: Transaction<Database>, tenantId: string, integrationId: string): Promise<IntegrationConfigRow> {
-  const row = await trx.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', integrationId).forUpdate().executeTakeFirst();
+  // FOR NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also hold back every insert
+  // that refers to the integration (runs, webhook events) until the rotation commits.
+  const row = await trx.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', integrationId).forNoKeyUpdate().executeTakeFirst();
   if (!row) throw new NotFoundError('integration');
   return row;
 }
@@ -123,9 +125,11 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials, hub.db);
   const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
 
-  const trialTokens = trialTokenStore();
+  // The check's tokens stay apart from those of the credentials in use, and are kept for the new
+  // ones: a provider that rotates refresh tokens has revoked the one the check spent.
+  const trialTokens = createInMemoryTokenStore();
   const check = await checkIntegration(hub, integration, principal.label, { credentials, tokenStore: trialTokens });
-  const obtainedToken = trialTokens.obtained();
+  const obtainedToken = await trialTokens.load();
   if (!check.ok) {
     await onForeignKeyViolation(recordCredentialAudit(hub, { ...audit, action: 'rotation_check_failed' }), integrationGone);
     return { status: 'check_failed', rotation: undefined, check };

@@ -99,9 +99,7 @@ export const credentialRoutes = [
     tag: 'credentials', access: 'admin', resource: 'integration', params: IdParams,
     responses: { 204: { description: 'only the current credentials verify webhooks now' }, 404: errors[404] },
     async handler({ params }, { hub, principal, requestId }) {
-      if (await revokePreviousCredentials(hub, principal, params.id)) {
-        await auditAs(hub.db, principal, requestId, { action: 'credentials.previous_revoked', targetType: 'integration', targetId: params.id });
-      }
+      await revokePreviousCredentials(hub, principal, params.id, requestId);
       return { status: 204 };
     },
   }),
