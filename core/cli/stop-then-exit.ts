@@ -1,10 +1,10 @@
+import { MAX_TIMER_MS } from '../config/config.schema.ts';
 import type { Logger } from '../logging/logger.ts';
 
 // Past the shutdown timeout the hub still gives the database a second to roll back, then closes
 // it; anything beyond this much more means something the stop waits on will not finish (a query
 // stuck in embedded PGlite's one connection, say), and waiting on would need a second signal.
 const CLOSE_SLACK_MS = 5_000;
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Stops the hub and exits: 0 once stopped, 1 when the stop fails, and 1 with a warning when it is

@@ -12,8 +12,9 @@ const optionalUrl = (protocols: string[]) =>
     .superRefine((value, ctx) => {
       if (!protocols.some((protocol) => value.startsWith(`${protocol}://`))) {
         ctx.addIssue({ code: 'custom', message: `expected a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}` });
-      } else if (!URL.canParse(value) || new URL(value).hostname === '') {
-        // A port past 65535 or a broken host would otherwise pass here and fail at start with a stack trace.
+      } else if (!URL.canParse(value)) {
+        // A port past 65535 or a broken host would otherwise pass here and fail at start with a stack
+        // trace. (No host is fine: `postgresql:///hub?host=/var/run/postgresql` names a socket.)
         ctx.addIssue({ code: 'custom', message: 'is not a valid URL (check the host and the port, 1–65535)' });
       }
     })
@@ -21,7 +22,7 @@ const optionalUrl = (protocols: string[]) =>
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().positive().max(max).default(fallback);
 // Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer one fires at once, every time.
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 export const EnvironmentVariables = z.object({

@@ -33,6 +33,10 @@ describe('connection URLs that cannot be parsed', { timeout: 120_000 }, () => {
     expect(() => loadConfig({ DATABASE_URL: BAD_DATABASE })).toThrow(ConfigError);
   });
 
+  it('a DATABASE_URL naming a Unix socket, and no host, is taken', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///hub?host=/var/run/postgresql' }).DATABASE_URL).toBe('postgresql:///hub?host=/var/run/postgresql');
+  });
+
   it('hub start with a HOST that does not resolve stops with one line naming HOST', async () => {
     const result = await runHubCommand(['start'], { HUB_DATA_DIR: dataDir(), HOST: 'localhots' });
     expect(result.code).toBe(1);

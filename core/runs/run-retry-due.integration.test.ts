@@ -12,7 +12,8 @@ import { reconcile } from './reconciler.ts';
 // the job is only waiting, and the run gets a second job. When the first job's attempt is rate
 // limited, the run is queued again for its Retry-After: the second job must not start it early.
 
-const LEASE_SECONDS = 2;
+// Short, so a backlog outlasts it; long enough that the blocker's heartbeats (every third of it) hold on a loaded machine.
+const LEASE_SECONDS = 3;
 const RETRY_AFTER_MS = 30_000;
 
 describe.each(RUNTIME_MODES)('a rate-limited run with a second job from a backlog longer than a lease ($name)', ({ options }) => {
