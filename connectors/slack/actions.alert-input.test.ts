@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack } from '../../test-support/fake-slack/index.ts';
 import { slackActions } from './actions.ts';
 import { slackTestContext } from './test-context.testing.ts';
+import { mrkdwnTexts } from './mrkdwn-texts.testing.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -16,20 +17,6 @@ async function setup() {
   return { fake, test };
 }
 
-function mrkdwnTexts(blocks: unknown): string[] {
-  const texts: string[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (value && typeof value === 'object') {
-      const record = value as Record<string, unknown>;
-      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') texts.push(record['text']);
-      Object.values(record).forEach(visit);
-    }
-  };
-  visit(blocks);
-  return texts;
-}
-
 // An alert's values come from events (upstream data through a route's template): whatever they
 // hold, they show as text, and the message stays one Slack accepts.
 
@@ -41,7 +28,7 @@ describe('the alert action with event data', () => {
     // As the action executor does: parse with the action's input schema first.
     const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 'Incident', runbookUrl });
     await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e' });
-    const texts = mrkdwnTexts(fake.messages.at(-1)!.blocks);
+    const texts = mrkdwnTexts(fake.messages.at(-1)!);
     // Only the hub's own <url|Runbook> link may be live markup; no <!channel> may appear.
     expect(texts.join('\n')).not.toContain('<!channel>');
   });
@@ -62,6 +49,6 @@ describe('the alert action with event data', () => {
     const { fake, test } = await setup();
     const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 'Incident', runbookUrl: 'https://runbooks.example/auth_invalid?step=2#fix' });
     await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e3' });
-    expect(mrkdwnTexts(fake.messages.at(-1)!.blocks).join('\n')).toContain('<https://runbooks.example/auth_invalid?step=2#fix|Runbook>');
+    expect(mrkdwnTexts(fake.messages.at(-1)!).join('\n')).toContain('<https://runbooks.example/auth_invalid?step=2#fix|Runbook>');
   });
 });

@@ -5,6 +5,7 @@ import { AlertMessageGoneError, type TaskAlert } from '../sdk/task-alerts.types.
 import { slackActions } from './actions.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
 import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
+import { mrkdwnTexts } from './mrkdwn-texts.testing.ts';
 
 // Titles, last errors and integration names come from upstream systems and from whoever configured
 // an integration. In mrkdwn they must not ping a channel, call in a user group or forge a link;
@@ -41,21 +42,6 @@ const hostileAlert: TaskAlert = {
   acknowledgedBy: `Mallory ${HOSTILE}`,
   resolvedBy: null,
 };
-
-/** Every string Slack would parse as mrkdwn (or use for a notification) in a posted message. */
-function mrkdwnTexts(message: { text?: string | undefined; blocks?: unknown[] | undefined }): string[] {
-  const texts: string[] = message.text === undefined ? [] : [message.text];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (value && typeof value === 'object') {
-      const record = value as Record<string, unknown>;
-      if (record['type'] === 'mrkdwn' && typeof record['text'] === 'string') texts.push(record['text']);
-      Object.values(record).forEach(visit);
-    }
-  };
-  visit(message.blocks);
-  return texts;
-}
 
 function expectNoLiveMarkup(texts: string[], allowed: string[] = []): void {
   expect(texts.length).toBeGreaterThan(0);
