@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
 import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
+import { startServiceNowWorld, type ServiceNowWorld } from '../../test-support/servicenow-world.ts';
 
 // The ServiceNow connector through the whole runtime, against a fake ServiceNow instance that is
 // a real HTTP server: polling, Retry-After, failure tasks, signed webhooks, and routed actions.
@@ -17,14 +18,14 @@ describe.each(RUNTIME_MODES)('ServiceNow end to end on $name', ({ options }) => 
   let fake: FakeServiceNow;
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
 
+  let world: ServiceNowWorld | undefined;
+
   beforeAll(async () => {
-    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'correct-horse' } } });
-    test = await startTestHub({ label: 'servicenow', ...options, workers: true });
-    tenant = await test.createTenant('acme');
+    world = await startServiceNowWorld({ label: 'servicenow', ...options });
+    ({ test, tenant, fake } = world);
   });
   afterAll(async () => {
-    await test?.close();
-    await fake?.close();
+    await world?.close();
   });
 
   const createServiceNow = (name: string, password = 'correct-horse') =>

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
+import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
+import { startServiceNowWorld, type ServiceNowWorld } from '../../test-support/servicenow-world.ts';
 
 // A ServiceNow upstream that answers 503 until the integration's circuit breaker opens, through
 // the whole runtime: the failed run, its failure event and task, the breaker's half-open trial, and
@@ -27,14 +28,14 @@ describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $n
   let fake: FakeServiceNow;
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
 
+  let world: ServiceNowWorld | undefined;
+
   beforeAll(async () => {
-    fake = await startFakeServiceNow({ auth: { basic: { user: 'svc-grc', pass: 'correct-horse' } } });
-    test = await startTestHub({ label: 'breaker_failure', ...options, workers: true, env: { HUB_BREAKER_OPEN_SECONDS: String(BREAKER_OPEN_SECONDS) } });
-    tenant = await test.createTenant('acme');
+    world = await startServiceNowWorld({ label: 'breaker_failure', ...options, env: { HUB_BREAKER_OPEN_SECONDS: String(BREAKER_OPEN_SECONDS) } });
+    ({ test, tenant, fake } = world);
   });
   afterAll(async () => {
-    await test?.close();
-    await fake?.close();
+    await world?.close();
   });
 
   const createServiceNow = (name: string) =>
