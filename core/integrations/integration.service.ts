@@ -10,8 +10,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { keepPreviousCredentials } from './previous-credentials.ts';
-import { CLEARED_CREDENTIALS, moveNeedsCredentials, upstreamMove } from './upstream-move.ts';
-import { tenantSettings } from '../tenancy/tenant-settings.ts';
+import { CLEARED_CREDENTIALS, credentialsClearedByMove } from './upstream-move.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -131,11 +130,7 @@ export async function updateIntegration(
       if (input.config !== undefined) config = validateAgainstConnector(connector, { config: configFrom(current.config) }).config;
       schedules = schedulesFrom(current.schedules);
     }
-    // A move to another host without credentials for it: refused, or where new credentials need a
-    // second admin, made without any (upstream-move.ts).
-    const move = parts.credentials === undefined && current.credentials_ciphertext !== null ? upstreamMove(connector, current.config, config) : undefined;
-    if (move && !(await tenantSettings({ db: trx }, principal.tenantId, { hold: true })).requireRotationApproval) throw moveNeedsCredentials(move);
-    cleared = move === undefined ? undefined : credentialsBeingReplaced(hub, current) ?? null;
+    if (parts.credentials === undefined) cleared = await credentialsClearedByMove(hub, trx, connector, current, config);
     let update = trx
       .updateTable('integration_configs')
       .set({

@@ -55,8 +55,8 @@ export function keepPreviousCredentials(hub: HubContext, row: Pick<IntegrationCo
  * of 0 stops those kept before it was set too: an operator lowering it during a leak means it.
  */
 export function previousCredentialsUntil(hub: Pick<HubContext, 'config' | 'clock'>, row: Pick<IntegrationConfigRow, 'previous_credentials_ciphertext' | 'previous_credentials_until'>): Date | null {
-  const until = row.previous_credentials_until;
   if (hub.config.HUB_WEBHOOK_SECRET_GRACE_SECONDS === 0) return null;
+  const until = row.previous_credentials_until;
   return row.previous_credentials_ciphertext !== null && until !== null && until > hub.clock() ? until : null;
 }
 

@@ -1,5 +1,11 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { ValidationError } from '../http/api-error.ts';
+import type { Kysely } from 'kysely';
+import type { Database, IntegrationConfigRow } from '../db/database.types.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { tenantSettings } from '../tenancy/tenant-settings.ts';
+import { credentialsBeingReplaced } from './integration-credentials.ts';
+import { NO_PREVIOUS_CREDENTIALS } from './previous-credentials.ts';
 
 // Credentials are write-only: nobody reads them back, not even an admin. A config change that
 // points the integration at another host (ServiceNow's instanceUrl, Slack's API URL) would send the
@@ -21,13 +27,13 @@ function upstreamOrigins(connector: AnyConnector, config: unknown): string[] {
   });
 }
 
-export interface UpstreamMove {
+interface UpstreamMove {
   from: string;
   to: string;
 }
 
 /** Where a change of `config` moves the credentials to, if anywhere (`after` undefined: config unchanged). */
-export function upstreamMove(connector: AnyConnector, before: unknown, after: unknown | undefined): UpstreamMove | undefined {
+function upstreamMove(connector: AnyConnector, before: unknown, after: unknown | undefined): UpstreamMove | undefined {
   if (after === undefined) return undefined;
   const from = upstreamOrigins(connector, before);
   const to = upstreamOrigins(connector, after);
@@ -35,8 +41,22 @@ export function upstreamMove(connector: AnyConnector, before: unknown, after: un
   return index === -1 ? undefined : { from: from[index] ?? 'the host they were given for', to: to[index]! };
 }
 
+/**
+ * For a write that gives no credentials, under its lock on `current`: a `config` that moves the
+ * stored credentials to another host is refused (400 on `credentials`), or where new credentials
+ * need a second admin, clears them. Returns the credentials it clears (null: they could not be
+ * opened), undefined when nothing moves.
+ */
+export async function credentialsClearedByMove(hub: HubContext, trx: Kysely<Database>, connector: AnyConnector, current: IntegrationConfigRow, config: unknown | undefined): Promise<unknown> {
+  if (current.credentials_ciphertext === null) return undefined;
+  const move = upstreamMove(connector, current.config, config);
+  if (!move) return undefined;
+  if (!(await tenantSettings({ db: trx }, current.tenant_id, { hold: true })).requireRotationApproval) throw moveNeedsCredentials(move);
+  return credentialsBeingReplaced(hub, current) ?? null;
+}
+
 /** The 400 for a move that brings no credentials for the new host. */
-export function moveNeedsCredentials(move: UpstreamMove): ValidationError {
+function moveNeedsCredentials(move: UpstreamMove): ValidationError {
   const message = `this change sends the stored credentials to another host (${move.to} instead of ${move.from}); give the credentials for it in the same change`;
   return new ValidationError(`invalid body: body.credentials ${message}`, [{ path: 'body.credentials', message }]);
 }
@@ -50,7 +70,5 @@ export const CLEARED_CREDENTIALS = {
   credentials_expiry_step: null,
   oauth_token_ciphertext: null,
   oauth_token_key_version: null,
-  previous_credentials_ciphertext: null,
-  previous_credentials_key_version: null,
-  previous_credentials_until: null,
+  ...NO_PREVIOUS_CREDENTIALS,
 } as const;
