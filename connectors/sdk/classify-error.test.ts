@@ -17,6 +17,7 @@ describe('codeForStatus', () => {
     [400, 'config_invalid'],
     [404, 'config_invalid'],
     [405, 'config_invalid'],
+    [408, 'upstream_unavailable'],
     [409, 'config_invalid'],
     [422, 'config_invalid'],
     [418, 'upstream_bad_response'],

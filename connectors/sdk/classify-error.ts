@@ -10,6 +10,9 @@ const CODE_BY_STATUS: ReadonlyMap<number, FailureCode> = new Map([
   [403, 'permission_denied'],
   [404, 'config_invalid'],
   [405, 'config_invalid'],
+  // Request Timeout: the server gave up waiting for our request (a slow link, an overloaded proxy);
+  // sending it again is what RFC 9110 asks for.
+  [408, 'upstream_unavailable'],
   [409, 'config_invalid'],
   [410, 'cursor_expired'],
   [422, 'config_invalid'],

@@ -21,7 +21,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
 }
 
 describe('createHttpClient: retries', () => {
-  it.each([429, 500, 502, 503, 504])('retries a GET answered %i and succeeds', async (status) => {
+  it.each([408, 429, 500, 502, 503, 504])('retries a GET answered %i and succeeds', async (status) => {
     server = await startServer(sequence({ status }, ok));
     const { client, waits } = testClient(server.url);
     const response = await client.request({ url: '/api/now/table/incident' });

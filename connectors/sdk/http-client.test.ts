@@ -133,6 +133,7 @@ describe('createHttpClient: classification of answers', () => {
     [400, 'config_invalid'],
     [404, 'config_invalid'],
     [405, 'config_invalid'],
+    [408, 'upstream_unavailable'],
     [409, 'config_invalid'],
     [422, 'config_invalid'],
     [418, 'upstream_bad_response'],
