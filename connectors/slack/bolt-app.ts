@@ -1,7 +1,7 @@
-import { App, type Receiver } from '@slack/bolt';
+import { App, type Receiver, type RespondArguments } from '@slack/bolt';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
 import type { HubOperations } from '../sdk/operations.types.ts';
-import { listenForButtons, listenForCommands, WORKING_ON_IT, type HubContextProperties } from './bolt-listeners.ts';
+import { listenForButtons, listenForCommands, NOT_DONE, tell, WORKING_ON_IT, type HubContextProperties } from './bolt-listeners.ts';
 import { ANSWER_WITHIN_MS, doneBy, INLINE_REPLY_MS } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
 
@@ -62,6 +62,23 @@ function stillWorking(body: Record<string, unknown>): WebhookResponse {
   return 'command' in body ? toResponse({ response_type: 'ephemeral', text: WORKING_ON_IT }) : { status: 200 };
 }
 
+/** Posts to the request's response_url directly: Bolt only builds `respond` for a listener it runs. */
+function respondTo(body: Record<string, unknown>): ((message: RespondArguments) => Promise<void>) | undefined {
+  const url = body.response_url;
+  if (typeof url !== 'string') return undefined;
+  return async (message) => {
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
+    });
+    if (!answer.ok) throw new Error(`response_url answered ${answer.status}`);
+  };
+}
+
+const RESPONSE_URL_TIMEOUT_MS = 5_000;
+
 /**
  * Hands a verified command or button press to the integration's Bolt App and returns its ack. The
  * deadlines count from the request's arrival, not from here: reading the integration and recording
@@ -104,8 +121,11 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
         if (early.done) return runIfFirst(early.value);
         // Still recording at the deadline (a busy database): answer now, act once it is recorded.
         answer(stillWorking(body));
-        return recorded.then(runIfFirst, (error: unknown) => {
+        return recorded.then(runIfFirst, async (error: unknown) => {
           ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction could not be recorded after its answer');
+          // The person was told it is coming (or, for a button, nothing): say that it is not.
+          const respond = respondTo(body);
+          if (respond) await tell(respond, NOT_DONE, ctx);
         });
       },
       // Recording failed in time: the hub answers it (a body the database refuses is a 400).

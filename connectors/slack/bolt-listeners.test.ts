@@ -176,6 +176,18 @@ describe('deadlines counted from arrival', () => {
     expect(hub.acked).toEqual(['TASK-42']);
   });
 
+  it('a request whose recording fails after the deadline tells the person that nothing was done', async () => {
+    const hub = operations(10);
+    const failedRecording = delay(2_300).then(() => Promise.reject(new Error('connection terminated')));
+    const answer = await command('ack TASK-42', hub, 'failed-record', { receivedAt: Date.now(), recorded: failedRecording });
+
+    expect(answer.body?.text).toContain('Working on it');
+    const [reply] = await waitFor('the reply on response_url', async () => (repliesTo('failed-record').length ? repliesTo('failed-record') : undefined), 5_000);
+    expect(reply).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('nothing was done') });
+    expect(hub.acked).toEqual([]);
+    expect(test.logger.entries).toContainEqual(expect.objectContaining({ level: 'error', message: 'slack interaction could not be recorded after its answer' }));
+  });
+
   it('a replay recognised only after the deadline has no effect', async () => {
     const hub = operations(10);
     const answer = await command('ack TASK-42', hub, 'slow-replay', { receivedAt: Date.now(), recorded: recordedAfter(2_300, false) });

@@ -1,4 +1,4 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { App, RespondArguments } from '@slack/bolt';
 import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
 import { runCommand, type CommandReply } from './commands.ts';
 import type { SlackConfig } from './config.ts';
@@ -20,6 +20,8 @@ export interface HubContextProperties {
 
 export const WORKING_ON_IT = ':hourglass_flowing_sand: Working on it…';
 const WENT_WRONG = ':warning: Something went wrong; the hub logged it.';
+/** Told after "working on it" when the request could not even be recorded, so nothing was done. */
+export const NOT_DONE = ':warning: The hub could not take this in, so nothing was done; the hub logged it. Please try again.';
 
 function identity(teamId: string, userId: string, userName: string | undefined, email: string | undefined): ChatIdentity {
   return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}) };
@@ -38,7 +40,7 @@ function orWentWrong(work: Promise<CommandReply>, ctx: SlackContext): Promise<Co
 }
 
 /** Posts an ephemeral reply to response_url. Nobody is left to tell if that fails, so it is logged. */
-async function tell(respond: RespondFn, text: string, ctx: SlackContext): Promise<void> {
+export async function tell(respond: (message: RespondArguments) => Promise<unknown>, text: string, ctx: SlackContext): Promise<void> {
   try {
     await respond({ response_type: 'ephemeral', replace_original: false, text });
   } catch (error) {
