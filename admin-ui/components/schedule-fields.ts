@@ -1,6 +1,6 @@
 import type { FieldError } from '../../core/http/api-error.ts';
 import { zodFieldErrors } from '../../core/http/zod-fields.ts';
-import { CronExpression, TimeZone } from '../../schemas/api/schedule.schema.ts';
+import { CronExpression, cronFields, TimeZone } from '../../schemas/api/schedule.schema.ts';
 import { html, nothing, type Html } from '../html.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import { fieldId } from './json-schema.ts';
@@ -124,7 +124,8 @@ function cronSchedule(base: string, cron: string, form: Readonly<Record<string, 
     errors.push(...problems);
     return undefined;
   }
-  return tz ? { cron, tz } : { cron };
+  const fields = cronFields(cron);
+  return tz ? { cron: fields, tz } : { cron: fields };
 }
 
 // The API's own checks (schemas/api/schedule.schema.ts), so the form takes exactly what the API

@@ -45,6 +45,7 @@ describe('cron schedules', () => {
     [{ cron: '0 0 0 1 1 * 2030' }, 'body.schedules.items.cron', '5 or 6 fields'],
     [{ cron: '0 0 15W * *' }, 'body.schedules.items.cron', 'nearest-weekday'],
     [{ cron: '0 0 31 2 *' }, 'body.schedules.items.cron', 'never fires'],
+    [{ cron: '@reboot' }, 'body.schedules.items.cron', 'nicknames'],
     // croner reads it; BullMQ's parser allows at most 256 values a field.
     [{ cron: '0-59/1 *,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,*,* * * *' }, 'body.schedules.items.cron', 'production queue (BullMQ) cannot read'],
   ])('refuses %j on create with 400 and no row, so a retry can succeed', async (schedule, path, message) => {
@@ -65,6 +66,13 @@ describe('cron schedules', () => {
     const stored = await (await test.request('get', `/api/integrations/${kit.id}`, { token: tenant.tokens.viewer })).json();
     expect([stored.name, stored.schedules]).toEqual([kit.name, { items: { cron: '0 * * * *', tz: 'Europe/Berlin' } }]);
     expect((await test.hub.queue.listSchedules(POLL_QUEUE)).filter((schedule) => schedule.id.includes(kit.id)).map((schedule) => schedule.cron)).toEqual(['0 * * * *']);
+  });
+
+  it('stores and schedules a nickname as the fields it stands for', async () => {
+    const kit = await createTestkitIntegration(test, tenant, 'nickname', { schedules: { items: { cron: '@daily', tz: 'Europe/Berlin' } } });
+    const stored = await (await test.request('get', `/api/integrations/${kit.id}`, { token: tenant.tokens.viewer })).json();
+    expect(stored.schedules).toEqual({ items: { cron: '0 0 * * *', tz: 'Europe/Berlin' } });
+    expect((await test.hub.queue.listSchedules(POLL_QUEUE)).filter((schedule) => schedule.id.includes(kit.id)).map((schedule) => schedule.cron)).toEqual(['0 0 * * *']);
   });
 
   it('accepts a valid cron expression with a time zone', async () => {

@@ -21,13 +21,28 @@ describe('CronExpression', () => {
     // Cron runs are keyed by the minute: a second fire within one would be the same run.
     ['*/2 * * * * *', 'at most once a minute'],
     ['0,30 * * * * *', 'at most once a minute'],
-    // Nicknames: croner takes some, BullMQ's parser reads them its own way.
-    ['@daily', 'nicknames'],
-    ['@annually', 'nicknames'],
+    // Nicknames other than the usual ones (cron's @reboot, Go's @every).
+    ['@reboot', 'nicknames'],
+    ['@every 5m', 'nicknames'],
   ])('refuses %s', (expression, message) => {
     const result = CronExpression.safeParse(expression);
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]!.message).toContain(message);
+  });
+});
+
+describe('CronExpression nicknames', () => {
+  // croner takes some nicknames and BullMQ's parser reads them its own way, so they become fields.
+  it.each([
+    ['@yearly', '0 0 1 1 *'],
+    ['@annually', '0 0 1 1 *'],
+    ['@monthly', '0 0 1 * *'],
+    ['@weekly', '0 0 * * 0'],
+    ['@daily', '0 0 * * *'],
+    [' @Midnight ', '0 0 * * *'],
+    ['@HOURLY', '0 * * * *'],
+  ])('reads %j as %j', (nickname, fields) => {
+    expect(CronExpression.parse(nickname)).toBe(fields);
   });
 });
 

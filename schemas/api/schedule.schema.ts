@@ -24,14 +24,33 @@ function readByProductionQueue(expression: string): boolean {
   }
 }
 
+/**
+ * The usual nicknames, as the fields they stand for. croner takes some nicknames and not others,
+ * and BullMQ's parser reads them its own way, so the hub stores and schedules the fields instead.
+ */
+export const CRON_NICKNAMES: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+/** A nickname's fields ("@daily" → "0 0 * * *"); any other expression as it is. */
+export function cronFields(expression: string): string {
+  return CRON_NICKNAMES[expression.toLowerCase()] ?? expression;
+}
+
 export const CronExpression = z
   .string()
   .trim()
   .max(100)
+  .transform(cronFields)
   .superRefine((expression, ctx) => {
-    // croner takes some nicknames and not others, and BullMQ's parser reads them its own way.
     if (expression.startsWith('@')) {
-      ctx.addIssue({ code: 'custom', message: 'nicknames such as "@daily" are not supported: write the fields ("0 0 * * *" for daily at midnight)' });
+      ctx.addIssue({ code: 'custom', message: `of the nicknames only ${Object.keys(CRON_NICKNAMES).join(', ')} are known: write the fields ("*/5 * * * *" for every five minutes)` });
       return;
     }
     const cron = parsedCron(expression);
