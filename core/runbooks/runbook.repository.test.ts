@@ -47,6 +47,16 @@ describe('the shipped runbooks', () => {
     for (const runbook of runbooks.values()) expect(runbook.body.startsWith('## What it means'), runbook.code).toBe(true);
   });
 
+  // A route action that failed for good runs again only when its event is replayed: no sync or
+  // check does it, and the next event's success may close the task while that action stays undone.
+  it('says how to replay a failed route action wherever an action can fail with the code', () => {
+    const actionCodes = ['upstream_unavailable', 'rate_limited', 'circuit_open', 'network_error', 'auth_invalid', 'auth_expired', 'config_invalid',
+      'upstream_bad_response', 'database_unavailable', 'permission_denied', 'delivery_failing', 'run_interrupted'];
+    const howToFix = (body: string) => body.slice(body.indexOf('## How to fix'), body.indexOf('## How to escalate'));
+    const silent = actionCodes.filter((code) => !/POST \/api\/events\/:(event)?[iI]d\/replay/.test(howToFix(runbooks.get(code)!.body)));
+    expect(silent).toEqual([]);
+  });
+
   it('caches per directory and looks runbooks up by code', async () => {
     expect(await loadRunbooks()).toBe(runbooks);
     expect(await loadRunbooks(new URL('../../runbooks/', import.meta.url))).toBe(runbooks);
