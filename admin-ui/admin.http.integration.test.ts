@@ -44,6 +44,24 @@ describe('admin UI over HTTP: sessions and tenancy', () => {
     expect(root.status).toBe(308);
     expect(root.location).toBe('/admin');
     expect((await client.get('/admin/tasks/?state=open')).location).toBe('/admin/tasks?state=open');
+    // Redirected as sent, still encoded: decoded, a CR/LF cannot go in the Location header (a 500).
+    const encoded = await client.get('/admin/runs%0d%0aX:%201/');
+    expect([encoded.status, encoded.location]).toEqual([308, '/admin/runs%0d%0aX:%201']);
+    // An encoded slash at the end is part of a name, not a trailing slash: no redirect (and no loop).
+    expect((await client.get('/admin/tasks%2F')).status).not.toBe(308);
+  });
+
+  it('lets a sign-in form left open in a second tab go on to the page, not answer 403', async () => {
+    const browser = new CookieClient(test.app);
+    await browser.get('/admin/login?workspace=acme');
+    // Both tabs show the sign-in cookie's token, which signing in in the first tab replaces.
+    const tabToken = browser.csrfToken() ?? null;
+    const first = await browser.post('/admin/login', { email: admin.email, password: admin.password, workspace: 'acme' }, { csrf: tabToken });
+    expect(first.status).toBe(303);
+    const second = await browser.post('/admin/login', { email: admin.email, password: admin.password, workspace: 'acme', next: '/admin/tasks' }, { csrf: tabToken });
+    expect([second.status, second.location]).toEqual([303, '/admin/tasks']);
+    // Elsewhere a live session's forms still need its own token.
+    expect((await browser.post('/admin/logout', {}, { csrf: tabToken })).status).toBe(403);
   });
 
   it('serves pages with a strict content security policy and the stylesheet with long caching', async () => {
@@ -239,6 +257,16 @@ describe('admin UI over HTTP: paging runs and events', () => {
     } finally {
       await test.hub.db.deleteFrom('integration_events').where('type', 'like', 'paged.%').execute();
     }
+  });
+
+  it('keeps the run when the events of one run are filtered further', async () => {
+    const runId = '4a1c2f7e-0000-4000-8000-000000000001';
+    const client = await signIn(operator);
+    const page = await client.get(`/admin/events?runId=${runId}`);
+    expect(page.body).toContain('Showing the events of one run');
+    const form = /<form method="get" action="\/admin\/events" class="filters"[\s\S]*?<\/form>/.exec(page.body)?.[0] ?? '';
+    expect(form).toContain(`<input type="hidden" name="runId" value="${runId}">`);
+    expect((await client.get('/admin/events')).body).not.toContain('name="runId"');
   });
 
   it('shows every run of one instant once, across pages', async () => {

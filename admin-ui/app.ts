@@ -69,10 +69,10 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
 
   // A trailing slash (`/admin/`, a hand-typed `/admin/tasks/`) names the same page as without it.
   app.use('*', async (c, next) => {
-    const path = c.req.path;
-    if (c.req.method !== 'GET' || !path.endsWith('/') || path === '/') return next();
-    const query = new URL(c.req.url).search;
-    return c.redirect(`${path.replace(/\/+$/, '')}${query}`, 308);
+    // The path as sent, still percent-encoded: decoded, an encoded CR or LF could not go in a header.
+    const { pathname, search } = new URL(c.req.url);
+    if (c.req.method !== 'GET' || !pathname.endsWith('/') || pathname === '/') return next();
+    return c.redirect(`${pathname.replace(/\/+$/, '')}${search}`, 308);
   });
   app.use('*', loadAdminSession(hub));
   app.use('*', refuseUnstorableQuery());

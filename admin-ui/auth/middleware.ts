@@ -50,8 +50,13 @@ export function csrfProtection(hub: HubContext): MiddlewareHandler<AdminEnv> {
     if (!origin.ok) throw new CsrfError(origin.reason);
     const contentType = c.req.header('content-type') ?? '';
     const isForm = contentType.startsWith('application/x-www-form-urlencoded') || contentType.startsWith('multipart/form-data');
-    const presented = isForm ? (await readForm(c))[CSRF_FIELD] : undefined;
+    const form = isForm ? await readForm(c) : {};
+    const presented = form[CSRF_FIELD];
     const session = c.get('session');
+    // A sign-in form still open in a second tab after signing in in the first: its token was the
+    // sign-in cookie's, which the sign-in replaced. Go on as the sign-in page itself does for a
+    // live session; nothing is changed, so no token is needed for it.
+    if (session && c.req.path === '/admin/login') return c.redirect(safeNext(form.next), 303);
     const expected = session ? session.csrfToken : readLoginCsrfCookie(c, c.get('secure'));
     if (!tokensMatch(expected, presented)) throw new CsrfError('the form is missing its security token or the token has expired');
     await next();

@@ -4,8 +4,12 @@ export type FilterField =
   | { name: string; label: string; value: string | undefined; options: Array<[value: string, label: string]> }
   | { name: string; label: string; value: string | undefined; placeholder?: string };
 
-/** A GET form of filters: bookmarkable, works without JavaScript. */
-export function filterBar(action: string, fields: FilterField[], label = 'Filters'): Html {
+/**
+ * A GET form of filters: bookmarkable, works without JavaScript. `kept` are filters the form has no
+ * control for (the run of "events of one run"), which filtering further must not drop.
+ */
+export function filterBar(action: string, fields: FilterField[], label = 'Filters', kept: Readonly<Record<string, string | undefined>> = {}): Html {
+  const hidden = Object.entries(kept).flatMap(([name, value]) => (value === undefined || value === '' ? [] : [html`<input type="hidden" name="${name}" value="${value}">`]));
   const controls = fields.map((field) => {
     const id = `filter-${field.name}`;
     if ('options' in field) {
@@ -16,5 +20,5 @@ export function filterBar(action: string, fields: FilterField[], label = 'Filter
       field.placeholder ? html` placeholder="${field.placeholder}"` : nothing
     }></div>`;
   });
-  return html`<form method="get" action="${action}" class="filters" role="search" aria-label="${label}">${controls}<div class="form-actions"><button type="submit" class="button button--primary">Apply</button><a class="button button--quiet" href="${action}">Reset</a></div></form>`;
+  return html`<form method="get" action="${action}" class="filters" role="search" aria-label="${label}">${hidden}${controls}<div class="form-actions"><button type="submit" class="button button--primary">Apply</button><a class="button button--quiet" href="${action}">Reset</a></div></form>`;
 }

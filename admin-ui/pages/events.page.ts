@@ -44,7 +44,7 @@ export function EventsPage(view: EventsView): Html {
     { name: 'type', label: 'Type', value: view.filter.type, placeholder: 'incident.* or failure.*' },
     { name: 'status', label: 'Status', value: view.filter.status, options: [['', 'Any status'], ...EVENT_STATUSES.map((s): [string, string] => [s, cap(s)])] },
     { name: 'source', label: 'Source', value: view.filter.source, options: [['', 'Any source'], ...EVENT_SOURCES.map((s): [string, string] => [s, cap(s)])] },
-  ])}
+  ], 'Filters', { runId: view.filter.runId })}
 ${view.filter.runId ? html`<p class="notice notice--info">Showing the events of one run. <a href="/admin/events">Show all events</a>.</p>` : nothing}
 <div class="card card--flush">${table}</div>
 ${olderLink('/admin/events', view.query, lastOf(view.events), view.events.length === view.filter.limit)}`;
