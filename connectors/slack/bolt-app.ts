@@ -22,10 +22,14 @@ const apps = new Map<string, { app: App; receiver: HookReceiver }>();
 
 function build(ctx: SlackContext): { app: App; receiver: HookReceiver } {
   const receiver = new HookReceiver();
+  const botToken = ctx.credentials.botToken;
   const app = new App({
-    token: ctx.credentials.botToken,
+    // An authorize of our own rather than `token`: with `token` and no verification at start, Bolt
+    // asks auth.test before every command and button, uncached, outside the hub's reply deadlines,
+    // so a slow, throttled or failing auth.test lost the press. The listeners' client carries this
+    // token; the workspace's own id comes from user-email.ts's cached auth.test.
+    authorize: async () => ({ botToken }),
     receiver,
-    tokenVerificationEnabled: false,
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, setLevel: () => undefined, getLevel: () => 'error' as never, setName: () => undefined },
     clientOptions: { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: 2_000 },
   });
