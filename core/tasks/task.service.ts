@@ -32,20 +32,27 @@ export interface FailureToTrack {
 export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack): Promise<{ task: TaskRow; opened: boolean }> {
   const runbook = await getRunbook(failure.code);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const updated = await hub.db
-      .updateTable('tasks')
-      .set((eb) => ({
-        occurrences: eb('occurrences', '+', 1),
-        last_error: failure.message,
-        updated_at: hub.clock(),
-        ...(failure.operation === null ? {} : { failing_operations: withFailingOperation(failure.operation) }),
-      }))
-      .where('integration_id', '=', failure.integrationId)
-      .where('code', '=', failure.code)
-      .where('status', '<>', 'resolved')
-      .returningAll()
-      .executeTakeFirst();
-    if (updated) return { task: updated, opened: false };
+    // A repeat changes what the task's alerts show (occurrences, last error): they are redrawn.
+    const repeated = await hub.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('tasks')
+        .set((eb) => ({
+          occurrences: eb('occurrences', '+', 1),
+          last_error: failure.message,
+          updated_at: hub.clock(),
+          ...(failure.operation === null ? {} : { failing_operations: withFailingOperation(failure.operation) }),
+        }))
+        .where('integration_id', '=', failure.integrationId)
+        .where('code', '=', failure.code)
+        .where('status', '<>', 'resolved')
+        .returningAll()
+        .executeTakeFirst();
+      return row && { task: row, alertRuns: await storeTaskChangedAlerts(trx, row) };
+    });
+    if (repeated) {
+      await dispatchRuns(hub, repeated.alertRuns);
+      return { task: repeated.task, opened: false };
+    }
     try {
       const { task, alertRuns } = await hub.db.transaction().execute(async (trx) => {
         const number = await nextTaskNumber(trx, failure.tenantId);

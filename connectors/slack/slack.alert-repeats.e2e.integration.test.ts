@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
+import { startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
+
+// The alert shows the task's occurrences and last error, which every repeat of the failure changes:
+// each repeat redraws it (the Slack README: "The message always ends up showing the task as it is
+// now"), rather than leaving "1 occurrence" until someone acknowledges the task.
+
+describe.each(RUNTIME_MODES)('alert of a repeating failure on $name', ({ options }) => {
+  let world: SlackWorld;
+  beforeAll(async () => {
+    world = await startSlackWorld(options);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  async function failOnce() {
+    const { test, tenant, failing } = world;
+    const { runs } = await (await test.request('post', `/api/integrations/${failing.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } })).json();
+    await waitFor('the failing run', async () => (await test.hub.db.selectFrom('integration_runs').select('status').where('id', '=', runs[0].id).executeTakeFirstOrThrow()).status === 'failed');
+  }
+
+  it('shows the occurrences of the task as they are now', async () => {
+    const { test, tenant, slack, failing } = world;
+    await failOnce();
+    const posted = await waitFor('the alert', async () => slack.messages.find((m) => m.channel === 'C0ALERTS' && !m.thread_ts));
+    // Wait until the hub has remembered where the alert landed, so later changes can find it.
+    await waitFor('the alert remembered', async () => (await test.hub.db.selectFrom('task_alerts').select('id').executeTakeFirst()) ?? undefined);
+    await failOnce();
+    await failOnce();
+    const task = (await (await test.request('get', `/api/tasks?integrationId=${failing.id}`, { token: tenant.tokens.viewer })).json()).tasks[0];
+    expect(task.occurrences).toBe(3);
+    const occurrencesShown = () => /\d+ occurrences?/.exec(JSON.stringify(slack.latest('C0ALERTS', posted.ts)?.blocks) ?? '')?.[0];
+    await waitFor('the alert redrawn with 3 occurrences', async () => occurrencesShown() === '3 occurrences');
+  });
+});
