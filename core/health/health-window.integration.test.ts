@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
@@ -50,12 +51,13 @@ it('counts the runs that finished in the last 24 h even when they were queued be
   for (let i = 0; i < 3; i += 1) await insertRun(integration.id, 'failed', 30 * HOUR, 2 * HOUR, 'action');
   await insertRun(integration.id, 'succeeded', 90 * MIN, 90 * MIN - MIN);
 
-  // By hand: 20 succeeded + 3 failed finished in the window -> 20/23 = 0.870, below 0.95.
+  // By hand: 20 succeeded + 3 failed finished in the window -> 20/23 = 0.8695…, below 0.95.
   for (let back = 4; back >= 0; back -= 1) await rollUpHealth(test.hub, new Date(Date.now() - back * HOUR));
   const rows = await test.hub.db.selectFrom('integration_health_metrics').select(['runs_total', 'runs_failed']).where('integration_id', '=', integration.id).execute();
   expect({ total: rows.reduce((sum, row) => sum + row.runs_total, 0), failed: rows.reduce((sum, row) => sum + row.runs_failed, 0) }).toEqual({ total: 23, failed: 3 });
   const health = await healthOf(integration.id);
-  expect(health.successRate24h).toBe(Math.round((20 / 23) * 1000) / 1000);
+  // Thousandths rounded down.
+  expect(health.successRate24h).toBe(0.869);
   expect(health.status).toBe('degraded');
 });
 
@@ -78,4 +80,25 @@ it('leaves cancelled runs out of p95, as out of the success rate and the hourly 
   const health = await healthOf(integration.id);
   expect(health.successRate24h).toBe(0.95);
   expect(health.p95LatencyMs).toBe(1_200);
+});
+
+it('never shows a rate it calls below 95 % as 0.95, in the API or in /metrics', async () => {
+  // A poll every minute on two streams is 2,880 runs a day; 145 failures among them leave 94.97 %.
+  const integration = await createTestkitIntegration(test, tenant, `window-edge-${Math.random()}`);
+  const insert = (count: number, status: Outcome, finishedAgo: string) =>
+    sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, mode, idempotency_key, status, queued_at, started_at, finished_at, latency_ms)
+      select ${tenant.id}, ${integration.id}, 'poll', 'items', 'schedule', 'incremental', 'edge-' || ${status} || '-' || g, ${status},
+        now() - interval '2 hours', now() - interval '2 hours', now() - ${finishedAgo}::interval, 1000
+      from generate_series(1, ${count}) g`.execute(test.hub.db);
+  await insert(145, 'failed', '90 minutes');
+  // A success last, so the last run did not fail and no task is open: only the rate decides.
+  await insert(2735, 'succeeded', '1 hour');
+
+  const health = await healthOf(integration.id);
+  expect(health.status).toBe('degraded');
+  expect(health.successRate24h).toBe(0.949);
+  const metrics = await (await test.request('get', '/metrics')).text();
+  const line = metrics.split('\n').find((l) => l.startsWith('hub_integration_success_rate_24h{') && l.includes(integration.id));
+  // So an alert rule `hub_integration_success_rate_24h < 0.95` fires for it.
+  expect(Number(line?.split(' ').at(-1))).toBe(0.949);
 });
