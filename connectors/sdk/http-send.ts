@@ -35,6 +35,7 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: attempt.followRedirect,
+      hooks: { beforeRedirect: [withoutCredentialsOffOrigin(url.origin)] },
       responseType: 'buffer',
       ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
     });
@@ -59,6 +60,18 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
     headers,
     body: parseBody(response.body, attempt, response.statusCode),
     url: response.url,
+  };
+}
+
+/**
+ * got drops Authorization on a redirect to another host or port, but not on one from https to http
+ * on the same host: credentials never leave the origin they were given for, and never in clear text.
+ */
+function withoutCredentialsOffOrigin(origin: string): (options: { url?: URL | string | undefined; headers: Record<string, unknown> }) => void {
+  return (options) => {
+    if (options.url !== undefined && new URL(options.url).origin === origin) return;
+    delete options.headers.authorization;
+    delete options.headers.cookie;
   };
 }
 
