@@ -141,6 +141,24 @@ describe('admin forms refuse input the database cannot store', () => {
     expect(await test.hub.db.selectFrom('task_history').select('id').where('task_id', '=', task.id).execute()).toHaveLength(0);
   });
 
+  it('takes a task note that fitted its field, though the browser sends its line breaks as CRLF', async () => {
+    const number = await nextTaskNumber(test.hub.db, acme.id);
+    const task = await test.hub.db
+      .insertInto('tasks')
+      .values({ tenant_id: acme.id, number, integration_id: null, code: 'auth_invalid', runbook: 'runbooks/auth_invalid.md', title: 't', severity: 'high', status: 'open' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const client = await fx.signIn(admin);
+    await client.get(`/admin/tasks/${task.id}`);
+    // 2,000 characters as the textarea counts them (maxlength="2000"), 2,019 as sent.
+    const typed = Array.from({ length: 20 }, () => 'x'.repeat(99)).join('\n') + 'y';
+    expect(typed).toHaveLength(2_000);
+    const ack = await client.post(`/admin/tasks/${task.id}/ack`, { note: typed.replaceAll('\n', '\r\n') });
+    expect(ack.status, ack.body).toBe(303);
+    const history = await test.hub.db.selectFrom('task_history').select('note').where('task_id', '=', task.id).executeTakeFirstOrThrow();
+    expect(history.note).toBe(typed);
+  });
+
   it('answers a NUL in the sign-in form as a failed sign-in, not an error', async () => {
     const client = new CookieClient(test.app);
     await client.get('/admin/login?workspace=acme');

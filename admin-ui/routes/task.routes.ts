@@ -75,7 +75,10 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
       const session = requireRole(c, 'operator');
       const id = idParam(c, 'task');
       const form = await formOf(c);
-      const parsed = parseFormRequest(TaskActionRequest, form['note']?.trim() ? { note: form['note'] } : {});
+      // Browsers send a textarea's line breaks as CRLF but count each as one character against its
+      // maxlength: the note is taken as typed, so one that fitted the field fits the limit.
+      const note = form['note']?.replaceAll('\r\n', '\n');
+      const parsed = parseFormRequest(TaskActionRequest, note?.trim() ? { note } : {});
       if (!parsed.ok) {
         const problem = parsed.storable ? 'is too long: keep it under 2000 characters' : parsed.errors.map((error) => error.message).join('; ');
         throw new ValidationError(`The note ${problem}.`, parsed.errors);
