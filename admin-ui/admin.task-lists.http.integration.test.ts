@@ -89,6 +89,28 @@ describe('task lists', () => {
     expect(list.body).not.toContain('TASK-7001');
   });
 
+  it('links the open-task count of a runbook to a list of exactly the open tasks of its code', async () => {
+    const id = await createServiceNowViaApi(fx.test, fx.acme, 'SN coded tasks');
+    await fx.test.hub.db
+      .insertInto('tasks')
+      .values([
+        task(fx.acme.id, id, 7100, { code: 'cursor_expired', runbook: 'cursor_expired', title: 'Cursor gone', status: 'open' }),
+        task(fx.acme.id, id, 7101, { code: 'endpoint_disabled', runbook: 'endpoint_disabled', title: 'Other code', status: 'open' }),
+      ])
+      .execute();
+    const client = await fx.signIn(fx.operator);
+    const runbooks = await client.get('/admin/runbooks');
+    const row = /<tr>\s*<th scope="row"><a href="\/admin\/runbooks\/cursor_expired">[\s\S]*?<\/tr>/.exec(runbooks.body)?.[0] ?? '';
+    const link = /<a href="([^"]+)">1<\/a>/.exec(row)?.[1];
+    expect(link, 'the runbook row links its one open task').toBe('/admin/tasks?status=open&amp;code=cursor_expired');
+    const list = await client.get(link!.replaceAll('&amp;', '&'));
+    expect(list.body).toContain('TASK-7100');
+    expect(list.body).not.toContain('TASK-7101');
+    expect(list.body).toContain('Showing the tasks of failure code <code>cursor_expired</code>');
+    // The status tabs keep the code.
+    expect(list.body).toContain('href="/admin/tasks?status=resolved&amp;code=cursor_expired"');
+  });
+
   it("counts, on the health page filtered to one environment, that environment's open tasks, and links to a list of exactly those", async () => {
     const tenant = await fx.test.createTenant('environments');
     const staging = await createServiceNowViaApi(fx.test, tenant, 'SN staging');

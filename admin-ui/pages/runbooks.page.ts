@@ -11,7 +11,7 @@ export function RunbooksPage(runbooks: readonly Runbook[], openByCode: ReadonlyM
   <td>${severityBadge(runbook.severity)}</td>
   <td>${runbook.retryable ? 'Retried automatically' : 'Needs a person'}</td>
   <td>${runbook.connectors.join(', ')}</td>
-  <td class="num">${openByCode.get(runbook.code) ? html`<a href="/admin/tasks?status=open">${openByCode.get(runbook.code)}</a>` : '0'}</td>
+  <td class="num">${openByCode.get(runbook.code) ? html`<a href="/admin/tasks?status=open&amp;code=${runbook.code}">${openByCode.get(runbook.code)}</a>` : '0'}</td>
 </tr>`,
   );
   return html`<p class="muted">One runbook per failure code: what it means, likely causes, how to confirm, how to fix, how to escalate, and when it resolves.</p>

@@ -3,6 +3,7 @@ import { auditActorOf } from '../../core/audit/audit-as.ts';
 import { ValidationError } from '../../core/http/api-error.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
 import { getRunbook } from '../../core/runbooks/runbook.repository.ts';
+import { FailureCode } from '../../core/runbooks/failure-codes.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { findTask, taskHistory } from '../../core/tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../../core/tasks/task.service.ts';
@@ -28,7 +29,8 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
     const status = requested === 'all' ? undefined : (oneOf(requested, TASK_LIST_STATUSES) ?? 'open');
     const integrationId = isUuid(query['integrationId']) ? query['integrationId'] : undefined;
     const environment = oneOf(query['environment'], ['staging', 'production'] as const);
-    const filter = { status, integrationId, environment, before: cursorIn(query), limit: PAGE_SIZE };
+    const code = oneOf(query['code'], FailureCode.options);
+    const filter = { status, integrationId, environment, code, before: cursorIn(query), limit: PAGE_SIZE };
     const [tasks, names, counts] = await Promise.all([
       listTasks(hub.db, session.tenant.id, filter),
       integrationNames(hub, session.tenant.id),
@@ -36,6 +38,7 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
         let select = hub.db.selectFrom('tasks').select(['status', (eb) => eb.fn.countAll<string>().as('count')]).where('tenant_id', '=', session.tenant.id);
         if (integrationId) select = select.where('integration_id', '=', integrationId);
         if (environment) select = select.where('integration_id', 'in', integrationsIn(hub.db, session.tenant.id, environment));
+        if (code) select = select.where('code', '=', code);
         return select.groupBy('status').execute();
       })(),
     ]);

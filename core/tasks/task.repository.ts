@@ -13,6 +13,8 @@ export interface TaskListFilter {
   integrationId?: string | undefined;
   /** Only the tasks of the tenant's integrations in this environment. */
   environment?: 'staging' | 'production' | undefined;
+  /** Only the tasks of this failure code. */
+  code?: string | undefined;
   /** Where the page starts in the newest-first order (opened_at, then id); see core/db/keyset.ts. */
   before?: KeysetCursor | undefined;
   limit: number;
@@ -31,6 +33,7 @@ export async function listTasks(db: Db, tenantId: string, filter: TaskListFilter
   else if (filter.status) select = select.where('status', '=', filter.status);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
   if (filter.environment) select = select.where('integration_id', 'in', integrationsIn(db, tenantId, filter.environment));
+  if (filter.code) select = select.where('code', '=', filter.code);
   if (filter.before) select = select.where(olderThan('opened_at', filter.before));
   return select.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }

@@ -11,6 +11,7 @@ import { nextTaskNumber } from './task.repository.ts';
 interface ListedTask {
   id: string;
   key: string;
+  code: string;
   status: string;
   openedAt: string;
 }
@@ -67,6 +68,14 @@ describe.each(RUNTIME_MODES)('listing tasks on $name', ({ options }) => {
     expect(production).toHaveLength(5);
     expect(production.map((task) => task.key)).not.toContain(`TASK-${number}`);
     const unknown = await test.request('get', '/api/tasks?environment=dev', { token: tenant.tokens.viewer });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error.code).toBe('validation_failed');
+  });
+
+  it('lists the tasks of one failure code', async () => {
+    expect((await page(`integrationId=${integrationId}&code=rate_limited`)).map((task) => [task.code, task.status])).toEqual([['rate_limited', 'acknowledged']]);
+    expect(await page(`integrationId=${integrationId}&code=signature_invalid`)).toEqual([]);
+    const unknown = await test.request('get', '/api/tasks?code=no_such_code', { token: tenant.tokens.viewer });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error.code).toBe('validation_failed');
   });

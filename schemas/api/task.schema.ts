@@ -1,3 +1,4 @@
+import { FailureCode } from '../../core/runbooks/failure-codes.ts';
 import { z } from 'zod';
 import { keysetPageQuery, Timestamp } from './common.schema.ts';
 import { Environment } from './integration.schema.ts';
@@ -39,6 +40,7 @@ export const TaskQuery = keysetPageQuery(
     status: z.enum([...TaskStatus.options, 'unresolved']).optional().describe('`unresolved`: open and acknowledged'),
     integrationId: z.uuid().optional(),
     environment: Environment.optional().describe('only the tasks of integrations in this environment'),
+    code: FailureCode.optional().describe('only the tasks of this failure code'),
   },
 );
 export type TaskQuery = z.infer<typeof TaskQuery>;
