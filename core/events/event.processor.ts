@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import { storableText } from '../../connectors/sdk/storable-text.ts';
 import type { Database, EventRow, IntegrationRunsTable, RouteRow } from '../db/database.types.ts';
 import { boundedChunks } from '../db/bounded-chunks.ts';
@@ -25,18 +25,22 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   const pendingOf = (db: typeof hub.db) =>
     db.selectFrom('integration_events').where('integration_events.id', 'in', ids).where('integration_events.status', '=', 'pending');
 
-  const routes = await hub.db
+  // Most events match no route: marking them processed is all there is, without reading them. Not
+  // one replayed, at any time: a replay may be for a route made since, so it is read, below.
+  const anyRoute = await hub.db
     .selectFrom('routes')
-    .selectAll()
-    .select(isoMicros('enabled_at').as('enabled_at_iso'))
+    .select('id')
     .where('tenant_id', 'in', pendingOf(hub.db).select('integration_events.tenant_id'))
     .where('enabled', '=', true)
-    .execute();
-  // Most events match no route: marking them processed is all there is, without reading them.
-  if (routes.length === 0) {
-    await markEvents(hub, hub.db, ids, { status: 'processed' });
-    return;
+    .limit(1)
+    .executeTakeFirst();
+  if (!anyRoute) {
+    const marked = await markEvents(hub, hub.db, ids.map((id) => ({ id, replayedAt: null })), { status: 'processed' });
+    if (marked === ids.length) return;
   }
+  // The events before the routes: a route made before an event's replay is then always seen, and an
+  // event replayed after this read keeps its new replayed_at, which the marks below leave pending
+  // for the replay's own job instead of settling it by this older plan.
   const events = await pendingOf(hub.db)
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_events.integration_id')
     .selectAll('integration_events')
@@ -44,16 +48,24 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .select(['integration_configs.connector', 'integration_configs.name as integration_name', 'integration_configs.environment'])
     .execute();
   if (events.length === 0) return;
+  const routes = await hub.db
+    .selectFrom('routes')
+    .selectAll()
+    .select(isoMicros('enabled_at').as('enabled_at_iso'))
+    .where('tenant_id', 'in', [...new Set(events.map((event) => event.tenant_id))])
+    .where('enabled', '=', true)
+    .execute();
 
   // Events commit in groups, each event's runs with its new status: a group's runs are bounded in
   // number and size, whatever the count of events, matching routes and template output.
   const plans: EventPlan[] = [];
   for (const event of events) {
+    const seen = { id: event.id, replayedAt: event.replayed_at_iso };
     try {
-      plans.push({ eventId: event.id, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) });
+      plans.push({ event: seen, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) });
     } catch (error) {
       // Judging and templating are pure: what throws for this event throws on every retry.
-      await refuseEvent(hub, event.id, error);
+      await refuseEvent(hub, seen, error);
     }
   }
   for (const group of boundedChunks(plans, (plan) => ({ count: plan.runs.length, chars: inputChars(plan.runs) }), STATEMENT_LIMITS)) {
@@ -84,7 +96,7 @@ async function commitRefusingAlone(hub: HubContext, plans: EventPlan[]): Promise
       created.push(...(await commitPlans(hub, [plan])));
     } catch (single) {
       if (!refusedByDatabase(single)) throw single;
-      await refuseEvent(hub, plan.eventId, single);
+      await refuseEvent(hub, plan.event, single);
     }
   }
   return created;
@@ -95,9 +107,15 @@ function refusedByDatabase(error: unknown): boolean {
   return isDataException(error) || isProgramLimitExceeded(error);
 }
 
+/** A pending event as read for routing: its replay (if any) as it was then. */
+interface SeenEvent {
+  id: string;
+  replayedAt: string | null;
+}
+
 /** One pending event's routing: the action runs its matching routes get. */
 interface EventPlan {
-  eventId: string;
+  event: SeenEvent;
   runs: Array<Insertable<IntegrationRunsTable>>;
 }
 
@@ -134,7 +152,7 @@ function actionRuns(event: EventToRoute, routes: RouteToApply[], subject: string
 
 /** Stores the plans' runs and marks their events processed, together; the ids of the runs created. */
 async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[]> {
-  const processed = plans.map((plan) => plan.eventId);
+  const processed = plans.map((plan) => plan.event);
   const runs = plans.flatMap((plan) => plan.runs);
   if (processed.length === 0) return [];
   if (runs.length === 0) {
@@ -163,21 +181,39 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
  * template that throws) is marked failed with why, instead of failing the job of every event
  * batched with it, over and over as the reconciler sends it back. A replay routes it again.
  */
-async function refuseEvent(hub: HubContext, eventId: string, error: unknown): Promise<void> {
+async function refuseEvent(hub: HubContext, event: SeenEvent, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  hub.logger.warn({ eventId, err: { name: (error as Error)?.name, message } }, 'event could not be routed; marked failed');
-  await markEvents(hub, hub.db, [eventId], { status: 'failed', error: storableText(`routing failed: ${message}`, MAX_EVENT_ERROR_LENGTH) });
+  hub.logger.warn({ eventId: event.id, err: { name: (error as Error)?.name, message } }, 'event could not be routed; marked failed');
+  await markEvents(hub, hub.db, [event], { status: 'failed', error: storableText(`routing failed: ${message}`, MAX_EVENT_ERROR_LENGTH) });
 }
 
 const MAX_EVENT_ERROR_LENGTH = 500;
 
-function markEvents(hub: HubContext, db: Kysely<Database> | Transaction<Database>, which: readonly string[], outcome: { status: 'processed' | 'failed'; error?: string }) {
-  return db
+/**
+ * Settles pending events as routed (or refused), each only if it was not replayed since it was read:
+ * a replay that landed meanwhile keeps its event pending for the replay's own job. Returns how many
+ * were settled.
+ */
+async function markEvents(
+  hub: HubContext,
+  db: Kysely<Database> | Transaction<Database>,
+  which: readonly SeenEvent[],
+  outcome: { status: 'processed' | 'failed'; error?: string },
+): Promise<number> {
+  const neverReplayed = which.filter((event) => event.replayedAt === null).map((event) => event.id);
+  const replayed = which.filter((event): event is { id: string; replayedAt: string } => event.replayedAt !== null);
+  const result = await db
     .updateTable('integration_events')
     .set((eb) => ({ status: outcome.status, processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: outcome.error ?? null }))
-    .where('id', 'in', [...which])
     .where('status', '=', 'pending')
-    .execute();
+    .where((eb) =>
+      eb.or([
+        ...(neverReplayed.length > 0 ? [eb.and([eb('id', 'in', neverReplayed), eb('replayed_at', 'is', null)])] : []),
+        ...replayed.map((event) => eb.and([eb('id', '=', event.id), eb('replayed_at', '=', sql<Date>`${event.replayedAt}::timestamptz`)])),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export function eventJobRegistrations(hub: HubContext): JobRegistration[] {
