@@ -12,6 +12,13 @@ import { preparingPool } from './prepared-statements.ts';
 // so both backends hand repositories identical rows.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+// Timestamps and dates read by node-postgres's own parsers on PGlite too: PGlite's `new Date(text)`
+// misreads the years 0001–0099, which the API accepts (0026 as an Invalid Date, a 500 on every read
+// of the row; 0012-12-31 as 2031-12-12).
+const SAME_TIME_PARSERS_AS_POSTGRES = Object.fromEntries(
+  [pg.types.builtins.TIMESTAMPTZ, pg.types.builtins.TIMESTAMP, pg.types.builtins.DATE].map((type) => [type, pg.types.getTypeParser(type, 'text')]),
+);
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
@@ -63,7 +70,7 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
   mkdirSync(directory, { recursive: true });
   const unlock = await lockDataDirectory(dataDir);
   try {
-    const pglite = await PGlite.create(directory);
+    const pglite = await PGlite.create(directory, { parsers: SAME_TIME_PARSERS_AS_POSTGRES });
     const pool = createPglitePool(pglite);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
     return handle(db, 'pglite', { drain: (timeoutMs) => pool.drain(timeoutMs), afterClose: unlock });
