@@ -4,6 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
 import type { NodeRequestHandler } from '../webhooks/webhook.listener.ts';
+import { answerClientError } from './client-error.ts';
 
 export interface HttpServer {
   port: number;
@@ -18,6 +19,7 @@ export interface HttpServer {
 export async function listen(app: Hono<AppEnv>, port: number, hostname: string, ahead?: NodeRequestHandler): Promise<HttpServer> {
   const hono = getRequestListener(app.fetch, { hostname });
   const server = createServer(ahead ? (req, res) => ahead(req, res) || void hono(req, res) : hono);
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => {
