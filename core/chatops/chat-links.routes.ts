@@ -48,7 +48,7 @@ export const chatLinkRoutes = [
   }),
   defineRoute({
     method: 'post', path: '/api/slack/links', summary: 'Link a Slack user to the hub user with this email (overrides email matching, undoes an unlink)', tag: 'slack', access: 'admin',
-    body: CreateChatLink, responses: { 201: { description: 'linked' }, 400: { description: 'no such hub user', schema: ErrorResponse } },
+    body: CreateChatLink, responses: { 201: { description: 'linked', schema: ChatLink }, 400: { description: 'no such hub user', schema: ErrorResponse } },
     async handler({ body }, { hub, principal, requestId }) {
       // Emails are stored lower-cased; a disabled user may not act, so linking one would only mislead.
       const found = await findUserByEmail(hub.db, principal.tenantId, normalizeEmail(body.userEmail));

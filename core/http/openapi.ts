@@ -35,9 +35,16 @@ function operation(route: AnyRoute): JsonSchema {
   }
   const error = { content: { 'application/json': { schema: jsonSchema(ErrorResponse, 'output') } } };
   if (route.params || route.query || route.body) responses['400'] ??= { description: 'invalid input', ...error };
+  if (route.body) responses['413'] ??= { description: 'body over 1 MB', ...error };
   if (route.access !== 'public') {
     responses['401'] ??= { description: 'missing or invalid token', ...error };
     responses['403'] ??= { description: `needs the ${route.access} role`, ...error };
+    // Every such request reads its token from the database.
+    responses['503'] ??= {
+      description: 'database_unavailable: the database failed the request for a reason that passes; send it again after Retry-After',
+      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+      ...error,
+    };
   }
   return {
     summary: route.summary,
