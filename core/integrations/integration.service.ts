@@ -175,7 +175,6 @@ export async function updateIntegration(
     if (expected === undefined || !(await findIntegration(trx, principal.tenantId, id))) throw new NotFoundError('integration');
     throw new IntegrationChangedError();
   });
-  if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   const changed = Object.keys(input).filter((key) => key !== 'credentials');
   await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined, ...(cleared === undefined ? {} : { credentialsCleared: true }) });
   if (cleared !== undefined) {
@@ -196,6 +195,8 @@ export async function updateIntegration(
   } else if (input.credentialsExpiresAt !== undefined) {
     await expiryChanged(hub, row.id, { expiresAt: existing.credentials_expires_at, step: existing.credentials_expiry_step }, row.credentials_expires_at);
   }
+  // Last: the change and its audit are done whatever the queue does (it may be away).
+  if (input.enabled === true && !existing.enabled) await releaseHeldRuns(hub, row.id);
   return row;
 }
 

@@ -44,7 +44,13 @@ export async function releaseHeldRuns(hub: HubContext, integrationId: string): P
     .where(integrationLetsRunStart)
     .execute();
   const now = hub.clock().getTime();
-  // A held retry keeps its backoff.
-  for (const run of runs) await enqueueRun(hub, run.id, Math.max(0, (run.next_attempt_at?.getTime() ?? now) - now));
+  try {
+    // A held retry keeps its backoff.
+    for (const run of runs) await enqueueRun(hub, run.id, Math.max(0, (run.next_attempt_at?.getTime() ?? now) - now));
+  } catch (error) {
+    // The resume or enable is committed: failing it now would only hide that. Queued runs are the
+    // reconciler's to dispatch, as after any lost enqueue.
+    hub.logger.warn({ err: error, integrationId, runs: runs.length }, 'could not enqueue the runs held for an integration; the reconciler will dispatch them');
+  }
   return runs.length;
 }
