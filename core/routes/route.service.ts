@@ -97,8 +97,8 @@ function checkTemplateLimits(template: Record<string, unknown> | undefined): voi
   if (errors.length > 0) throw new ValidationError(`the input template cannot be saved: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, errors);
 }
 
-async function audit(hub: HubContext, principal: Principal, action: string, row: RouteRow, requestId: string): Promise<void> {
-  await auditAs(hub.db, principal, requestId, { action, targetType: 'route', targetId: row.id, detail: { name: row.name } });
+async function audit(db: Parameters<typeof auditAs>[0], principal: Principal, action: string, row: RouteRow, requestId: string): Promise<void> {
+  await auditAs(db, principal, requestId, { action, targetType: 'route', targetId: row.id, detail: { name: row.name } });
 }
 
 export async function createRoute(hub: HubContext, principal: Principal, input: CreateRouteRequest, requestId: string): Promise<RouteRow> {
@@ -120,7 +120,7 @@ export async function createRoute(hub: HubContext, principal: Principal, input: 
     .returningAll()
     .executeTakeFirstOrThrow();
   const row = await refusingVanishedIntegrations(insert, check);
-  await audit(hub, principal, 'route.created', row, requestId);
+  await audit(hub.db, principal, 'route.created', row, requestId);
   return row;
 }
 
@@ -188,7 +188,7 @@ export async function updateRoute(
     if (expected === undefined || !(await findRoute(hub, principal.tenantId, id))) throw new NotFoundError('route');
     throw new RouteChangedError();
   }
-  await audit(hub, principal, 'route.updated', row, requestId);
+  await audit(hub.db, principal, 'route.updated', row, requestId);
   if (row.target_integration_id !== existing.target_integration_id || row.action !== existing.action) {
     const change = row.target_integration_id !== existing.target_integration_id ? 'acts on another integration' : `runs ${row.action} instead`;
     await withdrawRouteAction(hub, existing, `route "${row.name}" ${change}`);
@@ -196,10 +196,14 @@ export async function updateRoute(
   return row;
 }
 
+/** Of concurrent deletes one deletes, audited with it; the others answer 404 as for a route gone before. */
 export async function deleteRoute(hub: HubContext, principal: Principal, id: string, requestId: string): Promise<void> {
-  const row = await requireRoute(hub, principal.tenantId, id);
-  await hub.db.deleteFrom('routes').where('tenant_id', '=', principal.tenantId).where('id', '=', id).execute();
-  await audit(hub, principal, 'route.deleted', row, requestId);
+  const row = await hub.db.transaction().execute(async (trx) => {
+    const deleted = await trx.deleteFrom('routes').where('tenant_id', '=', principal.tenantId).where('id', '=', id).returningAll().executeTakeFirst();
+    if (!deleted) throw new NotFoundError('route');
+    await audit(trx, principal, 'route.deleted', deleted, requestId);
+    return deleted;
+  });
   await withdrawRouteAction(hub, row, `route "${row.name}" was deleted`);
 }
 
