@@ -32,6 +32,7 @@ const ACTIONS: Record<string, string> = {
   rotation_superseded: 'Rotation dropped: other new credentials were applied first',
   previous_revoked: 'Replaced secret no longer accepted for webhooks',
   cleared: 'Cleared: the integration was moved to another host',
+  expiry_changed: 'Expiry date changed',
 };
 
 const short = (fingerprint: string | null) => (fingerprint ? html`<code title="${fingerprint}">${fingerprint.slice(0, 10)}</code>` : html`<span class="muted">—</span>`);

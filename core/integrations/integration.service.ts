@@ -193,6 +193,14 @@ export async function updateIntegration(
     });
     await resolveCredentialTasks(hub, row.id);
   } else if (input.credentialsExpiresAt !== undefined) {
+    const was = existing.credentials_expires_at;
+    if ((was?.getTime() ?? null) !== (row.credentials_expires_at?.getTime() ?? null)) {
+      // Pushing the date out silences the reminders and auth_expired: who did it, and from what, is evidence.
+      await recordCredentialAudit(hub, {
+        tenantId: row.tenant_id, integrationId: row.id, action: 'expiry_changed', actor: principal.label,
+        reason: `expiry was ${was ? was.toISOString() : 'none'}`, expiresAt: row.credentials_expires_at,
+      });
+    }
     await expiryChanged(hub, row.id, { expiresAt: existing.credentials_expires_at, step: existing.credentials_expiry_step }, row.credentials_expires_at);
   }
   // Last: the change and its audit are done whatever the queue does (it may be away).

@@ -4,7 +4,7 @@ import type { CredentialAuditRow } from '../db/database.types.ts';
 export interface CredentialAuditEntry {
   tenantId: string;
   integrationId: string;
-  action: 'set' | 'replaced' | 'rotation_requested' | 'rotation_check_failed' | 'rotated' | 'rotation_approved' | 'rotation_rejected' | 'rotation_superseded' | 'previous_revoked' | 'cleared';
+  action: 'set' | 'replaced' | 'rotation_requested' | 'rotation_check_failed' | 'rotated' | 'rotation_approved' | 'rotation_rejected' | 'rotation_superseded' | 'previous_revoked' | 'cleared' | 'expiry_changed';
   actor: string;
   approver?: string | null;
   reason?: string | null;

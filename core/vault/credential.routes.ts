@@ -104,11 +104,13 @@ export const credentialRoutes = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/api/integrations/:id/credentials/audit', summary: 'Every credential step: who, approver, when, reason, fingerprints, expiry', tag: 'credentials',
+    method: 'get', path: '/api/integrations/:id/credentials/audit', summary: 'Every credential step: who, approver, when, reason, fingerprints, expiry; kept after the integration is deleted', tag: 'credentials',
     access: 'operator', resource: 'integration', params: IdParams, responses: { 200: { description: 'audit', schema: CredentialAuditList }, ...errors },
     async handler({ params }, { hub, principal }) {
-      await requireIntegration(hub, principal.tenantId, params.id);
-      return { status: 200, body: { entries: (await listCredentialAudit(hub, principal.tenantId, params.id)).map(toAuditEntry) } };
+      // Evidence outlives the integration: a deleted one's id still answers while it has entries.
+      const entries = await listCredentialAudit(hub, principal.tenantId, params.id);
+      if (entries.length === 0) await requireIntegration(hub, principal.tenantId, params.id);
+      return { status: 200, body: { entries: entries.map(toAuditEntry) } };
     },
   }),
 ];

@@ -22,6 +22,7 @@ import * as integrationDisabledAt from './0020_integration_disabled_at.ts';
 import * as previousCredentials from './0021_previous_credentials.ts';
 import * as loginAttemptsUnknownWorkspace from './0022_login_attempts_unknown_workspace.ts';
 import * as cronNicknameFields from './0023_cron_nickname_fields.ts';
+import * as credentialAuditOutlivesIntegration from './0024_credential_audit_outlives_integration.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '0021_previous_credentials': previousCredentials,
   '0022_login_attempts_unknown_workspace': loginAttemptsUnknownWorkspace,
   '0023_cron_nickname_fields': cronNicknameFields,
+  '0024_credential_audit_outlives_integration': credentialAuditOutlivesIntegration,
 };
