@@ -8,7 +8,9 @@ import { scheduledRunKey, windowStart } from './schedule.window.ts';
 // A cron schedule the queue lost (an embedded hub's queue starts empty at every start; a flushed
 // Redis) is made anew and waits for its next match, so a match that fell while it was missing
 // would be skipped: a daily poll a day late, a monthly one a month. BullMQ runs a missed match of a
-// schedule it kept once, late; a schedule put back gets the same one late poll.
+// schedule it kept once, late; a schedule put back gets the same one late poll. So does a match
+// whose fire failed before it made its run (the database away at that moment): a fire is one job
+// of one attempt, and the schedule goes on to its next match.
 
 /** The latest match of a cron schedule at or before `now`; undefined when it has none. */
 function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date | undefined {
@@ -17,13 +19,13 @@ function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date | undef
 }
 
 /**
- * Queues one poll for the latest match of a cron schedule that was missing from the queue, when that
+ * Queues one poll for the latest match (at or before `matchedBy`) of a cron schedule, when that
  * match made no run and came after the integration's last change (which may be what switched the
  * stream on, and a cron schedule switched on waits for its next match). Returns whether it did.
  */
-export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date): Promise<boolean> {
+export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date, matchedBy: Date = hub.clock()): Promise<boolean> {
   if (schedule.cron === undefined) return false;
-  const match = latestMatch(schedule, hub.clock());
+  const match = latestMatch(schedule, matchedBy);
   if (!match || match <= changedAt) return false;
   const { integrationId, stream } = schedule.data;
   // Keyed as the schedule's own fire at that match would have been: polled then, nothing to do.

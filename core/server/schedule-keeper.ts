@@ -1,4 +1,5 @@
 import { pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
+import { findWaitingScheduledRun } from '../runs/run.repository.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { Schedule } from '../queue/queue.types.ts';
 import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
@@ -16,7 +17,10 @@ export interface RestoredSchedules {
   integrations: number;
   /** Poll schedules of integrations that no longer exist, are paused or disabled, removed. */
   removed: number;
-  /** Cron schedules put back whose latest match, missed while they were missing, was queued to poll late. */
+  /**
+   * Cron matches that made no run, queued to poll late: missed while their schedule was missing, or
+   * a fire that failed before it made its run.
+   */
   missedCronMatches: number;
   /** The maintenance schedules were missing and were recreated. */
   maintenance: boolean;
@@ -50,7 +54,10 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       const found = listed.get(schedule.id);
       return !found || !firesAsWanted(found, schedule);
     });
-    if (!repair) continue;
+    if (!repair) {
+      missedCronMatches += await pollFailedFires(hub, row, schedules, now);
+      continue;
+    }
     try {
       // Written from the row as it is now, locked while the queue is written: a change saved since
       // the read above (a stream switched off) must not be overwritten with what was read.
@@ -82,6 +89,26 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   return { integrations, removed, missedCronMatches, maintenance };
 }
 
+/**
+ * The cron schedules the queue kept whose latest match made no run, a fire's own time past it (a
+ * run lease): the fire failed before it made its run, and one late poll makes up for it.
+ */
+async function pollFailedFires(hub: HubContext, row: SchedulingFields & { updated_at: Date }, schedules: Array<Schedule<ScheduledPoll>>, now: Date): Promise<number> {
+  const matchedBy = new Date(now.getTime() - hub.config.HUB_RUN_LEASE_SECONDS * 1000);
+  let polled = 0;
+  for (const schedule of schedules) {
+    if (schedule.cron === undefined) continue;
+    try {
+      // Behind a run of the stream still waiting, fires are skipped on purpose (run.worker.ts).
+      if (await findWaitingScheduledRun(hub.db, row.id, schedule.data.stream)) continue;
+      if (await pollMissedCronMatch(hub, schedule, row.updated_at, matchedBy)) polled += 1;
+    } catch (error) {
+      hub.logger.warn({ err: error, integrationId: row.id }, 'could not check the latest cron match of an integration');
+    }
+  }
+  return polled;
+}
+
 /** The poll schedules the row wants now, one per stream whose schedule is on. */
 function wantedSchedules(connector: AnyConnector, row: SchedulingFields, now: Date): Array<Schedule<ScheduledPoll>> {
   return Object.keys(connector.streams)
@@ -92,7 +119,7 @@ function wantedSchedules(connector: AnyConnector, row: SchedulingFields, now: Da
 async function restoreAndReport(hub: HubContext, level: 'info' | 'warn'): Promise<void> {
   try {
     const restored = await restoreSchedules(hub);
-    if (restored.integrations + restored.removed > 0 || restored.maintenance) {
+    if (restored.integrations + restored.removed + restored.missedCronMatches > 0 || restored.maintenance) {
       hub.logger[level](restored, 'restored the queue\'s schedules from the database');
     }
   } catch (error) {
