@@ -251,8 +251,10 @@ export async function setPaused(hub: HubContext, principal: Principal, id: strin
   const write = (db: Kysely<Database>) => db
     .updateTable('integration_configs')
     // Pausing again keeps the pause's start: work requested during the pause (a manual sync, which
-    // still runs) was queued after it and must stay so (run.hold.ts compares the two).
-    .set({ paused_at: paused ? sql<Date>`coalesce(paused_at, ${hub.clock()})` : null, updated_at: hub.clock() })
+    // still runs) was queued after it and must stay so (run.hold.ts compares the two). Stamped by
+    // the database's clock, which stamps when runs were queued: an API process whose clock is ahead
+    // would otherwise hold a "Run now" asked for during the pause until the resume.
+    .set({ paused_at: paused ? sql<Date>`coalesce(paused_at, now())` : null, updated_at: hub.clock() })
     .where('tenant_id', '=', principal.tenantId)
     .where('id', '=', id)
     .returningAll()
