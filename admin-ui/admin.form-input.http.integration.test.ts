@@ -124,13 +124,18 @@ describe('admin forms refuse input the database cannot store', () => {
     expect(await test.hub.db.selectFrom('routes').select('id').where('tenant_id', '=', acme.id).execute()).toHaveLength(0);
   });
 
-  it('refuses a NUL in a task note and leaves the task open', async () => {
+  /** An open task of the acme tenant, as a failure opens one. */
+  async function openTask(): Promise<{ id: string }> {
     const number = await nextTaskNumber(test.hub.db, acme.id);
-    const task = await test.hub.db
+    return test.hub.db
       .insertInto('tasks')
       .values({ tenant_id: acme.id, number, integration_id: null, code: 'auth_invalid', runbook: 'runbooks/auth_invalid.md', title: 't', severity: 'high', status: 'open' })
       .returning('id')
       .executeTakeFirstOrThrow();
+  }
+
+  it('refuses a NUL in a task note and leaves the task open', async () => {
+    const task = await openTask();
     const client = await fx.signIn(admin);
     await client.get(`/admin/tasks/${task.id}`);
     const ack = await client.post(`/admin/tasks/${task.id}/ack`, { note: `on it${NUL}` });
@@ -142,12 +147,7 @@ describe('admin forms refuse input the database cannot store', () => {
   });
 
   it('takes a task note that fitted its field, though the browser sends its line breaks as CRLF', async () => {
-    const number = await nextTaskNumber(test.hub.db, acme.id);
-    const task = await test.hub.db
-      .insertInto('tasks')
-      .values({ tenant_id: acme.id, number, integration_id: null, code: 'auth_invalid', runbook: 'runbooks/auth_invalid.md', title: 't', severity: 'high', status: 'open' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const task = await openTask();
     const client = await fx.signIn(admin);
     await client.get(`/admin/tasks/${task.id}`);
     // 2,000 characters as the textarea counts them (maxlength="2000"), 2,019 as sent.
