@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
+import { openOrUpdateTask } from '../../core/tasks/task.service.ts';
 
 // The alert shows the task's occurrences and last error, which every repeat of the failure changes:
 // each repeat redraws it (the Slack README: "The message always ends up showing the task as it is
@@ -34,5 +35,22 @@ describe.each(RUNTIME_MODES)('alert of a repeating failure on $name', ({ options
     expect(task.occurrences).toBe(3);
     const occurrencesShown = () => /\d+ occurrences?/.exec(JSON.stringify(slack.latest('C0ALERTS', posted.ts)?.blocks) ?? '')?.[0];
     await waitFor('the alert redrawn with 3 occurrences', async () => occurrencesShown() === '3 occurrences');
+  });
+
+  it('a failing update of a Slack task\'s own alert counts once and redraws nothing, rather than feeding itself', async () => {
+    const { test, tenant, slack, slackIntegration } = world;
+    const failure = { tenantId: tenant.id, integrationId: slackIntegration.id, integrationName: 'Slack', code: 'permission_denied', message: 'chat.postMessage answered not_in_channel', operation: 'action:post_message' };
+    const { task } = await openOrUpdateTask(test.hub, failure);
+    const alert = await waitFor('the alert remembered', async () => (await test.hub.db.selectFrom('task_alerts').select('id').where('task_id', '=', task.id).executeTakeFirst()) ?? undefined);
+    // The bot is removed from the alert channel: its updates fail with the task's own code.
+    slack.failNext('chat.update', 1_000, { error: 'not_in_channel' });
+    await openOrUpdateTask(test.hub, failure);
+    const updates = () => test.hub.db.selectFrom('integration_runs').select(['id', 'status']).where('integration_id', '=', slackIntegration.id).where('trigger', '=', 'task').where('idempotency_key', 'like', `task-alert-update:${alert.id}:%`).execute();
+    await waitFor('the alert update to fail', async () => (await updates()).some((run) => run.status === 'failed'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Two repeats and the update's own failure; one update run, not one per failure since.
+    const after = await test.hub.db.selectFrom('tasks').select('occurrences').where('id', '=', task.id).executeTakeFirstOrThrow();
+    expect(after.occurrences).toBe(3);
+    expect(await updates()).toHaveLength(1);
   });
 });

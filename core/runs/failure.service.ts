@@ -34,6 +34,7 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     code: failure.code,
     message: failure.message,
     operation: operationOf(run),
+    fromTaskAlert: run.trigger === 'task',
   });
   const payload = {
     code: failure.code,

@@ -95,13 +95,16 @@ export async function storeTaskOpenedAlerts(hub: Pick<HubContext, 'connectors'>,
 /**
  * Acknowledged, resolved or updated: every posted alert of the task is updated in place. Stored in
  * the change's own transaction, like a new task's alerts; the caller dispatches the returned runs.
+ * `coalesce` (a repeat of the failure, which may come every minute): no second update of an alert
+ * while one is still queued, as that one draws the task as it is when it runs.
  */
-export async function storeTaskChangedAlerts(trx: Transaction<Database>, task: TaskRow): Promise<string[]> {
+export async function storeTaskChangedAlerts(trx: Transaction<Database>, task: TaskRow, { coalesce = false } = {}): Promise<string[]> {
   const alerts = await trx.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
   const runs: string[] = [];
   for (const posted of alerts) {
     const integration = await trx.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
     if (!integration) continue;
+    if (coalesce && (await updateQueued(trx, posted))) continue;
     runs.push(
       ...(await storeAlertRun(trx, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
         taskId: task.id,
@@ -110,6 +113,21 @@ export async function storeTaskChangedAlerts(trx: Transaction<Database>, task: T
     );
   }
   return runs;
+}
+
+/** Whether an update of the posted alert is queued and not yet drawn. */
+async function updateQueued(trx: Transaction<Database>, posted: { id: string; integration_id: string }): Promise<boolean> {
+  const queued = await trx
+    .selectFrom('integration_runs')
+    .select('id')
+    .where('integration_id', '=', posted.integration_id)
+    .where('status', '=', 'queued')
+    .where('kind', '=', 'action')
+    .where('action', '=', TASK_ALERT_ACTIONS.update)
+    .where('idempotency_key', 'like', `task-alert-update:${posted.id}:%`)
+    .limit(1)
+    .executeTakeFirst();
+  return queued !== undefined;
 }
 
 /**

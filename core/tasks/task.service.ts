@@ -22,6 +22,11 @@ export interface FailureToTrack {
    * until each operation it lists has succeeded again. Null for a reminder that no run settles.
    */
   operation: string | null;
+  /**
+   * The failure is a task alert's own (posting or updating one): it counts on its task like any
+   * other, but redraws no alert, as a redraw failing alike would repeat the task again, without end.
+   */
+  fromTaskAlert?: boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function openOrUpdateTask(hub: HubContext, failure: FailureToTrack)
         .where('status', '<>', 'resolved')
         .returningAll()
         .executeTakeFirst();
-      return row && { task: row, alertRuns: await storeTaskChangedAlerts(trx, row) };
+      return row && { task: row, alertRuns: failure.fromTaskAlert ? [] : await storeTaskChangedAlerts(trx, row, { coalesce: true }) };
     });
     if (repeated) {
       await dispatchRuns(hub, repeated.alertRuns);
