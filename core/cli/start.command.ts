@@ -55,6 +55,8 @@ function redisUrlForDisplay(url: string | undefined): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    // ioredis takes options from the query too (`?password=`): none of them is shown.
+    parsed.search = '';
     return `REDIS_URL ${parsed.toString()}`;
   } catch {
     return 'REDIS_URL';

@@ -32,4 +32,14 @@ describe('logger', () => {
     }
     expect(text).toContain('[redacted]');
   });
+
+  it('logs the name of the command an error carries, never its arguments (an ioredis login holds the password)', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', destination: stream });
+    const refused = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'hello', args: ['3', 'AUTH', 'default', 'pw_canary'] } });
+    logger.error({ err: refused }, 'redis connection error');
+    const line = JSON.parse(lines.join(''));
+    expect(line.err).toMatchObject({ message: 'WRONGPASS invalid username-password pair', command: { name: 'hello' } });
+    expect(JSON.stringify(line)).not.toContain('pw_canary');
+  });
 });

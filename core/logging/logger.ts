@@ -31,12 +31,26 @@ export const redactedPaths = [
   'headers["x-api-key"]',
 ];
 
+/**
+ * pino's error serializer, without the command an ioredis error carries: a refused login's is
+ * `HELLO 3 AUTH default <password>` (or `AUTH <password>`), and its arguments are positions in an
+ * array that no field-name redaction can match. The command's name stays.
+ */
+export function errWithoutCommandArgs(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const command = serialized['command'];
+  if (command === undefined) return serialized;
+  const name = typeof command === 'object' && command !== null ? (command as { name?: unknown }).name : undefined;
+  return { ...serialized, command: typeof name === 'string' ? { name } : '[redacted]' };
+}
+
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
       level: options.level,
       base: { service: 'hub' },
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      serializers: { err: errWithoutCommandArgs },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,
