@@ -13,7 +13,7 @@ import { scheduledRunKey, windowStart } from './schedule.window.ts';
 // of one attempt, and the schedule goes on to its next match.
 
 /** The latest match of a cron schedule at or before `now`; undefined when it has none. */
-function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date | undefined {
+export function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date | undefined {
   const cron = new Cron(schedule.cron ?? '', { timezone: schedule.tz ?? DEFAULT_SCHEDULE_TZ, paused: true });
   return cron.previousRuns(1, now)[0];
 }

@@ -1,5 +1,4 @@
-import { pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
-import { findWaitingScheduledRun } from '../runs/run.repository.ts';
+import { latestMatch, pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { Schedule } from '../queue/queue.types.ts';
 import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
@@ -91,22 +90,42 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
 
 /**
  * The cron schedules the queue kept whose latest match made no run, a fire's own time past it (a
- * run lease): the fire failed before it made its run, and one late poll makes up for it.
+ * run lease): the fire failed before it made its run, and one late poll makes up for it. Only
+ * matches that came due since about the last pass are looked at, each once or twice, and not one
+ * whose fire was skipped on purpose behind a run of the stream still waiting (run.worker.ts).
  */
 async function pollFailedFires(hub: HubContext, row: SchedulingFields & { updated_at: Date }, schedules: Array<Schedule<ScheduledPoll>>, now: Date): Promise<number> {
   const matchedBy = new Date(now.getTime() - hub.config.HUB_RUN_LEASE_SECONDS * 1000);
+  const since = new Date(matchedBy.getTime() - 2 * hub.config.HUB_RECONCILE_INTERVAL_SECONDS * 1000);
   let polled = 0;
   for (const schedule of schedules) {
     if (schedule.cron === undefined) continue;
+    const match = latestMatch(schedule, matchedBy);
+    if (!match || match <= since) continue;
     try {
-      // Behind a run of the stream still waiting, fires are skipped on purpose (run.worker.ts).
-      if (await findWaitingScheduledRun(hub.db, row.id, schedule.data.stream)) continue;
+      if (await runWaitingAt(hub, row.id, schedule.data.stream, match)) continue;
       if (await pollMissedCronMatch(hub, schedule, row.updated_at, matchedBy)) polled += 1;
     } catch (error) {
       hub.logger.warn({ err: error, integrationId: row.id }, 'could not check the latest cron match of an integration');
     }
   }
   return polled;
+}
+
+/** Whether a scheduled run of the stream was queued and not yet started at `at`: a fire then was skipped. */
+async function runWaitingAt(hub: HubContext, integrationId: string, stream: string, at: Date): Promise<boolean> {
+  const waiting = await hub.db
+    .selectFrom('integration_runs')
+    .select('id')
+    .where('integration_id', '=', integrationId)
+    .where('queued_at', '<=', at)
+    .where('stream', '=', stream)
+    .where('kind', '=', 'poll')
+    .where('trigger', '=', 'schedule')
+    .where((eb) => eb.or([eb('started_at', 'is', null), eb('started_at', '>', at)]))
+    .limit(1)
+    .executeTakeFirst();
+  return waiting !== undefined;
 }
 
 /** The poll schedules the row wants now, one per stream whose schedule is on. */
