@@ -25,11 +25,11 @@ export class OutcomeUnknown extends ConnectorError {
 
 /**
  * Whether `error` proves the upstream did not act on the request: it refused it with 429 before
- * acting, it answered 408 because it never received the whole request (RFC 9110), or the request
- * never left (breaker open, connection refused, no token to send it with).
+ * acting, or the request never left (breaker open, connection refused, no token to send it with).
+ * Not a 408: a gateway answers it too when the service behind it was slow, and may have acted.
  */
 export function provesNotTaken(error: ConnectorError): boolean {
-  return error.status === 429 || error.status === 408 || error.code === 'circuit_open' || error.notSent;
+  return error.status === 429 || error.code === 'circuit_open' || error.notSent;
 }
 
 /**
