@@ -36,7 +36,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .executeTakeFirst();
   if (!anyRoute) {
     const marked = await markEvents(hub, hub.db, ids.map((id) => ({ id, replayedAt: null })), { status: 'processed' });
-    if (marked === ids.length) return;
+    if (marked.length === ids.length) return;
   }
   // The events before the routes: a route made before an event's replay is then always seen, and an
   // event replayed after this read keeps its new replayed_at, which the marks below leave pending
@@ -150,16 +150,21 @@ function actionRuns(event: EventToRoute, routes: RouteToApply[], subject: string
   return runs;
 }
 
-/** Stores the plans' runs and marks their events processed, together; the ids of the runs created. */
+/**
+ * Marks the plans' events processed and stores the runs of those it marked, together; the ids of the
+ * runs created. An event replayed since its plan was made is not marked, and its runs are not stored:
+ * the replay's own job routes it as it is now.
+ */
 async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[]> {
   const processed = plans.map((plan) => plan.event);
-  const runs = plans.flatMap((plan) => plan.runs);
   if (processed.length === 0) return [];
-  if (runs.length === 0) {
+  if (plans.every((plan) => plan.runs.length === 0)) {
     await markEvents(hub, hub.db, processed, { status: 'processed' });
     return [];
   }
   return hub.db.transaction().execute(async (trx) => {
+    const marked = new Set(await markEvents(hub, trx, processed, { status: 'processed' }));
+    const runs = plans.filter((plan) => marked.has(plan.event.id)).flatMap((plan) => plan.runs);
     const created: string[] = [];
     // One event's runs alone may pass the limits (it matched a thousand routes).
     for (const statement of boundedChunks(runs, (run) => ({ count: 1, chars: inputChars([run]) }), STATEMENT_LIMITS)) {
@@ -171,7 +176,6 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
         .execute();
       created.push(...inserted.map((row) => row.id));
     }
-    await markEvents(hub, trx, processed, { status: 'processed' });
     return created;
   });
 }
@@ -191,18 +195,18 @@ const MAX_EVENT_ERROR_LENGTH = 500;
 
 /**
  * Settles pending events as routed (or refused), each only if it was not replayed since it was read:
- * a replay that landed meanwhile keeps its event pending for the replay's own job. Returns how many
- * were settled.
+ * a replay that landed meanwhile keeps its event pending for the replay's own job. Returns the ids
+ * of those settled.
  */
 async function markEvents(
   hub: HubContext,
   db: Kysely<Database> | Transaction<Database>,
   which: readonly SeenEvent[],
   outcome: { status: 'processed' | 'failed'; error?: string },
-): Promise<number> {
+): Promise<string[]> {
   const neverReplayed = which.filter((event) => event.replayedAt === null).map((event) => event.id);
   const replayed = which.filter((event): event is { id: string; replayedAt: string } => event.replayedAt !== null);
-  const result = await db
+  const settled = await db
     .updateTable('integration_events')
     .set((eb) => ({ status: outcome.status, processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: outcome.error ?? null }))
     .where('status', '=', 'pending')
@@ -212,8 +216,9 @@ async function markEvents(
         ...replayed.map((event) => eb.and([eb('id', '=', event.id), eb('replayed_at', '=', sql<Date>`${event.replayedAt}::timestamptz`)])),
       ]),
     )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  return settled.map((row) => row.id);
 }
 
 export function eventJobRegistrations(hub: HubContext): JobRegistration[] {
