@@ -27,10 +27,13 @@ export function connectorContext(
   const logger = hub.logger.child({ integrationId: row.id, connector: connector.id });
   const auth = UpstreamAuth.safeParse((credentials as { auth?: unknown } | undefined)?.auth);
   const signal = overrides.signal ?? new AbortController().signal;
+  // An API key goes in the header the connector declares for it (`x-api-key`), not as a bearer token.
+  const apiKeyHeader = auth.success && auth.data.type === 'api_key' ? connector.auth.find((kind) => kind.type === 'api_key')?.header : undefined;
   const http = createHttpClient(
     {
       baseUrl: connector.baseUrl(config),
       ...(auth.success ? { auth: auth.data } : {}),
+      ...(apiKeyHeader === undefined ? {} : { apiKeyHeader }),
       ...(connector.oauth2
         ? {
             oauth2: {
