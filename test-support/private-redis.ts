@@ -1,20 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.ts';
 
 // A redis-server of the test's own on a free port, so a test can stop and restart it without
 // disturbing the shared Redis that other test files use.
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrivateRedis {
   /** For a proxy in front of it (test-support/tcp-proxy.ts). */
@@ -27,14 +17,16 @@ export interface PrivateRedis {
   thaw(): void;
 }
 
-export async function privateRedis(): Promise<PrivateRedis> {
+/** `password`: the server asks for it (`--requirepass`); `url` does not carry it. */
+export async function privateRedis(options: { password?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const redis: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const auth = options.password === undefined ? [] : ['--requirepass', options.password];
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' });
       for (let attempt = 0; attempt < 100; attempt++) {
         const ready = await new Promise<boolean>((resolve) => {
           const socket = createServer().listen(port, '127.0.0.1');

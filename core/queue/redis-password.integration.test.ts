@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.ts';
 import { createQueue } from './queue.create.ts';
 import type { JobQueue } from './queue.types.ts';
+import { privateRedis, type PrivateRedis } from '../../test-support/private-redis.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config/config.load.ts';
@@ -20,37 +18,23 @@ import { QueueUnavailableError } from './queue.types.ts';
 
 const rightPassword = `right${randomBytes(8).toString('hex')}`;
 const wrongPassword = `CANARYredis${randomBytes(8).toString('hex')}`;
-let child: ChildProcess | undefined;
-let port = 0;
+let redis: PrivateRedis | undefined;
 let queue: JobQueue | undefined;
 let logs = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', rightPassword], { stdio: 'ignore' });
-  await sleep(500);
+  redis = await privateRedis({ password: rightPassword });
 });
 afterAll(async () => {
   await queue?.close?.().catch(() => undefined);
-  child?.kill('SIGKILL');
+  await redis?.stop();
 });
 
 describe('a Redis that refuses the password of REDIS_URL', { timeout: 30_000 }, () => {
   it('does not put that password into the log', async () => {
     const sink = new Writable({ write(chunk, _e, done) { logs += String(chunk); done(); } });
     const logger = createLogger({ level: 'info', destination: sink });
-    queue = createQueue({ redisUrl: `redis://:${wrongPassword}@127.0.0.1:${port}`, prefix: `secrets_${randomBytes(4).toString('hex')}`, logger });
+    queue = createQueue({ redisUrl: `redis://:${wrongPassword}@127.0.0.1:${redis!.port}`, prefix: `secrets_${randomBytes(4).toString('hex')}`, logger });
     await queue.ping().catch(() => undefined);
     await waitFor('a redis error in the log', async () => (logs.includes('WRONGPASS') ? true : undefined));
     // The log line is there and says why (WRONGPASS) ...
@@ -62,7 +46,7 @@ describe('a Redis that refuses the password of REDIS_URL', { timeout: 30_000 }, 
   it('does not print a password given as ?password= in REDIS_URL when the start fails', async () => {
     // ioredis reads every query parameter of the URL as an option, `password` included: this is a
     // working way to give the password (proved against the password-protected Redis above).
-    const url = `redis://127.0.0.1:${port}/?password=${rightPassword}`;
+    const url = `redis://127.0.0.1:${redis!.port}/?password=${rightPassword}`;
     const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
     await client.connect();
     expect(await client.ping()).toBe('PONG');

@@ -119,7 +119,9 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     await stop().catch((stopError: unknown) => logger.warn({ err: stopError }, 'could not stop cleanly after a failed start'));
     throw error;
   }
-  if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, http?.port ?? config.PORT);
+  // The API's port: a worker's own server (HUB_PROBE_PORT) serves only /metrics and /api/health, so
+  // its banner names PORT, which API processes beside it share (docker-compose).
+  if (firstStart.adminToken) options.announceFirstToken?.(firstStart.adminToken, config.HUB_ROLE === 'worker' ? config.PORT : (http?.port ?? config.PORT));
   // A diagnostic only: should the check itself fail, the hub runs on without the hint.
   else if (!(await tenantHasAdmin(database.db, firstStart.tenantSlug, hub.clock()).catch(() => true))) {
     logger.warn(
