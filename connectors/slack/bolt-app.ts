@@ -66,19 +66,14 @@ function stillWorking(body: Record<string, unknown>): WebhookResponse {
   return 'command' in body ? toResponse({ response_type: 'ephemeral', text: WORKING_ON_IT }) : { status: 200 };
 }
 
-/** Posts to the request's response_url directly: Bolt only builds `respond` for a listener it runs. */
-function respondTo(body: Record<string, unknown>): ((message: RespondArguments) => Promise<void>) | undefined {
+/**
+ * Posts to the request's response_url through the integration's HTTP client (Bolt only builds
+ * `respond` for a listener it runs); the URL carries its own authority, so no token goes with it.
+ */
+function respondTo(body: Record<string, unknown>, ctx: SlackContext): ((message: RespondArguments) => Promise<unknown>) | undefined {
   const url = body.response_url;
   if (typeof url !== 'string') return undefined;
-  return async (message) => {
-    const answer = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(message),
-      signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
-    });
-    if (!answer.ok) throw new Error(`response_url answered ${answer.status}`);
-  };
+  return (message) => ctx.http.request({ method: 'POST', url, json: message, authenticate: false, retry: false, timeoutMs: RESPONSE_URL_TIMEOUT_MS, responseType: 'text' });
 }
 
 const RESPONSE_URL_TIMEOUT_MS = 5_000;
@@ -128,7 +123,7 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
         return recorded.then(runIfFirst, async (error: unknown) => {
           ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction could not be recorded after its answer');
           // The person was told it is coming (or, for a button, nothing): say that it is not.
-          const respond = respondTo(body);
+          const respond = respondTo(body, ctx);
           if (respond) await tell(respond, NOT_DONE, ctx);
         });
       },

@@ -178,7 +178,7 @@ describe('deadlines counted from arrival', () => {
 
   it('a request whose recording fails after the deadline tells the person that nothing was done', async () => {
     const hub = operations(10);
-    const failedRecording = delay(2_300).then(() => Promise.reject(new Error('connection terminated')));
+    const failedRecording = delay(2_800).then(() => Promise.reject(new Error('connection terminated')));
     const answer = await command('ack TASK-42', hub, 'failed-record', { receivedAt: Date.now(), recorded: failedRecording });
 
     expect(answer.body?.text).toContain('Working on it');
