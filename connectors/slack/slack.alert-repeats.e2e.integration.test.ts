@@ -43,7 +43,7 @@ describe.each(RUNTIME_MODES)('alert of a repeating failure on $name', ({ options
     const { task } = await openOrUpdateTask(test.hub, failure);
     const alert = await waitFor('the alert remembered', async () => (await test.hub.db.selectFrom('task_alerts').select('id').where('task_id', '=', task.id).executeTakeFirst()) ?? undefined);
     // The bot is removed from the alert channel: its updates fail with the task's own code.
-    slack.failNext('chat.update', 1_000, { error: 'not_in_channel' });
+    slack.failNext('chat.update', 1, { error: 'not_in_channel' });
     await openOrUpdateTask(test.hub, failure);
     const updates = () => test.hub.db.selectFrom('integration_runs').select(['id', 'status']).where('integration_id', '=', slackIntegration.id).where('trigger', '=', 'task').where('idempotency_key', 'like', `task-alert-update:${alert.id}:%`).execute();
     await waitFor('the alert update to fail', async () => (await updates()).some((run) => run.status === 'failed'));
@@ -52,5 +52,20 @@ describe.each(RUNTIME_MODES)('alert of a repeating failure on $name', ({ options
     const after = await test.hub.db.selectFrom('tasks').select('occurrences').where('id', '=', task.id).executeTakeFirstOrThrow();
     expect(after.occurrences).toBe(3);
     expect(await updates()).toHaveLength(1);
+  });
+
+  it('queues one update of an alert for repeats that come while one is still queued, which then draws the last of them', async () => {
+    const { test, tenant, slack, failing, slackIntegration } = world;
+    const failure = { tenantId: tenant.id, integrationId: failing.id, integrationName: 'SN failing', code: 'rate_limited', message: 'GET /api/now/table/incident answered 429', operation: 'poll:incident' };
+    const { task } = await openOrUpdateTask(test.hub, failure);
+    const alert = await waitFor('the alert remembered', async () => (await test.hub.db.selectFrom('task_alerts').select(['id', 'ts']).where('task_id', '=', task.id).executeTakeFirst()) ?? undefined);
+    // Slack paused: what the hub sends it waits, so the first update stays queued.
+    expect((await test.request('post', `/api/integrations/${slackIntegration.id}/pause`, { token: tenant.tokens.operator })).status).toBe(200);
+    for (let repeat = 0; repeat < 3; repeat++) await openOrUpdateTask(test.hub, failure);
+    const updates = await test.hub.db.selectFrom('integration_runs').select('status').where('idempotency_key', 'like', `task-alert-update:${alert.id}:%`).execute();
+    expect(updates).toEqual([{ status: 'queued' }]);
+    expect((await test.request('post', `/api/integrations/${slackIntegration.id}/resume`, { token: tenant.tokens.operator })).status).toBe(200);
+    const occurrencesShown = () => /\d+ occurrences?/.exec(JSON.stringify(slack.latest('C0ALERTS', alert.ts)?.blocks) ?? '')?.[0];
+    await waitFor('the alert redrawn with all 4 occurrences', async () => occurrencesShown() === '4 occurrences');
   });
 });
