@@ -32,6 +32,29 @@ describe('replaying an event while a worker is routing it (PostgreSQL)', () => {
   const waiting = async (like: string) =>
     (await side.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [like])).rows[0].n as number;
 
+  /**
+   * Replays the event while a worker routes it: the replay's transaction is held open after its
+   * UPDATE of the event (its audit insert waits on a lock of the audit log), the worker reads the
+   * event meanwhile (the committed version: pending, not replayed) and reaches its mark of the
+   * event, then the replay commits and both finish.
+   */
+  async function replayWhileRouting(eventId: string): Promise<void> {
+    // The operator token's use is audited once; that is done before the audit log is locked.
+    expect((await test.request('get', `/api/events/${eventId}`, { token: tenant.tokens.operator })).status).toBe(200);
+    const holder = new pg.Client({ connectionString: test.hub.config.DATABASE_URL });
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('lock table audit_log in exclusive mode');
+    const replay = test.request('post', `/api/events/${eventId}/replay`, { token: tenant.tokens.operator });
+    await waitFor('the replay to wait on its audit insert', async () => (await waiting('%audit_log%')) > 0);
+    const routing = processEvents(test.hub, [eventId]);
+    await waitFor('the worker to wait on the event row', async () => (await waiting('%integration_events%')) > 0);
+    await holder.query('commit');
+    await holder.end();
+    expect((await replay).status).toBe(202);
+    await routing;
+  }
+
   it('the route created before the replay acts on the replayed event', async () => {
     const source = await createTestkitIntegration(test, tenant, `race-src-${Math.random()}`);
     const target = await createTestkitIntegration(test, tenant, `race-dst-${Math.random()}`);
@@ -44,29 +67,31 @@ describe('replaying an event while a worker is routing it (PostgreSQL)', () => {
     expect(created.status).toBe(201);
     const route = await created.json();
 
-    // The operator token's use is audited once; that is done before the audit log is locked.
-    expect((await test.request('get', `/api/events/${eventId}`, { token: tenant.tokens.operator })).status).toBe(200);
-    // Hold the replay's transaction open after its UPDATE of the event (its audit insert waits).
-    const holder = new pg.Client({ connectionString: test.hub.config.DATABASE_URL });
-    await holder.connect();
-    await holder.query('begin');
-    await holder.query('lock table audit_log in exclusive mode');
-    const replay = test.request('post', `/api/events/${eventId}/replay`, { token: tenant.tokens.operator });
-    await waitFor('the replay to wait on its audit insert', async () => (await waiting('%audit_log%')) > 0);
-
-    // The worker routing the backlog reads the event meanwhile (the committed version: pending,
-    // not replayed) and marks it processed once the replay commits.
-    const routing = processEvents(test.hub, [eventId]);
-    await waitFor('the worker to wait on the event row', async () => (await waiting('%integration_events%')) > 0);
-    await holder.query('commit');
-    await holder.end();
-    expect((await replay).status).toBe(202);
-    await routing;
+    await replayWhileRouting(eventId);
     // The replay's own job.
     await processEvents(test.hub, [eventId]);
 
     const runs = await test.hub.db.selectFrom('integration_runs').select(['id', 'status']).where('route_id', '=', route.id).where('event_id', '=', eventId).execute();
     expect(runs, 'the route created before the replay must act on the replayed event').toHaveLength(1);
+  });
+
+  it('stores none of the older plan\'s runs: a route switched off before the replay\'s job does not act', async () => {
+    const source = await createTestkitIntegration(test, tenant, `stale-src-${Math.random()}`);
+    const target = await createTestkitIntegration(test, tenant, `stale-dst-${Math.random()}`);
+    const created = await test.request('post', '/api/routes', {
+      token: tenant.tokens.admin,
+      body: { name: 'switched off', filter: { sourceIntegrationId: source.id }, targetIntegrationId: target.id, action: 'record', inputTemplate: { message: 'got {{event.externalId}}' } },
+    });
+    const route = await created.json();
+    // Received after the route was made: the worker's plan has the route act on it.
+    const eventId = await insertPendingEvent(test, tenant, source.id, 's-1');
+    await replayWhileRouting(eventId);
+    expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
+    // The replay's own job, routing the event as it is now.
+    await processEvents(test.hub, [eventId]);
+
+    expect(await test.hub.db.selectFrom('integration_runs').select('id').where('route_id', '=', route.id).where('event_id', '=', eventId).execute()).toEqual([]);
+    expect((await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', eventId).executeTakeFirstOrThrow()).status).toBe('processed');
   });
 
   it('settles a replayed event of a tenant without routes, and a never-replayed one, without acting', async () => {
