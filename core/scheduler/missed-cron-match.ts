@@ -19,14 +19,19 @@ export function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date 
 }
 
 /**
- * Queues one poll for the latest match (at or before `matchedBy`) of a cron schedule, when that
- * match made no run and came after the integration's last change (which may be what switched the
- * stream on, and a cron schedule switched on waits for its next match). Returns whether it did.
+ * Queues one poll for the latest match of a cron schedule, when that match made no run and came
+ * after the integration's last change (which may be what switched the stream on, and a cron
+ * schedule switched on waits for its next match). Returns whether it did.
  */
-export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date, matchedBy: Date = hub.clock()): Promise<boolean> {
+export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date): Promise<boolean> {
   if (schedule.cron === undefined) return false;
-  const match = latestMatch(schedule, matchedBy);
-  if (!match || match <= changedAt) return false;
+  const match = latestMatch(schedule, hub.clock());
+  return match !== undefined && pollCronMatchWithoutRun(hub, schedule, match, changedAt);
+}
+
+/** Queues one poll for `match` of a cron schedule when it came after `changedAt` and made no run. */
+export async function pollCronMatchWithoutRun(hub: HubContext, schedule: Schedule<ScheduledPoll>, match: Date, changedAt: Date): Promise<boolean> {
+  if (match <= changedAt) return false;
   const { integrationId, stream } = schedule.data;
   // Keyed as the schedule's own fire at that match would have been: polled then, nothing to do.
   if (await findRunByKey(hub.db, scheduledRunKey(integrationId, stream, windowStart(match, undefined)))) return false;

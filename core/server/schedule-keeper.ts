@@ -1,4 +1,4 @@
-import { latestMatch, pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
+import { latestMatch, pollCronMatchWithoutRun, pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { Schedule } from '../queue/queue.types.ts';
 import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
@@ -104,7 +104,7 @@ async function pollFailedFires(hub: HubContext, row: SchedulingFields & { update
     if (!match || match <= since) continue;
     try {
       if (await runWaitingAt(hub, row.id, schedule.data.stream, match)) continue;
-      if (await pollMissedCronMatch(hub, schedule, row.updated_at, matchedBy)) polled += 1;
+      if (await pollCronMatchWithoutRun(hub, schedule, match, row.updated_at)) polled += 1;
     } catch (error) {
       hub.logger.warn({ err: error, integrationId: row.id }, 'could not check the latest cron match of an integration');
     }
