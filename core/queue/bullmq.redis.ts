@@ -42,10 +42,9 @@ export function throttledErrorReporter(
     const now = Date.now();
     if (now - (lastLogged.get(err.message) ?? -Infinity) < REPEAT_AFTER_MS) return;
     lastLogged.set(err.message, now);
-    // Name, message and code only: an ioredis error also carries the command that failed, which for
-    // a refused login holds the password.
-    const { name, message, code } = err as Error & { code?: unknown };
-    logger.error({ ...fields, err: { name, message, ...(code === undefined ? {} : { code }) } }, msg);
+    // The logger's error serializer leaves out the arguments of the command an ioredis error carries
+    // (a refused login's hold the password).
+    logger.error({ ...fields, err }, msg);
   };
 }
 
