@@ -45,4 +45,14 @@ describe('chat users without an active hub user', () => {
     await expect(ops().runbook(slack('U0GONE'), 'auth_invalid')).rejects.toThrow(/Your hub account is disabled/);
     await expect(ops().runbook(slack('U0VICTOR', 'victor@example.com'), 'auth_invalid')).resolves.toMatchObject({ code: 'auth_invalid', url: expect.stringContaining('auth_invalid') });
   });
+
+  it('finds an integration by its id in upper case, as many tools print UUIDs', async () => {
+    const row = await test.hub.db
+      .insertInto('integration_configs')
+      .values({ tenant_id: tenant.id, connector: 'servicenow', name: 'Upper id', environment: 'production' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const [found] = await ops().status(slack('U0VICTOR', 'victor@example.com'), row.id.toUpperCase());
+    expect(found).toMatchObject({ name: 'Upper id' });
+  });
 });

@@ -77,7 +77,7 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
   async function integrationByName(name: string) {
     const rows = await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).execute();
     const wanted = name.trim().toLowerCase();
-    const found = rows.filter((row) => row.id === name.trim() || row.name.toLowerCase() === wanted);
+    const found = rows.filter((row) => row.id === wanted || row.name.toLowerCase() === wanted);
     if (found.length === 0) throw new OperationRefused('not_found', `There is no integration called "${name}".`);
     if (found.length > 1) throw new OperationRefused('invalid', `"${name}" names ${found.length} integrations (one per environment); use its id.`);
     return found[0]!;

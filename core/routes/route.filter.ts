@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { LowerCaseUuid } from '../../schemas/api/common.schema.ts';
 import { valueAtPath } from './value-at-path.ts';
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export const RouteFilter = z.strictObject({
-  sourceIntegrationId: z.uuid().optional(),
+  sourceIntegrationId: LowerCaseUuid.optional(),
   connector: z.string().min(1).optional(),
   /** Exact type (`incident.created`) or a prefix ending in `*` (`failure.*`). */
   eventType: z

@@ -11,6 +11,13 @@ export const ErrorResponse = z.object({
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 
 export const IdParams = z.object({ id: z.uuid({ message: 'expected a UUID' }) });
+
+/**
+ * A UUID kept as PostgreSQL prints one, in lower case: for ids the hub stores in JSON or compares as
+ * strings (a route's source in its filter), where the database's case-blind uuid type does not
+ * apply. An id sent in upper case, as many tools print them, then matches as it would in a query.
+ */
+export const LowerCaseUuid = z.uuid().overwrite((id) => id.toLowerCase());
 export type IdParams = z.infer<typeof IdParams>;
 
 export const PageQuery = z.object({

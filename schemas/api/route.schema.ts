@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RouteFilter } from '../../core/routes/route.filter.ts';
-import { CatalogName, Timestamp } from './common.schema.ts';
+import { CatalogName, LowerCaseUuid, Timestamp } from './common.schema.ts';
 
 export const Route = z.object({
   id: z.uuid(),
@@ -20,7 +20,7 @@ export const RouteList = z.object({ routes: z.array(Route) });
 export const CreateRouteRequest = z.strictObject({
   name: z.string().trim().min(1).max(100),
   filter: RouteFilter.default({}),
-  targetIntegrationId: z.uuid(),
+  targetIntegrationId: LowerCaseUuid,
   action: CatalogName,
   inputTemplate: z.record(z.string(), z.unknown()).default({}),
   enabled: z.boolean().default(true),
@@ -30,7 +30,7 @@ export type CreateRouteRequest = z.infer<typeof CreateRouteRequest>;
 export const UpdateRouteRequest = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   filter: RouteFilter.optional(),
-  targetIntegrationId: z.uuid().optional(),
+  targetIntegrationId: LowerCaseUuid.optional(),
   action: CatalogName.optional(),
   inputTemplate: z.record(z.string(), z.unknown()).optional(),
   enabled: z.boolean().optional(),

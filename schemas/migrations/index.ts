@@ -23,6 +23,7 @@ import * as previousCredentials from './0021_previous_credentials.ts';
 import * as loginAttemptsUnknownWorkspace from './0022_login_attempts_unknown_workspace.ts';
 import * as cronNicknameFields from './0023_cron_nickname_fields.ts';
 import * as credentialAuditOutlivesIntegration from './0024_credential_audit_outlives_integration.ts';
+import * as routeSourceLowerCase from './0025_route_source_lower_case.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0022_login_attempts_unknown_workspace': loginAttemptsUnknownWorkspace,
   '0023_cron_nickname_fields': cronNicknameFields,
   '0024_credential_audit_outlives_integration': credentialAuditOutlivesIntegration,
+  '0025_route_source_lower_case': routeSourceLowerCase,
 };
