@@ -10,7 +10,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { keepPreviousCredentials } from './previous-credentials.ts';
-import { CLEARED_CREDENTIALS, credentialsClearedByMove } from './upstream-move.ts';
+import { CLEARED_CREDENTIALS, credentialsClearedByMove, upstreamMove } from './upstream-move.ts';
 import { recordCredentialAudit } from '../vault/credential-audit.ts';
 import { resolveCredentialTasks } from '../vault/credential-tasks.ts';
 import { refuseUnapprovedReplacement } from '../vault/credential-approval.ts';
@@ -167,8 +167,10 @@ export async function updateIntegration(
         throw error;
       });
     if (updated) {
-      // Pending rotations were checked against the credentials (and host) this write leaves behind.
-      if (parts.credentials !== undefined || cleared !== undefined) await supersedePendingRotations(hub, trx, updated, principal.label);
+      // Pending rotations were checked against the credentials and the host this write leaves
+      // behind: a move supersedes them even where no credentials were stored to clear, or approving
+      // one would send a secret checked against one host to another.
+      if (parts.credentials !== undefined || cleared !== undefined || upstreamMove(connector, current.config, config) !== undefined) await supersedePendingRotations(hub, trx, updated, principal.label);
       return updated;
     }
     // Deleted since it was read: the same 404 as if it had gone before.

@@ -33,7 +33,7 @@ interface UpstreamMove {
 }
 
 /** Where a change of `config` moves the credentials to, if anywhere (`after` undefined: config unchanged). */
-function upstreamMove(connector: AnyConnector, before: unknown, after: unknown | undefined): UpstreamMove | undefined {
+export function upstreamMove(connector: AnyConnector, before: unknown, after: unknown | undefined): UpstreamMove | undefined {
   if (after === undefined) return undefined;
   const from = upstreamOrigins(connector, before);
   const to = upstreamOrigins(connector, after);

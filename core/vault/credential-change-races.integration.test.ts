@@ -18,10 +18,10 @@ const gated: AnyConnector = defineConnector({
   id: 'gated',
   displayName: 'Gated',
   description: 'check waits on a gate',
-  config: z.strictObject({ name: z.string().default('x') }),
+  config: z.strictObject({ name: z.string().default('x'), host: z.string().default('http://127.0.0.1:9') }),
   credentials: z.strictObject({ auth: z.strictObject({ type: z.literal('bearer'), token: z.string().min(1) }), webhookSecret: z.string().min(8).optional() }),
   auth: [{ type: 'bearer' }],
-  baseUrl: () => 'http://127.0.0.1:9',
+  baseUrl: (config: { host: string }) => config.host,
   async check() {
     entered();
     if (gate) await gate;
@@ -68,6 +68,27 @@ describe.each(RUNTIME_MODES)('a rotation checked while a PATCH replaces the cred
     expect((await rotated.json()).error.message).toContain('request the rotation again');
     const row = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(openCredentials(test.hub, row)).toEqual(bearer('token-two-222222', 'whsec-new-99999999'));
+  });
+
+  it('is refused when the integration, holding no credentials, was moved to another host meanwhile', async () => {
+    const id = await createGated(test, tenant, 'rotation-vs-move', undefined);
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const inCheck = new Promise<void>((resolve) => (entered = resolve));
+    const rotation = test.request('post', `/api/integrations/${id}/credentials/rotate`, { token: tenant.tokens.admin, body: { credentials: bearer('token-for-host-one'), reason: 'first credentials' } });
+    await inCheck;
+    entered = () => {};
+    // Nothing stored, so nothing refuses the move.
+    const moved = await test.request('patch', `/api/integrations/${id}`, { token: tenant.tokens.admin, body: { config: { host: 'http://127.0.0.2:9' } } });
+    expect(moved.status).toBe(200);
+    open();
+    gate = undefined;
+
+    const rotated = await rotation;
+    expect(rotated.status).toBe(409);
+    expect((await rotated.json()).error.message).toContain('moved to another host (http://127.0.0.2:9 instead of http://127.0.0.1:9)');
+    const row = await test.hub.db.selectFrom('integration_configs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.credentials_ciphertext).toBeNull();
   });
 });
 

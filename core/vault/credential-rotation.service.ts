@@ -9,6 +9,7 @@ import { credentialsBeingReplaced, sameCredentials, sealCredentials } from '../i
 import { keepPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
 import { requireConnector, validateAgainstConnector } from '../integrations/integration.validation.ts';
+import { upstreamMove } from '../integrations/upstream-move.ts';
 import { checkIntegration } from '../runs/check.service.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CheckResponse } from '../../schemas/api/integration.schema.ts';
@@ -107,6 +108,11 @@ async function lockIntegration(trx: Transaction<Database>, tenantId: string, int
 function refuseIfReplacedMeanwhile(hub: HubContext, read: IntegrationConfigRow, locked: IntegrationConfigRow): void {
   if (!sameCredentials(hub, read, locked)) {
     throw new ApiError(409, 'conflict', 'the credentials were replaced by someone else while the new ones were being checked; nothing was changed: request the rotation again if it is still wanted');
+  }
+  // Checked against one host, the new credentials must not go to the one it was moved to meanwhile.
+  const move = upstreamMove(requireConnector(hub.connectors, locked.connector), read.config, locked.config);
+  if (move) {
+    throw new ApiError(409, 'conflict', `the integration was moved to another host (${move.to} instead of ${move.from}) while the new credentials were being checked against the old one; nothing was changed: request the rotation again for the new host`);
   }
 }
 
