@@ -7,6 +7,9 @@ import { sameCredentials, type SealedCredentials } from './integration-credentia
 import { withClusterLock, type LockedDb } from '../locks/cluster-lock.ts';
 import { expiryChanged, expiryColumns, type ExpiryBefore } from '../vault/credential-expiry.ts';
 
+/** Refresh-token ends of life closer than this are one date told twice (see save()). */
+const SAME_END_OF_LIFE_MS = 60_000;
+
 // A refresh loads and saves the token under the integration's cluster lock, and must do so on the
 // lock's own connection (see withClusterLock). The SDK's refresh calls load() and save() without a
 // connection to pass, so the lock's connection travels with the refresh's async context: callers
@@ -72,7 +75,7 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
     },
     async save(token) {
       const sealed = sealOAuthToken(hub.masterKeys, token, binding);
-      const expiresAt = refreshTokenIsTheCredential ? token.refreshExpiresAt : undefined;
+      let expiresAt = refreshTokenIsTheCredential ? token.refreshExpiresAt : undefined;
       let before: ExpiryBefore | undefined;
       if (expiresAt) {
         const row = await db()
@@ -81,6 +84,10 @@ export function integrationTokenStore(hub: HubContext, tenantId: string, integra
           .where('id', '=', integrationId)
           .executeTakeFirst();
         if (row) before = { expiresAt: row.credentials_expires_at, step: row.credentials_expiry_step };
+        // A refresh token with a fixed end of life is told as seconds left, counted from whenever the
+        // answer left the provider: the same end comes out a little different at each refresh. Kept
+        // as stored, it does not start the reminders over (each step would be raised again).
+        if (before?.expiresAt && Math.abs(before.expiresAt.getTime() - expiresAt.getTime()) < SAME_END_OF_LIFE_MS) expiresAt = undefined;
       }
       const write = async (storedCiphertext: string | null | undefined) => {
         let update = db()
