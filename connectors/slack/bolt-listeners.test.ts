@@ -176,6 +176,16 @@ describe('deadlines counted from arrival', () => {
     expect(hub.acked).toEqual(['TASK-42']);
   });
 
+  it('a request still being recorded at the deadline whose reply is ready at once delivers it to response_url', async () => {
+    // The person's profile cached by an earlier command: `help` then needs nothing slow at all.
+    await command('status', operations(0), 'cache-profile');
+    const answer = await command('help', operations(0), 'quick-late', { receivedAt: Date.now(), recorded: recordedAfter(2_600, true) });
+
+    expect(answer.body?.text).toContain('Working on it');
+    const [reply] = await waitFor('the reply on response_url', async () => (repliesTo('quick-late').length ? repliesTo('quick-late') : undefined), 5_000);
+    expect(reply?.text).toContain('the integration hub');
+  });
+
   it('a request whose recording fails after the deadline tells the person that nothing was done', async () => {
     const hub = operations(10);
     const failedRecording = delay(2_800).then(() => Promise.reject(new Error('connection terminated')));

@@ -15,6 +15,13 @@ export type ByDeadline<T> = { done: true; value: T } | { done: false };
  * await again; a rejection before it rejects here, as `work` would.
  */
 export async function doneBy<T>(work: Promise<T>, deadline: number): Promise<ByDeadline<T>> {
+  // Asked only once the deadline has gone (a listener run after a slow recording), work that is
+  // already done would still win the race below: its reply would go into an answer already sent.
+  if (Date.now() >= deadline) {
+    // A failure is the caller's to read when it awaits `work` again, not an unhandled rejection meanwhile.
+    work.catch(() => {});
+    return { done: false };
+  }
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<ByDeadline<T>>((resolve) => {
     timer = setTimeout(() => resolve({ done: false }), Math.max(0, deadline - Date.now()));
