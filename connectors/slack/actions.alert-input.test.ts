@@ -51,4 +51,25 @@ describe('the alert action with event data', () => {
     await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e3' });
     expect(mrkdwnTexts(fake.messages.at(-1)!).join('\n')).toContain('<https://runbooks.example/auth_invalid?step=2#fix|Runbook>');
   });
+
+  it('posts an event\'s long title and text cut to Slack\'s limits instead of refusing them', async () => {
+    const { fake, test } = await setup();
+    // A ServiceNow short description takes 160 characters; a description thousands.
+    const input = slackActions['alert']!.input.parse({ channel: 'C0ALERTS', title: 't'.repeat(160), text: 'Steps to reproduce. '.repeat(300) });
+    await slackActions['alert']!.run(test.ctx, input, { idempotencyKey: 'route:r:e4' });
+    const blocks = fake.messages.at(-1)!.blocks as Array<{ type: string; text?: { text: string } }>;
+    expect(blocks.find((block) => block.type === 'header')!.text!.text).toBe('t'.repeat(150));
+    expect(blocks.find((block) => block.type === 'section')!.text!.text.length).toBe(3000);
+  });
+});
+
+describe('the post_message action with event data', () => {
+  it('posts text over 3,000 characters, and cuts it at chat.postMessage\'s 40,000', async () => {
+    const { fake, test } = await setup();
+    for (const [length, posted] of [[3_500, 3_500], [45_000, 40_000]] as const) {
+      const input = slackActions['post_message']!.input.parse({ channel: 'C0ALERTS', text: 'y'.repeat(length) });
+      await slackActions['post_message']!.run(test.ctx, input, { idempotencyKey: `route:r:m${length}` });
+      expect((fake.messages.at(-1)!.text as string).length).toBe(posted);
+    }
+  });
 });

@@ -3,15 +3,22 @@ import type { ActionDefinition } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { escapedWithin, escapeMrkdwn, isWebUrl } from './blocks.ts';
-
-/** Slack's limit on a section block's text. */
-const SECTION_MAX = 3000;
 import { callSlack } from './slack-api.ts';
+import { storableText } from '../sdk/storable-text.ts';
+
+// Slack's limits on what a message holds. Values come from events, whose length no template can
+// change: past a limit they are cut, not refused, or the alert of a long incident never goes out.
+/** A header block's text. */
+const HEADER_MAX = 150;
+/** A section block's text. */
+const SECTION_MAX = 3000;
+/** chat.postMessage's `text`; Slack cuts a longer one itself. */
+const MESSAGE_MAX = 40_000;
 
 const AlertInput = z.strictObject({
   channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/).optional().describe('default: the integration\'s alertChannel'),
-  title: z.string().min(1).max(150),
-  text: z.string().max(2900).optional(),
+  title: z.string().min(1).describe('cut to 150 characters in the header'),
+  text: z.string().optional().describe('cut to 3,000 characters'),
   severity: z.enum(['critical', 'high', 'medium', 'low']).optional(),
   code: z.string().optional(),
   runbookUrl: z.string().optional(),
@@ -27,7 +34,7 @@ const AlertInput = z.strictObject({
 
 const MessageInput = z.strictObject({
   channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/),
-  text: z.string().min(1).max(3000),
+  text: z.string().min(1).describe('cut to 40,000 characters'),
 });
 
 export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCredentials>> = {
@@ -58,9 +65,9 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
         : [];
       const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', {
         channel,
-        text: escapeMrkdwn(input.title),
+        text: escapedWithin(input.title, MESSAGE_MAX),
         blocks: [
-          { type: 'header', text: { type: 'plain_text', text: input.title } },
+          { type: 'header', text: { type: 'plain_text', text: storableText(input.title, HEADER_MAX) } },
           // Slack refuses a section over 3,000 characters, and escaping lengthens the text.
           ...(input.text ? [{ type: 'section', text: { type: 'mrkdwn', text: escapedWithin(input.text, SECTION_MAX) } }] : []),
           ...(details ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: details }] }] : []),
@@ -78,7 +85,7 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
     description: 'Post a plain message to a channel',
     input: MessageInput,
     async run(ctx, input: z.output<typeof MessageInput>) {
-      const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', { channel: input.channel, text: input.text });
+      const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', { channel: input.channel, text: storableText(input.text, MESSAGE_MAX) });
       return { externalId: posted.ts, output: { channel: posted.channel, ts: posted.ts } };
     },
   },
