@@ -43,7 +43,7 @@ describe.each(RUNTIME_MODES)('replaying an event on $name', ({ options }) => {
     expect(created.status).toBe(201);
     const route = await created.json();
     testkitUpstream(source.config.dataset).records.set('e1', { title: 'hello' });
-    if (inputTemplate['message'] !== '') sink.failures.push(...failures);
+    sink.failures.push(...failures);
     await syncAndWait(test, tenant, source.id);
     const run = await waitFor('the action to fail', async () => (await routeRuns(route.id)).find((row) => row.status === 'failed'));
     return { source, target, sink, route, run, eventId: run.event_id as string };
@@ -96,8 +96,8 @@ describe.each(RUNTIME_MODES)('replaying an event on $name', ({ options }) => {
   });
 
   it("runs a failed action again as its route says now: the corrected template", async () => {
-    // An empty message does not fit the action's input: the run fails with config_invalid.
-    const { sink, route, run, eventId } = await failedRouteAction({ message: '' });
+    // A field the event lacks leaves the required message out: the run fails with config_invalid.
+    const { sink, route, run, eventId } = await failedRouteAction({ message: '{{event.payload.absent}}' }, []);
     expect(run.error_code).toBe('config_invalid');
     const fixed = { message: 'fixed {{event.externalId}}: {{event.payload.title}}' };
     expect((await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { inputTemplate: fixed } })).status).toBe(200);

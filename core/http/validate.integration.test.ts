@@ -167,8 +167,8 @@ describe('deeply nested request bodies', () => {
     const kit = await createTestkitIntegration(test, tenant, 'shallow');
     const response = await test.request('post', '/api/routes', {
       token: tenant.tokens.admin,
-      // Fields the action takes (only a template's top-level keys are checked when it is saved).
-      body: { name: 'shallow', targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: '{{event.type}}', priority: { a: [{ b: { c: 1 } }] } } },
+      // Fields the action takes; a value holding a placeholder is left to the event to fill.
+      body: { name: 'shallow', targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: '{{event.type}}', priority: { a: [{ b: { c: '{{event.payload.n}}' } }] } } },
     });
     expect(response.status).toBe(201);
   });

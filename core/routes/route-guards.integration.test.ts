@@ -34,6 +34,9 @@ describe.each(RUNTIME_MODES)('route guards ($name)', ({ options }) => {
     expect(partial).toEqual([{ path: 'body.inputTemplate.message', message: expect.stringContaining('required') }]);
     const none = await fieldsOf(await post({ name: 'default template', targetIntegrationId: target.id, action: 'record' }));
     expect(none.map((field) => field.path)).toEqual(['body.inputTemplate.message']);
+    // A value without a placeholder is sent as written for every event: the action's input decides now.
+    const literal = await fieldsOf(await post({ name: 'literal', targetIntegrationId: target.id, action: 'record', inputTemplate: { message: '{{event.externalId}}', priority: 'high' } }));
+    expect(literal).toEqual([{ path: 'body.inputTemplate.priority', message: expect.stringContaining('expected number') }]);
   });
 
   it('refuses a route whose target is its own source, and a filter naming no connector there is', async () => {

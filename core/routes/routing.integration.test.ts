@@ -208,8 +208,8 @@ describe.each(RUNTIME_MODES)('routes on $name', ({ options }) => {
   });
 
   it("does not resolve one route's task when another route's action of the same name succeeds", async () => {
-    // Route B is broken: its template yields an empty message (config_invalid). Route A works.
-    const { source, target, route: broken } = await routeToSink({ name: 'B', inputTemplate: { message: '' } });
+    // Route B is broken: its template finds no message in the events (config_invalid). Route A works.
+    const { source, target, route: broken } = await routeToSink({ name: 'B', inputTemplate: { message: '{{event.payload.absent}}' } });
     const narrowed = await test.request('patch', `/api/routes/${broken.id}`, { token: tenant.tokens.admin, body: { filter: { sourceIntegrationId: source.id, fields: { kind: 'b' } } } });
     expect(narrowed.status).toBe(200);
     const good = await (
