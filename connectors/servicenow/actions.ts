@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionDefinition, ConnectorContext } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
-import { OutcomeUnknown, sendOnce } from '../sdk/outcome-unknown.ts';
+import { OutcomeUnknown, provesNotTaken, sendOnce } from '../sdk/outcome-unknown.ts';
 import { ATTACHMENT_FILE_PATH, recordPath, recordUrl, tablePath } from './client.ts';
 import { instanceBase, tableFor, TableName, type ServiceNowConfig, type ServiceNowCredentials } from './config.ts';
 import { resultRecord, resultRecords } from './mappers.ts';
@@ -36,15 +36,38 @@ async function findByCorrelation(ctx: Context, table: string, correlation: strin
   return resultRecords(response.body, table).find((record) => record['correlation_id'] === correlation);
 }
 
-async function createRecord(ctx: Context, table: string, fields: Record<string, unknown>) {
-  const response = await ctx.http.request({
-    method: 'POST',
-    url: tablePath(table),
-    query: { sysparm_fields: 'sys_id,number', sysparm_exclude_reference_link: 'true' },
-    json: fields,
-    // Creating is not idempotent: a blind retry after a lost answer makes a second record.
-    retry: false,
+/**
+ * How long the next attempt of a create whose answer was lost waits before it looks the record up.
+ * The instance may still be inserting it (a slow business rule is what ran past the client's
+ * timeout, and the instance does not stop when the client goes away); looked up before it commits,
+ * it is not found and a second record is made. ServiceNow cancels a REST transaction after its
+ * quota, 60 s by default: twice that, the first insert has committed or is gone.
+ */
+export const LOST_CREATE_SETTLE_MS = 120_000;
+
+/** A transient failure of a create that may have reached the instance, retried only once it settled. */
+function settledBeforeLookingAgain(error: unknown): unknown {
+  if (!(error instanceof ConnectorError) || !error.transient || provesNotTaken(error)) return error;
+  return new ConnectorError(error.code, `${error.message}; the instance may still be creating the record, so the next attempt looks for it in ${LOST_CREATE_SETTLE_MS / 1000} s`, {
+    ...(error.status === undefined ? {} : { status: error.status }),
+    retryAfterMs: Math.max(error.retryAfterMs ?? 0, LOST_CREATE_SETTLE_MS),
+    cause: error,
   });
+}
+
+async function createRecord(ctx: Context, table: string, fields: Record<string, unknown>) {
+  const response = await ctx.http
+    .request({
+      method: 'POST',
+      url: tablePath(table),
+      query: { sysparm_fields: 'sys_id,number', sysparm_exclude_reference_link: 'true' },
+      json: fields,
+      // Creating is not idempotent: a blind retry after a lost answer makes a second record.
+      retry: false,
+    })
+    .catch((error: unknown) => {
+      throw settledBeforeLookingAgain(error);
+    });
   return resultRecord(response.body, table);
 }
 
