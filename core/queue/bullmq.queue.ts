@@ -215,6 +215,9 @@ function toProcessor<T>(
     try {
       await handler({ id: String(job.id), name: job.name, data: job.data, attempt: job.attemptsMade + 1, dueAt: dueAt(job) });
     } catch (err) {
+      // BullMQ reads err.message when a job fails: a rejection with undefined or null would leave
+      // the job active until the stalled-job check instead of retrying it.
+      if (!(err instanceof Error)) throw new Error(`job handler rejected with a non-Error: ${String(err)}`);
       if (!(err instanceof NonRetryableError)) throw err;
       // BullMQ skips the remaining attempts only for its own error type.
       const unrecoverable = new UnrecoverableError(err.message);

@@ -136,6 +136,26 @@ export function describeQueueContract(label: string, makeQueue: () => Promise<Jo
         for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(100 - SLACK_MS);
       });
 
+      it('retries and then fails a job whose handler rejects with something other than an Error', async () => {
+        for (const thrown of [undefined, null]) {
+          const { queue, name } = await fresh();
+          const attempts: number[] = [];
+          queue.process(
+            name,
+            async (job) => {
+              attempts.push(job.attempt);
+              throw thrown;
+            },
+            { concurrency: 1 },
+          );
+          await queue.add(name, 'odd', {}, { attempts: 2, backoff: { type: 'fixed', delayMs: 50 } });
+          await eventually(async () => {
+            expect(attempts).toEqual([1, 2]);
+            expect(await queue.counts(name)).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+          });
+        }
+      });
+
       it('fails a job at once on NonRetryableError', async () => {
         const { queue, name } = await fresh();
         let calls = 0;
