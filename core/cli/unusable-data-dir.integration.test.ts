@@ -37,6 +37,17 @@ describe('a HUB_DATA_DIR that is not a directory', { timeout: 60_000 }, () => {
   });
 });
 
+describe('a master.keys in HUB_DATA_DIR that is a directory', { timeout: 60_000 }, () => {
+  // What `docker run -v ./master.keys:/app/data/master.keys` leaves when the host has no such file.
+  it('hub start stops with one line naming the file and what to do', async () => {
+    const dir = join(root, 'keys-dir');
+    mkdirSync(join(dir, 'master.keys'), { recursive: true });
+    const result = await runHubCommand(['start'], { HUB_DATA_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr), result.stderr).toEqual([expect.stringMatching(new RegExp(`^hub: .*${join(dir, 'master.keys')} is a directory, not a file: .*HUB_MASTER_KEYS`))]);
+  });
+});
+
 /** Why a read-only bind mount (or another user) cannot be had here; undefined when it can. */
 function rootMissing(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';

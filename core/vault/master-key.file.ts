@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirectoryError } from '../db/data-dir.error.ts';
 import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
@@ -38,6 +38,10 @@ function readOrCreateMasterKeys(fromEnvironment: string | undefined, dataDir: st
 
 function readOrCreateFile(dataDir: string): ResolvedMasterKeys {
   const path = join(dataDir, MASTER_KEY_FILE);
+  // A directory where the key file belongs (`docker run -v ./master.keys:…` with no such host file).
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new InvalidMasterKeysError(`the master key file ${path} is a directory, not a file: remove it (or mount the key file itself), or set HUB_MASTER_KEYS`);
+  }
   if (existsSync(path)) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   mkdirSync(dataDir, { recursive: true });
   const entry = generateMasterKeyEntry();
