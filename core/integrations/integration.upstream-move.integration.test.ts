@@ -68,6 +68,24 @@ describe.each(RUNTIME_MODES)('moving an integration to another host ($name)', ({
     expect(received).toEqual([]);
   });
 
+  it('supersedes a rotation pending for one host when the integration, holding no credentials, moves to another', async () => {
+    // After a guarded move the integration holds none: nothing refuses the next move, but a rotation
+    // checked against the first host must not be approved for the second, chosen by the approver.
+    const guarded = await test.createTenant(`move-twice-${options.database}`);
+    expect((await test.request('patch', '/api/tenant/settings', { token: guarded.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
+    const { id } = await createServiceNowIntegration(test, guarded, { name: 'move-twice', instanceUrl: 'http://localhost:9', credentials: basicCredentials('svc-grc', 'password-of-the-old-host') });
+    expect((await test.request('patch', `/api/integrations/${id}`, { token: guarded.tokens.admin, body: { config: { instanceUrl: fake.url } } })).status).toBe(200);
+    const requested = await test.request('post', `/api/integrations/${id}/credentials/rotate`, { token: guarded.tokens.admin, body: { credentials: basicCredentials('svc-grc', 'stored-password-4242'), reason: 'new instance' } });
+    expect(requested.status).toBe(202);
+
+    const other = (await createApiToken(test.hub.db, { tenantId: guarded.id, role: 'admin', name: 'other-admin', createdBy: 'test' })).token;
+    expect((await test.request('patch', `/api/integrations/${id}`, { token: other, body: { config: { instanceUrl: listenerUrl } } })).status).toBe(200);
+    const approved = await test.request('post', `/api/integrations/${id}/credentials/rotations/${(await requested.json()).rotation.id}/approve`, { token: other });
+    expect(approved.status).toBe(409);
+    await test.request('post', `/api/integrations/${id}/check`, { token: guarded.tokens.operator });
+    expect(received).toEqual([]);
+  });
+
   it('is made with credentials for the new host, and other config changes need none', async () => {
     const { id } = await createServiceNowIntegration(test, tenant, { name: 'move-allowed', instanceUrl: fake.url, credentials: basicCredentials('svc-grc', 'stored-password-4242') });
     expect((await patch(id, { config: { pageSize: 50 } })).status).toBe(200);
