@@ -71,9 +71,10 @@ describe('Slack task alerts with hostile upstream text', () => {
   it('keep the configured escalation mention live, and nothing else', async () => {
     const { fake, test } = await setup();
 
-    await slackTaskAlerts.escalate(test.ctx, { channel: 'C0ALERTS', ts: '1714557731.000100' }, { ...hostileAlert, status: 'open' }, { afterMinutes: 15, mention: '<!subteam^S0OPS>' });
+    const ref = await slackTaskAlerts.post(test.ctx, hostileAlert, 'C0ALERTS');
+    await slackTaskAlerts.escalate(test.ctx, ref, { ...hostileAlert, status: 'open' }, { afterMinutes: 15, mention: '<!subteam^S0OPS>' });
 
-    const escalation = fake.messages.find((message) => message.thread_ts === '1714557731.000100')!;
+    const escalation = fake.messages.find((message) => message.thread_ts === ref.ts)!;
     expect(escalation.text).toMatch(/^<!subteam\^S0OPS> TASK-7 is still unacknowledged after 15 minutes: Auth failing &lt;!channel&gt;/);
     expect(escalation.text).toContain('Runbook: https://hub.example/admin/runbooks/auth_invalid');
     expectNoLiveMarkup(mrkdwnTexts(escalation), ['<!subteam^S0OPS>']);

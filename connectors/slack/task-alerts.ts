@@ -1,5 +1,5 @@
 import { ConnectorError } from '../sdk/failure.ts';
-import type { TaskAlertChannel } from '../sdk/task-alerts.types.ts';
+import { AlertMessageGoneError, type TaskAlertChannel } from '../sdk/task-alerts.types.ts';
 import { alertBlocks, alertText, digestBlocks, escapeMrkdwn } from './blocks.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { callSlack } from './slack-api.ts';
@@ -24,6 +24,13 @@ export const slackTaskAlerts: TaskAlertChannel<SlackConfig, SlackCredentials> = 
   },
 
   async escalate(ctx, ref, alert, step) {
+    // The alert is marked escalated first: one deleted in Slack answers message_not_found here
+    // (AlertMessageGoneError, the end of the alert for the runtime) before anyone is called about
+    // it. Any other failure of that line, which is cosmetic, does not hold the mention back.
+    await callSlack(ctx, 'chat.update', { channel: ref.channel, ts: ref.ts, text: alertText(alert), blocks: alertBlocks(alert, step.afterMinutes) }).catch((error: unknown) => {
+      if (error instanceof AlertMessageGoneError) throw error;
+      ctx.logger.warn({ code: error instanceof ConnectorError ? error.code : 'unknown', channel: ref.channel }, 'marking the alert escalated failed; escalating anyway');
+    });
     // The mention is the hub's own configuration (validated as a mention) and must stay live;
     // everything after it comes from the task and upstream, so it is escaped.
     const who = step.mention ? `${step.mention} ` : '';
@@ -40,11 +47,6 @@ export const slackTaskAlerts: TaskAlertChannel<SlackConfig, SlackCredentials> = 
         text: `${who}${escapeMrkdwn(`${alert.key} is still unacknowledged after ${step.afterMinutes} minutes: ${alert.title}. Runbook: ${alert.runbookUrl}`)}`,
       },
       { waitOutRateLimit: false },
-    );
-    // The mention is out; failing the run now would make the runtime post it again. The alert's
-    // "escalated" line is cosmetic, and the task's next change redraws the alert anyway.
-    await callSlack(ctx, 'chat.update', { channel: ref.channel, ts: ref.ts, text: alertText(alert), blocks: alertBlocks(alert, step.afterMinutes) }).catch(
-      (error: unknown) => ctx.logger.warn({ code: error instanceof ConnectorError ? error.code : 'unknown', channel: ref.channel }, 'escalation posted; marking the alert escalated failed'),
     );
   },
 

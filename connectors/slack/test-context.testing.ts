@@ -69,18 +69,24 @@ export interface AnswerLosingSlack {
 }
 
 /**
- * A Web API that reads the first `lose` requests in full — Slack took them — then drops the
- * connection before answering; later requests get `{ ok: true }` with a channel and a ts.
+ * A Web API that reads the first `lose` requests (of `method`, when given) in full — Slack took
+ * them — then drops the connection before answering; other requests get `{ ok: true }` with a
+ * channel and a ts.
  */
-export async function startAnswerLosingSlack(lose = 1): Promise<AnswerLosingSlack> {
+export async function startAnswerLosingSlack(lose = 1, method?: string): Promise<AnswerLosingSlack> {
   const received: AnswerLosingSlack['received'] = [];
+  let lost = 0;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      received.push({ method: (request.url ?? '').replace(/^\/api\//, ''), body });
-      if (received.length <= lose) return request.socket.destroy();
+      const called = (request.url ?? '').replace(/^\/api\//, '');
+      received.push({ method: called, body });
+      if (lost < lose && (method === undefined || called === method)) {
+        lost += 1;
+        return request.socket.destroy();
+      }
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ ok: true, channel: body['channel'] ?? 'C0001', ts: `1714557731.00010${received.length}`, team: 'Fake', user: 'hub' }));
     });

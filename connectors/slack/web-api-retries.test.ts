@@ -7,6 +7,7 @@ import { slack } from './connector.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
 import { slackTestContext, startAnswerLosingSlack, type SlackTestContext } from './test-context.testing.ts';
 import { isRepeatable, SlackOutcomeUnknown } from './web-api-retries.ts';
+import { AlertMessageGoneError } from '../sdk/task-alerts.types.ts';
 
 // At most one message per event (DESIGN.md): a post that may have reached Slack is never sent
 // again, neither by the HTTP client nor — its error is not transient — by the runtime. Only
@@ -59,13 +60,14 @@ const posters: Array<[string, (test: SlackTestContext, channel: string) => Promi
 
 describe('a post whose answer is lost', () => {
   it.each(posters.map(([name, post], i) => [name, post, `C0LOST${i}`] as const))('%s is sent once, and fails for good', async (_name, post, channel) => {
-    const losing = await startAnswerLosingSlack(1);
+    const losing = await startAnswerLosingSlack(1, 'chat.postMessage');
     closers.push(() => losing.close());
     const test = contextFor(losing.apiUrl);
 
     const error = await post(test, channel).then(() => undefined, (failure: unknown) => failure);
 
-    expect(losing.received.map((request) => request.method)).toEqual(['chat.postMessage']);
+    // (An escalation marks its alert first, with a chat.update that may be repeated.)
+    expect(losing.received.map((request) => request.method).filter((method) => method !== 'chat.update')).toEqual(['chat.postMessage']);
     expect(error).toBeInstanceOf(SlackOutcomeUnknown);
     // The runbook stays network_error's; not transient, so the runtime does not re-run the post either.
     expect(error).toMatchObject({ code: 'network_error', transient: false, message: expect.stringContaining('not sent again') });
@@ -130,14 +132,15 @@ describe('a post Slack refused with 429', () => {
 
   it('is left to the runtime for an escalation, whose re-run first checks the task is still open', async () => {
     const fake = await fakeSlack();
-    fake.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
     const test = contextFor(fake.apiUrl, fake.botToken);
+    const ref = await slackTaskAlerts.post(test.ctx, alert, 'C0LATE');
+    fake.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
 
-    const error = await slackTaskAlerts.escalate(test.ctx, { channel: 'C0LATE', ts: '1714557731.000100' }, alert, { afterMinutes: 15 }).catch((failure: unknown) => failure);
+    const error = await slackTaskAlerts.escalate(test.ctx, ref, alert, { afterMinutes: 15 }).catch((failure: unknown) => failure);
 
-    expect(fake.requests.filter((request) => request.method === 'chat.postMessage')).toHaveLength(1);
+    expect(fake.requests.filter((request) => request.method === 'chat.postMessage')).toHaveLength(2);
     expect(error).toMatchObject({ code: 'rate_limited', transient: true, retryAfterMs: 1_000 });
-    expect(fake.messages.filter((message) => message.channel === 'C0LATE')).toEqual([]);
+    expect(fake.messages.filter((message) => message.thread_ts === ref.ts)).toEqual([]);
   });
 });
 
@@ -164,16 +167,28 @@ describe('calls that may be repeated', () => {
     expect(fake.updates).toHaveLength(1);
   });
 
-  it('an escalation whose alert update fails still succeeds, so the runtime does not post the mention again', async () => {
+  it('an escalation whose alert cannot be marked escalated still calls people in, once', async () => {
     const fake = await fakeSlack();
     const test = contextFor(fake.apiUrl, fake.botToken);
     const ref = await slackTaskAlerts.post(test.ctx, alert, 'C0ESCAL');
-    fake.failNext('chat.update', 1, { error: 'message_not_found' });
+    fake.failNext('chat.update', 1, { error: 'cant_update_message' });
 
     await slackTaskAlerts.escalate(test.ctx, ref, alert, { afterMinutes: 15, mention: '<!subteam^S0OPS>' });
 
     expect(fake.messages.filter((message) => message.thread_ts === ref.ts)).toHaveLength(1);
-    expect(test.logger.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: 'escalation posted; marking the alert escalated failed' }));
+    expect(test.logger.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: 'marking the alert escalated failed; escalating anyway' }));
+  });
+
+  it('an escalation of an alert deleted in Slack calls nobody in, and says the alert is gone', async () => {
+    const fake = await fakeSlack();
+    const test = contextFor(fake.apiUrl, fake.botToken);
+    const ref = await slackTaskAlerts.post(test.ctx, alert, 'C0GONE');
+    fake.failNext('chat.update', 1, { error: 'message_not_found' });
+
+    const error = await slackTaskAlerts.escalate(test.ctx, ref, alert, { afterMinutes: 15, mention: '<!subteam^S0OPS>' }).catch((failure: unknown) => failure);
+
+    expect(error).toBeInstanceOf(AlertMessageGoneError);
+    expect(fake.messages.filter((message) => message.thread_ts === ref.ts)).toEqual([]);
   });
 
   it.each([

@@ -48,10 +48,21 @@ export async function buildDigest(hub: HubContext, tenantId: string, period: 'da
   };
 }
 
-/** Queues each alerting integration's digest once its period has begun, once per period. */
+/** What a digest run carries: the period to draw, drawn when the run is sent. */
+export interface DigestInput {
+  channel: string;
+  period: 'daily' | 'weekly';
+  since: string;
+}
+
+/**
+ * Queues each alerting integration's digest once its period has begun, once per period. A paused
+ * integration gets none while paused (its runs would only be held, and all sent at once on resume);
+ * the period under way when it resumes gets its digest then.
+ */
 export async function sendDueDigests(hub: HubContext): Promise<number> {
   const now = hub.clock();
-  const rows = await hub.db.selectFrom('integration_configs').selectAll().where('enabled', '=', true).execute();
+  const rows = await hub.db.selectFrom('integration_configs').selectAll().where('enabled', '=', true).where('paused_at', 'is', null).execute();
   let queued = 0;
   for (const row of rows) {
     const connector = hub.connectors.get(row.connector);
@@ -60,7 +71,7 @@ export async function sendDueDigests(hub: HubContext): Promise<number> {
     const start = periodStart(now, schedule.frequency, schedule.hourUtc);
     const previous = new Date(start.getTime() - (schedule.frequency === 'daily' ? DAY_MS : 7 * DAY_MS));
     const key = `digest:${row.id}:${schedule.channel}:${start.toISOString()}`;
-    // Checked first so the digest is only built when it is actually due.
+    // A read, not an insert that conflicts: this runs every minute for every alerting integration.
     if (await hub.db.selectFrom('integration_runs').select('id').where('idempotency_key', '=', key).executeTakeFirst()) continue;
     const run = await insertRunOnce(hub.db, {
       tenant_id: row.tenant_id,
@@ -68,7 +79,7 @@ export async function sendDueDigests(hub: HubContext): Promise<number> {
       kind: 'action',
       trigger: 'digest',
       action: TASK_ALERT_ACTIONS.digest,
-      input: JSON.stringify({ channel: schedule.channel, digest: await buildDigest(hub, row.tenant_id, schedule.frequency, previous) }),
+      input: JSON.stringify({ channel: schedule.channel, period: schedule.frequency, since: previous.toISOString() } satisfies DigestInput),
       idempotency_key: key,
       status: 'queued',
     });

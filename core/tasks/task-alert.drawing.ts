@@ -61,7 +61,7 @@ export async function drawCurrent(
  * Drops the saved reference of an alert whose message is gone, so that the task's later changes
  * queue no update of it and its escalation steps stop.
  */
-async function forgetAlert(hub: HubContext, integration: IntegrationConfigRow, ref: AlertRef): Promise<void> {
+export async function forgetAlert(hub: HubContext, integration: IntegrationConfigRow, ref: AlertRef): Promise<void> {
   await hub.db
     .deleteFrom('task_alerts')
     .where('tenant_id', '=', integration.tenant_id)

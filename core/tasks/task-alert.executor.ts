@@ -1,10 +1,11 @@
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { ConnectorError } from '../../connectors/sdk/failure.ts';
-import type { Digest } from '../../connectors/sdk/task-alerts.types.ts';
+import { AlertMessageGoneError, type Digest } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { currentTask, drawCurrent, redrawIfChanged } from './task-alert.drawing.ts';
+import { buildDigest, type DigestInput } from './digest.service.ts';
+import { currentTask, drawCurrent, forgetAlert, redrawIfChanged } from './task-alert.drawing.ts';
 import { taskAlertView } from './task-alert.view.ts';
 import { rememberPostedAlert, TASK_ALERT_ACTIONS, type AlertEscalateInput, type AlertPostInput, type AlertUpdateInput } from './task-alerts.service.ts';
 
@@ -45,15 +46,24 @@ export async function runTaskAlert(hub: HubContext, connector: AnyConnector, int
       const task = await currentTask(hub, integration, taskIdOf(escalate));
       // Acknowledged or resolved since the step came due (the run may have waited out a 429).
       if (task?.status !== 'open') return { skipped: `the task is ${task?.status ?? 'gone'}`, step: escalate.step };
-      await channel.escalate(ctx, escalate.ref, await taskAlertView(hub, task), escalate.step ?? { afterMinutes: 0 });
+      try {
+        await channel.escalate(ctx, escalate.ref, await taskAlertView(hub, task), escalate.step ?? { afterMinutes: 0 });
+      } catch (error) {
+        if (!(error instanceof AlertMessageGoneError)) throw error;
+        // Deleted in the chat: nobody is called about it, now or at a later step.
+        await forgetAlert(hub, integration, escalate.ref);
+        return { skipped: 'the alert message no longer exists', step: escalate.step };
+      }
       // The escalation redrew the alert as the task was; a change since then must not be undone.
       await redrawIfChanged(hub, integration, run, task, escalate.ref);
       return { escalated: escalate.ref, step: escalate.step };
     }
     case TASK_ALERT_ACTIONS.digest: {
-      const digest = run.input as { channel: string; digest: Digest };
-      await channel.sendDigest(ctx, digest.channel, digest.digest);
-      return { channel: digest.channel, period: digest.digest.period };
+      // Drawn when sent, not when queued: a digest held back (a paused integration) shows the tasks as they are.
+      const input = run.input as DigestInput | { channel: string; digest: Digest };
+      const digest = 'digest' in input ? input.digest : await buildDigest(hub, integration.tenant_id, input.period, new Date(input.since));
+      await channel.sendDigest(ctx, input.channel, digest);
+      return { channel: input.channel, period: digest.period };
     }
     default:
       throw new ConnectorError('config_invalid', `unknown task alert action ${run.action}`);

@@ -176,7 +176,11 @@ async function savePostedAlert(hub: HubContext, integration: IntegrationConfigRo
     .execute();
 }
 
-/** Alerts of open tasks past their next escalation step get that step, once. */
+/**
+ * Alerts of open tasks past their next escalation step get that step, once. Steps that all came due
+ * while nothing escalated (the workers were down) go out as one: the latest, which says how long
+ * the alert has really waited, rather than one mention a minute each naming a wait long past.
+ */
 export async function escalateDueAlerts(hub: HubContext): Promise<number> {
   const now = hub.clock().getTime();
   const candidates = await hub.db
@@ -189,12 +193,14 @@ export async function escalateDueAlerts(hub: HubContext): Promise<number> {
   let escalated = 0;
   for (const posted of candidates) {
     const plan = posted.escalation as Escalation;
-    const step = plan.afterMinutes[posted.escalated_steps];
-    if (step === undefined || now - posted.posted_at.getTime() < step * 60_000) continue;
-    if (!(await claimStep(hub, posted))) continue;
+    const waited = now - posted.posted_at.getTime();
+    const due = plan.afterMinutes.filter((minutes) => waited >= minutes * 60_000).length;
+    const step = plan.afterMinutes[due - 1];
+    if (step === undefined || due <= posted.escalated_steps) continue;
+    if (!(await claimSteps(hub, posted, due))) continue;
     const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirstOrThrow();
     // The run checks again that the task is still open when it runs: it may wait out a 429.
-    await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.escalate, `task-alert-escalate:${posted.id}:${posted.escalated_steps + 1}`, {
+    await queueAlertRun(hub, integration, TASK_ALERT_ACTIONS.escalate, `task-alert-escalate:${posted.id}:${due}`, {
       taskId: posted.task_id,
       ref: { channel: posted.channel, ts: posted.ts },
       step: { afterMinutes: step, ...(plan.mention ? { mention: plan.mention } : {}) },
@@ -204,10 +210,11 @@ export async function escalateDueAlerts(hub: HubContext): Promise<number> {
   return escalated;
 }
 
-async function claimStep(hub: HubContext, posted: TaskAlertRow): Promise<boolean> {
+/** Marks the alert escalated through step `through` (1-based), unless another process did first. */
+async function claimSteps(hub: HubContext, posted: TaskAlertRow, through: number): Promise<boolean> {
   const claimed = await hub.db
     .updateTable('task_alerts')
-    .set({ escalated_steps: posted.escalated_steps + 1 })
+    .set({ escalated_steps: through })
     .where('id', '=', posted.id)
     .where('escalated_steps', '=', posted.escalated_steps)
     .executeTakeFirst();
