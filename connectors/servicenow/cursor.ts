@@ -7,14 +7,14 @@ import { parseServiceNowTime, requiredUpdatedOn, updatedOn, versionKey, type Ser
 // already delivered at exactly that second: those are skipped, while a record changed again within
 // the same second carries a higher sys_mod_count and still comes through.
 //
-// A cursor is a position in one table read with one `query`. Once the stream is pointed at another
-// table, or its query changes, that position says nothing about the new records: taken as it is,
-// it would start the read at its second and silently skip every record of the new table (or newly
-// matching the query) last updated before it. So the cursor names its table and query, and one that
-// names others counts as no cursor: the stream is read from its start again, and the hub's dedupe
-// turns only records it has not stored before into events. Cursors stored before these fields
-// existed have neither: they are taken to match, so existing installs keep polling incrementally,
-// and they get both with their next page.
+// A cursor is a position in one table of one instance read with one `query`. Once the stream is
+// pointed at another table or instance, or its query changes, that position says nothing about the
+// new records: taken as it is, it would start the read at its second and silently skip every record
+// of the new table (or instance, or newly matching the query) last updated before it. So the cursor
+// names its instance, table and query, and one that names others counts as no cursor: the stream is
+// read from its start again, and the hub's dedupe turns only records it has not stored before into
+// events. Cursors stored before these fields existed lack them: they are taken to match, so
+// existing installs keep polling incrementally, and they get them with their next page.
 
 export const ServiceNowCursor = z.object({
   /** 'yyyy-MM-dd HH:mm:ss', UTC. */
@@ -25,11 +25,14 @@ export const ServiceNowCursor = z.object({
   table: z.string().optional(),
   /** The configured `query` the table was read with; absent when there was none. */
   query: z.string().optional(),
+  /** The origin of the instance read. Absent only from cursors stored before it was recorded. */
+  instance: z.string().optional(),
 });
 export type ServiceNowCursor = z.infer<typeof ServiceNowCursor>;
 
-/** What a cursor is a position in: a table read with the configured query (none: undefined). */
+/** What a cursor is a position in: a table of an instance (its origin) read with the configured query (none: undefined). */
 export interface CursorScope {
+  instance: string;
   table: string;
   query: string | undefined;
 }
@@ -45,6 +48,7 @@ export function readCursor(stored: unknown): ServiceNowCursor | undefined {
 /** Whether the cursor is a position in `scope`; one stored before cursors named their scope is taken to be. */
 export function inScope(cursor: ServiceNowCursor, scope: CursorScope): boolean {
   if (cursor.table === undefined) return true;
+  if (cursor.instance !== undefined && cursor.instance !== scope.instance) return false;
   return cursor.table === scope.table && cursor.query === scope.query;
 }
 
@@ -72,5 +76,5 @@ export function advance(cursor: ServiceNowCursor | undefined, records: ServiceNo
   }
   if (latest === undefined) return undefined;
   // No query, no field: the cursor stays as small as it was.
-  return { updatedOn: latest, seenAtUpdatedOn: [...seen], table: scope.table, ...(scope.query === undefined ? {} : { query: scope.query }) };
+  return { updatedOn: latest, seenAtUpdatedOn: [...seen], instance: scope.instance, table: scope.table, ...(scope.query === undefined ? {} : { query: scope.query }) };
 }

@@ -4,7 +4,8 @@ import { formatServiceNowTime, parseServiceNowTime, toPolledRecord, type Service
 import { ConnectorError } from '../sdk/failure.ts';
 
 const record = (sys_id: string, sys_updated_on: string, sys_mod_count = '0'): ServiceNowRecord => ({ sys_id, sys_updated_on, sys_mod_count });
-const incident: CursorScope = { table: 'incident', query: undefined };
+const INSTANCE = 'https://acme.service-now.com';
+const incident: CursorScope = { instance: INSTANCE, table: 'incident', query: undefined };
 
 describe('ServiceNow time format', () => {
   it('parses yyyy-MM-dd HH:mm:ss as UTC and formats back', () => {
@@ -28,7 +29,7 @@ describe('ServiceNow time format', () => {
 describe('ServiceNow cursor', () => {
   it('moves to the latest second and remembers the versions seen at exactly that second', () => {
     const next = advance(undefined, [record('a', '2024-05-01 10:00:00'), record('b', '2024-05-01 10:00:01', '3'), record('c', '2024-05-01 10:00:01')], incident);
-    expect(next).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3', 'c@0'], table: 'incident' });
+    expect(next).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3', 'c@0'], instance: INSTANCE, table: 'incident' });
   });
 
   it('keeps the seen set when a page stays in the same second and never moves back', () => {
@@ -36,6 +37,7 @@ describe('ServiceNow cursor', () => {
     expect(advance(cursor, [record('d', '2024-05-01 10:00:01'), record('old', '2024-05-01 09:00:00')], incident)).toEqual({
       updatedOn: '2024-05-01 10:00:01',
       seenAtUpdatedOn: ['b@3', 'd@0'],
+      instance: INSTANCE,
       table: 'incident',
     });
   });
@@ -66,33 +68,38 @@ describe('ServiceNow cursor', () => {
     expect((error as ConnectorError).code).toBe('cursor_expired');
   });
 
-  it('names the table and query it is a position in, and leaves the query out when there is none', () => {
+  it('names the instance, table and query it is a position in, and leaves the query out when there is none', () => {
     const page = [record('a', '2024-05-01 10:00:00')];
-    expect(advance(undefined, page, { table: 'u_grc_incident', query: 'active=true' })).toEqual({
+    expect(advance(undefined, page, { instance: INSTANCE, table: 'u_grc_incident', query: 'active=true' })).toEqual({
       updatedOn: '2024-05-01 10:00:00',
       seenAtUpdatedOn: ['a@0'],
+      instance: INSTANCE,
       table: 'u_grc_incident',
       query: 'active=true',
     });
-    expect(JSON.stringify(advance(undefined, page, incident))).toBe('{"updatedOn":"2024-05-01 10:00:00","seenAtUpdatedOn":["a@0"],"table":"incident"}');
+    expect(JSON.stringify(advance(undefined, page, incident))).toBe(`{"updatedOn":"2024-05-01 10:00:00","seenAtUpdatedOn":["a@0"],"instance":"${INSTANCE}","table":"incident"}`);
   });
 
-  it('is a position only in the table and query it names', () => {
-    const at = { updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: [] };
-    const active = { table: 'incident', query: 'active=true' };
+  it('is a position only in the instance, table and query it names', () => {
+    const at = { updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: [], instance: INSTANCE };
+    const active = { instance: INSTANCE, table: 'incident', query: 'active=true' };
     expect(inScope({ ...at, table: 'incident' }, incident)).toBe(true);
     expect(inScope({ ...at, table: 'incident', query: 'active=true' }, active)).toBe(true);
-    expect(inScope({ ...at, table: 'incident' }, { table: 'u_grc_incident', query: undefined })).toBe(false);
+    expect(inScope({ ...at, table: 'incident' }, { ...incident, table: 'u_grc_incident' })).toBe(false);
+    // The same table of another instance (the integration was pointed at it): its records are others.
+    expect(inScope({ ...at, table: 'incident' }, { ...incident, instance: 'https://acme-prod.service-now.com' })).toBe(false);
     expect(inScope({ ...at, table: 'incident' }, active)).toBe(false);
     expect(inScope({ ...at, table: 'incident', query: 'active=true' }, incident)).toBe(false);
-    expect(inScope({ ...at, table: 'incident', query: 'active=true' }, { table: 'incident', query: 'active=false' })).toBe(false);
+    expect(inScope({ ...at, table: 'incident', query: 'active=true' }, { ...active, query: 'active=false' })).toBe(false);
   });
 
-  it('takes a cursor stored before cursors named their table and query to be a position in any', () => {
+  it('takes a cursor stored before cursors named their scope to be a position in any', () => {
     const stored = readCursor({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3'] });
     expect(stored).toEqual({ updatedOn: '2024-05-01 10:00:01', seenAtUpdatedOn: ['b@3'] });
-    expect(inScope(stored!, { table: 'u_grc_incident', query: 'active=true' })).toBe(true);
+    expect(inScope(stored!, { instance: INSTANCE, table: 'u_grc_incident', query: 'active=true' })).toBe(true);
+    // One that names its table and query but not yet its instance, in any instance.
+    expect(inScope({ ...stored!, table: 'incident' }, { ...incident, instance: 'https://acme-prod.service-now.com' })).toBe(true);
     // Its next page names them.
-    expect(advance(stored, [record('c', '2024-05-01 10:00:02')], incident)).toEqual({ updatedOn: '2024-05-01 10:00:02', seenAtUpdatedOn: ['c@0'], table: 'incident' });
+    expect(advance(stored, [record('c', '2024-05-01 10:00:02')], incident)).toEqual({ updatedOn: '2024-05-01 10:00:02', seenAtUpdatedOn: ['c@0'], instance: INSTANCE, table: 'incident' });
   });
 });

@@ -5,26 +5,30 @@ import { startTestHub, type TestHub, type TestTenant } from '../../test-support/
 import { waitFor } from '../../test-support/wait-for.ts';
 import { basicCredentials, createServiceNowIntegration } from '../../test-support/servicenow-integration.ts';
 
-// A stream's cursor is a position in one table's sys_updated_on timeline, read with one query.
-// When an admin points the stream at another table (`config.tables.incident`) or changes its
-// `query`, an incremental poll that kept the old cursor would start the new read at the old
-// position and silently never read the records updated before it. The stream is read from its
-// start instead, and the hub's dedupe makes events only of the records it had not stored before.
+// A stream's cursor is a position in one table's sys_updated_on timeline on one instance, read with
+// one query. When an admin points the stream at another table (`config.tables.incident`) or the
+// integration at another instance, or changes its `query`, an incremental poll that kept the old
+// cursor would start the new read at the old position and silently never read the records updated
+// before it. The stream is read from its start instead, and the hub's dedupe makes events only of
+// the records it had not stored before.
 
 describe.each(RUNTIME_MODES)('changing the table or query of a ServiceNow stream on $name', ({ options }) => {
   let test: TestHub;
   let tenant: TestTenant;
   let fake: FakeServiceNow;
+  let other: FakeServiceNow;
   let tick = Date.parse('2030-03-01T10:00:00Z');
 
   beforeAll(async () => {
     fake = await startFakeServiceNow({ clock: () => new Date((tick += 1000)) });
+    other = await startFakeServiceNow({ clock: () => new Date((tick += 1000)) });
     test = await startTestHub({ label: 'tablechange', ...options, workers: true });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {
     await test?.close();
     await fake?.close();
+    await other?.close();
   });
 
   const createServiceNow = (name: string, config: Record<string, unknown> = {}) =>
@@ -68,5 +72,22 @@ describe.each(RUNTIME_MODES)('changing the table or query of a ServiceNow stream
     const after = await sync(integration.id);
     expect({ status: after.status, records: after.records }).toEqual({ status: 'succeeded', records: { seen: 4, new: 2, changed: 0 } });
     expect(await eventCount(integration.id)).toBe(4);
+  });
+
+  it('reads the stream from its start on another instance the integration was pointed at', async () => {
+    // The other instance's records were last updated before this one's.
+    other.records.seed('u_grc_instance_move', 4, (i) => ({ short_description: `Prod incident ${i}` }));
+    tick += 86_400_000;
+    fake.records.seed('u_grc_instance_move', 3, (i) => ({ short_description: `Dev incident ${i}` }));
+    const integration = await createServiceNow('SN instance move', { tables: { incident: 'u_grc_instance_move' } });
+    expect((await sync(integration.id)).records).toMatchObject({ new: 3 });
+
+    const moved = await test.request('patch', `/api/integrations/${integration.id}`, {
+      token: tenant.tokens.admin,
+      body: { config: { instanceUrl: other.url }, credentials: basicCredentials('svc', 'pw-123456') },
+    });
+    expect(moved.status).toBe(200);
+    const after = await sync(integration.id);
+    expect({ status: after.status, records: after.records }).toEqual({ status: 'succeeded', records: { seen: 4, new: 4, changed: 0 } });
   });
 });

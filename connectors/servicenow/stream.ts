@@ -16,7 +16,7 @@ type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
  */
 async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mode: PollMode): AsyncGenerator<PollPage<ServiceNowCursor>> {
   const table = tableFor(ctx.config, stream);
-  const scope: CursorScope = { table, query: ctx.config.query };
+  const scope: CursorScope = { instance: new URL(instanceBase(ctx.config)).origin, table, query: ctx.config.query };
   let cursor = mode === 'full' ? undefined : resumableCursor(ctx, stream, stored, scope);
   let read: ReadFrom | undefined = cursor === undefined ? undefined : { kind: 'from_second', updatedOn: cursor.updatedOn };
   let followLink: string | undefined;
