@@ -28,7 +28,7 @@ describe('ServiceNow streams: incremental polling', () => {
     const context = instances.context(fake, { config: { pageSize: 2 } });
     const first = await pollOnce(context, 'incident', undefined);
     expect(first.ids).toEqual(ids);
-    expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`], table: 'incident' });
+    expect(first.cursor).toEqual({ updatedOn: '2024-05-01 10:00:05', seenAtUpdatedOn: [`${ids[4]}@0`], instance: new URL(fake.url).origin, table: 'incident' });
     expect(first.pages.every((page) => page.records.every((r) => r.updatedAt instanceof Date))).toBe(true);
 
     const again = await pollOnce(context, 'incident', first.cursor);
@@ -78,7 +78,7 @@ describe('ServiceNow streams: incremental polling', () => {
     fake.records.touch('incident', record['sys_id'] ?? '', { state: '2' });
     const second = await pollOnce(context, 'incident', first.cursor);
     expect(second.pages.flatMap((p) => p.records.map((r) => r.payload['sys_mod_count']))).toEqual(['1']);
-    expect(second.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${record['sys_id']}@0`, `${record['sys_id']}@1`], table: 'incident' });
+    expect(second.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${record['sys_id']}@0`, `${record['sys_id']}@1`], instance: new URL(fake.url).origin, table: 'incident' });
     expect((await pollOnce(context, 'incident', second.cursor)).ids).toEqual([]);
   });
 
@@ -226,6 +226,6 @@ describe('ServiceNow streams: a cursor of another table or query', () => {
     const resumed = await pollOnce(context, 'incident', stored);
     expect(resumed.ids).toEqual([newer]);
     expect(queriesFrom(0)[0]).toBe('active=true^sys_updated_on>=2024-05-01 09:30:00^ORDERBYsys_updated_on^ORDERBYsys_id');
-    expect(resumed.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${newer}@1`], table: 'u_grc_incident', query: 'active=true' });
+    expect(resumed.cursor).toEqual({ updatedOn: '2024-05-01 10:00:00', seenAtUpdatedOn: [`${newer}@1`], instance: new URL(fake.url).origin, table: 'u_grc_incident', query: 'active=true' });
   });
 });
