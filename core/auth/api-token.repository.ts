@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ApiTokenRow, Database, NewApiToken } from '../db/database.types.ts';
 import { tokenPerson } from './principal.ts';
 
@@ -6,8 +6,20 @@ export async function insertApiToken(db: Kysely<Database>, token: NewApiToken): 
   return db.insertInto('api_tokens').values(token).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findApiTokenByHash(db: Kysely<Database>, tokenHash: string): Promise<ApiTokenRow | undefined> {
-  return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+/**
+ * The token with that hash, and for a token acting for a user (`person` user:<id>) whether that user
+ * exists and is enabled (null for other tokens), read in the same statement.
+ */
+export async function findApiTokenByHash(db: Kysely<Database>, tokenHash: string): Promise<(ApiTokenRow & { person_active: boolean | null }) | undefined> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .select(
+      sql<boolean | null>`case when api_tokens.person like 'user:%' then coalesce((select users.disabled_at is null from users
+        where users.id = case when api_tokens.person ~ '^user:[0-9a-fA-F-]{36}$' then substring(api_tokens.person from 6)::uuid end), false) end`.as('person_active'),
+    )
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
 export async function findApiToken(db: Kysely<Database>, tenantId: string, id: string): Promise<ApiTokenRow | undefined> {

@@ -124,6 +124,9 @@ export async function authenticateApiToken(
   if (!looksLikeApiToken(presented)) return undefined;
   const row = await findApiTokenByHash(db, hashApiToken(presented));
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
+  // Disabling a user revokes the tokens acting for them, but not one made by a request that was
+  // authenticated just before the disable committed: such a token works only while its user does.
+  if (row.person_active === false) return undefined;
   const firstUseInWindow = await touchApiToken(db, row.id, now, new Date(now.getTime() - USE_AUDIT_INTERVAL_MS));
   if (firstUseInWindow) {
     await recordAudit(db, {
