@@ -107,4 +107,15 @@ describe('ServiceNow webhook parsing', () => {
       expect((error as ConnectorError).code).toBe('upstream_bad_response');
     }
   });
+
+  it('refuses a body that is not UTF-8 rather than store its text changed, and keeps refusing a BOM', () => {
+    const json = JSON.stringify({ table: 'incident', action: 'update', record: { sys_id: '9d385017c611228701d22104cc95c371', short_description: 'Zugriff verweigert, Prüfung' } });
+    // The same text in windows-1252 (ü is the single byte 0xFC), signed over those bytes.
+    const latin1 = Buffer.from(json, 'latin1');
+    const request = { ...signed({ body: json }), rawBody: latin1 };
+    for (const bytes of [latin1, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)])]) {
+      expect(() => servicenow.webhook!.parse({ ...request, rawBody: bytes })).toThrow(expect.objectContaining({ code: 'upstream_bad_response', message: 'ServiceNow webhook body is not UTF-8 JSON' }));
+    }
+    expect(servicenow.webhook!.parse({ ...request, rawBody: Buffer.from(json) })[0]!.payload).toMatchObject({ short_description: 'Zugriff verweigert, Prüfung' });
+  });
 });

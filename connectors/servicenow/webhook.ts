@@ -34,13 +34,18 @@ export const ServiceNowWebhookBody = z.object({
 });
 export type ServiceNowWebhookBody = z.infer<typeof ServiceNowWebhookBody>;
 
+// Fatal: bytes that are not UTF-8 (an instance signing and sending another charset) are refused
+// rather than read as U+FFFD and stored as a record that differs from the instance's. A BOM is kept,
+// and refused by JSON.parse as before.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** One event per delivery; a signed body of the wrong shape means the Business Rule is out of date. */
 export function parseServiceNowWebhook(request: WebhookRequest): WebhookEvent[] {
   let json: unknown;
   try {
-    json = JSON.parse(request.rawBody.toString('utf8'));
+    json = JSON.parse(UTF8.decode(request.rawBody));
   } catch {
-    throw new ConnectorError('upstream_bad_response', 'ServiceNow webhook body is not JSON');
+    throw new ConnectorError('upstream_bad_response', 'ServiceNow webhook body is not UTF-8 JSON');
   }
   const parsed = ServiceNowWebhookBody.safeParse(json);
   if (!parsed.success) {
