@@ -140,12 +140,15 @@ export interface WebhookDefinition<Config, Credentials> {
    * `recorded` settles once the runtime has recorded the request: true the first time, false for a
    * replay, which must have no effect. Nothing may happen before it is true, but the answer need
    * not wait for it when the sender's deadline comes first; it rejects when recording failed.
+   * `followUp` takes the work that goes on after the answer (the action of a button already
+   * acknowledged, a reply for response_url): a graceful stop of the process waits for it.
    */
   interact?(
     request: WebhookRequest,
     ctx: ConnectorContext<Config, Credentials>,
     operations: HubOperations,
     recorded: Promise<boolean>,
+    followUp?: (work: Promise<unknown>) => void,
   ): Promise<WebhookResponse>;
   /** Turns a verified delivery into events (possibly none). */
   parse(request: WebhookRequest): WebhookEvent[];

@@ -83,7 +83,13 @@ const RESPONSE_URL_TIMEOUT_MS = 5_000;
  * deadlines count from the request's arrival, not from here: reading the integration and recording
  * the request (`recorded`) have used part of Slack's 3 seconds already.
  */
-export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, operations: HubOperations, recorded: Promise<boolean>): Promise<WebhookResponse> {
+export function interactWithBolt(
+  request: WebhookRequest,
+  ctx: SlackContext,
+  operations: HubOperations,
+  recorded: Promise<boolean>,
+  followUp: (work: Promise<unknown>) => void = () => {},
+): Promise<WebhookResponse> {
   const app = appFor(ctx);
   const arrivedAt = request.receivedAt ?? Date.now();
   const answerBy = arrivedAt + INLINE_REPLY_MS;
@@ -115,7 +121,8 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
         });
     // A replay of a request already handled has no effect: a bare 200 tells Slack it arrived.
     const runIfFirst = (first: boolean) => (first ? run() : answer({ status: 200 }));
-    doneBy(recorded, answerBy).then(
+    // All of it, the listener's work after its ack included: a stop waits for what was acknowledged.
+    const work = doneBy(recorded, answerBy).then(
       (early) => {
         if (early.done) return runIfFirst(early.value);
         // Still recording at the deadline (a busy database): answer now, act once it is recorded.
@@ -134,5 +141,6 @@ export function interactWithBolt(request: WebhookRequest, ctx: SlackContext, ope
         reject(error);
       },
     );
+    followUp(work);
   });
 }

@@ -17,6 +17,8 @@ import { keepSchedules } from './schedule-keeper.ts';
 import { scheduleMaintenance } from './maintenance.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
+import { interactionFollowUpsSettled } from '../webhooks/interaction.runner.ts';
+import { settlesWithin } from '../queue/bullmq.redis.ts';
 
 const MIN_DATABASE_DRAIN_MS = 1_000;
 
@@ -88,6 +90,8 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       const deadline = performance.now() + config.HUB_SHUTDOWN_TIMEOUT_MS;
       const remaining = () => Math.max(0, deadline - performance.now());
       await http?.close(remaining());
+      // Interactions answered before the stop (a Slack button, a slow command) finish what they said they would.
+      await settlesWithin(interactionFollowUpsSettled(hub), remaining());
       await stopKeepingSchedules?.();
       await queue.close(remaining());
       // Whatever still holds the database (a maintenance pass, a job past the budget) gets a moment

@@ -8,6 +8,31 @@ import { connectorContext } from '../integrations/connector-context.factory.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { createEventBatcher } from './event.batcher.ts';
 
+/** Per hub, the work interactions go on with after their answer, until it settles. */
+const followUps = new WeakMap<HubContext, Set<Promise<void>>>();
+
+function followUpOf(hub: HubContext): (work: Promise<unknown>) => void {
+  return (work) => {
+    let running = followUps.get(hub);
+    if (!running) followUps.set(hub, (running = new Set()));
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    running.add(settled);
+    void settled.then(() => running.delete(settled));
+  };
+}
+
+/**
+ * Settles once the work interactions answered so far go on with has (a button acknowledged at once,
+ * a command past "Working on it…"): a graceful stop waits for it, as for requests in flight, since
+ * the sender was told it arrived and will not send it again.
+ */
+export function interactionFollowUpsSettled(hub: HubContext): Promise<unknown> {
+  return Promise.all([...(followUps.get(hub) ?? [])]);
+}
+
 /**
  * A verified interactive request (a chat command, a button press): recorded first, deduplicated —
  * a replay of the same signed request has no second effect — then run for its synchronous answer.
@@ -40,5 +65,5 @@ export async function runInteraction(
       if (id) hub.metrics.events.inc({ source: 'webhook' });
       return Boolean(id);
     });
-  return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id), recorded);
+  return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id), recorded, followUpOf(hub));
 }
