@@ -7,6 +7,7 @@ import type { JobRegistration } from '../server/job-handlers.ts';
 import { executeAction } from '../routes/action.executor.ts';
 import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { executePoll } from './poll.executor.ts';
+import { leftForAnotherProcess } from './run-offered.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
 import { claimRun, findWaitingScheduledRun, insertRunOnce, notDueUntil, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
@@ -48,12 +49,15 @@ function scheduleSwitchedOff(integration: IntegrationConfigRow, run: RunRow): bo
 }
 
 /**
- * Claims the run (queued → running) and executes it while keeping its heartbeat; a run taken or
+ * Claims the run (queued → running) and executes it while keeping its heartbeat; a run whose
+ * connector, stream or action this process does not offer is left to one that does (run-offered.ts),
+ * for a while. A run taken or
  * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left
  * alone. A scheduled poll of a stream whose schedule was switched off meanwhile is cancelled, and
  * so is the action run of a route deleted or retargeted meanwhile (route-withdrawn.ts).
  */
 export async function executeRun(hub: HubContext, runId: string): Promise<void> {
+  if (await leftForAnotherProcess(hub, runId)) return;
   const run = await claimOrPostpone(hub, runId);
   if (!run) return;
   const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', run.integration_id).executeTakeFirst();
