@@ -88,6 +88,22 @@ describe('hub user', () => {
     expect(audited.map((row) => row.target_id).sort()).toEqual([laptop.row.id, ci.row.id].sort());
   });
 
+  it('enables a disabled user again, who signs in with their password; their revoked tokens stay revoked', async () => {
+    expect(await user(createArgs('eve@example.com'), 'twelve chars')).toMatchObject({ stdout: expect.stringContaining('created user eve@example.com') });
+    expect(await user(['enable', 'eve@example.com', '--tenant', 'default'])).toMatchObject({ error: 'no disabled user eve@example.com in that tenant' });
+    const { tenant } = await ensureTenant(handle.db, 'default', 'Default tenant');
+    const row = await handle.db.selectFrom('users').select('id').where('email', '=', 'eve@example.com').executeTakeFirstOrThrow();
+    const token = await createApiToken(handle.db, { tenantId: tenant.id, role: 'operator', name: 'eve-laptop', createdBy: 'test', person: userPerson(row.id) });
+    expect((await user(['disable', 'eve@example.com', '--tenant', 'default'])).stdout).toContain('1 API token acting for them was revoked');
+
+    expect(await user(['enable', 'Eve@Example.com', '--tenant', 'default'])).toEqual({ stdout: 'enabled user eve@example.com; they can sign in again, and need new API tokens\n' });
+    expect((await user(['list', '--tenant', 'default'])).stdout).toMatch(/eve@example\.com\s+operator\s+active/);
+    const after = await handle.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', token.row.id).executeTakeFirstOrThrow();
+    expect(after.revoked_at).not.toBeNull();
+    const audit = await handle.db.selectFrom('audit_log').select(['action', 'detail']).where('target_id', '=', row.id).where('action', '=', 'user.enabled').execute();
+    expect(audit).toEqual([{ action: 'user.enabled', detail: { email: 'eve@example.com' } }]);
+  });
+
   it('is announced by the first-start banner, for the tenant that was created', () => {
     const banner = firstStartBanner('hub_example', 8080);
     expect(banner).toContain('Admin UI at localhost:8080/admin');

@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
-import { listUsers } from '../users/user.repository.ts';
-import { createUser, disableUserAccount, UserError } from '../users/user.service.ts';
+import { enableUser, listUsers } from '../users/user.repository.ts';
+import { createUser, disableUserAccount, normalizeEmail, UserError } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
 import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
@@ -14,6 +14,7 @@ const usage = `usage:
   hub user create --tenant <slug> --email <email> --name <name> --role <admin|operator|viewer>
   hub user list --tenant <slug>
   hub user disable <email> --tenant <slug>
+  hub user enable <email> --tenant <slug>
 
 The password of a new user is read from HUB_USER_PASSWORD, or asked for on a terminal (not
 echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
@@ -83,17 +84,17 @@ export async function userCommand(args: string[]): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  if (action !== 'create' && action !== 'list' && action !== 'disable') throw new CliError(usage);
+  if (action !== 'create' && action !== 'list' && action !== 'disable' && action !== 'enable') throw new CliError(usage);
   const parsed = action === 'create'
     ? commandLine('user create', rest, { usage, options: createOptions })
     // One email at most: `disable <email> <email>` would otherwise disable the first and leave the second active.
-    : commandLine(`user ${action}`, rest, { usage, options: { tenant: { type: 'string' } }, positionals: action === 'disable' ? 1 : 0 });
+    : commandLine(`user ${action}`, rest, { usage, options: { tenant: { type: 'string' } }, positionals: action === 'list' ? 0 : 1 });
   if (!parsed) return;
   const values: { tenant?: string; email?: string; name?: string; role?: string } = parsed.values;
   const { positionals } = parsed;
   // Before the password prompt and the database: nothing is asked for a command that cannot run.
   if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
-  if (action === 'disable' && !positionals[0]) throw new CliError(`the email is required\n${usage}`);
+  if ((action === 'disable' || action === 'enable') && !positionals[0]) throw new CliError(`the email is required\n${usage}`);
   if (action === 'create') {
     const role = Role.safeParse(values.role);
     if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
@@ -124,6 +125,16 @@ export async function userCommand(args: string[]): Promise<void> {
       return;
     }
     const email = positionals[0] ?? '';
+    if (action === 'enable') {
+      // Signs in again with the password they had; the tokens revoked when they were disabled stay revoked.
+      const enabled = await enableUser(database.db, tenant, normalizeEmail(email));
+      if (!enabled) throw new CliError(`no disabled user ${email} in that tenant`);
+      await recordAudit(database.db, {
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.enabled', targetType: 'user', targetId: enabled.id, detail: { email: enabled.email },
+      });
+      process.stdout.write(`enabled user ${enabled.email}; they can sign in again, and need new API tokens\n`);
+      return;
+    }
     const disabled = await disableUserAccount(database.db, tenant, email, new Date());
     if (!disabled) throw new CliError(`no active user ${email} in that tenant`);
     const { user: row, revokedTokens } = disabled;

@@ -46,6 +46,18 @@ export async function disableUser(db: Kysely<Database>, tenantId: string, email:
     .executeTakeFirst();
 }
 
+/** Returns the enabled row, or undefined when there is no such disabled user in the tenant. */
+export async function enableUser(db: Kysely<Database>, tenantId: string, email: string): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ disabled_at: null })
+    .where('tenant_id', '=', tenantId)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('disabled_at', 'is not', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function setPasswordHash(db: Kysely<Database>, id: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
 }
