@@ -6,8 +6,10 @@ import { adminDb, type LoginOutcome } from '../db/admin-db.ts';
 
 // Lockout: after MAX_FAILURES failed sign-ins for one email within WINDOW_MS, further attempts
 // are refused without checking the password until the oldest of those failures leaves the
-// window. Refused attempts are recorded as 'locked' and do not extend the lock, so a stream of
-// guesses cannot keep a person locked out for ever. A success clears the count.
+// window. Refused attempts are recorded as 'locked' and do not extend the lock. A success clears
+// the count. Attempts from a browser that signed in as the email before (known-browser.ts) are
+// counted and locked apart: someone guessing from elsewhere, who can relock the email as soon as
+// each lock ends, does not lock its owner out of their own browser.
 
 export const MAX_FAILURES = 5;
 export const WINDOW_MS = 15 * 60 * 1000;
@@ -45,6 +47,7 @@ export async function recentAttempts(db: Kysely<Database>, scope: AttemptScope, 
     .select(['outcome', 'attempted_at'])
     .where((eb) => ('tenantId' in scope ? eb('tenant_id', '=', scope.tenantId) : eb.and([eb('tenant_id', 'is', null), eb('workspace', '=', scope.workspace)])))
     .where('email', '=', email)
+    .where('known_browser', '=', knownBrowser(scope))
     .where('outcome', 'in', ['failure', 'success'])
     .where('attempted_at', '>', new Date(now.getTime() - WINDOW_MS))
     .orderBy('attempted_at', 'desc')
@@ -57,9 +60,10 @@ export async function recentAttempts(db: Kysely<Database>, scope: AttemptScope, 
  * Whose attempts count together, with the email: a workspace's, or those naming a workspace slug
  * that does not exist, which lock out alike so that a lock tells nothing about which workspaces exist.
  */
-export type AttemptScope = { tenantId: string } | { workspace: string };
+export type AttemptScope = { tenantId: string; knownBrowser?: boolean } | { workspace: string };
 
-const scopeKey = (scope: AttemptScope) => ('tenantId' in scope ? scope.tenantId : `workspace:${scope.workspace}`);
+const knownBrowser = (scope: AttemptScope): boolean => 'tenantId' in scope && scope.knownBrowser === true;
+const scopeKey = (scope: AttemptScope) => ('tenantId' in scope ? `${scope.tenantId}${knownBrowser(scope) ? ':known' : ''}` : `workspace:${scope.workspace}`);
 
 export type Admission = { admitted: true; attemptId: string } | { admitted: false; until: Date };
 
@@ -91,7 +95,7 @@ async function recordAttempt(
   const scope = 'tenantId' in attempt ? { tenant_id: attempt.tenantId, workspace: null } : { tenant_id: null, workspace: attempt.workspace };
   const row = await adminDb(db)
     .insertInto('admin_login_attempts')
-    .values({ ...scope, email: attempt.email, outcome: attempt.outcome, ip: attempt.ip ?? null, attempted_at: attempt.at })
+    .values({ ...scope, email: attempt.email, outcome: attempt.outcome, ip: attempt.ip ?? null, known_browser: knownBrowser(attempt), attempted_at: attempt.at })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

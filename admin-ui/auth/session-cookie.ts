@@ -7,6 +7,9 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 
 const SESSION = 'hub_session';
 const LOGIN_CSRF = 'hub_login_csrf';
+const KNOWN_BROWSER = 'hub_known_browser';
+/** How long a browser stays known after its last sign-in. */
+const KNOWN_BROWSER_DAYS = 90;
 
 /** True when the browser talks https to us, directly or through a TLS-terminating proxy. */
 export function isHttps(c: Context, publicUrl: string | undefined): boolean {
@@ -54,4 +57,13 @@ export function writeLoginCsrfCookie(c: Context, secure: boolean, token: string)
 
 export function clearLoginCsrfCookie(c: Context, secure: boolean): void {
   deleteCookie(c, name(LOGIN_CSRF, secure), options(secure));
+}
+
+/** The mark of a browser that signed in before (known-browser.ts); kept across sign-outs. */
+export function readKnownBrowserCookie(c: Context, secure: boolean): string | undefined {
+  return getCookie(c, name(KNOWN_BROWSER, secure));
+}
+
+export function writeKnownBrowserCookie(c: Context, secure: boolean, mark: string): void {
+  setCookie(c, name(KNOWN_BROWSER, secure), mark, options(secure, KNOWN_BROWSER_DAYS * 24 * 60 * 60));
 }

@@ -68,6 +68,27 @@ describe.each(['postgres', 'pglite'] as const)('sign-in lockout on %s', (databas
     expect(right.status).toBe(429);
   }, 120_000);
 
+  it("does not lock its owner's own browser when guesses from elsewhere lock the email", async () => {
+    const victim = await createTestUser(test.hub.db, acme.id, 'admin');
+    const own = await signInPage();
+    expect((await own.client.post('/admin/login', { email: victim.email, password: victim.password, workspace: 'acme' }, { csrf: own.csrf })).status).toBe(303);
+    expect(own.client.cookies.get('hub_known_browser')).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
+    // Signed out (or the session expired): the browser keeps its mark.
+    own.client.cookies.delete('hub_session');
+
+    const attacker = await signInPage();
+    const guess = (password: string) => attacker.client.post('/admin/login', { email: victim.email, password, workspace: 'acme' }, { csrf: attacker.csrf });
+    for (let i = 0; i < MAX_FAILURES; i++) await guess(`wrong guess ${i}xx`);
+    expect((await guess(victim.password)).status).toBe(429);
+    // A forged mark does not help it.
+    attacker.client.cookies.set('hub_known_browser', own.client.cookies.get('hub_known_browser')!.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A')));
+    expect((await guess(victim.password)).status).toBe(429);
+
+    const again = await signInPage();
+    for (const [name, value] of own.client.cookies) again.client.cookies.set(name, value);
+    expect((await again.client.post('/admin/login', { email: victim.email, password: victim.password, workspace: 'acme' }, { csrf: again.csrf })).status).toBe(303);
+  }, 120_000);
+
   describe('with a controlled clock', () => {
     let now: Date;
     let hub: HubContext;

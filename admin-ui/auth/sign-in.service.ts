@@ -7,6 +7,7 @@ import { MAX_EMAIL_LENGTH, normalizeEmail } from '../../core/users/user.service.
 import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, recentAttempts, type AttemptScope } from './lockout.ts';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
+import { isKnownBrowser, knownBrowserMark } from './known-browser.ts';
 
 export interface SignInRequest {
   workspace: string;
@@ -15,10 +16,12 @@ export interface SignInRequest {
   ip: string | undefined;
   userAgent: string | undefined;
   requestId: string;
+  /** The browser's mark of an earlier sign-in (known-browser.ts), if it has one. */
+  knownBrowserMark?: string | undefined;
 }
 
 export type SignInResult =
-  | { ok: true; token: string; expiresAt: Date; user: UserRow }
+  | { ok: true; token: string; expiresAt: Date; user: UserRow; knownBrowserMark: string }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'locked'; until: Date };
 
@@ -51,7 +54,8 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
     return { ok: false, reason: 'invalid' };
   }
   // A workspace that does not exist counts attempts and locks out like one that does.
-  const scope: AttemptScope = tenant ? { tenantId: tenant.id } : { workspace: slug };
+  // Attempts from a browser that signed in as this email before count apart (lockout.ts).
+  const scope: AttemptScope = tenant ? { tenantId: tenant.id, knownBrowser: isKnownBrowser(hub.masterKeys, tenant.id, email, request.knownBrowserMark) } : { workspace: slug };
 
   const admission = await admitAttempt(hub, { ...scope, email, ip: request.ip, at: now });
   if (!admission.admitted) return { ok: false, reason: 'locked', until: admission.until };
@@ -82,5 +86,5 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
   });
   // Housekeeping rides on sign-ins: they are rare enough to be cheap and frequent enough to matter.
   await Promise.all([purgeExpiredSessions(hub.db, now), purgeOldAttempts(hub.db, now)]);
-  return { ok: true, token: session.token, expiresAt: session.expiresAt, user };
+  return { ok: true, token: session.token, expiresAt: session.expiresAt, user, knownBrowserMark: knownBrowserMark(hub.masterKeys, tenant.id, email) };
 }

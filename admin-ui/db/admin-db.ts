@@ -30,6 +30,8 @@ export type AdminLoginAttemptsTable = {
   email: string;
   outcome: LoginOutcome;
   ip: string | null;
+  /** Made from a browser that signed in as this email before (0026): counted apart. */
+  known_browser: ColumnType<boolean, boolean | undefined, boolean>;
   attempted_at: Timestamp;
 }
 

@@ -5,7 +5,7 @@ import type { AdminEnv } from '../admin-env.ts';
 import { newCsrfToken } from '../auth/csrf.ts';
 import { clientIp, safeNext } from '../auth/middleware.ts';
 import { destroySession } from '../auth/session.service.ts';
-import { clearLoginCsrfCookie, clearSessionCookie, readLoginCsrfCookie, writeLoginCsrfCookie, writeSessionCookie } from '../auth/session-cookie.ts';
+import { clearLoginCsrfCookie, clearSessionCookie, readKnownBrowserCookie, readLoginCsrfCookie, writeKnownBrowserCookie, writeLoginCsrfCookie, writeSessionCookie } from '../auth/session-cookie.ts';
 import { signIn } from '../auth/sign-in.service.ts';
 import { formatUtc, relative } from '../components/time.ts';
 import { noticeFor } from '../components/notice.ts';
@@ -46,10 +46,12 @@ export function registerAuthRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
       ip: clientIp(c),
       userAgent: c.req.header('user-agent'),
       requestId: c.get('requestId'),
+      knownBrowserMark: readKnownBrowserCookie(c, c.get('secure')),
     });
     if (result.ok) {
       clearLoginCsrfCookie(c, c.get('secure'));
       writeSessionCookie(c, c.get('secure'), result.token, result.expiresAt);
+      writeKnownBrowserCookie(c, c.get('secure'), result.knownBrowserMark);
       return c.redirect(safeNext(next), 303);
     }
     const error =

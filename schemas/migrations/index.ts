@@ -24,6 +24,7 @@ import * as loginAttemptsUnknownWorkspace from './0022_login_attempts_unknown_wo
 import * as cronNicknameFields from './0023_cron_nickname_fields.ts';
 import * as credentialAuditOutlivesIntegration from './0024_credential_audit_outlives_integration.ts';
 import * as routeSourceLowerCase from './0025_route_source_lower_case.ts';
+import * as loginAttemptsKnownBrowser from './0026_login_attempts_known_browser.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '0023_cron_nickname_fields': cronNicknameFields,
   '0024_credential_audit_outlives_integration': credentialAuditOutlivesIntegration,
   '0025_route_source_lower_case': routeSourceLowerCase,
+  '0026_login_attempts_known_browser': loginAttemptsKnownBrowser,
 };
