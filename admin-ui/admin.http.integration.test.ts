@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminDb } from './db/admin-db.ts';
-import { disableUserAndSessions } from './users/user-sessions.ts';
+import { disableUserAccount } from '../core/users/user.service.ts';
 import { startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
 import { createTestUser } from '../test-support/browser/admin-server.ts';
 import { CookieClient } from '../test-support/browser/cookie-client.ts';
@@ -150,7 +150,7 @@ describe('admin UI over HTTP: sessions and tenancy', () => {
     const user = await createTestUser(test.hub.db, acme.id, 'viewer');
     const disabled = await signIn(user);
     expect((await disabled.get('/admin/health')).status).toBe(200);
-    await disableUserAndSessions(test.hub.db, acme.id, user.email, new Date());
+    await disableUserAccount(test.hub.db, acme.id, user.email, new Date());
     expect((await disabled.get('/admin/health')).status).toBe(303);
     const again = new CookieClient(test.app);
     await again.get('/admin/login');

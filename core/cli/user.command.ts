@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
-import { enableUser, listUsers } from '../users/user.repository.ts';
-import { createUser, disableUserAccount, normalizeEmail, UserError } from '../users/user.service.ts';
+import { listUsers } from '../users/user.repository.ts';
+import { createUser, disableUserAccount, enableUserAccount, UserError, type DisabledUser } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
 import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
@@ -125,27 +125,28 @@ export async function userCommand(args: string[]): Promise<void> {
       return;
     }
     const email = positionals[0] ?? '';
-    if (action === 'enable') {
-      // Signs in again with the password they had; the tokens revoked when they were disabled stay revoked.
-      const enabled = await enableUser(database.db, tenant, normalizeEmail(email));
-      if (!enabled) throw new CliError(`no disabled user ${email} in that tenant`);
+    const audit = async ({ user: row, revokedTokens }: DisabledUser, change: 'disabled' | 'enabled') => {
       await recordAudit(database.db, {
-        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.enabled', targetType: 'user', targetId: enabled.id, detail: { email: enabled.email },
+        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: `user.${change}`, targetType: 'user', targetId: row.id, detail: { email: row.email },
       });
-      process.stdout.write(`enabled user ${enabled.email}; they can sign in again, and need new API tokens\n`);
+      for (const token of revokedTokens) {
+        await recordAudit(database.db, {
+          tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: token.id, detail: { name: token.name, reason: `user ${change}` },
+        });
+      }
+    };
+    if (action === 'enable') {
+      // Signs in again with the password they had; no earlier session or token comes back.
+      const enabled = await enableUserAccount(database.db, tenant, email, new Date());
+      if (!enabled) throw new CliError(`no disabled user ${email} in that tenant`);
+      await audit(enabled, 'enabled');
+      process.stdout.write(`enabled user ${enabled.user.email}; they can sign in again, and need new API tokens\n`);
       return;
     }
     const disabled = await disableUserAccount(database.db, tenant, email, new Date());
     if (!disabled) throw new CliError(`no active user ${email} in that tenant`);
     const { user: row, revokedTokens } = disabled;
-    await recordAudit(database.db, {
-      tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.disabled', targetType: 'user', targetId: row.id, detail: { email: row.email },
-    });
-    for (const token of revokedTokens) {
-      await recordAudit(database.db, {
-        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: token.id, detail: { name: token.name, reason: 'user disabled' },
-      });
-    }
+    await audit(disabled, 'disabled');
     const tokens = revokedTokens.length === 0 ? '' : ` and ${revokedTokens.length} API token${revokedTokens.length === 1 ? '' : 's'} acting for them ${revokedTokens.length === 1 ? 'was' : 'were'} revoked`;
     process.stdout.write(`disabled user ${row.email}; their sessions ended${tokens}\n`);
   });

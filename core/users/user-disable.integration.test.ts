@@ -5,11 +5,13 @@ import { createTestUser } from '../../test-support/browser/admin-server.ts';
 import { authenticateApiToken, createApiToken, issueApiToken } from '../auth/api-token.service.ts';
 import { userPerson } from '../auth/principal.ts';
 import { findUserByEmail } from './user.repository.ts';
-import { disableUserAccount } from './user.service.ts';
+import { createSession, loadSession } from '../../admin-ui/auth/session.service.ts';
+import { disableUserAccount, enableUserAccount } from './user.service.ts';
 
-// Disabling a user revokes the tokens that act for them, in one statement. A request that was
-// authenticated just before it committed may still make a token after it: that token must not act
-// for the disabled person either.
+// Disabling a user ends their sessions and revokes the tokens that act for them, in one
+// transaction. A request that was authenticated just before it committed may still make a token
+// after it: that token must not act for the disabled person either, nor come back when the user is
+// enabled again.
 
 describe.each(RUNTIME_MODES)('tokens of a disabled user ($name)', ({ options }) => {
   let test: TestHub;
@@ -46,5 +48,23 @@ describe.each(RUNTIME_MODES)('tokens of a disabled user ($name)', ({ options }) 
     const hers = await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'operator', name: 'olga', createdBy: 'test', person: userPerson(user!.id) });
     const service = await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'operator', name: 'service', createdBy: 'test' });
     for (const token of [hers.token, service.token]) expect(await authenticateApiToken(test.hub.db, token, test.hub.clock(), use)).toMatchObject({ tenantId: tenant.id });
+  });
+
+  it('come back neither with a session nor with a token made during the disable when the user is enabled again', async () => {
+    const sam = await createTestUser(test.hub.db, tenant.id, 'admin');
+    const user = await findUserByEmail(test.hub.db, tenant.id, sam.email);
+    const session = await createSession(test.hub.db, { userId: user!.id, tenantId: tenant.id, userAgent: 'laptop', ip: undefined, now: new Date() });
+    const own = await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'admin', name: 'laptop', createdBy: 'test', person: userPerson(user!.id) });
+    const principal = await authenticateApiToken(test.hub.db, own.token, test.hub.clock(), use);
+    await disableUserAccount(test.hub.db, tenant.id, sam.email, test.hub.clock());
+    const made = await issueApiToken(test.hub, principal!, { name: 'made meanwhile', role: 'admin' }, 'r');
+
+    const enabled = await enableUserAccount(test.hub.db, tenant.id, sam.email.toUpperCase(), test.hub.clock());
+    expect(enabled?.revokedTokens.map((token) => token.name)).toEqual(['made meanwhile']);
+    expect(await loadSession(test.hub.db, session.token, new Date())).toBeUndefined();
+    for (const token of [own.token, made.token]) expect(await authenticateApiToken(test.hub.db, token, test.hub.clock(), use)).toBeUndefined();
+    // Enabled: a token made for them now works.
+    const fresh = await createApiToken(test.hub.db, { tenantId: tenant.id, role: 'admin', name: 'new laptop', createdBy: 'test', person: userPerson(user!.id) });
+    expect(await authenticateApiToken(test.hub.db, fresh.token, test.hub.clock(), use)).toMatchObject({ tenantId: tenant.id });
   });
 });

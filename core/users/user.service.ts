@@ -1,11 +1,11 @@
 import { isUniqueViolation } from '../db/postgres-errors.ts';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Role } from '../auth/roles.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { revokeTokensOfPerson } from '../auth/api-token.repository.ts';
 import { userPerson } from '../auth/principal.ts';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
-import { disableUser, insertUser, type UserRow } from './user.repository.ts';
+import { disableUser, enableUser, insertUser, type UserRow } from './user.repository.ts';
 
 /** A request to create or change a user that cannot be carried out as asked. */
 export class UserError extends Error {
@@ -46,30 +46,42 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
   }
 }
 
-/** A user just disabled, and the tokens that acted for them, revoked with it. */
+/** A user just disabled or enabled, and the tokens that acted for them, revoked with it. */
 export interface DisabledUser {
   user: UserRow;
   revokedTokens: Array<Pick<ApiTokenRow, 'id' | 'name'>>;
 }
 
 /**
- * Disables the user. Access stops at once: admin UI sessions and chat links check the user's
- * state on every request, and the API tokens acting for the user (made for them with `hub token
- * create --user`, or by them) are revoked in the same transaction; `onDisabled` lets the UI also delete the sessions themselves.
+ * Ends everything the user holds: their admin UI sessions (the admin UI's table, migration 0004)
+ * and the API tokens acting for them (made with `hub token create --user`, or by them).
  */
-export async function disableUserAccount(
-  db: Kysely<Database>,
-  tenantId: string,
-  email: string,
-  at: Date,
-  onDisabled?: (user: UserRow) => Promise<void>,
-): Promise<DisabledUser | undefined> {
-  const disabled = await db.transaction().execute(async (trx) => {
+async function endAccess(trx: Kysely<Database>, tenantId: string, user: UserRow, at: Date): Promise<DisabledUser> {
+  await sql`delete from admin_sessions where user_id = ${user.id}`.execute(trx);
+  const revokedTokens = await revokeTokensOfPerson(trx, tenantId, userPerson(user.id), at);
+  return { user, revokedTokens };
+}
+
+/**
+ * Disables the user. Access stops at once: their sessions are deleted and the API tokens acting
+ * for them revoked, in the same transaction (and sessions and chat links check the user's state
+ * on every request anyway).
+ */
+export async function disableUserAccount(db: Kysely<Database>, tenantId: string, email: string, at: Date): Promise<DisabledUser | undefined> {
+  return db.transaction().execute(async (trx) => {
     const user = await disableUser(trx, tenantId, normalizeEmail(email), at);
-    if (!user) return undefined;
-    const revokedTokens = await revokeTokensOfPerson(trx, tenantId, userPerson(user.id), at);
-    return { user, revokedTokens };
+    return user ? endAccess(trx, tenantId, user, at) : undefined;
   });
-  if (disabled) await onDisabled?.(disabled.user);
-  return disabled;
+}
+
+/**
+ * Enables a disabled user: they sign in again with their password. Nothing of their earlier
+ * access comes back with it: a session or token made by a request that was already under way when
+ * they were disabled (refused while they were) is ended now, not revived.
+ */
+export async function enableUserAccount(db: Kysely<Database>, tenantId: string, email: string, at: Date): Promise<DisabledUser | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const user = await enableUser(trx, tenantId, normalizeEmail(email));
+    return user ? endAccess(trx, tenantId, user, at) : undefined;
+  });
 }
