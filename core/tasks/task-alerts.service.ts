@@ -194,8 +194,10 @@ export async function escalateDueAlerts(hub: HubContext): Promise<number> {
   for (const posted of candidates) {
     const plan = posted.escalation as Escalation;
     const waited = now - posted.posted_at.getTime();
-    const due = plan.afterMinutes.filter((minutes) => waited >= minutes * 60_000).length;
-    const step = plan.afterMinutes[due - 1];
+    // In order, as plans are saved now; one saved out of order earlier still counts each step from the post.
+    const steps = [...plan.afterMinutes].sort((a, b) => a - b);
+    const due = steps.filter((minutes) => waited >= minutes * 60_000).length;
+    const step = steps[due - 1];
     if (step === undefined || due <= posted.escalated_steps) continue;
     if (!(await claimSteps(hub, posted, due))) continue;
     const integration = await hub.db.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirstOrThrow();
