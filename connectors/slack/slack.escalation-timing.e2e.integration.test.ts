@@ -102,6 +102,9 @@ describe('Slack escalation and digest timing (embedded)', () => {
       const before = digestsSent().length;
       expect((await test.request('post', `/api/integrations/${slackIntegration.id}/resume`, { token: tenant.tokens.operator })).status).toBe(200);
       expect(await sendDueDigests(test.hub)).toBe(1);
+      // It also carries the digest as queued, which a process of the previous version sends.
+      const queued = await test.hub.db.selectFrom('integration_runs').select('input').where('integration_id', '=', slackIntegration.id).where('action', '=', 'task_alert.digest').orderBy('queued_at', 'desc').executeTakeFirstOrThrow();
+      expect(queued.input).toMatchObject({ channel: 'C0DIGEST', period: 'daily', since: expect.any(String), digest: { period: 'daily', openTasks: expect.any(Array) } });
       await alertRunsSettled();
       const digests = digestsSent().slice(before);
       expect(digests).toHaveLength(1);

@@ -53,6 +53,11 @@ export interface DigestInput {
   channel: string;
   period: 'daily' | 'weekly';
   since: string;
+  /**
+   * The digest as it was when queued, for processes of the previous version during a rolling
+   * upgrade, which send what the run carries; this version draws it anew.
+   */
+  digest?: Digest;
 }
 
 /**
@@ -79,7 +84,12 @@ export async function sendDueDigests(hub: HubContext): Promise<number> {
       kind: 'action',
       trigger: 'digest',
       action: TASK_ALERT_ACTIONS.digest,
-      input: JSON.stringify({ channel: schedule.channel, period: schedule.frequency, since: previous.toISOString() } satisfies DigestInput),
+      input: JSON.stringify({
+        channel: schedule.channel,
+        period: schedule.frequency,
+        since: previous.toISOString(),
+        digest: await buildDigest(hub, row.tenant_id, schedule.frequency, previous),
+      } satisfies DigestInput),
       idempotency_key: key,
       status: 'queued',
     });

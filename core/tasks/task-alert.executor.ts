@@ -60,8 +60,9 @@ export async function runTaskAlert(hub: HubContext, connector: AnyConnector, int
     }
     case TASK_ALERT_ACTIONS.digest: {
       // Drawn when sent, not when queued: a digest held back (a paused integration) shows the tasks as they are.
+      // Runs queued by the previous version carry only the digest as it was then.
       const input = run.input as DigestInput | { channel: string; digest: Digest };
-      const digest = 'digest' in input ? input.digest : await buildDigest(hub, integration.tenant_id, input.period, new Date(input.since));
+      const digest = 'period' in input ? await buildDigest(hub, integration.tenant_id, input.period, new Date(input.since)) : input.digest;
       await channel.sendDigest(ctx, input.channel, digest);
       return { channel: input.channel, period: digest.period };
     }
