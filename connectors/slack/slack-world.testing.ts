@@ -4,6 +4,7 @@ import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/in
 import type { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { waitFor } from '../../test-support/wait-for.ts';
 
 export const SIGNING_SECRET = 'slack-signing-secret-0123456789';
 
@@ -15,6 +16,10 @@ export interface SlackWorld {
   servicenow: FakeServiceNow;
   slackIntegration: { id: string };
   failing: { id: string; name: string };
+  /** A new ServiceNow integration whose poll fails, and the task that failure opens. */
+  newFailingTask(name: string): Promise<{ id: string; key: string }>;
+  /** Every post, update, escalation and digest of the Slack integration has finished, retries included. */
+  alertRunsSettled(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -55,13 +60,25 @@ export async function startSlackWorld(options: (typeof RUNTIME_MODES)[number]['o
     });
     expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
     const slackIntegration = await created.json();
-    const failing = await (
-      await test.request('post', '/api/integrations', {
-        token: tenant.tokens.admin,
-        body: { connector: 'servicenow', name: 'SN prod', config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
-      })
-    ).json();
-    return { test, tenant, slack, servicenow, slackIntegration, failing, close };
+    const failingIntegration = async (name: string) =>
+      (
+        await test.request('post', '/api/integrations', {
+          token: tenant.tokens.admin,
+          body: { connector: 'servicenow', name, config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
+        })
+      ).json();
+    const failing = await failingIntegration('SN prod');
+    const newFailingTask = async (name: string) => {
+      const integration = await failingIntegration(name);
+      await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });
+      return waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
+    };
+    const alertRunsSettled = () =>
+      waitFor('the alert runs to settle', async () => {
+        const unfinished = await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', slackIntegration.id).where('status', 'in', ['queued', 'running']).execute();
+        return unfinished.length === 0;
+      }, 20_000);
+    return { test, tenant, slack, servicenow, slackIntegration, failing, newFailingTask, alertRunsSettled, close };
   } catch (error) {
     await close();
     throw error;

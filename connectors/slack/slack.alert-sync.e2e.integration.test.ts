@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalateDueAlerts } from '../../core/tasks/task-alerts.service.ts';
-import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import type { FakeSlack } from '../../test-support/fake-slack/index.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
-import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
@@ -13,12 +11,11 @@ describe.each(RUNTIME_MODES)('Slack alerts on $name', ({ options }) => {
   let test: TestHub;
   let tenant: TestTenant;
   let slack: FakeSlack;
-  let servicenow: FakeServiceNow;
   let slackIntegration: { id: string };
 
   beforeAll(async () => {
     world = await startSlackWorld(options);
-    ({ test, tenant, slack, servicenow, slackIntegration } = world);
+    ({ test, tenant, slack, slackIntegration } = world);
   });
   afterAll(async () => {
     await world?.close();
@@ -27,60 +24,44 @@ describe.each(RUNTIME_MODES)('Slack alerts on $name', ({ options }) => {
   // An alert run may wait out Slack's 429 and runs finish in any order: whatever happened to the
   // task meanwhile, the alert ends up showing the task as it is.
   describe('alerts kept in step with their task', () => {
-    async function newFailingTask(name: string) {
-      const integration = await (
-        await test.request('post', '/api/integrations', {
-          token: tenant.tokens.admin,
-          body: { connector: 'servicenow', name, config: { instanceUrl: servicenow.url }, credentials: { auth: { type: 'basic', username: 'svc', password: 'wrong-password' } }, schedules: SERVICENOW_SCHEDULES_OFF },
-        })
-      ).json();
-      await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident' } });
-      return waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${integration.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
-    }
     const alertOf = (key: string) => waitFor('the alert', async () => slack.messages.find((m) => m.channel === 'C0ALERTS' && !m.thread_ts && JSON.stringify(m.blocks).includes(key)), 20_000);
     const alertRecord = (taskId: string) => waitFor('its record', async () => test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', taskId).executeTakeFirst());
-    /** Every post, update and escalation of the Slack integration has finished, retries included. */
-    const alertRunsSettled = () =>
-      waitFor('the alert runs to settle', async () => {
-        const unfinished = await test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', slackIntegration.id).where('status', 'in', ['queued', 'running']).execute();
-        return unfinished.length === 0;
-      }, 20_000);
     const shown = (posted: { channel: string; ts: string }) => JSON.stringify(slack.latest(posted.channel, posted.ts)!.blocks);
 
     it('shows a task acknowledged while its alert waited out a 429, once posted', async () => {
       slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
-      const task = await newFailingTask('SN stale post');
+      const task = await world.newFailingTask('SN stale post');
       await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429));
       expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
       const posted = await alertOf(task.key);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       expect(shown(posted)).toContain('Acknowledged');
       expect(shown(posted)).not.toContain('task_ack');
     });
 
     it('shows the last change when an older update waited out a 429 and landed after a newer one', async () => {
-      const task = await newFailingTask('SN out of order');
+      const task = await world.newFailingTask('SN out of order');
       const posted = await alertOf(task.key);
       await alertRecord(task.id);
       slack.failNext('chat.update', 1, { status: 429, retryAfter: 3 });
       expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
       await waitFor('the 429 on update', async () => slack.requests.find((r) => r.method === 'chat.update' && r.status === 429));
       expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       expect(shown(posted)).toContain('Resolved');
     });
 
     it('stops updating an alert deleted in Slack: the update succeeds with nothing to update, opens no task, and is not tried again', async () => {
-      const task = await newFailingTask('SN deleted alert');
+      const task = await world.newFailingTask('SN deleted alert');
       const posted = await alertOf(task.key);
       const record = await alertRecord(task.id);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       const updatesOf = () => slack.requests.filter((r) => r.method === 'chat.update' && r.body['ts'] === posted.ts);
       const before = updatesOf().length;
       // Someone deleted the message in Slack: Slack answers its next chat.update with message_not_found.
       slack.failNext('chat.update', 1, { error: 'message_not_found' });
       expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       expect(updatesOf().slice(before).map((r) => r.error)).toEqual(['message_not_found']);
       const run = await test.hub.db
         .selectFrom('integration_runs')
@@ -95,12 +76,12 @@ describe.each(RUNTIME_MODES)('Slack alerts on $name', ({ options }) => {
       // The reference is dropped: resolving the task does not try the deleted message again.
       expect(await test.hub.db.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute()).toEqual([]);
       expect((await test.request('post', `/api/tasks/${task.id}/resolve`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       expect(updatesOf()).toHaveLength(before + 1);
     });
 
     it('drops an escalation delayed past an acknowledgement: no mention, and the alert stays acknowledged', async () => {
-      const task = await newFailingTask('SN late escalation');
+      const task = await world.newFailingTask('SN late escalation');
       const posted = await alertOf(task.key);
       await alertRecord(task.id);
       // Posted 20 minutes ago with a 15-minute step (the digest test above took escalation out of the config).
@@ -111,7 +92,7 @@ describe.each(RUNTIME_MODES)('Slack alerts on $name', ({ options }) => {
       expect(await escalateDueAlerts(test.hub)).toBe(1);
       await waitFor('the 429', async () => slack.requests.find((r) => r.method === 'chat.postMessage' && r.status === 429 && r.body['thread_ts'] === posted.ts));
       expect((await test.request('post', `/api/tasks/${task.id}/ack`, { token: tenant.tokens.operator, body: {} })).status).toBe(200);
-      await alertRunsSettled();
+      await world.alertRunsSettled();
       expect(slack.messages.filter((m) => m.thread_ts === posted.ts)).toEqual([]);
       expect(shown(posted)).toContain('Acknowledged');
     });
