@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionDefinition } from '../sdk/connector.types.ts';
 import { ConnectorError } from '../sdk/failure.ts';
-import { EscalationPlan, type SlackConfig, type SlackCredentials } from './config.ts';
+import type { SlackConfig, SlackCredentials } from './config.ts';
 import { escapedWithin, escapeMrkdwn, isWebUrl } from './blocks.ts';
 import { callSlack } from './slack-api.ts';
 import { storableText } from '../sdk/storable-text.ts';
@@ -26,7 +26,10 @@ const AlertInput = z.strictObject({
   taskId: z.uuid().optional(),
   taskKey: z.string().regex(/^TASK-\d+$/).optional(),
   integrationId: z.uuid().optional(),
-  escalation: EscalationPlan.optional().describe('per-route escalation of a task alert: re-posted in thread with the mention after each step (increasing minutes)'),
+  escalation: z
+    .strictObject({ afterMinutes: z.array(z.number().int().min(1)).min(1).max(5), mention: z.string().optional() })
+    .optional()
+    .describe('per-route escalation of a task alert: re-posted in thread with the mention after each step'),
 });
 
 const MessageInput = z.strictObject({

@@ -2,12 +2,6 @@ import { z } from 'zod';
 
 const ChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD (channel details → About)');
 
-/** Escalation steps of an alert: the integration's own, or a route alert's. Each step counts from the post. */
-export const EscalationPlan = z.strictObject({
-  afterMinutes: z.array(z.number().int().min(1).max(7 * 24 * 60)).min(1).max(5).refine((steps) => steps.every((m, i) => i === 0 || m > steps[i - 1]!), 'expected increasing minutes'),
-  mention: z.string().regex(/^<!subteam\^[A-Z0-9]+(\|[^>]+)?>$|^<@[A-Z0-9]+>$|^<!here>$|^<!channel>$/, 'expected a mention such as <!subteam^S0123ABC>').optional(),
-});
-
 export const SlackConfig = z.strictObject({
   /** Where failure alerts go; without it this integration only answers commands and routes. */
   alertChannel: ChannelId.optional(),
@@ -19,7 +13,12 @@ export const SlackConfig = z.strictObject({
       hourUtc: z.number().int().min(0).max(23).default(8),
     })
     .optional(),
-  escalation: EscalationPlan.optional(),
+  escalation: z
+    .strictObject({
+      afterMinutes: z.array(z.number().int().min(1).max(7 * 24 * 60)).min(1).max(5).refine((steps) => steps.every((m, i) => i === 0 || m > steps[i - 1]!), 'expected increasing minutes'),
+      mention: z.string().regex(/^<!subteam\^[A-Z0-9]+(\|[^>]+)?>$|^<@[A-Z0-9]+>$|^<!here>$|^<!channel>$/, 'expected a mention such as <!subteam^S0123ABC>').optional(),
+    })
+    .optional(),
   /** The Web API base; only tests and proxies change it. */
   slackApiUrl: z
     .url()
