@@ -10,6 +10,7 @@ import { ensureTenant } from '../tenancy/tenant.repository.ts';
 import { runHubCommand } from '../../test-support/hub-process.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { userCommand } from './user.command.ts';
+import { createSession, loadSession } from '../../admin-ui/auth/session.service.ts';
 
 // `hub user` against PostgreSQL: once as a real CLI process (the wiring in hub.ts), the rest in
 // process, which is the same code without a process start per case.
@@ -102,6 +103,23 @@ describe('hub user', () => {
     expect(after.revoked_at).not.toBeNull();
     const audit = await handle.db.selectFrom('audit_log').select(['action', 'detail']).where('target_id', '=', row.id).where('action', '=', 'user.enabled').execute();
     expect(audit).toEqual([{ action: 'user.enabled', detail: { email: 'eve@example.com' } }]);
+  });
+
+  it('sets a new password, ending the sessions made with the old one', async () => {
+    expect(await user(createArgs('pat@example.com'), 'the old password')).toMatchObject({ stdout: expect.stringContaining('created user pat@example.com') });
+    const { tenant } = await ensureTenant(handle.db, 'default', 'Default tenant');
+    const row = await handle.db.selectFrom('users').select('id').where('email', '=', 'pat@example.com').executeTakeFirstOrThrow();
+    const session = await createSession(handle.db, { userId: row.id, tenantId: tenant.id, userAgent: 'old laptop', ip: undefined, now: new Date() });
+
+    expect(await user(['set-password', 'nobody@example.com', '--tenant', 'default'], 'a new password')).toMatchObject({ error: 'no user nobody@example.com in that tenant' });
+    expect(await user(['set-password', 'pat@example.com', '--tenant', 'default'], 'short')).toMatchObject({ error: expect.stringContaining('at least 12 characters') });
+    expect(await user(['set-password', 'Pat@example.com', '--tenant', 'default'], 'a new password')).toEqual({ stdout: 'set a new password for pat@example.com; their sessions ended, their API tokens stay\n' });
+
+    const after = await handle.db.selectFrom('users').select('password_hash').where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect([await verifyPassword('a new password', after.password_hash!), await verifyPassword('the old password', after.password_hash!)]).toEqual([true, false]);
+    expect(await loadSession(handle.db, session.token, new Date())).toBeUndefined();
+    const audit = await handle.db.selectFrom('audit_log').select('action').where('target_id', '=', row.id).where('action', '=', 'user.password_set').execute();
+    expect(audit).toHaveLength(1);
   });
 
   it('is announced by the first-start banner, for the tenant that was created', () => {

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import { Role } from '../auth/roles.ts';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { listUsers } from '../users/user.repository.ts';
-import { createUser, disableUserAccount, enableUserAccount, UserError, type DisabledUser } from '../users/user.service.ts';
+import { createUser, disableUserAccount, enableUserAccount, setUserPassword, UserError, type DisabledUser } from '../users/user.service.ts';
 import { CliError } from './cli-error.ts';
 import { commandLine, isHelpFlag } from './command-line.ts';
 import { cliActor, tenantIdOf } from './cli-tenant.ts';
@@ -15,9 +15,10 @@ const usage = `usage:
   hub user list --tenant <slug>
   hub user disable <email> --tenant <slug>
   hub user enable <email> --tenant <slug>
+  hub user set-password <email> --tenant <slug>
 
-The password of a new user is read from HUB_USER_PASSWORD, or asked for on a terminal (not
-echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
+The password of a new user, or the new password, is read from HUB_USER_PASSWORD, or asked for on a
+terminal (not echoed). It must be at least ${MIN_PASSWORD_LENGTH} characters long.`;
 
 /** The part of a terminal's input stream the prompt uses (a test passes its own). */
 export type PromptInput = Pick<NodeJS.ReadStream, 'setRawMode' | 'resume' | 'pause' | 'setEncoding' | 'on' | 'off' | 'readableEnded'>;
@@ -84,7 +85,7 @@ export async function userCommand(args: string[]): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  if (action !== 'create' && action !== 'list' && action !== 'disable' && action !== 'enable') throw new CliError(usage);
+  if (action !== 'create' && action !== 'list' && action !== 'disable' && action !== 'enable' && action !== 'set-password') throw new CliError(usage);
   const parsed = action === 'create'
     ? commandLine('user create', rest, { usage, options: createOptions })
     // One email at most: `disable <email> <email>` would otherwise disable the first and leave the second active.
@@ -94,7 +95,7 @@ export async function userCommand(args: string[]): Promise<void> {
   const { positionals } = parsed;
   // Before the password prompt and the database: nothing is asked for a command that cannot run.
   if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
-  if ((action === 'disable' || action === 'enable') && !positionals[0]) throw new CliError(`the email is required\n${usage}`);
+  if (action !== 'create' && action !== 'list' && !positionals[0]) throw new CliError(`the email is required\n${usage}`);
   if (action === 'create') {
     const role = Role.safeParse(values.role);
     if (!role.success) throw new CliError(`--role must be admin, operator or viewer\n${usage}`);
@@ -111,6 +112,20 @@ export async function userCommand(args: string[]): Promise<void> {
         tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.created', targetType: 'user', targetId: user.id, detail: { email: user.email, role: user.role },
       });
       process.stdout.write(`created user ${user.email} (${user.role}); they can sign in at /admin with the workspace "${values.tenant}"\n`);
+    });
+    return;
+  }
+  if (action === 'set-password') {
+    const email = positionals[0] ?? '';
+    const password = await readPassword();
+    await withDatabase(async (database) => {
+      const tenant = await tenantIdOf(database, values.tenant, usage);
+      const user = await setUserPassword(database.db, tenant, email, password).catch((error: unknown) => {
+        throw error instanceof UserError ? new CliError(error.message) : error;
+      });
+      if (!user) throw new CliError(`no user ${email} in that tenant`);
+      await recordAudit(database.db, { tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'user.password_set', targetType: 'user', targetId: user.id, detail: { email: user.email } });
+      process.stdout.write(`set a new password for ${user.email}; their sessions ended, their API tokens stay\n`);
     });
     return;
   }

@@ -5,7 +5,7 @@ import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { revokeTokensOfPerson } from '../auth/api-token.repository.ts';
 import { userPerson } from '../auth/principal.ts';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
-import { disableUser, enableUser, insertUser, type UserRow } from './user.repository.ts';
+import { disableUser, enableUser, findUserByEmail, insertUser, setPasswordHash, type UserRow } from './user.repository.ts';
 
 /** A request to create or change a user that cannot be carried out as asked. */
 export class UserError extends Error {
@@ -46,6 +46,29 @@ export async function createUser(db: Kysely<Database>, input: NewUser): Promise<
   }
 }
 
+/**
+ * Gives the user a new password (a forgotten or leaked one) and ends their admin UI sessions, so a
+ * browser signed in with the old one must sign in again. Their API tokens are credentials of their
+ * own and stay. Undefined when there is no such user in the tenant.
+ */
+export async function setUserPassword(db: Kysely<Database>, tenantId: string, email: string, password: string): Promise<UserRow | undefined> {
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError(problem);
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const user = await findUserByEmail(trx, tenantId, normalizeEmail(email));
+    if (!user) return undefined;
+    await setPasswordHash(trx, user.id, passwordHash);
+    await endSessions(trx, user);
+    return user;
+  });
+}
+
+async function endSessions(trx: Kysely<Database>, user: UserRow): Promise<void> {
+  // The admin UI's table (migration 0004).
+  await sql`delete from admin_sessions where user_id = ${user.id}`.execute(trx);
+}
+
 /** A user just disabled or enabled, and the tokens that acted for them, revoked with it. */
 export interface DisabledUser {
   user: UserRow;
@@ -57,7 +80,7 @@ export interface DisabledUser {
  * and the API tokens acting for them (made with `hub token create --user`, or by them).
  */
 async function endAccess(trx: Kysely<Database>, tenantId: string, user: UserRow, at: Date): Promise<DisabledUser> {
-  await sql`delete from admin_sessions where user_id = ${user.id}`.execute(trx);
+  await endSessions(trx, user);
   const revokedTokens = await revokeTokensOfPerson(trx, tenantId, userPerson(user.id), at);
   return { user, revokedTokens };
 }
