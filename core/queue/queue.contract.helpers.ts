@@ -1,6 +1,9 @@
 // Waiting helpers for the queue contract. Tests poll with generous deadlines instead of sleeping
 // a fixed time, so they stay fast on an idle machine and pass on a loaded one.
 
+/** Timers and Redis timestamps have millisecond granularity and round either way. */
+export const SLACK_MS = 15;
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries `assertion` until it stops throwing; after `timeoutMs` rethrows its last error. */
