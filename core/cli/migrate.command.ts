@@ -11,7 +11,7 @@ export async function migrateCommand(args: string[] = []): Promise<void> {
   const config = loadConfig();
   const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 2 });
   try {
-    const applied = await migrateToLatest(database.db as never);
+    const applied = await migrateToLatest(database.migrationDb as never);
     process.stdout.write(
       applied.length === 0 ? 'database is up to date\n' : applied.map((m) => `applied ${m.migrationName}\n`).join(''),
     );

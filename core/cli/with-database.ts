@@ -7,7 +7,7 @@ export async function withDatabase<T>(work: (database: DatabaseHandle) => Promis
   const config = loadConfig();
   const database = await connectDatabase({ url: config.DATABASE_URL, dataDir: config.HUB_DATA_DIR, poolSize: 2 });
   try {
-    await migrateToLatest(database.db as never);
+    await migrateToLatest(database.migrationDb as never);
     return await work(database);
   } finally {
     await database.close();

@@ -34,6 +34,9 @@ export const EnvironmentVariables = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: positiveInt(10, 1000),
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
+  // A statement past this fails and its connection is closed (a silent server after a failover);
+  // 0 waits as long as it takes.
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(30_000),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   HUB_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _').default('hub'),
   HUB_MASTER_KEYS: z

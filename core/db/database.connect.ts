@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Database } from './database.types.ts';
 import { lockDataDirectory } from './data-dir.lock.ts';
 import { createPglitePool } from './pglite.pool.ts';
-import { preparingPool } from './prepared-statements.ts';
+import { postgresPool, type PostgresPoolOptions } from './postgres.pool.ts';
 
 // int8 (count(*), bigint columns) as a JS number on PostgreSQL, as PGlite already returns it,
 // so both backends hand repositories identical rows.
@@ -21,6 +21,8 @@ const SAME_TIME_PARSERS_AS_POSTGRES = Object.fromEntries(
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  /** The same database without statement deadlines: for migrations, which take as long as the data needs. */
+  migrationDb: Kysely<Database>;
   kind: 'postgres' | 'pglite';
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
@@ -43,25 +45,36 @@ export interface DatabaseOptions {
    * that cannot keep them, such as PgBouncer in transaction mode before 1.21.
    */
   preparedStatements?: boolean;
+  /**
+   * How long a PostgreSQL statement may wait for its answer before it fails and its connection is
+   * closed (see postgres.pool.ts); 0 or unset waits as long as it takes.
+   */
+  queryTimeoutMs?: number;
 }
 
 export async function connectDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) return connectPostgres(options.url, options.poolSize ?? 10, options.preparedStatements ?? true);
+  if (options.url) {
+    return connectPostgres(options.url, options.poolSize ?? 10, { preparedStatements: options.preparedStatements ?? true, queryTimeoutMs: options.queryTimeoutMs ?? 0 });
+  }
   return connectPglite(options.dataDir);
 }
 
-function connectPostgres(url: string, poolSize: number, preparedStatements: boolean): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+function connectPostgres(url: string, poolSize: number, options: PostgresPoolOptions): DatabaseHandle {
+  // Keepalive finds an idle connection whose server went away (a failover) before a statement is
+  // sent into it.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // A client losing its connection (a restart, a failover, a terminated backend) must not crash the
   // process. The pool listens only while a client is idle; a client in use would emit 'error' with
   // nobody listening, which Node turns into an exit. The query in flight still fails with the error,
   // and the pool drops the broken client.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements ? (preparingPool(pool) as never) : pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(pool, options) as never }) });
+  // Never destroyed itself: it shares the pool, which `db` ends.
+  const migrationDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(pool, { ...options, queryTimeoutMs: 0 }) as never }) });
   // pg's Pool.end waits for every borrowed client however long it is held: a statement stuck on a
   // lock or a dead network path would keep a stopping process alive past any shutdown budget.
-  return handle(db, 'postgres');
+  return handle(db, migrationDb, 'postgres');
 }
 
 /** PGlite under `dataDir`, which this process holds locked until the handle is closed. */
@@ -73,7 +86,7 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(directory, { parsers: SAME_TIME_PARSERS_AS_POSTGRES });
     const pool = createPglitePool(pglite);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
-    return handle(db, 'pglite', { drain: (timeoutMs) => pool.drain(timeoutMs), afterClose: unlock });
+    return handle(db, db, 'pglite', { drain: (timeoutMs) => pool.drain(timeoutMs), afterClose: unlock });
   } catch (error) {
     unlock();
     throw error;
@@ -102,12 +115,14 @@ async function finishesWithin(work: Promise<void>, ms: number): Promise<boolean>
  */
 function handle(
   db: Kysely<Database>,
+  migrationDb: Kysely<Database>,
   kind: DatabaseHandle['kind'],
   { drain, afterClose }: { drain?: (timeoutMs: number) => Promise<boolean>; afterClose?: () => void } = {},
 ): DatabaseHandle {
   let closed: Promise<boolean> | undefined;
   return {
     db,
+    migrationDb,
     kind,
     async ping() {
       await sql`select 1`.execute(db);

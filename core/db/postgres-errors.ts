@@ -1,3 +1,5 @@
+import { QueryTimeoutError } from './postgres.pool.ts';
+
 // PostgreSQL's error codes (SQLSTATE) the hub reacts to; PGlite raises the same codes.
 
 function sqlState(error: unknown): string | undefined {
@@ -64,7 +66,8 @@ export async function retryingDeadlocks<T>(transaction: () => Promise<T>, attemp
 // on (40001 serialization, 40P01 deadlock): the same statement can succeed a moment later, once
 // the server or its disk is back. Not 53400: a configured limit stays until someone changes it.
 const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '53000', '53100', '53200', '53300', '58030', '40001', '40P01']);
-// The driver's own words for a connection it lost or never got (no SQLSTATE on these).
+// The driver's own words for a connection it lost or never got (no SQLSTATE on these); a statement
+// past its deadline (QueryTimeoutError) lost its connection too.
 const DRIVER_CONNECTION_FAILURES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -72,6 +75,7 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 export function isDatabaseUnavailable(error: unknown): boolean {
   const state = sqlState(error);
   if (state !== undefined && (state.startsWith('08') || RETRYABLE_STATES.has(state) || SOCKET_CODES.has(state))) return true;
+  if (error instanceof QueryTimeoutError) return true;
   const message = error instanceof Error ? error.message : '';
   return DRIVER_CONNECTION_FAILURES.some((pattern) => pattern.test(message));
 }

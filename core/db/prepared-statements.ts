@@ -1,5 +1,4 @@
 import { sql, type RawBuilder } from 'kysely';
-import type pg from 'pg';
 
 // PostgreSQL parses and plans every unnamed statement from scratch. For the few statements the hub
 // runs many times a second with small batches (inbound events, polled pages), planning cost about as
@@ -28,25 +27,20 @@ export function preparedStatement(name: string): RawBuilder<unknown> {
   return sql.raw(`${MARK_PREFIX}${name} */ `);
 }
 
-type Values = unknown[] | undefined;
-type QueryResult = Promise<pg.QueryResult>;
-
-interface PreparingClient {
-  query(text: unknown, values?: Values): QueryResult;
-  release(error?: Error | boolean): void;
+/** Whether PostgreSQL refused a named statement the connection can never run again (see STALE_STATEMENT). */
+export function isStaleStatement(error: unknown): boolean {
+  return STALE_STATEMENT.has((error as { code?: string } | null)?.code ?? '');
 }
 
-/** The pool Kysely's PostgresDialect is given: `pool`, with marked statements sent as named ones. */
-export interface PreparingPool {
-  connect(): Promise<PreparingClient>;
-  end(): Promise<void>;
-}
-
-export function preparingPool(pool: pg.Pool): PreparingPool {
-  // One name per distinct text: the same name with another text would be refused by the driver.
+/**
+ * The name a statement text runs under on this process's connections, or undefined for an unmarked
+ * text (and for marked ones past MAX_NAMES). One name per distinct text: the same name with another
+ * text would be refused by the driver.
+ */
+export function statementNames(): (text: string) => string | undefined {
   const names = new Map<string, string>();
-
-  function nameFor(text: string): string | undefined {
+  return (text) => {
+    if (!text.startsWith(MARK_PREFIX)) return undefined;
     const known = names.get(text);
     if (known !== undefined) return known;
     const mark = MARK.exec(text);
@@ -54,24 +48,5 @@ export function preparingPool(pool: pg.Pool): PreparingPool {
     const name = `${mark[1]}_${names.size + 1}`;
     names.set(text, name);
     return name;
-  }
-
-  return {
-    async connect() {
-      const client = await pool.connect();
-      let stale = false;
-      return {
-        query(text, values) {
-          const name = typeof text === 'string' && text.startsWith(MARK_PREFIX) ? nameFor(text) : undefined;
-          if (name === undefined) return client.query(text as string, values);
-          return client.query({ name, text: text as string, values: values ?? [] }).catch((error: unknown) => {
-            if (STALE_STATEMENT.has((error as { code?: string }).code ?? '')) stale = true;
-            throw error;
-          });
-        },
-        release: (error) => client.release(stale || error),
-      };
-    },
-    end: () => pool.end(),
   };
 }

@@ -55,9 +55,10 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     dataDir: config.HUB_DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
   });
   try {
-    const applied = await migrateToLatest(database.db as never);
+    const applied = await migrateToLatest(database.migrationDb as never);
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.migrationName) }, 'database migrated');
   } catch (error) {
     await database.close();
