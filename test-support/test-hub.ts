@@ -110,7 +110,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       if (token) (init.headers as Record<string, string>)['authorization'] = `Bearer ${token}`;
       if (body !== undefined) {
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string | Uint8Array<ArrayBuffer>) : JSON.stringify(body);
       }
       return Promise.resolve(app.request(path, init));
     },

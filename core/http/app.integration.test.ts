@@ -61,6 +61,11 @@ describe('HTTP app', () => {
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error.code).toBe('invalid_json');
 
+    // Not UTF-8 (Latin-1 "Grüße"): refused, rather than stored with U+FFFD in place of what was sent.
+    const latin1 = await test.request('post', '/api/tokens', { token: tenant.tokens.admin, body: new Uint8Array(Buffer.from('{"name":"Grüße","role":"viewer"}', 'latin1')) });
+    expect(latin1.status).toBe(400);
+    expect((await latin1.json()).error).toMatchObject({ code: 'invalid_json', message: expect.stringMatching(/not UTF-8/) });
+
     const invalid = await test.request('post', '/api/tokens', { token: tenant.tokens.admin, body: { name: '', role: 'root', extra: 1 } });
     expect(invalid.status).toBe(400);
     const { error } = await invalid.json();

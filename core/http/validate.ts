@@ -22,8 +22,18 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   throw invalid(where, zodFieldErrors(result.error, where));
 }
 
+// JSON is UTF-8 (RFC 8259). Decoding other bytes leniently would store U+FFFD in place of what was
+// sent (a Latin-1 name, a credential no upstream would then accept) and answer success.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the request body is not UTF-8; send JSON encoded as UTF-8');
+  }
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
