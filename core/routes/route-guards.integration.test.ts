@@ -73,6 +73,9 @@ describe.each(RUNTIME_MODES)('route guards ($name)', ({ options }) => {
     expect((await test.request('patch', `/api/routes/${looping}`, { token: tenant.tokens.admin, body: { enabled: false } })).status).toBe(200);
     const typo = await legacy({ connector: 'servicenwo' });
     expect((await test.request('patch', `/api/routes/${typo}`, { token: tenant.tokens.admin, body: { name: 'renamed' } })).status).toBe(200);
+    // The whole route sent back as stored (an edit form, a client that PUTs what it read) is no change.
+    const whole = { filter: { sourceIntegrationId: kit.id }, targetIntegrationId: kit.id, action: 'record', inputTemplate: { message: 'x' } };
+    expect((await test.request('patch', `/api/routes/${looping}`, { token: tenant.tokens.admin, body: { ...whole, name: 'renamed loop' } })).status).toBe(200);
     // A change of its filter is checked again.
     expect((await test.request('patch', `/api/routes/${typo}`, { token: tenant.tokens.admin, body: { filter: { connector: 'servicenwo', eventType: 'x' } } })).status).toBe(400);
   });

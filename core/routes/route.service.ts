@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRow } from '../db/database.types.ts';
@@ -151,9 +152,13 @@ export async function updateRoute(
   checkTemplateLimits(input.inputTemplate);
   const existing = await requireRoute(hub, principal.tenantId, id);
   const filter = input.filter ?? (existing.filter as RouteFilter);
+  // A field counts as changed when its value differs from the stored one, not merely when it is
+  // sent: the admin UI's edit form (and a client that PUTs the whole route back) sends them all.
+  const filterChanged = changes(input.filter, existing.filter);
+  const targetChanged = changes(input.targetIntegrationId, existing.target_integration_id);
   // The template is checked when the patch changes what it is for (template, action or target): a
   // route saved before templates were checked can still be renamed or switched off.
-  const retargeted = input.inputTemplate !== undefined || input.action !== undefined || input.targetIntegrationId !== undefined;
+  const retargeted = changes(input.inputTemplate, existing.input_template) || changes(input.action, existing.action) || targetChanged;
   const template = input.inputTemplate ?? (existing.input_template as Record<string, unknown>);
   const check = () =>
     checkTarget(
@@ -163,7 +168,7 @@ export async function updateRoute(
       input.action ?? existing.action,
       filter,
       retargeted ? template : undefined,
-      input.filter !== undefined || input.targetIntegrationId !== undefined,
+      filterChanged || targetChanged,
     );
   await check();
   let update = hub.db
@@ -194,6 +199,11 @@ export async function updateRoute(
     await withdrawRouteAction(hub, existing, `route "${row.name}" ${change}`);
   }
   return row;
+}
+
+/** Whether a patch's `sent` value (undefined: not sent) differs from the `stored` one. */
+function changes(sent: unknown, stored: unknown): boolean {
+  return sent !== undefined && !isDeepStrictEqual(sent, stored);
 }
 
 /** Of concurrent deletes one deletes, audited with it; the others answer 404 as for a route gone before. */
