@@ -14,7 +14,8 @@ import { html, nothing, when, type Html } from '../html.ts';
 
 export interface IntegrationDetailView {
   row: IntegrationConfigRow;
-  connector: ConnectorInfo;
+  /** Undefined when this process does not offer the integration's connector (a rolling upgrade). */
+  connector: ConnectorInfo | undefined;
   health: IntegrationHealth;
   displayed: DisplayedHealth;
   webhookUrl: string | null;
@@ -31,7 +32,7 @@ export function integrationActions(view: IntegrationDetailView): Html {
   const id = view.row.id;
   const paused = view.row.paused_at !== null;
   return html`<div class="actions">
-  ${when(view.can.operate, () => actionButton({ action: `/admin/integrations/${id}/check`, label: 'Check connection', csrf: view.csrf, variant: 'primary' }))}
+  ${when(view.can.operate && view.connector !== undefined, () => actionButton({ action: `/admin/integrations/${id}/check`, label: 'Check connection', csrf: view.csrf, variant: 'primary' }))}
   ${when(view.can.operate, () =>
     paused
       ? actionButton({ action: `/admin/integrations/${id}/resume`, label: 'Resume', csrf: view.csrf })
@@ -55,7 +56,7 @@ function stats(view: IntegrationDetailView): Html {
 
 /** Only for connectors with streams: one without (Slack) has nothing to poll, and the API answers 409. */
 function syncForm(view: IntegrationDetailView): Html {
-  const streams = view.connector.streams.map((s) => html`<option value="${s.name}">${s.name}</option>`);
+  const streams = streamsOf(view).map((s) => html`<option value="${s.name}">${s.name}</option>`);
   return html`<section class="card" aria-labelledby="sync-title">
   <h2 id="sync-title">Run a sync</h2>
   <form method="post" action="/admin/integrations/${view.row.id}/sync" class="form">
@@ -70,7 +71,7 @@ function syncForm(view: IntegrationDetailView): Html {
 
 function details(view: IntegrationDetailView): Html {
   const row = view.row;
-  const streams = view.connector.streams.map((stream) => stream.name);
+  const streams = streamsOf(view).map((stream) => stream.name);
   const scheduled = streams.filter((name) => streamScheduleOn(row, name)).length;
   const schedule = !row.enabled
     ? 'Disabled'
@@ -82,7 +83,7 @@ function details(view: IntegrationDetailView): Html {
   return html`<section class="card" aria-labelledby="details-title">
   <h2 id="details-title">Details</h2>
   <dl class="props">
-    <dt>Connector</dt><dd>${view.connector.displayName}</dd>
+    <dt>Connector</dt><dd>${view.connector?.displayName ?? html`<code>${row.connector}</code> <span class="badge badge--warn">Not offered by this version</span>`}</dd>
     <dt>Environment</dt><dd>${environmentTag(row.environment)}</dd>
     <dt>Polling</dt><dd>${schedule}</dd>
     <dt>Credentials</dt><dd>${row.credentials_ciphertext ? (row.credentials_hint ?? 'Set') : html`<span class="badge badge--warn">Not set</span>`} ${credentialExpiry(row.credentials_expires_at, view.now)}</dd>
@@ -103,10 +104,18 @@ function tasks(view: IntegrationDetailView): Html {
 }
 
 function configuration(view: IntegrationDetailView): Html {
+  if (!view.connector) {
+    return html`<section class="card" aria-labelledby="config-title"><h2 id="config-title">Configuration</h2>
+<p>This hub process's version does not offer the <code>${view.row.connector}</code> connector, so it cannot show, check or sync this integration's configuration. A process of the version that added the connector can; during a rolling upgrade, reload once it serves this page.</p></section>`;
+  }
   if (view.form) return html`<section class="card" aria-labelledby="config-title"><div class="card__head"><h2 id="config-title">Configuration</h2></div>${IntegrationConfigForm(view.form)}</section>`;
   return html`<section class="card" aria-labelledby="config-title"><div class="card__head"><h2 id="config-title">Configuration</h2><span class="muted">Only admins can change it.</span></div>
 ${configSummary(view.connector.configSchema as JsonSchema, view.row.config)}
 <h3>Schedule</h3>${scheduleSummary(view.connector.streams, view.row.schedules)}</section>`;
+}
+
+function streamsOf(view: IntegrationDetailView): ConnectorInfo['streams'] {
+  return view.connector?.streams ?? [];
 }
 
 function dangerZone(view: IntegrationDetailView): Html {
@@ -132,7 +141,7 @@ export function IntegrationDetailPage(view: IntegrationDetailView): Html {
     ${tasks(view)}
   </div>
   <div>
-    ${when(view.can.operate && view.connector.streams.length > 0, () => syncForm(view))}
+    ${when(view.can.operate && streamsOf(view).length > 0, () => syncForm(view))}
     ${details(view)}
   </div>
 </div>

@@ -172,7 +172,10 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     // After a refused save the form keeps the version it was filled from, so fixing a typo cannot
     // quietly adopt someone else's newer change; otherwise it is the version of the values shown.
     const version = form?.version ?? row.version;
-    const { info } = connectorOf(hub, row.connector);
+    // Undefined for a connector this process does not offer (a rolling upgrade, a removed connector):
+    // the page still shows runs and tasks and lets the integration be paused or deleted.
+    const connector = hub.connectors.get(row.connector);
+    const info = connector ? describeConnector(connector) : undefined;
     const health = (await integrationHealth(hub, [row])).get(row.id);
     if (!health) throw new NotFoundError('integration');
     const overview = { health, displayed: displayedHealth(health) };
@@ -188,13 +191,13 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
       connector: info,
       health: overview.health,
       displayed: overview.displayed,
-      webhookUrl: info.webhook ? `${hub.config.HUB_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/hooks/${row.id}` : null,
+      webhookUrl: info?.webhook ? `${hub.config.HUB_PUBLIC_URL?.replace(/\/$/, '') ?? ''}/hooks/${row.id}` : null,
       recentRuns,
       openTasks: tasks,
       csrf: session.csrfToken,
       can: { operate: can(session, 'operator'), configure },
       now: hub.clock(),
-      ...(configure
+      ...(configure && info
         ? {
             form: {
               mode: 'edit' as const,
