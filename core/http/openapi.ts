@@ -34,8 +34,10 @@ function operation(route: AnyRoute): JsonSchema {
     };
   }
   const error = { content: { 'application/json': { schema: jsonSchema(ErrorResponse, 'output') } } };
-  if (route.params || route.query || route.body) responses['400'] ??= { description: 'invalid input', ...error };
-  if (route.body) responses['413'] ??= { description: 'body over 1 MB', ...error };
+  // Every query and path value is checked (no NUL, no lone surrogate) whether or not the route has a
+  // schema, and the 1 MB body limit runs before routing: any operation can answer these.
+  responses['400'] ??= { description: 'invalid input', ...error };
+  if (route.method !== 'get') responses['413'] ??= { description: 'body over 1 MB', ...error };
   if (route.access !== 'public') {
     responses['401'] ??= { description: 'missing or invalid token', ...error };
     responses['403'] ??= { description: `needs the ${route.access} role`, ...error };
@@ -49,7 +51,7 @@ function operation(route: AnyRoute): JsonSchema {
   return {
     summary: route.summary,
     tags: [route.tag],
-    operationId: `${route.method}${route.path.replace(/[/:]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
+    operationId: `${route.method}${route.path.replace(/[/:.]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
     ...(route.access === 'public' ? { security: [] } : { 'x-required-role': route.access }),
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
     ...(route.body

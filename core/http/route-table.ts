@@ -12,6 +12,7 @@ import { tenantSettingsRoutes } from '../tenancy/tenant-settings.routes.ts';
 import { credentialRoutes } from '../vault/credential.routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { defineRoute, type AnyRoute } from './route.ts';
+import { OpenApiDocument } from '../../schemas/api/openapi.schema.ts';
 
 // Every JSON API route of the hub, each with its role rule. A test walks this table and checks
 // 401/403/404 for every entry, so a route added here without the right rule fails it.
@@ -37,7 +38,7 @@ const openApiRoute = defineRoute({
   summary: 'This API as an OpenAPI 3.1 document',
   tag: 'system',
   access: 'public',
-  responses: { 200: { description: 'the OpenAPI document' } },
+  responses: { 200: { description: 'the OpenAPI document', schema: OpenApiDocument } },
   async handler() {
     return { status: 200, body: openApiDocument() };
   },
