@@ -21,12 +21,23 @@ describe('requests Node refuses, over the real HTTP server', () => {
     await test?.close();
   });
 
-  const get = (path: string): Promise<{ status: number; contentType: string | undefined; body: string }> =>
+  /** What the server answers to `text` sent as is. */
+  const raw = (text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => socket.write(text));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+  const get = (path: string): Promise<{ status: number; contentType: string | undefined; requestId: string | undefined; body: string }> =>
     new Promise((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port: server.port, path, headers: { authorization: `Bearer ${tenant.tokens.admin}` } }, (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], body }));
+        res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], requestId: res.headers['x-request-id'] as string | undefined, body }));
       });
       req.on('error', reject);
       req.end();
@@ -37,18 +48,24 @@ describe('requests Node refuses, over the real HTTP server', () => {
     expect(answer.status).toBe(431);
     expect(answer.contentType).toBe('application/json');
     expect(JSON.parse(answer.body).error).toEqual({ code: 'request_header_too_large', message: expect.stringContaining('16 KB') });
+    // As every answer, so a client can quote it.
+    expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers malformed HTTP with 400 in the error shape', async () => {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
-      let text = '';
-      socket.on('data', (chunk) => (text += chunk));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
-    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
+    const answer = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+    expect(bodyOf(answer).error.code).toBe('bad_request');
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 in the error shape', async () => {
+    const answer = await raw('GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+    expect(bodyOf(answer).error).toEqual({ code: 'bad_request', message: expect.stringContaining('Host') });
+    // HTTP/1.0 needs none.
+    expect(await raw('GET /api/health HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
   });
 
   it('still serves an ordinary request', async () => {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
 import type { NodeRequestHandler } from '../webhooks/webhook.listener.ts';
-import { answerClientError } from './client-error.ts';
+import { answerClientError, answeredMissingHost } from './client-error.ts';
 
 export interface HttpServer {
   port: number;
@@ -18,7 +18,9 @@ export interface HttpServer {
  */
 export async function listen(app: Hono<AppEnv>, port: number, hostname: string, ahead?: NodeRequestHandler): Promise<HttpServer> {
   const hono = getRequestListener(app.fetch, { hostname });
-  const server = createServer(ahead ? (req, res) => ahead(req, res) || void hono(req, res) : hono);
+  const serve = ahead ? (req: IncomingMessage, res: ServerResponse) => ahead(req, res) || void hono(req, res) : hono;
+  // Node's own refusal of a request without Host is a bare status line; the hub answers it instead.
+  const server = createServer({ requireHostHeader: false }, (req, res) => answeredMissingHost(req, res) || void serve(req, res));
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
