@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/sdk/failure.ts';
+import { QueryTimeoutError } from '../db/postgres.pool.ts';
 import { toFailure } from './failure.ts';
 
 const withCode = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code });
@@ -29,6 +30,12 @@ describe('toFailure', () => {
     ]) {
       expect(toFailure(error), error.message).toMatchObject({ code: 'database_unavailable', transient: true });
     }
+  });
+
+  it('names DATABASE_QUERY_TIMEOUT_MS for a statement past its deadline, as the runbook tells that case apart by it', () => {
+    const failure = toFailure(new QueryTimeoutError(30_000));
+    expect(failure).toMatchObject({ code: 'database_unavailable', transient: true });
+    expect(failure.message).toBe('the database did not answer within 30000 ms (DATABASE_QUERY_TIMEOUT_MS); the connection was closed; it is tried again');
   });
 
   it('keeps an unexpected error a non-transient upstream_bad_response, naming only its kind', () => {

@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { ConnectorError, TRANSIENT_CODES, type FailureCode } from '../../connectors/sdk/failure.ts';
 import { storableText } from '../../connectors/sdk/storable-text.ts';
 import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
+import { QueryTimeoutError } from '../db/postgres.pool.ts';
 import { SecretDecryptionError } from '../vault/secret-box.ts';
 
 export interface Failure {
@@ -29,6 +30,10 @@ export function toFailure(error: unknown): Failure {
   }
   if (error instanceof SecretDecryptionError) {
     return { code: 'config_invalid', message: storableText(`stored credentials cannot be decrypted: ${error.message}`, MAX_MESSAGE), transient: false };
+  }
+  if (error instanceof QueryTimeoutError) {
+    // Its message names the limit (no secrets in it): the runbook tells this case apart by it.
+    return { code: 'database_unavailable', message: `${error.message}; it is tried again`, transient: true };
   }
   if (isDatabaseUnavailable(error)) {
     // Storing a page or settling the run failed on the hub's side: the upstream did nothing wrong,
