@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { auditAs } from '../audit/audit-as.ts';
@@ -100,6 +101,26 @@ export interface UpdateIntegrationOptions {
   patch?: 'merge' | 'replace';
 }
 
+// What the audit calls each column an update can change (credentials are audited on their own).
+const AUDITED_FIELDS = {
+  name: 'name',
+  environment: 'environment',
+  config: 'config',
+  schedules: 'schedules',
+  enabled: 'enabled',
+  credentialsExpiresAt: 'credentials_expires_at',
+} as const satisfies Record<string, keyof IntegrationConfigRow>;
+
+/**
+ * The fields whose values the write changed, not those the request sent: the admin UI's form sends
+ * every field, and the endpoint_disabled runbook finds who disabled an integration by `enabled`.
+ */
+function changedFields(before: IntegrationConfigRow, after: IntegrationConfigRow): string[] {
+  return Object.entries(AUDITED_FIELDS)
+    .filter(([, column]) => !isDeepStrictEqual(before[column], after[column]))
+    .map(([field]) => field);
+}
+
 export async function updateIntegration(
   hub: HubContext,
   principal: Principal,
@@ -119,7 +140,10 @@ export async function updateIntegration(
   let previous: unknown;
   // Those a move to another host dropped (null: they could not be opened), where approval is required.
   let cleared: unknown;
+  // The row as the write found it, to tell what the write changed.
+  let before: IntegrationConfigRow = existing;
   const row = await writeWithSchedules(hub, connector, existing, async (trx, current) => {
+    before = current;
     previous = parts.credentials === undefined ? undefined : credentialsBeingReplaced(hub, current);
     // Where rotations need a second admin, new credentials go through the rotation flow only.
     if (parts.credentials !== undefined) await refuseUnapprovedReplacement({ db: trx }, principal.tenantId, existing.id);
@@ -177,7 +201,7 @@ export async function updateIntegration(
     if (expected === undefined || !(await findIntegration(trx, principal.tenantId, id))) throw new NotFoundError('integration');
     throw new IntegrationChangedError();
   });
-  const changed = Object.keys(input).filter((key) => key !== 'credentials');
+  const changed = changedFields(before, row);
   await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined, ...(cleared === undefined ? {} : { credentialsCleared: true }) });
   if (cleared !== undefined) {
     await recordCredentialAudit(hub, {
