@@ -55,6 +55,7 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect((await client.get(`/admin/events/${event.id}`)).body).toContain('Replay event');
     const replay = await client.post(`/admin/events/${event.id}/replay`);
     expect(replay.status).toBe(303);
+    expect(replay.location).toBe(`/admin/events/${event.id}?notice=replayed`);
     expect((await client.get(`/admin/events/${event.id}?notice=replayed`)).body).toContain('Event queued for routing again');
     const row = await test.hub.db.selectFrom('integration_events').select('status').where('id', '=', event.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('pending');
@@ -64,6 +65,28 @@ describe('admin UI over HTTP: configuration by role', () => {
     const viewer = await signIn(await createTestUser(test.hub.db, acme.id, 'viewer'));
     expect((await viewer.get(`/admin/events/${event.id}`)).body).not.toContain('Replay event');
     expect((await viewer.post(`/admin/events/${event.id}/replay`)).status).toBe(403);
+  });
+
+  it('warns when a replay leaves failed actions failed (their route is gone)', async () => {
+    const event = await test.hub.db
+      .insertInto('integration_events')
+      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'incident.update', payload: '{}', payload_hash: 'h', dedupe_key: 'replay-orphan', status: 'processed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const deletedRoute = crypto.randomUUID();
+    await test.hub.db
+      .insertInto('integration_runs')
+      .values({
+        tenant_id: acme.id, integration_id: acmeIntegration, kind: 'action', action: 'add_work_note', trigger: 'route', status: 'failed',
+        idempotency_key: `route:${deletedRoute}:${event.id}`, route_id: deletedRoute, event_id: event.id, error_code: 'permission_denied',
+      })
+      .execute();
+    const client = await signIn(operator);
+    expect((await client.get(`/admin/events/${event.id}`)).body).toContain('Replay event');
+    const replay = await client.post(`/admin/events/${event.id}/replay`);
+    expect(replay.status).toBe(303);
+    expect(replay.location).toBe(`/admin/events/${event.id}?notice=replayed_some_stay_failed`);
+    expect((await client.get(replay.location ?? '')).body).toContain('some of its failed actions stay failed');
   });
 
   it('offers no replay of a chat interaction, and refuses one posted anyway', async () => {

@@ -20,6 +20,10 @@ const MESSAGES: Record<string, Notice> = {
   acknowledged: { kind: 'success', text: 'Task acknowledged.' },
   resolved: { kind: 'success', text: 'Task resolved.' },
   replayed: { kind: 'success', text: 'Event queued for routing again; reload to see its status.' },
+  replayed_some_stay_failed: {
+    kind: 'warning',
+    text: 'Event queued for routing again, but some of its failed actions stay failed: their route was deleted, switched off or no longer matches this event. Fix the route, then replay again.',
+  },
   route_created: { kind: 'success', text: 'Route created. Matching events run its action from now on.' },
   route_saved: { kind: 'success', text: 'Route saved.' },
   route_deleted: { kind: 'success', text: 'Route deleted.' },

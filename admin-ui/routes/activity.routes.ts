@@ -101,7 +101,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
 
   app.post('/events/:id/replay', async (c) => {
     const session = requireRole(c, 'operator');
-    const event = await replayEvent(hub, session.principal, idParam(c, 'event'), c.get('requestId'));
-    return c.redirect(`/admin/events/${event.id}?notice=replayed`, 303);
+    const { event, failedActionsNotRetried } = await replayEvent(hub, session.principal, idParam(c, 'event'), c.get('requestId'));
+    return c.redirect(`/admin/events/${event.id}?notice=${failedActionsNotRetried > 0 ? 'replayed_some_stay_failed' : 'replayed'}`, 303);
   });
 }

@@ -66,8 +66,15 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
  * it once — one added since acts for the first time; an action that already succeeded is not
  * repeated (its run key exists); a failed one runs again if its route still would act on the event.
  */
-export async function replayEvent(hub: HubContext, principal: Principal, eventId: string, requestId: string): Promise<EventRow> {
-  const { row, retried } = await hub.db.transaction().execute(async (trx) => {
+export interface ReplayOutcome {
+  event: EventRow;
+  failedActionsRetried: number;
+  /** Failed actions whose route was deleted, disabled or no longer matches: they stay failed. */
+  failedActionsNotRetried: number;
+}
+
+export async function replayEvent(hub: HubContext, principal: Principal, eventId: string, requestId: string): Promise<ReplayOutcome> {
+  const { row, retried, skipped } = await hub.db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('integration_events').select('dedupe_key').where('tenant_id', '=', principal.tenantId).where('id', '=', eventId).executeTakeFirst();
     if (!found) throw new NotFoundError('event');
     if (isInteractionEvent(found)) {
@@ -93,11 +100,11 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
       targetId: row.id,
       detail: { type: row.type, failedActionsRetried: retried.length, failedActionsNotRetried: skipped },
     });
-    return { row, retried };
+    return { row, retried, skipped };
   });
   // After the commit, which is the replay: should the queue be unreachable, the reconciler picks up
   // the queued runs (and the pending event), so the operator is told 202 all the same.
   await dispatchRuns(hub, retried);
   await dispatchEvents(hub, [row.id]);
-  return row;
+  return { event: row, failedActionsRetried: retried.length, failedActionsNotRetried: skipped };
 }

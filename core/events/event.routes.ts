@@ -2,7 +2,7 @@ import { cursorOf } from '../db/keyset.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
-import { Event, EventList, EventQuery } from '../../schemas/api/event.schema.ts';
+import { Event, EventList, EventQuery, ReplayedEvent } from '../../schemas/api/event.schema.ts';
 import { replayEvent } from './event-replay.service.ts';
 import { toEvent } from './event.mapper.ts';
 import { findEvent, listEvents } from './event.query.ts';
@@ -33,13 +33,13 @@ export const eventRoutes = [
     summary: 'Route the event again. Route actions that already succeeded for it are not repeated; failed ones run again.',
     tag: 'events', access: 'operator', resource: 'event', params: IdParams,
     responses: {
-      202: { description: 'queued for routing', schema: Event },
+      202: { description: 'queued for routing', schema: ReplayedEvent },
       ...notFound,
       409: { description: 'a chat interaction, answered when it arrived and never routed: nothing to replay', schema: ErrorResponse },
     },
     async handler({ params }, { hub, principal, requestId }) {
-      const row = await replayEvent(hub, principal, params.id, requestId);
-      return { status: 202, body: toEvent(row) };
+      const { event, failedActionsRetried, failedActionsNotRetried } = await replayEvent(hub, principal, params.id, requestId);
+      return { status: 202, body: { ...toEvent(event), replay: { failedActionsRetried, failedActionsNotRetried } } };
     },
   }),
 ];

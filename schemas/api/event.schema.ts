@@ -20,6 +20,14 @@ export type Event = z.infer<typeof Event>;
 
 export const EventList = z.object({ events: z.array(Event) });
 
+/** The answer to a replay: the event, and what became of its failed route actions. */
+export const ReplayedEvent = Event.extend({
+  replay: z.object({
+    failedActionsRetried: z.number().int().describe('failed or cancelled route actions queued to run again'),
+    failedActionsNotRetried: z.number().int().describe('failed route actions left failed: their route was deleted, disabled or no longer matches the event'),
+  }),
+});
+
 export const EventQuery = keysetPageQuery(
   { item: 'event', items: 'events', time: 'receivedAt' },
   {
