@@ -21,6 +21,13 @@ let otherIntegration = '';
 let fake: AdminHttpFixture['fake'];
 const signIn: AdminHttpFixture['signIn'] = (...args) => fx.signIn(...args);
 const makeIntegration = (...args: [TestTenant, string, string?]) => createServiceNowViaApi(fx.test, ...args);
+/** A processed event of acme's integration, as a delivery would have stored it. */
+const storedEvent = (type: string, dedupeKey: string) =>
+  test.hub.db
+    .insertInto('integration_events')
+    .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type, payload: '{}', payload_hash: 'h', dedupe_key: dedupeKey, status: 'processed' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
 
 beforeAll(async () => {
   fx = await startAdminHttpFixture('admin_config');
@@ -46,11 +53,7 @@ describe('admin UI over HTTP: configuration by role', () => {
   });
 
   it('replays an event for operators and refuses viewers', async () => {
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'incident.update', payload: '{}', payload_hash: 'h', dedupe_key: 'replay-me', status: 'processed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const event = await storedEvent('incident.update', 'replay-me');
     const client = await signIn(operator);
     expect((await client.get(`/admin/events/${event.id}`)).body).toContain('Replay event');
     const replay = await client.post(`/admin/events/${event.id}/replay`);
@@ -68,11 +71,7 @@ describe('admin UI over HTTP: configuration by role', () => {
   });
 
   it('warns when a replay leaves failed actions failed (their route is gone)', async () => {
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'incident.update', payload: '{}', payload_hash: 'h', dedupe_key: 'replay-orphan', status: 'processed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const event = await storedEvent('incident.update', 'replay-orphan');
     const deletedRoute = crypto.randomUUID();
     await test.hub.db
       .insertInto('integration_runs')
@@ -90,11 +89,7 @@ describe('admin UI over HTTP: configuration by role', () => {
   });
 
   it('offers no replay of a chat interaction, and refuses one posted anyway', async () => {
-    const event = await test.hub.db
-      .insertInto('integration_events')
-      .values({ tenant_id: acme.id, integration_id: acmeIntegration, source: 'webhook', type: 'slack.command', payload: '{}', payload_hash: 'h', dedupe_key: 'interaction:T1:trigger-1', status: 'processed' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const event = await storedEvent('slack.command', 'interaction:T1:trigger-1');
     const client = await signIn(operator);
     const page = await client.get(`/admin/events/${event.id}`);
     expect(page.body).not.toContain('Replay event');
