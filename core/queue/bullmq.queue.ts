@@ -55,9 +55,12 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
   const workers = new Map<string, Worker>();
   const inFlight = { count: 0 };
   let closing: Promise<void> | undefined;
+  // Set once the workers have drained. Until then jobs in flight may still add jobs (a poll handed
+  // back on a stop, the events of its last page) for the other processes to take.
+  let producersClosed = false;
 
   async function open(name: string): Promise<Queue> {
-    if (closing) throw new QueueClosedError(`queue ${name} is closed`);
+    if (producersClosed) throw new QueueClosedError(`queue ${name} is closed`);
     await whenReady(producer, READY_TIMEOUT_MS);
     let queue = queues.get(name);
     if (!queue) {
@@ -116,6 +119,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
       );
       await settlesWithin(Promise.all(running.map((w) => w.disconnect())), DISCONNECT_WAIT_MS);
     }
+    producersClosed = true;
     await settlesWithin(Promise.all([...queues.values()].map((q) => q.close())), CLOSE_STEP_TIMEOUT_MS);
     await Promise.all([
       closeRedis(producer, CLOSE_STEP_TIMEOUT_MS),

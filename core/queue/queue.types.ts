@@ -86,7 +86,9 @@ export interface JobQueue {
   ping(): Promise<void>;
   /**
    * Stops taking new jobs, waits up to `timeoutMs` for jobs in flight to finish, then closes
-   * connections. Safe to call twice.
+   * connections. Safe to call twice. A queue shared with other processes (BullMQ) still takes
+   * `add`s while its jobs in flight finish, so they can hand work to those processes; the
+   * in-process queue, whose jobs end with the process, refuses them from the start of the close.
    */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -96,7 +98,7 @@ export class NonRetryableError extends Error {
   override name = 'NonRetryableError';
 }
 
-/** Thrown by `add`, `upsertSchedule` and `process` once `close` has been called. */
+/** Thrown by `process` once `close` has been called, and by `add` and `upsertSchedule` once it has drained (see `close`). */
 export class QueueClosedError extends Error {
   override name = 'QueueClosedError';
 }

@@ -7,6 +7,7 @@ import { recordSuccess } from './failure.service.ts';
 import { loadCursor, storePage } from './page.store.ts';
 import { prefetched } from './prefetch.ts';
 import { handleRunError, settleRun } from './run.settle.ts';
+import { handBack, pollStopSignal } from './run-handover.ts';
 import type { PollMode } from '../../connectors/sdk/connector.types.ts';
 
 function credentialsExpired(hub: HubContext, integration: IntegrationConfigRow): boolean {
@@ -26,7 +27,7 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
     if (credentialsExpired(hub, integration)) {
       throw new ConnectorError('auth_expired', `the credentials of ${integration.name} expired on ${integration.credentials_expires_at?.toISOString()}`);
     }
-    const ctx = connectorContext(hub, connector, integration);
+    const ctx = connectorContext(hub, connector, integration, { signal: pollStopSignal(hub) });
     const saved = await loadCursor(hub.db, integration.id, streamName);
     // A full run reads the stream from the start on its first pass. A later attempt of it (a retry
     // after a transient failure, a take-over after its worker died) goes on after the last page an
@@ -68,6 +69,8 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
     const succeeded = await settleRun(hub, run, { status: 'succeeded', ...payloadHash }, () => recordSuccess(hub, integration, run));
     if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'poll', status: 'succeeded' });
   } catch (error) {
-    await handleRunError(hub, run, integration, error);
+    // Cut short by a stop: not a failure, and no attempt of the budget beyond the one it had.
+    if (pollStopSignal(hub).aborted) await handBack(hub, run);
+    else await handleRunError(hub, run, integration, error);
   }
 }

@@ -256,6 +256,19 @@ export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_
 }
 
 /**
+ * Back to queued, due at once and with no error, when its process stops in the middle of it (see
+ * run-handover.ts); false when this attempt no longer holds the run.
+ */
+export async function handBackRun(db: Db, run: RunAttempt): Promise<boolean> {
+  const result = await db
+    .updateTable('integration_runs')
+    .set({ status: 'queued', next_attempt_at: null, heartbeat_at: null })
+    .where(heldBy(run))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
  * Back to queued after a transient failure, to be picked up again at `nextAttemptAt`; false (and
  * nothing written) when this attempt no longer holds the run.
  */

@@ -8,6 +8,7 @@ import { executeAction } from '../routes/action.executor.ts';
 import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { executePoll } from './poll.executor.ts';
 import { leftForAnotherProcess } from './run-offered.ts';
+import { handingOver, leaveForLater, trackPoll } from './run-handover.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
 import { claimRun, findWaitingScheduledRun, insertRunOnce, notDueUntil, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
@@ -54,9 +55,14 @@ function scheduleSwitchedOff(integration: IntegrationConfigRow, run: RunRow): bo
  * for a while. A run taken or
  * finished elsewhere, or held back by its paused or disabled integration (run.hold.ts), is left
  * alone. A scheduled poll of a stream whose schedule was switched off meanwhile is cancelled, and
- * so is the action run of a route deleted or retargeted meanwhile (route-withdrawn.ts).
+ * so is the action run of a route deleted or retargeted meanwhile (route-withdrawn.ts). A process
+ * that is stopping starts no run, and hands its polls back (run-handover.ts).
  */
 export async function executeRun(hub: HubContext, runId: string): Promise<void> {
+  if (handingOver(hub)) {
+    await leaveForLater(hub, runId);
+    return;
+  }
   if (await leftForAnotherProcess(hub, runId)) return;
   const run = await claimOrPostpone(hub, runId);
   if (!run) return;
@@ -72,7 +78,7 @@ export async function executeRun(hub: HubContext, runId: string): Promise<void> 
     return;
   }
   await withHeartbeat(hub, run, async () => {
-    if (run.kind === 'poll') await executePoll(hub, run, integration);
+    if (run.kind === 'poll') await trackPoll(hub, executePoll(hub, run, integration));
     else if (run.kind === 'action') await executeAction(hub, run, integration);
   });
 }

@@ -61,6 +61,23 @@ async function createIntegration(name: string) {
   return response.json();
 }
 
+/**
+ * Starts a full sync of `stream` and returns once a few pages are committed and the worker has sent
+ * the next page request, which hangs: the worker is stopped once it has sent it, rather than after a
+ * fixed pause a busy worker may not send it in (the hang would then catch the next worker's first
+ * page, for the client's 30 s timeout). The request logged first after this point is the hung one.
+ */
+async function syncUntilAPageHangs(integrationId: string, stream: string) {
+  const { runs } = await (await test.request('post', `/api/integrations/${integrationId}/sync`, { token: tenant.tokens.operator, body: { stream, mode: 'full' } })).json();
+  const runId = runs[0].id as string;
+  const run = () => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+  await waitFor('a few committed pages', async () => (await run()).pages >= 3);
+  const before = fake.requests.length;
+  fake.hang(1, `/api/now/table/${stream}`);
+  await waitFor('the worker to send the page request that hangs', async () => fake.requests.slice(before).some((request) => request.path === `/api/now/table/${stream}`));
+  return run;
+}
+
 describe('worker processes', { timeout: 150_000 }, () => {
   it('resumes a sync whose worker was killed with SIGKILL, losing and duplicating nothing', async () => {
     fake.records.seed('incident', RECORDS, (i) => ({ short_description: `Incident ${i}` }));
@@ -68,16 +85,7 @@ describe('worker processes', { timeout: 150_000 }, () => {
     const doomed = startWorker();
     await doomed.started;
 
-    const { runs } = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: { stream: 'incident', mode: 'full' } })).json();
-    const runId = runs[0].id as string;
-    const run = () => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
-    await waitFor('a few committed pages', async () => (await run()).pages >= 3);
-    // The next page request hangs: the worker is killed once it has sent it, rather than after a
-    // fixed pause a busy worker may not send it in (the hang would then catch the rescuer's first
-    // page, for the client's 30 s timeout). The request logged first after this point is the hung one.
-    const before = fake.requests.length;
-    fake.hang(1, '/api/now/table/incident');
-    await waitFor('the doomed worker to send the page request that hangs', async () => fake.requests.slice(before).some((request) => request.path === '/api/now/table/incident'));
+    const run = await syncUntilAPageHangs(integration.id, 'incident');
     await doomed.stop('SIGKILL');
     const interrupted = await run();
     expect(interrupted.status).toBe('running');
@@ -109,6 +117,36 @@ describe('worker processes', { timeout: 150_000 }, () => {
     expect((await fetch(`http://127.0.0.1:${probePort}/api/health`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${probePort}/api/integrations`)).status).toBe(404);
     await rescuer.stop('SIGTERM');
+  });
+
+  it('hands a sync back when its worker is stopped with SIGTERM mid-poll, for another worker to finish at once', async () => {
+    fake.records.seed('change_request', RECORDS, (i) => ({ short_description: `Change ${i}` }));
+    const integration = await createIntegration('SN handed back');
+    // A lease far longer than the test waits: only a hand-over, not the reconciler, can move the run on.
+    const slowLease = { HUB_RUN_LEASE_SECONDS: '300', HUB_SHUTDOWN_TIMEOUT_MS: '20000' };
+    const stopping = startWorker(slowLease);
+    await stopping.started;
+    const run = await syncUntilAPageHangs(integration.id, 'change_request');
+
+    const stopStarted = performance.now();
+    expect(await stopping.stop('SIGTERM')).toBe(0);
+    // Not the 20 s budget the hung request would have held it for.
+    expect(performance.now() - stopStarted).toBeLessThan(10_000);
+    const handedBack = await run();
+    expect(handedBack).toMatchObject({ status: 'queued', attempts: 1, heartbeat_at: null, error_code: null });
+    expect(handedBack.records_seen).toBeLessThan(RECORDS);
+
+    const next = startWorker(slowLease);
+    await next.started;
+    const finished = await waitFor('the run to be finished by the next worker', async () => {
+      const row = await run();
+      return row.status === 'succeeded' ? row : undefined;
+    }, 30_000);
+    expect(finished.attempts).toBe(2);
+    const events = await test.hub.db.selectFrom('integration_events').select(['external_id']).where('integration_id', '=', integration.id).where('source', '=', 'poll').execute();
+    expect(events).toHaveLength(RECORDS);
+    expect(new Set(events.map((e) => e.external_id)).size).toBe(RECORDS);
+    await next.stop('SIGTERM');
   });
 
   it('makes one run per window when two workers share a schedule', async () => {

@@ -19,8 +19,11 @@ import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
 import { interactionFollowUpsSettled } from '../webhooks/interaction.runner.ts';
 import { settlesWithin } from '../queue/bullmq.redis.ts';
+import { handOverPolls } from '../runs/run-handover.ts';
 
 const MIN_DATABASE_DRAIN_MS = 1_000;
+// A poll cut short is handed back within a statement or two; past this, the queue's close goes on.
+const HAND_OVER_WAIT_MS = 3_000;
 
 export interface RunningHub {
   hub: HubContext;
@@ -94,6 +97,8 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       // Interactions answered before the stop (a Slack button, a slow command) finish what they said they would.
       await settlesWithin(interactionFollowUpsSettled(hub), remaining());
       await stopKeepingSchedules?.();
+      // Polls in flight go back to the queue while it still takes jobs (run-handover.ts).
+      await handOverPolls(hub, Math.min(remaining(), HAND_OVER_WAIT_MS));
       await queue.close(remaining());
       // Whatever still holds the database (a maintenance pass, a job past the budget) gets a moment
       // to commit or roll back whole, even when the drains above spent the budget.
