@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/config.load.ts';
 import { dataDirectoryErrorAt, DataDirectoryUnusableError } from '../db/data-dir.error.ts';
 import { DataDirectoryLockedError } from '../db/data-dir.lock.ts';
+import { EmbeddedDatabaseVersionError } from '../db/embedded-version.ts';
 import { DatabaseNewerError, MigrationFailedError } from '../db/migrate.ts';
 import { CliError } from './cli-error.ts';
 import { isHelpFlag } from './command-line.ts';
@@ -71,7 +72,8 @@ main(process.argv.slice(2)).catch((caught: unknown) => {
     error instanceof MasterKeyMismatchError ||
     error instanceof InvalidMasterKeysError ||
     error instanceof DataDirectoryLockedError ||
-    error instanceof DataDirectoryUnusableError
+    error instanceof DataDirectoryUnusableError ||
+    error instanceof EmbeddedDatabaseVersionError
   ) {
     process.stderr.write(`hub: ${error.message}\n`);
   } else {

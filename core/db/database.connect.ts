@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.types.ts';
 import { lockDataDirectory } from './data-dir.lock.ts';
+import { assertEmbeddedVersion } from './embedded-version.ts';
 import { createPglitePool } from './pglite.pool.ts';
 import { postgresPool, type PostgresPoolOptions } from './postgres.pool.ts';
 
@@ -83,6 +84,7 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
   mkdirSync(directory, { recursive: true });
   const unlock = await lockDataDirectory(dataDir);
   try {
+    assertEmbeddedVersion(dataDir, directory);
     const pglite = await PGlite.create(directory, { parsers: SAME_TIME_PARSERS_AS_POSTGRES });
     const pool = createPglitePool(pglite);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) });
