@@ -1,8 +1,10 @@
 import { assertKeysCoverRows, keyUsage } from '../vault/key-usage.ts';
-import { assertKeysMatchRecorded } from '../vault/master-key.check.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.types.ts';
+import { assertKeysMatchRecorded, refuseRegeneratedKey } from '../vault/master-key.check.ts';
 import { generateMasterKeyEntry, resolveMasterKeys } from '../vault/master-key.file.ts';
 import { rotateMasterKey } from '../vault/master-key.rotation.ts';
-import { MAX_KEY_VERSION } from '../vault/master-keys.ts';
+import { MAX_KEY_VERSION, type MasterKeySet } from '../vault/master-keys.ts';
 import { CliError } from './cli-error.ts';
 import { commandLine, isHelpFlag } from './command-line.ts';
 import { progressReporter } from './progress-bar.ts';
@@ -14,10 +16,15 @@ const usage = `usage:
   hub keys status                     stored secrets per key version
   hub keys rotate                     re-encrypt every secret with the newest key (resumable)`;
 
-/** The key set the hub processes use, HUB_MASTER_KEY_ENCRYPT_VERSION included. */
-function configuredKeys() {
+/**
+ * The key set the hub processes use, HUB_MASTER_KEY_ENCRYPT_VERSION included; refused, as at start,
+ * when master.keys is missing beside a database whose keys are recorded.
+ */
+async function configuredKeys(db: Kysely<Database>): Promise<MasterKeySet> {
   const config = loadConfig();
-  return resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR, config.HUB_MASTER_KEY_ENCRYPT_VERSION).keys;
+  const resolved = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR, config.HUB_MASTER_KEY_ENCRYPT_VERSION);
+  await refuseRegeneratedKey(db, resolved);
+  return resolved.keys;
 }
 
 export async function keysCommand(args: string[]): Promise<void> {
@@ -39,7 +46,7 @@ export async function keysCommand(args: string[]): Promise<void> {
   if (!commandLine(`keys ${action}`, rest, { usage })) return;
   if (action === 'status') {
     await withDatabase(async ({ db }) => {
-      const keys = configuredKeys();
+      const keys = await configuredKeys(db);
       const usage = await keyUsage(db);
       process.stdout.write(`configured key versions: ${[...keys.byVersion.keys()].sort((a, b) => b - a).join(', ')} (${keys.current.version} encrypts)\n`);
       if (usage.length === 0) process.stdout.write('no stored secrets\n');
@@ -56,7 +63,7 @@ export async function keysCommand(args: string[]): Promise<void> {
   }
   if (action === 'rotate') {
     await withDatabase(async ({ db }) => {
-      const keys = configuredKeys();
+      const keys = await configuredKeys(db);
       // A secret sealed with a version no longer listed cannot be re-encrypted: say which versions
       // are missing, in one line, before re-encrypting anything (as start-up does), rather than
       // failing mid-way with a stack trace.

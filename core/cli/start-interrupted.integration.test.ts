@@ -67,11 +67,11 @@ describe('hub start cut short', { timeout: 180_000 }, () => {
     // Start-up gets this long after the signal: far more than a loaded machine needs to finish it.
     const hub = spawnHub(['start'], { HUB_DATA_DIR: dir, HUB_SHUTDOWN_TIMEOUT_MS: '120000' });
     cleanups.push(() => hub.stop('SIGKILL'));
-    // The signal comes as the master key is generated, the first thing a first start does: the
-    // database is being created and migrated (seconds, for PGlite), the tenant and token are to come.
+    // The signal comes as the database is opened, among the first things a start does: it is being
+    // created and migrated (seconds, for PGlite), the tenant and token are to come.
     await new Promise<void>((resolve) => {
       const look = () => {
-        if (!hub.stdout().includes('generated a credential vault master key')) return;
+        if (!hub.stdout().includes('opening the database')) return;
         hub.child.stdout?.off('data', look);
         hub.child.kill('SIGTERM');
         resolve();

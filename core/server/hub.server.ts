@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createQueue } from '../queue/queue.create.ts';
 import { resolveMasterKeys } from '../vault/master-key.file.ts';
 import { assertKeysCoverRows } from '../vault/key-usage.ts';
-import { assertKeysMatchRecorded } from '../vault/master-key.check.ts';
+import { assertKeysMatchRecorded, refuseRegeneratedKey } from '../vault/master-key.check.ts';
 import type { MasterKeySet } from '../vault/master-keys.ts';
 import { bootstrapDefaultTenant, tenantHasAdmin, type FirstStart } from './bootstrap.ts';
 import type { HubContext } from './hub-context.ts';
@@ -46,13 +46,8 @@ export interface StartOptions {
 export async function startHub(config: EnvironmentVariables, logger: Logger, options: StartOptions = {}): Promise<RunningHub> {
   const embedded = !config.DATABASE_URL;
   const masterKeys = resolveMasterKeys(config.HUB_MASTER_KEYS, config.HUB_DATA_DIR, config.HUB_MASTER_KEY_ENCRYPT_VERSION);
-  if (masterKeys.generatedAt) {
-    logger.warn(
-      { path: masterKeys.generatedAt },
-      'generated a credential vault master key into the data directory; back it up, and set HUB_MASTER_KEYS in production',
-    );
-  }
 
+  logger.info({ database: embedded ? 'pglite' : 'postgres' }, 'opening the database');
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     dataDir: config.HUB_DATA_DIR,
@@ -68,11 +63,18 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
     throw error;
   }
   try {
+    await refuseRegeneratedKey(database.db, masterKeys);
     await assertKeysCoverRows(database.db, masterKeys.keys);
     await assertKeysMatchRecorded(database.db, masterKeys.keys);
   } catch (error) {
     await database.close();
     throw error;
+  }
+  if (masterKeys.generatedAt) {
+    logger.warn(
+      { path: masterKeys.generatedAt },
+      'generated a credential vault master key into the data directory; back it up, and set HUB_MASTER_KEYS in production',
+    );
   }
   let queue: ReturnType<typeof createQueue>;
   let hub: HubContext;

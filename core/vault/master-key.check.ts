@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.types.ts';
+import { InvalidMasterKeysError, type ResolvedMasterKeys } from './master-key.file.ts';
 import type { MasterKeySet } from './master-keys.ts';
 import { SEALED_COLUMNS } from './sealed-columns.ts';
 import { seal, unseal } from './secret-box.ts';
@@ -53,6 +55,22 @@ async function opensStoredSecrets(db: Kysely<Database>, keys: MasterKeySet, vers
 function mismatch(versions: number[], recorded: string): MasterKeyMismatchError {
   return new MasterKeyMismatchError(
     `the master key listed as version ${versions.sort((a, b) => b - a).join(', ')} is not the one ${recorded} (another process holds a different key under the same number): give every process the same key for each version`,
+  );
+}
+
+/**
+ * Refuses a key this start generated (no master.keys was in the data directory) beside a database
+ * that already recorded its keys: the file went missing (not restored with the database, a volume
+ * over part of the directory). The new key opens nothing stored, so it is removed again, for the
+ * one from the backup to be put back, rather than kept and every later start refused for it.
+ */
+export async function refuseRegeneratedKey(db: Kysely<Database>, resolved: ResolvedMasterKeys): Promise<void> {
+  if (resolved.generatedAt === undefined) return;
+  const recorded = (await db.selectFrom('master_key_checks').select('version').orderBy('version').execute()).map((row) => row.version);
+  if (recorded.length === 0) return;
+  rmSync(resolved.generatedAt, { force: true });
+  throw new InvalidMasterKeysError(
+    `${resolved.generatedAt} is missing, and this database's secrets are sealed with master key version ${recorded.join(', ')}: restore master.keys from your backup of the data directory (or set HUB_MASTER_KEYS); a new key cannot open them`,
   );
 }
 
