@@ -109,6 +109,10 @@ describe('task lists', () => {
     expect(list.body).toContain('Showing the tasks of failure code <code>cursor_expired</code>');
     // The status tabs keep the code.
     expect(list.body).toContain('href="/admin/tasks?status=resolved&amp;code=cursor_expired"');
+    // Lifting one filter keeps the others.
+    const both = await client.get(`/admin/tasks?status=open&integrationId=${id}&code=cursor_expired`);
+    expect(both.body).toContain(`<a href="/admin/tasks?status=open&amp;code=cursor_expired">Show every integration</a>`);
+    expect(both.body).toContain(`<a href="/admin/tasks?status=open&amp;integrationId=${id}">Show every code</a>`);
   });
 
   it("counts, on the health page filtered to one environment, that environment's open tasks, and links to a list of exactly those", async () => {

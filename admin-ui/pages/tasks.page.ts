@@ -32,7 +32,13 @@ function lastOf(tasks: ListedTask[]): { at: string; id: string } | undefined {
 
 export function TasksPage(view: TasksView): Html {
   const { status, integrationId, environment, code } = view.filter;
-  const suffix = `${integrationId ? `&integrationId=${integrationId}` : ''}${environment ? `&environment=${environment}` : ''}${code ? `&code=${code}` : ''}`;
+  // The filters as query parameters, but for `drop`: a "show every …" link lifts one filter only.
+  const filters = (drop?: 'integrationId' | 'environment' | 'code') =>
+    Object.entries({ integrationId, environment, code })
+      .filter(([name, value]) => value !== undefined && name !== drop)
+      .map(([name, value]) => `&${name}=${value}`)
+      .join('');
+  const suffix = filters();
   const tab = (tabStatus: TaskListStatus | undefined, label: string, count?: number) =>
     html`<a href="/admin/tasks?status=${tabStatus ?? 'all'}${suffix}"${status === tabStatus ? html` aria-current="page"` : nothing}>${label}${
       count === undefined ? nothing : html` <span class="count">${count}</span>`
@@ -53,9 +59,9 @@ export function TasksPage(view: TasksView): Html {
   return html`<nav class="tabs" aria-label="Task status">
   ${tab('open', 'Open', view.counts.open)}${tab('acknowledged', 'Acknowledged', view.counts.acknowledged)}${tab('unresolved', 'Unresolved', view.counts.open + view.counts.acknowledged)}${tab('resolved', 'Resolved', view.counts.resolved)}${tab(undefined, 'All')}
 </nav>
-${integrationId ? html`<p class="notice notice--info">Showing the tasks of ${view.names.get(integrationId) ?? 'one integration'}. <a href="/admin/tasks?status=${status ?? 'all'}">Show every integration</a>.</p>` : nothing}
-${code ? html`<p class="notice notice--info">Showing the tasks of failure code <code>${code}</code>. <a href="/admin/tasks?status=${status ?? 'all'}">Show every code</a>.</p>` : nothing}
-${environment && !integrationId ? html`<p class="notice notice--info">Showing the tasks of ${environment} integrations. <a href="/admin/tasks?status=${status ?? 'all'}">Show every environment</a>.</p>` : nothing}
+${integrationId ? html`<p class="notice notice--info">Showing the tasks of ${view.names.get(integrationId) ?? 'one integration'}. <a href="/admin/tasks?status=${status ?? 'all'}${filters('integrationId')}">Show every integration</a>.</p>` : nothing}
+${code ? html`<p class="notice notice--info">Showing the tasks of failure code <code>${code}</code>. <a href="/admin/tasks?status=${status ?? 'all'}${filters('code')}">Show every code</a>.</p>` : nothing}
+${environment && !integrationId ? html`<p class="notice notice--info">Showing the tasks of ${environment} integrations. <a href="/admin/tasks?status=${status ?? 'all'}${filters('environment')}">Show every environment</a>.</p>` : nothing}
 <div class="card card--flush">${
     view.tasks.length === 0
       ? html`<p class="empty">${EMPTY[status ?? 'all']}</p>`
