@@ -6,7 +6,7 @@ import { routingStatus } from '../events/routing-status.ts';
 import { whyRouteWithdrawn } from '../routes/route-withdrawn.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { settleTasksAfterSuccess } from '../tasks/task-recovery.ts';
+import { settleTasksAfterSuccess, withdrawOperation } from '../tasks/task-recovery.ts';
 import { openOrUpdateTask } from '../tasks/task.service.ts';
 import type { Failure } from './failure.ts';
 import { failureCauseOf } from './failure-cause.ts';
@@ -36,6 +36,14 @@ export async function recordFinalFailure(hub: HubContext, integration: Integrati
     operation: operationOf(run),
     fromTaskAlert: run.trigger === 'task',
   });
+  // Deleted or retargeted between the check above and the task's commit: the route's own withdrawal
+  // found no task to take the action off yet, so it is taken off here (resolving a task it opened).
+  const withdrawnMeanwhile = await whyRouteWithdrawn(hub, run);
+  if (withdrawnMeanwhile !== undefined) {
+    await withdrawOperation(hub, { integrationId: integration.id, operation: operationOf(run), why: withdrawnMeanwhile });
+    hub.logger.info({ integrationId: integration.id, runId: run.id, code: failure.code }, `route action failed after ${withdrawnMeanwhile}; taken off its task`);
+    return;
+  }
   const payload = {
     code: failure.code,
     message: failure.message,
