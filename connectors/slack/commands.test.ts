@@ -67,4 +67,23 @@ describe('/hub command text', () => {
       { op: 'ack', args: ['TASK-42', 'see &lt;'] },
     ]);
   });
+
+  it('keeps a note as typed, its line breaks and spacing, and reads names across any spaces', async () => {
+    const { ops, calls } = recordingOperations();
+    // Shift+Enter in the Slack composer puts a line break in the command text.
+    await runCommand('/hub', '  resolve   TASK-42 1. rotated the token\n2. restarted  the poller  ', who, ops);
+    await runCommand('/hub', 'status  SN   prod ', who, ops);
+    expect(calls).toEqual([
+      { op: 'resolve', args: ['TASK-42', '1. rotated the token\n2. restarted  the poller'] },
+      { op: 'status', args: ['SN prod'] },
+    ]);
+  });
+
+  it('escapes the unknown verb it echoes: /hub <!channel> pings nobody', async () => {
+    const { ops } = recordingOperations();
+    // What Slack sends for: /hub <!channel>
+    const reply = await runCommand('/hub', '&lt;!channel&gt;', who, ops);
+    expect(reply.text).not.toContain('<!channel>');
+    expect(reply.text).toContain('&lt;!channel&gt;');
+  });
 });

@@ -28,11 +28,15 @@ export function helpText(command: string): string {
 
 const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
 
+// The verb, the word after it, and the rest as typed: a note keeps its line breaks and spacing.
+const COMMAND_TEXT = /^\s*(\S+)?(?:\s+(\S+))?(?:\s+([\s\S]*?))?\s*$/;
+
 export async function runCommand(command: string, text: string, who: ChatIdentity, operations: HubOperations): Promise<CommandReply> {
-  const [verb = 'help', first, ...rest] = decodeSlackText(text).trim().split(/\s+/).filter(Boolean);
-  const note = rest.join(' ') || undefined;
-  // Names of more than one word may be quoted; the quotes are not part of the name.
-  const integrationName = unquoted([first, ...rest].filter(Boolean).join(' '));
+  const [, verb = 'help', first, remainder] = COMMAND_TEXT.exec(decodeSlackText(text)) ?? [];
+  const note = remainder || undefined;
+  // Names of more than one word may be quoted; the quotes are not part of the name, and words are
+  // told apart by any run of spaces.
+  const integrationName = unquoted([first, ...(remainder ?? '').split(/\s+/)].filter(Boolean).join(' '));
   try {
     switch (verb.toLowerCase()) {
       case 'ack':
@@ -71,7 +75,8 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
       case 'help':
         return { text: helpText(command) };
       default:
-        return { text: `I don't know \`${verb}\`.\n${helpText(command)}` };
+        // Escaped as every text a reply quotes: `/hub <!channel>` must not ping anyone.
+        return { text: `I don't know “${escapeMrkdwn(verb)}”.\n${helpText(command)}` };
     }
   } catch (error) {
     if (error instanceof OperationRefused) return { text: refusalText(error) };

@@ -121,7 +121,7 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(JSON.parse((await command('ack TASK-1', 'U0VIEW')).body).text).toMatch(/needs the operator role/);
     expect(JSON.parse((await command('ack TASK-99999', 'U0OPS')).body).text).toMatch(/There is no TASK-99999/);
     expect(JSON.parse((await command('ack banana', 'U0OPS')).body).text).toMatch(/not a task key/);
-    expect(JSON.parse((await command('dance', 'U0OPS')).body).text).toMatch(/I don't know `dance`/);
+    expect(JSON.parse((await command('dance', 'U0OPS')).body).text).toMatch(/I don't know “dance”/);
     // Runbooks, like status, are for linked users (see the commands table in README.md).
     expect(JSON.parse((await command('runbook auth_invalid', 'U0STRANGER')).body).text).toMatch(/not linked to a hub user/);
     expect(JSON.parse((await command('runbook auth_invalid', 'U0VIEW')).body).text).toMatch(/auth_invalid/);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifySlack } from './webhook.ts';
+import { signSlackRequest, slashCommandBody } from '../../test-support/fake-slack/index.ts';
+import { slackWebhook, verifySlack } from './webhook.ts';
 
 // Slack's v0 request signature (fact sheet): HMAC-SHA256(signing_secret, "v0:" + timestamp + ":" +
 // rawBody), hex, in X-Slack-Signature, with X-Slack-Request-Timestamp within 5 minutes of now.
@@ -44,5 +45,13 @@ describe('verifySlack', () => {
       });
     }
     expect(verifySlack(signed(body, { at: String(now.getTime() / 1000 - 299) }), credentials, now)).toEqual({ ok: true });
+  });
+});
+
+describe('slackWebhook.interaction', () => {
+  it('reads a slash command whose Content-Type differs only in case (media types are case-insensitive)', () => {
+    const body = slashCommandBody({ text: 'help', user_id: 'U0OPS', response_url: 'https://hooks.slack.com/commands/x' });
+    const request = { rawBody: Buffer.from(body), headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded', ...signSlackRequest('s'.repeat(32), body) }, query: {} };
+    expect(slackWebhook.interaction!(request)?.type).toBe('slack.command');
   });
 });

@@ -7,7 +7,8 @@ import { interactWithBolt } from './bolt-app.ts';
 // (form-encoded, answered within 3 s), Events API callbacks (JSON), and handshakes.
 
 function form(request: WebhookRequest): URLSearchParams | undefined {
-  return (request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(request.rawBody.toString('utf8')) : undefined;
+  // Media types are case-insensitive (RFC 9110 §8.3.1).
+  return (request.headers['content-type'] ?? '').toLowerCase().includes('application/x-www-form-urlencoded') ? new URLSearchParams(request.rawBody.toString('utf8')) : undefined;
 }
 
 /**
