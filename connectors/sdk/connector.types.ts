@@ -139,7 +139,9 @@ export interface WebhookDefinition<Config, Credentials> {
    * Runs an interaction and gives the synchronous answer; slower follow-ups go out on their own.
    * `recorded` settles once the runtime has recorded the request: true the first time, false for a
    * replay, which must have no effect. Nothing may happen before it is true, but the answer need
-   * not wait for it when the sender's deadline comes first; it rejects when recording failed.
+   * not wait for it when the sender's deadline comes first; it rejects when recording failed,
+   * with InteractionNotRecorded when that failure passes (the hub's database) and the person can
+   * simply be told nothing was done (other failures are the runtime's to answer).
    * `followUp` takes the work that goes on after the answer (the action of a button already
    * acknowledged, a reply for response_url): a graceful stop of the process waits for it.
    */

@@ -11,6 +11,15 @@ export interface ChatIdentity {
   email?: string;
 }
 
+/**
+ * How `recorded` rejects (see `interact`) when the hub could not record the request for a reason
+ * that passes (its database refused or went away): nothing was done, and the connector says so to
+ * the person in its own answer, as its sender shows a failed request as nothing at all.
+ */
+export class InteractionNotRecorded extends Error {
+  override name = 'InteractionNotRecorded';
+}
+
 export class OperationRefused extends Error {
   override name = 'OperationRefused';
   readonly reason: 'not_found' | 'forbidden' | 'conflict' | 'invalid';

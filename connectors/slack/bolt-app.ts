@@ -1,6 +1,6 @@
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
-import type { HubOperations } from '../sdk/operations.types.ts';
+import { InteractionNotRecorded, type HubOperations } from '../sdk/operations.types.ts';
 import { listenForButtons, listenForCommands, NOT_DONE, tell, WORKING_ON_IT, type HubContextProperties } from './bolt-listeners.ts';
 import { ANSWER_WITHIN_MS, doneBy, INLINE_REPLY_MS } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
@@ -134,8 +134,17 @@ export function interactWithBolt(
           if (respond) await tell(respond, NOT_DONE, ctx);
         });
       },
-      // Recording failed in time: the hub answers it (a body the database refuses is a 400).
       (error: unknown) => {
+        if (error instanceof InteractionNotRecorded) {
+          // The database refused at once (starting up, failing over): Slack shows a failed command
+          // as nothing at all and never sends it again, so the person is told in the answer.
+          ctx.logger.error({ error: error.name }, 'slack interaction could not be recorded');
+          if ('command' in body) return answer(toResponse({ response_type: 'ephemeral', text: NOT_DONE }));
+          answer({ status: 200 });
+          const respond = respondTo(body, ctx);
+          return respond ? tell(respond, NOT_DONE, ctx) : undefined;
+        }
+        // Otherwise the hub answers it (a body the database refuses is a 400).
         clearTimeout(timer);
         answered = true;
         reject(error);

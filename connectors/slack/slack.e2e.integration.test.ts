@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
@@ -134,6 +135,24 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
       const response = await test.request('post', `/hooks/${slackIntegration.id}`, { headers: signed(body), body });
       expect(response.status, body).toBe(400);
       expect((await response.json()).error.code).toBe('invalid_payload');
+    }
+  });
+
+  it('tells the person nothing was done when the database refuses at once to record a command or a button press', async () => {
+    // As PostgreSQL refuses while it starts up or recovers (57P03). Slack shows a failed command as
+    // nothing at all and never sends it again.
+    await sql`create function refuse_events() returns trigger language plpgsql as $$ begin raise exception 'the database system is starting up' using errcode = '57P03'; end $$`.execute(test.hub.db);
+    await sql`create trigger refuse_events before insert on integration_events for each row execute function refuse_events()`.execute(test.hub.db);
+    try {
+      const answer = await command('ack TASK-1', 'U0OPS');
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('nothing was done') });
+      const press = interactionBody(blockActionPayload({ userId: 'U0OPS', teamId: 'T0001', actionId: 'task_ack', value: 'task', channelId: 'C0ALERTS', messageTs: '9.9', responseUrl: slack.responseUrl('refused-press') }));
+      expect((await test.request('post', `/hooks/${slackIntegration.id}`, { headers: signed(press), body: press })).status).toBe(200);
+      await waitFor('the press to be answered on response_url', async () => slack.responses.find((r) => r.id === 'refused-press' && JSON.stringify(r.body).includes('nothing was done')));
+    } finally {
+      await sql`drop trigger refuse_events on integration_events`.execute(test.hub.db);
+      await sql`drop function refuse_events()`.execute(test.hub.db);
     }
   });
 

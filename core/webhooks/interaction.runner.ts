@@ -1,6 +1,8 @@
 import type { Interaction, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import { InteractionNotRecorded } from '../../connectors/sdk/operations.types.ts';
 import { hubOperations } from '../chatops/hub-operations.ts';
+import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { interactionDedupeKey } from '../events/interaction-event.ts';
 import { payloadHash } from '../events/payload-hash.ts';
@@ -64,6 +66,10 @@ export async function runInteraction(
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: id ? 'interaction' : 'duplicate' });
       if (id) hub.metrics.events.inc({ source: 'webhook' });
       return Boolean(id);
+    })
+    .catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw new InteractionNotRecorded('the hub could not record the request', { cause: error });
+      throw error;
     });
   return connector.webhook!.interact!(request, ctx, hubOperations(hub, row.tenant_id), recorded, followUpOf(hub));
 }
