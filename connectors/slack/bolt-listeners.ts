@@ -1,5 +1,6 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
+import { escapeMrkdwn } from './blocks.ts';
 import { runCommand, type CommandReply } from './commands.ts';
 import type { SlackConfig } from './config.ts';
 import { doneBy } from './reply-deadline.ts';
@@ -66,6 +67,18 @@ export function listenForCommands(app: App, config: SlackConfig): void {
     await ack({ response_type: 'ephemeral', text: WORKING_ON_IT });
     const reply = await orWentWrong(work, ctx);
     await tell(respond, reply.text, ctx);
+  });
+  // A command the app sends that the integration does not expect (the app's command renamed, the
+  // integration's not): without this, the answer would be the empty 200 of the deadline, which
+  // Slack shows as nothing at all.
+  app.command(/.*/, async ({ command, ack, context }) => {
+    if (command.command === config.slashCommand) return;
+    const { ctx } = context as unknown as HubContextProperties;
+    ctx.logger.warn({ received: command.command, expected: config.slashCommand }, 'slack sent a slash command other than the integration\'s slashCommand');
+    await ack({
+      response_type: 'ephemeral',
+      text: `:warning: This hub integration answers ${escapeMrkdwn(config.slashCommand)}, not ${escapeMrkdwn(command.command)}. Ask an admin to give the Slack app's command and the integration's slashCommand the same name.`,
+    });
   });
 }
 
