@@ -13,6 +13,11 @@ export interface TaskAlert {
   code: string;
   severity: string;
   integrationId: string | null;
+  /**
+   * Whether a retry of the integration can do anything (it has streams to poll); undefined counts
+   * as yes, for alerts queued by a version that did not say.
+   */
+  retryable?: boolean;
   integrationName: string;
   environment: string;
   occurrences: number;

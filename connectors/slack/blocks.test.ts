@@ -29,4 +29,9 @@ describe('alert blocks', () => {
       expect(json).not.toMatch(/\\ud[89a-f][0-9a-f]{2}/i);
     }
   });
+
+  it('offer Retry only for an integration a retry can poll (undefined: an alert queued by a version that did not say)', () => {
+    const retry = (input: TaskAlert) => JSON.stringify(alertBlocks(input)).includes('task_retry');
+    expect([retry(alert), retry({ ...alert, retryable: true }), retry({ ...alert, retryable: false })]).toEqual([true, true, false]);
+  });
 });

@@ -72,7 +72,7 @@ export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): B
   const buttons: Block[] = [];
   if (alert.status === 'open') buttons.push({ type: 'button', action_id: 'task_ack', style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, value: alert.key });
   buttons.push(runbook);
-  if (alert.status !== 'resolved' && alert.integrationId) {
+  if (alert.status !== 'resolved' && alert.integrationId && alert.retryable !== false) {
     buttons.push({ type: 'button', action_id: 'task_retry', text: { type: 'plain_text', text: 'Retry' }, value: alert.integrationId });
   }
   blocks.push({ type: 'actions', block_id: `task:${alert.taskId}`, elements: buttons });

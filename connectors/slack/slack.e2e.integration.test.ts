@@ -251,6 +251,10 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(slackTask).toMatchObject({ resolvedBy: 'system', failingOperations: [] });
     const detail = await (await test.request('get', `/api/tasks/${slackTask.id}`, { token: tenant.tokens.viewer })).json();
     expect(detail.history.at(-1)).toMatchObject({ action: 'resolved', note: 'action:task_alert.post succeeded' });
+    // Its alert offers no Retry: the Slack integration has nothing to poll.
+    const own = slack.messages.filter((message) => JSON.stringify(message.blocks ?? []).includes(`task:${slackTask.id}`));
+    expect(own.length).toBeGreaterThan(0);
+    expect(JSON.stringify(own.map((message) => message.blocks))).not.toContain('task_retry');
   });
 
   it('answers 50 commands a second within 3 seconds', async () => {

@@ -10,8 +10,9 @@ export function runbookUrl(hub: HubContext, code: string): string {
 /** A task as alerts and chat answers show it. */
 export async function taskAlertView(hub: HubContext, task: TaskRow): Promise<TaskAlert> {
   const integration = task.integration_id
-    ? await hub.db.selectFrom('integration_configs').select(['name', 'environment']).where('id', '=', task.integration_id).executeTakeFirst()
+    ? await hub.db.selectFrom('integration_configs').select(['name', 'environment', 'connector']).where('id', '=', task.integration_id).executeTakeFirst()
     : undefined;
+  const connector = integration ? hub.connectors.get(integration.connector) : undefined;
   return {
     taskId: task.id,
     key: `TASK-${task.number}`,
@@ -20,6 +21,9 @@ export async function taskAlertView(hub: HubContext, task: TaskRow): Promise<Tas
     code: task.code,
     severity: task.severity,
     integrationId: task.integration_id,
+    // A retry polls: an integration with nothing to poll (Slack's own, for a lost alert post) only
+    // ever answers that it has nothing to poll.
+    retryable: connector !== undefined && Object.keys(connector.streams).length > 0,
     integrationName: integration?.name ?? 'deleted integration',
     environment: integration?.environment ?? 'unknown',
     occurrences: task.occurrences,
