@@ -55,7 +55,12 @@ export interface DatabaseOptions {
 
 export async function connectDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
-    return connectPostgres(options.url, options.poolSize ?? 10, { preparedStatements: options.preparedStatements ?? true, queryTimeoutMs: options.queryTimeoutMs ?? 0 });
+    const url = options.url;
+    return connectPostgres(url, options.poolSize ?? 10, {
+      preparedStatements: options.preparedStatements ?? true,
+      queryTimeoutMs: options.queryTimeoutMs ?? 0,
+      probeClient: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 }),
+    });
   }
   return connectPglite(options.dataDir);
 }
