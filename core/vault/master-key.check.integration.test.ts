@@ -1,10 +1,13 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { runHubCommand } from '../../test-support/hub-process.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { ensureTenant } from '../tenancy/tenant.repository.ts';
-import { assertKeysMatchRecorded, MasterKeyMismatchError } from './master-key.check.ts';
+import { assertKeysMatchRecorded, MasterKeyMismatchError, refuseRegeneratedKey } from './master-key.check.ts';
 import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
 import { seal } from './secret-box.ts';
 
@@ -45,6 +48,25 @@ describe('master key check', () => {
     await expect(assertKeysMatchRecorded(handle.db, keysOf(`${entry(2, 7)},${entry(1, 1)}`))).rejects.toThrow(/^the master key listed as version 2 is not/);
     // Dropping a version later (after `hub keys rotate`) is fine: only listed versions are compared.
     await assertKeysMatchRecorded(handle.db, keysOf(entry(2, 2)));
+  });
+
+  it('takes a key this process generated when the recorded check is its own (another process read the new file first), and removes only a key it cannot be', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-key-check-'));
+    try {
+      const path = join(dir, 'master.keys');
+      // The keys recorded above: a process that generated these very keys (and another that read the
+      // file and recorded them first) is fine, and the file stays.
+      const recorded = `${entry(2, 2)},${entry(1, 1)}`;
+      writeFileSync(path, `${recorded}\n`);
+      await refuseRegeneratedKey(handle.db, { keys: keysOf(recorded), generatedAt: path, source: 'file' });
+      expect(existsSync(path)).toBe(true);
+      // A generated key the recorded checks do not open: the file went missing; the new key goes.
+      writeFileSync(path, `${entry(1, 5)}\n`);
+      await expect(refuseRegeneratedKey(handle.db, { keys: keysOf(entry(1, 5)), generatedAt: path, source: 'file' })).rejects.toThrow(/master\.keys is missing/);
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops a start and a key rotation with one line, before anything is sealed', async () => {

@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.types.ts';
 import { InvalidMasterKeysError, type ResolvedMasterKeys } from './master-key.file.ts';
-import type { MasterKeySet } from './master-keys.ts';
+import { parseMasterKeys, type MasterKeySet } from './master-keys.ts';
 import { SEALED_COLUMNS } from './sealed-columns.ts';
 import { seal, unseal } from './secret-box.ts';
 
@@ -60,18 +60,31 @@ function mismatch(versions: number[], recorded: string): MasterKeyMismatchError 
 
 /**
  * Refuses a key this start generated (no master.keys was in the data directory) beside a database
- * that already recorded its keys: the file went missing (not restored with the database, a volume
- * over part of the directory). The new key opens nothing stored, so it is removed again, for the
- * one from the backup to be put back, rather than kept and every later start refused for it.
+ * that recorded other keys: the file went missing (not restored with the database, a volume over
+ * part of the directory). The new key opens nothing stored, so it is removed again, for the one
+ * from the backup to be put back, rather than kept and every later start refused for it. A check
+ * the generated key opens is its own, recorded by a process that read the file meanwhile.
  */
 export async function refuseRegeneratedKey(db: Kysely<Database>, resolved: ResolvedMasterKeys): Promise<void> {
   if (resolved.generatedAt === undefined) return;
-  const recorded = (await db.selectFrom('master_key_checks').select('version').orderBy('version').execute()).map((row) => row.version);
-  if (recorded.length === 0) return;
-  rmSync(resolved.generatedAt, { force: true });
+  const recorded = await db.selectFrom('master_key_checks').select(['version', 'check_ciphertext']).orderBy('version').execute();
+  const others = recorded.filter((row) => !opensCheck(resolved.keys, row.version, row.check_ciphertext)).map((row) => row.version);
+  if (others.length === 0) return;
+  removeIfStillOurs(resolved.generatedAt, resolved.keys);
   throw new InvalidMasterKeysError(
-    `${resolved.generatedAt} is missing, and this database's secrets are sealed with master key version ${recorded.join(', ')}: restore master.keys from your backup of the data directory (or set HUB_MASTER_KEYS); a new key cannot open them`,
+    `${resolved.generatedAt} is missing, and this database's secrets are sealed with master key version ${others.join(', ')}: restore master.keys from your backup of the data directory (or set HUB_MASTER_KEYS); a new key cannot open them`,
   );
+}
+
+/** Removes the generated key file unless it holds another key by now (a backup restored meanwhile). */
+function removeIfStillOurs(path: string, keys: MasterKeySet): void {
+  let onDisk: ReturnType<typeof parseMasterKeys>;
+  try {
+    onDisk = parseMasterKeys(readFileSync(path, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (onDisk.ok && onDisk.keys.current.key.equals(keys.current.key)) rmSync(path, { force: true });
 }
 
 /** Records a check for each version not seen before, and refuses keys that differ from the recorded ones. */
