@@ -69,7 +69,7 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
     const succeeded = await settleRun(hub, run, { status: 'succeeded', ...payloadHash }, () => recordSuccess(hub, integration, run));
     if (succeeded) hub.metrics.runs.inc({ connector: connector.id, kind: 'poll', status: 'succeeded' });
   } catch (error) {
-    // Cut short by a stop: not a failure, and no attempt of the budget beyond the one it had.
+    // Cut short by a stop: not a failure, and its attempt is given back.
     if (pollStopSignal(hub).aborted) await handBack(hub, run);
     else await handleRunError(hub, run, integration, error);
   }

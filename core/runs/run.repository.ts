@@ -256,13 +256,15 @@ export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_
 }
 
 /**
- * Back to queued, due at once and with no error, when its process stops in the middle of it (see
- * run-handover.ts); false when this attempt no longer holds the run.
+ * Back to queued, due at once, with no error and its attempt given back, when its process stops in
+ * the middle of it (see run-handover.ts): a stop is no failure, and a rolling restart must not use
+ * up the run's budget. The attempt's number comes round again, as after giveBackStaleRun: nothing
+ * of the cut attempt writes after this. False when this attempt no longer holds the run.
  */
 export async function handBackRun(db: Db, run: RunAttempt): Promise<boolean> {
   const result = await db
     .updateTable('integration_runs')
-    .set({ status: 'queued', next_attempt_at: null, heartbeat_at: null })
+    .set((eb) => ({ status: 'queued', next_attempt_at: null, heartbeat_at: null, attempts: eb('attempts', '-', 1) }))
     .where(heldBy(run))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;

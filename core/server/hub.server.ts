@@ -95,12 +95,14 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       // One budget for the whole stop: what the HTTP drain used is not given to the queue again.
       const deadline = performance.now() + config.HUB_SHUTDOWN_TIMEOUT_MS;
       const remaining = () => Math.max(0, deadline - performance.now());
+      // From the first moment no run starts, and polls in flight are cut short and go back to the
+      // queue while it still takes jobs (run-handover.ts), beside the HTTP drain.
+      const pollsHandedOver = handOverPolls(hub, Math.min(remaining(), HAND_OVER_WAIT_MS));
       await http?.close(remaining());
       // Interactions answered before the stop (a Slack button, a slow command) finish what they said they would.
       await settlesWithin(interactionFollowUpsSettled(hub), remaining());
       await stopKeepingSchedules?.();
-      // Polls in flight go back to the queue while it still takes jobs (run-handover.ts).
-      await handOverPolls(hub, Math.min(remaining(), HAND_OVER_WAIT_MS));
+      await pollsHandedOver;
       await queue.close(remaining());
       // Whatever still holds the database (a maintenance pass, a job past the budget) gets a moment
       // to commit or roll back whole, even when the drains above spent the budget.
