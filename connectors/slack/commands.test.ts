@@ -79,6 +79,12 @@ describe('/hub command text', () => {
     ]);
   });
 
+  it('reads a command padded with long runs of spaces (the pattern has no lazy part to backtrack over them)', async () => {
+    const { ops, calls } = recordingOperations();
+    await runCommand('/hub', `resolve TASK-42 ${' '.repeat(40_000)}done${' '.repeat(40_000)}`, who, ops);
+    expect(calls).toEqual([{ op: 'resolve', args: ['TASK-42', 'done'] }]);
+  });
+
   it('escapes the unknown verb it echoes: /hub <!channel> pings nobody', async () => {
     const { ops } = recordingOperations();
     // What Slack sends for: /hub <!channel>

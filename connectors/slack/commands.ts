@@ -29,10 +29,11 @@ export function helpText(command: string): string {
 const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
 
 // The verb, the word after it, and the rest as typed: a note keeps its line breaks and spacing.
-const COMMAND_TEXT = /^\s*(\S+)?(?:\s+(\S+))?(?:\s+([\s\S]*?))?\s*$/;
+// Matched against trimmed text, with no lazy part: a long run of spaces must not make it backtrack.
+const COMMAND_TEXT = /^(\S+)?(?:\s+(\S+))?(?:\s+([\s\S]*))?$/;
 
 export async function runCommand(command: string, text: string, who: ChatIdentity, operations: HubOperations): Promise<CommandReply> {
-  const [, verb = 'help', first, remainder] = COMMAND_TEXT.exec(decodeSlackText(text)) ?? [];
+  const [, verb = 'help', first, remainder] = COMMAND_TEXT.exec(decodeSlackText(text).trim()) ?? [];
   const note = remainder || undefined;
   // Names of more than one word may be quoted; the quotes are not part of the name, and words are
   // told apart by any run of spaces.

@@ -22,8 +22,8 @@ export async function taskAlertView(hub: HubContext, task: TaskRow): Promise<Tas
     severity: task.severity,
     integrationId: task.integration_id,
     // A retry polls: an integration with nothing to poll (Slack's own, for a lost alert post) only
-    // ever answers that it has nothing to poll.
-    retryable: connector !== undefined && Object.keys(connector.streams).length > 0,
+    // ever answers that it has nothing to poll. Unknown to this process (a rolling upgrade): unsaid.
+    ...(connector ? { retryable: Object.keys(connector.streams).length > 0 } : {}),
     integrationName: integration?.name ?? 'deleted integration',
     environment: integration?.environment ?? 'unknown',
     occurrences: task.occurrences,
