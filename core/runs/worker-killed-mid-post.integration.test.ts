@@ -121,10 +121,14 @@ describe('a worker SIGKILLed with Slack posts in flight', { timeout: 150_000 }, 
     for (const [n, task] of tasks.slice(1).entries()) expect(task.opened_at >= tasks[n]!.resolved_at!, 'opened after the one before was resolved').toBe(true);
     expect(await count(`select 1 from integration_events where integration_id = $1 and type = 'failure.run_interrupted'`, [route.slackId])).toBe(interrupted.length);
 
-    const { rows: scheduled } = await sql!.query<{ window_start: Date; status: string }>(`select window_start, status from integration_runs where integration_id = $1 and trigger = 'schedule'`, [polledId]);
-    expect(scheduled.length).toBeGreaterThan(0);
+    const { rows: scheduled } = await sql!.query<{ window_start: Date; status: string; error_message: string | null }>(
+      `select window_start, status, error_message from integration_runs where integration_id = $1 and trigger = 'schedule'`, [polledId]);
     expect(new Set(scheduled.map((run) => run.window_start.toISOString())).size, 'one run per window').toBe(scheduled.length);
-    expect(scheduled.map((run) => run.status)).toEqual(scheduled.map(() => 'succeeded'));
+    expect(scheduled.filter((run) => run.status === 'succeeded').length).toBeGreaterThan(0);
+    // Only a fire made before the schedule went off and claimed after it (the survivor was busy with
+    // the posts) may end otherwise: cancelled, as README says.
+    const others = scheduled.filter((run) => run.status !== 'succeeded');
+    expect(others.map((run) => [run.status, run.error_message])).toEqual(others.map(() => ['cancelled', 'the schedule of stream sc_task was switched off']));
     expect(await count(`select 1 from integration_events where integration_id = $1 and source = 'poll'`, [polledId])).toBe(POLLED_RECORDS);
 
     expect(survivor.child.exitCode).toBeNull();
