@@ -8,6 +8,7 @@ import { lockDataDirectory } from './data-dir.lock.ts';
 import { assertEmbeddedVersion } from './embedded-version.ts';
 import { createPglitePool } from './pglite.pool.ts';
 import { postgresPool, type PostgresPoolOptions } from './postgres.pool.ts';
+import { LATE, resultWithin } from '../timing/deadline.ts';
 
 // int8 (count(*), bigint columns) as a JS number on PostgreSQL, as PGlite already returns it,
 // so both backends hand repositories identical rows.
@@ -102,19 +103,6 @@ async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
 
 const DEFAULT_DRAIN_MS = 5_000;
 
-/** Whether `work` settles within `ms`; it goes on either way. */
-async function finishesWithin(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true as const), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * `drain` lets work in flight finish before the pool ends (PGlite, whose close would cut it);
  * without it the pool waits for its borrowers itself (pg), and the close stops waiting for it at
@@ -142,7 +130,7 @@ function handle(
           await db.destroy();
           return drained;
         }
-        return finishesWithin(db.destroy(), drainTimeoutMs);
+        return (await resultWithin(db.destroy(), drainTimeoutMs)) !== LATE;
       })().finally(() => afterClose?.());
       return closed;
     },

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { settlesWithin } from '../timing/deadline.ts';
 
 // Kysely's PostgresDialect talks to a `pg`-style pool. PGlite is one connection, so this pool
 // hands that connection to one borrower at a time: a transaction's statements can never
@@ -74,13 +75,7 @@ export function createPglitePool(pglite: PGlite): PglitePool {
       // Queued borrowers have not started anything yet: refusing them loses no work half-done.
       for (const waiter of waiters.splice(0)) waiter.reject(new DatabaseClosingError());
       if (!busy) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await new Promise<boolean>((resolve) => {
-        idle = () => resolve(true);
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      clearTimeout(timer);
-      return drained;
+      return settlesWithin(new Promise<void>((resolve) => (idle = resolve)), timeoutMs);
     },
     async end() {
       closing = true;

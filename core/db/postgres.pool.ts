@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { isStaleStatement, statementNames } from './prepared-statements.ts';
+import { resultWithin } from '../timing/deadline.ts';
 
 // The pool Kysely's PostgresDialect is given on PostgreSQL: pg's pool, with two additions.
 //
@@ -126,19 +127,14 @@ async function serverStillWorking(probeClient: () => pg.Client, client: pg.PoolC
   if (pid === null) return false;
   const probe = probeClient();
   probe.on('error', () => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
-  });
   try {
     const looked = (async () => {
       await probe.connect();
       const { rows } = await probe.query<{ state: string | null }>('select state from pg_stat_activity where pid = $1', [pid]);
       return rows[0]?.state === 'active';
     })().catch(() => false);
-    return await Promise.race([looked, gaveUp]);
+    return (await resultWithin(looked, PROBE_TIMEOUT_MS)) === true;
   } finally {
-    clearTimeout(timer);
     closeConnection(probe);
   }
 }

@@ -1,6 +1,7 @@
 import type { DependencyCheck, HealthReport } from '../../schemas/api/health.schema.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { hubVersion } from '../server/version.ts';
+import { withTimeout } from '../timing/deadline.ts';
 
 // A dependency that does not answer within this bound counts as down: the health endpoint must
 // answer quickly even while Redis or Postgres hang.
@@ -9,20 +10,12 @@ const startedAt = Date.now();
 
 async function check(kind: string, probe: () => Promise<void>): Promise<DependencyCheck> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS, () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`));
     return { status: 'up', kind, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'down', kind, latencyMs: Math.round(performance.now() - started), error: message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -7,10 +7,10 @@ import {
   closeRedis,
   createRedis,
   pingRedis,
-  settlesWithin,
   throttledErrorReporter,
   whenReady,
 } from './bullmq.redis.ts';
+import { settlesWithin } from '../timing/deadline.ts';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   KEEP_COMPLETED,

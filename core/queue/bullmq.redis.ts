@@ -1,6 +1,7 @@
 // Redis connections for the BullMQ queue, set up as BullMQ's production guide asks, and the
 // timeouts that keep a Redis outage from hanging callers (health checks, HTTP handlers, shutdown).
 import { Redis } from 'ioredis';
+import { settlesWithin, withTimeout } from '../timing/deadline.ts';
 import { QueueUnavailableError } from './queue.types.ts';
 import type { QueueLogger } from './queue.types.ts';
 
@@ -84,34 +85,8 @@ export function whenReady(redis: Redis, timeoutMs?: number): Promise<void> {
 export async function pingRedis(redis: Redis, timeoutMs: number): Promise<void> {
   const started = Date.now();
   await whenReady(redis, timeoutMs);
-  await withTimeout(redis.ping(), timeoutMs - (Date.now() - started), 'Redis PING');
-}
-
-/** Rejects with QueueUnavailableError when `promise` takes longer than `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms`)), ms);
-  });
-  // A late rejection of the abandoned promise must not surface as unhandled.
-  promise.catch(() => {});
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** True when `promise` settled (either way) within `ms`; never rejects. */
-export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
-    const settled = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    promise.then(settled, settled);
-  });
+  const remainingMs = timeoutMs - (Date.now() - started);
+  await withTimeout(redis.ping(), remainingMs, () => new QueueUnavailableError(`Redis PING timed out after ${remainingMs} ms`));
 }
 
 export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {

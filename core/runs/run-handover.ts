@@ -1,4 +1,4 @@
-import { settlesWithin } from '../queue/bullmq.redis.ts';
+import { settlesWithin } from '../timing/deadline.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { enqueueRun, dispatchRuns } from './run.jobs.ts';
 import { handBackRun, type RunAttempt } from './run.repository.ts';

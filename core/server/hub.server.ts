@@ -18,7 +18,7 @@ import { scheduleMaintenance } from './maintenance.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
 import { interactionFollowUpsSettled } from '../webhooks/interaction.runner.ts';
-import { settlesWithin } from '../queue/bullmq.redis.ts';
+import { settlesWithin } from '../timing/deadline.ts';
 import { handOverPolls } from '../runs/run-handover.ts';
 
 const MIN_DATABASE_DRAIN_MS = 1_000;
