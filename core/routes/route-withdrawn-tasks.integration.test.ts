@@ -7,10 +7,10 @@ import { createTestkitIntegration, syncAndWait } from '../../test-support/testki
 import { waitFor } from '../../test-support/wait-for.ts';
 
 // A failure task of a route's action stays open until that action succeeds again. Once the route is
-// deleted, or acts on another integration or with another action, it never will: the task would stay
+// deleted, switched off, or acts on another integration or with another action, it never will: the task would stay
 // open (and the target failing) for good, so the action comes off it.
 
-describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retargeted, on $name', ({ options }) => {
+describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted, retargeted or switched off, on $name', ({ options }) => {
   let test: TestHub;
   let tenant: TestTenant;
 
@@ -76,6 +76,26 @@ describe.each(RUNTIME_MODES)('failure tasks of a route that is deleted or retarg
     const resolved = await taskOf(opened.id);
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'system', failingOperations: [] });
     expect(resolved.history.at(-1)).toMatchObject({ action: 'resolved', actor: 'system', note: `route "${routes[2]!.name}" was deleted` });
+  });
+
+  it('takes the action of a route switched off off its task; switching it on again does not bring it back', async () => {
+    const { source, target, sourceUpstream, targetUpstream } = await sourceAndTarget('off');
+    const route = await createRoute(source.id, target.id);
+    targetUpstream.failures.push({ code: 'config_invalid' });
+    sourceUpstream.records.set('e1', { title: 'one' });
+    await syncAndWait(test, tenant, source.id);
+    const opened = await waitFor('the task', async () => (await (await test.request('get', `/api/tasks?integrationId=${target.id}`, { token: tenant.tokens.viewer })).json()).tasks[0]);
+    expect(opened.failingOperations).toEqual([`action:record:route:${route.id}`]);
+
+    const off = await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: false } });
+    expect(off.status).toBe(200);
+    const resolved = await taskOf(opened.id);
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'system', failingOperations: [] });
+    expect(resolved.history.at(-1)).toMatchObject({ action: 'resolved', actor: 'system', note: `route "${route.name}" was switched off` });
+
+    const on = await test.request('patch', `/api/routes/${route.id}`, { token: tenant.tokens.admin, body: { enabled: true } });
+    expect(on.status).toBe(200);
+    expect(await taskOf(opened.id)).toMatchObject({ status: 'resolved', failingOperations: [] });
   });
 
   it('leaves the task of a route that only changes its template or name', async () => {

@@ -194,11 +194,21 @@ export async function updateRoute(
     throw new RouteChangedError();
   }
   await audit(hub.db, principal, 'route.updated', row, requestId);
-  if (row.target_integration_id !== existing.target_integration_id || row.action !== existing.action) {
-    const change = row.target_integration_id !== existing.target_integration_id ? 'acts on another integration' : `runs ${row.action} instead`;
-    await withdrawRouteAction(hub, existing, `route "${row.name}" ${change}`);
-  }
+  const withdrawal = withdrawalBy(existing, row);
+  if (withdrawal !== undefined) await withdrawRouteAction(hub, existing, `route "${row.name}" ${withdrawal}`);
   return row;
+}
+
+/**
+ * How an update took the route's action back (route-withdrawn.ts cancels its waiting runs alike), or
+ * undefined when the action it ran before still runs. Switched off, it acts no more until switched
+ * on again, when only events from then on reach it: its failures before are no longer its to settle.
+ */
+function withdrawalBy(before: RouteRow, after: RouteRow): string | undefined {
+  if (after.target_integration_id !== before.target_integration_id) return 'acts on another integration';
+  if (after.action !== before.action) return `runs ${after.action} instead`;
+  if (before.enabled && !after.enabled) return 'was switched off';
+  return undefined;
 }
 
 /** Whether a patch's `sent` value (undefined: not sent) differs from the `stored` one. */
