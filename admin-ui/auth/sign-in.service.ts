@@ -84,7 +84,14 @@ export async function signIn(hub: HubContext, request: SignInRequest): Promise<S
     tenantId: tenant.id, actorType: 'user', actorId: user.id, action: 'user.signed_in',
     targetType: 'user', targetId: user.id, detail: { ip: request.ip ?? null }, requestId: request.requestId,
   });
-  // Housekeeping rides on sign-ins: they are rare enough to be cheap and frequent enough to matter.
-  await Promise.all([purgeExpiredSessions(hub.db, now), purgeOldAttempts(hub.db, now)]);
   return { ok: true, token: session.token, expiresAt: session.expiresAt, user, knownBrowserMark: knownBrowserMark(hub.masterKeys, tenant.id, email) };
+}
+
+/**
+ * Housekeeping of the maintenance schedule: ended sessions and attempts too old to lock anyone out.
+ * Hourly rather than on sign-ins: a hub that only its API uses (nobody signs in) would otherwise
+ * keep every refused attempt a flood of guesses leaves.
+ */
+export async function purgeSignInRecords(db: HubContext['db'], now: Date): Promise<void> {
+  await Promise.all([purgeExpiredSessions(db, now), purgeOldAttempts(db, now)]);
 }

@@ -1,3 +1,4 @@
+import { purgeSignInRecords } from '../../admin-ui/auth/sign-in.service.ts';
 import { rollUpHealth } from '../health/health-rollup.ts';
 import type { Job, Schedule } from '../queue/queue.types.ts';
 import { reconcile } from '../runs/reconciler.ts';
@@ -18,6 +19,7 @@ function maintenanceSchedules(hub: HubContext): Schedule<object>[] {
     { id: 'credential-expiry', name: 'credential-expiry', cron: '0 7 * * *', data: {} },
     { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} },
     { id: 'previous-credentials', name: 'previous-credentials', every: 5 * 60 * 1000, data: {} },
+    { id: 'sign-in-records', name: 'sign-in-records', every: 60 * 60 * 1000, data: {} },
   ];
 }
 
@@ -45,6 +47,7 @@ export function maintenanceJobRegistrations(hub: HubContext): JobRegistration[] 
         else if (job.name === 'health-rollup') await rollUpHealth(hub);
         else if (job.name === 'credential-expiry') await remindExpiringCredentials(hub);
         else if (job.name === 'previous-credentials') await forgetExpiredPreviousCredentials(hub);
+        else if (job.name === 'sign-in-records') await purgeSignInRecords(hub.db, hub.clock());
         else if (job.name === 'task-alerts') {
           await escalateDueAlerts(hub);
           await sendDueDigests(hub);
