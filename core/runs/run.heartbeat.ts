@@ -1,4 +1,5 @@
 import type { HubContext } from '../server/hub-context.ts';
+import { handingOver } from './run-handover.ts';
 import { touchRun, type RunAttempt } from './run.repository.ts';
 
 /** How often a running run proves it is alive; the reconciler takes over runs silent for a lease. */
@@ -17,6 +18,9 @@ export async function withHeartbeat<T>(hub: HubContext, run: RunAttempt, work: (
       .then((held) => {
         if (held) return;
         clearInterval(timer);
+        // A stopping process hands its polls back itself (run-handover.ts): a beat that lands just
+        // after is no takeover.
+        if (handingOver(hub)) return;
         hub.logger.warn({ runId: run.id, attempt: run.attempts }, 'run taken over after a stalled heartbeat; this attempt will record nothing');
       })
       // A missed beat is not fatal: the lease spans three of them.
