@@ -9,6 +9,9 @@ import { parseRetryAfter } from './retry-after.ts';
 // and so are its HTTP errors (every status is classified here). got errors are never attached
 // as `cause`: they carry the request options, Authorization header included.
 
+/** Node's refusals of a request's headers, raised before anything is sent. */
+const REFUSED_BEFORE_SENDING: ReadonlySet<string> = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
+
 export interface Attempt {
   method: NonNullable<HttpRequest['method']>;
   url: URL;
@@ -42,8 +45,14 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
   } catch (error) {
     // Cancellation is not an upstream failure: surface the caller's own reason.
     if (attempt.signal?.aborted) throw attempt.signal.reason;
-    if ((error as { code?: unknown }).code === 'ERR_GOT_REQUEST_ERROR') {
-      throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`);
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_GOT_REQUEST_ERROR') {
+      throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`, { notSent: true });
+    }
+    if (typeof code === 'string' && REFUSED_BEFORE_SENDING.has(code)) {
+      // Node checks headers before it opens a connection: no byte left, and the same values fail
+      // again however often they are sent.
+      throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: a header name or value is not allowed in HTTP (${code})`, { notSent: true });
     }
     throw errorForNetworkFailure({ method, url: url.href, error });
   }

@@ -103,7 +103,7 @@ describe('ServiceNow actions', () => {
     expect(issues('add_work_note', { sys_id: 'INC0010001', note: 'x' })).toEqual(['sys_id: sys_id must be the 32-character hexadecimal id of the record']);
     expect(issues('attach_file', { table: 'incident', sys_id: 'a'.repeat(32), file_name: 'a', content_type: 'pdf', content_base64: '!!' })).toEqual([
       'content_type: content_type must be a media type such as application/pdf',
-      'content_base64: content_base64 must be base64',
+      'content_base64: content_base64 must be base64 (A–Z, a–z, 0–9, + and /, padded with =)',
     ]);
   });
 });

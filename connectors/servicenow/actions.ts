@@ -14,8 +14,12 @@ function action<Input extends z.ZodType>(definition: ActionDefinition<ServiceNow
 }
 
 const SysId = z.string().regex(/^[0-9a-f]{32}$/, 'sys_id must be the 32-character hexadecimal id of the record');
-/** type/subtype with optional RFC 9110 parameters (token=token or token="quoted"). */
-const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(?:\s*;\s*[\w.+-]+=(?:[\w.+-]+|"[^"\r\n]*"))*$/;
+/**
+ * type/subtype with optional RFC 9110 parameters (token=token or token="quoted"). A quoted value
+ * holds visible ASCII, spaces and tabs only: a header cannot carry anything else, and a file name
+ * with an accented letter belongs in file_name.
+ */
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(?:\s*;\s*[\w.+-]+=(?:[\w.+-]+|"[\t\x20\x21\x23-\x7e]*"))*$/;
 const Level = z.enum(['1', '2', '3'], 'must be "1" (high), "2" (medium) or "3" (low)');
 
 /**
@@ -165,7 +169,12 @@ export const attachFile = action({
     // Parameters are part of the file's type (text/csv; charset=utf-8 from an evidence store) and
     // go to the Attachment API as they are.
     content_type: z.string().trim().regex(MEDIA_TYPE, 'content_type must be a media type such as application/pdf'),
-    content_base64: z.base64('content_base64 must be base64').min(1, 'content_base64 must not be empty'),
+    // Line breaks and spaces are dropped first, as base64 is often written: wrapped at 76 columns
+    // (MIME, an email attachment) or ending in a newline (`base64 file > out`).
+    content_base64: z
+      .string()
+      .transform((text) => text.replace(/\s+/g, ''))
+      .pipe(z.base64('content_base64 must be base64 (A–Z, a–z, 0–9, + and /, padded with =)').min(1, 'content_base64 must not be empty')),
   }),
   async run(ctx, input) {
     const response = await sendOnce(
