@@ -57,6 +57,26 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     expect(upstream.polls).toBe(2);
   });
 
+  it('finishes a retry held by a pause of weeks, its latency capped at what the column holds', async () => {
+    const dataset = `hold-weeks-${Math.random()}`;
+    const upstream = testkitUpstream(dataset);
+    upstream.records.set('h1', { v: 1 });
+    upstream.failures.push({ code: 'upstream_unavailable', retryAfterMs: 2_000, afterPages: 0 });
+    const integration = await createTestkitIntegration(test, tenant, dataset);
+    const sync = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: {} })).json();
+    const runId: string = sync.runs[0].id;
+    await waitFor('the retry to be queued', async () => (await runRow(runId)).status === 'queued' && (await runRow(runId)).error_code === 'upstream_unavailable');
+    expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+    // The first attempt started 26 days ago: the pause lasted that long (an integer column holds 24.8 days of milliseconds).
+    await test.hub.db.updateTable('integration_runs').set({ started_at: new Date(Date.now() - 26 * 24 * 3_600_000), next_attempt_at: longAgo() }).where('id', '=', runId).execute();
+
+    expect((await post(`/api/integrations/${integration.id}/resume`)).status).toBe(200);
+    await waitFor('the held retry to finish', async () => (await runRow(runId)).status !== 'queued' && (await runRow(runId)).finished_at !== null, 20_000);
+    expect(await runRow(runId)).toMatchObject({ status: 'succeeded', records_new: 1, latency_ms: 2_147_483_647 });
+    const tasks = await test.hub.db.selectFrom('tasks').select('code').where('integration_id', '=', integration.id).execute();
+    expect(tasks).toEqual([]);
+  });
+
   it('holds route actions aimed at a paused or disabled target until it is back, then runs each once', async () => {
     for (const [hold, release] of [['pause', 'resume'], ['disable', 'enable']] as const) {
       const source = await createTestkitIntegration(test, tenant, `hold-src-${Math.random()}`);

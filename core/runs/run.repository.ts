@@ -234,6 +234,11 @@ export interface RunOutcome {
   attempts?: number;
 }
 
+// latency_ms is an integer column: about 24.8 days at most. A run counts from its first start, so a
+// retry held back by a long pause (run.hold.ts) finishes later than that; stored uncapped, the
+// UPDATE would fail and leave the run running for good.
+const MAX_LATENCY_MS = 2_147_483_647;
+
 /** Finishes the run for the attempt holding it; undefined (nothing written) for any other attempt. */
 export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_at' | 'queued_at'>, outcome: RunOutcome): Promise<RunRow | undefined> {
   const started = run.started_at ?? run.queued_at;
@@ -242,7 +247,7 @@ export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_
     .set({
       status: outcome.status,
       finished_at: outcome.finishedAt,
-      latency_ms: Math.max(0, outcome.finishedAt.getTime() - started.getTime()),
+      latency_ms: Math.min(MAX_LATENCY_MS, Math.max(0, outcome.finishedAt.getTime() - started.getTime())),
       error_code: outcome.errorCode ?? null,
       error_message: outcome.errorMessage ?? null,
       ...(outcome.payloadHash === undefined ? {} : { payload_hash: outcome.payloadHash }),
