@@ -40,9 +40,19 @@ export function timeTag(date: Date | string | null | undefined, options: { now?:
   return html`<time datetime="${value.toISOString()}">${absolute}</time>`;
 }
 
+/**
+ * A latency in its largest two units. Rounded before it is split, so a value just under a unit
+ * shows as the whole unit ("2 min 0 s"), never as "1 min 60 s"; a run held by a long pause shows
+ * in days and hours rather than tens of thousands of minutes.
+ */
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  const hours = Math.round(minutes / 60);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }

@@ -23,7 +23,7 @@ export function IntegrationHealthPage(view: HealthView): Html {
   ${stat(healthBadge('degraded'), view.counts.degraded, `/admin/health?status=degraded${inEnvironment}`)}
   ${stat(healthBadge('failing'), view.counts.failing, `/admin/health?status=failing${inEnvironment}`)}
   ${stat(healthBadge('paused'), view.counts.paused, `/admin/health?status=paused${inEnvironment}`)}
-  ${stat('Open tasks', view.openTasks, `/admin/tasks?status=open${inEnvironment}`)}
+  ${stat('Open tasks', view.openTasks, `/admin/tasks?status=unresolved${inEnvironment}`)}
 </dl>
 ${filterBar('/admin/health', [
   { name: 'environment', label: 'Environment', value: view.filter.environment, options: [['', 'All environments'], ['production', 'Production'], ['staging', 'Staging']] },
@@ -35,5 +35,5 @@ ${filterBar('/admin/health', [
   },
 ])}
 ${SyncStatusTable(view.rows, view.now)}
-<p class="hint">Success rate, p95 latency and backlog cover the last 24 hours. The bars show runs per hour (failed runs in red), updated every five minutes.</p>`;
+<p class="hint">Success rate and p95 latency cover the last 24 hours; backlog is the work waiting now. The bars show runs per hour (failed runs in red), updated every five minutes.</p>`;
 }

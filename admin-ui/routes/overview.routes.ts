@@ -30,7 +30,8 @@ export function registerOverviewRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
         .selectFrom('tasks')
         .select((eb) => eb.fn.countAll<string>().as('count'))
         .where('tenant_id', '=', session.tenant.id)
-        .where('status', '=', 'open')
+        // Acknowledged ones too, as each row's "open tasks" counts them: someone is on it, it is not fixed.
+        .where('status', 'in', ['open', 'acknowledged'])
         .$if(environment !== undefined, (select) => select.where('integration_id', 'in', integrationsIn(hub.db, session.tenant.id, environment!)))
         .executeTakeFirst(),
     ]);
