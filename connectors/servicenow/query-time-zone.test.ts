@@ -53,7 +53,7 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
 
     expect(result.ids).toEqual(ids);
     expect(pageReads(fake).length).toBeGreaterThan(1);
-    expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([`sys_id=${ids[0]}^sys_updated_on>=2024-05-01 10:30:00`]);
+    expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([`sys_id=${ids[0]}^sys_updated_on>=2024-05-01 10:30:00^sys_updated_on<=2024-05-01 10:30:00`]);
   });
 
   it('a first run reading its first page without a date makes no check until a read has one', async () => {
@@ -74,17 +74,26 @@ describe('ServiceNow polls with an integration user west of UTC', () => {
 
     expect(result.ids).toEqual([gone.sys_id]);
     expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([
-      `sys_id=${gone.sys_id}^sys_updated_on>=2024-05-01 10:20:00`,
+      `sys_id=${gone.sys_id}^sys_updated_on>=2024-05-01 10:20:00^sys_updated_on<=2024-05-01 10:20:00`,
       `sys_id=${gone.sys_id}`,
     ]);
   });
 });
 
 describe('ServiceNow polls with an integration user east of UTC', () => {
-  it('fail too: the instance answers with records older than the cursor (paging.ts assertReadHonoured)', async () => {
+  it('fail with config_invalid too: the instance answers with records older than the cursor, and the probe says why', async () => {
     await instanceWith(['09:00:00', '10:30:00'], 120);
     const context = instances.context(fake);
-    await expect(pollOnce(context, 'incident', cursorAt('10:00:00'))).rejects.toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('time zone is not UTC') });
+    await expect(pollOnce(context, 'incident', cursorAt('10:00:00'))).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining("Set the integration user's time zone to UTC") });
+  });
+
+  it('an instance that ignores part of the query on a UTC user still fails as upstream_bad_response', async () => {
+    await instanceWith(['10:30:00']);
+    const old = { sys_id: 'e'.repeat(32), sys_updated_on: '2024-05-01 09:00:00', sys_mod_count: '0' };
+    fake.records.upsert('incident', old);
+    fake.failNext(1, { status: 200, body: { result: [old] } });
+    const context = instances.context(fake);
+    await expect(pollOnce(context, 'incident', cursorAt('10:00:00'))).rejects.toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('outside the query') });
   });
 });
 
@@ -95,10 +104,30 @@ describe('ServiceNow check and the time zone of query dates', () => {
     await expect(servicenow.check(context.ctx)).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining("Set the integration user's time zone to UTC") });
   });
 
+  it('fails with config_invalid east of UTC too, where the record still matches sys_updated_on>=', async () => {
+    await instanceWith(['10:30:00'], 120);
+    const context = instances.context(fake);
+    await expect(servicenow.check(context.ctx)).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining("Set the integration user's time zone to UTC") });
+  });
+
+  it('asks again about a record updated between its read and the probe', async () => {
+    const [id] = await instanceWith(['10:30:00']);
+    const context = instances.context(fake);
+    const first = { sys_id: id!, sys_updated_on: '2024-05-01 10:29:00', sys_mod_count: '0' };
+    // The check's read saw an older version; the probe with its stamp misses, the record now says 10:30:00.
+    fake.failNext(1, { status: 200, body: { result: [first] } });
+    expect((await servicenow.check(context.ctx)).ok).toBe(true);
+    expect(fake.requests.filter(isTimeZoneProbe).map((r) => r.query['sysparm_query'])).toEqual([
+      `sys_id=${id}^sys_updated_on>=2024-05-01 10:29:00^sys_updated_on<=2024-05-01 10:29:00`,
+      `sys_id=${id}`,
+      `sys_id=${id}^sys_updated_on>=2024-05-01 10:30:00^sys_updated_on<=2024-05-01 10:30:00`,
+    ]);
+  });
+
   it('passes on a UTC user after one extra read', async () => {
     const [id] = await instanceWith(['10:30:00']);
     const context = instances.context(fake);
     expect((await servicenow.check(context.ctx)).ok).toBe(true);
-    expect(fake.requests.map((r) => r.query['sysparm_query'])).toEqual([undefined, `sys_id=${id}^sys_updated_on>=2024-05-01 10:30:00`]);
+    expect(fake.requests.map((r) => r.query['sysparm_query'])).toEqual([undefined, `sys_id=${id}^sys_updated_on>=2024-05-01 10:30:00^sys_updated_on<=2024-05-01 10:30:00`]);
   });
 });
