@@ -143,3 +143,20 @@ describe('attach_file input', () => {
     expect(attach.input.safeParse({ ...base, content_base64: ' \n ' }).error?.issues[0]?.message).toBe('content_base64 must not be empty');
   });
 });
+
+describe('create_incident on an instance that does not store correlation_id', () => {
+  // ASSUMPTION (as for state): a field ACL on correlation_id, or a table without it, drops the field
+  // and the create still answers 201.
+  it('fails for good naming the incident, so no retry or replay makes a second one unknowingly', async () => {
+    const insert = fake.records.insert.bind(fake.records);
+    fake.records.insert = (table, fields, user) => {
+      const { correlation_id: _dropped, ...kept } = fields;
+      return insert(table, kept, user);
+    };
+    const error = await run('create_incident', { short_description: 'Control C-12 failed' }).catch((e: unknown) => e);
+    const [incident] = fake.records.list('incident');
+    expect(fake.records.list('incident')).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'permission_denied', transient: false });
+    expect((error as Error).message).toContain(`created incident ${String(incident!['number'])}, but the instance did not store its correlation_id`);
+  });
+});
