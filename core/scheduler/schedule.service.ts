@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { DEFAULT_SCHEDULE_TZ, type Schedule, type ScheduleInfo } from '../queue/queue.types.ts';
@@ -72,11 +73,29 @@ export function firesAsWanted(listed: ScheduleInfo, wanted: Schedule<unknown>): 
  * `writtenAt`: the row's updated_at for a write (fireSwitchedOnSchedules counts from the same
  * instant), now for a schedule put back.
  */
-export async function syncSchedules(hub: HubContext, connector: AnyConnector, row: SchedulingFields, writtenAt: Date): Promise<void> {
+export async function syncSchedules(
+  hub: HubContext,
+  connector: AnyConnector,
+  row: SchedulingFields,
+  writtenAt: Date,
+  { before }: { before?: SchedulingFields } = {},
+): Promise<void> {
   for (const stream of Object.keys(connector.streams)) {
-    if (wantsSchedule(row, stream)) await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream, writtenAt));
-    else await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(row.id, stream));
+    if (!wantsSchedule(row, stream)) {
+      await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(row.id, stream));
+      continue;
+    }
+    // A save that leaves the stream's schedule as it was (`before`, the row it changed) leaves the
+    // queue's alone: BullMQ rewriting a cron schedule drops a fire that came due and still waits
+    // for a worker, and plans the next match instead. A schedule the queue lost meanwhile is the
+    // schedule keeper's to put back.
+    if (before !== undefined && wantsSchedule(before, stream) && sameStreamSchedule(before, row, stream)) continue;
+    await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream, writtenAt));
   }
+}
+
+function sameStreamSchedule(a: SchedulingFields, b: SchedulingFields, stream: string): boolean {
+  return isDeepStrictEqual((a.schedules as Record<string, StreamSchedule>)[stream], (b.schedules as Record<string, StreamSchedule>)[stream]);
 }
 
 /**

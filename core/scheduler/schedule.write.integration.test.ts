@@ -78,6 +78,23 @@ describe.each(RUNTIME_MODES)('integration writes and their schedules on $name', 
     expect(await nextRun()).toBe(before);
   });
 
+  it('keeps a cron fire that came due and waits for a worker when the integration is renamed', async () => {
+    // No worker runs in this hub: the fire, once due, waits, as it does while workers restart.
+    const kit = await createTestkitIntegration(test, tenant, 'rename-keeps-due-fire', { schedules: { items: { cron: '* * * * *' } } });
+    // The queue's schedule fires every 2 s rather than at each minute's match, so the test need not
+    // wait up to a minute for a fire to come due (the API takes a minute at most).
+    const listed = (await test.hub.queue.listSchedules(POLL_QUEUE)).find((schedule) => schedule.id.includes(kit.id))!;
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, { id: listed.id, name: 'poll', cron: '*/2 * * * * *', data: { integrationId: kit.id, stream: 'items' } });
+    const nextRun = async () => (await test.hub.queue.listSchedules(POLL_QUEUE)).find((schedule) => schedule.id.includes(kit.id))?.nextRunAt?.getTime();
+    const due = await nextRun();
+    expect(due).toEqual(expect.any(Number));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due! - Date.now()) + 1_000));
+    const renamed = await test.request('patch', `/api/integrations/${kit.id}`, { token: tenant.tokens.admin, body: { name: 'rename-keeps-due-fire-2', credentials: { auth: { type: 'bearer', token: 'kit-token-654321' } } } });
+    expect(renamed.status).toBe(200);
+    // Still the fire that came due, not the next match: a worker coming now polls it.
+    expect(await nextRun()).toBe(due);
+  });
+
   it('keeps a paused integration paused when its schedules cannot be put back on resume', async () => {
     const kit = await createTestkitIntegration(test, tenant, 'pause-refused', { schedules: { items: { everySeconds: 600 } } });
     expect((await test.request('post', `/api/integrations/${kit.id}/pause`, { token: tenant.tokens.operator })).status).toBe(200);

@@ -47,7 +47,7 @@ export async function writeWithSchedules(
       before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forNoKeyUpdate().executeTakeFirst()) ?? previous;
       const written = await write(trx, before);
       schedulesTouched = true;
-      await syncSchedules(hub, connector, written, written.updated_at);
+      await syncSchedules(hub, connector, written, written.updated_at, { before });
       return written;
     });
   } catch (error) {
