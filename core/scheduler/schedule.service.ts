@@ -29,6 +29,14 @@ export function pollScheduleId(integrationId: string, stream: string): string {
   return `poll-${integrationId}-${stream}`;
 }
 
+const UUID_LENGTH = 36;
+
+/** What pollScheduleId made the id of (integration ids are UUIDs, so the stream is all after them). */
+export function pollScheduleParts(id: string): { integrationId: string; stream: string } {
+  const from = 'poll-'.length;
+  return { integrationId: id.slice(from, from + UUID_LENGTH), stream: id.slice(from + UUID_LENGTH + 1) };
+}
+
 /** What scheduling reads of an integration. */
 export type SchedulingFields = Pick<IntegrationConfigRow, 'id' | 'enabled' | 'paused_at' | 'schedules'>;
 

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
+import { testkitStreams } from '../../test-support/testkit-streams-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
@@ -108,6 +109,36 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
 
     expect(await restoreSchedules(older.hub)).toMatchObject({ removed: 1 });
     expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([pollScheduleId(integration.id, 'items')]);
+  });
+
+  it('leaves alone the schedule of a stream only a newer version offers, while its integration wants it', async () => {
+    // The newer version's connector has streams alpha and beta; the older one's only alpha.
+    const olderConnector = { ...testkitStreams, streams: { alpha: testkitStreams.streams['alpha']! } };
+    const newer = await startTestHub({ label: 'keeper-newer-stream', queue: 'bullmq', connectors: [...connectors, testkitStreams] });
+    hubs.push(newer);
+    const older = await startTestHub({ label: 'keeper-older-stream', queue: 'bullmq', connectors: [...connectors, olderConnector], shareDatabaseOf: newer });
+    hubs.push(older);
+    const tenant = await newer.createTenant('acme');
+    const created = await newer.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: {
+        connector: 'testkit_streams', name: `keeper-${randomUUID()}`, config: { dataset: `keeper-${randomUUID()}` },
+        credentials: { auth: { type: 'bearer', token: 'kit-token-123456' } },
+        schedules: { alpha: { everySeconds: 3600 }, beta: { everySeconds: 3600 } },
+      },
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const both = [pollScheduleId(id, 'alpha'), pollScheduleId(id, 'beta')].sort();
+    expect(await scheduleIds(newer, POLL_QUEUE)).toEqual(both);
+
+    expect(await restoreSchedules(older.hub)).toMatchObject({ removed: 0, integrations: 0 });
+    expect(await scheduleIds(newer, POLL_QUEUE)).toEqual(both);
+
+    // Once the integration no longer wants it (paused), the older process removes it too.
+    await newer.hub.db.updateTable('integration_configs').set({ paused_at: new Date() }).where('id', '=', id).execute();
+    expect(await restoreSchedules(older.hub)).toMatchObject({ removed: 2 });
+    expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([]);
   });
 
   // PostgreSQL only: the admin's change must commit while the pass holds another row's lock, and an

@@ -1,7 +1,7 @@
 import { latestMatch, pollCronMatchWithoutRun, pollMissedCronMatch } from '../scheduler/missed-cron-match.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { Schedule } from '../queue/queue.types.ts';
-import { firesAsWanted, POLL_QUEUE, pollScheduleId, pollScheduleOf, syncSchedules, wantsSchedule, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
+import { firesAsWanted, POLL_QUEUE, pollScheduleParts, syncSchedules, wantsSchedule, pollScheduleOf, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
 
@@ -34,17 +34,11 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
   // A schedule put back is new to the queue: its interval windows count from now, so it polls at once.
   const now = hub.clock();
   const wanted = new Set<string>();
-  // Integrations of a connector this process does not offer (a newer version's, during a rolling
-  // upgrade): their schedules are the newer processes' to keep, not orphans.
-  const notOurs: string[] = [];
   let integrations = 0;
   let missedCronMatches = 0;
   for (const row of rows) {
     const connector = hub.connectors.get(row.connector);
-    if (!connector) {
-      notOurs.push(pollScheduleId(row.id, ''));
-      continue;
-    }
+    if (!connector) continue;
     const schedules = wantedSchedules(connector, row, now);
     for (const schedule of schedules) wanted.add(schedule.id);
     // Missing, or firing otherwise than the row says (a process that died between writing the
@@ -77,9 +71,23 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       hub.logger.warn({ err: error, integrationId: row.id }, 'could not restore the schedules of an integration');
     }
   }
+  const rowsById = new Map(rows.map((row) => [row.id, row]));
+  /**
+   * A schedule of a connector or stream this process does not offer (a newer version's, during a
+   * rolling upgrade), for an integration that still wants it: the newer processes' to keep, not an
+   * orphan. Removed here, it would be put back by their next pass, and an interval schedule put
+   * back polls at once.
+   */
+  const anotherVersions = (id: string): boolean => {
+    const { integrationId, stream } = pollScheduleParts(id);
+    const row = rowsById.get(integrationId);
+    if (row === undefined) return false;
+    const connector = hub.connectors.get(row.connector);
+    return connector === undefined || (!(stream in connector.streams) && wantsSchedule(row, stream));
+  };
   let removed = 0;
   for (const id of listed.keys()) {
-    if (wanted.has(id) || notOurs.some((prefix) => id.startsWith(prefix))) continue;
+    if (wanted.has(id) || anotherVersions(id)) continue;
     await hub.queue.removeSchedule(POLL_QUEUE, id);
     removed += 1;
   }
