@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(errorOf({ REDIS_URL: 'localhost:6379' })).toBe('invalid REDIS_URL: expected a URL starting with redis:// or rediss://');
   });
 
+  it('keeps all history unless a retention of at least a week is set', () => {
+    expect(loadConfig({}).HUB_HISTORY_RETENTION_DAYS).toBe(0);
+    expect(loadConfig({ HUB_HISTORY_RETENTION_DAYS: '90' }).HUB_HISTORY_RETENTION_DAYS).toBe(90);
+    expect(errorOf({ HUB_HISTORY_RETENTION_DAYS: '3' })).toBe('invalid HUB_HISTORY_RETENTION_DAYS: expected 0 (keep everything) or at least 7 days');
+    expect(errorOf({ HUB_HISTORY_RETENTION_DAYS: '-1' })).toBe('invalid HUB_HISTORY_RETENTION_DAYS: expected 0 (keep everything) or at least 7 days');
+  });
+
   it('reports malformed master keys without echoing them', () => {
     const secret = Buffer.alloc(16, 7).toString('base64');
     const message = errorOf({ HUB_MASTER_KEYS: `1:${secret}` });

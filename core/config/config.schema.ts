@@ -56,6 +56,15 @@ export const EnvironmentVariables = z.object({
   // How long replaced credentials still verify webhooks, while the sender switches to the new secret;
   // 0 stops them at once. At most 30 days: an old secret accepted for longer is no rotation.
   HUB_WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  // Days of history (finished runs, routed events, hourly health rows) kept; 0 keeps everything. A
+  // GRC team's history may be evidence, so nothing is removed unless asked. At most 100 years.
+  // Under a week would cut into what the health roll-up looks back over (7 days).
+  HUB_HISTORY_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .max(36_500)
+    .refine((days) => days === 0 || days >= 7, 'expected 0 (keep everything) or at least 7 days')
+    .default(0),
   HUB_PROBE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   // A guessable token would open what it guards: at least 16 characters, no spaces.
   HUB_METRICS_TOKEN: z.string().regex(/^\S{16,}$/, 'expected at least 16 characters and no spaces').optional(),

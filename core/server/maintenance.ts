@@ -1,6 +1,7 @@
 import { purgeSignInRecords } from '../../admin-ui/auth/sign-in.service.ts';
 import { rollUpHealth } from '../health/health-rollup.ts';
 import type { Job, Schedule } from '../queue/queue.types.ts';
+import { removeOldHistory } from '../retention/history-retention.ts';
 import { reconcile } from '../runs/reconciler.ts';
 import { forgetExpiredPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { remindExpiringCredentials } from '../vault/credential-expiry.ts';
@@ -20,6 +21,7 @@ function maintenanceSchedules(hub: HubContext): Schedule<object>[] {
     { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} },
     { id: 'previous-credentials', name: 'previous-credentials', every: 5 * 60 * 1000, data: {} },
     { id: 'sign-in-records', name: 'sign-in-records', every: 60 * 60 * 1000, data: {} },
+    { id: 'history-retention', name: 'history-retention', every: 60 * 60 * 1000, data: {} },
   ];
 }
 
@@ -48,6 +50,7 @@ export function maintenanceJobRegistrations(hub: HubContext): JobRegistration[] 
         else if (job.name === 'credential-expiry') await remindExpiringCredentials(hub);
         else if (job.name === 'previous-credentials') await forgetExpiredPreviousCredentials(hub);
         else if (job.name === 'sign-in-records') await purgeSignInRecords(hub.db, hub.clock());
+        else if (job.name === 'history-retention') await removeOldHistory(hub);
         else if (job.name === 'task-alerts') {
           await escalateDueAlerts(hub);
           await sendDueDigests(hub);

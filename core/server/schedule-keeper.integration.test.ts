@@ -13,7 +13,7 @@ import { restoreSchedules } from './schedule-keeper.ts';
 // Schedules live in the queue, integrations in the database: a restarted embedded hub (its queue
 // is in memory) or a flushed Redis must not leave integrations that are never polled again.
 
-const MAINTENANCE_IDS = ['reconcile', 'health-rollup', 'credential-expiry', 'task-alerts', 'previous-credentials', 'sign-in-records'];
+const MAINTENANCE_IDS = ['reconcile', 'health-rollup', 'credential-expiry', 'task-alerts', 'previous-credentials', 'sign-in-records', 'history-retention'];
 const hubs: TestHub[] = [];
 afterAll(async () => {
   for (const hub of hubs.reverse()) await hub.close();
