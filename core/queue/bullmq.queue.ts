@@ -152,7 +152,14 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
     },
 
     async removeSchedule(queue, id) {
-      return (await open(queue)).removeJobScheduler(id);
+      const target = await open(queue);
+      const next = (await target.getJobScheduler(id))?.next;
+      const removed = await target.removeJobScheduler(id);
+      // BullMQ removes the scheduler's next job only while it is delayed: one that came due and
+      // waits for a worker would still run once the schedule is gone (a poll after a pause, on top
+      // of the resume's). Not one a worker has taken: that one is locked, and stays.
+      if (next !== undefined && next !== null) await target.remove(`repeat:${id}:${next}`);
+      return removed;
     },
 
     async listSchedules(queue) {
