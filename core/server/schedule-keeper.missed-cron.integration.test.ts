@@ -6,7 +6,9 @@ import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
 import { scheduledRunKey } from '../scheduler/schedule.window.ts';
+import { restoreSchedules } from './schedule-keeper.ts';
 
 // An embedded hub's queue starts empty: its cron schedules are made anew and wait for their next
 // match, so a match that fell while the hub was down would be skipped (a daily poll a day late).
@@ -58,5 +60,26 @@ describe('an embedded restart after a missed cron match', { timeout: 60_000 }, (
     await sleep(500);
     expect(await windows(missed.id)).toEqual([dayBefore.toISOString(), lastMidnight.toISOString()]);
     expect(await windows(changedSince.id)).toEqual([dayBefore.toISOString()]);
+  });
+
+  it('polls a per-minute schedule once after downtime, not its latest match and the one before', async () => {
+    // Workers off: the late polls stay in the queue, where they are counted.
+    const test = await startTestHub({ label: 'cron-missed-minutely', queue: 'memory', connectors: [...connectors, testkit] });
+    hubs.push(test);
+    const tenant = await test.createTenant('acme');
+    const integration = await createTestkitIntegration(test, tenant, `cron-${randomUUID()}`, { schedules: { items: { cron: '* * * * *' } } });
+    // The hub was down for ten minutes and starts 5 s after a match: its queue lost the schedule.
+    await test.hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integration.id, 'items'));
+    const restart = Math.ceil(Date.now() / 60_000) * 60_000 + 10 * 60_000 + 5_000;
+    let now = restart;
+    test.hub.clock = () => new Date(now);
+
+    expect((await restoreSchedules(test.hub)).missedCronMatches).toBe(1);
+    // The next reconcile passes look a run lease back for fires that failed: the matches they find
+    // fell while the schedule was missing, and the put-back's late poll stood for them.
+    for (const later of [15_000, 30_000, 45_000]) {
+      now = restart + later;
+      expect((await restoreSchedules(test.hub)).missedCronMatches, `late polls of the pass ${later / 1000} s after the start`).toBe(0);
+    }
   });
 });

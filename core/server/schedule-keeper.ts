@@ -25,6 +25,19 @@ export interface RestoredSchedules {
   maintenance: boolean;
 }
 
+// When this process last put each schedule back: a match before that fell while the schedule was
+// missing, which the put-back's own late poll makes up for, and is no fire that failed.
+const putBackAt = new WeakMap<HubContext, Map<string, number>>();
+
+function putBackTimes(hub: HubContext): Map<string, number> {
+  let times = putBackAt.get(hub);
+  if (!times) {
+    times = new Map();
+    putBackAt.set(hub, times);
+  }
+  return times;
+}
+
 export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedules> {
   // Listed before the rows are read: a schedule made after the listing belongs to a row that is at
   // least as new, so it is never taken for an orphan.
@@ -61,6 +74,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       });
       if (!current) continue;
       integrations += 1;
+      for (const schedule of wantedSchedules(connector, current, now)) putBackTimes(hub).set(schedule.id, now.getTime());
       // The cron matches missed are those of the schedules as written, not as first read.
       for (const schedule of wantedSchedules(connector, current, now).filter(({ id }) => !listed.has(id))) {
         if (await pollMissedCronMatch(hub, schedule, current.updated_at)) missedCronMatches += 1;
@@ -109,7 +123,7 @@ async function pollFailedFires(hub: HubContext, row: SchedulingFields & { update
   for (const schedule of schedules) {
     if (schedule.cron === undefined) continue;
     const match = latestMatch(schedule, matchedBy);
-    if (!match || match <= since) continue;
+    if (!match || match <= since || match.getTime() <= (putBackTimes(hub).get(schedule.id) ?? 0)) continue;
     try {
       if (await runWaitingAt(hub, row.id, schedule.data.stream, match)) continue;
       if (await pollCronMatchWithoutRun(hub, schedule, match, row.updated_at)) polled += 1;
