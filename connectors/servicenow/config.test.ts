@@ -36,8 +36,12 @@ describe('ServiceNow config', () => {
     expect(errors(ServiceNowConfig, {})).toEqual({ instanceUrl: 'instanceUrl is required, e.g. https://acme.service-now.com' });
     expect(errors(ServiceNowConfig, { instanceUrl: 'acme' })).toEqual({ instanceUrl: 'must be a URL such as https://acme.service-now.com' });
     expect(errors(ServiceNowConfig, { instanceUrl: 'https://acme.service-now.com/now/nav/ui/home' })).toEqual({
-      instanceUrl: 'must be the instance root only, e.g. https://acme.service-now.com (no path, query or user name)',
+      instanceUrl: 'must be the instance root only, e.g. https://acme.service-now.com (no path)',
     });
+    expect(errors(ServiceNowConfig, { instanceUrl: 'https://svc:pw@acme.service-now.com' })).toEqual({
+      instanceUrl: 'must not hold a user name, password, query or fragment, e.g. https://acme.service-now.com',
+    });
+    expect(errors(ServiceNowConfig, { instanceUrl: 'http://acme.service-now.com' })).toEqual({ instanceUrl: 'must start with https:// (plain http is accepted only for localhost)' });
   });
 
   it('bounds pageSize and explains why', () => {

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { checkCredentialUrl } from '../sdk/credential-url.ts';
 import { BasicAuth, OAuth2Auth } from '../sdk/credentials.ts';
 
 // What an admin enters for a ServiceNow integration. Messages name the field and say what a
 // valid value looks like, because they are shown in the admin UI as they are.
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** ServiceNow table names: lower-case letters, digits and underscores (custom ones start u_ or x_). */
 export const TableName = z
@@ -14,21 +13,9 @@ export const TableName = z
 export const InstanceUrl = z
   .string({ error: 'instanceUrl is required, e.g. https://acme.service-now.com' })
   .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://acme.service-now.com' });
-      return;
-    }
-    // Basic credentials and bearer tokens travel in every request, so a real instance is only
-    // reached over TLS; plain http exists for the local fake instance the tests start.
-    const local = LOCAL_HOSTS.has(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-      ctx.addIssue({ code: 'custom', message: 'must start with https:// (plain http is accepted only for localhost)' });
-    }
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: 'must be the instance root only, e.g. https://acme.service-now.com (no path, query or user name)' });
+    const url = checkCredentialUrl(value, ctx, 'https://acme.service-now.com');
+    if (url && url.pathname !== '/' && url.pathname !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must be the instance root only, e.g. https://acme.service-now.com (no path)' });
     }
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkCredentialUrl } from '../sdk/credential-url.ts';
 
 const ChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD (channel details → About)');
 
@@ -19,10 +20,13 @@ export const SlackConfig = z.strictObject({
       mention: z.string().regex(/^<!subteam\^[A-Z0-9]+(\|[^>]+)?>$|^<@[A-Z0-9]+>$|^<!here>$|^<!channel>$/, 'expected a mention such as <!subteam^S0123ABC>').optional(),
     })
     .optional(),
-  /** The Web API base; only tests and proxies change it. */
+  /** The Web API base; only tests and proxies change it. The bot token goes to it with every call. */
   slackApiUrl: z
-    .url()
-    .refine((value) => value.endsWith('/'), 'expected a URL ending in /')
+    .string()
+    .superRefine((value, ctx) => {
+      const url = checkCredentialUrl(value, ctx, 'https://slack.com/api/');
+      if (url && !url.pathname.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'expected a URL ending in /, e.g. https://slack.com/api/' });
+    })
     .default('https://slack.com/api/'),
 });
 export type SlackConfig = z.infer<typeof SlackConfig>;

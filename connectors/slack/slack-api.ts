@@ -49,6 +49,15 @@ export interface CallOptions {
 }
 
 /**
+ * Slack names its errors in snake case. Anything else came from something in between (a proxy at
+ * slackApiUrl, a gateway) and may echo the request, bot token included: it is not quoted, as the
+ * message goes to runs, tasks and alerts.
+ */
+function nameOf(error: unknown): string {
+  return typeof error === 'string' && /^[a-z][a-z0-9_]{0,59}$/.test(error) ? error : 'an error it did not name';
+}
+
+/**
  * Calls a Web API method with the bot token; throws ConnectorError for Slack's error answers.
  * Lookups and chat.update are retried like any idempotent request; a method that creates something
  * is sent again only after a 429 (see web-api-retries.ts), so one event never posts twice.
@@ -70,7 +79,7 @@ export async function callSlack<T extends SlackResponse>(ctx: SlackContext, meth
     // A message deleted in Slack: the runtime, which knows no Slack, is told the alert is gone
     // rather than that the configuration is wrong (as a wrong channel is).
     if (error === 'message_not_found') throw new AlertMessageGoneError(`Slack ${method} answered ${error}`);
-    throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${error}`);
+    throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${nameOf(error)}`);
   }
   return response.body;
 }
