@@ -42,4 +42,17 @@ describe('logger', () => {
     expect(line.err).toMatchObject({ message: 'WRONGPASS invalid username-password pair', command: { name: 'hello' } });
     expect(JSON.stringify(line)).not.toContain('pw_canary');
   });
+
+  it.each([
+    ['a Slack bot token', { integration: { credentials2: { botToken: 'xoxb-canary' } } }],
+    ['a webhook secret', { integration: { webhookSecret: 'whsec_canary' } }],
+    ['an api_key auth', { auth: { type: 'api_key', key: 'key_canary' } }],
+    ['an apiToken', { apiToken: 'api_canary' }],
+    ['an Authorization header as HTTP clients spell it', { request: { headers: { Authorization: 'Bearer hdr_canary' } } }],
+    ['a Set-Cookie header', { response: { headers: { 'set-cookie': 'session=cookie_canary' } } }],
+  ])('redacts %s', (_name, object) => {
+    const { lines, stream } = capture();
+    createLogger({ level: 'info', destination: stream }).info(object, 'x');
+    expect(lines.join('')).not.toContain('canary');
+  });
 });

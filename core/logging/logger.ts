@@ -21,6 +21,11 @@ const SECRET_FIELDS = [
   'credentials',
   'signingSecret',
   'masterKeys',
+  'botToken',
+  'apiToken',
+  'webhookSecret',
+  // Paths are case-sensitive: HTTP clients spell the header with a capital.
+  'Authorization',
 ];
 
 export const redactedPaths = [
@@ -29,6 +34,12 @@ export const redactedPaths = [
   ...SECRET_FIELDS.map((field) => `*.*.${field}`),
   'req.headers["x-api-key"]',
   'headers["x-api-key"]',
+  '*.headers["set-cookie"]',
+  'headers["set-cookie"]',
+  // An api_key auth's secret field is plain `key`, too common a name to redact everywhere.
+  'auth.key',
+  '*.auth.key',
+  '*.*.auth.key',
 ];
 
 /**
