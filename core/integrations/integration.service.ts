@@ -9,6 +9,7 @@ import { removeSchedules } from '../scheduler/schedule.service.ts';
 import { scheduleOrTakeBack, writeWithSchedules } from '../scheduler/schedule.write.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { CreateIntegrationRequest, UpdateIntegrationRequest } from '../../schemas/api/integration.schema.ts';
+import { integrationChanged } from './integration-changed.ts';
 import { credentialsBeingReplaced, sealCredentials } from './integration-credentials.ts';
 import { keepPreviousCredentials } from './previous-credentials.ts';
 import { CLEARED_CREDENTIALS, credentialsClearedByMove, upstreamMove } from './upstream-move.ts';
@@ -201,6 +202,7 @@ export async function updateIntegration(
     if (expected === undefined || !(await findIntegration(trx, principal.tenantId, id))) throw new NotFoundError('integration');
     throw new IntegrationChangedError();
   });
+  integrationChanged(hub, row.id);
   const changed = changedFields(before, row);
   await audit(hub.db, principal, 'integration.updated', row, requestId, { changed, credentialsReplaced: parts.credentials !== undefined, ...(cleared === undefined ? {} : { credentialsCleared: true }) });
   if (cleared !== undefined) {
@@ -262,6 +264,7 @@ export async function deleteIntegration(hub: HubContext, principal: Principal, i
  * schedule left behind removes itself when it fires and finds no integration (run.worker.ts).
  */
 async function afterDeletion(hub: HubContext, row: IntegrationConfigRow, alertRuns: string[]): Promise<void> {
+  integrationChanged(hub, row.id);
   const connector = hub.connectors.get(row.connector);
   try {
     if (connector) await removeSchedules(hub, connector, row.id);

@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely';
 import type { CredentialRotationRow, Database, IntegrationConfigRow } from '../db/database.types.ts';
 import { onForeignKeyViolation } from '../db/postgres-errors.ts';
 import { ApiError, ForbiddenError, NotFoundError } from '../http/api-error.ts';
+import { integrationChanged } from '../integrations/integration-changed.ts';
 import { credentialsBeingReplaced, sameCredentials, sealCredentials } from '../integrations/integration-credentials.ts';
 import { keepPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { requireIntegration } from '../integrations/integration.service.ts';
@@ -187,6 +188,7 @@ export async function requestRotation(hub: HubContext, principal: Principal, int
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+  integrationChanged(hub, integrationId);
   await resolveCredentialTasks(hub, integrationId);
   return { status: 'applied', rotation, check };
 }
@@ -252,6 +254,7 @@ export async function approveRotation(hub: HubContext, principal: Principal, int
     });
     return row;
   });
+  integrationChanged(hub, integrationId);
   await resolveCredentialTasks(hub, integrationId);
   return decided;
 }

@@ -2,6 +2,7 @@ import { auditAs } from '../audit/audit-as.ts';
 import type { Principal } from '../auth/principal.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { NO_PREVIOUS_CREDENTIALS } from '../integrations/previous-credentials.ts';
+import { integrationChanged } from '../integrations/integration-changed.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { recordCredentialAudit } from './credential-audit.ts';
 
@@ -12,7 +13,7 @@ import { recordCredentialAudit } from './credential-audit.ts';
  * false when there was not.
  */
 export async function revokePreviousCredentials(hub: HubContext, principal: Principal, integrationId: string, requestId: string): Promise<boolean> {
-  return hub.db.transaction().execute(async (trx) => {
+  const revoked = await hub.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('integration_configs').select(['id', 'previous_credentials_ciphertext']).where('tenant_id', '=', principal.tenantId).where('id', '=', integrationId).forNoKeyUpdate().executeTakeFirst();
     if (!row) throw new NotFoundError('integration');
     if (row.previous_credentials_ciphertext === null) return false;
@@ -21,4 +22,6 @@ export async function revokePreviousCredentials(hub: HubContext, principal: Prin
     await auditAs(trx, principal, requestId, { action: 'credentials.previous_revoked', targetType: 'integration', targetId: integrationId });
     return true;
   });
+  if (revoked) integrationChanged(hub, integrationId);
+  return revoked;
 }

@@ -1,4 +1,5 @@
-import type { WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
+import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { isDataException, isForeignKeyViolation, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
@@ -6,6 +7,7 @@ import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
 import { errorBody } from '../http/error-handler.ts';
 import { openCredentials } from '../integrations/integration-credentials.ts';
+import { onIntegrationChanged } from '../integrations/integration-changed.ts';
 import { openPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -20,7 +22,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
 // database read, and a changed secret applies within this time.
 const CACHE_MS = 2_000;
+// A delivery refused (or taken only by a replaced secret) reads its integration again when what it
+// was checked with is older than this: soon enough for a change to apply at once, and a flood of
+// badly signed requests costs at most a few reads a second.
+const RECHECK_AFTER_MS = 250;
 const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** A delivery's verification, and whether only the secret the last change replaced took it. */
+type Verified = VerifyResult & { byPrevious: boolean };
 
 /** What to answer; `body` is already serialised. */
 export type WebhookAnswer = WebhookResponse;
@@ -34,6 +43,8 @@ interface CachedIntegration {
   credentials: { success: true; data: unknown } | { success: false };
   /** The credentials the last change replaced, while they still verify deliveries (previous-credentials.ts). */
   previous: { data: unknown; until: Date } | undefined;
+  /** When it was read (performance.now()): how fresh its secrets are. */
+  loadedAt: number;
   expires: number;
 }
 
@@ -82,6 +93,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       config: config?.success ? config.data : undefined,
       credentials: credentials?.success ? { success: true, data: credentials.data } : { success: false },
       previous: previous && previousParsed?.success ? { data: previousParsed.data, until: previous.until } : undefined,
+      loadedAt: performance.now(),
       expires: Date.now() + CACHE_MS,
     };
   }
@@ -90,16 +102,27 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
   // arrive meanwhile keep using it (for the few milliseconds of the read) instead of each starting
   // a read and a decryption of their own, which stalled every request at once.
   const refreshing = new Map<string, Promise<CachedIntegration>>();
+  // Bumped by each change this process commits: a read started before it must not be cached after it.
+  let changes = 0;
+  onIntegrationChanged(hub, (id) => {
+    changes += 1;
+    cache.delete(id);
+    refreshing.delete(id);
+  });
   function refresh(id: string): Promise<CachedIntegration> {
     let loading = refreshing.get(id);
     if (!loading) {
-      loading = load(id)
+      const changesBefore = changes;
+      const started: Promise<CachedIntegration> = load(id)
         .then((entry) => {
           if (cache.size > 10_000) cache.clear();
-          cache.set(id, entry);
+          if (changes === changesBefore) cache.set(id, entry);
           return entry;
         })
-        .finally(() => refreshing.delete(id));
+        .finally(() => {
+          if (refreshing.get(id) === started) refreshing.delete(id);
+        });
+      loading = started;
       refreshing.set(id, loading);
     }
     return loading;
@@ -128,6 +151,17 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
         }),
       ),
     );
+  }
+
+  function verify(connector: AnyConnector, found: CachedIntegration, request: WebhookRequest, now: Date): Verified {
+    const webhook = connector.webhook!;
+    const byCurrent = found.credentials.success
+      ? webhook.verify(request, { config: found.config, credentials: found.credentials.data, now })
+      : { ok: false as const, reason: 'the integration has no webhook secret configured' };
+    if (byCurrent.ok || !found.previous || found.previous.until <= now) return { ...byCurrent, byPrevious: false };
+    // Signed with the secret the last change replaced: the sender has not switched yet.
+    const byPrevious = webhook.verify(request, { config: found.config, credentials: found.previous.data, now });
+    return byPrevious.ok ? { ...byPrevious, byPrevious: true } : { ...byCurrent, byPrevious: false };
   }
 
   function reject(connector: string, outcome: string, error: ApiError): WebhookAnswer {
@@ -166,19 +200,15 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       hub.metrics.webhooks.inc({ connector: connector.id, outcome: 'handshake' });
       return handshake;
     }
-    const credentials = found.credentials;
     const now = hub.clock();
-    let verified = credentials.success
-      ? connector.webhook.verify(request, { config: found.config, credentials: credentials.data, now })
-      : { ok: false as const, reason: 'the integration has no webhook secret configured' };
-    if (!verified.ok && found.previous && found.previous.until > now) {
-      // Signed with the secret the last change replaced: the sender has not switched yet.
-      const byPrevious = connector.webhook.verify(request, { config: found.config, credentials: found.previous.data, now });
-      if (byPrevious.ok) {
-        verified = byPrevious;
-        hub.metrics.webhooksByPreviousSecret.inc({ connector: connector.id });
-      }
+    let verified = verify(connector, found, request, now);
+    // Refused, or taken by a replaced secret only: the secrets read up to CACHE_MS ago may have
+    // changed since (a rotation to the secret the sender now signs with, the replaced one revoked).
+    // They are read again first, so a change applies as soon as it is saved, not a cache later.
+    if ((!verified.ok || verified.byPrevious) && performance.now() - found.loadedAt > RECHECK_AFTER_MS) {
+      verified = verify(connector, await refresh(integrationId), request, now);
     }
+    if (verified.ok && verified.byPrevious) hub.metrics.webhooksByPreviousSecret.inc({ connector: connector.id });
     if (!verified.ok) {
       return reject(connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
     }
