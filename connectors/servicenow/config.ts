@@ -60,7 +60,11 @@ export const ServiceNowOAuth2 = OAuth2Auth.superRefine((auth, ctx) => {
 });
 
 export const ServiceNowAuth = z.discriminatedUnion('type', [BasicAuth, ServiceNowOAuth2], {
-  error: 'auth.type must be "basic" or "oauth2"',
+  // Credentials are replaced whole: a change of the webhook secret alone sends auth again too.
+  error: (issue) =>
+    issue.input === undefined
+      ? 'auth is required: credentials are replaced whole, so send auth (type and secrets) with every change, the webhookSecret too'
+      : 'auth.type must be "basic" or "oauth2"',
 });
 
 /** Standard Webhooks secret: whsec_ + base64 of 24–64 random bytes. */

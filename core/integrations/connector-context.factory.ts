@@ -2,6 +2,7 @@ import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { createHttpClient } from '../../connectors/sdk/http-client.ts';
 import { UpstreamAuth, type TokenStore } from '../../connectors/sdk/credentials.ts';
+import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { openCredentials } from './integration-credentials.ts';
@@ -15,6 +16,17 @@ export interface ContextOverrides {
   signal?: AbortSignal;
 }
 
+/**
+ * The stored credentials; a connector that needs some, of an integration that has none (made
+ * without them, or cleared by a move to another host), fails saying so rather than naming the first
+ * field its schema misses.
+ */
+function storedCredentials(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): unknown {
+  const stored = openCredentials(hub, row);
+  if (stored !== undefined || connector.credentials.safeParse({}).success) return stored ?? {};
+  throw new ConnectorError('config_invalid', 'the integration has no credentials: add them with PATCH /api/integrations/:id (credentials) or a rotation');
+}
+
 /** Builds what a connector may use for one integration: parsed config, credentials, HTTP, logger. */
 export function connectorContext(
   hub: HubContext,
@@ -23,7 +35,7 @@ export function connectorContext(
   overrides: ContextOverrides = {},
 ): ConnectorContext {
   const config = connector.config.parse(row.config);
-  const credentials = connector.credentials.parse(overrides.credentials ?? openCredentials(hub, row) ?? {});
+  const credentials = connector.credentials.parse(overrides.credentials ?? storedCredentials(hub, connector, row));
   const logger = hub.logger.child({ integrationId: row.id, connector: connector.id });
   const auth = UpstreamAuth.safeParse((credentials as { auth?: unknown } | undefined)?.auth);
   const signal = overrides.signal ?? new AbortController().signal;
