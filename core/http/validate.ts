@@ -12,11 +12,29 @@ function invalid(where: string, fields: FieldError[]): ValidationError {
   return new ValidationError(`invalid ${where}: ${fields.slice(0, FIELDS_IN_MESSAGE).map((f) => `${f.path} ${f.message}`).join('; ')}`, fields);
 }
 
+/**
+ * Query parameters a list does not take. Bodies are strict objects; a query is read by name, and a
+ * misspelt filter (`?state=open`, `?integrationID=`) would be dropped silently, answering the whole
+ * list as if it were the filtered one.
+ */
+function unknownParameters(schema: z.ZodType, value: unknown, where: string): FieldError[] {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (shape === undefined || typeof value !== 'object' || value === null) return [];
+  const known = Object.keys(shape);
+  return Object.keys(value)
+    .filter((name) => !Object.hasOwn(shape, name))
+    .map((name) => ({ path: `${where}.${name.slice(0, 100)}`, message: `unknown parameter; expected ${known.join(', ')}` }));
+}
+
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   // Before the schema, and whether or not there is one: the handler must never see such input.
   const unstorable = unstorableFields(value, where);
   if (unstorable.length > 0) throw invalid(where, unstorable);
   if (!schema) return value;
+  if (where === 'query') {
+    const unknown = unknownParameters(schema, value, where);
+    if (unknown.length > 0) throw invalid(where, unknown);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw invalid(where, zodFieldErrors(result.error, where));
