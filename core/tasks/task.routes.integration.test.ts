@@ -85,4 +85,28 @@ describe.each(RUNTIME_MODES)('listing tasks on $name', ({ options }) => {
     expect(withoutBefore.status).toBe(400);
     expect((await test.request('get', '/api/tasks?status=closed', { token: tenant.tokens.viewer })).status).toBe(400);
   });
+
+  it('finds, acknowledges and resolves a task by its key as well as its id', async () => {
+    // Last, and a task of its own: the others are the lists' fixture, which counts every task.
+    const own = (await createTestkitIntegration(test, tenant, 'task-by-key')).id;
+    const number = await nextTaskNumber(test.hub.db, tenant.id);
+    await sql`insert into tasks (tenant_id, number, integration_id, code, runbook, title, severity, status)
+      values (${tenant.id}, ${number}, ${own}, 'auth_invalid', 'runbooks/auth_invalid.md', 't', 'high', 'open')`.execute(test.hub.db);
+    const [open] = (await page(`integrationId=${own}`)) as [ListedTask];
+    expect(open.key).toBe(`TASK-${number}`);
+    const byKey = await test.request('get', `/api/tasks/${open.key}`, { token: tenant.tokens.viewer });
+    expect(byKey.status).toBe(200);
+    expect((await byKey.json()).id).toBe(open.id);
+    expect((await test.request('get', `/api/tasks/${open.key.toLowerCase()}`, { token: tenant.tokens.viewer })).status).toBe(200);
+    const acked = await test.request('post', `/api/tasks/${open.key}/ack`, { token: tenant.tokens.operator, body: { note: 'on it' } });
+    expect(acked.status).toBe(200);
+    expect(await acked.json()).toMatchObject({ id: open.id, status: 'acknowledged' });
+    const resolved = await test.request('post', `/api/tasks/${open.key}/resolve`, { token: tenant.tokens.operator, body: {} });
+    expect(await resolved.json()).toMatchObject({ id: open.id, status: 'resolved' });
+
+    expect((await test.request('get', '/api/tasks/TASK-999999', { token: tenant.tokens.viewer })).status).toBe(404);
+    const malformed = await test.request('get', '/api/tasks/TASK-x', { token: tenant.tokens.viewer });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.fields).toEqual([{ path: 'params.id', message: "expected the task's id (a UUID) or its key, such as TASK-42" }]);
+  });
 });

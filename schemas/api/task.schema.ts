@@ -34,6 +34,11 @@ export const TaskHistoryEntry = z.object({ action: z.string(), actor: z.string()
 export const TaskWithHistory = Task.extend({ history: z.array(TaskHistoryEntry) });
 export const TaskList = z.object({ tasks: z.array(Task) });
 
+/** A task named by its id, or by the key people see and say (TASK-42), as Slack's /hub takes it. */
+export const TaskRefParams = z.object({
+  id: z.union([z.uuid(), z.string().regex(/^TASK-[1-9]\d{0,8}$/i)], { error: "expected the task's id (a UUID) or its key, such as TASK-42" }),
+});
+
 export const TaskQuery = keysetPageQuery(
   { item: 'task', items: 'tasks', time: 'openedAt' },
   {
