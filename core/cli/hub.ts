@@ -21,7 +21,7 @@ const help = `hub — integration hub for GRC teams
   hub start                 run the hub (role from HUB_ROLE: api, worker or all)
   hub migrate               apply database migrations and exit
   hub token create|list|revoke   manage API tokens (run "hub token" for options)
-  hub user create|list|disable   manage admin UI users (run "hub user" for options)
+  hub user create|list|enable|disable|set-password   manage admin UI users (run "hub user" for options)
   hub keys generate|status|rotate   master keys: new entry, usage per version, re-encrypt
 
   hub <command> --help      the options of a command

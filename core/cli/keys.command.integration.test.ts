@@ -33,7 +33,7 @@ describe('hub keys rotate', () => {
     const keys = `2:${Buffer.alloc(32, 2).toString('base64')},1:${Buffer.alloc(32, 1).toString('base64')}`;
     const result = await runHubCommand(['keys', 'rotate'], { DATABASE_URL: database.url, HUB_MASTER_KEYS: keys });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^hub: HUB_MASTER_KEYS cannot decrypt stored secrets: 1 rows of .* use key version 7\./);
+    expect(result.stderr.trim()).toMatch(/^hub: HUB_MASTER_KEYS cannot decrypt stored secrets: 1 row of .* uses key version 7\./);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -52,7 +52,7 @@ export async function keysCommand(args: string[]): Promise<void> {
       if (usage.length === 0) process.stdout.write('no stored secrets\n');
       for (const row of usage) {
         const note = keys.byVersion.has(row.version) ? (row.version === keys.current.version ? '' : '  ← rotate') : '  ← MISSING from HUB_MASTER_KEYS';
-        process.stdout.write(`${row.column.padEnd(45)} v${row.version}  ${String(row.rows).padStart(8)} rows${note}\n`);
+        process.stdout.write(`${row.column.padEnd(45)} v${row.version}  ${String(row.rows).padStart(8)} ${row.rows === 1 ? 'row ' : 'rows'}${note}\n`);
       }
       // Only versions older than the one that encrypts: a newer one is being rolled out (README,
       // "Rotating the master key") and is about to encrypt everything.

@@ -32,7 +32,7 @@ export class KeySetIncompleteError extends Error {
 export async function assertKeysCoverRows(db: Kysely<Database>, keys: MasterKeySet): Promise<void> {
   const missing = (await keyUsage(db)).filter((usage) => !keys.byVersion.has(usage.version));
   if (missing.length === 0) return;
-  const detail = missing.map((m) => `${m.rows} rows of ${m.column} use key version ${m.version}`).join('; ');
+  const detail = missing.map((m) => `${m.rows} ${m.rows === 1 ? 'row' : 'rows'} of ${m.column} ${m.rows === 1 ? 'uses' : 'use'} key version ${m.version}`).join('; ');
   throw new KeySetIncompleteError(
     `HUB_MASTER_KEYS cannot decrypt stored secrets: ${detail}. Add those versions back, run "hub keys rotate", then remove them.`,
   );
