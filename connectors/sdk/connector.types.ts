@@ -211,6 +211,12 @@ export interface ConnectorDefinition<
   displayName: string;
   description: string;
   config: ConfigSchema;
+  /**
+   * Rules a config must also meet to be saved (create, or a change of it), checked on what `config`
+   * parsed. `config` alone reads the configs saved before these rules existed: they keep working,
+   * and must meet them when next changed.
+   */
+  configOnSave?: z.ZodType;
   /** Write-only secrets; validated on entry, encrypted at rest, never returned. */
   credentials: CredentialsSchema;
   auth: AuthKind[];

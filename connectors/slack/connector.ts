@@ -1,6 +1,6 @@
 import { defineConnector } from '../sdk/define-connector.ts';
 import { slackActions } from './actions.ts';
-import { SlackConfig, SlackCredentials } from './config.ts';
+import { SlackConfig, SlackConfigOnSave, SlackCredentials } from './config.ts';
 import { callSlack } from './slack-api.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
 import { slackWebhook } from './webhook.ts';
@@ -10,6 +10,7 @@ export const slack = defineConnector({
   displayName: 'Slack',
   description: 'Alerts with Acknowledge/Runbook/Retry buttons, the /hub slash command, digests and escalation.',
   config: SlackConfig,
+  configOnSave: SlackConfigOnSave,
   credentials: SlackCredentials,
   auth: [
     { type: 'bearer', description: 'Bot User OAuth Token (xoxb-…) of the hub\'s Slack app' },

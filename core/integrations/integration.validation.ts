@@ -26,8 +26,11 @@ export function validateAgainstConnector(
   const parts: ValidatedParts = {};
   if (input.config !== undefined) {
     const config = connector.config.safeParse(input.config);
-    if (config.success) parts.config = config.data as Record<string, unknown>;
-    else fields.push(...zodFieldErrors(config.error, 'body.config'));
+    if (config.success) {
+      parts.config = config.data as Record<string, unknown>;
+      const onSave = connector.configOnSave?.safeParse(config.data);
+      if (onSave && !onSave.success) fields.push(...zodFieldErrors(onSave.error, 'body.config'));
+    } else fields.push(...zodFieldErrors(config.error, 'body.config'));
   }
   if (input.credentials !== undefined) {
     const credentials = connector.credentials.safeParse(input.credentials);
