@@ -4,80 +4,160 @@ import type { HubContext } from '../server/hub-context.ts';
 // History the hub writes without end: every webhook delivery and polled change is an event, every
 // poll, action and check a run, every hour of every integration a health row. With
 // HUB_HISTORY_RETENTION_DAYS set, the workers remove what is older, in small batches so no
-// statement holds locks or the WAL for long, one tenant at a time over the indexes the lists use.
+// statement holds locks or the WAL for long, one tenant at a time over the indexes the lists use,
+// each batch going on from where the last one stopped (so none walks again over what was removed).
+// A pass stops after PASS_BUDGET_MS and the next one goes on: a first pass over years of history
+// must not hold up the reconciler and the alerts that share the maintenance queue.
 //
-// Kept whatever their age: events still waiting to be routed, and the event of an unfinished run (a
-// route action held for a paused target reads its event's type when it fails); unfinished runs; and each
-// integration's latest succeeded and latest failed run, which its health (last success, failing
-// since) is read from. Tasks, the audit log, credentials history, cursors and the record ledger
+// Kept whatever their age: unfinished runs, and each integration's latest succeeded and latest
+// failed run, which its health (last success, failing since) is read from; events still waiting to
+// be routed, events replayed within the retention, and the event of any run kept (a route action
+// held for a paused target reads its event when it fails, and replaying the event is how a failed
+// action is tried again). Tasks, the audit log, credentials history, cursors and the record ledger
 // that dedupes polls are not history: nothing here touches them.
 
-/** Rows per DELETE: a few hundred milliseconds of work, then the locks go. */
+/** Rows per DELETE: a few hundred milliseconds of work at most, then the locks go. */
 const BATCH = 2_000;
+/** How long one pass works before it leaves the rest to the next. */
+const PASS_BUDGET_MS = 10_000;
 
 export interface HistoryRemoved {
   events: number;
   runs: number;
   healthHours: number;
+  /** The pass ran out of its time: older history is left for the next one. */
+  more: boolean;
+}
+
+type Db = Pick<HubContext, 'db'>;
+
+/** Where a batch stopped, in the order of the index it walks: the next one starts after it. */
+interface Position {
+  at: Date;
+  id: string;
 }
 
 /** Removes the history older than the retention; nothing when it is 0 (keep everything). */
-export async function removeOldHistory(hub: Pick<HubContext, 'db' | 'config' | 'clock' | 'logger'>): Promise<HistoryRemoved> {
-  const removed: HistoryRemoved = { events: 0, runs: 0, healthHours: 0 };
+export async function removeOldHistory(hub: Pick<HubContext, 'db' | 'database' | 'config' | 'clock' | 'logger'>, budgetMs = PASS_BUDGET_MS): Promise<HistoryRemoved> {
+  const removed: HistoryRemoved = { events: 0, runs: 0, healthHours: 0, more: false };
   const days = hub.config.HUB_HISTORY_RETENTION_DAYS;
   if (days === 0) return removed;
   const cutoff = new Date(hub.clock().getTime() - days * 86_400_000);
-  const tenants = await hub.db.selectFrom('tenants').select('id').execute();
+  const deadline = performance.now() + budgetMs;
+  const inTime = () => performance.now() < deadline;
+  const tenants = await hub.db.selectFrom('tenants').select('id').orderBy('id').execute();
   for (const { id: tenantId } of tenants) {
-    removed.events += await inBatches(() => removeEvents(hub, tenantId, cutoff));
-    removed.runs += await inBatches(() => removeRuns(hub, tenantId, cutoff));
-    removed.healthHours += await inBatches(() => removeHealthHours(hub, tenantId, cutoff));
+    // Runs first: the events of the runs left are kept, and few old runs are left once it is done.
+    const runs = await inBatches(inTime, (after) => removeRuns(hub, tenantId, cutoff, after));
+    removed.runs += runs.count;
+    if (!runs.done) break;
+    const events = await inBatches(inTime, (after) => removeEvents(hub, tenantId, cutoff, after));
+    removed.events += events.count;
+    if (!events.done) break;
+    removed.healthHours += await removeHealthHours(hub, tenantId, cutoff);
   }
-  if (removed.events + removed.runs + removed.healthHours > 0) {
-    hub.logger.info({ ...removed, olderThan: cutoff.toISOString(), retentionDays: days }, 'removed history past HUB_HISTORY_RETENTION_DAYS');
+  removed.more = !inTime();
+  // PGlite runs PostgreSQL without its autovacuum: space of removed rows is reused only once vacuumed.
+  if (hub.database.kind === 'pglite' && removed.events + removed.runs + removed.healthHours > 0) {
+    await sql`vacuum integration_events, integration_runs, integration_health_metrics`.execute(hub.db);
+  }
+  if (removed.events + removed.runs + removed.healthHours > 0 || removed.more) {
+    hub.logger.info(
+      { events: removed.events, runs: removed.runs, healthHours: removed.healthHours, olderThan: cutoff.toISOString(), retentionDays: days },
+      removed.more ? 'removed history past HUB_HISTORY_RETENTION_DAYS; more is left for the next pass' : 'removed history past HUB_HISTORY_RETENTION_DAYS',
+    );
   }
   return removed;
 }
 
-async function inBatches(batch: () => Promise<number>): Promise<number> {
-  let total = 0;
+/** What one batch did: the rows it looked at (a full batch means more may follow), and those it removed. */
+interface Batch {
+  looked: number;
+  removed: number;
+  last: Position | undefined;
+}
+
+/** Batches until one looks at fewer rows than a full batch (done) or the time is up (not done). */
+async function inBatches(inTime: () => boolean, batch: (after: Position | undefined) => Promise<Batch>) {
+  let count = 0;
+  let after: Position | undefined;
   for (;;) {
-    const count = await batch();
-    total += count;
-    if (count < BATCH) return total;
+    if (!inTime()) return { count, done: false };
+    const result = await batch(after);
+    count += result.removed;
+    if (result.looked < BATCH || result.last === undefined) return { count, done: true };
+    after = result.last;
   }
 }
 
-async function removeEvents(hub: Pick<HubContext, 'db'>, tenantId: string, cutoff: Date): Promise<number> {
-  // Unfinished runs are few (queued or running now), and the index on status finds them.
-  const result = await sql`
-    delete from integration_events where id in (
-      select id from integration_events
-      where tenant_id = ${tenantId} and received_at < ${cutoff} and status <> 'pending'
-        and id not in (
-          select event_id from integration_runs
-          where tenant_id = ${tenantId} and status in ('queued', 'running') and event_id is not null)
-      limit ${BATCH})`.execute(hub.db);
-  return Number(result.numAffectedRows ?? 0);
+// Each statement looks at the next BATCH rows in index order, removes those it may, and answers
+// how many it looked at and removed, and where it stopped.
+const SUMMARY = sql`
+  select (select count(*) from candidates)::int as looked, (select count(*) from gone)::int as removed,
+    (select at from candidates order by at desc, id desc limit 1) as last_at,
+    (select id from candidates order by at desc, id desc limit 1) as last_id`;
+
+interface Summary {
+  looked: number;
+  removed: number;
+  last_at: Date | string | null;
+  last_id: string | null;
 }
 
-async function removeRuns(hub: Pick<HubContext, 'db'>, tenantId: string, cutoff: Date): Promise<number> {
-  const result = await sql`
-    delete from integration_runs where id in (
-      select id from integration_runs run
-      where run.tenant_id = ${tenantId} and run.queued_at < ${cutoff} and run.finished_at < ${cutoff}
-        and run.status in ('succeeded', 'failed', 'cancelled')
+function batchOf(rows: Summary[]): Batch {
+  const row = rows[0];
+  if (!row) return { looked: 0, removed: 0, last: undefined };
+  return { looked: row.looked, removed: row.removed, last: row.last_at === null || row.last_id === null ? undefined : { at: new Date(row.last_at), id: row.last_id } };
+}
+
+async function removeRuns(hub: Db, tenantId: string, cutoff: Date, after: Position | undefined): Promise<Batch> {
+  const { rows } = await sql<Summary>`
+    with candidates as (
+      select run.id, run.queued_at as at,
+        run.status in ('succeeded', 'failed', 'cancelled') and run.finished_at < ${cutoff}
         and (run.kind = 'check' or run.status = 'cancelled' or exists (
           select 1 from integration_runs newer
           where newer.integration_id = run.integration_id and newer.status = run.status
-            and newer.kind <> 'check' and newer.finished_at > run.finished_at))
-      limit ${BATCH})`.execute(hub.db);
-  return Number(result.numAffectedRows ?? 0);
+            and newer.kind <> 'check' and newer.finished_at > run.finished_at)) as removable
+      from integration_runs run
+      where run.tenant_id = ${tenantId} and run.queued_at < ${cutoff}
+        ${after ? sql`and (run.queued_at, run.id) > (${after.at}, ${after.id})` : sql``}
+      order by run.queued_at, run.id
+      limit ${BATCH}
+    ), gone as (
+      delete from integration_runs where id in (select id from candidates where removable) returning id
+    )
+    ${SUMMARY}`.execute(hub.db);
+  return batchOf(rows);
 }
 
-async function removeHealthHours(hub: Pick<HubContext, 'db'>, tenantId: string, cutoff: Date): Promise<number> {
-  const result = await sql`
-    delete from integration_health_metrics where id in (
-      select id from integration_health_metrics where tenant_id = ${tenantId} and hour < ${cutoff} limit ${BATCH})`.execute(hub.db);
+async function removeEvents(hub: Db, tenantId: string, cutoff: Date, after: Position | undefined): Promise<Batch> {
+  // The events of the runs kept: the old ones kept for health (few, once the old runs are removed)
+  // and unfinished ones. A run queued since the cutoff was made for an event received or replayed
+  // since, which is kept anyway. Two reads, each over its own index.
+  const { rows } = await sql<Summary>`
+    with candidates as (
+      select id, received_at as at, status <> 'pending' and (replayed_at is null or replayed_at < ${cutoff}) as removable
+      from integration_events
+      where tenant_id = ${tenantId} and received_at < ${cutoff}
+        ${after ? sql`and (received_at, id) > (${after.at}, ${after.id})` : sql``}
+      order by received_at, id
+      limit ${BATCH}
+    ), kept as (
+      select event_id from integration_runs where tenant_id = ${tenantId} and queued_at < ${cutoff} and event_id is not null
+      union all
+      select event_id from integration_runs where status in ('queued', 'running') and tenant_id = ${tenantId} and event_id is not null
+    ), gone as (
+      delete from integration_events
+      where id in (select id from candidates where removable and id not in (select event_id from kept))
+      returning id
+    )
+    ${SUMMARY}`.execute(hub.db);
+  return batchOf(rows);
+}
+
+async function removeHealthHours(hub: Db, tenantId: string, cutoff: Date): Promise<number> {
+  // 24 rows a day per integration: one statement is small enough.
+  const result = await sql`delete from integration_health_metrics where tenant_id = ${tenantId} and hour < ${cutoff}`.execute(hub.db);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -21,7 +21,7 @@ function maintenanceSchedules(hub: HubContext): Schedule<object>[] {
     { id: 'task-alerts', name: 'task-alerts', every: 60 * 1000, data: {} },
     { id: 'previous-credentials', name: 'previous-credentials', every: 5 * 60 * 1000, data: {} },
     { id: 'sign-in-records', name: 'sign-in-records', every: 60 * 60 * 1000, data: {} },
-    { id: 'history-retention', name: 'history-retention', every: 60 * 60 * 1000, data: {} },
+    { id: 'history-retention', name: 'history-retention', every: 10 * 60 * 1000, data: {} },
   ];
 }
 
