@@ -86,7 +86,7 @@ export async function syncSchedules(
   connector: AnyConnector,
   row: SchedulingFields,
   writtenAt: Date,
-  { before }: { before?: SchedulingFields } = {},
+  { before, listed }: { before?: SchedulingFields; listed?: ReadonlyMap<string, ScheduleInfo> } = {},
 ): Promise<void> {
   for (const stream of Object.keys(connector.streams)) {
     if (!wantsSchedule(row, stream)) {
@@ -98,7 +98,11 @@ export async function syncSchedules(
     // for a worker, and plans the next match instead. A schedule the queue lost meanwhile is the
     // schedule keeper's to put back.
     if (before !== undefined && wantsSchedule(before, stream) && sameStreamSchedule(before, row, stream)) continue;
-    await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, pollScheduleOf(connector, row, stream, writtenAt));
+    const schedule = pollScheduleOf(connector, row, stream, writtenAt);
+    // Likewise one the queue already has as wanted (`listed`, a repair of the integration's others).
+    const found = listed?.get(schedule.id);
+    if (found !== undefined && firesAsWanted(found, schedule)) continue;
+    await hub.queue.upsertSchedule<ScheduledPoll>(POLL_QUEUE, schedule);
   }
 }
 

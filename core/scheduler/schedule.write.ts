@@ -41,17 +41,19 @@ export async function writeWithSchedules(
   // NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also hold back every insert
   // that refers to the integration (runs, webhook events) until this write commits.
   let before = previous;
+  let written: IntegrationConfigRow | undefined;
   let row: IntegrationConfigRow;
   try {
     row = await hub.db.transaction().execute(async (trx) => {
       before = (await trx.selectFrom('integration_configs').selectAll().where('id', '=', previous.id).forNoKeyUpdate().executeTakeFirst()) ?? previous;
-      const written = await write(trx, before);
+      written = await write(trx, before);
       schedulesTouched = true;
       await syncSchedules(hub, connector, written, written.updated_at, { before });
       return written;
     });
   } catch (error) {
-    if (schedulesTouched) await syncSchedules(hub, connector, before, before.updated_at).catch(() => undefined);
+    // Back as they were: only the schedules the write changed are written again.
+    if (schedulesTouched) await syncSchedules(hub, connector, before, before.updated_at, written === undefined ? {} : { before: written }).catch(() => undefined);
     throw error;
   }
   await fireSwitchedOnSchedules(hub, connector, before, row);

@@ -141,6 +141,33 @@ describe('schedules restored from the database', { timeout: 60_000 }, () => {
     expect(await scheduleIds(newer, POLL_QUEUE)).toEqual([]);
   });
 
+  it('puts back a missing schedule without rewriting the integration\'s others (a cron fire waiting for a worker stays)', async () => {
+    const test = await startTestHub({ label: 'keeper-one-of-two', queue: 'bullmq', connectors: [...connectors, testkitStreams] });
+    hubs.push(test);
+    const tenant = await test.createTenant('acme');
+    const created = await test.request('post', '/api/integrations', {
+      token: tenant.tokens.admin,
+      body: {
+        connector: 'testkit_streams', name: `keeper-${randomUUID()}`, config: { dataset: `keeper-${randomUUID()}` },
+        credentials: { auth: { type: 'bearer', token: 'kit-token-123456' } },
+        schedules: { alpha: { everySeconds: 3600 }, beta: { cron: '* * * * *' } },
+      },
+    });
+    const { id } = await created.json();
+    // beta's queue schedule fires every 2 s (not to wait for a minute's match); no worker runs, so its fire waits.
+    await test.hub.queue.upsertSchedule(POLL_QUEUE, { id: pollScheduleId(id, 'beta'), name: 'poll', cron: '*/2 * * * * *', data: { integrationId: id, stream: 'beta' } });
+    const nextBeta = async () => (await test.hub.queue.listSchedules(POLL_QUEUE)).find((schedule) => schedule.id === pollScheduleId(id, 'beta'))?.nextRunAt?.getTime();
+    const due = await nextBeta();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due! - Date.now()) + 1_000));
+    // The row says what the queue does for beta (so it fires as wanted); Redis lost alpha's schedule.
+    await test.hub.db.updateTable('integration_configs').set({ schedules: JSON.stringify({ alpha: { everySeconds: 3600 }, beta: { cron: '*/2 * * * * *' } }) }).where('id', '=', id).execute();
+    await test.hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(id, 'alpha'));
+
+    expect(await restoreSchedules(test.hub)).toMatchObject({ integrations: 1 });
+    expect(await scheduleIds(test, POLL_QUEUE)).toEqual([pollScheduleId(id, 'alpha'), pollScheduleId(id, 'beta')].sort());
+    expect(await nextBeta()).toBe(due);
+  });
+
   // PostgreSQL only: the admin's change must commit while the pass holds another row's lock, and an
   // embedded hub's one connection would make the two take turns instead.
   it('repairs from the row as it is when it writes, not as the pass read it', async () => {

@@ -69,12 +69,15 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       // the read above (a stream switched off) must not be overwritten with what was read.
       const current = await hub.db.transaction().execute(async (trx) => {
         const locked = await trx.selectFrom('integration_configs').select(['id', 'enabled', 'paused_at', 'schedules', 'updated_at']).where('id', '=', row.id).forNoKeyUpdate().executeTakeFirst();
-        if (locked) await syncSchedules(hub, connector, locked, now);
+        if (locked) await syncSchedules(hub, connector, locked, now, { listed });
         return locked;
       });
       if (!current) continue;
       integrations += 1;
-      for (const schedule of wantedSchedules(connector, current, now)) putBackTimes(hub).set(schedule.id, now.getTime());
+      for (const schedule of wantedSchedules(connector, current, now)) {
+        const found = listed.get(schedule.id);
+        if (found === undefined || !firesAsWanted(found, schedule)) putBackTimes(hub).set(schedule.id, now.getTime());
+      }
       // The cron matches missed are those of the schedules as written, not as first read.
       for (const schedule of wantedSchedules(connector, current, now).filter(({ id }) => !listed.has(id))) {
         if (await pollMissedCronMatch(hub, schedule, current.updated_at)) missedCronMatches += 1;
@@ -105,6 +108,8 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
     await hub.queue.removeSchedule(POLL_QUEUE, id);
     removed += 1;
   }
+  // Put-back times of schedules no integration wants any more are of no use.
+  for (const id of putBackTimes(hub).keys()) if (!wanted.has(id)) putBackTimes(hub).delete(id);
   const maintenance = !(await maintenanceScheduled(hub));
   if (maintenance) await scheduleMaintenance(hub);
   return { integrations, removed, missedCronMatches, maintenance };
