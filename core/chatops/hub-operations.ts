@@ -9,12 +9,11 @@ import { ApiError, ConflictError } from '../http/api-error.ts';
 import { getRunbook } from '../runbooks/runbook.repository.ts';
 import { requestSync } from '../runs/sync.service.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { taskNumberOf } from '../tasks/task-key.ts';
 import { findTaskByNumber } from '../tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../tasks/task.service.ts';
 import { runbookUrl } from '../tasks/task-alert.view.ts';
 import { lookUpChatUser, type NoHubUser } from './chat-identity.ts';
-
-const TASK_KEY = /^TASK-(\d{1,9})$/i;
 
 /** What a chat user who is no one in the hub is told: why, and who can change it. */
 const NO_HUB_USER: Record<NoHubUser, string> = {
@@ -51,9 +50,9 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
   }
 
   async function task(key: string): Promise<TaskRow> {
-    const match = TASK_KEY.exec(key.trim());
-    if (!match) throw new OperationRefused('invalid', `"${key}" is not a task key; they look like TASK-42.`);
-    const row = await findTaskByNumber(hub.db, tenantId, Number(match[1]));
+    const number = taskNumberOf(key);
+    if (number === undefined) throw new OperationRefused('invalid', `"${key}" is not a task key; they look like TASK-42.`);
+    const row = await findTaskByNumber(hub.db, tenantId, number);
     if (!row) throw new OperationRefused('not_found', `There is no ${key.toUpperCase()}.`);
     return row;
   }

@@ -4,6 +4,7 @@ import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse } from '../../schemas/api/common.schema.ts';
 import { Task, TaskActionRequest, TaskList, TaskQuery, TaskRefParams, TaskWithHistory } from '../../schemas/api/task.schema.ts';
+import { taskNumberOf } from './task-key.ts';
 import { findTask, findTaskByNumber, listTasks, taskHistory } from './task.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { toHistoryEntry, toTask } from './task.mapper.ts';
@@ -14,9 +15,9 @@ const refused = { ...notFound, 409: { description: 'not in a state that allows t
 
 /** The id of the task `ref` names: itself, or the task whose key (TASK-42) it is. */
 async function taskId(hub: HubContext, tenantId: string, ref: string): Promise<string> {
-  const key = /^TASK-(\d+)$/i.exec(ref);
-  if (!key) return ref;
-  const row = await findTaskByNumber(hub.db, tenantId, Number(key[1]));
+  const number = taskNumberOf(ref);
+  if (number === undefined) return ref;
+  const row = await findTaskByNumber(hub.db, tenantId, number);
   if (!row) throw new NotFoundError('task');
   return row.id;
 }

@@ -1,4 +1,5 @@
 import { FailureCode } from '../../core/runbooks/failure-codes.ts';
+import { TASK_KEY } from '../../core/tasks/task-key.ts';
 import { z } from 'zod';
 import { keysetPageQuery, Timestamp } from './common.schema.ts';
 import { Environment } from './integration.schema.ts';
@@ -36,7 +37,7 @@ export const TaskList = z.object({ tasks: z.array(Task) });
 
 /** A task named by its id, or by the key people see and say (TASK-42), as Slack's /hub takes it. */
 export const TaskRefParams = z.object({
-  id: z.union([z.uuid(), z.string().regex(/^TASK-[1-9]\d{0,8}$/i)], { error: "expected the task's id (a UUID) or its key, such as TASK-42" }),
+  id: z.union([z.uuid(), z.string().regex(TASK_KEY)], { error: "expected the task's id (a UUID) or its key, such as TASK-42" }),
 });
 
 export const TaskQuery = keysetPageQuery(
