@@ -57,9 +57,15 @@ export async function removeOldHistory(hub: Pick<HubContext, 'db' | 'database' |
     removed.healthHours += await removeHealthHours(hub, tenantId, cutoff);
   }
   removed.more = !inTime();
-  // PGlite runs PostgreSQL without its autovacuum: space of removed rows is reused only once vacuumed.
-  if (hub.database.kind === 'pglite' && removed.events + removed.runs + removed.healthHours > 0) {
-    await sql`vacuum integration_events, integration_runs, integration_health_metrics`.execute(hub.db);
+  // PGlite runs PostgreSQL without its autovacuum: space of removed rows is reused only once
+  // vacuumed. Its one connection waits meanwhile, so only the tables something left are vacuumed.
+  if (hub.database.kind === 'pglite') {
+    const tables = [
+      ...(removed.events > 0 ? [sql.table('integration_events')] : []),
+      ...(removed.runs > 0 ? [sql.table('integration_runs')] : []),
+      ...(removed.healthHours > 0 ? [sql.table('integration_health_metrics')] : []),
+    ];
+    if (tables.length > 0) await sql`vacuum ${sql.join(tables)}`.execute(hub.db);
   }
   if (removed.events + removed.runs + removed.healthHours > 0 || removed.more) {
     hub.logger.info(
