@@ -6,6 +6,7 @@ import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import { recordSuccess } from './failure.service.ts';
 import { loadCursor, storePage } from './page.store.ts';
 import { prefetched } from './prefetch.ts';
+import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
 import { handleRunError, settleRun } from './run.settle.ts';
 import { handBack, pollStopSignal } from './run-handover.ts';
 import type { PollMode } from '../../connectors/sdk/connector.types.ts';
@@ -20,6 +21,13 @@ export async function executePoll(hub: HubContext, run: RunRow, integration: Int
   const stream = run.stream ? connector?.streams[run.stream] : undefined;
   if (!connector || !stream || !run.stream) {
     await settleRun(hub, run, { status: 'cancelled', errorMessage: `stream ${run.stream} is not offered by ${integration.connector}` });
+    // Left for a process that offers it for as long as an upgrade takes (run-offered.ts), it found
+    // none: no process does (a rollback, a stream a later version dropped), and the schedule that
+    // made it would make another such run at every fire. The schedule keepers of a version that
+    // offers it put it back.
+    if (run.trigger === 'schedule' && run.stream) {
+      await hub.queue.removeSchedule(POLL_QUEUE, pollScheduleId(integration.id, run.stream)).catch(() => undefined);
+    }
     return;
   }
   const streamName = run.stream;

@@ -6,6 +6,7 @@ import { startTestHub, type TestHub, type TestTenant } from '../../test-support/
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 import { UNOFFERED_GRACE_MS } from './run-offered.ts';
+import { POLL_QUEUE, pollScheduleId } from '../scheduler/schedule.service.ts';
 
 // During a rolling upgrade processes of two versions share the run and poll queues. A process of
 // the previous version that takes up a run of a connector only the new version offers leaves it to
@@ -83,5 +84,31 @@ describe('a worker of the previous version during a rolling upgrade', () => {
     await executeRun(older.hub, queued.id);
 
     expect(await runRow(queued.id)).toMatchObject({ status: 'cancelled', error_message: 'stream items is not offered by testkit' });
+  });
+});
+
+describe('a scheduled poll that no process offers (a rollback)', () => {
+  it('is cancelled once it has waited longer than an upgrade takes, and its schedule goes with it', async () => {
+    const newer = await startTestHub({ label: 'pollrun_rollback_new', queue: 'bullmq', connectors: [...connectors, testkit] });
+    const older = await startTestHub({ label: 'pollrun_rollback_old', queue: 'bullmq', connectors, shareDatabaseOf: newer });
+    try {
+      const tenant = await newer.createTenant('acme');
+      const integration = await createTestkitIntegration(newer, tenant, `rollback-${Math.random()}`, { schedules: { items: { everySeconds: 3600 } } });
+      const scheduled = async () => (await older.hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => schedule.id);
+      expect(await scheduled()).toContain(pollScheduleId(integration.id, 'items'));
+      const queued = await newer.hub.db
+        .insertInto('integration_runs')
+        .values({ tenant_id: tenant.id, integration_id: integration.id, kind: 'poll', stream: 'items', trigger: 'schedule', idempotency_key: `rollback-${Math.random()}`, status: 'queued', queued_at: new Date(Date.now() - UNOFFERED_GRACE_MS - 60_000) })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+
+      await executeRun(older.hub, queued.id);
+
+      expect(await newer.hub.db.selectFrom('integration_runs').select('status').where('id', '=', queued.id).executeTakeFirstOrThrow()).toEqual({ status: 'cancelled' });
+      expect(await scheduled()).not.toContain(pollScheduleId(integration.id, 'items'));
+    } finally {
+      await older.close();
+      await newer.close();
+    }
   });
 });
