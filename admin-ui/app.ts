@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../core/db/postgres-errors.ts';
+import { RETRY_AFTER_SECONDS } from '../core/http/error-handler.ts';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../core/http/api-error.ts';
@@ -32,17 +34,23 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-function errorResponse(c: Context<AdminEnv>, hub: HubContext, error: Error): Response {
+function errorResponse(c: Context<AdminEnv>, hub: HubContext, thrown: Error): Response {
   const requestId = c.get('requestId');
-  const known = error instanceof ApiError;
-  if (!known) {
-    (c.get('logger') ?? hub.logger).error({ err: { name: error.name, message: error.message, stack: error.stack }, requestId }, 'admin UI error');
+  const logger = c.get('logger') ?? hub.logger;
+  let error = thrown;
+  if (isDatabaseUnavailable(thrown)) {
+    // An outage, not a bug: a warning and a page saying to try again, as the API's 503.
+    logger.warn({ err: { name: thrown.name, message: thrown.message }, requestId }, 'database unavailable for an admin UI page');
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    error = new ApiError(503, 'database_unavailable', `The hub's database did not answer. Try again in ${RETRY_AFTER_SECONDS} seconds.`);
   }
-  const status = known ? error.status : 500;
+  const known = error instanceof ApiError ? error : undefined;
+  if (!known) logger.error({ err: { name: error.name, message: error.message, stack: error.stack }, requestId }, 'admin UI error');
+  const status = known ? known.status : 500;
   const view = {
     status,
-    code: known ? error.code : 'internal_error',
-    message: known ? error.message : 'The hub could not show this page because of an internal error.',
+    code: known ? known.code : 'internal_error',
+    message: known ? known.message : 'The hub could not show this page because of an internal error.',
     requestId,
   };
   const session = c.get('session');

@@ -82,6 +82,13 @@ describe('errorForNetworkFailure', () => {
     expect(errorForNetworkFailure({ method: 'POST', url, error: Object.assign(new Error(code), { code }) }).notSent).toBe(notSent);
   });
 
+  it('an answer Node could not parse (headers over 16 KB) is a bad response, not tried again', () => {
+    const overflow = Object.assign(new Error('Header overflow'), { code: 'HPE_HEADER_OVERFLOW' });
+    const error = errorForNetworkFailure({ method: 'GET', url, error: overflow });
+    expect(error).toMatchObject({ code: 'upstream_bad_response', transient: false });
+    expect(error.message).toBe('GET acme.service-now.com/api/now/table/incident failed: HPE_HEADER_OVERFLOW: the answer could not be read (headers over 16 KB, or malformed)');
+  });
+
   it('reports timeouts', () => {
     const timeout = Object.assign(new Error('Timeout awaiting request'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
     expect(errorForNetworkFailure({ method: 'GET', url, error: timeout }).message).toContain('timed out');

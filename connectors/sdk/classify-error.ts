@@ -73,6 +73,9 @@ export function errorForNetworkFailure(facts: NetworkFailureFacts): ConnectorErr
   const url = safeUrl(facts.url);
   const reason = networkReason(facts.error);
   const message = `${facts.method.toUpperCase()} ${url.host}${url.pathname} failed: ${reason}`;
+  // An answer Node could not parse (headers past its 16 KB limit, a malformed status line) came
+  // back, and will come back the same way: not a connectivity problem, nor worth trying again.
+  if (reason.startsWith('HPE_')) return new ConnectorError('upstream_bad_response', `${message}: the answer could not be read (headers over 16 KB, or malformed)`);
   return new ConnectorError('network_error', message, NOT_CONNECTED.has(reason) ? { notSent: true } : {});
 }
 

@@ -38,7 +38,7 @@ export function createMetrics(): HubMetrics {
     }),
     webhooks: new Counter({
       name: 'hub_webhooks_total',
-      help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid, too_large; a body too large is refused before its integration is read, so under connector "unknown")',
+      help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid, too_large, answered, handshake, interaction; a body too large is refused before its integration is read, so under connector "unknown")',
       labelNames: ['connector', 'outcome'],
       registers: [registry],
     }),

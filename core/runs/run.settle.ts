@@ -43,7 +43,7 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
     if (!(await requeueRun(hub.db, run, new Date(hub.clock().getTime() + delayMs), failure))) return notHeld(hub, run);
     await enqueueRun(hub, run.id, delayMs);
     hub.metrics.runs.inc({ connector, kind: run.kind, status: 'retrying' });
-    hub.logger.info({ runId: run.id, code: failure.code, attempt: run.attempts, delayMs }, 'run will be retried');
+    hub.logger.info({ integrationId: integration.id, runId: run.id, code: failure.code, message: failure.message, attempt: run.attempts, delayMs }, 'run will be retried');
     return;
   }
   const failed = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, () =>
