@@ -8,6 +8,7 @@ import { admitAttempt, lockedUntil, markAttemptSucceeded, purgeOldAttempts, rece
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyPassword } from '../../core/auth/password.ts';
 import { createSession, purgeExpiredSessions } from './session.service.ts';
 import { isKnownBrowser, knownBrowserMark } from './known-browser.ts';
+import { inSignInSlot } from './sign-in-slots.ts';
 
 export interface SignInRequest {
   workspace: string;
@@ -23,7 +24,9 @@ export interface SignInRequest {
 export type SignInResult =
   | { ok: true; token: string; expiresAt: Date; user: UserRow; knownBrowserMark: string }
   | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'locked'; until: Date };
+  | { ok: false; reason: 'locked'; until: Date }
+  /** Too many sign-ins at once (sign-in-slots.ts): nothing was checked or counted. */
+  | { ok: false; reason: 'busy' };
 
 const MAX_UNKNOWN_WORKSPACE_LENGTH = 200;
 
@@ -39,6 +42,10 @@ async function answerFailure(hub: HubContext, scope: AttemptScope, email: string
  * about which accounts exist.
  */
 export async function signIn(hub: HubContext, request: SignInRequest): Promise<SignInResult> {
+  return (await inSignInSlot(() => signInNow(hub, request))) ?? { ok: false, reason: 'busy' };
+}
+
+async function signInNow(hub: HubContext, request: SignInRequest): Promise<SignInResult> {
   const now = hub.clock();
   const email = normalizeEmail(request.email);
   const password = request.password.slice(0, MAX_PASSWORD_LENGTH + 1);

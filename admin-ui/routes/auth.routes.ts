@@ -57,9 +57,12 @@ export function registerAuthRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
     const error =
       result.reason === 'locked'
         ? `Too many failed sign-in attempts for ${email}. For your security, sign-in for this email is locked until ${formatUtc(result.until)} (${relative(result.until, hub.clock())}). Wait, then try again, or ask an administrator to check the account.`
-        : 'The email or password is incorrect. Check both and try again.';
+        : result.reason === 'busy'
+          ? 'Too many sign-ins are being checked at this moment. Nothing was counted against your account: try again in a few seconds.'
+          : 'The email or password is incorrect. Check both and try again.';
     c.header('Cache-Control', 'no-store');
-    return c.html(SignInPage({ csrf: loginToken(c), workspace, email, next, error }), result.reason === 'locked' ? 429 : 401);
+    if (result.reason === 'busy') c.header('Retry-After', '5');
+    return c.html(SignInPage({ csrf: loginToken(c), workspace, email, next, error }), result.reason === 'invalid' ? 401 : 429);
   });
 
   app.post('/logout', async (c) => {
