@@ -28,8 +28,9 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
   const runRow = (id: string) => test.hub.db.selectFrom('integration_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const post = (path: string) => test.request('post', path, { token: tenant.tokens.operator });
 
-  it('holds a queued retry while paused, also against the reconciler, and runs it after the resume', async () => {
-    const dataset = `hold-retry-${Math.random()}`;
+  /** A poll of one record whose first attempt failed transiently, its retry queued, and its integration then paused. */
+  async function retryHeldByPause(label: string) {
+    const dataset = `${label}-${Math.random()}`;
     const upstream = testkitUpstream(dataset);
     upstream.records.set('h1', { v: 1 });
     // Time enough for the pause below to land before the retry is due, on a busy machine too.
@@ -39,6 +40,11 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
     const runId: string = sync.runs[0].id;
     await waitFor('the retry to be queued', async () => (await runRow(runId)).status === 'queued' && (await runRow(runId)).error_code === 'upstream_unavailable');
     expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+    return { upstream, integration, runId };
+  }
+
+  it('holds a queued retry while paused, also against the reconciler, and runs it after the resume', async () => {
+    const { upstream, integration, runId } = await retryHeldByPause('hold-retry');
 
     // The retry falls due while paused.
     const dueAt = (await runRow(runId)).next_attempt_at?.getTime() ?? Date.now();
@@ -58,15 +64,7 @@ describe.each(RUNTIME_MODES)('runs of a paused integration on $name', ({ options
   });
 
   it('finishes a retry held by a pause of weeks, its latency capped at what the column holds', async () => {
-    const dataset = `hold-weeks-${Math.random()}`;
-    const upstream = testkitUpstream(dataset);
-    upstream.records.set('h1', { v: 1 });
-    upstream.failures.push({ code: 'upstream_unavailable', retryAfterMs: 2_000, afterPages: 0 });
-    const integration = await createTestkitIntegration(test, tenant, dataset);
-    const sync = await (await test.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: {} })).json();
-    const runId: string = sync.runs[0].id;
-    await waitFor('the retry to be queued', async () => (await runRow(runId)).status === 'queued' && (await runRow(runId)).error_code === 'upstream_unavailable');
-    expect((await post(`/api/integrations/${integration.id}/pause`)).status).toBe(200);
+    const { integration, runId } = await retryHeldByPause('hold-weeks');
     // The first attempt started 26 days ago: the pause lasted that long (an integer column holds 24.8 days of milliseconds).
     await test.hub.db.updateTable('integration_runs').set({ started_at: new Date(Date.now() - 26 * 24 * 3_600_000), next_attempt_at: longAgo() }).where('id', '=', runId).execute();
 
