@@ -3,7 +3,7 @@ import { html, nothing, type Html } from '../html.ts';
 import { runBadge } from './badges.ts';
 import { duration, timeTag } from './time.ts';
 
-function what(run: RunRow): string {
+function what(run: Omit<RunRow, 'input'>): string {
   if (run.kind === 'poll') return `Poll · ${run.stream ?? 'all'}${run.mode === 'full' ? ' (full)' : ''}`;
   if (run.kind === 'action') return `Action · ${run.action ?? ''}`;
   if (run.kind === 'check') return 'Connection check';
@@ -13,7 +13,7 @@ function what(run: RunRow): string {
 // Audit labels read "user:ana@example.com" or "token:ci"; in a table the kind is noise.
 const actor = (label: string) => label.replace(/^(user|token):/, '');
 
-export function runsTable(runs: readonly RunRow[], options: { now: Date; integrationNames?: ReadonlyMap<string, string>; empty?: string }): Html {
+export function runsTable(runs: readonly Omit<RunRow, 'input'>[], options: { now: Date; integrationNames?: ReadonlyMap<string, string>; empty?: string }): Html {
   if (runs.length === 0) return html`<p class="empty">${options.empty ?? 'No runs yet.'}</p>`;
   const rows = runs.map(
     (run) => html`<tr>

@@ -4,12 +4,12 @@ import { csrfField } from '../components/csrf-field.ts';
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { timeTag } from '../components/time.ts';
-import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter, type ListedEvent } from '../../core/events/event.query.ts';
+import { EVENT_SOURCES, EVENT_STATUSES, type EventFilter, type EventSummary } from '../../core/events/event.query.ts';
 import { isInteractionEvent } from '../../core/events/interaction-event.ts';
 import { html, nothing, type Html } from '../html.ts';
 
 export interface EventsView {
-  events: ListedEvent[];
+  events: EventSummary[];
   names: Map<string, string>;
   filter: EventFilter;
   query: Record<string, string | undefined>;
@@ -18,7 +18,7 @@ export interface EventsView {
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function lastOf(events: ListedEvent[]): { at: string; id: string } | undefined {
+function lastOf(events: EventSummary[]): { at: string; id: string } | undefined {
   const last = events.at(-1);
   return last && { at: last.received_at_iso, id: last.id };
 }

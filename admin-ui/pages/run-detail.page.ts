@@ -1,4 +1,5 @@
-import type { EventRow, RunRow } from '../../core/db/database.types.ts';
+import type { RunRow } from '../../core/db/database.types.ts';
+import type { EventSummary } from '../../core/events/event.query.ts';
 import { eventBadge, runBadge } from '../components/badges.ts';
 import { FailureRunbookPanel, type FailureRunbookPanelProps } from '../components/failure-runbook-panel.ts';
 import { duration, timeTag } from '../components/time.ts';
@@ -7,7 +8,7 @@ import { html, nothing, type Html } from '../html.ts';
 export interface RunDetailView {
   run: RunRow;
   integrationName: string | undefined;
-  events: EventRow[];
+  events: EventSummary[];
   runbookPanel: FailureRunbookPanelProps | undefined;
   now: Date;
 }

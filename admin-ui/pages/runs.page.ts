@@ -1,11 +1,11 @@
 import { filterBar } from '../components/filter-bar.ts';
 import { olderLink } from '../components/pager.ts';
 import { runsTable } from '../components/runs-table.ts';
-import { RUN_KINDS, RUN_STATUSES, type ListedRun, type RunFilter } from '../../core/runs/run.query.ts';
+import { RUN_KINDS, RUN_STATUSES, type RunFilter, type RunSummary } from '../../core/runs/run.query.ts';
 import { html, type Html } from '../html.ts';
 
 export interface RunsView {
-  runs: ListedRun[];
+  runs: RunSummary[];
   names: Map<string, string>;
   filter: RunFilter;
   query: Record<string, string | undefined>;
@@ -14,7 +14,7 @@ export interface RunsView {
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function lastOf(runs: ListedRun[]): { at: string; id: string } | undefined {
+function lastOf(runs: RunSummary[]): { at: string; id: string } | undefined {
   const last = runs.at(-1);
   return last && { at: last.queued_at_iso, id: last.id };
 }

@@ -5,7 +5,7 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { replayEvent } from '../../core/events/event-replay.service.ts';
-import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEvents } from '../../core/events/event.query.ts';
+import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEventSummaries } from '../../core/events/event.query.ts';
 import { findRun, listRuns, RUN_KINDS, RUN_STATUSES } from '../../core/runs/run.query.ts';
 import { integrationNames } from '../data/run.query.ts';
 import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
@@ -39,7 +39,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
     if (!run) throw new NotFoundError('run');
     const [names, events, runbook, task] = await Promise.all([
       integrationNames(hub, session.tenant.id),
-      listEvents(hub, session.tenant.id, { runId: run.id, limit: 50 }),
+      listEventSummaries(hub, session.tenant.id, { runId: run.id, limit: 50 }),
       run.error_code ? getRunbook(run.error_code) : Promise.resolve(undefined),
       run.error_code
         ? hub.db
@@ -82,7 +82,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
       before: cursorIn(query),
       limit: PAGE_SIZE,
     };
-    const [events, names] = await Promise.all([listEvents(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);
+    const [events, names] = await Promise.all([listEventSummaries(hub, session.tenant.id, filter), integrationNames(hub, session.tenant.id)]);
     return renderPage(c, hub, { title: 'Events', section: 'events', body: EventsPage({ events, names, filter, query, now: hub.clock() }) });
   });
 

@@ -24,8 +24,12 @@ function selectEvents(hub: HubContext, tenantId: string) {
   return hub.db.selectFrom('integration_events').selectAll().select(isoMicros('received_at').as('received_at_iso')).where('tenant_id', '=', tenantId);
 }
 
-export async function listEvents(hub: HubContext, tenantId: string, filter: EventFilter): Promise<ListedEvent[]> {
-  let select = selectEvents(hub, tenantId);
+/**
+ * The events `filter` names, newest first, at most `filter.limit`; nothing selected yet. Every list
+ * of events reads through here, so they all use the same indexes (event-list-plan.integration.test.ts).
+ */
+export function matchingEvents(hub: HubContext, tenantId: string, filter: EventFilter) {
+  let select = hub.db.selectFrom('integration_events').where('tenant_id', '=', tenantId);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
   if (filter.runId) select = select.where('run_id', '=', filter.runId);
   if (filter.status) select = select.where('status', '=', filter.status);
@@ -36,7 +40,22 @@ export async function listEvents(hub: HubContext, tenantId: string, filter: Even
       : select.where('type', '=', filter.type);
   }
   if (filter.before) select = select.where(olderThan('received_at', filter.before));
-  return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return select.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+}
+
+/** An event as a list shows it: everything but its payload, which may be a megabyte. */
+export type EventSummary = Omit<ListedEvent, 'payload'>;
+
+// Every column but the payload.
+export const EVENT_SUMMARY_COLUMNS = ['id', 'tenant_id', 'integration_id', 'run_id', 'source', 'stream', 'type', 'external_id', 'payload_hash', 'dedupe_key', 'status', 'received_at', 'processed_at', 'replayed_at', 'attempts', 'error'] as const;
+
+/**
+ * `filter.limit` events without their payloads, for the admin UI's lists, which show none: read
+ * whole, 50 events of large webhooks were 50 MB fetched to draw a table. GET /api/events returns
+ * payloads, within a size per page (event-page.query.ts).
+ */
+export async function listEventSummaries(hub: HubContext, tenantId: string, filter: EventFilter): Promise<EventSummary[]> {
+  return matchingEvents(hub, tenantId, filter).select(EVENT_SUMMARY_COLUMNS).select(isoMicros('received_at').as('received_at_iso')).execute();
 }
 
 export async function findEvent(hub: HubContext, tenantId: string, id: string): Promise<ListedEvent | undefined> {

@@ -5,17 +5,21 @@ import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
 import { Event, EventList, EventQuery, ReplayedEvent } from '../../schemas/api/event.schema.ts';
 import { replayEvent } from './event-replay.service.ts';
 import { toEvent } from './event.mapper.ts';
-import { findEvent, listEvents } from './event.query.ts';
+import { listEventPage } from './event-page.query.ts';
+import { findEvent } from './event.query.ts';
 
 const notFound = { 404: { description: 'not found', schema: ErrorResponse } };
 
 export const eventRoutes = [
   defineRoute({
     method: 'get', path: '/api/events',
-    summary: 'Events, newest first. Next page: `before` = the last event\'s `receivedAt`, `beforeId` = its `id`', tag: 'events', access: 'viewer',
-    query: EventQuery, responses: { 200: { description: 'events', schema: EventList } },
+    summary:
+      'Events, newest first. A page holds fewer than `limit` events when their payloads are large (a few MB per page, at least one event). ' +
+      'Next page: `before` = the last event\'s `receivedAt`, `beforeId` = its `id`',
+    tag: 'events', access: 'viewer',
+    query: EventQuery, responses: { 200: { description: 'events; fewer than `limit` when their payloads are large', schema: EventList } },
     async handler({ query }, { hub, principal }) {
-      const rows = await listEvents(hub, principal.tenantId, { ...query, before: cursorOf(query) });
+      const rows = await listEventPage(hub, principal.tenantId, { ...query, before: cursorOf(query) });
       return { status: 200, body: { events: rows.map(toEvent) } };
     },
   }),

@@ -46,3 +46,11 @@ for (const [name, filter] of [
     expect(rowsRead(plan, 'integration_runs'), plan).toBeLessThan(1_000);
   });
 }
+
+it('reads no action input, which no list shows and which may be megabytes a run', async () => {
+  const { db, sent } = recordingDb(pool);
+  const runs = await listRuns({ ...test.hub, db } as HubContext, tenant.id, { limit: 50 });
+  expect(runs).toHaveLength(50);
+  expect(runs[0]).not.toHaveProperty('input');
+  expect(sent[0]!.sql).not.toMatch(/"input"|\*/);
+});

@@ -6,7 +6,7 @@ import type { Run } from '../../schemas/api/run.schema.ts';
  * `queued_at_iso`, when the query selected it, keeps the microseconds PostgreSQL stored, so a
  * listed run's `queuedAt` is exactly where the next page starts (`before`).
  */
-export function toRun(row: RunRow & { queued_at_iso?: string }): Run {
+export function toRun(row: Omit<RunRow, 'input'> & { queued_at_iso?: string }): Run {
   return {
     id: row.id,
     integrationId: row.integration_id,

@@ -19,13 +19,22 @@ export interface RunFilter {
 /** A run with `queued_at` at full precision as an ISO string (UTC), for the next page's `before`. */
 export type ListedRun = RunRow & { queued_at_iso: string };
 
-function selectRuns(hub: HubContext, tenantId: string) {
-  return hub.db.selectFrom('integration_runs').selectAll().select(isoMicros('queued_at').as('queued_at_iso')).where('tenant_id', '=', tenantId);
-}
+/**
+ * A run as lists show it: without the action's input, which no list shows and which may run to
+ * megabytes (a rendered route template): 500 of them were read only to be dropped.
+ */
+export type RunSummary = Omit<ListedRun, 'input'>;
+
+// Every column but the input.
+const LISTED_COLUMNS = [
+  'id', 'tenant_id', 'integration_id', 'kind', 'stream', 'trigger', 'mode', 'idempotency_key', 'window_start', 'status', 'queued_at', 'started_at', 'finished_at',
+  'latency_ms', 'pages', 'records_seen', 'records_new', 'records_changed', 'payload_hash', 'error_code', 'error_message', 'attempts', 'heartbeat_at',
+  'next_attempt_at', 'action', 'route_id', 'event_id', 'result', 'requested_by',
+] as const;
 
 /** Runs newest first, for GET /api/runs and the admin UI. */
-export async function listRuns(hub: HubContext, tenantId: string, filter: RunFilter): Promise<ListedRun[]> {
-  let select = selectRuns(hub, tenantId);
+export async function listRuns(hub: HubContext, tenantId: string, filter: RunFilter): Promise<RunSummary[]> {
+  let select = hub.db.selectFrom('integration_runs').select(LISTED_COLUMNS).select(isoMicros('queued_at').as('queued_at_iso')).where('tenant_id', '=', tenantId);
   if (filter.integrationId) select = select.where('integration_id', '=', filter.integrationId);
   if (filter.status) select = select.where('status', '=', filter.status);
   if (filter.kind) select = select.where('kind', '=', filter.kind);
@@ -36,5 +45,5 @@ export async function listRuns(hub: HubContext, tenantId: string, filter: RunFil
 }
 
 export async function findRun(hub: HubContext, tenantId: string, id: string): Promise<ListedRun | undefined> {
-  return selectRuns(hub, tenantId).where('id', '=', id).executeTakeFirst();
+  return hub.db.selectFrom('integration_runs').selectAll().select(isoMicros('queued_at').as('queued_at_iso')).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }

@@ -18,7 +18,11 @@ export const Event = z.object({
 });
 export type Event = z.infer<typeof Event>;
 
-export const EventList = z.object({ events: z.array(Event) });
+export const EventList = z.object({
+  events: z
+    .array(Event)
+    .describe('newest first; fewer than `limit` when the payloads are large (a page carries a few MB of them, and always at least one event): page on from the last one'),
+});
 
 /** The answer to a replay: the event, and what became of its failed route actions. */
 export const ReplayedEvent = Event.extend({
