@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
@@ -10,9 +11,16 @@ import { createTestkitIntegration } from '../../test-support/testkit-integration
 
 let test: TestHub;
 let tenant: TestTenant;
+let logs = '';
+const logTo = new Writable({
+  write(chunk, _encoding, done) {
+    logs += String(chunk);
+    done();
+  },
+});
 
 beforeAll(async () => {
-  test = await startTestHub({ label: 'health-metrics', database: 'postgres', connectors: [...connectors, testkit] });
+  test = await startTestHub({ label: 'health-metrics', database: 'postgres', connectors: [...connectors, testkit], logTo });
   tenant = await test.createTenant('acme');
 });
 afterAll(async () => {
@@ -50,4 +58,14 @@ it('says how many integrations a scrape left out past its limit, rather than dro
   const text = await (await test.request('get', '/metrics')).text();
   expect(text).toContain(`hub_integration_series_omitted ${total - 2000}`);
   expect(text).not.toContain(`integration_id="${newest.id}"`);
+
+  // Said once when it starts, not at every scrape; and once when it ends.
+  const said = (msg: string) => logs.split('\n').filter((line) => line.includes(msg)).length;
+  await (await test.request('get', '/metrics')).text();
+  expect(said('integrations past the /metrics limit')).toBe(1);
+  await test.hub.db.deleteFrom('integration_configs').where('tenant_id', '=', other.id).execute();
+  expect(await (await test.request('get', '/metrics')).text()).toContain('hub_integration_series_omitted 0');
+  await (await test.request('get', '/metrics')).text();
+  expect(said('per-integration series in /metrics again')).toBe(1);
+  expect(said('integrations past the /metrics limit')).toBe(1);
 });

@@ -38,6 +38,17 @@ export function registerHealthMetrics(hub: HubContext): void {
   // Without it, integrations past the limit would have no series and no alert would say so.
   const omitted = new Gauge({ name: 'hub_integration_series_omitted', help: `Integrations left out of the per-integration series (a scrape reads the oldest ${SCRAPE_LIMIT})`, registers, collect });
 
+  // Said when the condition starts and when it ends, not at every scrape (every 15 s or so):
+  // hub_integration_series_omitted says it continuously.
+  let omitting = false;
+  function noteOmitted(left: number): void {
+    const omits = left > 0;
+    if (omits === omitting) return;
+    omitting = omits;
+    if (omits) hub.logger.warn({ omitted: left, limit: SCRAPE_LIMIT }, 'integrations past the /metrics limit have no per-integration series; read integration_health_metrics for them');
+    else hub.logger.info({ limit: SCRAPE_LIMIT }, 'every integration has per-integration series in /metrics again');
+  }
+
   async function fill(): Promise<void> {
     const [rows, total] = await Promise.all([
       hub.db.selectFrom('integration_configs').selectAll().orderBy('created_at').limit(SCRAPE_LIMIT).execute(),
@@ -45,7 +56,7 @@ export function registerHealthMetrics(hub: HubContext): void {
     ]);
     const left = Math.max(0, Number(total.n) - rows.length);
     omitted.set(left);
-    if (left > 0) hub.logger.warn({ omitted: left, limit: SCRAPE_LIMIT }, 'integrations past the /metrics limit have no per-integration series; read integration_health_metrics for them');
+    noteOmitted(left);
     const health = await integrationHealth(hub, rows);
     for (const each of [status, breaker, successRate, p95, backlog, openTasks]) each.reset();
     for (const row of rows) {

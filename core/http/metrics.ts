@@ -1,4 +1,14 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import { startSeriesAtZero } from './metrics.zero-series.ts';
+
+/**
+ * Why a request was refused before any handler saw it: a body past the limit, or (refused while
+ * Node parsed it, see core/server/client-error.ts) a request line and headers past 16 KB, headers
+ * that never finished, malformed HTTP, an HTTP/1.1 request without Host.
+ */
+export const REJECTION_REASONS = ['body_too_large', 'header_too_large', 'header_timeout', 'malformed', 'missing_host'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** The process-wide Prometheus registry with the HTTP metrics every module reports into. */
 export interface HubMetrics {
@@ -12,10 +22,11 @@ export interface HubMetrics {
   scheduledPollsSkipped: Counter<'connector'>;
 }
 
-export function createMetrics(): HubMetrics {
+/** `connectors`: those the hub offers, whose series start at 0 rather than at their first count. */
+export function createMetrics(connectors: readonly AnyConnector[] = []): HubMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hub_' });
-  return {
+  const metrics: HubMetrics = {
     registry,
     httpDuration: new Histogram({
       name: 'hub_http_request_duration_seconds',
@@ -26,7 +37,7 @@ export function createMetrics(): HubMetrics {
     }),
     httpRejected: new Counter({
       name: 'hub_http_rejected_total',
-      help: 'Requests refused before reaching a handler, by reason',
+      help: `Requests refused before reaching a handler, by reason (${REJECTION_REASONS.join(', ')})`,
       labelNames: ['reason'],
       registers: [registry],
     }),
@@ -61,4 +72,6 @@ export function createMetrics(): HubMetrics {
       registers: [registry],
     }),
   };
+  startSeriesAtZero(metrics, connectors, REJECTION_REASONS);
+  return metrics;
 }

@@ -1,20 +1,29 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { listen, type HttpServer } from './http-server.ts';
 
 // Requests Node refuses before Hono sees them (a request line and headers past 16 KB, malformed
-// HTTP) are answered in the hub's error shape over the real listener, not with a bare status line.
+// HTTP) are answered in the hub's error shape over the real listener, not with a bare status line,
+// and each is logged (what it was, who sent it, never its bytes) and counted in /metrics.
 
 describe('requests Node refuses, over the real HTTP server', () => {
   let test: TestHub;
   let tenant: TestTenant;
   let server: HttpServer;
+  let logs = '';
+  const logTo = new Writable({
+    write(chunk, _encoding, done) {
+      logs += String(chunk);
+      done();
+    },
+  });
   beforeAll(async () => {
-    test = await startTestHub({ label: 'client_error' });
+    test = await startTestHub({ label: 'client_error', logTo });
     tenant = await test.createTenant('acme');
-    server = await listen(test.app, 0, '127.0.0.1');
+    server = await listen(test.app, 0, '127.0.0.1', undefined, test.hub);
   });
   afterAll(async () => {
     await server?.close(1000);
@@ -31,6 +40,19 @@ describe('requests Node refuses, over the real HTTP server', () => {
       socket.on('error', reject);
     });
   const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+  const requestIdOf = (answer: string) => /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1];
+
+  /** The refusal logged for the answer with this X-Request-Id. */
+  const refusalLogged = (requestId: string | undefined) =>
+    logs
+      .split('\n')
+      .filter((line) => line.includes('"request refused before routing"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line['requestId'] === requestId);
+  const rejected = async (reason: string) => {
+    const text = await (await test.request('get', '/metrics')).text();
+    return Number(new RegExp(`^hub_http_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+  };
 
   const get = (path: string): Promise<{ status: number; contentType: string | undefined; requestId: string | undefined; body: string }> =>
     new Promise((resolve, reject) => {
@@ -66,6 +88,38 @@ describe('requests Node refuses, over the real HTTP server', () => {
     expect(bodyOf(answer).error).toEqual({ code: 'bad_request', message: expect.stringContaining('Host') });
     // HTTP/1.0 needs none.
     expect(await raw('GET /api/health HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it('logs and counts headers past 16 KB, without a byte of them', async () => {
+    const before = await rejected('header_too_large');
+    const answer = await raw(
+      `GET /api/audit HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${tenant.tokens.admin}\r\nCookie: session=cookie-canary\r\nX-Filler: ${'filler-canary '.repeat(1_500)}\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(refusalLogged(requestIdOf(answer))).toEqual([
+      expect.objectContaining({ level: 40, reason: 'header_too_large', code: 'request_header_too_large', status: 431, remoteAddress: '127.0.0.1', parserError: 'HPE_HEADER_OVERFLOW' }),
+    ]);
+    for (const canary of [tenant.tokens.admin, 'cookie-canary', 'filler-canary']) expect(logs).not.toContain(canary);
+    expect(await rejected('header_too_large')).toBe(before + 1);
+  });
+
+  it('logs and counts an HTTP/1.1 request without Host', async () => {
+    const before = await rejected('missing_host');
+    const answer = await raw('GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(refusalLogged(requestIdOf(answer))).toEqual([
+      expect.objectContaining({ level: 40, reason: 'missing_host', code: 'bad_request', status: 400, remoteAddress: '127.0.0.1' }),
+    ]);
+    expect(await rejected('missing_host')).toBe(before + 1);
+  });
+
+  it('logs and counts malformed HTTP, naming only what the parser refused', async () => {
+    const before = await rejected('malformed');
+    const answer = await raw('GARBAGE-CANARY \x01\x02 nonsense\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const [line] = refusalLogged(requestIdOf(answer));
+    expect(line).toEqual(expect.objectContaining({ level: 40, reason: 'malformed', code: 'bad_request', status: 400, remoteAddress: '127.0.0.1', parserError: expect.stringMatching(/^HPE_/) }));
+    expect(logs).not.toContain('GARBAGE-CANARY');
+    expect(await rejected('malformed')).toBe(before + 1);
   });
 
   it('still serves an ordinary request', async () => {

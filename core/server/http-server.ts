@@ -3,8 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
+import type { HubMetrics } from '../http/metrics.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { NodeRequestHandler } from '../webhooks/webhook.listener.ts';
 import { answerClientError, answeredMissingHost } from './client-error.ts';
+import { createRefusalReport } from './refusal-report.ts';
 
 export interface HttpServer {
   port: number;
@@ -12,16 +15,23 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** Where the requests refused before Hono sees them are logged and counted. */
+export interface RefusalObserver {
+  logger: Logger;
+  metrics: HubMetrics;
+}
+
 /**
  * Serves `app`; `ahead` sees each request first and may answer it itself (the webhook listener),
- * skipping Hono for that request.
+ * skipping Hono for that request. The hub passes itself as `observer`.
  */
-export async function listen(app: Hono<AppEnv>, port: number, hostname: string, ahead?: NodeRequestHandler): Promise<HttpServer> {
+export async function listen(app: Hono<AppEnv>, port: number, hostname: string, ahead?: NodeRequestHandler, observer?: RefusalObserver): Promise<HttpServer> {
   const hono = getRequestListener(app.fetch, { hostname });
   const serve = ahead ? (req: IncomingMessage, res: ServerResponse) => ahead(req, res) || void hono(req, res) : hono;
+  const refusals = observer ? createRefusalReport(observer.logger, observer.metrics) : undefined;
   // Node's own refusal of a request without Host is a bare status line; the hub answers it instead.
-  const server = createServer({ requireHostHeader: false }, (req, res) => answeredMissingHost(req, res) || void serve(req, res));
-  server.on('clientError', answerClientError);
+  const server = createServer({ requireHostHeader: false }, (req, res) => answeredMissingHost(req, res, refusals) || void serve(req, res));
+  server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, refusals));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => {
@@ -41,6 +51,7 @@ export async function listen(app: Hono<AppEnv>, port: number, hostname: string, 
         server.close(() => {
           clearTimeout(force);
           clearInterval(sweep);
+          refusals?.stop();
           resolve();
         });
         server.closeIdleConnections();

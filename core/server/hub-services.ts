@@ -52,7 +52,7 @@ export function createHubContext(parts: HubParts): HubContext {
     connectors: createConnectorRegistry(parts.connectors),
     masterKeys: parts.masterKeys,
     breakers: parts.breakers ?? sharedBreakerRegistry(parts),
-    metrics: createMetrics(),
+    metrics: createMetrics(parts.connectors),
   };
   registerHealthMetrics(hub);
   return hub;

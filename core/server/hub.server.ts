@@ -121,9 +121,9 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       stopKeepingSchedules = await keepSchedules(hub);
     }
     if (config.HUB_ROLE !== 'worker') {
-      http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub));
+      http = await listen(createApp(hub), config.PORT, config.HOST, await webhookListener(hub), hub);
     } else if (config.HUB_PROBE_PORT !== undefined) {
-      http = await listen(createProbeApp(hub), config.HUB_PROBE_PORT, config.HOST);
+      http = await listen(createProbeApp(hub), config.HUB_PROBE_PORT, config.HOST, undefined, hub);
     }
     // Last, once nothing else can fail, and announced at once: a first start that fails (Redis
     // down, an address it cannot listen on) leaves no tenant whose only admin token nobody saw,
