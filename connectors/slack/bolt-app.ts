@@ -1,7 +1,9 @@
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
 import { InteractionNotRecorded, type HubOperations } from '../sdk/operations.types.ts';
-import { listenForButtons, listenForCommands, NOT_DONE, tell, WORKING_ON_IT, type HubContextProperties } from './bolt-listeners.ts';
+import { createBoltAppCache } from './bolt-app-cache.ts';
+import { listenForButtons, listenForCommands, NOT_DONE, tell, WORKING_ON_IT, type HubContextProperties, type InteractionName } from './bolt-listeners.ts';
+import { loggableError } from './loggable-error.ts';
 import { ANSWER_WITHIN_MS, doneBy, INLINE_REPLY_MS } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
 
@@ -18,9 +20,19 @@ class HookReceiver implements Receiver {
   async stop(): Promise<void> {}
 }
 
-const apps = new Map<string, { app: App; receiver: HookReceiver }>();
+// Generous: an App (a WebClient and a few listeners) is small and is rebuilt without a network call
+// (the authorize below asks Slack nothing), so a hub with more Slack integrations in use than this
+// only rebuilds the least recently used now and then; the bound is there so deleted integrations'
+// Apps go, as nothing tells this module that an integration was deleted.
+const MAX_APPS = 1_000;
+const apps = createBoltAppCache<App>(MAX_APPS);
 
-function build(ctx: SlackContext): { app: App; receiver: HookReceiver } {
+/** How many Bolt Apps this process holds (for tests: at most one per integration). */
+export function boltAppsHeld(): number {
+  return apps.size;
+}
+
+function build(ctx: SlackContext): App {
   const receiver = new HookReceiver();
   const botToken = ctx.credentials.botToken;
   const app = new App({
@@ -35,17 +47,12 @@ function build(ctx: SlackContext): { app: App; receiver: HookReceiver } {
   });
   listenForCommands(app, ctx.config);
   listenForButtons(app, ctx.config);
-  return { app, receiver };
+  return app;
 }
 
 function appFor(ctx: SlackContext): App {
-  const key = `${ctx.integrationId}:${ctx.credentials.botToken.slice(-8)}:${ctx.config.slashCommand}:${ctx.config.slackApiUrl}`;
-  let entry = apps.get(key);
-  if (!entry) {
-    entry = build(ctx);
-    apps.set(key, entry);
-  }
-  return entry.app;
+  const identity = { botToken: ctx.credentials.botToken, slashCommand: ctx.config.slashCommand, slackApiUrl: ctx.config.slackApiUrl };
+  return apps.get(ctx.integrationId, identity, () => build(ctx));
 }
 
 function parseBody(request: WebhookRequest): Record<string, unknown> {
@@ -58,6 +65,13 @@ function toResponse(answer: unknown): WebhookResponse {
   if (answer === undefined || answer === '') return { status: 200 };
   const body = typeof answer === 'string' ? { text: answer } : answer;
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** The command, or the first button's action id, of a parsed request, for its log lines. */
+function interactionName(body: Record<string, unknown>): InteractionName {
+  if (typeof body.command === 'string') return { command: body.command };
+  const [action] = Array.isArray(body.actions) ? (body.actions as Array<{ action_id?: unknown }>) : [];
+  return { actionId: typeof action?.action_id === 'string' ? action.action_id : 'unknown' };
 }
 
 /** What the HTTP answer says when the hub is not ready to act in time: the reply follows on response_url. */
@@ -116,7 +130,7 @@ export function interactWithBolt(
           customProperties: { operations, ctx, answerBy } satisfies HubContextProperties,
         })
         .catch((error: unknown) => {
-          ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction failed');
+          ctx.logger.error({ error: loggableError(error, ctx), ...interactionName(body) }, 'slack interaction failed');
           answer({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: ':warning: Something went wrong; the hub logged it.' }) });
         });
     // A replay of a request already handled has no effect: a bare 200 tells Slack it arrived.
@@ -128,21 +142,21 @@ export function interactWithBolt(
         // Still recording at the deadline (a busy database): answer now, act once it is recorded.
         answer(stillWorking(body));
         return recorded.then(runIfFirst, async (error: unknown) => {
-          ctx.logger.error({ error: error instanceof Error ? error.name : 'unknown' }, 'slack interaction could not be recorded after its answer');
+          ctx.logger.error({ error: loggableError(error, ctx), ...interactionName(body) }, 'slack interaction could not be recorded after its answer');
           // The person was told it is coming (or, for a button, nothing): say that it is not.
           const respond = respondTo(body, ctx);
-          if (respond) await tell(respond, NOT_DONE, ctx);
+          if (respond) await tell(respond, NOT_DONE, ctx, interactionName(body));
         });
       },
       (error: unknown) => {
         if (error instanceof InteractionNotRecorded) {
           // The database refused at once (starting up, failing over): Slack shows a failed command
           // as nothing at all and never sends it again, so the person is told in the answer.
-          ctx.logger.error({ error: error.name }, 'slack interaction could not be recorded');
+          ctx.logger.error({ error: loggableError(error, ctx), ...interactionName(body) }, 'slack interaction could not be recorded');
           if ('command' in body) return answer(toResponse({ response_type: 'ephemeral', text: NOT_DONE }));
           answer({ status: 200 });
           const respond = respondTo(body, ctx);
-          return respond ? tell(respond, NOT_DONE, ctx) : undefined;
+          return respond ? tell(respond, NOT_DONE, ctx, interactionName(body)) : undefined;
         }
         // Otherwise the hub answers it (a body the database refuses is a 400).
         clearTimeout(timer);

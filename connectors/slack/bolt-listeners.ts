@@ -3,6 +3,7 @@ import type { ChatIdentity, HubOperations } from '../sdk/operations.types.ts';
 import { escapeMrkdwn } from './blocks.ts';
 import { runCommand, type CommandReply } from './commands.ts';
 import type { SlackConfig } from './config.ts';
+import { loggableError } from './loggable-error.ts';
 import { doneBy } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
 import { slackProfile } from './user-email.ts';
@@ -28,24 +29,26 @@ function identity(teamId: string, userId: string, userName: string | undefined, 
   return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}) };
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown';
-}
+/**
+ * Which command or button a log line is about (the integration is named by the context's logger):
+ * with the error's code and message, what an operator needs to tell one failure from another.
+ */
+export type InteractionName = { command: string } | { actionId: string };
 
 /** After the HTTP answer has gone, a failure can only be logged and told to the person. */
-function orWentWrong(work: Promise<CommandReply>, ctx: SlackContext): Promise<CommandReply> {
+function orWentWrong(work: Promise<CommandReply>, ctx: SlackContext, what: InteractionName): Promise<CommandReply> {
   return work.catch((error: unknown) => {
-    ctx.logger.error({ error: errorName(error) }, 'slack command failed after its answer');
+    ctx.logger.error({ error: loggableError(error, ctx), ...what }, 'command' in what ? 'slack command failed after its answer' : 'slack button failed after its answer');
     return { text: WENT_WRONG };
   });
 }
 
 /** Posts an ephemeral reply to response_url. Nobody is left to tell if that fails, so it is logged. */
-export async function tell(respond: (message: RespondArguments) => Promise<unknown>, text: string, ctx: SlackContext): Promise<void> {
+export async function tell(respond: (message: RespondArguments) => Promise<unknown>, text: string, ctx: SlackContext, what: InteractionName): Promise<void> {
   try {
     await respond({ response_type: 'ephemeral', replace_original: false, text });
   } catch (error) {
-    ctx.logger.error({ error: errorName(error) }, 'could not deliver a reply to response_url');
+    ctx.logger.error({ error: loggableError(error, ctx), ...what }, 'could not deliver a reply to response_url');
   }
 }
 
@@ -65,8 +68,9 @@ export function listenForCommands(app: App, config: SlackConfig): void {
     }
     // Too slow for the HTTP answer: say so in it, then reply where Slack still listens.
     await ack({ response_type: 'ephemeral', text: WORKING_ON_IT });
-    const reply = await orWentWrong(work, ctx);
-    await tell(respond, reply.text, ctx);
+    const what = { command: config.slashCommand };
+    const reply = await orWentWrong(work, ctx, what);
+    await tell(respond, reply.text, ctx, what);
   });
   // A command the app sends that the integration does not expect (the app's command renamed, the
   // integration's not): without this, the answer would be the empty 200 of the deadline, which
@@ -96,8 +100,9 @@ export function listenForButtons(app: App, config: SlackConfig): void {
         const who = identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
         return runCommand(config.slashCommand, `${verb} ${value}`, who, operations);
       })();
-      const reply = await orWentWrong(work, ctx);
-      await tell(respond, reply.text, ctx);
+      const what = { actionId };
+      const reply = await orWentWrong(work, ctx, what);
+      await tell(respond, reply.text, ctx, what);
     });
   button('task_ack', 'ack');
   button('task_retry', 'retry');

@@ -215,6 +215,10 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     }
     if (verified.ok && verified.byPrevious) hub.metrics.webhooksByPreviousSecret.inc({ connector: connector.id });
     if (!verified.ok) {
+      // The request line says only 401: the reason (headers missing, a stale timestamp, a signature
+      // that does not match) tells a misconfigured sender from a wrong secret or a drifting clock.
+      // The reason is the connector's fixed wording; the signature, the secret and the body stay out.
+      hub.logger.warn({ integrationId, connector: connector.id, status: 401, code: 'signature_invalid', reason: verified.reason }, 'webhook signature rejected');
       return reject(connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
     }
     const immediate = connector.webhook.respond?.(request);
