@@ -79,6 +79,32 @@ export function errorForNetworkFailure(facts: NetworkFailureFacts): ConnectorErr
   return new ConnectorError('network_error', message, NOT_CONNECTED.has(reason) ? { notSent: true } : {});
 }
 
+export interface OversizedBodyFacts {
+  method: string;
+  url: string;
+  /** The limit the body went past. */
+  maxBytes: number;
+}
+
+/**
+ * An answer whose body went past the size the hub holds in memory; its download was stopped. Not
+ * transient: the same request brings the same body, so only asking for less (or another URL) helps.
+ */
+export function errorForOversizedBody(facts: OversizedBodyFacts): ConnectorError {
+  return new ConnectorError(
+    'upstream_bad_response',
+    `${describeRequest(facts.method, facts.url)} answered with a body over ${describeSize(facts.maxBytes)}, the most the hub reads; ` +
+      'the download was stopped. Ask for less per request (a smaller page size), or check that the URL points at the API',
+  );
+}
+
+function describeSize(bytes: number): string {
+  const MB = 1024 * 1024;
+  if (bytes >= MB) return `${Math.round((bytes / MB) * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KB`;
+  return `${bytes} bytes`;
+}
+
 /**
  * Failures that happen before a connection exists, so no byte of the request reached the upstream.
  * A reset or a timeout is not among them: the upstream may have acted and the answer got lost.

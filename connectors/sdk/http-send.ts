@@ -1,5 +1,5 @@
 import got, { type Response } from 'got';
-import { describeRequest, errorForNetworkFailure, errorForResponse } from './classify-error.ts';
+import { describeRequest, errorForNetworkFailure, errorForOversizedBody, errorForResponse } from './classify-error.ts';
 import { ConnectorError } from './failure.ts';
 import type { HttpRequest, HttpResponse } from './http.types.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -12,6 +12,14 @@ import { parseRetryAfter } from './retry-after.ts';
 /** Node's refusals of a request's headers, raised before anything is sent. */
 const REFUSED_BEFORE_SENDING: ReadonlySet<string> = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
 
+/**
+ * Bodies are held whole in memory (and JSON.parse needs several times their size), so a larger one
+ * is refused while it downloads: a hostile upstream, or a URL pointing at a file server, must not
+ * take the process down. 64 MB holds a 1,000-record ServiceNow page (the largest pageSize) at
+ * 60 KB a record, far above what a record with long text fields weighs.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 export interface Attempt {
   method: NonNullable<HttpRequest['method']>;
   url: URL;
@@ -23,13 +31,17 @@ export interface Attempt {
   followRedirect: boolean;
   signal?: AbortSignal | undefined;
   now: () => Date;
+  /** Body bytes (after decompression) accepted before the download is stopped; DEFAULT_MAX_RESPONSE_BYTES when absent. */
+  maxResponseBytes?: number | undefined;
 }
 
 export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
   const { method, url } = attempt;
+  const maxBytes = attempt.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  let overLimit = false;
   let response: Response<Buffer>;
   try {
-    response = await got(url, {
+    const request = got(url, {
       method,
       headers: attempt.headers,
       ...(attempt.json === undefined ? {} : { json: attempt.json }),
@@ -42,9 +54,21 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
       responseType: 'buffer',
       ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
     });
+    // The first report carries Content-Length as `total`, so a body announced too large is refused
+    // before any of it is read; the later ones count what arrived, for bodies without a length or
+    // longer than announced (and compressed bodies, counted as they decompress). A HEAD answer's
+    // Content-Length describes a body that is never sent.
+    request.on('downloadProgress', ({ transferred, total }) => {
+      const announced = method === 'HEAD' ? 0 : (total ?? 0);
+      if (overLimit || (transferred <= maxBytes && announced <= maxBytes)) return;
+      overLimit = true;
+      request.cancel();
+    });
+    response = await request;
   } catch (error) {
     // Cancellation is not an upstream failure: surface the caller's own reason.
     if (attempt.signal?.aborted) throw attempt.signal.reason;
+    if (overLimit) throw errorForOversizedBody({ method, url: url.href, maxBytes });
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_GOT_REQUEST_ERROR') {
       throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`, { notSent: true });

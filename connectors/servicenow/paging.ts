@@ -80,3 +80,58 @@ function withinSecond(second: string, last: ServiceNowRecord): ReadFrom {
   return { kind: 'within_second', updatedOn: second, afterSysId: last.sys_id };
 }
 
+/**
+ * How many empty pages in a row, each with a `next` link, a run follows. ACLs can empty pages
+ * (see nextRead), so a few in a row are fine; an instance or proxy that keeps announcing a next
+ * page and never returns a record would otherwise keep a run going for ever, none of its pages
+ * moving the cursor. 100 pages hold at least 100 × pageSize rows the user may not read one after
+ * another (10,000 at the default page size): past that, the `query` setting should leave them out,
+ * as it filters before paging and an ACL after.
+ */
+export const MAX_EMPTY_PAGES_IN_A_ROW = 100;
+
+/** The empty pages read one after another since the last page with records. */
+export interface EmptyPageRun {
+  count: number;
+  /** Every URL of the run read so far, query parameters sorted. */
+  read: ReadonlySet<string>;
+}
+
+export const NO_EMPTY_PAGES: EmptyPageRun = { count: 0, read: new Set() };
+
+/**
+ * The run after one more empty page, read at `currentUrl` and pointing on to `nextUrl`. Fails when
+ * the run is too long, or when `nextUrl` is a page the run already read: nothing has changed since,
+ * so following it can only go round in circles.
+ */
+export function afterEmptyPage(run: EmptyPageRun, table: string, currentUrl: string, nextUrl: string): EmptyPageRun {
+  const read = new Set(run.read).add(pageKey(currentUrl));
+  const count = run.count + 1;
+  if (read.has(pageKey(nextUrl))) {
+    throw new ConnectorError(
+      'upstream_bad_response',
+      `${table}: an empty page's next link (${offsetOf(nextUrl)}) points back at a page this run already read, with no record read since; it is not followed again`,
+    );
+  }
+  if (count >= MAX_EMPTY_PAGES_IN_A_ROW) {
+    throw new ConnectorError(
+      'upstream_bad_response',
+      `${table}: ${count} pages in a row came back with no records and a next link (the last to ${offsetOf(nextUrl)}); the run stops rather than page on for ever. ` +
+        'If the integration user may not read most of this table, narrow the stream with the query setting; otherwise a proxy in front of the instance may be rewriting its answers',
+    );
+  }
+  return { count, read };
+}
+
+/** The same page whatever the order of its query parameters. */
+function pageKey(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.sort();
+  return `${parsed.pathname}?${parsed.searchParams.toString()}`;
+}
+
+/** Where a link points, for a message: its offset, never the rest of its query. */
+function offsetOf(url: string): string {
+  const offset = new URL(url).searchParams.get('sysparm_offset');
+  return offset !== null && /^\d{1,12}$/.test(offset) ? `sysparm_offset=${offset}` : 'no sysparm_offset';
+}

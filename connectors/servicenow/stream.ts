@@ -4,7 +4,7 @@ import { listQuery, parseLinkHeader, tablePath, type ReadFrom } from './client.t
 import { instanceBase, tableFor, type ServiceNowConfig, type ServiceNowCredentials, type StreamName } from './config.ts';
 import { advance, inScope, readCursor, unseen, type CursorScope, type ServiceNowCursor } from './cursor.ts';
 import { requiredUpdatedOn, resultRecords, toPolledRecord } from './mappers.ts';
-import { assertReadHonoured, nextRead } from './paging.ts';
+import { afterEmptyPage, assertReadHonoured, nextRead, NO_EMPTY_PAGES } from './paging.ts';
 import { assertQueryDatesReadAsUtc } from './query-time-zone.ts';
 
 type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
@@ -20,6 +20,7 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
   let cursor = mode === 'full' ? undefined : resumableCursor(ctx, stream, stored, scope);
   let read: ReadFrom | undefined = cursor === undefined ? undefined : { kind: 'from_second', updatedOn: cursor.updatedOn };
   let followLink: string | undefined;
+  let emptyPages = NO_EMPTY_PAGES;
   // Once per run, before the first page read with a date in its query is delivered.
   let zoneChecked = false;
   for (;;) {
@@ -46,10 +47,14 @@ async function* pollTable(ctx: Context, stream: StreamName, stored: unknown, mod
     const step = nextRead({ read, records, nextLink, pageSize: ctx.config.pageSize, cursorBefore: cursor?.updatedOn });
     if (step.kind === 'done') return;
     if (step.kind === 'link') {
+      // Only an empty page is followed by its link (paging.ts), so this is one more in a row.
       followLink = checkedNextLink(step.url, response.url, ctx.config, table);
+      emptyPages = afterEmptyPage(emptyPages, table, response.url, followLink);
     } else {
+      // A query moves the read past what it has read, so it ends any run of empty pages.
       read = step.from;
       followLink = undefined;
+      emptyPages = NO_EMPTY_PAGES;
     }
     cursor = next;
   }
