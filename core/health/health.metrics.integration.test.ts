@@ -1,26 +1,20 @@
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // Per-integration health is read from the database at scrape time. When that read fails, /metrics
 // still answers with everything else: an outage is when the other series matter most.
 
 let test: TestHub;
 let tenant: TestTenant;
-let logs = '';
-const logTo = new Writable({
-  write(chunk, _encoding, done) {
-    logs += String(chunk);
-    done();
-  },
-});
+const log = captureLog();
 
 beforeAll(async () => {
-  test = await startTestHub({ label: 'health-metrics', database: 'postgres', connectors: [...connectors, testkit], logTo });
+  test = await startTestHub({ label: 'health-metrics', database: 'postgres', connectors: [...connectors, testkit], logTo: log.stream });
   tenant = await test.createTenant('acme');
 });
 afterAll(async () => {
@@ -60,7 +54,7 @@ it('says how many integrations a scrape left out past its limit, rather than dro
   expect(text).not.toContain(`integration_id="${newest.id}"`);
 
   // Said once when it starts, not at every scrape; and once when it ends.
-  const said = (msg: string) => logs.split('\n').filter((line) => line.includes(msg)).length;
+  const said = (msg: string) => log.text().split('\n').filter((line) => line.includes(msg)).length;
   await (await test.request('get', '/metrics')).text();
   expect(said('integrations past the /metrics limit')).toBe(1);
   await test.hub.db.deleteFrom('integration_configs').where('tenant_id', '=', other.id).execute();

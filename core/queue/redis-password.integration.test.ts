@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.ts';
 import { createQueue } from './queue.create.ts';
@@ -10,6 +9,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../config/config.load.ts';
 import { startError } from '../cli/start.command.ts';
 import { QueueUnavailableError } from './queue.types.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // REDIS_URL carries the Redis password. When Redis refuses it (the password was rotated on the
 // server, a typo), ioredis attaches the failed command to its error (err.command = { name: 'hello',
@@ -20,7 +20,7 @@ const rightPassword = `right${randomBytes(8).toString('hex')}`;
 const wrongPassword = `CANARYredis${randomBytes(8).toString('hex')}`;
 let redis: PrivateRedis | undefined;
 let queue: JobQueue | undefined;
-let logs = '';
+const log = captureLog();
 
 beforeAll(async () => {
   redis = await privateRedis({ password: rightPassword });
@@ -32,15 +32,14 @@ afterAll(async () => {
 
 describe('a Redis that refuses the password of REDIS_URL', { timeout: 30_000 }, () => {
   it('does not put that password into the log', async () => {
-    const sink = new Writable({ write(chunk, _e, done) { logs += String(chunk); done(); } });
-    const logger = createLogger({ level: 'info', destination: sink });
+    const logger = createLogger({ level: 'info', destination: log.stream });
     queue = createQueue({ redisUrl: `redis://:${wrongPassword}@127.0.0.1:${redis!.port}`, prefix: `secrets_${randomBytes(4).toString('hex')}`, logger });
     await queue.ping().catch(() => undefined);
-    await waitFor('a redis error in the log', async () => (logs.includes('WRONGPASS') ? true : undefined));
+    await waitFor('a redis error in the log', async () => (log.text().includes('WRONGPASS') ? true : undefined));
     // The log line is there and says why (WRONGPASS) ...
-    expect(logs).toContain('redis connection error');
+    expect(log.text()).toContain('redis connection error');
     // ... but must not carry the password itself.
-    expect(logs).not.toContain(wrongPassword);
+    expect(log.text()).not.toContain(wrongPassword);
   });
 
   it('does not print a password given as ?password= in REDIS_URL when the start fails', async () => {

@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit, testkitUpstream } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration, syncAndWait } from '../../test-support/testkit-integration.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // A polled record may hold text PostgreSQL cannot store as jsonb: U+0000 (a NUL pasted from an
 // e-mail into a description) or a lone UTF-16 surrogate (half an emoji), in a value or in a key.
@@ -22,16 +22,10 @@ describe.each(RUNTIME_MODES)('polled records holding unstorable text on $name', 
   let tenant: TestTenant;
   const dataset = `unstorable-${name}-${Math.random()}`;
   const upstream = testkitUpstream(dataset);
-  let logs = '';
-  const logTo = new Writable({
-    write(chunk, _encoding, done) {
-      logs += String(chunk);
-      done();
-    },
-  });
+  const log = captureLog();
 
   beforeAll(async () => {
-    test = await startTestHub({ label: 'unstorable', ...options, connectors: [...connectors, testkit], workers: true, logTo });
+    test = await startTestHub({ label: 'unstorable', ...options, connectors: [...connectors, testkit], workers: true, logTo: log.stream });
     tenant = await test.createTenant('acme');
   });
   afterAll(async () => {
@@ -39,7 +33,7 @@ describe.each(RUNTIME_MODES)('polled records holding unstorable text on $name', 
   });
 
   const warnings = () =>
-    logs
+    log.text()
       .split('\n')
       .filter((line) => line.includes('cannot store'))
       .map((line) => JSON.parse(line) as { level: number; records: number; stream: string });
@@ -75,7 +69,7 @@ describe.each(RUNTIME_MODES)('polled records holding unstorable text on $name', 
       { level: 40, records: 2, stream: 'items' },
       { level: 40, records: 2, stream: 'items' },
     ]);
-    expect(logs).not.toContain(SECRET);
+    expect(log.text()).not.toContain(SECRET);
 
     // The cursor got past them: the next run reads what came after, and nothing else.
     upstream.records.set('u7', { note: 'later' });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServiceNow, type FakeServiceNow } from '../../test-support/fake-servicenow/index.ts';
 import { databaseText, findLeaks, leakForms, redisText } from '../../test-support/secret-scan.ts';
@@ -7,6 +6,7 @@ import { startTestHub, type TestHub, type TestResponse, type TestTenant } from '
 import { waitFor } from '../../test-support/wait-for.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 import { signedServiceNowPush } from '../../test-support/servicenow-push.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // Plants canary secrets, drives the main flows — including upstreams that echo the credentials
 // back in error bodies — then scans logs, HTTP responses, Redis and every non-ciphertext database
@@ -22,13 +22,7 @@ const secrets = {
   webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
 };
 
-let logs = '';
-const logSink = new Writable({
-  write(chunk, _encoding, done) {
-    logs += String(chunk);
-    done();
-  },
-});
+const log = captureLog();
 let test: TestHub;
 let tenant: TestTenant;
 let fake: FakeServiceNow;
@@ -42,7 +36,7 @@ beforeAll(async () => {
     },
   });
   fake.records.seed('incident', 7);
-  test = await startTestHub({ label: 'no_leak', database: 'postgres', queue: 'bullmq', workers: true, logTo: logSink });
+  test = await startTestHub({ label: 'no_leak', database: 'postgres', queue: 'bullmq', workers: true, logTo: log.stream });
   tenant = await test.createTenant('acme');
 });
 afterAll(async () => {
@@ -114,15 +108,15 @@ describe('secrets', { timeout: 60_000 }, () => {
     const forms = leakForms(planted, [['svc-grc', secrets.password], ['svc-grc', secrets.rotatedPassword], ['hub-client', secrets.clientSecret]]);
 
     const leaks = [
-      ...findLeaks('logs', logs, forms),
+      ...findLeaks('logs', log.text(), forms),
       ...findLeaks('HTTP responses', responses.join('\n'), forms),
       ...findLeaks('Redis', await redisText(test.hub.config.HUB_QUEUE_PREFIX), forms),
       ...(await databaseText(test.hub.db)).flatMap(({ table, text }) => findLeaks(`table ${table}`, text, forms)),
     ];
     expect(leaks).toEqual([]);
     // The scan looked at real material: logs, responses and Redis all hold data.
-    expect(logs.length).toBeGreaterThan(1000);
-    expect(logs).toContain('"msg":"request"');
+    expect(log.text().length).toBeGreaterThan(1000);
+    expect(log.text()).toContain('"msg":"request"');
     expect((await redisText(test.hub.config.HUB_QUEUE_PREFIX)).length).toBeGreaterThan(100);
     // And the secrets do exist, sealed: the scan would find them if a column held them in clear.
     const sealedRow = await test.hub.db.selectFrom('integration_configs').select('credentials_ciphertext').where('id', '=', basic.id).executeTakeFirstOrThrow();
