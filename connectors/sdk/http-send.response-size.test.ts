@@ -156,6 +156,19 @@ describe('sendAttempt: response bodies over the size limit', () => {
     expect(error.message).toContain('body over 64 KB');
   });
 
+  it('reports an error status as what it is, however large the page that came with it', async () => {
+    const server = await startStreamingServer(async (response, answer) => {
+      response.writeHead(503, { 'content-type': 'text/html', 'retry-after': '7' });
+      await streamBody(response, answer, TOTAL);
+    });
+
+    const error = await refusal(sendAttempt(attempt(server.url)));
+
+    expect(error.code).toBe('upstream_unavailable');
+    expect(error.retryAfterMs).toBe(7_000);
+    expect((await server.firstAnswer).finished).toBe(false);
+  });
+
   it('reads a body of exactly the limit whole', async () => {
     const server = await startStreamingServer(async (response, answer) => {
       response.writeHead(200, { 'content-type': 'application/octet-stream' });

@@ -68,7 +68,13 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
   } catch (error) {
     // Cancellation is not an upstream failure: surface the caller's own reason.
     if (attempt.signal?.aborted) throw attempt.signal.reason;
-    if (overLimit) throw errorForOversizedBody({ method, url: url.href, maxBytes });
+    if (overLimit) {
+      // An error status is what the answer means, whatever the size of the page that came with it
+      // (a proxy's 503 with a large error page is the upstream being unavailable). got's
+      // cancellation carries the response whose download it stopped.
+      const stopped = (error as { response?: AnswerHead }).response;
+      throw (stopped && failureOf(stopped, attempt)) ?? errorForOversizedBody({ method, url: url.href, maxBytes });
+    }
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_GOT_REQUEST_ERROR') {
       throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`, { notSent: true });
@@ -80,20 +86,30 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
     }
     throw errorForNetworkFailure({ method, url: url.href, error });
   }
-  const headers = lowerCaseHeaders(response.headers);
-  const failure = errorForResponse({
-    method,
-    url: url.href,
-    status: response.statusCode,
-    retryAfterMs: parseRetryAfter(headers['retry-after'], attempt.now()),
-  });
+  const failure = failureOf(response, attempt);
   if (failure !== undefined) throw failure;
   return {
     status: response.statusCode,
-    headers,
+    headers: lowerCaseHeaders(response.headers),
     body: parseBody(response.body, attempt, response.statusCode),
     url: response.url,
   };
+}
+
+interface AnswerHead {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The classified failure an answer's status means; undefined for a success. */
+function failureOf(answer: AnswerHead, attempt: Attempt): ConnectorError | undefined {
+  const headers = lowerCaseHeaders(answer.headers);
+  return errorForResponse({
+    method: attempt.method,
+    url: attempt.url.href,
+    status: answer.statusCode,
+    retryAfterMs: parseRetryAfter(headers['retry-after'], attempt.now()),
+  });
 }
 
 /**
