@@ -26,12 +26,23 @@ function unknownParameters(schema: z.ZodType, value: unknown, where: string): Fi
     .map((name) => ({ path: `${where}.${name.slice(0, 100)}`, message: `unknown parameter; expected ${known.join(', ')}` }));
 }
 
+/**
+ * `_=<anything>`, the parameter HTTP clients (jQuery's `cache: false`, dashboards, some proxies)
+ * add to defeat caches: it names no filter, so it is dropped rather than refused as unknown.
+ */
+function withoutCacheBuster(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, '_')) return value;
+  const { _: _ignored, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   // Before the schema, and whether or not there is one: the handler must never see such input.
   const unstorable = unstorableFields(value, where);
   if (unstorable.length > 0) throw invalid(where, unstorable);
   if (!schema) return value;
   if (where === 'query') {
+    value = withoutCacheBuster(value);
     const unknown = unknownParameters(schema, value, where);
     if (unknown.length > 0) throw invalid(where, unknown);
   }
