@@ -49,7 +49,7 @@ export function createMetrics(connectors: readonly AnyConnector[] = []): HubMetr
     }),
     webhooks: new Counter({
       name: 'hub_webhooks_total',
-      help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid, too_large, answered, handshake, interaction; a body too large is refused before its integration is read, so under connector "unknown")',
+      help: 'Inbound webhook deliveries by connector and outcome (accepted, duplicate, rejected_signature, unknown_integration, invalid, too_large, aborted, answered, handshake, interaction; a body too large, or aborted because its sender hung up or stalled before it all arrived, is given up on before its integration is read, so under connector "unknown")',
       labelNames: ['connector', 'outcome'],
       registers: [registry],
     }),

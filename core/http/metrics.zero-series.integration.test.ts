@@ -24,6 +24,7 @@ it('serves every known outcome at 0 before anything happened', async () => {
     'hub_webhooks_total{connector="servicenow",outcome="rejected_signature"}',
     'hub_webhooks_total{connector="slack",outcome="interaction"}',
     'hub_webhooks_total{connector="unknown",outcome="too_large"}',
+    'hub_webhooks_total{connector="unknown",outcome="aborted"}',
     'hub_webhooks_previous_secret_total{connector="servicenow"}',
     'hub_events_total{source="system"}',
     'hub_scheduled_polls_skipped_total{connector="servicenow"}',

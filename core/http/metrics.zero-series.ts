@@ -11,8 +11,9 @@ const RUN_STATUSES = ['succeeded', 'failed', 'retrying'] as const;
 // A check is never retried: it succeeds or fails.
 const CHECK_STATUSES = ['succeeded', 'failed'] as const;
 const WEBHOOK_OUTCOMES = ['accepted', 'duplicate', 'rejected_signature', 'invalid', 'unknown_integration'] as const;
-// A body too large is refused before its integration is read, as is an address naming none.
-const UNKNOWN_CONNECTOR_OUTCOMES = ['unknown_integration', 'too_large'] as const;
+// A body too large or never finished is given up on before its integration is read, as is an
+// address naming none.
+const UNKNOWN_CONNECTOR_OUTCOMES = ['unknown_integration', 'too_large', 'aborted'] as const;
 
 /** Creates the zero series of every label combination `connectors` can report. */
 export function startSeriesAtZero(metrics: HubMetrics, connectors: readonly AnyConnector[], rejectionReasons: readonly string[]): void {

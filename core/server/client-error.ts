@@ -25,8 +25,10 @@ const MISSING_HOST: Refusal = { status: 400, code: 'bad_request', reason: 'missi
 
 /** A `clientError` listener for Node's HTTP server. */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex, report?: RefusalReport): void {
-  // Gone already: nobody to answer, and nothing worth a line (a client that hung up).
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // Gone already: nobody to answer, and nothing worth a line (a client that hung up, mid-request
+  // too: HPE_INVALID_EOF_STATE is a close before the message ended, not malformed HTTP; a handler
+  // reading the body sees the hang-up and reports it as it sees fit).
+  if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
     socket.destroy();
     return;
   }

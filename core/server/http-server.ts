@@ -52,6 +52,7 @@ export async function listen(app: Hono<AppEnv>, port: number, hostname: string, 
           clearTimeout(force);
           clearInterval(sweep);
           refusals?.stop();
+          ahead?.stop?.();
           resolve();
         });
         server.closeIdleConnections();

@@ -1,5 +1,6 @@
 import type { RejectionReason, HubMetrics } from '../http/metrics.ts';
 import type { Logger } from '../logging/logger.ts';
+import { createLimitedLog, LOGGED_PER_WINDOW } from './limited-log.ts';
 
 /** A request refused before any handler saw it, and the answer it got. */
 export interface Refusal {
@@ -24,66 +25,29 @@ export interface RefusalReport {
   stop(): void;
 }
 
-// A client sending malformed requests in a loop must not turn into as many log lines: past this
-// many a minute per reason, refusals are only counted, and one line says how many were held back.
+// A client sending malformed requests in a loop must not turn into as many log lines (limited-log.ts);
 // hub_http_rejected_total counts every one.
-export const LOGGED_PER_WINDOW = 10;
-export const WINDOW_MS = 60_000;
+export { LOGGED_PER_WINDOW, WINDOW_MS } from './limited-log.ts';
 
-interface Window {
-  startedAt: number;
-  logged: number;
-  held: number;
-  last?: Refusal;
-  flush?: NodeJS.Timeout;
-}
+const HELD_BACK = `more requests were refused than are logged (${LOGGED_PER_WINDOW} a minute); all are counted in hub_http_rejected_total`;
 
 /**
  * Counts each refusal in hub_http_rejected_total and logs it with what it was and who sent it,
  * never the request's bytes (its headers may carry Authorization or cookies).
  */
 export function createRefusalReport(logger: Logger, metrics: HubMetrics, now: () => number = Date.now): RefusalReport {
-  const windows = new Map<RejectionReason, Window>();
-
-  const summarise = (reason: RejectionReason, window: Window): void => {
-    clearTimeout(window.flush);
-    delete window.flush;
-    if (window.held === 0 || !window.last) return;
-    const { code, status, level } = window.last;
-    logger[level](
-      { reason, code, status, notLogged: window.held, perSeconds: WINDOW_MS / 1000 },
-      `more requests were refused than are logged (${LOGGED_PER_WINDOW} a minute); all are counted in hub_http_rejected_total`,
-    );
-    window.held = 0;
-  };
-
+  const log = createLimitedLog(logger, now);
   return {
     refused(refusal, request) {
       metrics.httpRejected.inc({ reason: refusal.reason });
-      const at = now();
-      let window = windows.get(refusal.reason);
-      if (!window || at - window.startedAt >= WINDOW_MS) {
-        if (window) summarise(refusal.reason, window);
-        window = { startedAt: at, logged: 0, held: 0 };
-        windows.set(refusal.reason, window);
-      }
-      window.last = refusal;
-      if (window.logged < LOGGED_PER_WINDOW) {
-        window.logged += 1;
-        const { reason, code, status, level } = refusal;
-        const { requestId, remoteAddress, parserError } = request;
-        logger[level]({ reason, code, status, requestId, remoteAddress, ...(parserError ? { parserError } : {}) }, 'request refused before routing');
-        return;
-      }
-      window.held += 1;
-      if (!window.flush) {
-        const held = window;
-        // Unref'd: a pending summary never keeps the process up; stop() writes it instead.
-        window.flush = setTimeout(() => summarise(refusal.reason, held), held.startedAt + WINDOW_MS - at).unref();
-      }
+      const { reason, code, status, level } = refusal;
+      const { requestId, remoteAddress, parserError } = request;
+      log.write(
+        reason,
+        { level, fields: { reason, code, status, requestId, remoteAddress, ...(parserError ? { parserError } : {}) }, message: 'request refused before routing' },
+        { level, fields: { reason, code, status }, message: HELD_BACK },
+      );
     },
-    stop() {
-      for (const [reason, window] of windows) summarise(reason, window);
-    },
+    stop: log.stop,
   };
 }

@@ -18,7 +18,8 @@ import { runInteraction } from './interaction.runner.ts';
 // framework in sight: the Hono route (in-process requests) and the Node listener in front of it
 // (the hot path over the network) both hand requests here, so they cannot drift apart.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The shape of an integration id; anything else names none. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
 // database read, and a changed secret applies within this time.
 const CACHE_MS = 2_000;

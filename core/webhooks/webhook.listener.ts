@@ -7,24 +7,46 @@ import { BODY_LIMIT_BYTES } from '../http/body-limit.ts';
 import { recordRequest, requestIdFrom, WEBHOOK_ROUTE } from '../http/request-context.middleware.ts';
 import { secureHeaderEntries } from '../http/secure-headers.ts';
 import type { HubContext } from '../server/hub-context.ts';
-import { errorAnswer, jsonAnswer, webhookIngest, type WebhookAnswer } from './webhook.ingest.ts';
+import { createLimitedLog, LOGGED_PER_WINDOW } from '../server/limited-log.ts';
+import { errorAnswer, jsonAnswer, UUID, webhookIngest, type WebhookAnswer } from './webhook.ingest.ts';
 
 /** Answers a request itself (true) or leaves it to the next layer (false). */
-export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+export type NodeRequestHandler = ((req: IncomingMessage, res: ServerResponse) => boolean) & {
+  /** Logs what its rate-limited lines still hold back, as the server stops. */
+  stop?: () => void;
+};
+
+// A sender that has not finished its body by then has given up on the answer: senders time a
+// whole delivery out well before (Slack waits 3 seconds, Standard Webhooks senders 15 to 30), and
+// 1 MB takes far less on any link a webhook comes over. Without it, a stalled body held its
+// connection for Node's request timeout of 5 minutes, and was then reported as headers that never
+// came (header_timeout).
+export const WEBHOOK_BODY_TIMEOUT_MS = 30_000;
 
 const PREFIX = '/hooks/';
 const TOO_LARGE = new ApiError(413, 'payload_too_large', `the request body exceeds ${BODY_LIMIT_BYTES} bytes`);
 
 class BodyTooLarge extends Error {}
-/** The sender went away before its body arrived: nobody is left to answer. */
-class SenderHungUp extends Error {}
+
+/** How a body never finished: its sender went away, or stopped sending until the timeout. */
+type AbortCause = 'hang_up' | 'timeout';
+class BodyAborted extends Error {
+  readonly abortCause: AbortCause;
+  readonly bytesReceived: number;
+  constructor(abortCause: AbortCause, bytesReceived: number) {
+    super(`webhook body ${abortCause}`);
+    this.abortCause = abortCause;
+    this.bytesReceived = bytesReceived;
+  }
+}
 
 /**
- * The body as bytes, refused past the limit whether or not a Content-Length announced it. Plain
- * stream events rather than `for await`: the async iterator costs more than the read itself on
- * bodies that arrive in one chunk, which is nearly all of them.
+ * The body as bytes, refused past the limit whether or not a Content-Length announced it, and
+ * given up on when the sender hangs up or has not sent it all within `timeoutMs`. Plain stream
+ * events rather than `for await`: the async iterator costs more than the read itself on bodies
+ * that arrive in one chunk, which is nearly all of them.
  */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -32,22 +54,33 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       size += chunk.length;
       if (size > BODY_LIMIT_BYTES) {
         req.off('data', onData);
+        clearTimeout(timer);
         reject(new BodyTooLarge());
         return;
       }
       chunks.push(chunk);
     };
     let ended = false;
+    const timer = setTimeout(() => {
+      req.off('data', onData);
+      reject(new BodyAborted('timeout', size));
+    }, timeoutMs);
     req.on('data', onData);
     req.once('end', () => {
       ended = true;
+      clearTimeout(timer);
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
-    req.once('error', () => reject(new SenderHungUp()));
+    req.once('error', () => {
+      clearTimeout(timer);
+      reject(new BodyAborted('hang_up', size));
+    });
     // Every request closes; only one that closes before its end had a sender hang up mid-body. (The
     // check comes first: an Error and its stack trace on every request cost more than reading it.)
     req.once('close', () => {
-      if (!ended) reject(new SenderHungUp());
+      if (ended) return;
+      clearTimeout(timer);
+      reject(new BodyAborted('hang_up', size));
     });
   });
 }
@@ -85,9 +118,11 @@ function headersOf(req: IncomingMessage): Record<string, string> {
  * middleware gives every request (request id, security headers, body limit, metrics, log line,
  * error JSON) and hands the delivery to the same ingest as the Hono route.
  */
-export async function webhookListener(hub: HubContext): Promise<NodeRequestHandler> {
+export async function webhookListener(hub: HubContext, { bodyTimeoutMs = WEBHOOK_BODY_TIMEOUT_MS } = {}): Promise<NodeRequestHandler> {
   const ingest = webhookIngest(hub);
   const secureHeaders = await secureHeaderEntries();
+  const abortLog = createLimitedLog(hub.logger);
+  const bodyTimedOut = new ApiError(408, 'request_timeout', `the request body did not arrive within ${bodyTimeoutMs / 1000} seconds`);
 
   // Every answer's fixed headers, flattened once: writeHead takes them as one array instead of a
   // validated setHeader call each.
@@ -123,6 +158,30 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     hub.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, requestId }, 'unhandled error');
   }
 
+  /**
+   * Counts and logs a delivery whose body never finished: what the hub knows of it, never its
+   * bytes or headers. Before the integration is read, so under connector "unknown", and with the
+   * id from the address only when it is one (it is otherwise whatever the client put there).
+   */
+  function reportAborted(req: IncomingMessage, path: string, requestId: string, aborted: BodyAborted): void {
+    hub.metrics.webhooks.inc({ connector: 'unknown', outcome: 'aborted' });
+    const integrationId = decodedSegment(path.slice(PREFIX.length));
+    const cause = aborted.abortCause;
+    abortLog.write(
+      cause,
+      {
+        level: 'info',
+        fields: { outcome: 'aborted', cause, ...(UUID.test(integrationId) ? { integrationId } : {}), bytesReceived: aborted.bytesReceived, requestId, remoteAddress: req.socket.remoteAddress },
+        message: 'webhook delivery aborted before its body arrived',
+      },
+      {
+        level: 'info',
+        fields: { outcome: 'aborted', cause },
+        message: `more webhook deliveries were aborted than are logged (${LOGGED_PER_WINDOW} a minute); all are counted in hub_webhooks_total`,
+      },
+    );
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const started = performance.now();
     const receivedAt = Date.now();
@@ -134,7 +193,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
       const announced = Number(req.headers['content-length'] ?? 0);
       if (announced > BODY_LIMIT_BYTES) throw new BodyTooLarge();
       const request: WebhookRequest = {
-        rawBody: await readBody(req),
+        rawBody: await readBody(req, bodyTimeoutMs),
         headers,
         query: query === '' ? {} : Object.fromEntries(new URLSearchParams(query)),
         receivedAt,
@@ -147,8 +206,12 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
         hub.metrics.webhooks.inc({ connector: 'unknown', outcome: 'too_large' });
         answer = errorAnswer(TOO_LARGE);
         close = true;
-      } else if (error instanceof SenderHungUp) {
-        return;
+      } else if (error instanceof BodyAborted) {
+        reportAborted(req, path, requestId, error);
+        // A sender that hung up has nobody left to answer; one that stalled may still read a 408.
+        if (error.abortCause === 'hang_up' || !req.socket.writable) return;
+        answer = errorAnswer(bodyTimedOut);
+        close = true;
       } else if (isDatabaseUnavailable(error)) {
         // Not stored, for a reason that passes: the sender retries, as it does on any non-2xx.
         hub.logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, requestId }, 'database unavailable for a webhook delivery');
@@ -170,7 +233,7 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     recordRequest(hub.logger, hub.metrics, { requestId, method: 'POST', path, route: WEBHOOK_ROUTE, status: answer.status, seconds: (performance.now() - started) / 1000 });
   }
 
-  return (req, res) => {
+  const listener: NodeRequestHandler = (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'POST' || !url.startsWith(PREFIX)) return false;
     const queryAt = url.indexOf('?');
@@ -184,4 +247,6 @@ export async function webhookListener(hub: HubContext): Promise<NodeRequestHandl
     });
     return true;
   };
+  listener.stop = () => abortLog.stop();
+  return listener;
 }
