@@ -1,3 +1,5 @@
+import { createBoundedCache } from '../sdk/bounded-cache.ts';
+
 // The integrations' Bolt Apps, one per integration, built for the credentials and config they were
 // given. A rotation or a config change replaces the integration's App instead of adding one (each
 // holds a WebClient and its listeners), and the least recently used go past `limit`, so Apps of
@@ -23,21 +25,14 @@ function sameIdentity(a: BoltAppIdentity, b: BoltAppIdentity): boolean {
 }
 
 export function createBoltAppCache<T>(limit: number): BoltAppCache<T> {
-  // A Map iterates in insertion order: moving an entry to the end on use keeps the least recently
-  // used first.
-  const entries = new Map<string, { identity: BoltAppIdentity; app: T }>();
+  const entries = createBoundedCache<string, { identity: BoltAppIdentity; app: T }>({ limit });
   return {
     get(integrationId, identity, build) {
       const held = entries.get(integrationId);
-      entries.delete(integrationId);
       // The whole token is compared, not a part of it: a new token that happened to share the part
       // would otherwise be served by the App holding the old one.
       const entry = held && sameIdentity(held.identity, identity) ? held : { identity: { ...identity }, app: build() };
       entries.set(integrationId, entry);
-      for (const oldest of entries.keys()) {
-        if (entries.size <= limit) break;
-        entries.delete(oldest);
-      }
       return entry.app;
     },
     get size() {

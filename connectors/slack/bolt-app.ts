@@ -32,6 +32,12 @@ export function boltAppsHeld(): number {
   return apps.size;
 }
 
+// The listeners' client only learns who a person is (users.info, auth.test). The HTTP answer never
+// waits for it past the reply deadline (reply-deadline.ts), so this bounds only how late the reply
+// on response_url may come; a shorter one turned a Slack slower than it into a person without an
+// email, told that their account is not linked.
+const PROFILE_LOOKUP_TIMEOUT_MS = 5_000;
+
 function build(ctx: SlackContext): App {
   const receiver = new HookReceiver();
   const botToken = ctx.credentials.botToken;
@@ -43,7 +49,7 @@ function build(ctx: SlackContext): App {
     authorize: async () => ({ botToken }),
     receiver,
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, setLevel: () => undefined, getLevel: () => 'error' as never, setName: () => undefined },
-    clientOptions: { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: 2_000 },
+    clientOptions: { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: PROFILE_LOOKUP_TIMEOUT_MS },
   });
   listenForCommands(app, ctx.config);
   listenForButtons(app, ctx.config);

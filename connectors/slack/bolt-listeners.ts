@@ -55,11 +55,11 @@ export async function tell(respond: (message: RespondArguments) => Promise<unkno
 export function listenForCommands(app: App, config: SlackConfig): void {
   app.command(config.slashCommand, async ({ command, ack, respond, context, client }) => {
     const { operations, ctx, answerBy } = context as unknown as HubContextProperties;
-    const work = (async () => {
+    const identify = async () => {
       const profile = await slackProfile(client, command.user_id, ctx);
-      const who = identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile.email);
-      return runCommand(config.slashCommand, command.text ?? '', who, operations);
-    })();
+      return identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile.email);
+    };
+    const work = runCommand(config.slashCommand, command.text ?? '', identify, operations);
     // A failure before the deadline rejects here and the receiver answers with a warning.
     const early = await doneBy(work, answerBy);
     if (early.done) {
@@ -95,11 +95,11 @@ export function listenForButtons(app: App, config: SlackConfig): void {
       const value = 'value' in action ? String(action.value ?? '') : '';
       const user = body.user as { id: string; name?: string; username?: string; team_id?: string };
       const teamId = user.team_id ?? body.team?.id ?? '';
-      const work = (async () => {
+      const identify = async () => {
         const profile = await slackProfile(client, user.id, ctx);
-        const who = identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
-        return runCommand(config.slashCommand, `${verb} ${value}`, who, operations);
-      })();
+        return identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
+      };
+      const work = runCommand(config.slashCommand, `${verb} ${value}`, identify, operations);
       const what = { actionId };
       const reply = await orWentWrong(work, ctx, what);
       await tell(respond, reply.text, ctx, what);

@@ -32,7 +32,13 @@ const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', d
 // Matched against trimmed text, with no lazy part: a long run of spaces must not make it backtrack.
 const COMMAND_TEXT = /^(\S+)?(?:\s+(\S+))?(?:\s+([\s\S]*))?$/;
 
-export async function runCommand(command: string, text: string, who: ChatIdentity, operations: HubOperations): Promise<CommandReply> {
+/**
+ * Who the person is in the hub's terms. Asked only by the verbs that act as someone: learning it
+ * may take a Slack call (users.info), which `help` and a usage hint must not wait for.
+ */
+export type Identify = () => Promise<ChatIdentity>;
+
+export async function runCommand(command: string, text: string, identify: Identify, operations: HubOperations): Promise<CommandReply> {
   const [, verb = 'help', first, remainder] = COMMAND_TEXT.exec(decodeSlackText(text).trim()) ?? [];
   const note = remainder || undefined;
   // Names of more than one word may be quoted; the quotes are not part of the name, and words are
@@ -43,16 +49,16 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
       case 'ack':
       case 'acknowledge': {
         if (!first) return { text: `Which task? Try \`${command} ack TASK-42\`.` };
-        const task = await operations.acknowledgeTask(who, first, note);
+        const task = await operations.acknowledgeTask(await identify(), first, note);
         return { text: `:white_check_mark: ${task.key} acknowledged: ${escapeMrkdwn(task.title)}` };
       }
       case 'resolve': {
         if (!first) return { text: `Which task? Try \`${command} resolve TASK-42 fixed the token\`.` };
-        const task = await operations.resolveTask(who, first, note);
+        const task = await operations.resolveTask(await identify(), first, note);
         return { text: `:heavy_check_mark: ${task.key} resolved: ${escapeMrkdwn(task.title)}` };
       }
       case 'status': {
-        const rows = await operations.status(who, integrationName || undefined);
+        const rows = await operations.status(await identify(), integrationName || undefined);
         if (rows.length === 0) return { text: 'No integrations are configured yet.' };
         return {
           text: rows
@@ -62,7 +68,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
       }
       case 'runbook': {
         if (!first) return { text: `Which failure code? Try \`${command} runbook auth_invalid\`.` };
-        const runbook = await operations.runbook(who, first);
+        const runbook = await operations.runbook(await identify(), first);
         return { text: `*${runbook.title}* (\`${runbook.code}\`, ${runbook.severity})\n${runbook.summary}\n${runbook.url}` };
       }
       case 'retry': {
@@ -70,7 +76,7 @@ export async function runCommand(command: string, text: string, who: ChatIdentit
         // Run before answering, so that a refusal (link, role, name) is the answer itself and no
         // one is told "retrying" first. Queueing the runs is quick; when the hub is slow, the
         // listener answers "working on it" and this reply follows on response_url.
-        const result = await operations.retryIntegration(who, integrationName);
+        const result = await operations.retryIntegration(await identify(), integrationName);
         return { text: `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.` };
       }
       case 'help':

@@ -1,6 +1,7 @@
 import type { ConnectorContext } from '../sdk/connector.types.ts';
 import { ConnectorError, type FailureCode } from '../sdk/failure.ts';
 import { AlertMessageGoneError } from '../sdk/task-alerts.types.ts';
+import { paced } from './channel-pacing.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { isRepeatable, sendUnlessTaken } from './web-api-retries.ts';
 
@@ -23,16 +24,6 @@ const ERROR_CODES: Record<string, FailureCode> = {
   ratelimited: 'rate_limited',
 };
 
-
-// About one message per second per channel (Slack's documented pace): posts wait their turn here
-// instead of being refused; across processes Slack's own 429 + Retry-After takes over.
-const nextSlot = new Map<string, number>();
-async function paced(channel: string): Promise<void> {
-  const now = Date.now();
-  const at = Math.max(now, nextSlot.get(channel) ?? 0);
-  nextSlot.set(channel, at + 1_000);
-  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-}
 
 export interface SlackResponse {
   ok: boolean;

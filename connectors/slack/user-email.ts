@@ -1,10 +1,15 @@
 import type { WebClient } from '@slack/web-api';
+import { createBoundedCache } from '../sdk/bounded-cache.ts';
 import type { SlackContext } from './slack-api.ts';
 
 // users.info per command would cost a Web API call each time (tier 4, but still a round trip
 // inside the 3-second budget): profiles, and the app's workspace, are cached for ten minutes.
 const TTL_MS = 10 * 60 * 1000;
-const cache = new Map<string, { profile: SlackProfile; until: number }>();
+// Bounds, so that every Slack user who ever ran a command and every integration ever used do not
+// stay for the life of the process: a profile is a few dozen bytes, and one dropped early costs
+// only the users.info the command would have made without a cache.
+const MAX_PROFILES = 10_000;
+const MAX_WORKSPACES = 1_000;
 
 export interface SlackProfile {
   /** The email as Slack verified it: how a Slack user is linked to a hub user automatically. */
@@ -12,17 +17,61 @@ export interface SlackProfile {
   name?: string;
 }
 
-const workspaces = new Map<string, { teamId: string; until: number }>();
-
-/** The workspace the app is installed in, as auth.test names it for the bot token (cached alike). */
-async function appWorkspace(client: WebClient, ctx: SlackContext): Promise<string | undefined> {
-  const cached = workspaces.get(ctx.integrationId);
-  if (cached && cached.until > Date.now()) return cached.teamId;
-  const identity = await client.auth.test();
-  if (!identity.team_id) return undefined;
-  workspaces.set(ctx.integrationId, { teamId: identity.team_id, until: Date.now() + TTL_MS });
-  return identity.team_id;
+export interface SlackProfilesOptions {
+  maxProfiles: number;
+  maxWorkspaces: number;
+  /** Epoch ms; Date.now unless a test brings its own clock. */
+  now?: () => number;
 }
+
+export interface SlackProfiles {
+  lookUp(client: WebClient, userId: string, ctx: SlackContext): Promise<SlackProfile>;
+  /** How many profiles and app workspaces are held (for tests). */
+  held(): { profiles: number; workspaces: number };
+}
+
+export function createSlackProfiles(options: SlackProfilesOptions): SlackProfiles {
+  const now = options.now ?? Date.now;
+  const profiles = createBoundedCache<string, SlackProfile>({ limit: options.maxProfiles, now });
+  const workspaces = createBoundedCache<string, string>({ limit: options.maxWorkspaces, now });
+
+  /** The workspace the app is installed in, as auth.test names it for the bot token (cached alike). */
+  async function appWorkspace(client: WebClient, ctx: SlackContext): Promise<string | undefined> {
+    const cached = workspaces.get(ctx.integrationId);
+    if (cached !== undefined) return cached;
+    const identity = await client.auth.test();
+    if (!identity.team_id) return undefined;
+    workspaces.set(ctx.integrationId, identity.team_id, now() + TTL_MS);
+    return identity.team_id;
+  }
+
+  return {
+    async lookUp(client, userId, ctx) {
+      const key = `${ctx.integrationId}:${userId}`;
+      const cached = profiles.get(key);
+      if (cached !== undefined) return cached;
+      try {
+        const [info, teamId] = await Promise.all([client.users.info({ user: userId }), appWorkspace(client, ctx)]);
+        const email = (info.user?.profile as { email?: string } | undefined)?.email;
+        // ASSUMPTION (not in the fact sheet): users.info gives the member's home workspace as
+        // `user.team_id`, and auth.test the app's as `team_id`.
+        const ownWorkspace = teamId !== undefined && info.user?.team_id === teamId;
+        const profile: SlackProfile = {
+          ...(email && !info.user?.is_bot && ownWorkspace ? { email } : {}),
+          ...(info.user?.name ? { name: info.user.name } : {}),
+        };
+        profiles.set(key, profile, now() + TTL_MS);
+        return profile;
+      } catch {
+        ctx.logger.warn({ userId }, 'users.info failed; the user can still be linked explicitly');
+        return {};
+      }
+    },
+    held: () => ({ profiles: profiles.size, workspaces: workspaces.size }),
+  };
+}
+
+const shared = createSlackProfiles({ maxProfiles: MAX_PROFILES, maxWorkspaces: MAX_WORKSPACES });
 
 /**
  * The user's verified email and name, or nothing (no scope, a bot, or Slack unreachable). The email
@@ -30,24 +79,6 @@ async function appWorkspace(client: WebClient, ctx: SlackContext): Promise<strin
  * workspace: someone of another organisation (a Slack Connect channel) or another workspace sets
  * their own email, and must be linked by an admin, by workspace and member id.
  */
-export async function slackProfile(client: WebClient, userId: string, ctx: SlackContext): Promise<SlackProfile> {
-  const key = `${ctx.integrationId}:${userId}`;
-  const cached = cache.get(key);
-  if (cached && cached.until > Date.now()) return cached.profile;
-  try {
-    const [info, teamId] = await Promise.all([client.users.info({ user: userId }), appWorkspace(client, ctx)]);
-    const email = (info.user?.profile as { email?: string } | undefined)?.email;
-    // ASSUMPTION (not in the fact sheet): users.info gives the member's home workspace as
-    // `user.team_id`, and auth.test the app's as `team_id`.
-    const ownWorkspace = teamId !== undefined && info.user?.team_id === teamId;
-    const profile: SlackProfile = {
-      ...(email && !info.user?.is_bot && ownWorkspace ? { email } : {}),
-      ...(info.user?.name ? { name: info.user.name } : {}),
-    };
-    cache.set(key, { profile, until: Date.now() + TTL_MS });
-    return profile;
-  } catch {
-    ctx.logger.warn({ userId }, 'users.info failed; the user can still be linked explicitly');
-    return {};
-  }
+export function slackProfile(client: WebClient, userId: string, ctx: SlackContext): Promise<SlackProfile> {
+  return shared.lookUp(client, userId, ctx);
 }
