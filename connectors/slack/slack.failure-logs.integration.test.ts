@@ -1,8 +1,8 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack, type SlackSignatureHeaders } from '../../test-support/fake-slack/index.ts';
 import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // What the hub's log says about a Slack request that went wrong, as an operator reads it: a refused
 // signature with its code and reason (so a stale timestamp, a wrong secret and missing headers can
@@ -17,18 +17,11 @@ describe('Slack failures in the hub log', () => {
   let test: TestHub;
   let slack: FakeSlack;
   let integrationId: string;
-  let logs = '';
-  const logTo = new Writable({
-    write(chunk, _encoding, done) {
-      logs += String(chunk);
-      done();
-    },
-  });
-  const lines = () => logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const log = captureLog();
 
   beforeAll(async () => {
     slack = await startFakeSlack({ botToken: BOT_TOKEN, users: { U0OPS: { name: 'olivia', email: 'ops@acme.example' } } });
-    test = await startTestHub({ label: 'slack_failure_logs', database: 'pglite', logTo });
+    test = await startTestHub({ label: 'slack_failure_logs', database: 'pglite', logTo: log.stream });
     const tenant = await test.createTenant('acme');
     const created = await test.request('post', '/api/integrations', {
       token: tenant.tokens.admin,
@@ -51,13 +44,13 @@ describe('Slack failures in the hub log', () => {
     const stale = signSlackRequest(SIGNING_SECRET, body, Date.now() / 1000 - 10 * 60);
     for (const headers of [{}, stale, badSignature]) expect((await hook(body, headers)).status).toBe(401);
 
-    const refused = lines().filter((line) => line['msg'] === 'webhook signature rejected');
+    const refused = log.records().filter((line) => line['msg'] === 'webhook signature rejected');
     expect(refused.map(({ integrationId: id, connector, status, code, reason }) => ({ id, connector, status, code, reason }))).toEqual([
       { id: integrationId, connector: 'slack', status: 401, code: 'signature_invalid', reason: 'X-Slack-Signature or X-Slack-Request-Timestamp is missing' },
       { id: integrationId, connector: 'slack', status: 401, code: 'signature_invalid', reason: 'the request timestamp is more than 5 minutes away from now' },
       { id: integrationId, connector: 'slack', status: 401, code: 'signature_invalid', reason: 'the v0 signature does not match the signing secret' },
     ]);
-    for (const leaked of [SIGNING_SECRET, BODY_CANARY, stale['x-slack-signature'], badSignature['x-slack-signature'].slice(3)]) expect(logs).not.toContain(leaked);
+    for (const leaked of [SIGNING_SECRET, BODY_CANARY, stale['x-slack-signature'], badSignature['x-slack-signature'].slice(3)]) expect(log.text()).not.toContain(leaked);
   });
 
   it('logs a button whose reply Slack refuses with the integration, the action id and the error\'s code and message', async () => {
@@ -65,8 +58,8 @@ describe('Slack failures in the hub log', () => {
     const body = interactionBody(blockActionPayload({ userId: 'U0OPS', teamId: 'T0001', actionId: 'task_runbook', value: 'auth_invalid', channelId: 'C0ALERTS', messageTs: '1.1', responseUrl: slack.responseUrl('runbook') }));
     expect((await hook(body, signSlackRequest(SIGNING_SECRET, body))).status).toBe(200);
 
-    const line = await waitFor('the logged delivery failure', async () => lines().find((entry) => entry['msg'] === 'could not deliver a reply to response_url'));
+    const line = await waitFor('the logged delivery failure', async () => log.records().find((entry) => entry['msg'] === 'could not deliver a reply to response_url'));
     expect(line).toMatchObject({ level: 50, integrationId, connector: 'slack', actionId: 'task_runbook', error: { code: 'slack_bolt_respond_error', message: 'Failed to respond to the response_url: 500 Internal Server Error' } });
-    expect(logs).not.toContain('CANARY');
+    expect(log.text()).not.toContain('CANARY');
   });
 });

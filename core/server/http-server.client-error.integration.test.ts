@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { listen, type HttpServer } from './http-server.ts';
+import { captureLog } from '../../test-support/captured-log.ts';
 
 // Requests Node refuses before Hono sees them (a request line and headers past 16 KB, malformed
 // HTTP) are answered in the hub's error shape over the real listener, not with a bare status line,
@@ -13,15 +13,9 @@ describe('requests Node refuses, over the real HTTP server', () => {
   let test: TestHub;
   let tenant: TestTenant;
   let server: HttpServer;
-  let logs = '';
-  const logTo = new Writable({
-    write(chunk, _encoding, done) {
-      logs += String(chunk);
-      done();
-    },
-  });
+  const log = captureLog();
   beforeAll(async () => {
-    test = await startTestHub({ label: 'client_error', logTo });
+    test = await startTestHub({ label: 'client_error', logTo: log.stream });
     tenant = await test.createTenant('acme');
     server = await listen(test.app, 0, '127.0.0.1', undefined, test.hub);
   });
@@ -44,11 +38,7 @@ describe('requests Node refuses, over the real HTTP server', () => {
 
   /** The refusal logged for the answer with this X-Request-Id. */
   const refusalLogged = (requestId: string | undefined) =>
-    logs
-      .split('\n')
-      .filter((line) => line.includes('"request refused before routing"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => line['requestId'] === requestId);
+    log.records().filter((line) => line['msg'] === 'request refused before routing' && line['requestId'] === requestId);
   const rejected = async (reason: string) => {
     const text = await (await test.request('get', '/metrics')).text();
     return Number(new RegExp(`^hub_http_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
@@ -99,7 +89,7 @@ describe('requests Node refuses, over the real HTTP server', () => {
     expect(refusalLogged(requestIdOf(answer))).toEqual([
       expect.objectContaining({ level: 40, reason: 'header_too_large', code: 'request_header_too_large', status: 431, remoteAddress: '127.0.0.1', parserError: 'HPE_HEADER_OVERFLOW' }),
     ]);
-    for (const canary of [tenant.tokens.admin, 'cookie-canary', 'filler-canary']) expect(logs).not.toContain(canary);
+    for (const canary of [tenant.tokens.admin, 'cookie-canary', 'filler-canary']) expect(log.text()).not.toContain(canary);
     expect(await rejected('header_too_large')).toBe(before + 1);
   });
 
@@ -118,7 +108,7 @@ describe('requests Node refuses, over the real HTTP server', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     const [line] = refusalLogged(requestIdOf(answer));
     expect(line).toEqual(expect.objectContaining({ level: 40, reason: 'malformed', code: 'bad_request', status: 400, remoteAddress: '127.0.0.1', parserError: expect.stringMatching(/^HPE_/) }));
-    expect(logs).not.toContain('GARBAGE-CANARY');
+    expect(log.text()).not.toContain('GARBAGE-CANARY');
     expect(await rejected('malformed')).toBe(before + 1);
   });
 
