@@ -28,6 +28,12 @@ export interface BreakerOptions {
    * failures before an unwell upstream is left alone.
    */
   openElsewhere?: (key: string) => Promise<OpenBreaker | undefined>;
+  /**
+   * Which of `keys` still name an integration; the breakers of the others are dropped with their
+   * timers. Without it a process keeps a breaker for every integration it ever called, deleted ones
+   * included. A lookup that cannot tell answers every key (or throws): every breaker is then kept.
+   */
+  stillInUse?: (keys: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 /** A breaker held open: until when, and the last failure that counted against it, if known. */
@@ -51,11 +57,23 @@ export interface BreakerRegistry {
   state(key: string): BreakerState;
   /** When the breaker of `key` last changed state in this process, if it ever did. */
   changedAt(key: string): Date | undefined;
+  /**
+   * Drops the breakers of those of `keys` (every one held, without) whose integration is gone,
+   * as `stillInUse` answers; does nothing without it.
+   */
+  forgetGone(keys?: readonly string[]): Promise<void>;
+  /** How many breakers are held. */
+  held(): number;
   /** Stops the breakers' timers (tests, shutdown). */
   shutdown(): void;
 }
 
 type Thunk = () => Promise<unknown>;
+
+// The registry sweeps by itself once it holds twice as many breakers as were in use at its last
+// sweep (and at least this many): breakers stay within about twice the integrations in use, in
+// every process, without a timer and with a lookup that is rare however many calls are made.
+const SWEEP_AT_LEAST = 100;
 
 /**
  * The failures that say "the upstream is unwell". Not rate_limited: a throttling upstream answers
@@ -82,6 +100,38 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
   // run, task and event of a sustained outage still say what the upstream did.
   const lastFailure = new Map<string, string>();
   const resetTimeoutMs = options.resetTimeoutMs ?? 30_000;
+  let sweepAt = SWEEP_AT_LEAST;
+  let sweeping: Promise<void> | undefined;
+
+  async function forgetGone(keys: readonly string[] = [...breakers.keys()]): Promise<void> {
+    const asked = keys.flatMap((key) => {
+      const breaker = breakers.get(key);
+      return breaker === undefined ? [] : [{ key, breaker }];
+    });
+    if (asked.length === 0 || !options.stillInUse) return;
+    let inUse: ReadonlySet<string>;
+    try {
+      inUse = await options.stillInUse(asked.map(({ key }) => key));
+    } catch {
+      return;
+    }
+    for (const { key, breaker } of asked) {
+      // A breaker made for the key since the question was asked is not the one the answer is about.
+      if (inUse.has(key) || breakers.get(key) !== breaker) continue;
+      breaker.shutdown();
+      breakers.delete(key);
+      changes.delete(key);
+      lastFailure.delete(key);
+    }
+  }
+
+  function sweepWhenGrown(): void {
+    if (sweeping || breakers.size < sweepAt || !options.stillInUse) return;
+    sweeping = forgetGone().finally(() => {
+      sweepAt = Math.max(SWEEP_AT_LEAST, 2 * breakers.size);
+      sweeping = undefined;
+    });
+  }
 
   function breakerFor(key: string): CircuitBreaker<[Thunk], unknown> {
     let breaker = breakers.get(key);
@@ -110,6 +160,7 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
       breaker.on('halfOpen', () => report({ state: 'half_open', at: new Date() }));
       breaker.on('close', () => report({ state: 'closed', at: new Date() }));
       breakers.set(key, breaker);
+      sweepWhenGrown();
     }
     return breaker;
   }
@@ -146,6 +197,8 @@ export function createBreakerRegistry(options: BreakerOptions = {}): BreakerRegi
     changedAt(key: string): Date | undefined {
       return changes.get(key);
     },
+    forgetGone,
+    held: () => breakers.size,
     shutdown(): void {
       for (const breaker of breakers.values()) breaker.shutdown();
       breakers.clear();

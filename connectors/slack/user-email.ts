@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import { createBoundedCache } from '../sdk/bounded-cache.ts';
 import type { SlackContext } from './slack-api.ts';
@@ -30,28 +31,39 @@ export interface SlackProfiles {
   held(): { profiles: number; workspaces: number };
 }
 
+/**
+ * What the cache entries of one bot token are filed under. A rotation may bring another
+ * workspace's token, whose workspace and members are not the old one's; and a token held in clear
+ * as a key would show in any dump of the cache.
+ */
+function tokenKey(client: WebClient, ctx: SlackContext): string {
+  const token = client.token ?? ctx.credentials.botToken;
+  return `${ctx.integrationId}:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+}
+
 export function createSlackProfiles(options: SlackProfilesOptions): SlackProfiles {
   const now = options.now ?? Date.now;
   const profiles = createBoundedCache<string, SlackProfile>({ limit: options.maxProfiles, now });
   const workspaces = createBoundedCache<string, string>({ limit: options.maxWorkspaces, now });
 
   /** The workspace the app is installed in, as auth.test names it for the bot token (cached alike). */
-  async function appWorkspace(client: WebClient, ctx: SlackContext): Promise<string | undefined> {
-    const cached = workspaces.get(ctx.integrationId);
+  async function appWorkspace(client: WebClient, ctx: SlackContext, token: string): Promise<string | undefined> {
+    const cached = workspaces.get(token);
     if (cached !== undefined) return cached;
     const identity = await client.auth.test();
     if (!identity.team_id) return undefined;
-    workspaces.set(ctx.integrationId, identity.team_id, now() + TTL_MS);
+    workspaces.set(token, identity.team_id, now() + TTL_MS);
     return identity.team_id;
   }
 
   return {
     async lookUp(client, userId, ctx) {
-      const key = `${ctx.integrationId}:${userId}`;
+      const token = tokenKey(client, ctx);
+      const key = `${token}:${userId}`;
       const cached = profiles.get(key);
       if (cached !== undefined) return cached;
       try {
-        const [info, teamId] = await Promise.all([client.users.info({ user: userId }), appWorkspace(client, ctx)]);
+        const [info, teamId] = await Promise.all([client.users.info({ user: userId }), appWorkspace(client, ctx, token)]);
         const email = (info.user?.profile as { email?: string } | undefined)?.email;
         // ASSUMPTION (not in the fact sheet): users.info gives the member's home workspace as
         // `user.team_id`, and auth.test the app's as `team_id`.

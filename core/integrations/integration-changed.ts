@@ -2,8 +2,9 @@ import type { HubContext } from '../server/hub-context.ts';
 
 // Parts of a process keep short-lived copies of integration rows (the webhook ingest keeps each
 // one's secrets for a couple of seconds). A change this process commits drops them at once, so the
-// answer to the request that made it holds for the next delivery; other processes re-read on their
-// own (see webhook.ingest.ts).
+// answer to the request that made it holds for the next delivery. Only this process hears of it:
+// other processes re-read on their own (see webhook.ingest.ts), or ask the database which
+// integrations still exist (integrations-in-use.ts, for circuit breakers).
 
 type Listener = (integrationId: string) => void;
 

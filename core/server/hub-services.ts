@@ -7,6 +7,8 @@ import { eventJobRegistrations } from '../events/event.processor.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { openBreakersView, shareBreakerChange } from '../health/breaker-state.ts';
 import { registerHealthMetrics } from '../health/health.metrics.ts';
+import { onIntegrationChanged } from '../integrations/integration-changed.ts';
+import { integrationsInUse } from '../integrations/integrations-in-use.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../queue/queue.types.ts';
 import { runJobRegistrations } from '../runs/run.worker.ts';
@@ -37,6 +39,7 @@ function sharedBreakerRegistry(parts: HubParts): BreakerRegistry {
       void shareBreakerChange(db, parts.logger, key, change);
     },
     openElsewhere: (key) => others.heldOpen(key),
+    stillInUse: (keys) => integrationsInUse(db, parts.logger, keys),
   });
 }
 
@@ -55,6 +58,8 @@ export function createHubContext(parts: HubParts): HubContext {
     metrics: createMetrics(parts.connectors),
   };
   registerHealthMetrics(hub);
+  // A deletion made here drops its breaker at once; other processes drop theirs at their next sweep.
+  onIntegrationChanged(hub, (integrationId) => void hub.breakers.forgetGone([integrationId]));
   return hub;
 }
 
