@@ -2,6 +2,7 @@ import type { FieldError } from '../../core/http/api-error.ts';
 import { html, nothing, type Html } from '../html.ts';
 import { errorsByPath } from './error-summary.ts';
 import type { RenderedField } from './schema-form.ts';
+import { hasLineBreak } from './shown-text.ts';
 
 /** Draws a field's control, given its id, the ids describing it and `aria-invalid` when in error. */
 export type FieldControl = (id: string, describedBy: string, invalid: Html) => Html;
@@ -41,8 +42,17 @@ export function formFields(errors: readonly FieldError[]): {
   return { field, rendered };
 }
 
-/** A one-line input: text unless `type` says otherwise (e.g. date, with `input input--short`). */
+/**
+ * A one-line input: text unless `type` says otherwise (e.g. date, with `input input--short`). A text
+ * stored through the API with a line break is shown in a textarea instead: an input would drop the
+ * line break on the next save. (The HTML parser eats the line break written after <textarea>.)
+ */
 export function textControl(name: string, value: string, extra: Html = nothing, { type = 'text', className = 'input' }: { type?: string; className?: string } = {}): FieldControl {
+  if (type === 'text' && hasLineBreak(value)) {
+    return (id, describedBy, invalid) =>
+      html`<textarea id="${id}" name="${name}" rows="2" class="${className}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}${extra}>
+${value}</textarea>`;
+  }
   return (id, describedBy, invalid) =>
     html`<input id="${id}" name="${name}" type="${type}" class="${className}" value="${value}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}${extra}>`;
 }

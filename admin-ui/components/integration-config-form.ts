@@ -5,6 +5,7 @@ import { csrfField } from './csrf-field.ts';
 import { errorsByPath, errorSummary } from './error-summary.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { scheduleFields } from './schedule-fields.ts';
+import { hasLineBreak } from './shown-text.ts';
 import { renderSchemaFields, type RenderedField, type SchemaFormState } from './schema-form.ts';
 
 export interface IntegrationFormValues {
@@ -38,6 +39,13 @@ export interface IntegrationConfigFormProps {
   version?: string | undefined;
 }
 
+// A name stored through the API with a line break would lose it in a one-line input.
+function nameControl(name: string, aria: Html): Html {
+  if (hasLineBreak(name)) return html`<textarea id="f-name" name="name" class="input" rows="2" required maxlength="100"${aria}>
+${name}</textarea>`;
+  return html`<input id="f-name" name="name" type="text" class="input" required maxlength="100" value="${name}"${aria}>`;
+}
+
 function generalFields(values: IntegrationFormValues, errors: ReadonlyMap<string, string[]>, rendered: Map<string, RenderedField>): Html {
   rendered.set('name', { id: 'f-name', label: 'Name' });
   rendered.set('environment', { id: 'f-environment-production', label: 'Environment' });
@@ -51,9 +59,7 @@ function generalFields(values: IntegrationFormValues, errors: ReadonlyMap<string
   <label for="f-name">Name</label>
   <p class="hint" id="f-name-hint">Unique within the environment, e.g. "ServiceNow production".</p>
   ${nameErrors.length > 0 ? html`<p class="field-error" id="f-name-error"><span class="visually-hidden">Error: </span>${nameErrors.join('; ')}</p>` : nothing}
-  <input id="f-name" name="name" type="text" class="input" required maxlength="100" value="${values.name}" aria-describedby="f-name-hint${nameErrors.length > 0 ? ' f-name-error' : ''}"${
-    nameErrors.length > 0 ? html` aria-invalid="true"` : nothing
-  }>
+  ${nameControl(values.name, html` aria-describedby="f-name-hint${nameErrors.length > 0 ? ' f-name-error' : ''}"${nameErrors.length > 0 ? html` aria-invalid="true"` : nothing}`)}
 </div>
 <fieldset class="fieldset${envErrors.length > 0 ? ' field--error' : ''}"><legend>Environment</legend>
   ${envErrors.length > 0 ? html`<p class="field-error"><span class="visually-hidden">Error: </span>${envErrors.join('; ')}</p>` : nothing}

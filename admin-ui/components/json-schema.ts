@@ -107,3 +107,24 @@ export function fieldId(name: string): string {
 export function variantName(name: string, value: string): string {
   return `${name}~${value}`;
 }
+
+/**
+ * The text a field of this schema shows for a stored value (undefined: it shows none, as for
+ * checkboxes and groups). The renderer shows it and the parser compares the submitted text with it.
+ */
+export function shownText(schema: JsonSchema, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  switch (fieldKind(schema)) {
+    case 'object':
+    case 'variants':
+    case 'fixed':
+    case 'boolean':
+      return undefined;
+    case 'string-list':
+      return Array.isArray(value) ? value.map(String).join('\n') : undefined;
+    case 'json':
+      return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+    default:
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}

@@ -5,6 +5,7 @@ import { html, nothing, type Html } from '../html.ts';
 import type { ConnectorInfo } from '../../schemas/api/connector.schema.ts';
 import { fieldId } from './json-schema.ts';
 import type { RenderedField } from './schema-form.ts';
+import { hasLineBreak, sameText } from './shown-text.ts';
 
 // One schedule per stream: the connector's default interval, a custom interval, a cron
 // expression, or off. Every input is present without JavaScript; the chosen mode decides which
@@ -30,6 +31,22 @@ function cell(name: string, errors: ReadonlyMap<string, string[]>, path: string,
   return html`<div class="${messages.length > 0 ? 'field--error' : ''}">${input(id, messages.length > 0 ? html` aria-describedby="${id}-error" aria-invalid="true"` : nothing)}${error}</div>`;
 }
 
+/**
+ * A text input, or a textarea for a value stored through the API with a line break in it: an
+ * input would drop the line break on the next save. The line break after <textarea> is eaten by
+ * the HTML parser, so a value starting with one keeps it.
+ */
+function oneLine(id: string, name: string, value: string | undefined, attrs: Html): Html {
+  if (value !== undefined && hasLineBreak(value)) return html`<textarea id="${id}" name="${name}" rows="2"${attrs}>
+${value}</textarea>`;
+  return html`<input id="${id}" name="${name}" type="text"${attrs}${value !== undefined ? html` value="${value}"` : nothing}>`;
+}
+
+/** What each input of a stream's row shows for a stored schedule. */
+function shownSchedule(value: ScheduleValue | undefined): Record<'mode' | 'everySeconds' | 'cron' | 'tz', string> {
+  return { mode: modeOf(value), everySeconds: value?.everySeconds === undefined ? '' : String(value.everySeconds), cron: value?.cron ?? '', tz: value?.tz ?? '' };
+}
+
 export function scheduleFields(
   streams: readonly Stream[],
   schedules: Record<string, unknown>,
@@ -53,12 +70,8 @@ export function scheduleFields(
   <td>${cell(`${base}.everySeconds`, errors, `${base}.everySeconds`, (id, aria) => html`<label class="visually-hidden" for="${id}">Interval in seconds for ${stream.name}</label><input id="${id}" name="${base}.everySeconds" type="number" min="10" step="1" inputmode="numeric" class="input input--short" placeholder="${stream.defaultIntervalSeconds}"${
       value?.everySeconds !== undefined ? html` value="${value.everySeconds}"` : nothing
     }${aria}>`)}</td>
-  <td>${cell(`${base}.cron`, errors, `${base}.cron`, (id, aria) => html`<label class="visually-hidden" for="${id}">Cron expression for ${stream.name}</label><input id="${id}" name="${base}.cron" type="text" class="input input--code" placeholder="0 * * * *" spellcheck="false"${
-      value?.cron !== undefined ? html` value="${value.cron}"` : nothing
-    }${aria}>`)}</td>
-  <td>${cell(`${base}.tz`, errors, `${base}.tz`, (id, aria) => html`<label class="visually-hidden" for="${id}">Time zone for ${stream.name}</label><input id="${id}" name="${base}.tz" type="text" class="input" placeholder="UTC" spellcheck="false"${
-      value?.tz !== undefined ? html` value="${value.tz}"` : nothing
-    }${aria}>`)}</td>
+  <td>${cell(`${base}.cron`, errors, `${base}.cron`, (id, aria) => html`<label class="visually-hidden" for="${id}">Cron expression for ${stream.name}</label>${oneLine(id, `${base}.cron`, value?.cron, html` class="input input--code" placeholder="0 * * * *" spellcheck="false"${aria}`)}`)}</td>
+  <td>${cell(`${base}.tz`, errors, `${base}.tz`, (id, aria) => html`<label class="visually-hidden" for="${id}">Time zone for ${stream.name}</label>${oneLine(id, `${base}.tz`, value?.tz, html` class="input" placeholder="UTC" spellcheck="false"${aria}`)}`)}</td>
 </tr>`;
   });
   return html`<div class="table-wrap"><table class="schedule-table">
@@ -75,12 +88,21 @@ export function scheduleFields(
 export function parseSchedules(
   streams: readonly Stream[],
   form: Readonly<Record<string, string>>,
+  stored: Record<string, unknown> = {},
 ): { schedules: Record<string, unknown>; errors: FieldError[]; typed: Record<string, ScheduleValue> } {
   const schedules: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   const typed: Record<string, ScheduleValue> = {};
   for (const stream of streams) {
     const base = `schedules.${stream.name}`;
+    // A row sent back as it was shown keeps the stored schedule as it is (its `enabled: true`, its
+    // cron as written), rather than one rebuilt from the inputs.
+    const kept = Object.hasOwn(stored, stream.name) ? (stored[stream.name] as ScheduleValue | undefined) : undefined;
+    if (kept && Object.entries(shownSchedule(kept)).every(([input, shown]) => sameText(form[`${base}.${input}`], shown))) {
+      schedules[stream.name] = kept;
+      typed[stream.name] = kept;
+      continue;
+    }
     const mode = form[`${base}.mode`] ?? 'default';
     const cron = (form[`${base}.cron`] ?? '').trim();
     const everySeconds = (form[`${base}.everySeconds`] ?? '').trim();

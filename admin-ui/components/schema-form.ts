@@ -1,5 +1,6 @@
 import { html, nothing, when, type Html } from '../html.ts';
-import { fieldId, fieldKind, humanize, isSecretName, variantName, variantsOf, type JsonSchema } from './json-schema.ts';
+import { fieldId, fieldKind, humanize, isSecretName, shownText, variantName, variantsOf, type JsonSchema } from './json-schema.ts';
+import { hasLineBreak } from './shown-text.ts';
 
 // Renders form fields from a connector's JSON Schema: labels, descriptions, defaults, limits,
 // inline errors, nested objects as fieldsets and discriminated unions (`auth.type`) as a choice of
@@ -101,8 +102,17 @@ function textInput(field: Field, schema: JsonSchema, value: unknown, state: Sche
   const d = describe(field, schema, state, secret);
   const id = fieldId(field.name);
   const kind = fieldKind(schema);
-  const shown = state.writeOnly || secret ? undefined : value ?? (typeof schema.default === 'object' ? undefined : schema.default);
-  const numeric = kind === 'integer' || kind === 'number';
+  const shown = state.writeOnly || secret ? undefined : shownText(schema, value ?? (typeof schema.default === 'object' ? undefined : schema.default));
+  // A stored value that is not a number would be emptied by a number input (browsers drop what
+  // they cannot read as one), and saved as unset; as text it comes back for the schema to refuse.
+  const numeric = (kind === 'integer' || kind === 'number') && (value === undefined || typeof value === 'number');
+  const label = html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}`;
+  const required = field.required && !state.writeOnly ? html` required` : nothing;
+  // A one-line input would drop the line breaks of a value stored through the API on the next save.
+  if (shown !== undefined && hasLineBreak(shown)) {
+    return wrap(d, html`${label}<textarea id="${id}" name="${field.name}" rows="4" spellcheck="false"${required}${aria(d)} class="input">
+${shown}</textarea>`);
+  }
   const attrs = numeric
     ? html` type="number" inputmode="${kind === 'integer' ? 'numeric' : 'decimal'}"${schema.minimum !== undefined ? html` min="${schema.minimum}"` : nothing}${
         schema.maximum !== undefined ? html` max="${schema.maximum}"` : nothing
@@ -112,9 +122,7 @@ function textInput(field: Field, schema: JsonSchema, value: unknown, state: Sche
       : html` type="text" spellcheck="false"${/url$/i.test(field.name) ? html` inputmode="url" autocomplete="url"` : html` autocomplete="off"`}`;
   return wrap(
     d,
-    html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<input id="${id}" name="${field.name}"${attrs}${
-      shown === undefined || shown === null ? nothing : html` value="${String(shown)}"`
-    }${field.required && !state.writeOnly ? html` required` : nothing}${aria(d)} class="input${numeric ? ' input--short' : ''}">`,
+    html`${label}<input id="${id}" name="${field.name}"${attrs}${shown === undefined ? nothing : html` value="${shown}"`}${required}${aria(d)} class="input${numeric ? ' input--short' : ''}">`,
   );
 }
 
@@ -122,11 +130,18 @@ function selectInput(field: Field, schema: JsonSchema, value: unknown, state: Sc
   const d = describe(field, schema, state, false);
   const id = fieldId(field.name);
   const selected = state.writeOnly ? undefined : value ?? schema.default;
-  const options = (schema.enum ?? []).map(
+  const choices = schema.enum ?? [];
+  const options = choices.map(
     (option) => html`<option value="${String(option)}"${String(option) === String(selected) ? html` selected` : nothing}>${String(option)}</option>`,
   );
+  // A stored value the schema no longer offers stays chosen: a select without it would send
+  // another choice on the next save, without a word.
+  const unknown =
+    selected !== undefined && selected !== null && !choices.some((option) => String(option) === String(selected))
+      ? html`<option value="${String(selected)}" selected>${String(selected)} (stored; not one of the choices)</option>`
+      : nothing;
   const blank = field.required && !state.writeOnly ? nothing : html`<option value="">— not set —</option>`;
-  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<select id="${id}" name="${field.name}"${aria(d)} class="input">${blank}${options}</select>`);
+  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<select id="${id}" name="${field.name}"${aria(d)} class="input">${blank}${options}${unknown}</select>`);
 }
 
 function checkbox(field: Field, schema: JsonSchema, value: unknown, state: SchemaFormState): Html {
@@ -151,16 +166,18 @@ function fixed(field: Field, schema: JsonSchema, state: SchemaFormState): Html {
 function stringList(field: Field, schema: JsonSchema, value: unknown, state: SchemaFormState): Html {
   const d = describe(field, { ...schema, description: [schema.description, 'One per line.'].filter(Boolean).join(' ') }, state, false);
   const id = fieldId(field.name);
-  const lines = !state.writeOnly && Array.isArray(value) ? value.map(String).join('\n') : '';
-  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<textarea id="${id}" name="${field.name}" rows="4"${aria(d)} class="input">${lines}</textarea>`);
+  const lines = state.writeOnly ? '' : shownText(schema, value) ?? '';
+  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<textarea id="${id}" name="${field.name}" rows="4"${aria(d)} class="input">
+${lines}</textarea>`);
 }
 
 function jsonInput(field: Field, schema: JsonSchema, value: unknown, state: SchemaFormState): Html {
   const d = describe(field, { ...schema, description: [schema.description, 'JSON.'].filter(Boolean).join(' ') }, state, false);
   const id = fieldId(field.name);
   // Text that did not parse comes back from a refused form as the string typed: shown as typed.
-  const text = state.writeOnly || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<textarea id="${id}" name="${field.name}" rows="4" class="input input--code"${aria(d)}>${text}</textarea>`);
+  const text = state.writeOnly ? '' : shownText(schema, value) ?? '';
+  return wrap(d, html`<label for="${id}">${labelText(field)}</label>${d.hint}${d.error}<textarea id="${id}" name="${field.name}" rows="4" class="input input--code"${aria(d)}>
+${text}</textarea>`);
 }
 
 function objectFields(parent: Parent, schema: JsonSchema, value: unknown, state: SchemaFormState, skip?: string): Html[] {

@@ -8,6 +8,7 @@ import { CREDENTIALS_RETYPE_FIELD, type IntegrationFormValues } from '../compone
 import type { JsonSchema } from '../components/json-schema.ts';
 import { parseSchedules } from '../components/schedule-fields.ts';
 import { parseSchemaForm } from '../components/schema-form.parse.ts';
+import { sameText } from '../components/shown-text.ts';
 import { parseFormRequest } from './form-request.ts';
 
 export type SubmittedIntegration =
@@ -15,6 +16,13 @@ export type SubmittedIntegration =
   | { ok: false; errors: FieldError[]; values: IntegrationFormValues };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** What an edit form was filled from: fields sent back as shown keep these values exactly. */
+export interface StoredIntegration {
+  name: string;
+  config: Record<string, unknown>;
+  schedules: Record<string, unknown>;
+}
 
 /**
  * Reads the integration form into the same request the JSON API takes and validates it the same
@@ -26,16 +34,18 @@ export function readIntegrationForm(
   info: ConnectorInfo,
   connector: AnyConnector,
   form: Readonly<Record<string, string>>,
+  stored?: StoredIntegration,
 ): SubmittedIntegration {
-  const config = parseSchemaForm(info.configSchema as JsonSchema, 'config', form).value;
+  const config = parseSchemaForm(info.configSchema as JsonSchema, 'config', form, stored?.config).value;
   const credentials = parseSchemaForm(info.credentialsSchema as JsonSchema, 'credentials', form);
-  const { schedules, errors, typed } = parseSchedules(info.streams, form);
+  const { schedules, errors, typed } = parseSchedules(info.streams, form, stored?.schedules);
+  const name = stored && sameText(form['name'], stored.name) ? stored.name : (form['name'] ?? '').trim();
   const expiresOn = (form['credentialsExpiresOn'] ?? '').trim();
   if (expiresOn !== '' && !DATE.test(expiresOn)) errors.push({ path: 'body.credentialsExpiresAt', message: 'enter a date as YYYY-MM-DD' });
-  if ((form['name'] ?? '').trim() === '') errors.push({ path: 'body.name', message: 'enter a name for this integration' });
+  if (name.trim() === '') errors.push({ path: 'body.name', message: 'enter a name for this integration' });
   const environment = form['environment'] === 'staging' ? 'staging' : 'production';
   const values: IntegrationFormValues = {
-    name: (form['name'] ?? '').trim(),
+    name,
     environment,
     enabled: form['enabled'] === 'true',
     config,

@@ -2,6 +2,7 @@ import type { FieldError } from '../../core/http/api-error.ts';
 import type { RouteRow } from '../../core/db/database.types.ts';
 import type { RouteFilter } from '../../core/routes/route.filter.ts';
 import { CreateRouteRequest, UpdateRouteRequest } from '../../schemas/api/route.schema.ts';
+import { sameText } from '../components/shown-text.ts';
 import { parseFormRequest } from './form-request.ts';
 
 /** What the route form shows: the JSON parts as the text the user typed. */
@@ -69,10 +70,14 @@ function jsonObject(text: string, path: string, errors: FieldError[]): Record<st
 /**
  * Reads the route form into the request the JSON API takes and validates it as the API does,
  * collecting every problem with the API's field paths (`body.filter.fields`). The service checks
- * the target integration and its action afterwards.
+ * the target integration and its action afterwards. In an edit form (`stored`: the route it was
+ * filled from), a part sent back as it was shown is left out of the request, so the route keeps it
+ * exactly as stored (spaces, line breaks, an empty field filter) rather than as the text reads back.
  */
-export function readRouteForm(mode: 'create' | 'edit', form: Readonly<Record<string, string>>): SubmittedRoute {
-  const text = (name: string) => (form[name] ?? '').trim();
+export function readRouteForm(mode: 'create' | 'edit', form: Readonly<Record<string, string>>, stored?: RouteRow): SubmittedRoute {
+  const shown = stored ? routeValuesOf(stored) : undefined;
+  const same = (name: TextField) => shown !== undefined && sameText(form[name], shown[name]);
+  const text = (name: TextField) => (shown && same(name) ? shown[name] : (form[name] ?? '').trim());
   const values: RouteFormValues = {
     name: text('name'),
     sourceIntegrationId: text('sourceIntegrationId'),
@@ -88,19 +93,36 @@ export function readRouteForm(mode: 'create' | 'edit', form: Readonly<Record<str
   if (values.name === '') errors.push({ path: 'body.name', message: 'enter a name for this route' });
   if (values.targetIntegrationId === '') errors.push({ path: 'body.targetIntegrationId', message: 'choose the integration whose action runs' });
   if (values.action === '') errors.push({ path: 'body.action', message: 'enter the action to run' });
-  const fields = jsonObject(values.fields, 'body.filter.fields', errors);
+  const storedFilter = (stored?.filter ?? {}) as RouteFilter;
+  const fields = same('fields') ? storedFilter.fields : jsonObject(values.fields, 'body.filter.fields', errors);
   const inputTemplate = jsonObject(values.inputTemplate, 'body.inputTemplate', errors);
-  const filter = {
-    ...(values.sourceIntegrationId ? { sourceIntegrationId: values.sourceIntegrationId } : {}),
-    ...(values.connector ? { connector: values.connector } : {}),
-    ...(values.eventType ? { eventType: values.eventType } : {}),
-    ...(fields ? { fields } : {}),
+  const part = <T>(name: TextField, kept: T | undefined, typed: string) => (same(name) ? kept : typed || undefined);
+  const filter = definedOnly({
+    sourceIntegrationId: part('sourceIntegrationId', storedFilter.sourceIntegrationId, values.sourceIntegrationId),
+    connector: part('connector', storedFilter.connector, values.connector),
+    eventType: part('eventType', storedFilter.eventType, values.eventType),
+    fields,
+  });
+  const unchangedFilter = FILTER_FIELDS.every(same);
+  const body = {
+    ...(same('name') ? {} : { name: values.name }),
+    ...(unchangedFilter ? {} : { filter }),
+    ...(same('targetIntegrationId') ? {} : { targetIntegrationId: values.targetIntegrationId }),
+    ...(same('action') ? {} : { action: values.action }),
+    ...(same('inputTemplate') ? {} : { inputTemplate: inputTemplate ?? {} }),
+    enabled: values.enabled,
   };
-  const body = { name: values.name, filter, targetIntegrationId: values.targetIntegrationId, action: values.action, inputTemplate: inputTemplate ?? {}, enabled: values.enabled };
   const parsed = parseFormRequest(mode === 'create' ? CreateRouteRequest : UpdateRouteRequest, body);
   // The friendlier messages above win over zod's for the same field.
   const explained = new Set(errors.map((error) => error.path));
   if (!parsed.ok) errors.push(...parsed.errors.filter((error) => ![...explained].some((path) => error.path === path || error.path.startsWith(`${path}.`))));
   if (errors.length > 0 || !parsed.ok) return { ok: false, errors, values };
   return { ok: true, request: parsed.data, values };
+}
+
+type TextField = Exclude<keyof RouteFormValues, 'enabled'>;
+const FILTER_FIELDS: readonly TextField[] = ['sourceIntegrationId', 'connector', 'eventType', 'fields'];
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as Partial<T>;
 }

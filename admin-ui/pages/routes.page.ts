@@ -70,11 +70,14 @@ export function RouteForm(props: RouteFormProps): Html {
   const { field, rendered } = formFields(props.errors);
   const text = (name: string, value: string, extra: Html = nothing) => textControl(name, value, extra);
   const textarea = (name: string, value: string, placeholder: string) => (id: string, describedBy: string, invalid: Html) =>
-    html`<textarea id="${id}" name="${name}" rows="4" class="input input--code" placeholder="${placeholder}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}>${value}</textarea>`;
+    html`<textarea id="${id}" name="${name}" rows="4" class="input input--code" placeholder="${placeholder}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}>
+${value}</textarea>`;
+  // A stored integration that is no longer listed (deleted) stays chosen: otherwise the next save
+  // would send "Any integration" instead, widening the filter without a word.
   const select = (name: string, value: string, empty: string) => (id: string, describedBy: string, invalid: Html) =>
     html`<select id="${id}" name="${name}"${describedBy ? html` aria-describedby="${describedBy}"` : nothing}${invalid}><option value="">${empty}</option>${props.integrations.map(
       (integration) => html`<option value="${integration.id}"${integration.id === value ? html` selected` : nothing}>${integration.name} (${integration.connector})</option>`,
-    )}</select>`;
+    )}${value !== '' && !props.integrations.some((integration) => integration.id === value) ? html`<option value="${value}" selected>a deleted integration (${value})</option>` : nothing}</select>`;
   const v = props.values;
   const actionHint = html`The action of the target integration to run. Available: ${
     props.integrations.length === 0

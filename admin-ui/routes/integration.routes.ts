@@ -242,7 +242,7 @@ export function registerIntegrationRoutes(app: Hono<AdminEnv>, hub: HubContext):
     const form = await formOf(c);
     // Forms rendered before the version field existed, and scripted posts, carry none: saved as before.
     const version = form['updated_at'];
-    const submitted = readIntegrationForm('edit', info, connector, form);
+    const submitted = readIntegrationForm('edit', info, connector, form, row);
     if (!submitted.ok) return renderDetail(c, row, { errors: submitted.errors, values: submitted.values, version }, 400);
     const request = keepExpiryTime(row, submitted.request as UpdateIntegrationRequest);
     try {

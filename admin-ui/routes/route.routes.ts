@@ -112,7 +112,7 @@ export function registerRouteRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     const form = await formOf(c);
     // Forms rendered before the version field existed, and scripted posts, carry none: saved as before.
     const version = form['updated_at'];
-    const submitted = readRouteForm('edit', form);
+    const submitted = readRouteForm('edit', form, row);
     if (!submitted.ok) return renderEdit(c, row, { ...submitted, version }, 400);
     try {
       // The version is checked in the write itself: a save that lands between a check and the write
