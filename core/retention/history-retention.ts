@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { isoMicros } from '../db/keyset.ts';
 import type { HubContext } from '../server/hub-context.ts';
 
 // History the hub writes without end: every webhook delivery and polled change is an event, every
@@ -13,7 +14,8 @@ import type { HubContext } from '../server/hub-context.ts';
 // failed run, which its health (last success, failing since) is read from; events still waiting to
 // be routed, events replayed within the retention, and the event of any run kept (a route action
 // held for a paused target reads its event when it fails, and replaying the event is how a failed
-// action is tried again). Tasks, the audit log, credentials history, cursors and the record ledger
+// action is tried again), with the runs of the event's other actions, whose keys keep its replay
+// from repeating them. Tasks, the audit log, credentials history, cursors and the record ledger
 // that dedupes polls are not history: nothing here touches them.
 
 /** Rows per DELETE: a few hundred milliseconds of work at most, then the locks go. */
@@ -31,9 +33,14 @@ export interface HistoryRemoved {
 
 type Db = Pick<HubContext, 'db'>;
 
-/** Where a batch stopped, in the order of the index it walks: the next one starts after it. */
+/**
+ * Where a batch stopped, in the order of the index it walks: the next one starts after it. The time
+ * at full precision (keyset.ts): cut to milliseconds, it would fall before the row it names, and the
+ * next batch would look again at the rows of that millisecond; with a batch of rows kept (actions
+ * held for a paused target, queued together), at the same ones again and again.
+ */
 interface Position {
-  at: Date;
+  at: string;
   id: string;
 }
 
@@ -100,34 +107,55 @@ async function inBatches(inTime: () => boolean, batch: (after: Position | undefi
 // how many it looked at and removed, and where it stopped.
 const SUMMARY = sql`
   select (select count(*) from candidates)::int as looked, (select count(*) from gone)::int as removed,
-    (select at from candidates order by at desc, id desc limit 1) as last_at,
+    (select ${isoMicros('at')} from candidates order by at desc, id desc limit 1) as last_at,
     (select id from candidates order by at desc, id desc limit 1) as last_id`;
 
 interface Summary {
   looked: number;
   removed: number;
-  last_at: Date | string | null;
+  last_at: string | null;
   last_id: string | null;
 }
 
 function batchOf(rows: Summary[]): Batch {
   const row = rows[0];
   if (!row) return { looked: 0, removed: 0, last: undefined };
-  return { looked: row.looked, removed: row.removed, last: row.last_at === null || row.last_id === null ? undefined : { at: new Date(row.last_at), id: row.last_id } };
+  return { looked: row.looked, removed: row.removed, last: row.last_at === null || row.last_id === null ? undefined : { at: row.last_at, id: row.last_id } };
 }
 
 async function removeRuns(hub: Db, tenantId: string, cutoff: Date, after: Position | undefined): Promise<Batch> {
+  // A run whose event is kept stays with it: the key of a route's action on an event is its run's
+  // (route-run-key.ts), so a replay of the event (what keeping it is for) would repeat an action
+  // whose run was removed. Kept are the events the events pass keeps: those needed by themselves,
+  // and those of the runs kept here for their own sake (unfinished, or their integration's latest
+  // success or failure), which are few and read over the status and health indexes.
   const { rows } = await sql<Summary>`
-    with candidates as (
+    with held as materialized (
+      select event_id from integration_runs where status in ('queued', 'running') and tenant_id = ${tenantId} and event_id is not null
+      union all
+      select latest.event_id
+      from integration_configs config
+        cross join (values ('succeeded'), ('failed')) as outcome (status)
+        cross join lateral (
+          select event_id from integration_runs
+          where integration_id = config.id and status = outcome.status and kind <> 'check' and finished_at is not null
+          order by finished_at desc limit 1) as latest
+      where config.tenant_id = ${tenantId} and latest.event_id is not null
+    ), candidates as (
       select run.id, run.queued_at as at,
         run.status in ('succeeded', 'failed', 'cancelled') and run.finished_at < ${cutoff}
         and (run.kind = 'check' or run.status = 'cancelled' or exists (
           select 1 from integration_runs newer
           where newer.integration_id = run.integration_id and newer.status = run.status
-            and newer.kind <> 'check' and newer.finished_at > run.finished_at)) as removable
+            and newer.kind <> 'check' and newer.finished_at > run.finished_at))
+        and (run.event_id is null or not exists (
+          select 1 from integration_events event
+          where event.id = run.event_id
+            and (event.status = 'pending' or event.received_at >= ${cutoff} or event.replayed_at >= ${cutoff}
+              or event.id in (select event_id from held)))) as removable
       from integration_runs run
       where run.tenant_id = ${tenantId} and run.queued_at < ${cutoff}
-        ${after ? sql`and (run.queued_at, run.id) > (${after.at}, ${after.id})` : sql``}
+        ${after ? sql`and (run.queued_at, run.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
       order by run.queued_at, run.id
       limit ${BATCH}
     ), gone as (
@@ -146,7 +174,7 @@ async function removeEvents(hub: Db, tenantId: string, cutoff: Date, after: Posi
       select id, received_at as at, status <> 'pending' and (replayed_at is null or replayed_at < ${cutoff}) as removable
       from integration_events
       where tenant_id = ${tenantId} and received_at < ${cutoff}
-        ${after ? sql`and (received_at, id) > (${after.at}, ${after.id})` : sql``}
+        ${after ? sql`and (received_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
       order by received_at, id
       limit ${BATCH}
     ), kept as (
