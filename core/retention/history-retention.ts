@@ -123,36 +123,37 @@ function batchOf(rows: Summary[]): Batch {
   return { looked: row.looked, removed: row.removed, last: row.last_at === null || row.last_id === null ? undefined : { at: row.last_at, id: row.last_id } };
 }
 
+/**
+ * A run that may go by itself: finished before the cutoff, and not its integration's latest
+ * success or failure (health reads those), unless a check or cancelled.
+ */
+function mayGo(run: string, cutoff: Date) {
+  const r = sql.raw(run);
+  return sql`coalesce((${r}.status in ('succeeded', 'failed', 'cancelled') and ${r}.finished_at < ${cutoff} and ${r}.queued_at < ${cutoff}
+    and (${r}.kind = 'check' or ${r}.status = 'cancelled' or exists (
+      select 1 from integration_runs newer
+      where newer.integration_id = ${r}.integration_id and newer.status = ${r}.status
+        and newer.kind <> 'check' and newer.finished_at > ${r}.finished_at))), false)`;
+}
+
 async function removeRuns(hub: Db, tenantId: string, cutoff: Date, after: Position | undefined): Promise<Batch> {
-  // A run whose event is kept stays with it: the key of a route's action on an event is its run's
-  // (route-run-key.ts), so a replay of the event (what keeping it is for) would repeat an action
-  // whose run was removed. Kept are the events the events pass keeps: those needed by themselves,
-  // and those of the runs kept here for their own sake (unfinished, or their integration's latest
-  // success or failure), which are few and read over the status and health indexes.
+  // The runs of one event go together or not at all. The key of a route's action on an event is its
+  // run's (route-run-key.ts): a replay of a kept event (what keeping it is for) would repeat every
+  // action whose run was removed. So a run with an event goes only when its event goes too: the
+  // event is not needed by itself (pending, received or replayed since the cutoff) and every run
+  // of it may go (the events pass keeps the event of any run that stays).
   const { rows } = await sql<Summary>`
-    with held as materialized (
-      select event_id from integration_runs where status in ('queued', 'running') and tenant_id = ${tenantId} and event_id is not null
-      union all
-      select latest.event_id
-      from integration_configs config
-        cross join (values ('succeeded'), ('failed')) as outcome (status)
-        cross join lateral (
-          select event_id from integration_runs
-          where integration_id = config.id and status = outcome.status and kind <> 'check' and finished_at is not null
-          order by finished_at desc limit 1) as latest
-      where config.tenant_id = ${tenantId} and latest.event_id is not null
-    ), candidates as (
+    with candidates as (
       select run.id, run.queued_at as at,
-        run.status in ('succeeded', 'failed', 'cancelled') and run.finished_at < ${cutoff}
-        and (run.kind = 'check' or run.status = 'cancelled' or exists (
-          select 1 from integration_runs newer
-          where newer.integration_id = run.integration_id and newer.status = run.status
-            and newer.kind <> 'check' and newer.finished_at > run.finished_at))
-        and (run.event_id is null or not exists (
-          select 1 from integration_events event
-          where event.id = run.event_id
-            and (event.status = 'pending' or event.received_at >= ${cutoff} or event.replayed_at >= ${cutoff}
-              or event.id in (select event_id from held)))) as removable
+        ${mayGo('run', cutoff)}
+        and (run.event_id is null or (
+          not exists (
+            select 1 from integration_events event
+            where event.id = run.event_id
+              and (event.status = 'pending' or event.received_at >= ${cutoff} or event.replayed_at >= ${cutoff}))
+          and not exists (
+            select 1 from integration_runs sibling
+            where sibling.event_id = run.event_id and sibling.id <> run.id and not ${mayGo('sibling', cutoff)}))) as removable
       from integration_runs run
       where run.tenant_id = ${tenantId} and run.queued_at < ${cutoff}
         ${after ? sql`and (run.queued_at, run.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}

@@ -25,6 +25,7 @@ import * as cronNicknameFields from './0023_cron_nickname_fields.ts';
 import * as credentialAuditOutlivesIntegration from './0024_credential_audit_outlives_integration.ts';
 import * as routeSourceLowerCase from './0025_route_source_lower_case.ts';
 import * as loginAttemptsKnownBrowser from './0026_login_attempts_known_browser.ts';
+import * as runEventIndex from './0027_run_event_index.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '0024_credential_audit_outlives_integration': credentialAuditOutlivesIntegration,
   '0025_route_source_lower_case': routeSourceLowerCase,
   '0026_login_attempts_known_browser': loginAttemptsKnownBrowser,
+  '0027_run_event_index': runEventIndex,
 };
