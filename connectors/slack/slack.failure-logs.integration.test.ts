@@ -3,6 +3,7 @@ import { blockActionPayload, interactionBody, signSlackRequest, slashCommandBody
 import { startTestHub, type TestHub } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { captureLog } from '../../test-support/captured-log.ts';
+import { LOGGED_PER_WINDOW } from '../../core/server/limited-log.ts';
 
 // What the hub's log says about a Slack request that went wrong, as an operator reads it: a refused
 // signature with its code and reason (so a stale timestamp, a wrong secret and missing headers can
@@ -61,5 +62,17 @@ describe('Slack failures in the hub log', () => {
     const line = await waitFor('the logged delivery failure', async () => log.records().find((entry) => entry['msg'] === 'could not deliver a reply to response_url'));
     expect(line).toMatchObject({ level: 50, integrationId, connector: 'slack', actionId: 'task_runbook', error: { code: 'slack_bolt_respond_error', message: 'Failed to respond to the response_url: 500 Internal Server Error' } });
     expect(log.text()).not.toContain('CANARY');
+  });
+
+  // Last: it uses up this minute's share of the missing-headers reason.
+  it('logs forged deliveries in a loop at most 10 a minute per reason; the metric counts every one', async () => {
+    const before = log.records().filter((line) => line['msg'] === 'webhook signature rejected').length;
+    for (let i = 0; i < LOGGED_PER_WINDOW + 20; i++) expect((await hook('command=%2Fhub', {})).status).toBe(401);
+    const logged = log.records().filter((line) => line['msg'] === 'webhook signature rejected').length - before;
+    // The first test logged one missing-headers line, most likely in this same minute.
+    expect(logged).toBeGreaterThanOrEqual(LOGGED_PER_WINDOW - 1);
+    expect(logged).toBeLessThanOrEqual(LOGGED_PER_WINDOW);
+    const metrics = await (await test.request('get', '/metrics')).text();
+    expect(metrics).toMatch(/^hub_webhooks_total\{connector="slack",outcome="rejected_signature"\} 33$/m);
   });
 });

@@ -11,6 +11,7 @@ import { onIntegrationChanged } from '../integrations/integration-changed.ts';
 import { openPreviousCredentials } from '../integrations/previous-credentials.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { createLimitedLog, LOGGED_PER_WINDOW } from '../server/limited-log.ts';
 import { createEventBatcher, isTooDeep } from './event.batcher.ts';
 import { runInteraction } from './interaction.runner.ts';
 
@@ -82,6 +83,7 @@ export function webhookIngest(hub: HubContext): WebhookIngest {
 
 function createWebhookIngest(hub: HubContext): WebhookIngest {
   const batcher = createEventBatcher(hub);
+  const signatureLog = createLimitedLog(hub.logger);
   const cache = new Map<string, CachedIntegration>();
 
   async function load(id: string): Promise<CachedIntegration> {
@@ -219,7 +221,17 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
       // The request line says only 401: the reason (headers missing, a stale timestamp, a signature
       // that does not match) tells a misconfigured sender from a wrong secret or a drifting clock.
       // The reason is the connector's fixed wording; the signature, the secret and the body stay out.
-      hub.logger.warn({ integrationId, connector: connector.id, status: 401, code: 'signature_invalid', reason: verified.reason }, 'webhook signature rejected');
+      // Anyone who knows an integration's address can send these in a loop: 10 lines a minute per
+      // connector and reason, then a count (hub_webhooks_total counts every one).
+      signatureLog.write(
+        `${connector.id}:${verified.reason}`,
+        { level: 'warn', fields: { integrationId, connector: connector.id, status: 401, code: 'signature_invalid', reason: verified.reason }, message: 'webhook signature rejected' },
+        {
+          level: 'warn',
+          fields: { connector: connector.id, code: 'signature_invalid', reason: verified.reason },
+          message: `more webhook signatures were rejected than are logged (${LOGGED_PER_WINDOW} a minute); all are counted in hub_webhooks_total`,
+        },
+      );
       return reject(connector.id, 'rejected_signature', new ApiError(401, 'signature_invalid', `webhook signature rejected: ${verified.reason}`, { runbook: runbookPath('signature_invalid') }));
     }
     const immediate = connector.webhook.respond?.(request);
