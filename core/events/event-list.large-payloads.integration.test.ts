@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { walkKeysetPages } from '../../test-support/keyset-pages.ts';
@@ -6,7 +6,8 @@ import { RUNTIME_MODES } from '../../test-support/runtime-modes.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
-import { EVENT_PAGE_PAYLOAD_BYTES } from './event-page.query.ts';
+import type { HubContext } from '../server/hub-context.ts';
+import { EVENT_PAGE_PAYLOAD_BYTES, listEventPage } from './event-page.query.ts';
 
 interface ListedEvent {
   id: string;
@@ -81,5 +82,28 @@ describe.each(RUNTIME_MODES)('listing events with large payloads on $name', ({ o
     expect(alone?.length).toBe(1);
     expect(alone![0]!.payload.body).toBe('x'.repeat(huge));
     expect(pages.indexOf(alone!)).toBeLessThan(pages.length - 1);
+  });
+
+  // Last: it removes the newest event. On PostgreSQL only: the removal runs while the page's first
+  // read still holds its connection, and PGlite has only the one.
+  it.runIf(options.database === 'postgres')('reads again from the same place when the events a page kept are removed before their payloads are read', async () => {
+    const [victim, next] = newestFirst;
+    let removed = false;
+    // Removes the victim once the page has been sized and chosen (the first query), as history
+    // retention or an integration's deletion could at that moment.
+    const removeAfterSizing: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        if (!removed) {
+          removed = true;
+          await test.hub.db.deleteFrom('integration_events').where('id', '=', victim!.id).execute();
+        }
+        return args.result;
+      },
+    };
+    const hub = { ...test.hub, db: test.hub.db.withPlugin(removeAfterSizing) } as HubContext;
+    const page = await listEventPage(hub, tenant.id, { integrationId, limit: 1 });
+    expect(removed).toBe(true);
+    expect(page.map((event) => event.id)).toEqual([next!.id]);
   });
 });

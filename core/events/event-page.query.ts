@@ -20,6 +20,14 @@ export const EVENT_PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
  * always advances and reaches every event once.
  */
 export async function listEventPage(hub: HubContext, tenantId: string, filter: EventFilter, payloadBytes = EVENT_PAGE_PAYLOAD_BYTES): Promise<ListedEvent[]> {
+  const page = await readPage(hub, tenantId, filter, payloadBytes);
+  // Every event kept was removed between the two reads (history retention, an integration deleted):
+  // an empty page tells a client there is nothing older, so read again from the same place.
+  return page ?? (await readPage(hub, tenantId, filter, payloadBytes)) ?? [];
+}
+
+/** The page, or undefined when every event it kept was gone by the time its payloads were read. */
+async function readPage(hub: HubContext, tenantId: string, filter: EventFilter, payloadBytes: number): Promise<ListedEvent[] | undefined> {
   const candidates = await sizedEvents(hub, tenantId, filter);
   const [kept = []] = boundedChunks(candidates, (event) => ({ count: 1, chars: event.payload_bytes }), { count: candidates.length, chars: payloadBytes });
   if (kept.length === 0) return [];
@@ -31,7 +39,8 @@ export async function listEventPage(hub: HubContext, tenantId: string, filter: E
     .execute();
   const payloadOf = new Map(payloads.map((row) => [row.id, row.payload]));
   // An event removed in between (history retention, its integration deleted) is no longer listed.
-  return kept.flatMap(({ payload_bytes: _, ...event }) => (payloadOf.has(event.id) ? [{ ...event, payload: payloadOf.get(event.id)! }] : []));
+  const listed = kept.flatMap(({ payload_bytes: _, ...event }) => (payloadOf.has(event.id) ? [{ ...event, payload: payloadOf.get(event.id)! }] : []));
+  return listed.length > 0 ? listed : undefined;
 }
 
 /**
