@@ -5,9 +5,9 @@ import { startSeriesAtZero } from './metrics.zero-series.ts';
 /**
  * Why a request was refused before any handler saw it: a body past the limit, or (refused while
  * Node parsed it, see core/server/client-error.ts) a request line and headers past 16 KB, headers
- * that never finished, malformed HTTP, an HTTP/1.1 request without Host.
+ * or a body that never finished, malformed HTTP, an HTTP/1.1 request without Host.
  */
-export const REJECTION_REASONS = ['body_too_large', 'header_too_large', 'header_timeout', 'malformed', 'missing_host'] as const;
+export const REJECTION_REASONS = ['body_too_large', 'header_too_large', 'request_timeout', 'malformed', 'missing_host'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** The process-wide Prometheus registry with the HTTP metrics every module reports into. */

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Refusal, RefusalReport } from './refusal-report.ts';
 
 // Requests Node refuses before any handler sees them (a request line and headers past its 16 KB,
-// malformed HTTP, headers that never finish, an HTTP/1.1 request without Host) would get Node's
+// malformed HTTP, a request that never finishes, an HTTP/1.1 request without Host) would get Node's
 // bare status line: answered here in the hub's error shape instead, with an X-Request-Id, as every
 // other answer is, and reported (logged and counted) since no request log line or histogram
 // sample will show them.
@@ -18,7 +18,9 @@ const REFUSALS: Record<string, Refusal> = {
     message: 'the request line and headers exceed 16 KB: send long filters in fewer or shorter query parameters',
   },
   // Slow or stalled clients and connections opened ahead of use: routine on any network.
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', reason: 'header_timeout', level: 'info', message: 'the request headers did not arrive in time' },
+  // Node's headersTimeout and requestTimeout alike: the headers, or the whole body of a request
+  // outside /hooks/ (whose listener times bodies out itself), did not arrive in time.
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', reason: 'request_timeout', level: 'info', message: 'the request did not arrive in time (its headers or its body)' },
 };
 const MALFORMED: Refusal = { status: 400, code: 'bad_request', reason: 'malformed', level: 'warn', message: 'the request is not well-formed HTTP' };
 const MISSING_HOST: Refusal = { status: 400, code: 'bad_request', reason: 'missing_host', level: 'warn', message: 'an HTTP/1.1 request needs a Host header' };

@@ -19,8 +19,7 @@ export type NodeRequestHandler = ((req: IncomingMessage, res: ServerResponse) =>
 // A sender that has not finished its body by then has given up on the answer: senders time a
 // whole delivery out well before (Slack waits 3 seconds, Standard Webhooks senders 15 to 30), and
 // 1 MB takes far less on any link a webhook comes over. Without it, a stalled body held its
-// connection for Node's request timeout of 5 minutes, and was then reported as headers that never
-// came (header_timeout).
+// connection for Node's request timeout of 5 minutes.
 export const WEBHOOK_BODY_TIMEOUT_MS = 30_000;
 
 const PREFIX = '/hooks/';
