@@ -7,12 +7,13 @@ import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { replayEvent } from '../../core/events/event-replay.service.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEventSummaries } from '../../core/events/event.query.ts';
 import { findRun, listRuns, RUN_KINDS, RUN_STATUSES } from '../../core/runs/run.query.ts';
+import { isUuidText } from '../../core/db/uuid-text.ts';
 import { integrationNames } from '../data/run.query.ts';
 import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
 import { RunDetailPage, runTitle } from '../pages/run-detail.page.ts';
 import { RunsPage } from '../pages/runs.page.ts';
 import { renderPage } from '../render.ts';
-import { cursorIn, idParam, isUuid, oneOf } from './params.ts';
+import { cursorIn, idParam, oneOf } from './params.ts';
 
 const PAGE_SIZE = 50;
 
@@ -21,7 +22,7 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
     const session = currentSession(c);
     const query = c.req.query();
     const filter = {
-      integrationId: isUuid(query['integrationId']) ? query['integrationId'] : undefined,
+      integrationId: isUuidText(query['integrationId']) ? query['integrationId'] : undefined,
       status: oneOf(query['status'], RUN_STATUSES),
       kind: oneOf(query['kind'], RUN_KINDS),
       stream: query['stream']?.trim() || undefined,
@@ -74,8 +75,8 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
     const session = currentSession(c);
     const query = c.req.query();
     const filter = {
-      integrationId: isUuid(query['integrationId']) ? query['integrationId'] : undefined,
-      runId: isUuid(query['runId']) ? query['runId'] : undefined,
+      integrationId: isUuidText(query['integrationId']) ? query['integrationId'] : undefined,
+      runId: isUuidText(query['runId']) ? query['runId'] : undefined,
       type: query['type']?.trim() || undefined,
       status: oneOf(query['status'], EVENT_STATUSES),
       source: oneOf(query['source'], EVENT_SOURCES),

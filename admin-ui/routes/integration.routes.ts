@@ -17,6 +17,7 @@ import { IntegrationConfigForm } from '../components/integration-config-form.ts'
 import type { Notice } from '../components/notice.ts';
 import { displayedHealth, integrationOverviews } from '../data/integration-overview.ts';
 import { listTasks } from '../../core/tasks/task.repository.ts';
+import { isUuidText } from '../../core/db/uuid-text.ts';
 import { readIntegrationForm, withCredentialsReminder } from '../forms/integration-form.ts';
 import { html } from '../html.ts';
 import { IntegrationDetailPage, integrationActions } from '../pages/integration-detail.page.ts';
@@ -24,7 +25,7 @@ import { IntegrationListPage } from '../pages/integration-list.page.ts';
 import { renderPage } from '../render.ts';
 import { runbookLink } from '../components/runbook-link.ts';
 import { duration } from '../components/time.ts';
-import { formOf, idParam, isUuid, oneOf } from './params.ts';
+import { formOf, idParam, oneOf } from './params.ts';
 
 interface EditFormState {
   errors: FieldError[];
@@ -65,7 +66,7 @@ function valuesOf(row: IntegrationConfigRow): IntegrationFormValues {
 }
 
 async function checkNotice(hub: HubContext, row: IntegrationConfigRow, runId: string | undefined): Promise<Notice | undefined> {
-  if (!isUuid(runId)) return undefined;
+  if (!isUuidText(runId)) return undefined;
   const run = await hub.db
     .selectFrom('integration_runs')
     .selectAll()

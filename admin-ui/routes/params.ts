@@ -1,22 +1,18 @@
 import type { Context } from 'hono';
 import type { KeysetCursor } from '../../core/db/keyset.ts';
+import { isUuidText } from '../../core/db/uuid-text.ts';
 import { NotFoundError } from '../../core/http/api-error.ts';
 import { Timestamp } from '../../schemas/api/common.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { formStrings, readForm } from '../form-data.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The `:id` path parameter; anything that is not a UUID cannot name a row, so it is a 404. */
 export function idParam(c: Context<AdminEnv>, what: string, name = 'id'): string {
   const id = c.req.param(name);
-  if (!id || !UUID.test(id)) throw new NotFoundError(what);
+  if (!isUuidText(id)) throw new NotFoundError(what);
   return id.toLowerCase();
 }
 
-export function isUuid(value: string | undefined): value is string {
-  return value !== undefined && UUID.test(value);
-}
 
 export async function formOf(c: Context<AdminEnv>): Promise<Record<string, string>> {
   return formStrings(await readForm(c));
@@ -32,5 +28,5 @@ export function cursorIn(query: Record<string, string>): KeysetCursor | undefine
   const before = query['before'];
   const beforeId = query['beforeId'];
   if (!before || !Timestamp.safeParse(before).success) return undefined;
-  return { at: before, id: isUuid(beforeId) ? beforeId : undefined };
+  return { at: before, id: isUuidText(beforeId) ? beforeId : undefined };
 }

@@ -13,11 +13,12 @@ import { can, currentSession, requireRole } from '../auth/middleware.ts';
 import { taskBadge } from '../components/badges.ts';
 import { integrationNames } from '../data/run.query.ts';
 import { integrationsIn, listTasks, TASK_LIST_STATUSES } from '../../core/tasks/task.repository.ts';
+import { isUuidText } from '../../core/db/uuid-text.ts';
 import { parseFormRequest } from '../forms/form-request.ts';
 import { html } from '../html.ts';
 import { TaskDetailPage, TasksPage } from '../pages/tasks.page.ts';
 import { renderPage } from '../render.ts';
-import { cursorIn, formOf, idParam, isUuid, oneOf } from './params.ts';
+import { cursorIn, formOf, idParam, oneOf } from './params.ts';
 
 const PAGE_SIZE = 50;
 
@@ -27,7 +28,7 @@ export function registerTaskRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
     const query = c.req.query();
     const requested = query['status'];
     const status = requested === 'all' ? undefined : (oneOf(requested, TASK_LIST_STATUSES) ?? 'open');
-    const integrationId = isUuid(query['integrationId']) ? query['integrationId'] : undefined;
+    const integrationId = isUuidText(query['integrationId']) ? query['integrationId'] : undefined;
     const environment = oneOf(query['environment'], ['staging', 'production'] as const);
     const code = oneOf(query['code'], FailureCode.options);
     const filter = { status, integrationId, environment, code, before: cursorIn(query), limit: PAGE_SIZE };

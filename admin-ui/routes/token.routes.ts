@@ -5,6 +5,7 @@ import { issueApiToken, revokeApiTokenAs, TokenFormUsedError } from '../../core/
 import { ApiError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
 import type { HubContext } from '../../core/server/hub-context.ts';
 import { listUsers } from '../../core/users/user.repository.ts';
+import { isUuidText } from '../../core/db/uuid-text.ts';
 import { CreateApiTokenRequest } from '../../schemas/api/token.schema.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { requireRole } from '../auth/middleware.ts';
@@ -13,7 +14,7 @@ import { parseFormRequest } from '../forms/form-request.ts';
 import { html, nothing, type Html } from '../html.ts';
 import { CreatedToken, EMPTY_TOKEN_FORM, RevokeTokenConfirmation, TokenForm, TokensPage, type TokenFormValues } from '../pages/tokens.page.ts';
 import { renderPage } from '../render.ts';
-import { formOf, idParam, isUuid } from './params.ts';
+import { formOf, idParam } from './params.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -58,7 +59,7 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     if (!parsed.ok) errors.push(...parsed.errors);
     if (errors.length > 0 || !parsed.ok) return render(c, { values, errors, notice: notSaved }, 400);
     // A form sent again (a reload of the page showing the new token) must not make a second one.
-    const formId = isUuid(form['formId']) ? form['formId'] : undefined;
+    const formId = isUuidText(form['formId']) ? form['formId'] : undefined;
     try {
       const { token, row } = await issueApiToken(hub, session.principal, { ...parsed.data, formId }, c.get('requestId'));
       return render(c, { created: CreatedToken({ name: row.name, token }), notice: { kind: 'success', text: `Token ${row.name} created.` } }, 201);

@@ -1,13 +1,10 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import type { Database } from '../db/database.types.ts';
+import { isUuidText } from '../db/uuid-text.ts';
 import type { Logger } from '../logging/logger.ts';
 
 // A process keeps some state per integration it has worked for (a circuit breaker each). A deletion
 // made in another process never reaches it, so it asks the database which of those still exist.
-
-// Any 8-4-4-4-12 form, as PostgreSQL reads a uuid: a strict RFC check would miss some it accepts.
-const IntegrationId = z.guid();
 
 /**
  * Which of `ids` still name an integration. When the database cannot say, all of them: dropping
@@ -15,7 +12,7 @@ const IntegrationId = z.guid();
  */
 export async function integrationsInUse(db: Kysely<Database>, logger: Logger, ids: readonly string[]): Promise<ReadonlySet<string>> {
   // Anything but a UUID names no integration, and would fail the whole query.
-  const candidates = ids.filter((id) => IntegrationId.safeParse(id).success);
+  const candidates = ids.filter((id) => isUuidText(id));
   if (candidates.length === 0) return new Set();
   try {
     const rows = await db.selectFrom('integration_configs').select('id').where('id', 'in', candidates).execute();

@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureLog, type CapturedLog } from '../../test-support/captured-log.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createRefusalReport, LOGGED_PER_WINDOW, WINDOW_MS, type Refusal } from './refusal-report.ts';
@@ -12,20 +12,14 @@ const OVERFLOW: Refusal = { status: 431, code: 'request_header_too_large', reaso
 const FROM = { requestId: 'req-1', remoteAddress: '192.0.2.7', parserError: 'HPE_INVALID_METHOD' };
 
 describe('refusal report', () => {
-  let lines: Record<string, unknown>[];
+  let log: CapturedLog;
   let report: ReturnType<typeof createRefusalReport>;
   let metrics: ReturnType<typeof createMetrics>;
   beforeEach(() => {
     vi.useFakeTimers();
-    lines = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-        done();
-      },
-    });
+    log = captureLog();
     metrics = createMetrics();
-    report = createRefusalReport(createLogger({ level: 'debug', destination }), metrics);
+    report = createRefusalReport(createLogger({ level: 'debug', destination: log.stream }), metrics);
   });
   afterEach(() => {
     report.stop();
@@ -33,8 +27,8 @@ describe('refusal report', () => {
   });
 
   const counted = async (reason: string) => (await metrics.httpRejected.get()).values.find((value) => value.labels['reason'] === reason)?.value;
-  const refusedLines = () => lines.filter((line) => line['msg'] === 'request refused before routing');
-  const summaries = () => lines.filter((line) => line['notLogged'] !== undefined);
+  const refusedLines = () => log.records().filter((line) => line['msg'] === 'request refused before routing');
+  const summaries = () => log.records().filter((line) => line['notLogged'] !== undefined);
 
   it('logs a refusal with what it was and who sent it, and counts it', async () => {
     expect(await counted('malformed')).toBe(0);

@@ -2,6 +2,7 @@ import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookResponse } from
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { isDataException, isForeignKeyViolation, isProgramLimitExceeded } from '../db/postgres-errors.ts';
+import { isUuidText } from '../db/uuid-text.ts';
 import { dispatchEvents } from '../events/event.dispatch.ts';
 import { payloadHash, sha256 } from '../events/payload-hash.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -19,8 +20,6 @@ import { runInteraction } from './interaction.runner.ts';
 // framework in sight: the Hono route (in-process requests) and the Node listener in front of it
 // (the hot path over the network) both hand requests here, so they cannot drift apart.
 
-/** The shape of an integration id; anything else names none. */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Integrations are read per delivery from a short-lived cache: a burst of webhooks costs one
 // database read, and a changed secret applies within this time.
 const CACHE_MS = 2_000;
@@ -192,7 +191,7 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
   }
 
   return async (integrationId, request) => {
-    const found = UUID.test(integrationId) ? await integration(integrationId) : undefined;
+    const found = isUuidText(integrationId) ? await integration(integrationId) : undefined;
     const row = found?.row;
     const connector = row ? hub.connectors.get(row.connector) : undefined;
     if (!row || !connector?.webhook) return unknownIntegration(connector?.id ?? 'unknown');

@@ -3,12 +3,13 @@ import type { WebhookRequest } from '../../connectors/sdk/connector.types.ts';
 import { ApiError } from '../http/api-error.ts';
 import { DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS } from '../http/error-handler.ts';
 import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
+import { isUuidText } from '../db/uuid-text.ts';
 import { BODY_LIMIT_BYTES } from '../http/body-limit.ts';
 import { recordRequest, requestIdFrom, WEBHOOK_ROUTE } from '../http/request-context.middleware.ts';
 import { secureHeaderEntries } from '../http/secure-headers.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { createLimitedLog, LOGGED_PER_WINDOW } from '../server/limited-log.ts';
-import { errorAnswer, jsonAnswer, UUID, webhookIngest, type WebhookAnswer } from './webhook.ingest.ts';
+import { errorAnswer, jsonAnswer, webhookIngest, type WebhookAnswer } from './webhook.ingest.ts';
 
 /** Answers a request itself (true) or leaves it to the next layer (false). */
 export type NodeRequestHandler = ((req: IncomingMessage, res: ServerResponse) => boolean) & {
@@ -170,7 +171,7 @@ export async function webhookListener(hub: HubContext, { bodyTimeoutMs = WEBHOOK
       cause,
       {
         level: 'info',
-        fields: { outcome: 'aborted', cause, ...(UUID.test(integrationId) ? { integrationId } : {}), bytesReceived: aborted.bytesReceived, requestId, remoteAddress: req.socket.remoteAddress },
+        fields: { outcome: 'aborted', cause, ...(isUuidText(integrationId) ? { integrationId } : {}), bytesReceived: aborted.bytesReceived, requestId, remoteAddress: req.socket.remoteAddress },
         message: 'webhook delivery aborted before its body arrived',
       },
       {
