@@ -38,7 +38,8 @@ describe.each(RUNTIME_MODES)('history retention and the actions of a kept event 
     return (await created.json()).id;
   }
 
-  it('keeps the succeeded action of an event kept for its failed one, so a replay does not repeat it', async () => {
+  /** An event routed to two targets, both actions succeeded, event and runs aged 40 days. */
+  async function oldEventActedOnTwice() {
     const source = await createTestkitIntegration(test, tenant, `retention-actions-source-${randomUUID()}`);
     const failing = await createTestkitIntegration(test, tenant, `retention-actions-failing-${randomUUID()}`);
     const alerts = await createTestkitIntegration(test, tenant, `retention-actions-alerts-${randomUUID()}`);
@@ -51,13 +52,18 @@ describe.each(RUNTIME_MODES)('history retention and the actions of a kept event 
       return runs.length === 2 && runs.every((run) => run.status === 'succeeded') && runs;
     });
     const eventId = failed!.event_id!;
-
-    // 40 days on: the first action failed then (its target's latest failure, so the event is kept
-    // for its replay); the alert succeeded, and its integration has succeeded since.
     await sql`update integration_events set received_at = now() - interval '40 days' where id = ${eventId}`.execute(test.hub.db);
     await sql`update integration_runs set queued_at = now() - interval '40 days', started_at = now() - interval '40 days', finished_at = now() - interval '40 days'
       where event_id = ${eventId}`.execute(test.hub.db);
-    await sql`update integration_runs set status = 'failed', error_code = 'upstream_unavailable' where id = ${failed!.id}`.execute(test.hub.db);
+    return { failing, alerts, toFailing, toAlerts, failed: failed!, alerted: alerted!, eventId };
+  }
+
+  it('keeps the succeeded action of an event kept for its failed one, so a replay does not repeat it', async () => {
+    const { alerts, toFailing, toAlerts, failed, alerted, eventId } = await oldEventActedOnTwice();
+
+    // 40 days on: the first action failed then (its target's latest failure, so the event is kept
+    // for its replay); the alert succeeded, and its integration has succeeded since.
+    await sql`update integration_runs set status = 'failed', error_code = 'upstream_unavailable' where id = ${failed.id}`.execute(test.hub.db);
     await sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, idempotency_key, status, queued_at, started_at, finished_at)
       values (${tenant.id}, ${alerts.id}, 'poll', 'items', 'schedule', ${`later-${randomUUID()}`}, 'succeeded', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day')`.execute(test.hub.db);
 
@@ -71,28 +77,13 @@ describe.each(RUNTIME_MODES)('history retention and the actions of a kept event 
       return event.status === 'processed';
     });
     // The alert's one run, the one of 40 days ago: no second one acted on the event.
-    expect(await runsOf(toAlerts)).toEqual([{ id: alerted!.id, status: 'succeeded', event_id: eventId }]);
+    expect(await runsOf(toAlerts)).toEqual([{ id: alerted.id, status: 'succeeded', event_id: eventId }]);
   });
 
   it('keeps the succeeded action of an event kept by an action that finished after the cutoff (held while its target was paused)', async () => {
-    const source = await createTestkitIntegration(test, tenant, `src-${randomUUID()}`);
-    const failing = await createTestkitIntegration(test, tenant, `failing-${randomUUID()}`);
-    const alerts = await createTestkitIntegration(test, tenant, `alerts-${randomUUID()}`);
-    const toFailing = await route(source.id, failing.id);
-    const toAlerts = await route(source.id, alerts.id);
-    testkitUpstream(source.config.dataset).records.set('e1', { title: 'hello' });
-    await syncAndWait(test, tenant, source.id);
-    const [failed, alerted] = await waitFor('both actions', async () => {
-      const runs = [...(await runsOf(toFailing)), ...(await runsOf(toAlerts))];
-      return runs.length === 2 && runs.every((run) => run.status === 'succeeded') && runs;
-    });
-    const eventId = failed!.event_id!;
-
-    await sql`update integration_events set received_at = now() - interval '40 days' where id = ${eventId}`.execute(test.hub.db);
-    await sql`update integration_runs set queued_at = now() - interval '40 days', started_at = now() - interval '40 days', finished_at = now() - interval '40 days'
-      where event_id = ${eventId}`.execute(test.hub.db);
+    const { failing, alerts, toFailing, toAlerts, failed, alerted, eventId } = await oldEventActedOnTwice();
     // The action to `failing` was held (paused target) and ran, failing, 10 days ago.
-    await sql`update integration_runs set status = 'failed', error_code = 'upstream_unavailable', started_at = now() - interval '10 days', finished_at = now() - interval '10 days' where id = ${failed!.id}`.execute(test.hub.db);
+    await sql`update integration_runs set status = 'failed', error_code = 'upstream_unavailable', started_at = now() - interval '10 days', finished_at = now() - interval '10 days' where id = ${failed.id}`.execute(test.hub.db);
     // Both targets have newer outcomes since, so neither old run is its integration's latest.
     for (const [integrationId, status] of [[failing.id, 'failed'], [alerts.id, 'succeeded']] as const) {
       await sql`insert into integration_runs (tenant_id, integration_id, kind, stream, trigger, idempotency_key, status, queued_at, started_at, finished_at)
@@ -104,6 +95,6 @@ describe.each(RUNTIME_MODES)('history retention and the actions of a kept event 
     // The event is kept (its failed action can still be replayed) ...
     expect(await test.hub.db.selectFrom('integration_events').select('id').where('id', '=', eventId).executeTakeFirst()).toBeDefined();
     // ... and so is the run of its succeeded action.
-    expect(await runsOf(toAlerts)).toEqual([{ id: alerted!.id, status: 'succeeded', event_id: eventId }]);
+    expect(await runsOf(toAlerts)).toEqual([{ id: alerted.id, status: 'succeeded', event_id: eventId }]);
   });
 });
