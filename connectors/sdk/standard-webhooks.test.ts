@@ -38,3 +38,14 @@ describe('Standard Webhooks signatures', () => {
     expect(standardWebhookSignatureMatches(signingKey(secret), rotated, delivery.body)).toBe(true);
   });
 });
+
+describe('the signing key cache', () => {
+  it('keeps a key in use while thousands of other secrets come and go', () => {
+    const busy = `whsec_${randomBytes(32).toString('base64')}`;
+    const key = signingKey(busy);
+    for (let i = 0; i < 12_000; i += 1) {
+      signingKey(`whsec_${Buffer.from(`other secret ${i}`).toString('base64')}`);
+      expect(signingKey(busy)).toBe(key);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createBoundedCache } from './bounded-cache.ts';
 
 // Standard Webhooks signature check with Node's crypto: HMAC-SHA256 over `{id}.{timestamp}.{body}`
 // keyed with the base64-decoded secret after `whsec_`; any of the space-separated `v1,` signatures
@@ -12,14 +13,15 @@ export interface StandardWebhookHeaders {
 }
 
 // Decoding the secret into a key object: once per secret, not per delivery. An HMAC keyed with a
-// KeyObject skips the key import that makes one keyed with raw bytes several times slower.
-const keys = new Map<string, KeyObject>();
+// KeyObject skips the key import that makes one keyed with raw bytes several times slower. Past
+// the bound the least recently used secret goes, so a hub with more integrations than that keeps
+// the keys of those that receive deliveries.
+const keys = createBoundedCache<string, KeyObject>({ limit: 10_000 });
 
 export function signingKey(secret: string): KeyObject {
   let key = keys.get(secret);
   if (!key) {
     key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
-    if (keys.size > 10_000) keys.clear();
     keys.set(secret, key);
   }
   return key;
