@@ -5,7 +5,7 @@ import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { isoMicros } from '../db/keyset.ts';
 import { routeActsOn, routeInput } from '../routes/route.apply.ts';
-import { actedOn } from '../routes/route-run-key.ts';
+import { actedOn, routeRunKey } from '../routes/route-run-key.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import { requeueFailedAction } from '../runs/run.repository.ts';
 import type { HubContext } from '../server/hub-context.ts';
@@ -27,6 +27,13 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
     .where('id', '=', event.integration_id)
     .executeTakeFirstOrThrow();
   const subject = actedOn(hub.connectors, source.connector, event);
+  // Keyed route:<route>:<subject>: the run of a route on this version, whichever event made it,
+  // found by its key through the unique index rather than by a scan of the tenant's failed runs.
+  // Of a deleted route only the event's own runs are found: its key is not known any more.
+  const versionKeys =
+    subject === event.id
+      ? []
+      : (await trx.selectFrom('routes').select('id').where('tenant_id', '=', event.tenant_id).execute()).map((route) => routeRunKey(route.id, subject));
   const failed: RunRow[] = await trx
     .selectFrom('integration_runs')
     .selectAll()
@@ -34,13 +41,7 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
     // Cancelled too: an action run whose route changed before it ran (route-withdrawn.ts) never
     // acted, and holds the route's key for the event, so only a replay lets the route of now act.
     .where('status', 'in', ['failed', 'cancelled'])
-    .where((eb) => {
-      const ofEvent = eb('event_id', '=', event.id);
-      if (subject === event.id) return ofEvent;
-      // Keyed route:<route>:<subject>: the run of a route on this version, whichever event made it.
-      const suffix = `:${subject}`;
-      return eb.or([ofEvent, eb.and([eb('kind', '=', 'action'), eb('idempotency_key', 'like', 'route:%'), sql<boolean>`right(idempotency_key, ${suffix.length}) = ${suffix}`])]);
-    })
+    .where((eb) => (versionKeys.length === 0 ? eb('event_id', '=', event.id) : eb.or([eb('event_id', '=', event.id), eb('idempotency_key', 'in', versionKeys)])))
     .execute();
   const routeIds = [...new Set(failed.flatMap((run) => (run.route_id ? [run.route_id] : [])))];
   if (routeIds.length === 0) return { retried: [], skipped: failed.length };
