@@ -18,6 +18,8 @@ export const FAILURE_CODES = [
   'endpoint_disabled',
   // The hub's own database, not the upstream, failed mid-run (a restart, a failover, a lost connection).
   'database_unavailable',
+  // The hub's database refused a statement of the run (a schema of another version, a limit, a bug).
+  'database_error',
   // The process running the run stopped (killed, out of memory) on every attempt of its budget.
   'run_interrupted',
 ] as const;

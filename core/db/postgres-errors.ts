@@ -79,3 +79,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return DRIVER_CONNECTION_FAILURES.some((pattern) => pattern.test(message));
 }
+
+/**
+ * An error PostgreSQL (or PGlite) answered a statement with: an SQLSTATE and a severity. Node's
+ * socket errors carry a `code` too (EPIPE is five letters), but no severity.
+ */
+export function isDatabaseError(error: unknown): error is Error & { code: string; table?: string; column?: string; constraint?: string } {
+  const state = sqlState(error);
+  return state !== undefined && /^[0-9A-Z]{5}$/.test(state) && typeof (error as { severity?: unknown }).severity === 'string';
+}
+
+/** What a database error names of the schema (never a value): its SQLSTATE, table, column, constraint. */
+export function databaseErrorSummary(error: { code: string; table?: string; column?: string; constraint?: string }): string {
+  const names = [`SQLSTATE ${error.code}`];
+  if (error.table) names.push(`table ${error.table}`);
+  if (error.column) names.push(`column ${error.column}`);
+  if (error.constraint) names.push(`constraint ${error.constraint}`);
+  return names.join(', ');
+}

@@ -12,6 +12,7 @@ import { recordSuccess } from './failure.service.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
 import { databaseNow, insertRunOnce } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
+import { logUnexpectedFailure } from './unexpected-failure.ts';
 
 /**
  * Runs the connector's check, recorded as a run. With a `trial` it validates new secrets without
@@ -61,6 +62,7 @@ export async function checkIntegration(
       return { ok: true, detail: result.detail, runId: run.id, latencyMs: latencyMs(finished) };
     } catch (error) {
       const failure = toFailure(error);
+      logUnexpectedFailure(hub.logger, failure, error, { integrationId: integration.id, runId: run.id, kind: 'check' });
       const finished = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message });
       hub.metrics.runs.inc({ connector: connector.id, kind: 'check', status: 'failed' });
       return {

@@ -40,8 +40,23 @@ describe('toFailure', () => {
 
   it('keeps an unexpected error a non-transient upstream_bad_response, naming only its kind', () => {
     expect(toFailure(new TypeError("Cannot read properties of undefined (reading 'secret-ish')"))).toEqual({
-      code: 'upstream_bad_response', message: 'unexpected TypeError while talking to the upstream system', transient: false,
+      code: 'upstream_bad_response', message: 'unexpected TypeError while talking to the upstream system', transient: false, unexpected: true,
     });
-    expect(toFailure(withCode('duplicate key value violates unique constraint', '23505'))).toMatchObject({ code: 'upstream_bad_response' });
+    // A system error's code is no SQLSTATE, though EPERM has five letters.
+    expect(toFailure(withCode('operation not permitted', 'EPERM'))).toMatchObject({ code: 'upstream_bad_response' });
+  });
+
+  it("calls a statement the hub's database refused database_error, not tried again, naming the schema and no value", () => {
+    const refused = Object.assign(new Error('duplicate key value violates unique constraint "integration_runs_idempotency_key_key"'), {
+      code: '23505', severity: 'ERROR', table: 'integration_runs', constraint: 'integration_runs_idempotency_key_key', detail: 'Key (idempotency_key)=(secret-ish) already exists.',
+    });
+    expect(toFailure(refused)).toEqual({
+      code: 'database_error',
+      message: "the hub's database refused a statement of the run (SQLSTATE 23505, table integration_runs, constraint integration_runs_idempotency_key_key); see the hub's log for this run",
+      transient: false,
+      unexpected: true,
+    });
+    const missingColumn = Object.assign(new Error('column "x" does not exist'), { code: '42703', severity: 'ERROR' });
+    expect(toFailure(missingColumn)).toMatchObject({ code: 'database_error', message: expect.stringContaining('(SQLSTATE 42703)') });
   });
 });

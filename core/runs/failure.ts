@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { ConnectorError, TRANSIENT_CODES, type FailureCode } from '../../connectors/sdk/failure.ts';
 import { storableText } from '../../connectors/sdk/storable-text.ts';
-import { isDatabaseUnavailable } from '../db/postgres-errors.ts';
+import { databaseErrorSummary, isDatabaseError, isDatabaseUnavailable } from '../db/postgres-errors.ts';
 import { QueryTimeoutError } from '../db/postgres.pool.ts';
 import { SecretDecryptionError } from '../vault/secret-box.ts';
 
@@ -10,6 +10,8 @@ export interface Failure {
   message: string;
   transient: boolean;
   retryAfterMs?: number;
+  /** Neither the upstream nor a person's setting explains it: the error is worth a log line of its own. */
+  unexpected?: true;
 }
 
 const MAX_MESSAGE = 500;
@@ -41,10 +43,17 @@ export function toFailure(error: unknown): Failure {
     const name = error instanceof Error ? error.name : typeof error;
     return { code: 'database_unavailable', message: `the hub's database failed during the run (${name}); it is tried again`, transient: true };
   }
+  if (isDatabaseError(error)) {
+    // Refused, not unreachable: a schema older or newer than the process (a migration not applied,
+    // processes of two versions), a configured limit, or a bug. Trying again does the same; blaming
+    // the upstream would send the operator to the wrong runbook. Its text may quote stored data, so
+    // only the schema names it gives are kept; the log line has the rest.
+    return { code: 'database_error', message: `the hub's database refused a statement of the run (${databaseErrorSummary(error)}); see the hub's log for this run`, transient: false, unexpected: true };
+  }
   // A connector bug or an unexpected upstream shape: not a person's configuration problem, and
   // retrying will not help. Only the error's name is kept, since its text may quote upstream data.
   const name = error instanceof Error ? error.name : typeof error;
-  return { code: 'upstream_bad_response', message: `unexpected ${name} while talking to the upstream system`, transient: false };
+  return { code: 'upstream_bad_response', message: `unexpected ${name} while talking to the upstream system`, transient: false, unexpected: true };
 }
 
 export function isTransient(code: string): boolean {

@@ -4,6 +4,7 @@ import { recordFinalFailure } from './failure.service.ts';
 import { MAX_RETRY_WAIT_MS, MAX_RUN_ATTEMPTS, retryDelayMs, toFailure } from './failure.ts';
 import { attemptInBudget, finishRun, requeueRun, RunNotHeldError, touchRun, type RunOutcome } from './run.repository.ts';
 import { enqueueRun } from './run.jobs.ts';
+import { logUnexpectedFailure } from './unexpected-failure.ts';
 
 // How an attempt at a run ends: finished (with its consequences), or back on the queue. Only the
 // attempt that holds the run may do either; one whose heartbeat stalled past the lease, while the
@@ -46,6 +47,7 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
     hub.logger.info({ integrationId: integration.id, runId: run.id, code: failure.code, message: failure.message, attempt: run.attempts, delayMs }, 'run will be retried');
     return;
   }
+  logUnexpectedFailure(hub.logger, failure, error, { integrationId: integration.id, runId: run.id, kind: run.kind });
   const failed = await settleRun(hub, run, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, () =>
     recordFinalFailure(hub, integration, run, failure),
   );
