@@ -3,12 +3,18 @@ import type { FieldError } from './api-error.ts';
 
 type Issue = z.core.$ZodIssue;
 
+// A key is the client's input: a long one is cut, as an unknown query parameter's name is.
+const MAX_KEY_LENGTH = 100;
+
 /** Per-field errors under a prefix (`config.instanceUrl`); zod messages never echo input values. */
 export function zodFieldErrors(error: z.ZodError, prefix: string): FieldError[] {
-  return error.issues.flatMap((issue) => fieldIssues(issue)).map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => fieldIssues(issue)).flatMap((issue) => {
+    const path = [prefix, ...issue.path.map(String)];
+    // Each unknown key on its own path (`body.enabeld`), as an unknown query parameter is, so a
+    // client can show it beside the field; zod reports them together on the parent object.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key.slice(0, MAX_KEY_LENGTH)].join('.'), message: 'unknown field' }));
+    return [{ path: path.join('.'), message: issue.message }];
+  });
 }
 
 /**
