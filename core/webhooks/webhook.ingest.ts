@@ -1,5 +1,6 @@
 import type { VerifyResult, WebhookEvent, WebhookRequest, WebhookResponse } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
+import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import { isDataException, isForeignKeyViolation, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import { isUuidText } from '../db/uuid-text.ts';
@@ -56,8 +57,14 @@ function unstorable(connectorName: string): ApiError {
   return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body holds a value that cannot be stored (such as a NUL character, or JSON nested thousands of levels deep)`);
 }
 
-function unreadable(connectorName: string): ApiError {
-  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body could not be read`);
+// The sender's admin has only this answer to go on (an outdated Business Rule, say), so a connector's
+// own reason (the wrong shape, a field missing) is passed on. Any other error stays out: a bare
+// JSON.parse error quotes the body.
+const MAX_REASON_LENGTH = 500;
+
+function unreadable(connectorName: string, error: unknown): ApiError {
+  const reason = error instanceof ConnectorError ? `: ${error.message.slice(0, MAX_REASON_LENGTH)}` : '';
+  return new ApiError(400, 'invalid_payload', `the ${connectorName} webhook body could not be read${reason}`);
 }
 
 export function jsonAnswer(status: number, body: unknown): WebhookAnswer {
@@ -242,8 +249,8 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     let interaction;
     try {
       interaction = connector.webhook.interaction?.(request);
-    } catch {
-      return reject(connector.id, 'invalid', unreadable(connector.displayName));
+    } catch (error) {
+      return reject(connector.id, 'invalid', unreadable(connector.displayName, error));
     }
     if (interaction && connector.webhook.interact) {
       return runInteraction(hub, batcher, row, connector, request, interaction).catch((error: unknown) => refusal(error, row, connector));
@@ -252,8 +259,8 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     let events;
     try {
       events = connector.webhook.parse(request);
-    } catch {
-      return reject(connector.id, 'invalid', unreadable(connector.displayName));
+    } catch (error) {
+      return reject(connector.id, 'invalid', unreadable(connector.displayName, error));
     }
     // Only deliveries without a provider id need the body hash for their dedupe key.
     const bodyKey = events.some((event) => event.deliveryId === undefined) ? `body:${sha256(request.rawBody)}` : '';
