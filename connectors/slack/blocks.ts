@@ -1,5 +1,6 @@
 import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
 import { storableText } from '../sdk/storable-text.ts';
+import { slackDate } from './slack-date.ts';
 
 // Block Kit for task alerts and digests. Alerts keep one layout through their life so that
 // chat.update changes the state line and buttons, not the whole message.
@@ -79,15 +80,42 @@ export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): B
   return blocks;
 }
 
+/** A section's text: Slack refuses the whole message when one is longer. */
+const SECTION_MAX = 3000;
+/** Items listed per digest section; the heading gives the full count. */
+const DIGEST_ITEMS = 15;
+
+/**
+ * A digest section: its heading, then as many of `lines` (already escaped) as fit, up to
+ * DIGEST_ITEMS, and how many were left out, so a busy day still sends the digest.
+ */
+function digestSection(heading: string, lines: string[], empty: string): Block {
+  if (lines.length === 0) return { type: 'section', text: { type: 'mrkdwn', text: `${heading}\n${empty}` } };
+  const more = (left: number) => `\n…and ${left} more`;
+  let text = heading;
+  let shown = 0;
+  for (const line of lines.slice(0, DIGEST_ITEMS)) {
+    const left = lines.length - shown - 1;
+    // Room is kept for the "more" line whenever something would still be left out.
+    if (`${text}\n${line}${left > 0 ? more(left) : ''}`.length > SECTION_MAX) break;
+    text = `${text}\n${line}`;
+    shown += 1;
+  }
+  if (shown < lines.length) text += more(lines.length - shown);
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
 export function digestBlocks(digest: Digest): Block[] {
-  const list = (items: string[], empty: string) => (items.length > 0 ? items.slice(0, 15).join('\n') : empty);
+  const since = slackDate(digest.since) ?? escape(digest.since);
+  // One line is never longer than a section: a title or name is cut well before.
+  const item = (text: string) => `• ${escapedWithin(text, 600)}`;
   return [
     { type: 'header', text: { type: 'plain_text', text: `Integration hub ${digest.period} digest` } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Since ${escape(digest.since)}` }] },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Open tasks (${digest.openTasks.length})*\n${list(digest.openTasks.map((t) => `• ${escape(t.key)} ${escape(t.title)} — \`${escape(t.code)}\``), 'none')}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Acknowledged (${digest.acknowledgedTasks.length})*\n${list(digest.acknowledgedTasks.map((t) => `• ${escape(t.key)} ${escape(t.title)} — ${escape(t.acknowledgedBy ?? '')}`), 'none')}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Failures since the last digest*\n${list(digest.failuresSince.map((f) => `• ${escape(f.integrationName)}: \`${escape(f.code)}\` ×${f.count}`), 'none')}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Integrations*\n${list(digest.integrations.map((i) => `• ${escape(i.name)} (${escape(i.environment)}): ${escape(i.status)}`), 'none configured')}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Credentials expiring within 14 days*\n${list(digest.expiringCredentials.map((c) => `• ${escape(c.integrationName)}: ${escape(c.expiresAt.slice(0, 10))}`), 'none')}` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Since ${since}` }] },
+    digestSection(`*Open tasks (${digest.openTasks.length})*`, digest.openTasks.map((t) => `${item(`${t.key} ${t.title}`)} — \`${escape(t.code)}\``), 'none'),
+    digestSection(`*Acknowledged (${digest.acknowledgedTasks.length})*`, digest.acknowledgedTasks.map((t) => `${item(`${t.key} ${t.title}`)} — ${escapedWithin(t.acknowledgedBy ?? '', 200)}`), 'none'),
+    digestSection('*Failures since the last digest*', digest.failuresSince.map((f) => `${item(f.integrationName)}: \`${escape(f.code)}\` ×${f.count}`), 'none'),
+    digestSection('*Integrations*', digest.integrations.map((i) => `${item(i.name)} (${escape(i.environment)}): ${escape(i.status)}`), 'none configured'),
+    digestSection('*Credentials expiring within 14 days*', digest.expiringCredentials.map((c) => `${item(c.integrationName)}: ${escape(c.expiresAt.slice(0, 10))}`), 'none'),
   ];
 }

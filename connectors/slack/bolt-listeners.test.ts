@@ -144,7 +144,7 @@ it('a retry refused for the role is refused in the answer, never announced as re
 it('a retry an operator may run answers with the runs it queued', async () => {
   const answer = await command('retry SN prod', operations(10), 'operator-retry');
 
-  expect(answer.body).toEqual({ response_type: 'ephemeral', text: ':arrows_counterclockwise: Queued 1 run for SN prod.' });
+  expect(answer.body).toEqual({ response_type: 'ephemeral', text: expect.stringMatching(/^:arrows_counterclockwise: Queued 1 run for SN prod\. /) });
 });
 
 // Slack's 3 seconds run from when the request reached the hub, not from when the listener got it.

@@ -1,6 +1,8 @@
 import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
-import { escapeMrkdwn } from './blocks.ts';
+import type { IntegrationStatus } from '../sdk/operations.types.ts';
+import { escapeMrkdwn, isWebUrl } from './blocks.ts';
 import { decodeSlackText, unquoted } from './command-text.ts';
+import { slackDate } from './slack-date.ts';
 
 /** A refusal as the person reads it; its message may quote names and keys, so it is escaped. */
 function refusalText(error: OperationRefused): string {
@@ -27,6 +29,21 @@ export function helpText(command: string): string {
 }
 
 const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
+const UNKNOWN_STATUS_MARK = ':white_circle:';
+
+/** One integration's line: when it is not healthy, since when it has not worked. */
+function statusLine(row: IntegrationStatus): string {
+  const tasks = row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : '';
+  const lastSuccess = row.lastSuccessAt ? slackDate(row.lastSuccessAt) : undefined;
+  const since = row.status === 'healthy' ? '' : lastSuccess ? `, last success ${lastSuccess}` : ', no success yet';
+  return `${STATUS_MARK[row.status] ?? UNKNOWN_STATUS_MARK} *${escapeMrkdwn(row.name)}* (${row.connector}, ${row.environment}): ${row.status}${tasks}${since}`;
+}
+
+/** A runbook people can open; without the hub's public URL there is only its path in the repository. */
+function runbookLink(url: string): string {
+  if (isWebUrl(url)) return `<${url}|Open the runbook>`;
+  return `Runbook: \`${escapeMrkdwn(url)}\` in the hub's repository (no link: ask an admin to set the hub's HUB_PUBLIC_URL).`;
+}
 
 // The verb, the word after it, and the rest as typed: a note keeps its line breaks and spacing.
 // Matched against trimmed text, with no lazy part: a long run of spaces must not make it backtrack.
@@ -60,16 +77,12 @@ export async function runCommand(command: string, text: string, identify: Identi
       case 'status': {
         const rows = await operations.status(await identify(), integrationName || undefined);
         if (rows.length === 0) return { text: 'No integrations are configured yet.' };
-        return {
-          text: rows
-            .map((row) => `${STATUS_MARK[row.status] ?? ''} *${escapeMrkdwn(row.name)}* (${row.connector}, ${row.environment}): ${row.status}${row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : ''}`)
-            .join('\n'),
-        };
+        return { text: rows.map(statusLine).join('\n') };
       }
       case 'runbook': {
         if (!first) return { text: `Which failure code? Try \`${command} runbook auth_invalid\`.` };
         const runbook = await operations.runbook(await identify(), first);
-        return { text: `*${runbook.title}* (\`${runbook.code}\`, ${runbook.severity})\n${runbook.summary}\n${runbook.url}` };
+        return { text: `*${runbook.title}* (\`${runbook.code}\`, ${runbook.severity})\n${runbook.summary}\n${runbookLink(runbook.url)}` };
       }
       case 'retry': {
         if (!integrationName) return { text: `Which integration? Try \`${command} retry ServiceNow prod\`.` };
@@ -77,7 +90,10 @@ export async function runCommand(command: string, text: string, identify: Identi
         // one is told "retrying" first. Queueing the runs is quick; when the hub is slow, the
         // listener answers "working on it" and this reply follows on response_url.
         const result = await operations.retryIntegration(await identify(), integrationName);
-        return { text: `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${escapeMrkdwn(result.integration)}.` };
+        const name = escapeMrkdwn(result.integration);
+        return {
+          text: `:arrows_counterclockwise: Queued ${result.runs} run${result.runs === 1 ? '' : 's'} for ${name}. Its alerts update when a run succeeds; \`${command} status ${name}\` shows how it went.`,
+        };
       }
       case 'help':
         return { text: helpText(command) };

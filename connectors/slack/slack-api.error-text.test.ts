@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeSlack } from '../../test-support/fake-slack/index.ts';
 import { startServer, type ScriptedServer } from '../sdk/scripted-server.testing.ts';
 import { callSlack } from './slack-api.ts';
 import { slackTestContext } from './test-context.testing.ts';
@@ -33,5 +34,21 @@ describe('Slack error answers', () => {
     const error = await callSlack(test.ctx, 'auth.test', {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'upstream_bad_response', message: 'Slack auth.test answered an error it did not name' });
     expect(JSON.stringify(error) + String(error)).not.toContain('CANARY');
+  });
+
+  it('says what to do about a channel the bot cannot post to, as the task and its alert show the message', async () => {
+    const fake = await startFakeSlack({ channelsWithoutBot: ['C0PRIVATE'] });
+    closers.push(() => fake.close());
+    const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
+    closers.push(() => test.breakers.shutdown());
+    await expect(callSlack(test.ctx, 'chat.postMessage', { channel: 'C0PRIVATE', text: 'x' })).rejects.toMatchObject({
+      code: 'permission_denied',
+      message: 'Slack chat.postMessage answered not_in_channel: the bot is not a member of channel C0PRIVATE; invite it with /invite in that channel',
+    });
+    fake.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
+    await expect(callSlack(test.ctx, 'chat.postMessage', { channel: 'C0GONE', text: 'x' })).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining('channel_not_found: Slack knows no channel C0GONE in this workspace; give the channel id (C…), not its name'),
+    });
   });
 });

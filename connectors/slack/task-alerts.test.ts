@@ -94,7 +94,8 @@ describe('Slack task alerts with hostile upstream text', () => {
     });
 
     const texts = mrkdwnTexts(fake.messages.at(-1)!);
-    expectNoLiveMarkup(texts);
+    // The hub's own date token for the digest's start is the one markup it may hold.
+    expectNoLiveMarkup(texts, ['<!date^1714521600^{date_short_pretty} {time}|2024-05-01 00:00 UTC>']);
     expect(texts.join('\n')).toContain('SN &lt;!channel&gt;');
   });
 

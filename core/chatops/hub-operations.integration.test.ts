@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatIdentity } from '../../connectors/sdk/operations.types.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
+import { openOrUpdateTask } from '../tasks/task.service.ts';
 import { createUser, disableUserAccount } from '../users/user.service.ts';
 import { hubOperations } from './hub-operations.ts';
 
@@ -54,5 +55,30 @@ describe('chat users without an active hub user', () => {
       .executeTakeFirstOrThrow();
     const [found] = await ops().status(slack('U0VICTOR', 'victor@example.com'), row.id.toUpperCase());
     expect(found).toMatchObject({ name: 'Upper id' });
+  });
+
+  it('gives a runbook\'s meaning as one paragraph: the page\'s hard line breaks would break a chat message mid-sentence', async () => {
+    const { summary } = await ops().runbook(slack('U0VICTOR', 'victor@example.com'), 'auth_invalid');
+    expect(summary).not.toContain('\n');
+    expect(summary).toMatch(/^The upstream system answered that the credential .* is not valid \(HTTP 401/);
+  });
+
+  it('tells the second person to acknowledge or resolve a task who did it first, and that nothing is left to do', async () => {
+    const operator = slack('U0OPS2', 'ops2@example.com');
+    await createUser(test.hub.db, { tenantId: tenant.id, email: 'ops2@example.com', name: 'ops2', role: 'operator', password: 'correct horse battery' });
+    const integration = await test.hub.db
+      .insertInto('integration_configs')
+      .values({ tenant_id: tenant.id, connector: 'servicenow', name: 'SN twice', environment: 'production' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { task } = await openOrUpdateTask(test.hub, { tenantId: tenant.id, integrationId: integration.id, integrationName: 'SN twice', code: 'auth_invalid', message: '401', operation: 'poll:incident' });
+    const key = `TASK-${task.number}`;
+    const refusal = (work: Promise<unknown>) => work.then(() => undefined, (error: Error) => error.message);
+
+    await ops().acknowledgeTask(operator, key);
+    expect(await refusal(ops().acknowledgeTask(operator, key))).toBe(`${key} is already acknowledged by slack:U0OPS2 (ops2@example.com); nothing to do.`);
+    await ops().resolveTask(operator, key, 'fixed');
+    expect(await refusal(ops().acknowledgeTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
+    expect(await refusal(ops().resolveTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
   });
 });

@@ -68,9 +68,16 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
       // The audit entry is written with the change itself (same transaction).
       return summary(await act(hub, tenantId, row.id, actorLabel(who, user), note, auditActor(who, user)));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409) throw new OperationRefused('conflict', error.message);
+      if (error instanceof ApiError && error.status === 409) throw new OperationRefused('conflict', await alreadyDone(row, error.message));
       throw error;
     }
+  }
+
+  /** Two people pressing Acknowledge at once: the second learns who was first, not only that it failed. */
+  async function alreadyDone(before: TaskRow, fallback: string): Promise<string> {
+    const now = await hub.db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('id', '=', before.id).executeTakeFirst();
+    const by = now?.status === 'resolved' ? now.resolved_by : now?.status === 'acknowledged' ? now.acknowledged_by : null;
+    return now && by ? `TASK-${now.number} is already ${now.status} by ${by}; nothing to do.` : fallback;
   }
 
   async function integrationByName(name: string) {
@@ -113,7 +120,8 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
       await require(who, 'viewer');
       const runbook = await getRunbook(code.trim().toLowerCase());
       if (!runbook) throw new OperationRefused('not_found', `There is no runbook for "${code}".`);
-      const meaning = /## What it means\s+([\s\S]*?)(\n\n|\n##)/.exec(runbook.body)?.[1]?.trim() ?? runbook.title;
+      // One paragraph: the page's hard line breaks would show as breaks mid-sentence in chat.
+      const meaning = /## What it means\s+([\s\S]*?)(\n\n|\n##)/.exec(runbook.body)?.[1]?.trim().replace(/\s*\n\s*/g, ' ') ?? runbook.title;
       return { code: runbook.code, title: runbook.title, severity: runbook.severity, summary: meaning, url: runbookUrl(hub, runbook.code) };
     },
   };

@@ -162,6 +162,36 @@ describe('fake Slack Web API through the real WebClient', () => {
   });
 });
 
+describe('fake Slack refusing what Slack refuses', () => {
+  it('answers invalid_blocks, posting nothing, for a header over 150 characters, a section over 3,000 or more than 50 blocks', async () => {
+    fake = await startFakeSlack();
+    const web = client(fake);
+    const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text } });
+    const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+    for (const blocks of [[header('h'.repeat(151))], [section('s'.repeat(3001))], Array.from({ length: 51 }, () => section('s'))]) {
+      expect((await platformError(web.chat.postMessage({ channel: 'C1', text: 'x', blocks }))).data.error).toBe('invalid_blocks');
+    }
+    expect(fake.messages).toEqual([]);
+    await web.chat.postMessage({ channel: 'C1', text: 'x', blocks: [header('h'.repeat(150)), section('s'.repeat(3000))] });
+    expect(fake.messages).toHaveLength(1);
+  });
+
+  it('answers not_in_channel for a channel the bot is not in', async () => {
+    fake = await startFakeSlack({ channelsWithoutBot: ['C0PRIVATE'] });
+    expect((await platformError(client(fake).chat.postMessage({ channel: 'C0PRIVATE', text: 'x' }))).data.error).toBe('not_in_channel');
+    expect(fake.messages).toEqual([]);
+  });
+
+  it('takes a response_url five times, then answers 404', async () => {
+    fake = await startFakeSlack();
+    const url = fake.responseUrl('five');
+    const statuses: number[] = [];
+    for (let use = 0; use < 6; use++) statuses.push((await fetch(url, { method: 'POST', body: JSON.stringify({ text: String(use) }) })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
+    expect(fake.responses).toHaveLength(5);
+  });
+});
+
 describe('Slack request helpers', () => {
   const secret = '8f742231b10e8888abcd99yyyzzz85a5';
 

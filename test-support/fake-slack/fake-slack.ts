@@ -36,6 +36,9 @@ export interface FakeSlack {
 }
 
 const RESPONSE_PATH = /^\/response\/([^/]+)$/;
+// Fact sheet: a response_url is valid 30 minutes and takes up to 5 uses.
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_LIFETIME_MS = 30 * 60 * 1000;
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const workspace = createWorkspace(options);
@@ -43,6 +46,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const responses: ResponseUrlPost[] = [];
   const faults = new FaultQueue();
   let responseIds = 0;
+  /** When each response_url was handed out, for its lifetime; one used unasked-for counts from its first use. */
+  const responseUrlIssuedAt = new Map<string, number>();
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL, method: string): Promise<void> {
     const raw = await readBody(request);
@@ -82,6 +87,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const scripted = failureResponse(failure);
       return typeof scripted.body === 'string' ? sendText(response, scripted.status, scripted.body, scripted.headers) : sendJson(response, scripted.status, scripted.body, scripted.headers);
     }
+    // ASSUMPTION: Slack answers a spent or expired response_url with 404 and an error name; the
+    // fact sheet gives only the limits.
+    const issuedAt = responseUrlIssuedAt.get(id) ?? Date.now();
+    responseUrlIssuedAt.set(id, issuedAt);
+    if (Date.now() - issuedAt > RESPONSE_URL_LIFETIME_MS) return sendText(response, 404, 'expired_url');
+    if (responses.filter((earlier) => earlier.id === id).length >= RESPONSE_URL_USES) return sendText(response, 404, 'used_url');
     let body: unknown = raw;
     try {
       body = JSON.parse(raw);
@@ -125,7 +136,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     requests,
     responses,
     failNext: (method, count, failure) => faults.failNext(method, count, failure),
-    responseUrl: (id) => `${base}/response/${encodeURIComponent(id ?? `r${++responseIds}`)}`,
+    responseUrl: (id) => {
+      const key = id ?? `r${++responseIds}`;
+      if (!responseUrlIssuedAt.has(key)) responseUrlIssuedAt.set(key, Date.now());
+      return `${base}/response/${encodeURIComponent(key)}`;
+    },
     latest: (channel, ts) => latestMessage(workspace, channel, ts),
     close: () =>
       new Promise<void>((resolve, reject) => {

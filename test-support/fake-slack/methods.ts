@@ -1,3 +1,4 @@
+import { breaksBlockLimits } from './block-limits.ts';
 import { BOT_ID, BOT_NAME, BOT_USER_ID, latestMessage, type Workspace } from './workspace.ts';
 
 // The Web API methods the hub uses. Each gets the parsed arguments and answers like Slack:
@@ -24,7 +25,7 @@ function str(value: unknown): string | undefined {
 function readBlocks(args: Record<string, unknown>): { blocks: unknown[] | undefined } | { error: string } {
   const blocks = args['blocks'];
   if (blocks === undefined || blocks === '') return { blocks: undefined };
-  return Array.isArray(blocks) ? { blocks } : { error: 'invalid_blocks' };
+  return Array.isArray(blocks) && !breaksBlockLimits(blocks) ? { blocks } : { error: 'invalid_blocks' };
 }
 
 const authTest: Handler = (workspace) =>
@@ -37,6 +38,7 @@ const postMessage: Handler = (workspace, args, now) => {
   if ('error' in parsed) return fail(parsed.error);
   const text = str(args['text']);
   if (text === undefined && parsed.blocks === undefined) return fail('no_text');
+  if (workspace.channelsWithoutBot.has(channel)) return fail('not_in_channel');
   if (workspace.enforceChannelRate) {
     const last = workspace.lastPostAt.get(channel);
     if (last !== undefined && now - last < 1000) return { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } };

@@ -18,6 +18,11 @@ export interface FakeSlackOptions {
   teamId?: string | undefined;
   /** users.info answers for these ids (the bot user is always known). */
   users?: Record<string, FakeSlackUser> | undefined;
+  /**
+   * Channels the bot is not a member of: chat.postMessage answers `not_in_channel`, as Slack does
+   * for a private channel nobody invited the bot to (a public one needs `chat:write.public`).
+   */
+  channelsWithoutBot?: string[] | undefined;
   /** A second chat.postMessage to one channel within 1 s gets 429, Retry-After: 1. */
   enforceChannelRate?: boolean | undefined;
   /**

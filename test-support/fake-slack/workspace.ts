@@ -12,6 +12,8 @@ export interface Workspace {
   teamId: string;
   users: Map<string, FakeSlackUser>;
   enforceChannelRate: boolean;
+  /** Channels whose chat.postMessage answers not_in_channel. */
+  channelsWithoutBot: Set<string>;
   messages: PostedMessage[];
   updates: MessageUpdate[];
   ephemerals: EphemeralMessage[];
@@ -28,6 +30,7 @@ export function createWorkspace(options: FakeSlackOptions): Workspace {
     teamId: options.teamId ?? 'T0001',
     users,
     enforceChannelRate: options.enforceChannelRate ?? false,
+    channelsWithoutBot: new Set(options.channelsWithoutBot ?? []),
     messages: [],
     updates: [],
     ephemerals: [],

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatIdentity, HubOperations, IntegrationStatus, RunbookSummary } from '../sdk/operations.types.ts';
+import { runCommand } from './commands.ts';
+
+// What a Slack user reads after /hub: what happened, what to do next, times in their own time zone,
+// and a runbook they can open.
+
+const who: ChatIdentity = { platform: 'slack', teamId: 'T0001', userId: 'U0OPS' };
+const identify = async () => who;
+
+function operations(answers: { status?: IntegrationStatus[]; runbook?: Partial<RunbookSummary> }): HubOperations {
+  const task = { key: 'TASK-42', title: 't', status: 'open', code: 'auth_invalid', runbookUrl: 'x' };
+  return {
+    acknowledgeTask: async () => task,
+    resolveTask: async () => task,
+    retryIntegration: async (_who, name) => ({ integration: name, runs: 2 }),
+    status: async () => answers.status ?? [],
+    runbook: async (_who, code) => ({ code, title: 'Credentials rejected', severity: 'high', summary: 'The upstream system refused the credential.', url: 'https://hub.example/admin/runbooks/auth_invalid', ...answers.runbook }),
+  };
+}
+
+const row = (status: string, lastSuccessAt: string | null): IntegrationStatus => ({ name: `SN ${status}`, connector: 'servicenow', environment: 'production', status, lastSuccessAt, openTasks: 1 });
+
+describe('/hub replies', () => {
+  it('status says when an integration that is not healthy last worked, in the reader\'s time zone', async () => {
+    const rows = [row('failing', '2024-05-01T08:00:00.000Z'), row('degraded', null), { ...row('healthy', '2024-05-01T09:00:00.000Z'), openTasks: 0 }];
+    const { text } = await runCommand('/hub', 'status', identify, operations({ status: rows }));
+    const [failing, degraded, healthy] = text.split('\n');
+    // ASSUMPTION (not in the fact sheet): Slack shows `<!date^unix^format|fallback>` in the reader's time zone.
+    expect(failing).toContain(`last success <!date^${Date.parse('2024-05-01T08:00:00.000Z') / 1000}^{date_short_pretty} {time}|2024-05-01 08:00 UTC>`);
+    expect(degraded).toContain('no success yet');
+    // A healthy line stays short.
+    expect(healthy).not.toContain('success');
+  });
+
+  it('status marks every state, an unknown one too, rather than leaving a stray space', async () => {
+    const { text } = await runCommand('/hub', 'status', identify, operations({ status: [row('unknown', null)] }));
+    expect(text).toMatch(/^:\w+: \*SN unknown\*/);
+  });
+
+  it('runbook gives a link to open, or says why there is none instead of a repository path to puzzle over', async () => {
+    const linked = await runCommand('/hub', 'runbook auth_invalid', identify, operations({}));
+    expect(linked.text).toContain('<https://hub.example/admin/runbooks/auth_invalid|Open the runbook>');
+    const unlinked = await runCommand('/hub', 'runbook auth_invalid', identify, operations({ runbook: { url: 'runbooks/auth_invalid.md' } }));
+    expect(unlinked.text).not.toMatch(/\nrunbooks\/auth_invalid\.md$/);
+    expect(unlinked.text).toContain('`runbooks/auth_invalid.md`');
+    expect(unlinked.text).toContain('HUB_PUBLIC_URL');
+  });
+
+  it('retry says what happens next and where to see it', async () => {
+    const { text } = await runCommand('/hub', 'retry SN prod', identify, operations({}));
+    expect(text).toContain('Queued 2 runs for SN prod');
+    expect(text).toContain('`/hub status SN prod`');
+  });
+});
