@@ -1,21 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeSlack } from '../../test-support/fake-slack/index.ts';
 import { slackActions } from './actions.ts';
-import { slackTestContext } from './test-context.testing.ts';
+import { fakeSlackContext, type Closers } from './test-context.testing.ts';
 import { mrkdwnTexts } from './mrkdwn-texts.testing.ts';
 
-const closers: Array<() => Promise<void> | void> = [];
+const closers: Closers = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setup() {
-  const fake = await startFakeSlack();
-  closers.push(() => fake.close());
-  const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
-  closers.push(() => test.breakers.shutdown());
-  return { fake, test };
-}
+const setup = () => fakeSlackContext(closers);
 
 // An alert's values come from events (upstream data through a route's template): whatever they
 // hold, they show as text, and the message stays one Slack accepts.

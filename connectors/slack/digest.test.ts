@@ -1,26 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeSlack } from '../../test-support/fake-slack/index.ts';
 import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
-import { slackTestContext } from './test-context.testing.ts';
+import { fakeSlackContext, type Closers } from './test-context.testing.ts';
 import { mrkdwnTexts } from './mrkdwn-texts.testing.ts';
 
 // The digest is one message: a list too long for a section makes Slack refuse all of it
 // (invalid_blocks), so the team hears nothing on the busiest day. And its times are read by people
 // in their own time zones.
 
-const closers: Array<() => Promise<void> | void> = [];
+const closers: Closers = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setup() {
-  const fake = await startFakeSlack();
-  closers.push(() => fake.close());
-  const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
-  closers.push(() => test.breakers.shutdown());
-  return { fake, test };
-}
+const setup = () => fakeSlackContext(closers);
 
 // Integration names may have 100 characters; a task's title is the name and the runbook's title.
 const longName = (i: number) => `${'ServiceNow & OneTrust evidence sync for the EMEA subsidiaries '.padEnd(96, '.')} ${String(i).padStart(3, '0')}`;

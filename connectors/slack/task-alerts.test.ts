@@ -1,28 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
 import { ConnectorError } from '../sdk/failure.ts';
 import { AlertMessageGoneError, type TaskAlert } from '../sdk/task-alerts.types.ts';
 import { slackActions } from './actions.ts';
 import { slackTaskAlerts } from './task-alerts.ts';
-import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
+import { fakeSlackContext, type Closers } from './test-context.testing.ts';
 import { mrkdwnTexts } from './mrkdwn-texts.testing.ts';
 
 // Titles, last errors and integration names come from upstream systems and from whoever configured
 // an integration. In mrkdwn they must not ping a channel, call in a user group or forge a link;
 // only the hub's own configured escalation mention may.
 
-const closers: Array<() => Promise<void> | void> = [];
+const closers: Closers = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setup(): Promise<{ fake: FakeSlack; test: SlackTestContext }> {
-  const fake = await startFakeSlack();
-  closers.push(() => fake.close());
-  const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
-  closers.push(() => test.breakers.shutdown());
-  return { fake, test };
-}
+const setup = () => fakeSlackContext(closers);
 
 const HOSTILE = '<!channel> <!here> <!everyone> <@U0BOSS> <!subteam^S0ALL> <https://evil.example|click here> & more';
 
