@@ -5,7 +5,9 @@ import { ConnectorError } from '../sdk/failure.ts';
 import { OutcomeUnknown, provesNotTaken, sendOnce } from '../sdk/outcome-unknown.ts';
 import { ATTACHMENT_FILE_PATH, recordPath, recordUrl, tablePath } from './client.ts';
 import { instanceBase, tableFor, TableName, type ServiceNowConfig, type ServiceNowCredentials } from './config.ts';
+import { explainingRefusals, recordRefusals, type Explanation } from './action-refusals.ts';
 import { resultRecord, resultRecords, type ServiceNowRecord } from './mappers.ts';
+import { assertNoteWritten, requireModCount } from './work-note-landed.ts';
 
 type Context = ConnectorContext<ServiceNowConfig, ServiceNowCredentials>;
 
@@ -31,11 +33,30 @@ function correlationId(idempotencyKey: string): string {
   return `grc-hub-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
 }
 
+/**
+ * The refusals of create_incident's lookup and insert. ASSUMPTION (not in the fact sheet): a table
+ * the instance does not have answers 400 ("Invalid table").
+ */
+function createRefusals(table: string): Partial<Record<number, Explanation>> {
+  return {
+    400: { code: 'config_invalid', message: `the instance refused the request on table ${table}: check that tables.incident (default incident) names a table the instance has` },
+    403: {
+      message:
+        `the instance refused to create a record in ${table}: let the integration user read and create ${table} records and write their correlation_id, ` +
+        'or check for a data policy that makes other fields mandatory',
+    },
+  };
+}
+
 async function findByCorrelation(ctx: Context, table: string, correlation: string) {
-  const response = await ctx.http.request({
-    url: tablePath(table),
-    query: { sysparm_query: `correlation_id=${correlation}`, sysparm_fields: 'sys_id,number,correlation_id', sysparm_limit: 1 },
-  });
+  const response = await explainingRefusals(
+    () =>
+      ctx.http.request({
+        url: tablePath(table),
+        query: { sysparm_query: `correlation_id=${correlation}`, sysparm_fields: 'sys_id,number,correlation_id', sysparm_limit: 1 },
+      }),
+    createRefusals(table),
+  );
   // A table without the field may ignore the condition and return any record; only an exact match counts.
   return resultRecords(response.body, table).find((record) => record['correlation_id'] === correlation);
 }
@@ -60,18 +81,20 @@ function settledBeforeLookingAgain(error: unknown): unknown {
 }
 
 async function createRecord(ctx: Context, table: string, fields: Record<string, unknown>) {
-  const response = await ctx.http
-    .request({
-      method: 'POST',
-      url: tablePath(table),
-      query: { sysparm_fields: 'sys_id,number,correlation_id', sysparm_exclude_reference_link: 'true' },
-      json: fields,
-      // Creating is not idempotent: a blind retry after a lost answer makes a second record.
-      retry: false,
-    })
-    .catch((error: unknown) => {
-      throw settledBeforeLookingAgain(error);
-    });
+  const response = await explainingRefusals(
+    () =>
+      ctx.http.request({
+        method: 'POST',
+        url: tablePath(table),
+        query: { sysparm_fields: 'sys_id,number,correlation_id', sysparm_exclude_reference_link: 'true' },
+        json: fields,
+        // Creating is not idempotent: a blind retry after a lost answer makes a second record.
+        retry: false,
+      }),
+    createRefusals(table),
+  ).catch((error: unknown) => {
+    throw settledBeforeLookingAgain(error);
+  });
   return resultRecord(response.body, table);
 }
 
@@ -115,16 +138,29 @@ function assertCorrelationStored(table: string, record: ServiceNowRecord, correl
   );
 }
 
-async function patchRecord(ctx: Context, table: string, sysId: string, fields: Record<string, string>, retry: boolean) {
-  const response = await ctx.http.request({
-    method: 'PATCH',
-    url: recordPath(table, sysId),
-    query: { sysparm_fields: 'sys_id,number,state,sys_mod_count', sysparm_exclude_reference_link: 'true' },
-    json: fields,
-    retry,
-  });
+async function patchRecord(ctx: Context, table: string, sysId: string, fields: Record<string, string>, retry: boolean, forbidden: string) {
+  const response = await explainingRefusals(
+    () =>
+      ctx.http.request({
+        method: 'PATCH',
+        url: recordPath(table, sysId),
+        query: { sysparm_fields: 'sys_id,number,state,sys_mod_count', sysparm_exclude_reference_link: 'true' },
+        json: fields,
+        retry,
+      }),
+    recordRefusals(table, sysId, forbidden),
+  );
   const record = resultRecord(response.body, table);
   return { record, url: recordUrl(instanceBase(ctx.config), table, record.sys_id) };
+}
+
+/** The record as it stands, for what a write is then checked against. A read: retried as usual. */
+async function readRecord(ctx: Context, table: string, sysId: string, fields: string): Promise<ServiceNowRecord> {
+  const response = await explainingRefusals(
+    () => ctx.http.request({ url: recordPath(table, sysId), query: { sysparm_fields: fields, sysparm_exclude_reference_link: 'true' } }),
+    recordRefusals(table, sysId, `the integration user may not read ${table} ${sysId}: let it read ${table} (a read ACL)`),
+  );
+  return resultRecord(response.body, table);
 }
 
 /**
@@ -143,11 +179,15 @@ export const addWorkNote = action({
   input: z.strictObject({ table: TableName.optional(), sys_id: SysId, note: z.string().trim().min(1, 'note must not be empty') }),
   async run(ctx, input) {
     const table = input.table ?? tableFor(ctx.config, 'incident');
+    const forbidden = `the integration user may not update ${table} ${input.sys_id}: let it write ${table}.work_notes (a write ACL)`;
+    // A PATCH the instance answers 200 may still leave the note out (work-note-landed.ts).
+    const countBefore = requireModCount(table, await readRecord(ctx, table, input.sys_id, 'sys_id,number,sys_mod_count'));
     // Each PATCH appends a journal entry, so a retry could post the note twice.
     const { record, url } = await sendOnce(
-      () => patchRecord(ctx, table, input.sys_id, { work_notes: input.note }, false),
+      () => patchRecord(ctx, table, input.sys_id, { work_notes: input.note }, false, forbidden),
       (failure) => mayHaveTakenEffect(failure, `added the work note to ${table} ${input.sys_id}`),
     );
+    assertNoteWritten(table, countBefore, record);
     return { externalId: record.sys_id, url, output: { number: record['number'] } };
   },
 });
@@ -175,7 +215,10 @@ export const changeState = action({
   input: z.strictObject({ table: TableName, sys_id: SysId, state: z.string().trim().regex(/^-?\d+$/, 'state must be the numeric state value, e.g. "6"') }),
   async run(ctx, input) {
     // Setting the same state twice has the same effect, so retries are safe.
-    const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { state: input.state }, true);
+    const forbidden =
+      `the instance refused to set state of ${input.table} ${input.sys_id} to "${input.state}": a write ACL on ${input.table}.state, ` +
+      'or a data policy that makes other fields mandatory in that state (resolving or closing often needs a close code and close notes)';
+    const { record, url } = await patchRecord(ctx, input.table, input.sys_id, { state: input.state }, true, forbidden);
     assertStateApplied(input.table, input.sys_id, input.state, record['state']);
     return { externalId: record.sys_id, url, output: { number: record['number'], state: record['state'] } };
   },
@@ -198,20 +241,27 @@ export const attachFile = action({
       .pipe(z.base64('content_base64 must be base64 (A–Z, a–z, 0–9, + and /, padded with =)').min(1, 'content_base64 must not be empty')),
   }),
   async run(ctx, input) {
+    const bytes = Buffer.from(input.content_base64, 'base64');
+    const file = `${input.file_name} (${bytes.length} bytes) to ${input.table} ${input.sys_id}`;
     const response = await sendOnce(
       () =>
-        ctx.http.request({
-          method: 'POST',
-          url: ATTACHMENT_FILE_PATH,
-          query: { table_name: input.table, table_sys_id: input.sys_id, file_name: input.file_name },
-          headers: { 'content-type': input.content_type, accept: 'application/json' },
-          body: Buffer.from(input.content_base64, 'base64'),
-          // Each upload adds another attachment; never repeat one blindly.
-          retry: false,
-        }),
+        explainingRefusals(
+          () =>
+            ctx.http.request({
+              method: 'POST',
+              url: ATTACHMENT_FILE_PATH,
+              query: { table_name: input.table, table_sys_id: input.sys_id, file_name: input.file_name },
+              headers: { 'content-type': input.content_type, accept: 'application/json' },
+              body: bytes,
+              // Each upload adds another attachment; never repeat one blindly.
+              retry: false,
+            }),
+          attachmentRefusals(file, input.table),
+        ),
       (failure) => mayHaveTakenEffect(failure, `attached ${input.file_name} to ${input.table} ${input.sys_id}`),
     );
     const attachment = resultRecord(response.body, 'attachment');
+    assertSizeStored(attachment, bytes.length, `${input.file_name} on ${input.table} ${input.sys_id}`);
     return {
       externalId: attachment.sys_id,
       url: response.headers['location'] ?? `${instanceBase(ctx.config)}/api/now/attachment/${attachment.sys_id}`,
@@ -219,6 +269,34 @@ export const attachFile = action({
     };
   },
 });
+
+/**
+ * ASSUMPTION (not in the fact sheet): the Attachment API answers 400 for a table or record it
+ * cannot attach to, and a file over com.glide.attachment.max_size with 413 or 400. Neither stored
+ * anything, so neither is an outcome in doubt.
+ */
+function attachmentRefusals(file: string, table: string): Partial<Record<number, Explanation>> {
+  const limit = "the instance's attachment size limit (system property com.glide.attachment.max_size, 1024 MB by default)";
+  return {
+    400: { code: 'config_invalid', message: `the instance refused to attach ${file}: check that the table and the record exist and that the file is within ${limit}` },
+    403: { message: `the instance refused to attach ${file}: let the integration user create attachments on ${table} (an ACL on sys_attachment)` },
+    413: { code: 'config_invalid', message: `the instance refused to attach ${file} as too large: raise ${limit}, or send a smaller file` },
+  };
+}
+
+/**
+ * An attachment stored with fewer bytes than were sent (a proxy that cut the body short) is not the
+ * evidence: reported as attached, it would pass an audit it should not. Not retried, as the upload
+ * made an attachment; the message names it so a person can remove it.
+ */
+function assertSizeStored(attachment: ServiceNowRecord, sent: number, what: string): void {
+  const stored = attachment['size_bytes'];
+  if (stored === undefined || String(stored) === String(sent)) return;
+  throw new ConnectorError(
+    'upstream_bad_response',
+    `the instance stored ${what} with ${String(stored)} bytes, not the ${sent} sent (attachment ${attachment.sys_id}): remove it, then replay the event`,
+  );
+}
 
 export const servicenowActions = {
   create_incident: createIncident,

@@ -13,8 +13,12 @@ export interface StoredAttachment {
   createdOn: string;
 }
 
-/** POST /api/now/attachment/file: raw body, metadata in the query string. */
-export function handleAttachmentUpload(ctx: RouteContext, attachments: StoredAttachment[], now: Date): void {
+/**
+ * POST /api/now/attachment/file: raw body, metadata in the query string. `maxBytes` plays the
+ * property com.glide.attachment.max_size (fact sheet: default 1024 MB). ASSUMPTION (not in the fact
+ * sheet): a file over it is refused with 413 and nothing is stored.
+ */
+export function handleAttachmentUpload(ctx: RouteContext, attachments: StoredAttachment[], now: Date, maxBytes: number): void {
   const params = ctx.url.searchParams;
   const tableName = params.get('table_name');
   const tableSysId = params.get('table_sys_id');
@@ -22,6 +26,7 @@ export function handleAttachmentUpload(ctx: RouteContext, attachments: StoredAtt
   const contentType = ctx.contentType;
   if (!tableName || !tableSysId || !fileName) return sendError(ctx.response, 400, 'table_name, table_sys_id and file_name are required', null);
   if (!contentType) return sendError(ctx.response, 400, 'Content-Type is required', null);
+  if (ctx.body.length > maxBytes) return sendError(ctx.response, 413, 'Request entity too large', `The attachment is larger than the maximum size of ${maxBytes} bytes`);
   if (!ctx.tables.get(tableName, tableSysId)) return sendError(ctx.response, 400, 'Failed to create the attachment', 'Invalid table name or table sys_id');
   const attachment: StoredAttachment = { sysId: newSysId(), tableName, tableSysId, fileName, contentType, bytes: ctx.body, createdOn: formatServiceNowTime(now) };
   attachments.push(attachment);

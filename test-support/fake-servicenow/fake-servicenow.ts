@@ -29,6 +29,13 @@ export interface FakeServiceNowOptions {
    * test can stop the caller while a page is read or a record made but not yet answered.
    */
   answerDelayMs?: number;
+  /**
+   * Only ServiceNow's stock task tables and the tables a test wrote to exist; the Table API answers
+   * 400 "Invalid table" for any other. Off by default, so a test may read a table it never seeded.
+   */
+  strictTables?: boolean;
+  /** com.glide.attachment.max_size in bytes (default 1024 MB, the fact sheet's default). */
+  maxAttachmentBytes?: number;
 }
 
 export interface LoggedRequest {
@@ -61,9 +68,12 @@ export interface FakeServiceNow {
   /** See FakeServiceNowOptions.userUtcOffsetMinutes. */
   setUserUtcOffset(minutes: number): void;
   setClock(clock: () => Date): void;
+  /** See FakeServiceNowOptions.maxAttachmentBytes. */
+  setMaxAttachmentBytes(bytes: number): void;
   close(): Promise<void>;
 }
 
+const DEFAULT_MAX_ATTACHMENT_BYTES = 1024 * 1024 * 1024;
 const TABLE_PATH = /^\/api\/now\/(?:v2\/)?table\/([a-z0-9_]+)(?:\/([^/]+))?$/;
 const ATTACHMENT_FILE_PATH = /^\/api\/now\/attachment\/([0-9a-f]{32})\/file$/;
 
@@ -71,6 +81,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
   let clock = options.clock ?? (() => new Date());
   let auth: FakeAuthSettings = options.auth ?? {};
   let userUtcOffsetMinutes = options.userUtcOffsetMinutes ?? 0;
+  let maxAttachmentBytes = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   const records = new FakeTables(() => clock());
   const tokens: IssuedToken[] = [];
   const requests: LoggedRequest[] = [];
@@ -97,11 +108,11 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     const outcome = authenticate(request, auth, tokens, now);
     if (!outcome.ok) return sendError(response, 401, 'User Not Authenticated', 'Required to provide Auth information');
     entry.user = outcome.user;
-    const ctx: RouteContext = { method: entry.method, url, body, contentType: contentType(request), user: outcome.user, userUtcOffsetMinutes, response, tables: records };
+    const ctx: RouteContext = { method: entry.method, url, body, contentType: contentType(request), user: outcome.user, userUtcOffsetMinutes, strictTables: options.strictTables ?? false, response, tables: records };
 
     const table = TABLE_PATH.exec(url.pathname);
     if (table) return handleTable(ctx, table[1] ?? '', table[2]);
-    if (url.pathname === '/api/now/attachment/file' && entry.method === 'POST') return handleAttachmentUpload(ctx, attachments, now);
+    if (url.pathname === '/api/now/attachment/file' && entry.method === 'POST') return handleAttachmentUpload(ctx, attachments, now, maxAttachmentBytes);
     const download = ATTACHMENT_FILE_PATH.exec(url.pathname);
     if (download && entry.method === 'GET') return handleAttachmentDownload(ctx, attachments, download[1] ?? '');
     sendError(response, 400, 'Requested URI does not represent any resource', null);
@@ -130,6 +141,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     setAuth: (next) => void (auth = next),
     setUserUtcOffset: (minutes) => void (userUtcOffsetMinutes = minutes),
     setClock: (next) => void (clock = next),
+    setMaxAttachmentBytes: (bytes) => void (maxAttachmentBytes = bytes),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

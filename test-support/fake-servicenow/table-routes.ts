@@ -14,6 +14,8 @@ export interface RouteContext {
   user: string;
   /** The user's time zone, in which query date literals are read (FakeServiceNowOptions). */
   userUtcOffsetMinutes: number;
+  /** Tables the instance does not have answer 400 (FakeServiceNowOptions.strictTables). */
+  strictTables: boolean;
   response: ServerResponse;
   tables: FakeTables;
 }
@@ -69,6 +71,8 @@ function notFound(response: ServerResponse): void {
 
 export function handleTable(ctx: RouteContext, table: string, sysId: string | undefined): void {
   const fields = ctx.url.searchParams.get('sysparm_fields');
+  // ASSUMPTION (not in the fact sheet): the Table API answers 400 "Invalid table <name>" for a table the instance does not have.
+  if (ctx.strictTables && !ctx.tables.exists(table)) return sendError(ctx.response, 400, `Invalid table ${table}`, null);
   if (sysId === undefined) {
     if (ctx.method === 'GET') return list(ctx, table);
     if (ctx.method !== 'POST') return sendError(ctx.response, 405, 'Method not Supported', null);
@@ -89,6 +93,6 @@ export function handleTable(ctx: RouteContext, table: string, sysId: string | un
   if (ctx.method !== 'PATCH' && ctx.method !== 'PUT') return sendError(ctx.response, 405, 'Method not Supported', null);
   const body = parseJsonObject(ctx.body);
   if (!body) return sendError(ctx.response, 400, 'Exception while reading request', 'The payload is not valid JSON.');
-  const updated = ctx.tables.touch(table, sysId, asStrings(body), ctx.user);
+  const updated = ctx.tables.update(table, sysId, asStrings(body), ctx.user);
   sendJson(ctx.response, 200, { result: selectFields(updated, fields) });
 }

@@ -30,6 +30,8 @@ export class FakeTables {
   readonly #tables = new Map<string, Map<string, FakeRecord>>();
   readonly #journals = new Map<string, JournalEntry[]>();
   readonly #counters = new Map<string, number>();
+  /** Per table, the fields the API user may not write (a field write ACL, or a field the table does not have). */
+  readonly #refusedWrites = new Map<string, Set<string>>();
   readonly #now: () => Date;
 
   constructor(now: () => Date) {
@@ -79,8 +81,47 @@ export class FakeTables {
     return { ...record };
   }
 
+  /**
+   * From now on the API leaves `fields` of `table` out of inserts and updates and still answers
+   * with success, as a field write ACL, or a field the table does not have, would. ASSUMPTION (not
+   * in the fact sheet): the instance drops such a field silently rather than refusing the request.
+   */
+  refuseWrites(table: string, ...fields: string[]): void {
+    const refused = this.#refusedWrites.get(table) ?? new Set<string>();
+    for (const field of fields) refused.add(field);
+    this.#refusedWrites.set(table, refused);
+  }
+
+  allowWrites(table: string, ...fields: string[]): void {
+    for (const field of fields) this.#refusedWrites.get(table)?.delete(field);
+  }
+
+  /** ServiceNow's stock task tables exist, and so does every table a test or a client wrote to. */
+  exists(table: string): boolean {
+    return table in NUMBER_PREFIXES || table === 'task' || this.#tables.has(table);
+  }
+
+  /**
+   * An update through the API: refused fields are left out and values equal to the stored ones are
+   * no change. ASSUMPTION (not in the fact sheet): an update that changes nothing is not written, so
+   * sys_mod_count and sys_updated_on stay; a journal entry is a change.
+   */
+  update(table: string, sysId: string, changes: Partial<FakeRecord>, user: string): FakeRecord {
+    const record = this.#table(table).get(sysId);
+    if (!record) throw new Error(`fake ServiceNow: no ${table} record ${sysId}`);
+    const refused = this.#refusedWrites.get(table);
+    const applied = Object.fromEntries(
+      Object.entries(definedOnly(changes)).filter(
+        ([field, value]) => !refused?.has(field) && (isJournal(field) ? value !== '' : record[field] !== value),
+      ),
+    );
+    return Object.keys(applied).length === 0 ? { ...record } : this.touch(table, sysId, applied, user);
+  }
+
   /** An insert through the API: journal fields go to the journal, the rest into the record. */
-  insert(table: string, fields: Partial<FakeRecord>, user: string): FakeRecord {
+  insert(table: string, requested: Partial<FakeRecord>, user: string): FakeRecord {
+    const refused = this.#refusedWrites.get(table);
+    const fields = Object.fromEntries(Object.entries(requested).filter(([field]) => !refused?.has(field)));
     const plain = definedOnly(fields);
     for (const element of JOURNAL_FIELDS) delete plain[element];
     const record = this.upsert(table, { ...plain, sys_created_by: user, sys_updated_by: user });
@@ -123,6 +164,7 @@ export class FakeTables {
     this.#tables.clear();
     this.#journals.clear();
     this.#counters.clear();
+    this.#refusedWrites.clear();
   }
 
   #table(table: string): Map<string, FakeRecord> {
@@ -145,6 +187,10 @@ export class FakeTables {
     entries.push({ element, value, createdOn: formatServiceNowTime(this.#now()), createdBy: user });
     this.#journals.set(key, entries);
   }
+}
+
+function isJournal(field: string): boolean {
+  return (JOURNAL_FIELDS as readonly string[]).includes(field);
 }
 
 function definedOnly(fields: Partial<FakeRecord>): FakeRecord {
