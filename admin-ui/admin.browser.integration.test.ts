@@ -365,6 +365,24 @@ describe('admin UI in a real browser', () => {
     await context.close();
   }, 60_000);
 
+  it('fits a phone: wide tables scroll inside their frame, never the page sideways', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await submitSignIn(page, server.baseUrl, admin, tenant.slug);
+    for (const path of ['/admin/health', '/admin/tokens', `/admin/integrations/${integrationId}`, '/admin/audit']) {
+      await page.goto(`${server.baseUrl}${path}`);
+      // Where the page lands when asked to scroll far right: 0 unless something sticks out.
+      const scrolledBy = await page.evaluate(() => {
+        const view = globalThis as unknown as { scrollTo(x: number, y: number): void; scrollX: number };
+        view.scrollTo(10_000, 0);
+        return view.scrollX;
+      });
+      expect({ path, scrolledBy }).toEqual({ path, scrolledBy: 0 });
+    }
+    await saveScreenshot(page, '20-phone-integration');
+    await context.close();
+  }, 30_000);
+
   it('reflows for a tablet', async () => {
     const context = await browser.newContext({ viewport: { width: 820, height: 1180 } });
     const page = await context.newPage();

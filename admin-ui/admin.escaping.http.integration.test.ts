@@ -98,6 +98,7 @@ describe('admin UI escaping of stored and echoed text', () => {
     ['settings', () => '/admin/settings'],
     ['API tokens', () => '/admin/tokens'],
     ['token revoke', () => `/admin/tokens/${ids.token}/revoke`],
+    ['audit log', () => '/admin/audit'],
   ])('%s shows hostile stored text as text', async (_name, path) => {
     const page = await client.get(path());
     expect(page.status).toBe(200);
@@ -124,6 +125,7 @@ describe('admin UI escaping of stored and echoed text', () => {
     '/admin/integrations?connector=',
     '/admin/integrations/new?connector=',
     '/admin/health?notice=',
+    '/admin/audit?action=',
     `/admin/runbooks/${encodeURIComponent(XSS)}?x=`,
     `/admin/tasks/${encodeURIComponent(XSS)}?x=`,
     `/admin/no-such-page${encodeURIComponent(XSS)}?x=`,

@@ -10,6 +10,7 @@ import { html } from './html.ts';
 import { bareLayout, layout, STYLESHEET, STYLESHEET_VERSION } from './layout.ts';
 import { ErrorPage, errorTitle } from './pages/error.page.ts';
 import { registerActivityRoutes } from './routes/activity.routes.ts';
+import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerCredentialRoutes } from './routes/credential.routes.ts';
 import { registerIntegrationActionRoutes } from './routes/integration-actions.routes.ts';
@@ -99,6 +100,7 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
   registerRouteRoutes(app, hub);
   registerSettingsRoutes(app, hub);
   registerTokenRoutes(app, hub);
+  registerAuditRoutes(app, hub);
 
   app.all('*', (c) => errorResponse(c, hub, new ApiError(404, 'not_found', `There is no page at ${c.req.path}.`)));
   app.onError((error, c) => errorResponse(c, hub, error));

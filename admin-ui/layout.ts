@@ -11,7 +11,7 @@ export const STYLESHEET = readFileSync(new URL('./assets/app.css', import.meta.u
 // In the stylesheet's URL, so browsers may cache it for good and still see every change.
 export const STYLESHEET_VERSION = createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 10);
 
-export type Section = 'health' | 'integrations' | 'catalog' | 'runs' | 'events' | 'tasks' | 'runbooks' | 'routes' | 'tokens' | 'settings';
+export type Section = 'health' | 'integrations' | 'catalog' | 'runs' | 'events' | 'tasks' | 'runbooks' | 'routes' | 'tokens' | 'audit' | 'settings';
 
 /** `role`: shown only to users whose role allows it (the page itself answers 403 to others). */
 const NAV: Array<{ section: Section; href: string; label: string; role?: Role }> = [
@@ -24,6 +24,7 @@ const NAV: Array<{ section: Section; href: string; label: string; role?: Role }>
   { section: 'runbooks', href: '/admin/runbooks', label: 'Runbooks' },
   { section: 'routes', href: '/admin/routes', label: 'Routes' },
   { section: 'tokens', href: '/admin/tokens', label: 'API tokens', role: 'admin' },
+  { section: 'audit', href: '/admin/audit', label: 'Audit log', role: 'admin' },
   { section: 'settings', href: '/admin/settings', label: 'Settings', role: 'admin' },
 ];
 
