@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { FailureCode, Severity } from './failure-codes.ts';
 
-// Connector names as runbooks refer to them. Core must not import specific connectors, so the
-// names are listed here; keep them in step with connectors/registry.ts.
-export const RunbookConnector = z.enum(['servicenow', 'jira', 'onetrust', 'slack', 's3', 'sharepoint', 'email', 'webhook']);
+// Connector names as runbooks refer to them: the connectors the hub has, not planned ones, since an
+// operator reads them as where the code can come from. Core must not import specific connectors, so
+// the names are listed here; a test keeps them in step with connectors/registry.ts.
+export const RunbookConnector = z.enum(['servicenow', 'slack']);
 export type RunbookConnector = z.infer<typeof RunbookConnector>;
 
 // Strict, so a misspelt key (`retriable`) is an error rather than silently ignored.
