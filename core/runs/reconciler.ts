@@ -9,6 +9,7 @@ import { recordFinalFailure } from './failure.service.ts';
 import { integrationLetsRunStart } from './run.hold.ts';
 import { attemptInBudget, giveBackStaleRun, silentFor, takeOverStaleRun } from './run.repository.ts';
 import { settleRun } from './run.settle.ts';
+import { databaseTime } from '../timing/database-time.ts';
 import { RUN_QUEUE, type RunJob } from './run.jobs.ts';
 
 // Postgres is the source of truth and the queue only dispatches. This sweep puts back on the
@@ -32,7 +33,10 @@ export interface ReconcileReport {
 }
 
 export async function reconcile(hub: HubContext): Promise<ReconcileReport> {
-  const now = hub.clock();
+  // Every time a pass compares was written by another process, or by the database: the pass reads
+  // the database's clock, not its own (database-time.ts). Job ids' time buckets come from it too,
+  // so that reconcilers on hosts whose clocks differ name a run's job alike.
+  const now = await databaseTime(hub.db);
   const leaseMs = hub.config.HUB_RUN_LEASE_SECONDS * 1000;
   const staleBefore = new Date(now.getTime() - leaseMs);
 

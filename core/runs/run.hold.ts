@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { enqueueRun } from './run.jobs.ts';
@@ -38,15 +38,16 @@ export function integrationLetsRunStart(eb: ExpressionBuilder<Database, 'integra
 export async function releaseHeldRuns(hub: HubContext, integrationId: string): Promise<number> {
   const runs = await hub.db
     .selectFrom('integration_runs')
-    .select(['id', 'next_attempt_at'])
+    .select('id')
+    // A held retry keeps its backoff: what is left of it by the database's clock, as its due time
+    // was written by another process, on another host (database-time.ts).
+    .select(sql<number>`greatest(0, ceil(extract(epoch from (next_attempt_at - now())) * 1000))::float8`.as('due_in_ms'))
     .where('integration_id', '=', integrationId)
     .where('status', '=', 'queued')
     .where(integrationLetsRunStart)
     .execute();
-  const now = hub.clock().getTime();
   try {
-    // A held retry keeps its backoff.
-    for (const run of runs) await enqueueRun(hub, run.id, Math.max(0, (run.next_attempt_at?.getTime() ?? now) - now));
+    for (const run of runs) await enqueueRun(hub, run.id, Number(run.due_in_ms ?? 0));
   } catch (error) {
     // The resume or enable is committed: failing it now would only hide that. Queued runs are the
     // reconciler's to dispatch, as after any lost enqueue.

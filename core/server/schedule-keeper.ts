@@ -4,6 +4,7 @@ import type { Schedule } from '../queue/queue.types.ts';
 import { firesAsWanted, POLL_QUEUE, pollScheduleParts, syncSchedules, wantsSchedule, pollScheduleOf, type ScheduledPoll, type SchedulingFields } from '../scheduler/schedule.service.ts';
 import type { HubContext } from './hub-context.ts';
 import { maintenanceScheduled, scheduleMaintenance } from './maintenance.ts';
+import { databaseTime } from '../timing/database-time.ts';
 
 // Schedules live in the queue (memory in embedded mode, Redis in production), but the integrations
 // they come from live in the database. A restart of an embedded hub, or a Redis that was flushed or
@@ -38,14 +39,20 @@ function putBackTimes(hub: HubContext): Map<string, number> {
   return times;
 }
 
-export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedules> {
+/**
+ * Puts back what the queue is missing. `at` is the pass's time: by default the database's, as
+ * whether a cron match has come, and whether its fire had a lease to make its run, must not depend
+ * on which worker's clock asks (database-time.ts); a worker ahead would poll a match still to come.
+ */
+export async function restoreSchedules(hub: HubContext, at?: Date): Promise<RestoredSchedules> {
   // Listed before the rows are read: a schedule made after the listing belongs to a row that is at
   // least as new, so it is never taken for an orphan.
   const listed = new Map((await hub.queue.listSchedules(POLL_QUEUE)).map((schedule) => [schedule.id, schedule]));
   // Only what scheduling reads: this runs every reconcile interval in every worker.
   const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules', 'updated_at']).execute();
   // A schedule put back is new to the queue: its interval windows count from now, so it polls at once.
-  const now = hub.clock();
+  const now = at ?? (await databaseTime(hub.db));
+  const atPassTime: HubContext = { ...hub, clock: () => now };
   const wanted = new Set<string>();
   let integrations = 0;
   let missedCronMatches = 0;
@@ -80,7 +87,7 @@ export async function restoreSchedules(hub: HubContext): Promise<RestoredSchedul
       }
       // The cron matches missed are those of the schedules as written, not as first read.
       for (const schedule of wantedSchedules(connector, current, now).filter(({ id }) => !listed.has(id))) {
-        if (await pollMissedCronMatch(hub, schedule, current.updated_at)) missedCronMatches += 1;
+        if (await pollMissedCronMatch(atPassTime, schedule, current.updated_at)) missedCronMatches += 1;
       }
     } catch (error) {
       // One integration the queue refuses (a schedule saved before today's checks) must not keep
