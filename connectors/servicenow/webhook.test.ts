@@ -47,7 +47,7 @@ describe('ServiceNow webhook verification (Standard Webhooks)', () => {
   it('rejects a tampered body', () => {
     const request = signed();
     request.rawBody = Buffer.from(body.replace('"state":"2"', '"state":"7"'));
-    expect(verify(request)).toMatchObject({ ok: false, reason: expect.stringContaining('signature') });
+    expect(verify(request)).toEqual({ ok: false, reason: 'no v1 signature matches the webhook secret' });
   });
 
   it('rejects a signature made with another secret', () => {

@@ -24,7 +24,7 @@ export function verifyServiceNowWebhook(request: WebhookRequest, context: { cred
   }
   return standardWebhookSignatureMatches(signingKey(secret), { id, timestamp, signature }, request.rawBody)
     ? { ok: true }
-    : { ok: false, reason: 'signature rejected: no v1 signature matches the webhook secret' };
+    : { ok: false, reason: 'no v1 signature matches the webhook secret' };
 }
 
 export const ServiceNowWebhookBody = z.object({
