@@ -38,7 +38,7 @@ describe('integration edit form saved untouched', () => {
   it('keeps a ServiceNow config and schedules with line breaks, tabs, unicode and an empty group', async () => {
     const id = await createIntegration({
       connector: 'servicenow',
-      name: 'SN round trip\nsecond line',
+      name: 'SN round trip',
       environment: 'staging',
       config: { instanceUrl: 'http://127.0.0.1:9', query: 'active=true\r\n^short_descriptionLIKEtwo  spaces\t^x=ünï\n^y=z', pageSize: 1000, tables: {} },
       credentials: { auth: { type: 'basic', username: 'svc', password: 'super-secret-password' } },
@@ -48,6 +48,19 @@ describe('integration edit form saved untouched', () => {
     const before = await integrationRow(id);
     const saved = await saveUntouched(`/admin/integrations/${id}`, `/admin/integrations/${id}`);
     expect(saved.status, errorSummary(saved.body)).toBe(303);
+    expect(await integrationRow(id)).toEqual(before);
+  });
+
+  it('refuses a name stored before names had to be one line, saying so at the field, and changes nothing', async () => {
+    const id = await createIntegration({
+      connector: 'slack', name: 'Slack old name', environment: 'production', config: {},
+      credentials: { botToken: 'xoxb-123-456-abcdef', signingSecret: 'a-signing-secret-0123456789' }, schedules: {},
+    });
+    await fx.test.hub.db.updateTable('integration_configs').set({ name: 'Slack old name\nsecond line' }).where('id', '=', id).execute();
+    const before = await integrationRow(id);
+    const saved = await saveUntouched(`/admin/integrations/${id}`, `/admin/integrations/${id}`);
+    expect(saved.status).toBe(400);
+    expect(errorSummary(saved.body)).toContain('<strong>Name</strong>: is one line of text: no line breaks, tabs or other control characters');
     expect(await integrationRow(id)).toEqual(before);
   });
 
@@ -90,7 +103,7 @@ describe('route edit form saved untouched', () => {
     const created = await fx.test.request('post', '/api/routes', {
       token: fx.acme.tokens.admin,
       body: {
-        name: 'Route round trip\tand tab',
+        name: 'Route round trip',
         filter: { eventType: ' incident.created\r\nnext ', fields: {} },
         targetIntegrationId: fx.acmeIntegration,
         action: 'create_incident',
@@ -100,6 +113,8 @@ describe('route edit form saved untouched', () => {
     });
     expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
     const id = (await created.json()).id as string;
+    // A name stored before names had to be one line.
+    await fx.test.hub.db.updateTable('routes').set({ name: 'Route round trip\tand tab' }).where('id', '=', id).execute();
     const before = await routeRow(id);
     const saved = await saveUntouched(`/admin/routes/${id}/edit`, `/admin/routes/${id}`);
     expect(saved.status, errorSummary(saved.body)).toBe(303);

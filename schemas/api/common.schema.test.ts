@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { keysetPageQuery, Timestamp } from './common.schema.ts';
+import { keysetPageQuery, Name, Timestamp } from './common.schema.ts';
 
 describe('Timestamp', () => {
   it.each(['2030-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '1970-01-01T00:00:00.123456789Z'])('accepts %s', (value) => {
@@ -42,5 +42,15 @@ describe('keysetPageQuery', () => {
   it('refuses beforeId without before, naming the time to send with it', () => {
     const result = Query.safeParse({ beforeId: id });
     expect(result.error!.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['beforeId', 'needs `before`, the `queuedAt` of the same run']]);
+  });
+});
+
+describe('Name', () => {
+  it.each(['SN prod', 'ServiceNow — Produktion', '東京 incidents', '  trimmed  '])('accepts %j', (value) => {
+    expect(Name.safeParse(value).success).toBe(true);
+  });
+
+  it.each(['SN\nprod', 'SN\r\nprod', 'SN\tprod', 'SN\u0000prod', 'SN\u001bprod', 'SN\u2028prod', 'SN\u0085prod'])('refuses %j: one line, no control characters', (value) => {
+    expect(Name.safeParse(value).error?.issues.map((issue) => issue.message)).toEqual(['is one line of text: no line breaks, tabs or other control characters']);
   });
 });

@@ -20,6 +20,18 @@ export const IdParams = z.object({ id: z.uuid({ message: 'expected a UUID' }) })
 export const LowerCaseUuid = z.uuid().overwrite((id) => id.toLowerCase());
 export type IdParams = z.infer<typeof IdParams>;
 
+/**
+ * A name people read in lists, chat messages, alerts and logs: one line of 1–100 characters. A
+ * line break or other control character would split a Slack line or a log line, and a one-line
+ * form field cannot show it.
+ */
+export const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((name) => !/[\p{Cc}\u2028\u2029]/u.test(name), 'is one line of text: no line breaks, tabs or other control characters');
+
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CatalogName, Timestamp } from './common.schema.ts';
+import { CatalogName, Timestamp, Name } from './common.schema.ts';
 import { StreamSchedule } from './schedule.schema.ts';
 
 export { StreamSchedule } from './schedule.schema.ts';
@@ -37,7 +37,7 @@ export type IntegrationListQuery = z.infer<typeof IntegrationListQuery>;
 
 export const CreateIntegrationRequest = z.strictObject({
   connector: CatalogName,
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   environment: Environment.default('production'),
   config: z.record(z.string(), z.unknown()).default({}),
   credentials: z.record(z.string(), z.unknown()).optional(),
@@ -48,7 +48,7 @@ export const CreateIntegrationRequest = z.strictObject({
 export type CreateIntegrationRequest = z.infer<typeof CreateIntegrationRequest>;
 
 export const UpdateIntegrationRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Name.optional(),
   environment: Environment.optional(),
   config: z.record(z.string(), z.unknown()).optional(),
   credentials: z.record(z.string(), z.unknown()).optional(),

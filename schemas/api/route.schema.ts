@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RouteFilter } from '../../core/routes/route.filter.ts';
-import { CatalogName, LowerCaseUuid, Timestamp } from './common.schema.ts';
+import { CatalogName, LowerCaseUuid, Timestamp, Name } from './common.schema.ts';
 
 export const Route = z.object({
   id: z.uuid(),
@@ -18,7 +18,7 @@ export type Route = z.infer<typeof Route>;
 export const RouteList = z.object({ routes: z.array(Route) });
 
 export const CreateRouteRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   filter: RouteFilter.default({}),
   targetIntegrationId: LowerCaseUuid,
   action: CatalogName,
@@ -28,7 +28,7 @@ export const CreateRouteRequest = z.strictObject({
 export type CreateRouteRequest = z.infer<typeof CreateRouteRequest>;
 
 export const UpdateRouteRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Name.optional(),
   filter: RouteFilter.optional(),
   targetIntegrationId: LowerCaseUuid.optional(),
   action: CatalogName.optional(),

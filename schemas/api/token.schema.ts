@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Role } from '../../core/auth/roles.ts';
-import { Timestamp } from './common.schema.ts';
+import { Timestamp, Name } from './common.schema.ts';
 
 export const ApiToken = z.object({
   id: z.uuid(),
@@ -22,7 +22,7 @@ export const ApiTokenList = z.object({ tokens: z.array(ApiToken) });
 export type ApiTokenList = z.infer<typeof ApiTokenList>;
 
 export const CreateApiTokenRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: Name,
   role: Role,
   expiresAt: Timestamp.optional(),
 });
