@@ -9,6 +9,12 @@ export interface ChatIdentity {
   userName?: string;
   /** A verified email from the platform, used to link the person to a hub user. */
   email?: string;
+  /**
+   * The platform could not be asked who the person is (rate limited, down, too slow), so `email` is
+   * missing for want of an answer: someone not linked yet may well be a hub user, and is asked to
+   * try again rather than told to fix their email.
+   */
+  lookupFailed?: boolean;
 }
 
 /**
@@ -43,7 +49,16 @@ export interface IntegrationStatus {
   environment: string;
   status: string;
   lastSuccessAt: string | null;
+  /** Tasks not resolved yet (open or acknowledged). */
   openTasks: number;
+  /** Those tasks, the ones still waiting for someone first, then oldest first. */
+  unresolvedTasks: UnresolvedTask[];
+}
+
+export interface UnresolvedTask {
+  /** TASK-42: what people type to act on it. */
+  key: string;
+  acknowledged: boolean;
 }
 
 export interface RunbookSummary {

@@ -1,4 +1,5 @@
 import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
+import { chatActorOf } from '../sdk/chat-actor-label.ts';
 import { storableText } from '../sdk/storable-text.ts';
 import { slackDate } from './slack-date.ts';
 
@@ -8,16 +9,33 @@ import { slackDate } from './slack-date.ts';
 // Every value from a task, an integration or upstream goes through escapeMrkdwn before it meets
 // mrkdwn (the fallback `text` included, which Slack also parses and uses for notifications): an
 // upstream error or title saying <!channel> or <https://evil|click> must show as text, not ping
-// or link. Only the hub's own formatting and the configured escalation mention stay live.
+// or link. Only the hub's own formatting, the configured escalation mention and the mention of a
+// Slack member who acted on the task (its id from Slack's signed request) stay live.
 
 type Block = Record<string, unknown>;
 
 const SEVERITY_MARK: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
 const STATUS_LINE: Record<TaskAlert['status'], (alert: TaskAlert) => string> = {
   open: () => '*Open* — waiting for someone to acknowledge',
-  acknowledged: (alert) => `*Acknowledged* by ${escape(alert.acknowledgedBy ?? 'someone')}`,
-  resolved: (alert) => `*Resolved* by ${escape(alert.resolvedBy ?? 'the hub')}`,
+  acknowledged: (alert) => `*Acknowledged* by ${alert.acknowledgedBy ? channelActor(alert.acknowledgedBy) : 'someone'}`,
+  resolved: (alert) => `*Resolved* by ${alert.resolvedBy ? channelActor(alert.resolvedBy) : 'the hub'}`,
 };
+
+/** Anything shaped like an email address, kept to the part before the @. */
+const EMAIL = /([^\s()<>@]+)@[^\s()<>@]+/g;
+/** Room for an actor that is not a Slack member (a hub user, a token): a name, not a paragraph. */
+const ACTOR_MAX = 200;
+
+/**
+ * Who acted on a task, for a channel — read by everyone in it, Slack Connect guests included, so
+ * without the hub user's email that the task's history keeps: a Slack member who acted from Slack
+ * as a mention (Slack shows their name), anyone else by the label without its email.
+ */
+export function channelActor(label: string): string {
+  const member = chatActorOf(label);
+  if (member?.platform === 'slack') return `<@${member.userId}>`;
+  return escapedWithin(label.replace(/\s*\([^()]*@[^()]*\)/g, '').replace(EMAIL, '$1'), ACTOR_MAX);
+}
 
 /** Slack's escaping for text fields: `&`, `<` and `>` as entities, so no mention, link or command forms. */
 export function escapeMrkdwn(text: string): string {
@@ -113,7 +131,7 @@ export function digestBlocks(digest: Digest): Block[] {
     { type: 'header', text: { type: 'plain_text', text: `Integration hub ${digest.period} digest` } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Since ${since}` }] },
     digestSection(`*Open tasks (${digest.openTasks.length})*`, digest.openTasks.map((t) => `${item(`${t.key} ${t.title}`)} — \`${escape(t.code)}\``), 'none'),
-    digestSection(`*Acknowledged (${digest.acknowledgedTasks.length})*`, digest.acknowledgedTasks.map((t) => `${item(`${t.key} ${t.title}`)} — ${escapedWithin(t.acknowledgedBy ?? '', 200)}`), 'none'),
+    digestSection(`*Acknowledged (${digest.acknowledgedTasks.length})*`, digest.acknowledgedTasks.map((t) => `${item(`${t.key} ${t.title}`)} — ${t.acknowledgedBy ? channelActor(t.acknowledgedBy) : 'someone'}`), 'none'),
     digestSection('*Failures since the last digest*', digest.failuresSince.map((f) => `${item(f.integrationName)}: \`${escape(f.code)}\` ×${f.count}`), 'none'),
     digestSection('*Integrations*', digest.integrations.map((i) => `${item(i.name)} (${escape(i.environment)}): ${escape(i.status)}`), 'none configured'),
     digestSection('*Credentials expiring within 14 days*', digest.expiringCredentials.map((c) => `${item(c.integrationName)}: ${escape(c.expiresAt.slice(0, 10))}`), 'none'),

@@ -6,7 +6,7 @@ import type { SlackConfig } from './config.ts';
 import { loggableError } from './loggable-error.ts';
 import { doneBy } from './reply-deadline.ts';
 import type { SlackContext } from './slack-api.ts';
-import { slackProfile } from './user-email.ts';
+import { slackProfile, type SlackProfile } from './user-email.ts';
 
 // What the integration's Bolt App does with a /hub command or a button press: run it as the hub
 // user behind the Slack user and reply ephemerally, inline when it is quick, else via response_url.
@@ -25,8 +25,9 @@ const WENT_WRONG = ':warning: Something went wrong; the hub logged it.';
 /** Told after "working on it" when the request could not even be recorded, so nothing was done. */
 export const NOT_DONE = ':warning: The hub could not take this in, so nothing was done; the hub logged it. Please try again.';
 
-function identity(teamId: string, userId: string, userName: string | undefined, email: string | undefined): ChatIdentity {
-  return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}) };
+function identity(teamId: string, userId: string, userName: string | undefined, profile: SlackProfile): ChatIdentity {
+  const { email, lookupFailed } = profile;
+  return { platform: 'slack', teamId, userId, ...(userName ? { userName } : {}), ...(email ? { email } : {}), ...(lookupFailed ? { lookupFailed } : {}) };
 }
 
 /**
@@ -57,7 +58,7 @@ export function listenForCommands(app: App, config: SlackConfig): void {
     const { operations, ctx, answerBy } = context as unknown as HubContextProperties;
     const identify = async () => {
       const profile = await slackProfile(client, command.user_id, ctx);
-      return identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile.email);
+      return identity(command.team_id, command.user_id, profile.name ?? command.user_name, profile);
     };
     const work = runCommand(config.slashCommand, command.text ?? '', identify, operations);
     // A failure before the deadline rejects here and the receiver answers with a warning.
@@ -97,7 +98,7 @@ export function listenForButtons(app: App, config: SlackConfig): void {
       const teamId = user.team_id ?? body.team?.id ?? '';
       const identify = async () => {
         const profile = await slackProfile(client, user.id, ctx);
-        return identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile.email);
+        return identity(teamId, user.id, profile.name ?? user.username ?? user.name, profile);
       };
       const work = runCommand(config.slashCommand, `${verb} ${value}`, identify, operations);
       const what = { actionId };

@@ -19,7 +19,7 @@ function operations(answers: { status?: IntegrationStatus[]; runbook?: Partial<R
   };
 }
 
-const row = (status: string, lastSuccessAt: string | null): IntegrationStatus => ({ name: `SN ${status}`, connector: 'servicenow', environment: 'production', status, lastSuccessAt, openTasks: 1 });
+const row = (status: string, lastSuccessAt: string | null): IntegrationStatus => ({ name: `SN ${status}`, connector: 'servicenow', environment: 'production', status, lastSuccessAt, openTasks: 1, unresolvedTasks: [{ key: 'TASK-1', acknowledged: false }] });
 
 describe('/hub replies', () => {
   it('status says when an integration that is not healthy last worked, in the reader\'s time zone', async () => {
@@ -31,6 +31,18 @@ describe('/hub replies', () => {
     expect(degraded).toContain('no success yet');
     // A healthy line stays short.
     expect(healthy).not.toContain('success');
+  });
+
+  it('status names the open tasks, so one can be acknowledged straight from the reply, and counts the rest', async () => {
+    const keys = (numbers: number[], acknowledged = false) => numbers.map((n) => ({ key: `TASK-${n}`, acknowledged }));
+    const rows = [
+      { ...row('failing', null), openTasks: 5, unresolvedTasks: [...keys([3, 7, 9]), ...keys([2, 4], true)] },
+      { ...row('degraded', null), openTasks: 2, unresolvedTasks: [...keys([12]), ...keys([11], true)] },
+    ];
+    const { text } = await runCommand('/hub', 'status', identify, operations({ status: rows }));
+    const [failing, degraded] = text.split('\n');
+    expect(failing).toContain('5 open tasks: TASK-3, TASK-7, TASK-9 and 2 more');
+    expect(degraded).toContain('2 open tasks: TASK-12, TASK-11 (acknowledged)');
   });
 
   it('status marks every state, an unknown one too, rather than leaving a stray space', async () => {

@@ -31,9 +31,19 @@ export function helpText(command: string): string {
 const STATUS_MARK: Record<string, string> = { healthy: ':large_green_circle:', degraded: ':large_yellow_circle:', failing: ':red_circle:', paused: ':double_vertical_bar:' };
 const UNKNOWN_STATUS_MARK = ':white_circle:';
 
-/** One integration's line: when it is not healthy, since when it has not worked. */
+/** Task keys named in a status line; the rest are counted, so a line stays one line. */
+const TASKS_LISTED = 3;
+
+/** Which tasks, so a person can ack one straight from the reply: those waiting for someone come first. */
+function taskKeys(row: IntegrationStatus): string {
+  const listed = row.unresolvedTasks.slice(0, TASKS_LISTED).map((task) => (task.acknowledged ? `${task.key} (acknowledged)` : task.key));
+  const more = row.openTasks - listed.length;
+  return listed.length === 0 ? '' : `: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** One integration's line: its open tasks, and when it is not healthy, since when it has not worked. */
 function statusLine(row: IntegrationStatus): string {
-  const tasks = row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}` : '';
+  const tasks = row.openTasks ? `, ${row.openTasks} open task${row.openTasks === 1 ? '' : 's'}${taskKeys(row)}` : '';
   const lastSuccess = row.lastSuccessAt ? slackDate(row.lastSuccessAt) : undefined;
   const since = row.status === 'healthy' ? '' : lastSuccess ? `, last success ${lastSuccess}` : ', no success yet';
   return `${STATUS_MARK[row.status] ?? UNKNOWN_STATUS_MARK} *${escapeMrkdwn(row.name)}* (${row.connector}, ${row.environment}): ${row.status}${tasks}${since}`;

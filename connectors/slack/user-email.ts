@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import { createBoundedCache } from '../sdk/bounded-cache.ts';
 import type { SlackContext } from './slack-api.ts';
 
@@ -16,6 +16,8 @@ export interface SlackProfile {
   /** The email as Slack verified it: how a Slack user is linked to a hub user automatically. */
   email?: string;
   name?: string;
+  /** Slack did not answer who the person is (429, down, too slow): no email, for want of an answer. */
+  lookupFailed?: true;
 }
 
 export interface SlackProfilesOptions {
@@ -39,6 +41,19 @@ export interface SlackProfiles {
 function tokenKey(client: WebClient, ctx: SlackContext): string {
   const token = client.token ?? ctx.credentials.botToken;
   return `${ctx.integrationId}:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+}
+
+// Slack's own names for a passing trouble on its side, answered as HTTP 200 { ok: false }.
+const PASSING_SLACK_ERRORS: ReadonlySet<string> = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/**
+ * Whether Slack answered and the answer stands (a missing scope, an unknown user, a revoked token):
+ * asking again would get the same. Anything else — a 429 outlasting the retries, a 5xx, a timeout,
+ * a dropped connection — says nothing about who the person is.
+ */
+function isLastingAnswer(error: unknown): boolean {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === ErrorCode.PlatformError && !PASSING_SLACK_ERRORS.has(String(data?.error));
 }
 
 export function createSlackProfiles(options: SlackProfilesOptions): SlackProfiles {
@@ -74,9 +89,14 @@ export function createSlackProfiles(options: SlackProfilesOptions): SlackProfile
         };
         profiles.set(key, profile, now() + TTL_MS);
         return profile;
-      } catch {
-        ctx.logger.warn({ userId }, 'users.info failed; the user can still be linked explicitly');
-        return {};
+      } catch (error) {
+        // Not remembered: the next command asks again.
+        if (isLastingAnswer(error)) {
+          ctx.logger.warn({ userId }, 'users.info failed; the user can still be linked explicitly');
+          return {};
+        }
+        ctx.logger.warn({ userId }, 'users.info did not answer; the user is asked to try again');
+        return { lookupFailed: true };
       }
     },
     held: () => ({ profiles: profiles.size, workspaces: workspaces.size }),

@@ -9,7 +9,12 @@ export type NoHubUser =
   /** An admin unlinked the chat user (DELETE /api/slack/links/:id); only an admin's new link undoes it. */
   | 'unlinked_by_admin'
   /** The hub user behind the chat user, by link or by email, is disabled. */
-  | 'user_disabled';
+  | 'user_disabled'
+  /**
+   * No link, and the chat platform could not say who the user is (no email for want of an answer):
+   * nothing is known yet, so nothing is remembered; asking again in a moment may link them.
+   */
+  | 'lookup_failed';
 
 export type ChatUserLookup = { user: UserRow } | { refused: NoHubUser };
 
@@ -34,7 +39,7 @@ export async function lookUpChatUser(hub: HubContext, tenantId: string, who: Cha
     if (unlinkedAt) return { refused: 'unlinked_by_admin' };
     return user.disabled_at ? { refused: 'user_disabled' } : { user };
   }
-  if (!who.email) return { refused: 'not_linked' };
+  if (!who.email) return { refused: who.lookupFailed ? 'lookup_failed' : 'not_linked' };
   const byEmail = await hub.db
     .selectFrom('users')
     .selectAll()

@@ -41,6 +41,22 @@ describe('chat users without an active hub user', () => {
     expect(await test.hub.db.selectFrom('chat_user_links').selectAll().where('user_id', '=', 'U0LEFT').execute()).toEqual([]);
   });
 
+  it('asks a chat user the platform could not look up to try again, and remembers nothing about them', async () => {
+    const unknown: ChatIdentity = { ...slack('U0SLOW'), lookupFailed: true };
+    for (const ask of [() => ops().acknowledgeTask(unknown, 'TASK-1'), () => ops().status(unknown)]) {
+      const refusal = await ask().then(() => undefined, (error: Error) => error.message);
+      expect(refusal).toBe('The hub could not look up your chat account just now, so it cannot tell which hub user you are. Please try again in a moment.');
+    }
+    expect(await test.hub.db.selectFrom('chat_user_links').selectAll().where('user_id', '=', 'U0SLOW').execute()).toEqual([]);
+    // Once the platform answers, the same person is linked by their email as anyone else.
+    await expect(ops().status(slack('U0SLOW', 'victor@example.com'))).resolves.toBeInstanceOf(Array);
+  });
+
+  it('needs no lookup for a chat user an admin linked: their link says who they are', async () => {
+    await test.request('post', '/api/slack/links', { token: tenant.tokens.admin, body: { teamId: 'T1', userId: 'U0LINKED', userEmail: 'victor@example.com' } });
+    await expect(ops().status({ ...slack('U0LINKED'), lookupFailed: true })).resolves.toBeInstanceOf(Array);
+  });
+
   it('answers runbook, like status, only for linked users: unlinked and disabled ones are refused, a viewer is answered', async () => {
     await expect(ops().runbook(slack('U0NOBODY', 'nobody@elsewhere.example'), 'auth_invalid')).rejects.toThrow(/not linked to a hub user/);
     await expect(ops().runbook(slack('U0GONE'), 'auth_invalid')).rejects.toThrow(/Your hub account is disabled/);
@@ -80,5 +96,23 @@ describe('chat users without an active hub user', () => {
     await ops().resolveTask(operator, key, 'fixed');
     expect(await refusal(ops().acknowledgeTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
     expect(await refusal(ops().resolveTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
+  });
+
+  it('names the unresolved tasks of each integration in status, those waiting for someone first, and counts them', async () => {
+    const integration = await test.hub.db
+      .insertInto('integration_configs')
+      .values({ tenant_id: tenant.id, connector: 'servicenow', name: 'SN listed', environment: 'production' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const open = (code: string) => openOrUpdateTask(test.hub, { tenantId: tenant.id, integrationId: integration.id, integrationName: 'SN listed', code, message: 'down', operation: 'poll:incident' });
+    const keys: string[] = [];
+    for (const code of ['auth_invalid', 'upstream_unavailable', 'rate_limited', 'network_error']) keys.push(`TASK-${(await open(code)).task.number}`);
+    const operator = slack('U0OPS2', 'ops2@example.com');
+    await ops().acknowledgeTask(operator, keys[0]!);
+    await ops().resolveTask(operator, keys[3]!);
+
+    const [status] = await ops().status(operator, 'SN listed');
+
+    expect(status).toMatchObject({ openTasks: 3, unresolvedTasks: [{ key: keys[1], acknowledged: false }, { key: keys[2], acknowledged: false }, { key: keys[0], acknowledged: true }] });
   });
 });

@@ -1,3 +1,4 @@
+import { chatActorLabel } from '../../connectors/sdk/chat-actor-label.ts';
 import type { ChatIdentity, HubOperations, TaskSummary } from '../../connectors/sdk/operations.types.ts';
 import { OperationRefused } from '../../connectors/sdk/operations.types.ts';
 import type { AuditActor } from '../audit/audit-as.ts';
@@ -14,16 +15,18 @@ import { findTaskByNumber } from '../tasks/task.repository.ts';
 import { acknowledgeTask, resolveTask } from '../tasks/task.service.ts';
 import { runbookUrl } from '../tasks/task-alert.view.ts';
 import { lookUpChatUser, type NoHubUser } from './chat-identity.ts';
+import { unresolvedTasksOf } from './unresolved-tasks.ts';
 
 /** What a chat user who is no one in the hub is told: why, and who can change it. */
 const NO_HUB_USER: Record<NoHubUser, string> = {
   not_linked: 'Your chat account is not linked to a hub user yet. Ask an admin to link it, or use the email of your hub account in your profile.',
   unlinked_by_admin: 'An admin unlinked your chat account from the hub. Ask an admin to link it again.',
   user_disabled: 'Your hub account is disabled. Ask an admin to enable it, or to link your chat account to another hub user.',
+  lookup_failed: 'The hub could not look up your chat account just now, so it cannot tell which hub user you are. Please try again in a moment.',
 };
 
 function actorLabel(who: ChatIdentity, user: UserRow): string {
-  return `${who.platform}:${who.userName ?? who.userId} (${user.email})`;
+  return chatActorLabel(who, user.email);
 }
 
 /** What chat users may do in one tenant, with the same rules and records as the API. */
@@ -109,10 +112,20 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
       const rows = name
         ? [await integrationByName(name)]
         : await hub.db.selectFrom('integration_configs').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
-      const health = await integrationHealth(hub, rows);
+      const [health, tasks] = await Promise.all([integrationHealth(hub, rows), unresolvedTasksOf(hub.db, tenantId, rows.map((row) => row.id))]);
       return rows.map((row) => {
         const h = health.get(row.id);
-        return { name: row.name, connector: row.connector, environment: row.environment, status: h?.status ?? 'unknown', lastSuccessAt: h?.lastSuccessAt ?? null, openTasks: h?.openTasks ?? 0 };
+        const unresolvedTasks = tasks.get(row.id) ?? [];
+        return {
+          name: row.name,
+          connector: row.connector,
+          environment: row.environment,
+          status: h?.status ?? 'unknown',
+          lastSuccessAt: h?.lastSuccessAt ?? null,
+          // Counted from the same rows as the keys listed, so the reply's count and list agree.
+          openTasks: unresolvedTasks.length,
+          unresolvedTasks,
+        };
       });
     },
 
