@@ -32,6 +32,14 @@ export function expiryOf(text: string): Date {
   return new Date(timestamp);
 }
 
+/**
+ * `expires <time>` or `no expiry`, one width either way. Ahead of the role: scripts read the role,
+ * state, last use and name as the columns that end each line.
+ */
+function expiryColumn(expiresAt: Date | null): string {
+  return (expiresAt ? `expires ${expiresAt.toISOString()}` : 'no expiry').padEnd(32);
+}
+
 /** What `token create` asks for, checked: a role, a name and an expiry in the future, if any. */
 function creationOf(values: { role?: string; name?: string; expires?: string }): { role: Role; name: string; expiresAt: Date | undefined } {
   const role = Role.safeParse(values.role);
@@ -91,7 +99,7 @@ export async function tokenCommand(args: string[]): Promise<void> {
       for (const row of rows) {
         const state = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at < new Date() ? 'expired' : 'active';
         process.stdout.write(
-          [row.id, row.display_prefix + '…', row.role.padEnd(8), state.padEnd(7), row.last_used_at?.toISOString() ?? 'never used', row.name].join('  ') + '\n',
+          [row.id, row.display_prefix + '…', expiryColumn(row.expires_at), row.role.padEnd(8), state.padEnd(7), row.last_used_at?.toISOString() ?? 'never used', row.name].join('  ') + '\n',
         );
       }
       if (rows.length === 0) process.stdout.write('no tokens\n');
