@@ -24,7 +24,10 @@ export interface ContextOverrides {
 function storedCredentials(hub: HubContext, connector: AnyConnector, row: IntegrationConfigRow): unknown {
   const stored = openCredentials(hub, row);
   if (stored !== undefined || connector.credentials.safeParse({}).success) return stored ?? {};
-  throw new ConnectorError('config_invalid', 'the integration has no credentials: add them with PATCH /api/integrations/:id (credentials) or a rotation');
+  throw new ConnectorError(
+    'config_invalid',
+    `the integration has no credentials: add them with PATCH /api/integrations/${row.id} (credentials) or a rotation (POST /api/integrations/${row.id}/credentials/rotate)`,
+  );
 }
 
 /** Builds what a connector may use for one integration: parsed config, credentials, HTTP, logger. */
