@@ -127,10 +127,13 @@ const integrationGone = () => new NotFoundError('integration');
 export async function requestRotation(hub: HubContext, principal: Principal, integrationId: string, request: RotationRequest, requestId: string): Promise<RotationOutcome> {
   const integration = await requireIntegration(hub, principal.tenantId, integrationId);
   const connector = requireConnector(hub.connectors, integration.connector);
-  const submitted = withKeptCredentialFields(connector, request.credentials, credentialsBeingReplaced(hub, integration));
+  const stored = credentialsBeingReplaced(hub, integration);
+  const submitted = withKeptCredentialFields(connector, request.credentials, stored);
   const { credentials } = validateAgainstConnector(connector, { credentials: submitted });
+  // A failed check or a rotation waiting for approval leaves the stored secret in use: its entry names it.
+  const oldFingerprint = stored === undefined ? null : await secretFingerprint(hub, integration.tenant_id, stored, hub.db);
   const newFingerprint = await secretFingerprint(hub, integration.tenant_id, credentials, hub.db);
-  const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, newFingerprint, expiresAt: request.expiresAt ?? null };
+  const audit = { tenantId: integration.tenant_id, integrationId, actor: principal.label, reason: request.reason ?? null, oldFingerprint, newFingerprint, expiresAt: request.expiresAt ?? null };
 
   // The check's tokens stay apart from those of the credentials in use, and are kept for the new
   // ones: a provider that rotates refresh tokens has revoked the one the check spent.
