@@ -1,6 +1,7 @@
 import type { RunRow } from '../db/database.types.ts';
 import { runbookPath } from '../runbooks/failure-codes.ts';
-import type { Run } from '../../schemas/api/run.schema.ts';
+import type { Run, RunDetail } from '../../schemas/api/run.schema.ts';
+import { shownInput } from './run-input.ts';
 
 /**
  * `queued_at_iso`, when the query selected it, keeps the microseconds PostgreSQL stored, so a
@@ -32,4 +33,9 @@ export function toRun(row: Omit<RunRow, 'input'> & { queued_at_iso?: string }): 
     eventId: row.event_id,
     result: row.result ?? null,
   };
+}
+
+/** One run as GET /api/runs/:id shows it: with what an action was asked to do, redacted and bounded. */
+export function toRunDetail(row: RunRow & { queued_at_iso?: string }): RunDetail {
+  return { ...toRun(row), ...shownInput(row.input) };
 }

@@ -2,8 +2,8 @@ import { cursorOf } from '../db/keyset.ts';
 import { NotFoundError } from '../http/api-error.ts';
 import { defineRoute } from '../http/route.ts';
 import { ErrorResponse, IdParams } from '../../schemas/api/common.schema.ts';
-import { Run, RunList, RunQuery } from '../../schemas/api/run.schema.ts';
-import { toRun } from './run.mapper.ts';
+import { RunDetail, RunList, RunQuery } from '../../schemas/api/run.schema.ts';
+import { toRun, toRunDetail } from './run.mapper.ts';
 import { findRun, listRuns } from './run.query.ts';
 
 export const runRoutes = [
@@ -17,13 +17,13 @@ export const runRoutes = [
     },
   }),
   defineRoute({
-    method: 'get', path: '/api/runs/:id', summary: 'One run with counts, timings and, on failure, the code and runbook', tag: 'runs',
+    method: 'get', path: '/api/runs/:id', summary: 'One run with counts, timings, an action\'s input and, on failure, the code and runbook', tag: 'runs',
     access: 'viewer', resource: 'run', params: IdParams,
-    responses: { 200: { description: 'run', schema: Run }, 404: { description: 'not found', schema: ErrorResponse } },
+    responses: { 200: { description: 'run', schema: RunDetail }, 404: { description: 'not found', schema: ErrorResponse } },
     async handler({ params }, { hub, principal }) {
       const row = await findRun(hub, principal.tenantId, params.id);
       if (!row) throw new NotFoundError('run');
-      return { status: 200, body: toRun(row) };
+      return { status: 200, body: toRunDetail(row) };
     },
   }),
 ];

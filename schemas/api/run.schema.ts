@@ -29,6 +29,16 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+/** One run (GET /api/runs/:id): a run as lists show it, with the action's input, which lists leave out. */
+export const RunDetail = Run.extend({
+  input: z
+    .unknown()
+    .nullable()
+    .describe('what an action run was asked to do (null for other runs), secret-looking fields `[redacted]`; over 64 KB, a string: the first 64 KB of its JSON text'),
+  inputTruncated: z.boolean().describe('`input` was cut at 64 KB and holds the start of its JSON text'),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
 export const RunList = z.object({ runs: z.array(Run) });
 
 export const RunQuery = keysetPageQuery(
