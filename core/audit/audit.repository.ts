@@ -34,6 +34,8 @@ export interface AuditQuery {
   /** Where the page starts in the newest-first order (created_at, then id); see core/db/keyset.ts. */
   before?: KeysetCursor | undefined;
   action?: string | undefined;
+  targetType?: string | undefined;
+  targetId?: string | undefined;
 }
 
 /** A listed entry, with its time at full precision as an ISO string (UTC). */
@@ -43,6 +45,8 @@ export async function listAudit(db: Kysely<Database>, tenantId: string, query: A
   let select = db.selectFrom('audit_log').selectAll().select(isoMicros('created_at').as('created_at_iso')).where('tenant_id', '=', tenantId);
   if (query.before) select = select.where(olderThan('created_at', query.before));
   if (query.action) select = select.where('action', '=', query.action);
+  if (query.targetType) select = select.where('target_type', '=', query.targetType);
+  if (query.targetId) select = select.where('target_id', '=', query.targetId);
   return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
 }
 

@@ -23,7 +23,7 @@ export const auditRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/audit',
-    summary: 'The tenant audit log, newest first. Next page: `before` = the last entry\'s `createdAt`, `beforeId` = its `id`',
+    summary: 'The tenant audit log, newest first; `targetId` (and `targetType`) give one integration\'s, task\'s or route\'s history. Next page: `before` = the last entry\'s `createdAt`, `beforeId` = its `id`',
     tag: 'audit',
     access: 'admin',
     query: AuditQuery,
@@ -33,6 +33,8 @@ export const auditRoutes = [
         limit: query.limit,
         before: cursorOf(query),
         action: query.action,
+        targetType: query.targetType,
+        targetId: query.targetId,
       });
       return { status: 200, body: { entries: rows.map(toAuditEntry) } };
     },

@@ -3,7 +3,10 @@ import { seal, SecretDecryptionError, unseal } from '../vault/secret-box.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 
 // Credentials are one JSON document per integration, sealed with the vault key and bound to the
-// tenant and integration. Only a masked hint of the main secret is kept in clear.
+// tenant and integration. Only a hint that a secret is stored is kept in clear.
+
+/** The hint of stored credentials that hold a secret. */
+export const SECRET_SET = '••••';
 
 const SECRET_FIELDS = ['password', 'clientSecret', 'token', 'key', 'secret', 'apiToken', 'botToken', 'signingSecret'];
 
@@ -11,16 +14,18 @@ function binding(tenantId: string, integrationId: string) {
   return { tenantId, owner: `integration:${integrationId}:credentials` };
 }
 
-/** "••••1234": enough for an admin to tell which secret is set, useless to an attacker. */
+/**
+ * "••••" when a secret is stored. None of its characters: the last four of a password or a client
+ * secret narrow a guess, and the hint is kept in clear. Which secret is set is told by the
+ * fingerprints of the credential audit instead.
+ */
 export function credentialHint(credentials: unknown): string | null {
   const queue: unknown[] = [credentials];
   while (queue.length > 0) {
     const value = queue.shift();
     if (!value || typeof value !== 'object') continue;
     for (const [field, inner] of Object.entries(value)) {
-      // Four characters of a short secret are too large a share of it: show them for long ones only.
-      if (typeof inner === 'string' && SECRET_FIELDS.includes(field) && inner.length >= 16) return `••••${inner.slice(-4)}`;
-      if (typeof inner === 'string' && SECRET_FIELDS.includes(field)) return '••••';
+      if (typeof inner === 'string' && SECRET_FIELDS.includes(field)) return SECRET_SET;
       if (inner && typeof inner === 'object') queue.push(inner);
     }
   }

@@ -310,7 +310,7 @@ describe.each(RUNTIME_MODES)('polling on $name', ({ name, options }) => {
     expect(healthy.health).toMatchObject({ status: 'healthy', successRate24h: 1, breaker: 'closed', openTasks: 0, backlog: expect.any(Number) });
     expect(healthy.health.lastSuccessAt).not.toBeNull();
     expect(healthy.health.p95LatencyMs).toEqual(expect.any(Number));
-    expect(healthy.credentials).toEqual({ set: true, hint: '••••3456', expiresAt: null, previousAcceptedUntil: null });
+    expect(healthy.credentials).toEqual({ set: true, hint: '••••', expiresAt: null, previousAcceptedUntil: null });
     expect(JSON.stringify(healthy)).not.toContain('kit-token-123456');
     const metrics = await (await test.request('get', '/metrics')).text();
     expect(metrics).toContain(`hub_integration_status{integration_id="${integration.id}",integration="${integration.name}",connector="testkit",environment="production",status="healthy"} 1`);

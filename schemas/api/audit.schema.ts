@@ -17,5 +17,17 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 export const AuditList = z.object({ entries: z.array(AuditEntry) });
 export type AuditList = z.infer<typeof AuditList>;
 
-export const AuditQuery = keysetPageQuery({ item: 'entry', items: 'entries', time: 'createdAt' }, { action: z.string().min(1).optional() });
+export const AuditQuery = keysetPageQuery(
+  { item: 'entry', items: 'entries', time: 'createdAt' },
+  {
+    action: z.string().min(1).optional(),
+    // Every target the hub records (integration, task, route, event, api_token, user, …) has a UUID.
+    targetId: z.uuid({ message: 'expected a UUID' }).optional().describe('entries about this integration, task, route, token, … (its `id`)'),
+    targetType: z
+      .string()
+      .regex(/^[a-z][a-z_]{0,49}$/, { message: 'expected a target type such as integration, task or route' })
+      .optional()
+      .describe('entries about targets of this type: `integration`, `task`, `route`, `event`, `api_token`, `user`, `credential_rotation`, `chat_link`, `tenant`'),
+  },
+);
 export type AuditQuery = z.infer<typeof AuditQuery>;

@@ -19,7 +19,7 @@ export const Integration = z.object({
   paused: z.boolean(),
   credentials: z.object({
     set: z.boolean(),
-    hint: z.string().nullable().describe('masked, e.g. the last four characters'),
+    hint: z.string().nullable().describe('"••••" when a secret is stored: nothing of it is shown'),
     expiresAt: Timestamp.nullable(),
     previousAcceptedUntil: Timestamp.nullable().describe('until when the credentials the last change replaced still verify webhooks (HUB_WEBHOOK_SECRET_GRACE_SECONDS); null when they do not'),
   }),

@@ -26,6 +26,8 @@ import * as credentialAuditOutlivesIntegration from './0024_credential_audit_out
 import * as routeSourceLowerCase from './0025_route_source_lower_case.ts';
 import * as loginAttemptsKnownBrowser from './0026_login_attempts_known_browser.ts';
 import * as runEventIndex from './0027_run_event_index.ts';
+import * as credentialHintsWithoutTail from './0028_credential_hints_without_tail.ts';
+import * as auditTargetIndexes from './0029_audit_target_indexes.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -57,4 +59,6 @@ export const migrations: Record<string, Migration> = {
   '0025_route_source_lower_case': routeSourceLowerCase,
   '0026_login_attempts_known_browser': loginAttemptsKnownBrowser,
   '0027_run_event_index': runEventIndex,
+  '0028_credential_hints_without_tail': credentialHintsWithoutTail,
+  '0029_audit_target_indexes': auditTargetIndexes,
 };
