@@ -15,6 +15,7 @@ import { startWorkers } from './job-handlers.ts';
 import { createHubContext, jobRegistrations } from './hub-services.ts';
 import { keepSchedules } from './schedule-keeper.ts';
 import { scheduleMaintenance } from './maintenance.ts';
+import { startupSummary } from './startup-summary.ts';
 import { connectors } from '../../connectors/registry.ts';
 import { webhookListener } from '../webhooks/webhook.listener.ts';
 import { interactionFollowUpsSettled } from '../webhooks/interaction.runner.ts';
@@ -143,9 +144,6 @@ export async function startHub(config: EnvironmentVariables, logger: Logger, opt
       `nobody can administer the tenant "${firstStart.tenantSlug}": it has no usable admin token and no admin user. Make a token with: npm run hub -- token create --tenant ${firstStart.tenantSlug} --role admin --name me${embedded ? ' (stop the hub first: it holds the data directory)' : ''}`,
     );
   }
-  logger.info(
-    { role: config.HUB_ROLE, mode: embedded ? 'embedded' : 'production', database: database.kind, queue: queue.kind, port: http?.port },
-    'hub started',
-  );
+  logger.info(startupSummary(config, { database: database.kind, queue: queue.kind, port: http?.port }), 'hub started');
   return { hub, masterKeys: masterKeys.keys, firstStart, ...(http ? { http } : {}), stop };
 }
