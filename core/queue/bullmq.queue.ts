@@ -112,7 +112,8 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
       // Worker.close also hangs, with no job running, when Redis went away: its blocking
       // connection never reports 'end'. Disconnecting stops its reconnect attempts either way.
       logger.warn(
-        { timeoutMs, jobsInFlight: inFlight.count },
+        // A stop passes on what is left of its budget, a fraction of a millisecond off: log whole ms.
+        { timeoutMs: Math.round(timeoutMs), jobsInFlight: inFlight.count },
         inFlight.count > 0
           ? 'jobs still running at close timeout; BullMQ will retry them as stalled'
           : 'workers did not close in time; Redis is probably unreachable',
