@@ -113,6 +113,20 @@ describe('migrations', () => {
     }
   });
 
+  it.each([
+    ['a database that does not exist', 'postgres://postgres@127.0.0.1:5432/hub_no_such_database', /^cannot open the database \(check DATABASE_URL\): database "hub_no_such_database" does not exist/],
+    ['a role that does not exist', 'postgres://hub_no_such_role@127.0.0.1:5432/postgres', /^cannot open the database \(check DATABASE_URL\): role "hub_no_such_role" does not exist/],
+  ])('say the database cannot be opened, and where to look, for %s', async (_case, url, message) => {
+    const wrong = await connectDatabase({ url, dataDir: tmpdir() });
+    try {
+      const failure = await migrateToLatest(wrong.db as never).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationFailedError);
+      expect((failure as Error).message).toMatch(message);
+    } finally {
+      await wrong.close();
+    }
+  });
+
   it('let the previous version write API tokens as it did, for a rolling upgrade after hub migrate', async () => {
     const db = postgres.db;
     const tenant = await db.insertInto('tenants').values({ slug: 'rolling', name: 'rolling' }).returning('id').executeTakeFirstOrThrow();

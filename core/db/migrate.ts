@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import { migrations } from '../../schemas/migrations/index.ts';
-import { isDatabaseUnavailable } from './postgres-errors.ts';
+import { isDatabaseRefusingLogin, isDatabaseUnavailable } from './postgres-errors.ts';
 
 export class MigrationFailedError extends Error {
   override name = 'MigrationFailedError';
@@ -9,7 +9,7 @@ export class MigrationFailedError extends Error {
 
   constructor(migration: string | undefined, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`${migration ? `migration ${migration} failed` : isDatabaseUnavailable(cause) ? 'cannot reach the database (check DATABASE_URL)' : 'could not start migrating'}: ${reason}`, { cause });
+    super(`${migration ? `migration ${migration} failed` : isDatabaseUnavailable(cause) ? 'cannot reach the database (check DATABASE_URL)' : isDatabaseRefusingLogin(cause) ? 'cannot open the database (check DATABASE_URL)' : 'could not start migrating'}: ${reason}`, { cause });
     this.migration = migration;
   }
 }

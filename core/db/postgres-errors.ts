@@ -41,6 +41,15 @@ export async function onForeignKeyViolation<T>(write: Promise<T>, gone: () => Er
   }
 }
 
+/**
+ * Refused while connecting: no such database (3D000), a role or password the server refuses
+ * (28000, 28P01). A setting to correct (DATABASE_URL), not an outage to wait out.
+ */
+export function isDatabaseRefusingLogin(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '3D000' || state === '28000' || state === '28P01';
+}
+
 /** 40P01: PostgreSQL broke a deadlock by failing this transaction; the others in the cycle went on. */
 export function isDeadlock(error: unknown): boolean {
   return sqlState(error) === '40P01';
