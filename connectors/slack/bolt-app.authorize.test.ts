@@ -56,7 +56,7 @@ it('a press of Acknowledge survives a failed auth.test (Slack 503 twice; users.i
   expect(repliesTo('ack')).toHaveLength(1);
 });
 
-it('a command whose auth.test is rate limited still answers "Working on it…" within 3 s', async () => {
+it('a command whose auth.test is rate limited is answered in time, without waiting out the Retry-After', async () => {
   slack.failNext('auth.test', 1, { status: 429, retryAfter: 4 });
   const hub = operations();
   const body = slashCommandBody({ text: 'ack TASK-42', user_id: 'U0OPS', response_url: slack.responseUrl('cmd') });
@@ -64,8 +64,12 @@ it('a command whose auth.test is rate limited still answers "Working on it…" w
   const answer = await slackWebhook.interact!(signed(body), test.ctx, hub, Promise.resolve(true));
   expect(performance.now() - started).toBeLessThan(3_000);
   expect(answer.body, 'the HTTP answer to the command').toBeDefined();
-  expect(JSON.parse(answer.body ?? '{}').text).toContain('Working on it');
-  await waitFor('the reply', async () => (repliesTo('cmd').length ? true : undefined), 8_000);
+  // Answered inline, or "Working on it…" then the reply, on a machine slow enough to pass the inline limit.
+  const inline = JSON.parse(answer.body ?? '{}').text as string;
+  const reply = inline.includes('Working on it') ? (await waitFor('the reply', async () => repliesTo('cmd')[0], 8_000)).text : inline;
+  expect(reply).toContain('TASK-42 acknowledged');
+  expect(hub.acked).toEqual(['TASK-42']);
+  expect(authTests()).toBe(1);
 });
 
 it('Web API calls per command: auth.test is not asked again for every command', async () => {

@@ -1,4 +1,5 @@
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
 import type { WebhookRequest, WebhookResponse } from '../sdk/connector.types.ts';
 import { InteractionNotRecorded, type HubOperations } from '../sdk/operations.types.ts';
 import { createBoltAppCache } from './bolt-app-cache.ts';
@@ -38,6 +39,15 @@ export function boltAppsHeld(): number {
 // email, told that their account is not linked.
 const PROFILE_LOOKUP_TIMEOUT_MS = 5_000;
 
+/**
+ * The listeners' Web API client (the identity lookup in a command or button press): one retry and
+ * the lookup's own timeout. A 429 is not waited out: a Retry-After of a minute, waited before each
+ * try, would keep a person staring at "Working on it…" only to be asked to try again.
+ */
+export function listenerClientOptions(ctx: SlackContext): WebClientOptions {
+  return { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: PROFILE_LOOKUP_TIMEOUT_MS, rejectRateLimitedCalls: true };
+}
+
 function build(ctx: SlackContext): App {
   const receiver = new HookReceiver();
   const botToken = ctx.credentials.botToken;
@@ -49,7 +59,7 @@ function build(ctx: SlackContext): App {
     authorize: async () => ({ botToken }),
     receiver,
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, setLevel: () => undefined, getLevel: () => 'error' as never, setName: () => undefined },
-    clientOptions: { slackApiUrl: ctx.config.slackApiUrl, retryConfig: { retries: 1 }, timeout: PROFILE_LOOKUP_TIMEOUT_MS },
+    clientOptions: listenerClientOptions(ctx),
   });
   listenForCommands(app, ctx.config);
   listenForButtons(app, ctx.config);

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
+import { listenerClientOptions } from './bolt-app.ts';
 import { slackTestContext, type SlackTestContext } from './test-context.testing.ts';
 import { createSlackProfiles } from './user-email.ts';
 
@@ -31,6 +32,14 @@ describe('a Slack profile lookup that gets no answer', () => {
 
     expect(await profiles.lookUp(client(), 'U0OPS', test.ctx)).toEqual({ lookupFailed: true });
     expect(await profiles.lookUp(client(), 'U0OPS', test.ctx)).toEqual({ email: 'ops@acme.example', name: 'olivia' });
+  });
+
+  it("gives up at once on a 429 with the listeners' own client, rather than wait out its Retry-After", async () => {
+    const profiles = createSlackProfiles({ maxProfiles: 10, maxWorkspaces: 10 });
+    slack.failNext('users.info', 1, { status: 429, retryAfter: 60 });
+    const listeners = new WebClient(slack.botToken, listenerClientOptions(test.ctx));
+    expect(await profiles.lookUp(listeners, 'U0OPS', test.ctx)).toEqual({ lookupFailed: true });
+    expect(slack.requests.filter((request) => request.method === 'users.info')).toHaveLength(1);
   });
 
   it('is a failed lookup when Slack is down (5xx) or answers too late', async () => {
