@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollUpHealth } from '../core/health/health-rollup.ts';
 import { createTestUser, startAdminTestServer, type AdminTestServer, type TestUser } from '../test-support/browser/admin-server.ts';
@@ -134,8 +134,18 @@ describe('admin UI in a real browser', () => {
     // Run now: every stream, incremental.
     await page.goto(`${server.baseUrl}/admin/integrations/${integrationId}`);
     await clickAndWait(page, page.getByRole('button', { name: 'Run now' }));
-    await expectText(page.getByRole('status'), 'Sync queued');
-    await reloadUntil(page, 'three successful poll runs', async () => (await page.locator('.badge--ok', { hasText: 'Succeeded' }).count()) >= 4);
+    // The sync's page follows its runs by itself (a meta refresh, no script): the test does not reload it.
+    expect(pathOf(page)).toBe(`/admin/integrations/${integrationId}/sync`);
+    await expectText(page.getByRole('heading', { level: 1 }), 'Sync of ServiceNow staging');
+    await waitFor('the sync page to refresh itself until every stream synced', async () => {
+      const done = page.locator('.notice--success', { hasText: 'All 3 streams synced.' });
+      return (await done.count().catch(() => 0)) > 0;
+    }, 20_000);
+    await expectText(page.getByRole('row', { name: /incident/ }), '12 new, 0 changed');
+    expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
+    await saveScreenshot(page, '06-sync-finished');
+    await page.goto(`${server.baseUrl}/admin/integrations/${integrationId}`);
+    await expectCount(page.locator('.badge--ok', { hasText: 'Succeeded' }), 4);
     await expectText(page.getByRole('row', { name: /Poll · incident/ }), '12 new, 0 changed');
     await saveScreenshot(page, '06-integration-synced');
 
@@ -244,6 +254,50 @@ describe('admin UI in a real browser', () => {
     await expectText(page.getByRole('region', { name: 'History' }), 'Resolved by system');
     await context.close();
   }, 60_000);
+
+  it('lines up what sits side by side and keeps apart what follows each other', async () => {
+    // Soft: each flaw of the layout is told apart, not only the first.
+    const { context, page } = await signedIn(admin);
+    const box = async (locator: Locator) => {
+      const found = await locator.first().boundingBox();
+      if (!found) throw new Error(`${locator} is not shown`);
+      return found;
+    };
+    const gap = async (upper: Locator, lower: Locator) => (await box(lower)).y - ((await box(upper)).y + (await box(upper)).height);
+
+    // A filter bar: the text box stands level with the selects beside it.
+    await page.goto(`${server.baseUrl}/admin/events`);
+    const [typed, chosen] = [await box(page.locator('#filter-type')), await box(page.locator('#filter-status'))];
+    expect.soft({ top: typed.y, height: typed.height }).toEqual({ top: chosen.y, height: chosen.height });
+
+    // Every choice of the sync's Mode is shown whole, not cut off by the narrow column.
+    await page.goto(`${server.baseUrl}/admin/integrations/${integrationId}`);
+    // Runs in the page (no DOM types here): measures each option's text in the select's font.
+    const modes = await page.locator('#sync-mode').evaluate((select: any) => {
+      const view = globalThis as any;
+      const style = view.getComputedStyle(select);
+      const ruler = view.document.createElement('canvas').getContext('2d');
+      ruler.font = style.font;
+      // Room for text: the box less its padding and the arrow Chromium draws inside it.
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+      return [...select.options].map((option: any) => ({ text: String(option.text), fits: ruler.measureText(option.text).width <= room }));
+    });
+    expect.soft(modes).toEqual([{ text: 'Incremental', fits: true }, { text: 'Full', fits: true }]);
+
+    // A check's Result stands apart from the timings above it.
+    const check = await server.test.hub.db.selectFrom('integration_runs').select('id').where('integration_id', '=', integrationId).where('kind', '=', 'check').where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+    await page.goto(`${server.baseUrl}/admin/runs/${check.id}`);
+    const timings = page.getByRole('region', { name: 'Timings' });
+    expect.soft(await gap(timings.locator('dl'), timings.getByRole('heading', { name: 'Result' }))).toBeGreaterThanOrEqual(16);
+    await saveScreenshot(page, '11b-check-run');
+
+    // The Replay event button does not touch the Payload card under it.
+    const event = await server.test.hub.db.selectFrom('integration_events').select('id').where('integration_id', '=', integrationId).where('source', '=', 'poll').executeTakeFirstOrThrow();
+    await page.goto(`${server.baseUrl}/admin/events/${event.id}`);
+    expect.soft(await gap(page.getByRole('button', { name: 'Replay event' }), page.getByRole('region', { name: 'Payload' }))).toBeGreaterThanOrEqual(16);
+    await saveScreenshot(page, '11c-event');
+    await context.close();
+  }, 30_000);
 
   it('makes an API token that acts for the admin, shows it once, and revokes it', async () => {
     const { context, page } = await signedIn(admin);

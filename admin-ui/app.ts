@@ -19,6 +19,7 @@ import { registerOverviewRoutes } from './routes/overview.routes.ts';
 import { registerRouteRoutes } from './routes/route.routes.ts';
 import { registerRunbookRoutes } from './routes/runbook.routes.ts';
 import { registerSettingsRoutes } from './routes/settings.routes.ts';
+import { registerSyncProgressRoutes } from './routes/sync-progress.routes.ts';
 import { registerTaskRoutes } from './routes/task.routes.ts';
 import { registerTokenRoutes } from './routes/token.routes.ts';
 import { refuseUnstorableQuery } from './storable-query.ts';
@@ -93,6 +94,7 @@ export function adminApp(hub: HubContext): Hono<AdminEnv> {
   registerOverviewRoutes(app, hub);
   registerIntegrationRoutes(app, hub);
   registerIntegrationActionRoutes(app, hub);
+  registerSyncProgressRoutes(app, hub);
   registerCredentialRoutes(app, hub);
   registerActivityRoutes(app, hub);
   registerTaskRoutes(app, hub);

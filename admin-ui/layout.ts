@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Role } from '../core/auth/roles.ts';
 import { roleAllows } from '../core/auth/roles.ts';
 import type { AdminSession } from './auth/session.service.ts';
+import { refreshMeta } from './auto-refresh.ts';
 import { csrfField } from './components/csrf-field.ts';
 import { noticeBanner, type Notice } from './components/notice.ts';
 import { html, nothing, when, type Html } from './html.ts';
@@ -44,12 +45,15 @@ export interface PageOptions {
   /** Buttons and links beside the heading. */
   actions?: Html;
   openTasks?: number;
+  /** Reload the page every this many seconds (work in progress); ignored when the body has a form. */
+  refreshSeconds?: number | undefined;
   body: Html;
 }
 
-function head(title: string): Html {
+function head(title: string, refresh: Html = nothing): Html {
   return html`<head>
 <meta charset="utf-8">
+${refresh}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <meta name="referrer" content="same-origin">
@@ -87,7 +91,7 @@ export function layout(page: PageOptions): Html {
   const session = page.session;
   return html`<!doctype html>
 <html lang="en">
-${head(page.title)}
+${head(page.title, refreshMeta(page.refreshSeconds, page.body))}
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="topbar">

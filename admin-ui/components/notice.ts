@@ -16,7 +16,6 @@ const MESSAGES: Record<string, Notice> = {
   resumed: { kind: 'success', text: 'Scheduled polls resumed.' },
   resumed_disabled: { kind: 'warning', text: 'The pause is lifted, but the integration is disabled: it polls on schedule only once it is enabled again (Configuration → Enabled).' },
   deleted: { kind: 'success', text: 'Integration deleted.' },
-  sync_queued: { kind: 'success', text: 'Sync queued. Its runs appear under Recent runs as they finish; reload to update.' },
   acknowledged: { kind: 'success', text: 'Task acknowledged.' },
   resolved: { kind: 'success', text: 'Task resolved.' },
   replayed: { kind: 'success', text: 'Event queued for routing again; reload to see its status.' },

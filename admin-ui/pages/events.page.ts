@@ -55,7 +55,7 @@ export function EventDetailPage(event: EventRow, integrationName: string | undef
   const replay = isInteractionEvent(event)
     ? html`<p class="hint">A chat interaction (a command or a button press): the hub answered it when it arrived. Interactions are not routed, so it cannot be replayed.</p>`
     : csrf
-    ? html`<form method="post" action="/admin/events/${event.id}/replay" class="form">
+    ? html`<form method="post" action="/admin/events/${event.id}/replay" class="form action-bar">
   ${csrfField(csrf)}
   <p class="hint">Routes the event again: route actions that already succeeded for it are not repeated, failed ones run again.</p>
   <div class="form-actions"><button type="submit" class="button">Replay event</button></div>

@@ -62,8 +62,8 @@ function syncForm(view: IntegrationDetailView): Html {
   <form method="post" action="/admin/integrations/${view.row.id}/sync" class="form">
     ${csrfField(view.csrf)}
     <div class="field"><label for="sync-stream">Stream</label><select id="sync-stream" name="stream"><option value="">All streams</option>${streams}</select></div>
-    <div class="field"><label for="sync-mode">Mode</label><select id="sync-mode" name="mode" aria-describedby="sync-mode-hint"><option value="incremental">Incremental (changes since the cursor)</option><option value="full">Full (re-read everything)</option></select>
-    <p class="hint" id="sync-mode-hint">Both are deduplicated: unchanged records create no events.</p></div>
+    <div class="field"><label for="sync-mode">Mode</label><select id="sync-mode" name="mode" aria-describedby="sync-mode-hint"><option value="incremental">Incremental</option><option value="full">Full</option></select>
+    <p class="hint" id="sync-mode-hint">Incremental reads the changes since the last sync; full reads everything again. Both are deduplicated: unchanged records create no events.</p></div>
     <div class="form-actions"><button type="submit" class="button button--primary">Run now</button></div>
   </form>
 </section>`;

@@ -2,6 +2,7 @@ import type { RunRow } from '../../core/db/database.types.ts';
 import type { EventSummary } from '../../core/events/event.query.ts';
 import { eventBadge, runBadge } from '../components/badges.ts';
 import { FailureRunbookPanel, type FailureRunbookPanelProps } from '../components/failure-runbook-panel.ts';
+import { isRunActive, progressBanner, progressText, runElapsedMs, shouldWatch } from '../components/run-progress.ts';
 import { duration, timeTag } from '../components/time.ts';
 import { html, nothing, type Html } from '../html.ts';
 
@@ -31,14 +32,15 @@ export function RunDetailPage(view: RunDetailView): Html {
         (event) => html`<tr><td class="nowrap"><a href="/admin/events/${event.id}">${timeTag(event.received_at, { now: view.now })}</a></td><td><code>${event.type}</code></td><td>${event.external_id ?? '—'}</td><td>${eventBadge(event.status)}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">This run recorded no events.</p>`;
+  const active = isRunActive(run);
   const result = run.result !== null && run.result !== undefined ? html`<h3>Result</h3><pre><code>${JSON.stringify(run.result, null, 2)}</code></pre>` : nothing;
-  return html`<dl class="stats" aria-label="Counts">
+  return html`${active ? progressBanner(progressText(run, view.now), shouldWatch([run], view.now)) : nothing}<dl class="stats" aria-label="Counts">
   <div class="stat"><dt>Status</dt><dd>${runBadge(run.status)}</dd></div>
   <div class="stat"><dt>Records seen</dt><dd>${run.records_seen}</dd></div>
   <div class="stat"><dt>New</dt><dd>${run.records_new}</dd></div>
   <div class="stat"><dt>Changed</dt><dd>${run.records_changed}</dd></div>
   <div class="stat"><dt>Pages</dt><dd>${run.pages}</dd></div>
-  <div class="stat"><dt>Duration</dt><dd>${duration(run.latency_ms)}</dd></div>
+  <div class="stat"><dt>${active ? 'Elapsed' : 'Duration'}</dt><dd>${duration(runElapsedMs(run, view.now))}</dd></div>
 </dl>
 ${view.runbookPanel ? FailureRunbookPanel(view.runbookPanel) : nothing}
 <div class="grid grid--2">

@@ -8,6 +8,7 @@ import { replayEvent } from '../../core/events/event-replay.service.ts';
 import { EVENT_SOURCES, EVENT_STATUSES, findEvent, listEventSummaries } from '../../core/events/event.query.ts';
 import { findRun, listRuns, RUN_KINDS, RUN_STATUSES } from '../../core/runs/run.query.ts';
 import { isUuidText } from '../../core/db/uuid-text.ts';
+import { isRunActive, PROGRESS_REFRESH_SECONDS, shouldWatch } from '../components/run-progress.ts';
 import { integrationNames } from '../data/run.query.ts';
 import { EventDetailPage, EventsPage } from '../pages/events.page.ts';
 import { RunDetailPage, runTitle } from '../pages/run-detail.page.ts';
@@ -54,8 +55,10 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
         : Promise.resolve(undefined),
     ]);
     const name = names.get(run.integration_id);
+    const now = hub.clock();
     return renderPage(c, hub, {
       title: `${runTitle(run)} · ${name ?? 'run'}`,
+      refreshSeconds: shouldWatch([run], now) ? PROGRESS_REFRESH_SECONDS : undefined,
       heading: runTitle(run),
       section: 'runs',
       crumbs: [{ href: '/admin/runs', label: 'Runs' }, ...(name ? [{ href: `/admin/integrations/${run.integration_id}`, label: name }] : []), { label: run.id.slice(0, 8) }],
@@ -64,9 +67,11 @@ export function registerActivityRoutes(app: Hono<AdminEnv>, hub: HubContext): vo
         integrationName: name,
         events,
         runbookPanel: run.error_code
-          ? { code: run.error_code, runbook, message: run.error_message, task, csrf: can(session, 'operator') ? session.csrfToken : undefined }
+          ? // While the run is still going its page reloads itself, which only a page without forms may
+            // do (auto-refresh.ts): the task is acknowledged on its own page, one click away.
+            { code: run.error_code, runbook, message: run.error_message, task, csrf: can(session, 'operator') && !isRunActive(run) ? session.csrfToken : undefined }
           : undefined,
-        now: hub.clock(),
+        now,
       }),
     });
   });

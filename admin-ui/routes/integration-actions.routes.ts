@@ -8,9 +8,10 @@ import type { HubContext } from '../../core/server/hub-context.ts';
 import type { AdminEnv } from '../admin-env.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { formOf, idParam } from './params.ts';
+import { syncProgressPath } from './sync-progress.routes.ts';
 
 // What operators do to an integration (check, sync, pause, resume) and admins' delete. Each is a
-// POST that redirects back, so reloading the page does not repeat it.
+// POST that redirects (back, or to the progress of a sync), so reloading the page does not repeat it.
 
 export function registerIntegrationActionRoutes(app: Hono<AdminEnv>, hub: HubContext): void {
   app.post('/integrations/:id/check', async (c) => {
@@ -38,7 +39,9 @@ export function registerIntegrationActionRoutes(app: Hono<AdminEnv>, hub: HubCon
       targetId: row.id,
       detail: { stream: form['stream'] || null, mode, runIds: runs.map((run) => run.id) },
     });
-    return c.redirect(`/admin/integrations/${row.id}?notice=sync_queued`, 303);
+    // To the progress of what was started: the run's own page, or a page of the runs of every stream.
+    const [only] = runs;
+    return c.redirect(runs.length === 1 && only ? `/admin/runs/${only.id}` : syncProgressPath(row.id, runs.map((run) => run.id)), 303);
   });
 
   for (const [path, paused] of [['pause', true], ['resume', false]] as const) {
