@@ -20,6 +20,10 @@ describe('codeForStatus', () => {
     [408, 'upstream_unavailable'],
     [409, 'config_invalid'],
     [422, 'config_invalid'],
+    // Content Too Large / URI Too Long (RFC 9110 §15.5.14-15): the same request is refused again
+    // until a person sends less (a smaller file, a shorter query).
+    [413, 'config_invalid'],
+    [414, 'config_invalid'],
     [418, 'upstream_bad_response'],
     [501, 'upstream_bad_response'],
     [599, 'upstream_bad_response'],
@@ -39,6 +43,12 @@ describe('errorForResponse', () => {
     expect(error?.message).toBe('GET /api/now/table/incident answered 401');
     expect(error?.status).toBe(401);
     expect(error?.message).not.toContain('canary');
+  });
+
+  it("adds the upstream's own reason after the status", () => {
+    const error = errorForResponse({ method: 'PATCH', url, status: 403, reason: 'Operation Failed: ACL Exception Update Failed due to security constraints' });
+    expect(error?.message).toBe('PATCH /api/now/table/incident answered 403: Operation Failed: ACL Exception Update Failed due to security constraints');
+    expect(error).toMatchObject({ code: 'permission_denied', status: 403 });
   });
 
   it('carries Retry-After for 429 and 503', () => {

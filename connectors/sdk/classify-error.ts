@@ -1,8 +1,9 @@
 import { ConnectorError, type FailureCode } from './failure.ts';
 
 // Maps what the upstream (or the network) did to a failure code. Pure, so every row of the
-// table is unit-tested. Messages carry method, host/path and status only: query strings hold
-// search terms and sometimes keys, headers hold credentials, and upstream bodies may echo both.
+// table is unit-tested. Messages carry method, host/path and status, never the query string (it
+// holds search terms and sometimes keys), and the upstream's own reason when the caller read one
+// from the body, already cut short and rid of credentials (upstream-reason.ts).
 
 const CODE_BY_STATUS: ReadonlyMap<number, FailureCode> = new Map([
   [400, 'config_invalid'],
@@ -15,6 +16,10 @@ const CODE_BY_STATUS: ReadonlyMap<number, FailureCode> = new Map([
   [408, 'upstream_unavailable'],
   [409, 'config_invalid'],
   [410, 'cursor_expired'],
+  // Content Too Large and URI Too Long: the upstream refuses this request as sent, and will again
+  // until a person sends less (a smaller file, a shorter query, a smaller page).
+  [413, 'config_invalid'],
+  [414, 'config_invalid'],
   [422, 'config_invalid'],
   [429, 'rate_limited'],
   [500, 'upstream_unavailable'],
@@ -43,13 +48,16 @@ export interface ResponseFacts {
   status: number;
   /** Already parsed from Retry-After (see retry-after.ts). */
   retryAfterMs?: number | undefined;
+  /** What the upstream said, one short line without credentials (see upstream-reason.ts). */
+  reason?: string | undefined;
 }
 
 /** The ConnectorError for a response, or undefined for 1xx–3xx. */
 export function errorForResponse(facts: ResponseFacts): ConnectorError | undefined {
   const code = codeForStatus(facts.status);
   if (code === undefined) return undefined;
-  const message = `${describeRequest(facts.method, facts.url)} answered ${facts.status}`;
+  const answered = `${describeRequest(facts.method, facts.url)} answered ${facts.status}`;
+  const message = facts.reason === undefined ? answered : `${answered}: ${facts.reason}`;
   const retryAfterMs = RETRY_AFTER_STATUSES.has(facts.status) ? facts.retryAfterMs : undefined;
   return new ConnectorError(code, message, {
     status: facts.status,

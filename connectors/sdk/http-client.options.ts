@@ -1,5 +1,6 @@
 import type { ConnectorLogger } from './connector.types.ts';
 import type { TokenStore, UpstreamAuth } from './credentials.ts';
+import type { ErrorReasonReader } from './upstream-reason.ts';
 
 export interface RetryPolicy {
   /** Total attempts including the first. */
@@ -39,4 +40,6 @@ export interface HttpClientOptions {
   random?: () => number;
   /** Waits between retries; injectable so tests need not sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Turns the upstream's error bodies into the reason a failure names; commonErrorReason when absent. */
+  errorReason?: ErrorReasonReader;
 }

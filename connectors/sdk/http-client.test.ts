@@ -135,6 +135,7 @@ describe('createHttpClient: classification of answers', () => {
     [405, 'config_invalid'],
     [408, 'upstream_unavailable'],
     [409, 'config_invalid'],
+    [413, 'config_invalid'],
     [422, 'config_invalid'],
     [418, 'upstream_bad_response'],
     [429, 'rate_limited'],
@@ -148,7 +149,7 @@ describe('createHttpClient: classification of answers', () => {
     const error = await failureOf(client.request({ url: '/api/now/table/incident', query: { sysparm_query: 'active=true' } }));
     expect(error.code).toBe(code);
     expect(error.status).toBe(status);
-    expect(error.message).toBe(`GET /api/now/table/incident answered ${status}`);
+    expect(error.message).toBe(`GET /api/now/table/incident answered ${status}: nope`);
   });
 
   it('does not retry answers that retrying cannot fix', async () => {

@@ -3,6 +3,7 @@ import { createAuthorizer, type ApiKeyOptions } from './authorize.ts';
 import { backoffDelay } from './backoff.ts';
 import { defaultBreakers, type BreakerRegistry } from './breaker-registry.ts';
 import { describeRequest } from './classify-error.ts';
+import type { UpstreamAuth } from './credentials.ts';
 import { ConnectorError, markedNotSent } from './failure.ts';
 import { DEFAULT_RETRY_POLICY, type HttpClientOptions, type RetryPolicy } from './http-client.options.ts';
 import { sendAttempt } from './http-send.ts';
@@ -26,6 +27,7 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? sleep;
   const authorizer = createAuthorizer(options);
+  const secrets = storedSecrets(options.auth);
   // got drops Authorization on cross-origin redirects but not custom headers such as x-api-key.
   const followRedirect = options.apiKeyHeader === undefined;
 
@@ -58,6 +60,8 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
           followRedirect,
           signal: options.signal,
           now,
+          errorReason: options.errorReason,
+          secrets,
         }).catch((error: unknown) => {
           throw giveUpOnLongWaits(error, describe, policy);
         }),
@@ -110,6 +114,21 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
   }
 
   return { request: perform };
+}
+
+/** Every secret of the stored credential, for the upstream's error text to be rid of. */
+function storedSecrets(auth: UpstreamAuth | undefined): string[] {
+  if (auth === undefined) return [];
+  switch (auth.type) {
+    case 'basic':
+      return [auth.password];
+    case 'bearer':
+      return [auth.token];
+    case 'api_key':
+      return [auth.key];
+    case 'oauth2':
+      return [auth.clientSecret, auth.password, auth.refreshToken].filter((secret): secret is string => secret !== undefined);
+  }
 }
 
 function rethrowNotSent(error: unknown): never {

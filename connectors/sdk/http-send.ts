@@ -3,6 +3,8 @@ import { describeRequest, errorForNetworkFailure, errorForOversizedBody, errorFo
 import { ConnectorError } from './failure.ts';
 import type { HttpRequest, HttpResponse } from './http.types.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { requestSecrets } from './scrub-credentials.ts';
+import { commonErrorReason, upstreamReason, type ErrorReasonReader } from './upstream-reason.ts';
 
 // One HTTP attempt through got, answered with a response or a classified ConnectorError. got's
 // own retry is off (retries are the client's, so they pass the breaker and honour Retry-After)
@@ -33,6 +35,13 @@ export interface Attempt {
   now: () => Date;
   /** Body bytes (after decompression) accepted before the download is stopped; DEFAULT_MAX_RESPONSE_BYTES when absent. */
   maxResponseBytes?: number | undefined;
+  /** Reads the upstream's reason out of an error body; commonErrorReason when absent. */
+  errorReason?: ErrorReasonReader | undefined;
+  /**
+   * Credentials the upstream may know without this request carrying them (an OAuth client secret,
+   * a refresh token), removed from its reason with those the request carries.
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
@@ -86,7 +95,7 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
     }
     throw errorForNetworkFailure({ method, url: url.href, error });
   }
-  const failure = failureOf(response, attempt);
+  const failure = failureOf(response, attempt, response.body);
   if (failure !== undefined) throw failure;
   return {
     status: response.statusCode,
@@ -101,14 +110,28 @@ interface AnswerHead {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** The classified failure an answer's status means; undefined for a success. */
-function failureOf(answer: AnswerHead, attempt: Attempt): ConnectorError | undefined {
+/**
+ * The classified failure an answer's status means, with what its body says when it was read;
+ * undefined for a success.
+ */
+function failureOf(answer: AnswerHead, attempt: Attempt, body?: Buffer): ConnectorError | undefined {
   const headers = lowerCaseHeaders(answer.headers);
+  const failed = answer.statusCode >= 400 && body !== undefined;
   return errorForResponse({
     method: attempt.method,
     url: attempt.url.href,
     status: answer.statusCode,
     retryAfterMs: parseRetryAfter(headers['retry-after'], attempt.now()),
+    reason: failed ? reasonOf(body, headers['content-type'], attempt) : undefined,
+  });
+}
+
+function reasonOf(body: Buffer, contentType: string | undefined, attempt: Attempt): string | undefined {
+  return upstreamReason({
+    body,
+    contentType,
+    read: attempt.errorReason ?? commonErrorReason,
+    secrets: [...requestSecrets(attempt), ...(attempt.secrets ?? [])],
   });
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 // Test-only: a real local HTTP server on port 0 answering from a script, recording what it got.
 
@@ -86,3 +87,17 @@ export function recordingLogger(): { entries: LogEntry[]; debug: Log; info: Log;
 }
 
 type Log = (details: Record<string, unknown>, message: string) => void;
+
+/** `startServer` for a test file: each server it starts is closed after the test that started it. */
+export function serversClosedAfterEach(): (script: Script) => Promise<ScriptedServer> {
+  let servers: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    servers = [];
+  });
+  return async (script) => {
+    const server = await startServer(script);
+    servers.push(server);
+    return server;
+  };
+}

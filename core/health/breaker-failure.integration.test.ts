@@ -69,7 +69,7 @@ describe.each(RUNTIME_MODES)('circuit breaker failures and degraded health on $n
     // and the call after it is refused without reaching ServiceNow.
     const failed = await sync(integration.id, BREAKER_WAIT_MS);
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'circuit_open', runbook: 'runbooks/circuit_open.md', attempts: 3 });
-    expect(failed.errorMessage).toMatch(/circuit .* is open after repeated upstream failures; the last: upstream_unavailable: GET \/api\/now\/table\/incident answered 503$/);
+    expect(failed.errorMessage).toMatch(/circuit .* is open after repeated upstream failures; the last: upstream_unavailable: GET \/api\/now\/table\/incident answered 503: Service Unavailable$/);
     expect(incidentCallsSince(before).map((call) => call.status)).toEqual(Array(CALLS_TO_OPEN).fill(503));
 
     // Only the run's final failure is an event: the retried 503s before it are not.
