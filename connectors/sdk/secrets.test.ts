@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OAuth2Auth, UpstreamAuth } from './credentials.ts';
-import { sequence, startServer, type Reply, type ScriptedServer } from './scripted-server.testing.ts';
+import { sequence, startServer, type Reply, serversClosedAfterEach } from './scripted-server.testing.ts';
 import { testClient } from './test-client.testing.ts';
 
 // Errors end up in run rows, tasks, Slack alerts and logs: none of them may carry a credential.
@@ -15,17 +15,7 @@ const QUERY_KEY = 'canary-query-value-a1b2';
 const basicHeader = `Basic ${Buffer.from(`svc-grc:${PASSWORD}`).toString('base64')}`;
 const CANARIES = [PASSWORD, SECRET, TOKEN, REFRESH, QUERY_KEY, basicHeader, basicHeader.slice(6)];
 
-let servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: Parameters<typeof startServer>[0]): Promise<ScriptedServer> {
-  const server = await startServer(script);
-  servers.push(server);
-  return server;
-}
+const serve = serversClosedAfterEach();
 
 /** An upstream that answers `status` with the request's headers and body in its body. */
 const echo =
