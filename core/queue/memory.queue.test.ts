@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueClock } from './memory.clock.ts';
+import { manualClock } from './memory.manual-clock.ts';
 import { createMemoryQueue } from './memory.queue.ts';
 import { describeQueueContract } from './queue.contract.ts';
 import { KEEP_COMPLETED } from './queue.rules.ts';
@@ -85,35 +85,3 @@ describe('in-process queue on a manual clock', () => {
     await queue.close();
   });
 });
-
-/** A clock whose time moves only through `advance`, running due timers in order. */
-function manualClock(startAt: number): { clock: QueueClock; advance: (ms: number) => Promise<void> } {
-  let now = startAt;
-  let nextHandle = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  const clock: QueueClock = {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      nextHandle += 1;
-      timers.set(nextHandle, { at: now + ms, fn });
-      return nextHandle;
-    },
-    clearTimeout: (handle) => void timers.delete(handle as number),
-  };
-  // Handlers are async: let their promise chains settle between timers.
-  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-  async function advance(ms: number): Promise<void> {
-    const end = now + ms;
-    for (;;) {
-      await settle();
-      const due = [...timers].filter(([, t]) => t.at <= end).sort(([a, x], [b, y]) => x.at - y.at || a - b)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      now = Math.max(now, due[1].at);
-      due[1].fn();
-    }
-    now = end;
-    await settle();
-  }
-  return { clock, advance };
-}

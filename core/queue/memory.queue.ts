@@ -54,6 +54,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): JobQueue {
   }
 
   async function shutdown(timeoutMs: number): Promise<void> {
+    for (const { scheduler } of queues.values()) scheduler.stop();
     const stopping = [...queues.values()].map(({ store }) => store.stop());
     const wait = delay(clock, timeoutMs);
     const finished = await Promise.race([

@@ -23,14 +23,18 @@ interface StoredJob {
   attempts: number;
   backoff: Backoff | undefined;
   attemptsMade: number;
-  /** Add time plus delay, in clock milliseconds. */
+  /** Add time plus delay, in wall-clock milliseconds, or the schedule slot the job stands for. */
   dueAt: number;
   state: JobState;
   timer?: Timer;
+  /** Elapsed-time milliseconds (memory.clock.ts), so a wall clock set back keeps nothing longer. */
   finishedAt?: number;
 }
 
-/** A job's options as the store takes them: `dueAt` (epoch ms) instead of a delay places it exactly. */
+/**
+ * A job's options as the store takes them: `dueAt` (epoch ms) names the slot a schedule's job stands
+ * for exactly, while `delayMs` alone times it (the scheduler keeps track of wall-clock steps).
+ */
 export type StoreJobOptions = JobOptions & { dueAt?: number };
 
 export interface JobStore {
@@ -68,7 +72,7 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
     if (delayMs > 0) {
       job.state = 'delayed';
       if (stopped) return;
-      job.timer = startTimer(clock, clock.now() + delayMs, () => {
+      job.timer = startTimer(clock, delayMs, () => {
         delete job.timer;
         job.state = 'waiting';
         waiting.push(job.id);
@@ -125,7 +129,7 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
 
   function finish(job: StoredJob, state: 'completed' | 'failed'): void {
     job.state = state;
-    job.finishedAt = clock.now();
+    job.finishedAt = clock.elapsed();
     const list = state === 'completed' ? completed : failed;
     list.push(job.id);
     prune(list, state === 'completed' ? KEEP_COMPLETED : KEEP_FAILED);
@@ -133,9 +137,9 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
 
   // Like BullMQ, old finished jobs are evicted only when another job finishes.
   function prune(list: string[], keep: { age: number; count: number }): void {
-    const oldestKept = clock.now() - keep.age * 1000;
+    const oldestKept = clock.elapsed() - keep.age * 1000;
     for (let id = list[0]; id !== undefined; id = list[0]) {
-      const finishedAt = jobs.get(id)?.finishedAt ?? 0;
+      const finishedAt = jobs.get(id)?.finishedAt ?? -Infinity;
       if (list.length <= keep.count && finishedAt >= oldestKept) return;
       list.shift();
       jobs.delete(id);
@@ -148,10 +152,10 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
         return { id: options.jobId, added: false };
       }
       const id = options.jobId ?? String(nextId++);
-      // A schedule's slot is given as a time: a delay computed from it would be read against a
+      // A schedule's slot is given as a time: one computed from the delay would be read against a
       // clock that may have moved on by a millisecond, putting dueAt off the schedule's grid.
-      const now = clock.now();
-      const dueAt = options.dueAt ?? now + (options.delayMs ?? 0);
+      const delayMs = Math.max(0, options.delayMs ?? 0);
+      const dueAt = options.dueAt ?? clock.now() + delayMs;
       const job: StoredJob = {
         id,
         name,
@@ -163,7 +167,7 @@ export function createJobStore(deps: JobStoreDeps): JobStore {
         state: 'waiting',
       };
       jobs.set(id, job);
-      enqueue(job, Math.max(0, dueAt - now));
+      enqueue(job, delayMs);
       return { id, added: true };
     },
 

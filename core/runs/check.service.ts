@@ -36,7 +36,8 @@ export async function checkIntegration(
       trigger: 'manual',
       idempotency_key: `check:${randomUUID()}`,
       status: 'running',
-      started_at: started,
+      // The database's clock, as its end and latency are (run.repository.ts's finishRun).
+      started_at: databaseNow,
       // Stamped by the database's clock, which the reconciler judges it by: an API process whose
       // clock is behind would otherwise have its check taken for abandoned before its first heartbeat.
       heartbeat_at: databaseNow,

@@ -86,7 +86,7 @@ describe.each(RUNTIME_MODES)('a full run taken over on $name', ({ name, options 
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const first = await claimRun(test.hub.db, queued.id, new Date());
+    const first = await claimRun(test.hub.db, queued.id);
     if (!first) throw new Error('attempt 1 could not claim');
     let wake = () => undefined as void;
     upstream.gate = new Promise<void>((resolve) => (wake = resolve));
@@ -95,7 +95,7 @@ describe.each(RUNTIME_MODES)('a full run taken over on $name', ({ name, options 
 
     await test.hub.db.updateTable('integration_runs').set({ heartbeat_at: longAgo() }).where('id', '=', queued.id).execute();
     expect((await reconcile(test.hub)).runsTakenOver).toBeGreaterThanOrEqual(1);
-    const second = await claimRun(test.hub.db, queued.id, new Date());
+    const second = await claimRun(test.hub.db, queued.id);
     if (!second) throw new Error('attempt 2 could not claim');
     expect([first.attempts, second.attempts]).toEqual([1, 2]);
     delete upstream.gate;
@@ -151,7 +151,7 @@ describe.each(RUNTIME_MODES)('a full run taken over on $name', ({ name, options 
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const claimed = await claimRun(test.hub.db, queued.id, new Date());
+    const claimed = await claimRun(test.hub.db, queued.id);
     if (!claimed) throw new Error('the reference run could not claim');
     await executePoll(test.hub, claimed, await integrationRow(integrationId));
     return runRow(queued.id);

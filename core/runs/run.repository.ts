@@ -71,17 +71,19 @@ export class RunBusyError extends Error {
 /**
  * Moves a queued run to running. The returned row's `attempts` is this attempt's number, which
  * fences every later write of the attempt (see `heldBy`). Undefined when the run is not queued
- * (done, or taken by another process), its next attempt is not due yet (see `notDueUntil`) or its
- * integration holds it back (paused or disabled, see run.hold.ts). RunBusyError when another run of the same stream is running: runs of one stream
- * never overlap, enforced by a partial unique index rather than by hope.
+ * (done, or taken by another process), its next attempt is not due yet (see `msUntilDue`) or its
+ * integration holds it back (paused or disabled, see run.hold.ts). RunBusyError when another run
+ * of the same stream is running: runs of one stream never overlap, enforced by a partial unique
+ * index rather than by hope. The start and the due time are the database's (see `databaseNow`):
+ * another worker set the due time, and another may finish the run.
  */
-export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | undefined> {
+export async function claimRun(db: Db, id: string): Promise<RunRow | undefined> {
   try {
     return await db
       .updateTable('integration_runs')
       .set((eb) => ({
         status: 'running',
-        started_at: eb.fn.coalesce('started_at', eb.val(now)),
+        started_at: eb.fn.coalesce('started_at', databaseNow),
         heartbeat_at: databaseNow,
         attempts: eb('attempts', '+', 1),
       }))
@@ -89,7 +91,7 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
       .where('status', '=', 'queued')
       // Not before its retry is due (a Retry-After, a busy stream): a second job for the run, such
       // as the reconciler's for a run that only waited in a backlog, must not start it early.
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', databaseNow)]))
       .where(integrationLetsRunStart)
       .returningAll()
       .executeTakeFirst();
@@ -99,15 +101,29 @@ export async function claimRun(db: Db, id: string, now: Date): Promise<RunRow | 
   }
 }
 
-/** When a queued run's next attempt is due, if that is after `now`; undefined otherwise. */
-export async function notDueUntil(db: Db, id: string, now: Date): Promise<Date | undefined> {
-  const run = await db.selectFrom('integration_runs').select(['status', 'next_attempt_at']).where('id', '=', id).executeTakeFirst();
-  return run?.status === 'queued' && run.next_attempt_at !== null && run.next_attempt_at > now ? run.next_attempt_at : undefined;
+/** The database's time `ms` milliseconds from now: when a run's next attempt is due. */
+function databaseNowPlus(ms: number) {
+  return sql<Date>`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`;
 }
 
-/** A queued run that could not start yet (its stream is busy) waits until `nextAttemptAt`. */
-export async function postponeQueuedRun(db: Db, id: string, nextAttemptAt: Date): Promise<void> {
-  await db.updateTable('integration_runs').set({ next_attempt_at: nextAttemptAt }).where('id', '=', id).where('status', '=', 'queued').execute();
+/**
+ * How long until a queued run's next attempt is due, in ms by the database's clock, when it is not
+ * due yet; undefined otherwise (due, or no longer queued).
+ */
+export async function msUntilDue(db: Db, id: string): Promise<number | undefined> {
+  const run = await db
+    .selectFrom('integration_runs')
+    .select(sql<number>`ceil(extract(epoch from (next_attempt_at - now())) * 1000)::float8`.as('due_in_ms'))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .where('next_attempt_at', '>', databaseNow)
+    .executeTakeFirst();
+  return run === undefined ? undefined : Number(run.due_in_ms);
+}
+
+/** A queued run that could not start yet (its stream is busy) waits `delayMs`. */
+export async function postponeQueuedRun(db: Db, id: string, delayMs: number): Promise<void> {
+  await db.updateTable('integration_runs').set({ next_attempt_at: databaseNowPlus(delayMs) }).where('id', '=', id).where('status', '=', 'queued').execute();
 }
 
 /** One attempt at a run: the claim that made `attempts` this number. */
@@ -221,7 +237,6 @@ export async function addProgress(db: Db, run: RunAttempt, progress: RunProgress
 
 export interface RunOutcome {
   status: 'succeeded' | 'failed' | 'cancelled';
-  finishedAt: Date;
   errorCode?: string | null;
   errorMessage?: string | null;
   payloadHash?: string | null;
@@ -239,15 +254,21 @@ export interface RunOutcome {
 // UPDATE would fail and leave the run running for good.
 const MAX_LATENCY_MS = 2_147_483_647;
 
-/** Finishes the run for the attempt holding it; undefined (nothing written) for any other attempt. */
-export async function finishRun(db: Db, run: RunAttempt & Pick<RunRow, 'started_at' | 'queued_at'>, outcome: RunOutcome): Promise<RunRow | undefined> {
-  const started = run.started_at ?? run.queued_at;
+// From its first start (or its queueing) to now, both by the database's clock: the start may have
+// been stamped by another worker than the one finishing the run.
+const latencySoFar = sql<number>`least(${sql.lit(MAX_LATENCY_MS)}, greatest(0, round(extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000)))::integer`;
+
+/**
+ * Finishes the run for the attempt holding it, at the database's time; undefined (nothing written)
+ * for any other attempt.
+ */
+export async function finishRun(db: Db, run: RunAttempt, outcome: RunOutcome): Promise<RunRow | undefined> {
   return db
     .updateTable('integration_runs')
     .set({
       status: outcome.status,
-      finished_at: outcome.finishedAt,
-      latency_ms: Math.min(MAX_LATENCY_MS, Math.max(0, outcome.finishedAt.getTime() - started.getTime())),
+      finished_at: databaseNow,
+      latency_ms: latencySoFar,
       error_code: outcome.errorCode ?? null,
       error_message: outcome.errorMessage ?? null,
       ...(outcome.payloadHash === undefined ? {} : { payload_hash: outcome.payloadHash }),
@@ -276,13 +297,13 @@ export async function handBackRun(db: Db, run: RunAttempt): Promise<boolean> {
 }
 
 /**
- * Back to queued after a transient failure, to be picked up again at `nextAttemptAt`; false (and
- * nothing written) when this attempt no longer holds the run.
+ * Back to queued after a transient failure, to be picked up again `delayMs` from now by the
+ * database's clock; false (and nothing written) when this attempt no longer holds the run.
  */
-export async function requeueRun(db: Db, run: RunAttempt, nextAttemptAt: Date, error: { code: string; message: string }): Promise<boolean> {
+export async function requeueRun(db: Db, run: RunAttempt, delayMs: number, error: { code: string; message: string }): Promise<boolean> {
   const result = await db
     .updateTable('integration_runs')
-    .set({ status: 'queued', next_attempt_at: nextAttemptAt, heartbeat_at: null, error_code: error.code, error_message: error.message })
+    .set({ status: 'queued', next_attempt_at: databaseNowPlus(delayMs), heartbeat_at: null, error_code: error.code, error_message: error.message })
     .where(heldBy(run))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;

@@ -24,12 +24,12 @@ function notHeld(hub: HubContext, run: RunRow): undefined {
 export async function settleRun(
   hub: HubContext,
   run: RunRow,
-  outcome: Omit<RunOutcome, 'finishedAt'>,
+  outcome: RunOutcome,
   consequences: () => Promise<void> = async () => undefined,
 ): Promise<RunRow | undefined> {
   if (!(await touchRun(hub.db, run))) return notHeld(hub, run);
   await consequences();
-  return (await finishRun(hub.db, run, { ...outcome, finishedAt: hub.clock() })) ?? notHeld(hub, run);
+  return (await finishRun(hub.db, run, outcome)) ?? notHeld(hub, run);
 }
 
 /** Transient failures go back to the queue with a delay; the rest fail the run and open a task. */
@@ -41,7 +41,7 @@ export async function handleRunError(hub: HubContext, run: RunRow, integration: 
   const attempt = attemptInBudget(run.attempts);
   const delayMs = retryDelayMs(failure, attempt);
   if (failure.transient && failure.code !== 'circuit_open' && attempt < MAX_RUN_ATTEMPTS && delayMs <= MAX_RETRY_WAIT_MS) {
-    if (!(await requeueRun(hub.db, run, new Date(hub.clock().getTime() + delayMs), failure))) return notHeld(hub, run);
+    if (!(await requeueRun(hub.db, run, delayMs, failure))) return notHeld(hub, run);
     await enqueueRun(hub, run.id, delayMs);
     hub.metrics.runs.inc({ connector, kind: run.kind, status: 'retrying' });
     hub.logger.info({ integrationId: integration.id, runId: run.id, code: failure.code, message: failure.message, attempt: run.attempts, delayMs }, 'run will be retried');

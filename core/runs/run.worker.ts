@@ -10,7 +10,7 @@ import { executePoll } from './poll.executor.ts';
 import { leftForAnotherProcess } from './run-offered.ts';
 import { handingOver, leaveForLater, trackPoll } from './run-handover.ts';
 import { withHeartbeat } from './run.heartbeat.ts';
-import { claimRun, findWaitingScheduledRun, insertRunOnce, notDueUntil, postponeQueuedRun, RunBusyError } from './run.repository.ts';
+import { claimRun, findWaitingScheduledRun, insertRunOnce, msUntilDue, postponeQueuedRun, RunBusyError } from './run.repository.ts';
 import { enqueueRun, RUN_QUEUE, type RunJob } from './run.jobs.ts';
 import { settleRun } from './run.settle.ts';
 
@@ -19,20 +19,19 @@ const BUSY_RETRY_MS = 2_000;
 
 /**
  * Claims the run; a run whose stream is busy with another run is postponed and undefined returned.
- * A job that comes before the run's next attempt is due is put back for then: the run's own job is
- * waiting for that time already, but this process's clock may run ahead of the one that set it.
+ * A job that comes before the run's next attempt is due (a second job for the run, a delay measured
+ * by a clock ahead of the one that set it) is put back for what is left by the database's clock.
  */
 async function claimOrPostpone(hub: HubContext, runId: string): Promise<RunRow | undefined> {
   try {
-    const now = hub.clock();
-    const claimed = await claimRun(hub.db, runId, now);
+    const claimed = await claimRun(hub.db, runId);
     if (claimed) return claimed;
-    const due = await notDueUntil(hub.db, runId, now);
-    if (due) await enqueueRun(hub, runId, due.getTime() - now.getTime());
+    const dueInMs = await msUntilDue(hub.db, runId);
+    if (dueInMs !== undefined) await enqueueRun(hub, runId, dueInMs);
     return undefined;
   } catch (error) {
     if (!(error instanceof RunBusyError)) throw error;
-    await postponeQueuedRun(hub.db, runId, new Date(hub.clock().getTime() + BUSY_RETRY_MS));
+    await postponeQueuedRun(hub.db, runId, BUSY_RETRY_MS);
     await enqueueRun(hub, runId, BUSY_RETRY_MS);
     return undefined;
   }

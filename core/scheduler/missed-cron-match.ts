@@ -19,13 +19,15 @@ export function latestMatch(schedule: Schedule<ScheduledPoll>, now: Date): Date 
 }
 
 /**
- * Queues one poll for the latest match of a cron schedule, when that match made no run and came
- * after the integration's last change (which may be what switched the stream on, and a cron
- * schedule switched on waits for its next match). Returns whether it did.
+ * Queues one poll for the latest match of a cron schedule at `now`, when that match made no run and
+ * came after the integration's last change (which may be what switched the stream on, and a cron
+ * schedule switched on waits for its next match). Returns whether it did. Give `now` from the
+ * database's clock (database-time.ts): whether a match has come must not depend on which process
+ * asks. Without it, `hub.clock` is read, for callers that pass a context whose clock reads it.
  */
-export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date): Promise<boolean> {
+export async function pollMissedCronMatch(hub: HubContext, schedule: Schedule<ScheduledPoll>, changedAt: Date, now: Date = hub.clock()): Promise<boolean> {
   if (schedule.cron === undefined) return false;
-  const match = latestMatch(schedule, hub.clock());
+  const match = latestMatch(schedule, now);
   return match !== undefined && pollCronMatchWithoutRun(hub, schedule, match, changedAt);
 }
 

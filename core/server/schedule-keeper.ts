@@ -52,7 +52,6 @@ export async function restoreSchedules(hub: HubContext, at?: Date): Promise<Rest
   const rows = await hub.db.selectFrom('integration_configs').select(['id', 'connector', 'enabled', 'paused_at', 'schedules', 'updated_at']).execute();
   // A schedule put back is new to the queue: its interval windows count from now, so it polls at once.
   const now = at ?? (await databaseTime(hub.db));
-  const atPassTime: HubContext = { ...hub, clock: () => now };
   const wanted = new Set<string>();
   let integrations = 0;
   let missedCronMatches = 0;
@@ -87,7 +86,7 @@ export async function restoreSchedules(hub: HubContext, at?: Date): Promise<Rest
       }
       // The cron matches missed are those of the schedules as written, not as first read.
       for (const schedule of wantedSchedules(connector, current, now).filter(({ id }) => !listed.has(id))) {
-        if (await pollMissedCronMatch(atPassTime, schedule, current.updated_at)) missedCronMatches += 1;
+        if (await pollMissedCronMatch(hub, schedule, current.updated_at, now)) missedCronMatches += 1;
       }
     } catch (error) {
       // One integration the queue refuses (a schedule saved before today's checks) must not keep
