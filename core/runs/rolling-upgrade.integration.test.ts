@@ -47,6 +47,19 @@ describe('a worker of the previous version during a rolling upgrade', () => {
     expect({ status: run.status, error: run.error_message }).toEqual({ status: 'queued', error: null });
   });
 
+  it('judges the grace by the database clock: a worker whose clock runs past it still leaves a fresh run', async () => {
+    const dataset = `upgrade-skew-${Math.random()}`;
+    const integration = await createTestkitIntegration(newer, tenant, dataset);
+    const synced = await newer.request('post', `/api/integrations/${integration.id}/sync`, { token: tenant.tokens.operator, body: {} });
+    const [queued] = (await synced.json()).runs;
+
+    const ahead = { ...older.hub, clock: () => new Date(Date.now() + UNOFFERED_GRACE_MS + 60_000) };
+    await executeRun(ahead, queued.id);
+
+    const run = await runRow(queued.id);
+    expect({ status: run.status, error: run.error_message }).toEqual({ status: 'queued', error: null });
+  });
+
   it('does not turn a scheduled fire of such a connector into a cancelled run', async () => {
     const dataset = `upgrade-fire-${Math.random()}`;
     const integration = await createTestkitIntegration(newer, tenant, dataset, { schedules: { items: { everySeconds: 3600 } } });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { RunRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { enqueueRun } from './run.jobs.ts';
@@ -31,12 +32,14 @@ export async function leftForAnotherProcess(hub: HubContext, runId: string): Pro
   const run = await hub.db
     .selectFrom('integration_runs')
     .innerJoin('integration_configs', 'integration_configs.id', 'integration_runs.integration_id')
-    .select(['integration_runs.kind', 'integration_runs.stream', 'integration_runs.action', 'integration_runs.queued_at', 'integration_configs.connector'])
+    .select(['integration_runs.kind', 'integration_runs.stream', 'integration_runs.action', 'integration_configs.connector'])
+    // Queued by another process: its age by the database's clock (core/timing/database-time.ts).
+    .select(sql<boolean>`integration_runs.queued_at < now() - make_interval(secs => ${UNOFFERED_GRACE_MS / 1000})`.as('past_grace'))
     .where('integration_runs.id', '=', runId)
     .where('integration_runs.status', '=', 'queued')
     .executeTakeFirst();
   if (!run || offersRun(hub, run.connector, run)) return false;
-  if (hub.clock().getTime() - run.queued_at.getTime() > UNOFFERED_GRACE_MS) return false;
+  if (run.past_grace) return false;
   hub.logger.info({ runId, connector: run.connector, stream: run.stream, action: run.action }, 'run left for a process that offers its connector (a rolling upgrade?)');
   await enqueueRun(hub, runId, UNOFFERED_RETRY_MS);
   return true;
