@@ -1,27 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliTestDatabase } from '../../test-support/cli-test-database.ts';
 import { runCliInProcess } from '../../test-support/cli-in-process.ts';
-import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { ensureTenant } from '../tenancy/tenant.repository.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { tokenCommand } from './token.command.ts';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-const saved = process.env['DATABASE_URL'];
-beforeAll(async () => {
-  database = await createTestDatabase('cli_token_list');
-  handle = await connectDatabase({ url: database.url, dataDir: '' });
-  await migrateToLatest(handle.db as never);
-  await ensureTenant(handle.db, 'default', 'Default tenant');
-  process.env['DATABASE_URL'] = database.url;
-});
-afterAll(async () => {
-  if (saved === undefined) delete process.env['DATABASE_URL'];
-  else process.env['DATABASE_URL'] = saved;
-  await handle?.close();
-  await database?.drop();
-});
+const database = cliTestDatabase('cli_token_list');
 
 // An operator replacing tokens before they lapse reads the expiry from `hub token list`, as the
 // admin UI's token page shows it.

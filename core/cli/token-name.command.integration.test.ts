@@ -1,28 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliTestDatabase } from '../../test-support/cli-test-database.ts';
 import { runCliInProcess } from '../../test-support/cli-in-process.ts';
-import { connectDatabase, type DatabaseHandle } from '../db/database.connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { ensureTenant } from '../tenancy/tenant.repository.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import { tokenCommand } from './token.command.ts';
 import { CreateApiTokenRequest } from '../../schemas/api/token.schema.ts';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-const saved = process.env['DATABASE_URL'];
-beforeAll(async () => {
-  database = await createTestDatabase('cli_token_name');
-  handle = await connectDatabase({ url: database.url, dataDir: '' });
-  await migrateToLatest(handle.db as never);
-  await ensureTenant(handle.db, 'default', 'Default tenant');
-  process.env['DATABASE_URL'] = database.url;
-});
-afterAll(async () => {
-  if (saved === undefined) delete process.env['DATABASE_URL'];
-  else process.env['DATABASE_URL'] = saved;
-  await handle?.close();
-  await database?.drop();
-});
+const database = cliTestDatabase('cli_token_name');
 
 // A token's name is taken as the API and the admin UI take it: trimmed, 1–100 characters.
 describe('hub token create --name', () => {
@@ -34,7 +16,7 @@ describe('hub token create --name', () => {
     const outcome = await runCliInProcess(() => tokenCommand(['create', '--tenant', 'default', '--role', 'viewer', '--name', name]));
     
     expect(outcome.error).toBeDefined();
-    const rows = await handle.db.selectFrom('api_tokens').select('name').execute();
+    const rows = await database.db.selectFrom('api_tokens').select('name').execute();
     expect(rows).toEqual([]);
   });
 });
