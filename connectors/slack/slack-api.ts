@@ -52,7 +52,7 @@ function nameOf(error: unknown): string {
  * The fix of an error an admin meets while setting up (the task and its alert show the message).
  * Only a channel id is quoted: a name or anything else given as `channel` might be upstream text.
  */
-function whatToDo(error: string, channel: unknown): string {
+function channelRemedy(error: string, channel: unknown): string {
   const id = typeof channel === 'string' && /^[CGD][A-Z0-9]{2,}$/.test(channel) ? `channel ${channel}` : 'the channel';
   if (error === 'not_in_channel') return `: the bot is not a member of ${id}; invite it with /invite in that channel`;
   if (error === 'channel_not_found') return `: Slack knows no ${id} in this workspace; give the channel id (C…), not its name`;
@@ -81,7 +81,7 @@ export async function callSlack<T extends SlackResponse>(ctx: SlackContext, meth
     // A message deleted in Slack: the runtime, which knows no Slack, is told the alert is gone
     // rather than that the configuration is wrong (as a wrong channel is).
     if (error === 'message_not_found') throw new AlertMessageGoneError(`Slack ${method} answered ${error}`);
-    throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${nameOf(error)}${whatToDo(error, body['channel'])}`);
+    throw new ConnectorError(ERROR_CODES[error] ?? 'upstream_bad_response', `Slack ${method} answered ${nameOf(error)}${channelRemedy(error, body['channel'])}`);
   }
   return response.body;
 }
