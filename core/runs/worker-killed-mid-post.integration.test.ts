@@ -87,8 +87,13 @@ describe('a worker SIGKILLed with Slack posts in flight', { timeout: 150_000 }, 
     await waitFor('posts in flight', async () => (await count(`select 1 from integration_runs where kind = 'action' and status = 'running'`)) >= 4, 30_000);
     await sleep(300);
     await doomed.stop('SIGKILL');
-    // A couple more windows on the survivor alone, then the schedule off so the runs can settle.
+    // Windows on the survivor alone until one of them has run, then the schedule off so the runs
+    // can settle. A fixed wait was not enough on a loaded machine: the survivor, busy with the
+    // posts, claimed every fire only after the schedule was off, and so cancelled them all.
     await sleep(2000);
+    await waitFor('a scheduled poll succeeded on the survivor', async () =>
+      (await count(`select 1 from integration_runs where integration_id = $1 and trigger = 'schedule' and status = 'succeeded'`, [polledId])) > 0,
+    60_000);
     await setPollSchedules(SERVICENOW_SCHEDULES_OFF);
 
     await waitFor('every event routed and every run settled', async () =>
