@@ -7,6 +7,7 @@ import type { HubMetrics } from './metrics.ts';
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export const WEBHOOK_ROUTE = '/hooks/:integrationId';
+const QUIET_WHEN_ANSWERED: ReadonlySet<string> = new Set([WEBHOOK_ROUTE, '/api/health', '/metrics']);
 
 /** The caller's X-Request-Id when it is sane, else a new one. */
 export function requestIdFrom(incoming: string | undefined): string {
@@ -28,8 +29,10 @@ export function recordRequest(logger: Logger, metrics: HubMetrics, request: Fini
   const { requestId, method, path, route, status, seconds } = request;
   metrics.httpDuration.observe({ method, route, status: String(status) }, seconds);
   // Accepted webhooks are the bulk of traffic and are counted in /metrics; at debug they cost
-  // nothing unless asked for. Everything else, and every rejected delivery, is logged at info.
-  const level = route === WEBHOOK_ROUTE && status < 300 ? 'debug' : 'info';
+  // nothing unless asked for. So do answered probes and scrapes: an orchestrator and Prometheus
+  // ask every few seconds, and at info they would bury every other line. Everything else, and
+  // every refused delivery, probe or scrape, is logged at info.
+  const level = QUIET_WHEN_ANSWERED.has(route) && status < 300 ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level]({ requestId, method, path, route, status, durationMs: Math.round(seconds * 1000) }, 'request');
 }
