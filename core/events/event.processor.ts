@@ -35,7 +35,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
     .limit(1)
     .executeTakeFirst();
   if (!anyRoute) {
-    const marked = await markEvents(hub, hub.db, ids.map((id) => ({ id, replayedAt: null })), { status: 'processed' });
+    const marked = await markEvents(hub.db, ids.map((id) => ({ id, replayedAt: null })), { status: 'processed' });
     if (marked.length === ids.length) return;
   }
   // The events before the routes: a route made before an event's replay is then always seen, and an
@@ -159,11 +159,11 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
   const processed = plans.map((plan) => plan.event);
   if (processed.length === 0) return [];
   if (plans.every((plan) => plan.runs.length === 0)) {
-    await markEvents(hub, hub.db, processed, { status: 'processed' });
+    await markEvents(hub.db, processed, { status: 'processed' });
     return [];
   }
   return hub.db.transaction().execute(async (trx) => {
-    const marked = new Set(await markEvents(hub, trx, processed, { status: 'processed' }));
+    const marked = new Set(await markEvents(trx, processed, { status: 'processed' }));
     const runs = plans.filter((plan) => marked.has(plan.event.id)).flatMap((plan) => plan.runs);
     const created: string[] = [];
     // One event's runs alone may pass the limits (it matched a thousand routes).
@@ -188,7 +188,7 @@ async function commitPlans(hub: HubContext, plans: EventPlan[]): Promise<string[
 async function refuseEvent(hub: HubContext, event: SeenEvent, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   hub.logger.warn({ eventId: event.id, err: { name: (error as Error)?.name, message } }, 'event could not be routed; marked failed');
-  await markEvents(hub, hub.db, [event], { status: 'failed', error: storableText(`routing failed: ${message}`, MAX_EVENT_ERROR_LENGTH) });
+  await markEvents(hub.db, [event], { status: 'failed', error: storableText(`routing failed: ${message}`, MAX_EVENT_ERROR_LENGTH) });
 }
 
 const MAX_EVENT_ERROR_LENGTH = 500;
@@ -199,7 +199,6 @@ const MAX_EVENT_ERROR_LENGTH = 500;
  * of those settled.
  */
 async function markEvents(
-  hub: HubContext,
   db: Kysely<Database> | Transaction<Database>,
   which: readonly SeenEvent[],
   outcome: { status: 'processed' | 'failed'; error?: string },
@@ -208,7 +207,7 @@ async function markEvents(
   const replayed = which.filter((event): event is { id: string; replayedAt: string } => event.replayedAt !== null);
   const settled = await db
     .updateTable('integration_events')
-    .set((eb) => ({ status: outcome.status, processed_at: hub.clock(), attempts: eb('attempts', '+', 1), error: outcome.error ?? null }))
+    .set((eb) => ({ status: outcome.status, processed_at: sql<Date>`now()`, attempts: eb('attempts', '+', 1), error: outcome.error ?? null }))
     .where('status', '=', 'pending')
     .where((eb) =>
       eb.or([
