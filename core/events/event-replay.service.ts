@@ -20,7 +20,7 @@ import { isInteractionEvent } from './interaction-event.ts';
  * actions are those keyed by it, or by the record version it carries (route-run-key.ts): of a
  * change pushed and then polled, a replay of either event retries the action the first one started.
  */
-async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>, event: EventRow, now: Date): Promise<{ retried: string[]; skipped: number }> {
+async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>, event: EventRow): Promise<{ retried: string[]; skipped: number }> {
   const source = await trx
     .selectFrom('integration_configs')
     .select(['name', 'connector', 'environment'])
@@ -55,7 +55,6 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
       trx,
       run.id,
       { integrationId: route.target_integration_id, action: route.action, input: routeInput(route, event, source) },
-      now,
     );
     if (requeued) retried.push(run.id);
   }
@@ -94,7 +93,7 @@ export async function replayEvent(hub: HubContext, principal: Principal, eventId
       .returning(isoMicros('received_at').as('received_at_iso'))
       .executeTakeFirst();
     if (!row) throw new NotFoundError('event');
-    const { retried, skipped } = await requeueFailedActions(hub, trx, row, hub.clock());
+    const { retried, skipped } = await requeueFailedActions(hub, trx, row);
     await auditAs(trx, principal, requestId, {
       action: 'event.replayed',
       targetType: 'event',

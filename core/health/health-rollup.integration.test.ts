@@ -104,7 +104,7 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     await rollUpHealth(test.hub, at(5));
 
     // Replayed, it succeeds in the next hour: the same run row, finished once more.
-    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } }, at(61))).toBe(true);
+    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } })).toBe(true);
     await test.hub.db.updateTable('integration_runs').set({ status: 'succeeded', started_at: at(61), finished_at: at(62), latency_ms: 60_000, attempts: 4 }).where('id', '=', run.id).execute();
     await rollUpHealth(test.hub, at(65));
 
@@ -128,7 +128,7 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
     }
 
     // Replayed at 11:40, it succeeds at 11:42.
-    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } }, at(340))).toBe(true);
+    expect(await requeueFailedAction(test.hub.db, run.id, { integrationId: target.id, action: 'record', input: { message: 'x' } })).toBe(true);
     await test.hub.db.updateTable('integration_runs').set({ status: 'succeeded', started_at: at(341), finished_at: at(342), latency_ms: 60_000, attempts: 4 }).where('id', '=', run.id).execute();
     await rollUpHealth(test.hub, at(345));
 
@@ -149,7 +149,7 @@ describe.each(RUNTIME_MODES)('hourly health rollup on $name', ({ options }) => {
       }).returning('id').executeTakeFirstOrThrow();
     await finishedRun('succeeded', 'poll');
     const failed = await finishedRun('failed', 'action');
-    expect(await requeueFailedAction(test.hub.db, failed.id, { integrationId: integration.id, action: 'record', input: {} }, at(30))).toBe(true);
+    expect(await requeueFailedAction(test.hub.db, failed.id, { integrationId: integration.id, action: 'record', input: {} })).toBe(true);
     // A row here would read as the latest hour rolled up, and the next pass would skip the hours before it.
     const rows = await test.hub.db.selectFrom('integration_health_metrics').select('hour').where('integration_id', '=', integration.id).execute();
     expect(rows).toEqual([]);

@@ -330,7 +330,7 @@ export interface ReplayedAction {
  * row: queued now, with no start, heartbeat, latency, result or error of its earlier attempts, and
  * a fresh budget of attempts (numbered on). False when the run is no longer failed or cancelled.
  */
-export async function requeueFailedAction(db: Db, runId: string, replayed: ReplayedAction, now: Date): Promise<boolean> {
+export async function requeueFailedAction(db: Db, runId: string, replayed: ReplayedAction): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     // Locked: a concurrent replay of the same run waits, then finds it queued and leaves it alone.
     const failed = await trx
@@ -347,7 +347,8 @@ export async function requeueFailedAction(db: Db, runId: string, replayed: Repla
         status: 'queued',
         attempts: sql<number>`((attempts + ${MAX_RUN_ATTEMPTS - 1}) / ${MAX_RUN_ATTEMPTS}) * ${MAX_RUN_ATTEMPTS}`,
         // Typed write-once (set at insert); a replay is the one exception, as it queues the run anew.
-        queued_at: sql<never>`${now}::timestamptz`,
+        // By the database's clock, as at insert: run.hold.ts compares it with a pause's time.
+        queued_at: sql<never>`now()`,
         started_at: null,
         heartbeat_at: null,
         finished_at: null,
