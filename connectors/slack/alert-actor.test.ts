@@ -7,7 +7,9 @@ import { fakeSlackContext, type Closers } from './test-context.testing.ts';
 
 // Alerts and digests are read by the whole channel, Slack Connect guests included. Who acknowledged
 // or resolved a task is named there by a Slack mention when they did it from Slack, and never by
-// the hub user's email, which the task's own history keeps.
+// the hub user's email, which the task's own history keeps. A mention resolves only in the
+// workspace of the member it names: an alert posted by a Slack integration of another workspace
+// (auth.test's team_id) names them by name instead.
 
 const closers: Closers = [];
 afterEach(async () => {
@@ -33,15 +35,28 @@ const alert: TaskAlert = {
   resolvedBy: null,
 };
 
-async function posted(input: TaskAlert) {
-  const { fake, test } = await fakeSlackContext(closers);
-  await slackTaskAlerts.post(test.ctx, input, 'C0ALERTS');
+/** What the alert posted by an integration of workspace `teamId` (the fake's default, T0001) says. */
+let channels = 0;
+async function posted(input: TaskAlert, teamId?: string) {
+  const { fake, test } = await fakeSlackContext(closers, teamId ? { teamId } : {});
+  // A channel of its own: posts to one channel are paced a second apart.
+  await slackTaskAlerts.post(test.ctx, input, `C0ALERTS${++channels}`);
   return JSON.stringify(mrkdwnTexts(fake.messages.at(-1)!));
 }
 
+const digest = (acknowledgedTasks: TaskAlert[]) => ({
+  period: 'daily' as const,
+  since: '2024-05-01T00:00:00Z',
+  openTasks: [],
+  acknowledgedTasks,
+  failuresSince: [],
+  integrations: [],
+  expiringCredentials: [],
+});
+
 describe('who acted on a task, as a channel reads it', () => {
   it('the task keeps the name, the Slack member and the hub user\'s email', () => {
-    expect(olivia).toBe('slack:U0OPS olivia (ops@acme.example)');
+    expect(olivia).toBe('slack:T0001:U0OPS olivia (ops@acme.example)');
   });
 
   it('an alert acknowledged or resolved from Slack mentions the Slack member and shows no email', async () => {
@@ -61,18 +76,72 @@ describe('who acted on a task, as a channel reads it', () => {
 
   it('a digest lists acknowledged tasks by mention, without emails', async () => {
     const { fake, test } = await fakeSlackContext(closers);
-    await slackTaskAlerts.sendDigest(test.ctx, 'C0DIGEST', {
-      period: 'daily',
-      since: '2024-05-01T00:00:00Z',
-      openTasks: [],
-      acknowledgedTasks: [alert, { ...alert, key: 'TASK-8', acknowledgedBy: 'user:ann@acme.example' }],
-      failuresSince: [],
-      integrations: [],
-      expiringCredentials: [],
-    });
+    await slackTaskAlerts.sendDigest(test.ctx, 'C0DIGEST', digest([alert, { ...alert, key: 'TASK-8', acknowledgedBy: 'user:ann@acme.example' }]));
     const texts = JSON.stringify(mrkdwnTexts(fake.messages.at(-1)!));
     expect(texts).toContain('TASK-7 SN prod: Credentials rejected — <@U0OPS>');
     expect(texts).toContain('TASK-8 SN prod: Credentials rejected — user:ann');
     expect(texts).not.toContain('acme.example');
+  });
+
+  it('an alert posted in another workspace than the member\'s names them by name: the mention would not resolve there', async () => {
+    for (const input of [alert, { ...alert, status: 'resolved' as const, resolvedBy: olivia }]) {
+      const texts = await posted(input, 'T0002');
+      expect(texts).toMatch(/\*(Acknowledged|Resolved)\* by olivia ·/);
+      expect(texts).not.toContain('<@U0OPS>');
+      expect(texts).not.toContain('acme.example');
+    }
+  });
+
+  it('a digest in another workspace names its members by name too', async () => {
+    const { fake, test } = await fakeSlackContext(closers, { teamId: 'T0002' });
+    await slackTaskAlerts.sendDigest(test.ctx, 'C0DIGEST', digest([alert]));
+    const texts = JSON.stringify(mrkdwnTexts(fake.messages.at(-1)!));
+    expect(texts).toContain('TASK-7 SN prod: Credentials rejected — olivia');
+    expect(texts).not.toContain('<@U0OPS>');
+  });
+
+  it('a label that does not say its workspace (written before it was kept) names the member by name, wherever posted', async () => {
+    for (const teamId of ['T0001', 'T0002']) {
+      const texts = await posted({ ...alert, acknowledgedBy: 'slack:U0OPS olivia (ops@acme.example)' }, teamId);
+      expect(texts).toContain('*Acknowledged* by olivia ·');
+      expect(texts).not.toContain('acme.example');
+    }
+    // Without a name, the mention is the only way left to say who, and it resolves in the usual
+    // case of one workspace.
+    expect(await posted({ ...alert, acknowledgedBy: 'slack:U0OPS (ops@acme.example)' })).toContain('*Acknowledged* by <@U0OPS> ·');
+  });
+
+  it('a member of another workspace with no name kept is "someone from another Slack workspace", not an id', async () => {
+    const nameless = chatActorLabel({ platform: 'slack', teamId: 'T0001', userId: 'U0OPS' }, 'ops@acme.example');
+    const texts = await posted({ ...alert, acknowledgedBy: nameless }, 'T0002');
+    expect(texts).toContain('*Acknowledged* by someone from another Slack workspace ·');
+    expect(texts).not.toContain('U0OPS');
+  });
+
+  it('a name that is an email shows only the part before the @', async () => {
+    const emailName = chatActorLabel({ platform: 'slack', teamId: 'T0001', userId: 'U0OPS', userName: 'olivia@acme.example' }, 'ops@acme.example');
+    const texts = await posted({ ...alert, acknowledgedBy: emailName }, 'T0002');
+    expect(texts).toContain('*Acknowledged* by olivia ·');
+    expect(texts).not.toContain('acme.example');
+  });
+
+  it('when Slack does not say which workspace the integration is in, names the member by name and still posts', async () => {
+    const { fake, test } = await fakeSlackContext(closers);
+    fake.failNext('auth.test', 1, { error: 'fatal_error' });
+    await slackTaskAlerts.post(test.ctx, alert, 'C0ALERTS');
+    const texts = JSON.stringify(mrkdwnTexts(fake.messages.at(-1)!));
+    expect(texts).toContain('*Acknowledged* by olivia ·');
+  });
+
+  it('asks Slack which workspace it is in once, and only for a message that names a Slack member', async () => {
+    const { fake, test } = await fakeSlackContext(closers);
+    await slackTaskAlerts.post(test.ctx, { ...alert, status: 'open', acknowledgedBy: null }, 'C0ALERTS');
+    await slackTaskAlerts.post(test.ctx, { ...alert, acknowledgedBy: 'user:ann@acme.example' }, 'C0ALERTS');
+    expect(fake.requests.filter((request) => request.method === 'auth.test')).toEqual([]);
+    const ref = await slackTaskAlerts.post(test.ctx, alert, 'C0ALERTS');
+    await slackTaskAlerts.update(test.ctx, ref, { ...alert, status: 'resolved', resolvedBy: olivia });
+    await slackTaskAlerts.sendDigest(test.ctx, 'C0DIGEST', digest([alert]));
+    expect(fake.requests.filter((request) => request.method === 'auth.test')).toHaveLength(1);
+    expect(JSON.stringify(mrkdwnTexts(fake.latest(ref.channel, ref.ts)!))).toContain('*Resolved* by <@U0OPS>');
   });
 });

@@ -1,5 +1,5 @@
 import type { Digest, TaskAlert } from '../sdk/task-alerts.types.ts';
-import { chatActorOf } from '../sdk/chat-actor-label.ts';
+import { chatActorOf, type ChatActor } from '../sdk/chat-actor-label.ts';
 import { storableText } from '../sdk/storable-text.ts';
 import { slackDate } from './slack-date.ts';
 
@@ -15,10 +15,10 @@ import { slackDate } from './slack-date.ts';
 type Block = Record<string, unknown>;
 
 const SEVERITY_MARK: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
-const STATUS_LINE: Record<TaskAlert['status'], (alert: TaskAlert) => string> = {
+const STATUS_LINE: Record<TaskAlert['status'], (alert: TaskAlert, workspace: string | undefined) => string> = {
   open: () => '*Open* — waiting for someone to acknowledge',
-  acknowledged: (alert) => `*Acknowledged* by ${alert.acknowledgedBy ? channelActor(alert.acknowledgedBy) : 'someone'}`,
-  resolved: (alert) => `*Resolved* by ${alert.resolvedBy ? channelActor(alert.resolvedBy) : 'the hub'}`,
+  acknowledged: (alert, workspace) => `*Acknowledged* by ${alert.acknowledgedBy ? channelActor(alert.acknowledgedBy, workspace) : 'someone'}`,
+  resolved: (alert, workspace) => `*Resolved* by ${alert.resolvedBy ? channelActor(alert.resolvedBy, workspace) : 'the hub'}`,
 };
 
 /** Anything shaped like an email address, kept to the part before the @. */
@@ -27,14 +27,36 @@ const EMAIL = /([^\s()<>@]+)@[^\s()<>@]+/g;
 const ACTOR_MAX = 200;
 
 /**
- * Who acted on a task, for a channel — read by everyone in it, Slack Connect guests included, so
+ * Who acted on a task, for a channel of `workspace` (the Slack workspace id of its readers;
+ * undefined when Slack did not say) — read by everyone in it, Slack Connect guests included, so
  * without the hub user's email that the task's history keeps: a Slack member who acted from Slack
- * as a mention (Slack shows their name), anyone else by the label without its email.
+ * as a mention (Slack shows their name) where it resolves, anyone else by the label without its
+ * email.
  */
-export function channelActor(label: string): string {
+export function channelActor(label: string, workspace: string | undefined): string {
   const member = chatActorOf(label);
-  if (member?.platform === 'slack') return `<@${member.userId}>`;
-  return escapedWithin(label.replace(/\s*\([^()]*@[^()]*\)/g, '').replace(EMAIL, '$1'), ACTOR_MAX);
+  if (member?.platform === 'slack') return slackMember(member, workspace);
+  return escapedWithin(withoutEmails(label.replace(/\s*\([^()]*@[^()]*\)/g, '')), ACTOR_MAX);
+}
+
+/**
+ * A mention resolves only for members of the workspace it is posted in: elsewhere Slack shows an
+ * id nobody can read, so a member of another workspace is named by the name they acted under.
+ * A label written before the workspace was kept cannot tell; it is named by name too, which reads
+ * right in every workspace, where a mention reads right in one (what is lost is only the link to
+ * the profile). Only a label with no name left is a mention: the one way to say who without the
+ * email, and right in the usual hub of one workspace.
+ */
+function slackMember(member: ChatActor, workspace: string | undefined): string {
+  const known = member.teamId !== undefined && workspace !== undefined;
+  if (known && member.teamId === workspace) return `<@${member.userId}>`;
+  // A name is the member's to choose: escaped, and an email in it cut to the part before the @.
+  if (member.name) return escapedWithin(withoutEmails(member.name), ACTOR_MAX);
+  return known ? 'someone from another Slack workspace' : `<@${member.userId}>`;
+}
+
+function withoutEmails(text: string): string {
+  return text.replace(EMAIL, '$1');
 }
 
 /** Slack's escaping for text fields: `&`, `<` and `>` as entities, so no mention, link or command forms. */
@@ -65,7 +87,13 @@ export function alertText(alert: TaskAlert): string {
   return escape(`${alert.key} ${alert.status}: ${alert.title} (${alert.code})`);
 }
 
-export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): Block[] {
+/** How an alert is shown: to the members of which workspace (undefined: not known), and whether it was escalated. */
+export interface AlertView {
+  workspace?: string | undefined;
+  escalatedAfterMinutes?: number | undefined;
+}
+
+export function alertBlocks(alert: TaskAlert, { workspace, escalatedAfterMinutes }: AlertView = {}): Block[] {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: storableText(`${alert.key}: ${alert.title}`, 150) } },
     {
@@ -80,7 +108,7 @@ export function alertBlocks(alert: TaskAlert, escalatedAfterMinutes?: number): B
     {
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: `${STATUS_LINE[alert.status](alert)} · ${alert.occurrences} occurrence${alert.occurrences === 1 ? '' : 's'}${escalatedAfterMinutes ? ` · escalated after ${escalatedAfterMinutes} min` : ''}` },
+        { type: 'mrkdwn', text: `${STATUS_LINE[alert.status](alert, workspace)} · ${alert.occurrences} occurrence${alert.occurrences === 1 ? '' : 's'}${escalatedAfterMinutes ? ` · escalated after ${escalatedAfterMinutes} min` : ''}` },
       ],
     },
   ];
@@ -123,7 +151,8 @@ function digestSection(heading: string, lines: string[], empty: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 
-export function digestBlocks(digest: Digest): Block[] {
+/** `workspace`: the Slack workspace id of the digest's readers (undefined: not known). */
+export function digestBlocks(digest: Digest, workspace?: string): Block[] {
   const since = slackDate(digest.since) ?? escape(digest.since);
   // One line is never longer than a section: a title or name is cut well before.
   const item = (text: string) => `• ${escapedWithin(text, 600)}`;
@@ -131,7 +160,7 @@ export function digestBlocks(digest: Digest): Block[] {
     { type: 'header', text: { type: 'plain_text', text: `Integration hub ${digest.period} digest` } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Since ${since}` }] },
     digestSection(`*Open tasks (${digest.openTasks.length})*`, digest.openTasks.map((t) => `${item(`${t.key} ${t.title}`)} — \`${escape(t.code)}\``), 'none'),
-    digestSection(`*Acknowledged (${digest.acknowledgedTasks.length})*`, digest.acknowledgedTasks.map((t) => `${item(`${t.key} ${t.title}`)} — ${t.acknowledgedBy ? channelActor(t.acknowledgedBy) : 'someone'}`), 'none'),
+    digestSection(`*Acknowledged (${digest.acknowledgedTasks.length})*`, digest.acknowledgedTasks.map((t) => `${item(`${t.key} ${t.title}`)} — ${t.acknowledgedBy ? channelActor(t.acknowledgedBy, workspace) : 'someone'}`), 'none'),
     digestSection('*Failures since the last digest*', digest.failuresSince.map((f) => `${item(f.integrationName)}: \`${escape(f.code)}\` ×${f.count}`), 'none'),
     digestSection('*Integrations*', digest.integrations.map((i) => `${item(i.name)} (${escape(i.environment)}): ${escape(i.status)}`), 'none configured'),
     digestSection('*Credentials expiring within 14 days*', digest.expiringCredentials.map((c) => `${item(c.integrationName)}: ${escape(c.expiresAt.slice(0, 10))}`), 'none'),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { chatActorLabel } from '../sdk/chat-actor-label.ts';
 import type { ChatIdentity, HubOperations, IntegrationStatus, RunbookSummary } from '../sdk/operations.types.ts';
+import { TaskAlreadyChanged } from '../sdk/task-already-changed.ts';
 import { runCommand } from './commands.ts';
 
 // What a Slack user reads after /hub: what happened, what to do next, times in their own time zone,
@@ -63,5 +65,40 @@ describe('/hub replies', () => {
     const { text } = await runCommand('/hub', 'retry SN prod', identify, operations({}));
     expect(text).toContain('Queued 2 runs for SN prod');
     expect(text).toContain('`/hub status SN prod`');
+  });
+});
+
+describe('/hub ack and resolve of a task someone changed first', () => {
+  const olivia = chatActorLabel({ platform: 'slack', teamId: 'T0001', userId: 'U0OPS', userName: 'olivia' }, 'ops@acme.example');
+  /** Operations where `actor` acknowledged and resolved every task first. */
+  const changedBy = (actor: string, status: 'acknowledged' | 'resolved' = 'acknowledged'): HubOperations => {
+    const first = async (_who: ChatIdentity, key: string): Promise<never> => {
+      throw new TaskAlreadyChanged({ key, status, actor });
+    };
+    return { ...operations({}), acknowledgeTask: first, resolveTask: first };
+  };
+  const reader = (teamId: string) => async (): Promise<ChatIdentity> => ({ platform: 'slack', teamId, userId: 'U0LATE' });
+
+  it('names a Slack member who was first by a mention, as alerts do, and never by email', async () => {
+    const { text } = await runCommand('/hub', 'ack TASK-7', reader('T0001'), changedBy(olivia));
+    expect(text).toBe(':no_entry: TASK-7 is already acknowledged by <@U0OPS>; nothing to do.');
+    const resolved = await runCommand('/hub', 'resolve TASK-7', reader('T0001'), changedBy(olivia, 'resolved'));
+    expect(resolved.text).toBe(':no_entry: TASK-7 is already resolved by <@U0OPS>; nothing to do.');
+  });
+
+  it('names a member of another workspace than the reader\'s by name: the mention would not resolve there', async () => {
+    const { text } = await runCommand('/hub', 'ack TASK-7', reader('T0002'), changedBy(olivia));
+    expect(text).toBe(':no_entry: TASK-7 is already acknowledged by olivia; nothing to do.');
+  });
+
+  it('names someone who acted in the hub or through the API as alerts do: the label without its email', async () => {
+    expect((await runCommand('/hub', 'ack TASK-7', reader('T0001'), changedBy('user:ann@acme.example'))).text).toBe(':no_entry: TASK-7 is already acknowledged by user:ann; nothing to do.');
+    expect((await runCommand('/hub', 'ack TASK-7', reader('T0001'), changedBy('token:ci'))).text).toBe(':no_entry: TASK-7 is already acknowledged by token:ci; nothing to do.');
+  });
+
+  it('shows what someone made their name as text: it pings no one', async () => {
+    const hostile = chatActorLabel({ platform: 'slack', teamId: 'T0001', userId: 'U0OPS', userName: '<!channel>' }, 'ops@acme.example');
+    const { text } = await runCommand('/hub', 'ack TASK-7', reader('T0002'), changedBy(hostile));
+    expect(text).toBe(':no_entry: TASK-7 is already acknowledged by &lt;!channel&gt;; nothing to do.');
   });
 });

@@ -1,11 +1,19 @@
 import { OperationRefused, type ChatIdentity, type HubOperations } from '../sdk/operations.types.ts';
 import type { IntegrationStatus } from '../sdk/operations.types.ts';
-import { escapeMrkdwn, isWebUrl } from './blocks.ts';
+import { TaskAlreadyChanged } from '../sdk/task-already-changed.ts';
+import { channelActor, escapeMrkdwn, isWebUrl } from './blocks.ts';
 import { decodeSlackText, unquoted } from './command-text.ts';
 import { slackDate } from './slack-date.ts';
 
-/** A refusal as the person reads it; its message may quote names and keys, so it is escaped. */
-function refusalText(error: OperationRefused): string {
+/**
+ * A refusal as the person reads it; its message may quote names and keys, so it is escaped. Who
+ * changed a task first is named as alerts name them, for a reader of `workspace`: the reply is
+ * theirs alone, so a mention is kept when it resolves for them.
+ */
+function refusalText(error: OperationRefused, workspace: string | undefined): string {
+  if (error instanceof TaskAlreadyChanged) {
+    return `:no_entry: ${escapeMrkdwn(`${error.key} is already ${error.status} by`)} ${channelActor(error.actor, workspace)}; nothing to do.`;
+  }
   return `:no_entry: ${escapeMrkdwn(error.message)}`;
 }
 
@@ -65,7 +73,10 @@ const COMMAND_TEXT = /^(\S+)?(?:\s+(\S+))?(?:\s+([\s\S]*))?$/;
  */
 export type Identify = () => Promise<ChatIdentity>;
 
-export async function runCommand(command: string, text: string, identify: Identify, operations: HubOperations): Promise<CommandReply> {
+export async function runCommand(command: string, text: string, identifyReader: Identify, operations: HubOperations): Promise<CommandReply> {
+  // Kept for the refusal, which names people as the reader's workspace can read them.
+  let reader: ChatIdentity | undefined;
+  const identify = async () => (reader = await identifyReader());
   const [, verb = 'help', first, remainder] = COMMAND_TEXT.exec(decodeSlackText(text).trim()) ?? [];
   const note = remainder || undefined;
   // Names of more than one word may be quoted; the quotes are not part of the name, and words are
@@ -112,7 +123,7 @@ export async function runCommand(command: string, text: string, identify: Identi
         return { text: `I don't know “${escapeMrkdwn(verb)}”.\n${helpText(command)}` };
     }
   } catch (error) {
-    if (error instanceof OperationRefused) return { text: refusalText(error) };
+    if (error instanceof OperationRefused) return { text: refusalText(error, reader?.teamId || undefined) };
     throw error;
   }
 }

@@ -66,8 +66,8 @@ describe.each(RUNTIME_MODES)('people acknowledging alerts from Slack on $name', 
     expect(texts).toContain('*Acknowledged* by <@U0OPS>');
     expect(texts).not.toContain('acme.example');
     const kept = await (await test.request('get', `/api/tasks/${task.id}`, { token: tenant.tokens.viewer })).json();
-    expect(kept.acknowledgedBy).toBe('slack:U0OPS olivia (ops@acme.example)');
-    expect(kept.history.at(-1)).toMatchObject({ action: 'acknowledged', actor: 'slack:U0OPS olivia (ops@acme.example)' });
+    expect(kept.acknowledgedBy).toBe('slack:T0001:U0OPS olivia (ops@acme.example)');
+    expect(kept.history.at(-1)).toMatchObject({ action: 'acknowledged', actor: 'slack:T0001:U0OPS olivia (ops@acme.example)' });
   });
 
   it('names the open tasks of an integration in /hub status, so one can be acknowledged from the reply', async () => {

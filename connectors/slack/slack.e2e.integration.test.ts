@@ -91,7 +91,7 @@ describe.each(RUNTIME_MODES)('Slack on $name', ({ options }) => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`${task.key} acknowledged`) });
     const after = await (await test.request('get', `/api/tasks/${task.id}`, { token: tenant.tokens.viewer })).json();
-    expect(after).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'slack:U0OPS olivia (ops@acme.example)' });
+    expect(after).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'slack:T0001:U0OPS olivia (ops@acme.example)' });
     expect(after.history.at(-1)).toMatchObject({ action: 'acknowledged', note: 'on it' });
     const update = await waitFor('the alert update', async () => slack.updates.find((u) => JSON.stringify(u.blocks).includes('Acknowledged')));
     expect(update.channel).toBe('C0ALERTS');

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { startFakeSlack, type FakeSlack } from '../../test-support/fake-slack/index.ts';
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../../test-support/fake-slack/index.ts';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { createBreakerRegistry, type BreakerRegistry } from '../sdk/breaker-registry.ts';
@@ -108,9 +108,9 @@ export async function startAnswerLosingSlack(lose = 1, method?: string): Promise
 /** Clean-ups a test file runs after each test, newest first. */
 export type Closers = Array<() => Promise<void> | void>;
 
-/** A fake Slack and a context on it with its bot token; both go with the test's `closers`. */
-export async function fakeSlackContext(closers: Closers): Promise<{ fake: FakeSlack; test: SlackTestContext }> {
-  const fake = await startFakeSlack();
+/** A fake Slack (its workspace as `options` say) and a context on it with its bot token; both go with the test's `closers`. */
+export async function fakeSlackContext(closers: Closers, options: FakeSlackOptions = {}): Promise<{ fake: FakeSlack; test: SlackTestContext }> {
+  const fake = await startFakeSlack(options);
   closers.push(() => fake.close());
   const test = slackTestContext(fake.apiUrl, { botToken: fake.botToken });
   closers.push(() => test.breakers.shutdown());

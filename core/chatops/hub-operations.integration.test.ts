@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatIdentity } from '../../connectors/sdk/operations.types.ts';
+import { TaskAlreadyChanged } from '../../connectors/sdk/task-already-changed.ts';
 import { startTestHub, type TestHub, type TestTenant } from '../../test-support/test-hub.ts';
 import { openOrUpdateTask } from '../tasks/task.service.ts';
 import { createUser, disableUserAccount } from '../users/user.service.ts';
@@ -79,23 +80,50 @@ describe('chat users without an active hub user', () => {
     expect(summary).toMatch(/^The upstream system answered that the credential .* is not valid \(HTTP 401/);
   });
 
-  it('tells the second person to acknowledge or resolve a task who did it first, and that nothing is left to do', async () => {
-    const operator = slack('U0OPS2', 'ops2@example.com');
-    await createUser(test.hub.db, { tenantId: tenant.id, email: 'ops2@example.com', name: 'ops2', role: 'operator', password: 'correct horse battery' });
+  async function openTaskOf(name: string): Promise<string> {
     const integration = await test.hub.db
       .insertInto('integration_configs')
-      .values({ tenant_id: tenant.id, connector: 'servicenow', name: 'SN twice', environment: 'production' })
+      .values({ tenant_id: tenant.id, connector: 'servicenow', name, environment: 'production' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const { task } = await openOrUpdateTask(test.hub, { tenantId: tenant.id, integrationId: integration.id, integrationName: 'SN twice', code: 'auth_invalid', message: '401', operation: 'poll:incident' });
-    const key = `TASK-${task.number}`;
-    const refusal = (work: Promise<unknown>) => work.then(() => undefined, (error: Error) => error.message);
+    const { task } = await openOrUpdateTask(test.hub, { tenantId: tenant.id, integrationId: integration.id, integrationName: name, code: 'auth_invalid', message: '401', operation: 'poll:incident' });
+    return `TASK-${task.number}`;
+  }
+  const refusalOf = (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
+
+  it('tells the second person to acknowledge or resolve a task who did it first, as the task\'s label for the chat to name, and that nothing is left to do', async () => {
+    const operator = { ...slack('U0OPS2', 'ops2@example.com'), userName: 'ops2' };
+    await createUser(test.hub.db, { tenantId: tenant.id, email: 'ops2@example.com', name: 'ops2', role: 'operator', password: 'correct horse battery' });
+    const key = await openTaskOf('SN twice');
+    const first = 'slack:T1:U0OPS2 ops2 (ops2@example.com)';
 
     await ops().acknowledgeTask(operator, key);
-    expect(await refusal(ops().acknowledgeTask(operator, key))).toBe(`${key} is already acknowledged by slack:U0OPS2 (ops2@example.com); nothing to do.`);
+    const acknowledged = await refusalOf(ops().acknowledgeTask(operator, key));
+    expect(acknowledged).toBeInstanceOf(TaskAlreadyChanged);
+    expect(acknowledged).toMatchObject({ reason: 'conflict', key, status: 'acknowledged', actor: first, message: `${key} is already acknowledged; nothing to do.` });
     await ops().resolveTask(operator, key, 'fixed');
-    expect(await refusal(ops().acknowledgeTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
-    expect(await refusal(ops().resolveTask(operator, key))).toBe(`${key} is already resolved by slack:U0OPS2 (ops2@example.com); nothing to do.`);
+    for (const again of [() => ops().acknowledgeTask(operator, key), () => ops().resolveTask(operator, key)]) {
+      expect(await refusalOf(again())).toMatchObject({ key, status: 'resolved', actor: first, message: `${key} is already resolved; nothing to do.` });
+    }
+  });
+
+  it('of two people pressing Acknowledge at once, acknowledges for one and tells the other who, in no message carrying an email', async () => {
+    const people = [
+      { ...slack('U0RACEA'), userName: 'ann', email: 'race-a@example.com' },
+      { ...slack('U0RACEB'), userName: 'bob', email: 'race-b@example.com' },
+    ];
+    for (const person of people) await createUser(test.hub.db, { tenantId: tenant.id, email: person.email, name: person.userName, role: 'operator', password: 'correct horse battery' });
+    const key = await openTaskOf('SN raced');
+
+    const outcomes = await Promise.allSettled(people.map((person) => ops().acknowledgeTask(person, key)));
+
+    const won = outcomes.findIndex((outcome) => outcome.status === 'fulfilled');
+    const lost = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const winner = people[won]!;
+    expect(lost?.reason).toBeInstanceOf(TaskAlreadyChanged);
+    expect(lost?.reason).toMatchObject({ key, status: 'acknowledged', actor: `slack:T1:${winner.userId} ${winner.userName} (${winner.email})` });
+    expect((lost?.reason as Error).message).not.toContain('@');
   });
 
   it('names the unresolved tasks of each integration in status, those waiting for someone first, and counts them', async () => {

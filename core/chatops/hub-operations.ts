@@ -1,6 +1,7 @@
 import { chatActorLabel } from '../../connectors/sdk/chat-actor-label.ts';
 import type { ChatIdentity, HubOperations, TaskSummary } from '../../connectors/sdk/operations.types.ts';
 import { OperationRefused } from '../../connectors/sdk/operations.types.ts';
+import { TaskAlreadyChanged } from '../../connectors/sdk/task-already-changed.ts';
 import type { AuditActor } from '../audit/audit-as.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { roleAllows, type Role } from '../auth/roles.ts';
@@ -71,16 +72,21 @@ export function hubOperations(hub: HubContext, tenantId: string): HubOperations 
       // The audit entry is written with the change itself (same transaction).
       return summary(await act(hub, tenantId, row.id, actorLabel(who, user), note, auditActor(who, user)));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409) throw new OperationRefused('conflict', await alreadyDone(row, error.message));
+      if (error instanceof ApiError && error.status === 409) throw await alreadyDone(row, error.message);
       throw error;
     }
   }
 
-  /** Two people pressing Acknowledge at once: the second learns who was first, not only that it failed. */
-  async function alreadyDone(before: TaskRow, fallback: string): Promise<string> {
+  /**
+   * Two people pressing Acknowledge at once: the second learns who was first, not only that it
+   * failed. Who is handed over as the task's label, not written into the message: only the chat
+   * connector knows how its readers may see a person (a mention, a name; never the email in it).
+   */
+  async function alreadyDone(before: TaskRow, fallback: string): Promise<OperationRefused> {
     const now = await hub.db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('id', '=', before.id).executeTakeFirst();
     const by = now?.status === 'resolved' ? now.resolved_by : now?.status === 'acknowledged' ? now.acknowledged_by : null;
-    return now && by ? `TASK-${now.number} is already ${now.status} by ${by}; nothing to do.` : fallback;
+    if (!now || !by || now.status === 'open') return new OperationRefused('conflict', fallback);
+    return new TaskAlreadyChanged({ key: `TASK-${now.number}`, status: now.status, actor: by });
   }
 
   async function integrationByName(name: string) {

@@ -133,6 +133,6 @@ describe.each(RUNTIME_MODES)('acknowledging and resolving tasks on $name', ({ op
       actor_id: 'T1:U42',
       detail: { slackUserId: 'U42', slackTeamId: 'T1', hubUserId: user.id, hubUser: user.email, key: `TASK-${task.number}` },
     });
-    expect((await history(task.id)).map((row) => [row.action, row.actor, row.note])).toEqual([['acknowledged', `slack:U42 op (${user.email})`, 'on it']]);
+    expect((await history(task.id)).map((row) => [row.action, row.actor, row.note])).toEqual([['acknowledged', `slack:T1:U42 op (${user.email})`, 'on it']]);
   });
 });
