@@ -83,7 +83,7 @@ describe('inbound event batches on PostgreSQL', () => {
       expect(await insertsInFlight()).toBe(2);
       await blocker.query('rollback');
       const results = await Promise.all([first, ...rest]);
-      expect(results.every((result) => result.id !== undefined)).toBe(true);
+      expect(results.every((result) => result.created)).toBe(true);
     } finally {
       await blocker.query('rollback').catch(() => undefined);
     }
@@ -114,7 +114,7 @@ describe('inbound event batches on PostgreSQL', () => {
       expect(await insertsInFlight()).toBe(4);
       await blocker.query('rollback');
       const results = await Promise.all(inserted);
-      expect(results.every((result) => result.id !== undefined)).toBe(true);
+      expect(results.every((result) => result.created)).toBe(true);
     } finally {
       await blocker.query('rollback').catch(() => undefined);
     }
@@ -136,7 +136,7 @@ describe('inbound event batches on PostgreSQL', () => {
       const issuedThen = first.then(() => new Promise<number>((resolve) => setImmediate(() => resolve(insertsIssued()))));
       await blocker.query('rollback');
       expect(await issuedThen).toBe(2);
-      expect((await waiting).id).toBeDefined();
+      expect((await waiting).created).toBe(true);
     } finally {
       await blocker.query('rollback').catch(() => undefined);
       vi.restoreAllMocks();
@@ -165,9 +165,10 @@ describe('inbound event batches on PostgreSQL', () => {
       await blocker.query('rollback');
       const settled = await Promise.allSettled([...batchA, ...batchB]);
       expect(settled.filter((result) => result.status === 'rejected')).toEqual([]);
-      const ids = settled.map((result) => (result as PromiseFulfilledResult<{ id: string | undefined }>).value.id);
-      // A stores all three; B's are duplicates.
-      expect(ids.map((id) => id !== undefined)).toEqual([true, true, true, false, false]);
+      const results = settled.map((result) => (result as PromiseFulfilledResult<{ id: string; created: boolean }>).value);
+      // A stores all three; B's are duplicates, answered with the ids A stored.
+      expect(results.map((result) => result.created)).toEqual([true, true, true, false, false]);
+      expect(results.slice(3).map((result) => result.id)).toEqual([results[2]!.id, results[0]!.id]);
     } finally {
       await blocker.query('rollback').catch(() => undefined);
     }
@@ -178,9 +179,9 @@ describe('inbound event batches on PostgreSQL', () => {
     // Senders choose delivery ids; a btree entry holds about 2.7 kB.
     const huge = `${'k'.repeat(6_000)}:0`;
     const [before, first, after] = await Promise.all([batcher.insert(event('long-before')), batcher.insert(event(huge)), batcher.insert(event('long-after'))]);
-    expect([before.id, first.id, after.id].every((id) => id !== undefined)).toBe(true);
-    expect((await batcher.insert(event(huge))).id).toBeUndefined();
-    const [stored] = await test.hub.db.selectFrom('integration_events').select('dedupe_key').where('id', '=', first.id!).execute();
+    expect([before.created, first.created, after.created]).toEqual([true, true, true]);
+    expect(await batcher.insert(event(huge))).toMatchObject({ id: first.id, created: false });
+    const [stored] = await test.hub.db.selectFrom('integration_events').select('dedupe_key').where('id', '=', first.id).execute();
     expect(stored?.dedupe_key).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 

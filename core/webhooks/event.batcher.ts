@@ -22,9 +22,11 @@ export interface NewEvent {
 }
 
 export interface InsertedEvent {
-  /** The new event's id, or undefined when an event with the same dedupe key already existed. */
-  id: string | undefined;
-  /** The new event waits for routing (false: its tenant has no enabled route, or it needs none). */
+  /** The event the delivery stands for: the row this insert stored, or the one stored before under its dedupe key. */
+  id: string;
+  /** This insert stored it (false: a duplicate of an event stored before, or by another copy in its batch). */
+  created: boolean;
+  /** The new event waits for routing (false: a duplicate, or its tenant has no enabled route, or it needs none). */
   pending: boolean;
 }
 
@@ -81,6 +83,26 @@ async function insertEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]) {
   return rows;
 }
 
+/** Where an event goes in the unique index: rows and events with the same slot are one event. */
+function slotOf(event: { integration_id: string; dedupe_key: string }): string {
+  return `${event.integration_id}\n${event.dedupe_key}`;
+}
+
+/**
+ * The ids of the events stored under these events' dedupe keys, by slot. Run only for rows an INSERT
+ * skipped: the INSERT waited for any transaction inserting the same key to end, so a new statement
+ * sees the row that won.
+ */
+async function findStoredEvents(hub: Pick<HubContext, 'db'>, events: NewEvent[]): Promise<Map<string, string>> {
+  const keys = [...new Map(events.map((event) => [slotOf(event), { tenant_id: event.tenant_id, integration_id: event.integration_id, dedupe_key: event.dedupe_key }])).values()];
+  const { rows } = await sql<{ id: string; integration_id: string; dedupe_key: string }>`${preparedStatement('find_inbound_events')}
+    select event.id, event.integration_id, event.dedupe_key
+    from json_to_recordset(${JSON.stringify(keys)}::json) as wanted(tenant_id uuid, integration_id uuid, dedupe_key text)
+    join integration_events as event
+      on event.integration_id = wanted.integration_id and event.dedupe_key = wanted.dedupe_key and event.tenant_id = wanted.tenant_id`.execute(hub.db);
+  return new Map(rows.map((row) => [slotOf(row), row.id]));
+}
+
 /**
  * An error that one row can cause for the whole statement: a value PostgreSQL refuses (or cannot
  * parse within its limits, such as JSON nested thousands deep), or an integration deleted while its
@@ -132,14 +154,40 @@ export function createEventBatcher(
   }
 
   function settle(batch: Pending[], rows: Awaited<ReturnType<typeof insertEvents>>): void {
-    const inserted = new Map(rows.map((row) => [`${row.integration_id}\n${row.dedupe_key}`, row]));
+    const inserted = new Map(rows.map((row) => [slotOf(row), row]));
+    const skipped: Pending[] = [];
     for (const pending of batch) {
-      const key = `${pending.event.integration_id}\n${pending.event.dedupe_key}`;
-      // The first request with a key gets the row; identical ones in the same batch are duplicates.
-      const row = inserted.get(key);
-      inserted.delete(key);
-      pending.resolve({ id: row?.id, pending: row?.status === 'pending' });
+      const row = inserted.get(slotOf(pending.event));
+      if (!row) {
+        skipped.push(pending);
+        continue;
+      }
+      // Of identical requests in one batch, the one whose row went in stored it; the others are its duplicates.
+      const created = row.id === pending.event.id;
+      pending.resolve({ id: row.id, created, pending: created && row.status === 'pending' });
     }
+    // Answered apart from the rest of their batch: a new event does not wait for another's lookup.
+    if (skipped.length > 0) void settleDuplicates(skipped);
+  }
+
+  /** Rows the INSERT skipped (their key was taken): one lookup for the batch finds the events they duplicate. */
+  async function settleDuplicates(skipped: Pending[]): Promise<void> {
+    let stored;
+    try {
+      stored = await findStoredEvents(hub, skipped.map((pending) => pending.event));
+    } catch (error) {
+      for (const pending of skipped) pending.reject(error);
+      return;
+    }
+    for (const pending of skipped) {
+      const id = stored.get(slotOf(pending.event));
+      if (id) pending.resolve({ id, created: false, pending: false });
+      // Removed since the INSERT met it (history retention, its integration deleted): it goes
+      // again, and is stored anew (or refused with its integration) unless another copy is first,
+      // which the next lookup finds.
+      else queue.push(pending);
+    }
+    schedule();
   }
 
   async function insertAndSettle(batch: Pending[]): Promise<void> {

@@ -62,10 +62,10 @@ export async function runInteraction(
       // Interactions are answered here, not routed.
       status: 'processed',
     })
-    .then(({ id }) => {
-      hub.metrics.webhooks.inc({ connector: connector.id, outcome: id ? 'interaction' : 'duplicate' });
-      if (id) hub.metrics.events.inc({ source: 'webhook' });
-      return Boolean(id);
+    .then(({ created }) => {
+      hub.metrics.webhooks.inc({ connector: connector.id, outcome: created ? 'interaction' : 'duplicate' });
+      if (created) hub.metrics.events.inc({ source: 'webhook' });
+      return created;
     })
     .catch((error: unknown) => {
       if (isDatabaseUnavailable(error)) throw new InteractionNotRecorded('the hub could not record the request', { cause: error });

@@ -16,6 +16,7 @@ import type { HubContext } from '../server/hub-context.ts';
 import { createLimitedLog, LOGGED_PER_WINDOW } from '../server/limited-log.ts';
 import { createEventBatcher, isTooDeep } from './event.batcher.ts';
 import { runInteraction } from './interaction.runner.ts';
+import { webhookAccepted } from './webhook-accepted.ts';
 
 // One delivery to POST /hooks/:integrationId, from the raw request to the answer, with no HTTP
 // framework in sight: the Hono route (in-process requests) and the Node listener in front of it
@@ -271,11 +272,11 @@ function createWebhookIngest(hub: HubContext): WebhookIngest {
     } catch (error) {
       return refusal(error, row, connector);
     }
-    const accepted = results.flatMap((result) => (result.id ? [result.id] : []));
-    const toRoute = results.flatMap((result) => (result.id && result.pending ? [result.id] : []));
-    hub.metrics.webhooks.inc({ connector: connector.id, outcome: accepted.length === results.length ? 'accepted' : 'duplicate' });
-    hub.metrics.events.inc({ source: 'webhook' }, accepted.length);
+    const answer = webhookAccepted(results);
+    const toRoute = results.flatMap((result) => (result.pending ? [result.id] : []));
+    hub.metrics.webhooks.inc({ connector: connector.id, outcome: answer.duplicates === 0 ? 'accepted' : 'duplicate' });
+    hub.metrics.events.inc({ source: 'webhook' }, answer.accepted);
     void dispatchEvents(hub, toRoute);
-    return jsonAnswer(202, { accepted: accepted.length, duplicates: results.length - accepted.length, eventIds: accepted });
+    return jsonAnswer(202, answer);
   };
 }

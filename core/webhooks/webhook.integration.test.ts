@@ -82,13 +82,16 @@ describe.each(RUNTIME_MODES)('webhooks in on $name', ({ options }) => {
     expect((await heldEvents()).map((row) => row.external_id)).toEqual(['while-disabled', 'while-paused']);
   });
 
-  it('keeps exactly one event when 1,000 copies of one delivery arrive at once', async () => {
+  it('keeps exactly one event when 1,000 copies of one delivery arrive at once, and every answer names it', async () => {
     const body = JSON.stringify({ type: 'finding.created', id: 'f-storm' });
     const answers = await Promise.all(
-      Array.from({ length: 1000 }, () => deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'storm' }).then((r) => r.json() as Promise<{ accepted: number }>)),
+      Array.from({ length: 1000 }, () => deliver(body, { [TESTKIT_DELIVERY_HEADER]: 'storm' }).then((r) => r.json() as Promise<{ accepted: number; eventIds: string[] }>)),
     );
     expect(answers.filter((a) => a.accepted === 1)).toHaveLength(1);
-    expect(await eventsWith('f-storm')).toHaveLength(1);
+    const stored = await eventsWith('f-storm');
+    expect(stored).toHaveLength(1);
+    // The copy that stored it and the 999 that found it alike: a sender keeps whichever answer reached it.
+    expect(new Set(answers.map((a) => JSON.stringify(a.eventIds)))).toEqual(new Set([JSON.stringify([stored[0]!.id])]));
   });
 
   it('refuses a payload the database cannot store with 400, without failing deliveries that shared its batch', async () => {
