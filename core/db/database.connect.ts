@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -84,10 +84,25 @@ function connectPostgres(url: string, poolSize: number, options: PostgresPoolOpt
   return handle(db, migrationDb, 'postgres');
 }
 
+const OWNER_ONLY = 0o700;
+
+/** A directory another user owns (a volume prepared by root) cannot be changed, and works as before. */
+function tightenToOwner(directory: string): void {
+  try {
+    chmodSync(directory, OWNER_ONLY);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
+}
+
 /** PGlite under `dataDir`, which this process holds locked until the handle is closed. */
 async function connectPglite(dataDir: string): Promise<DatabaseHandle> {
   const directory = join(dataDir, 'pglite');
-  mkdirSync(directory, { recursive: true });
+  // PGlite writes its files (password and token hashes, every record, the WAL) readable by anyone:
+  // the directories above them are the owner's alone. One made by an earlier version is tightened;
+  // a data directory the admin made (a mount point, perhaps) keeps the mode they gave it.
+  mkdirSync(directory, { recursive: true, mode: OWNER_ONLY });
+  tightenToOwner(directory);
   const unlock = await lockDataDirectory(dataDir);
   try {
     assertEmbeddedVersion(dataDir, directory);

@@ -43,7 +43,8 @@ function readOrCreateFile(dataDir: string): ResolvedMasterKeys {
     throw new InvalidMasterKeysError(`the master key file ${path} is a directory, not a file: remove it (or mount the key file itself), or set HUB_MASTER_KEYS`);
   }
   if (existsSync(path)) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only when the hub makes it: it holds the key file and the embedded database.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const entry = generateMasterKeyEntry();
   if (!createWhole(path, entry + '\n')) return { keys: parseOrThrow(readFileSync(path, 'utf8').trim(), path), source: 'file' };
   return { keys: parseOrThrow(entry, path), generatedAt: path, source: 'file' };
