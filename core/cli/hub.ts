@@ -75,7 +75,8 @@ main(process.argv.slice(2)).catch((caught: unknown) => {
     error instanceof DataDirectoryUnusableError ||
     error instanceof EmbeddedDatabaseVersionError
   ) {
-    process.stderr.write(`hub: ${error.message}\n`);
+    // One `hub:` line per problem (a ConfigError lists every bad variable), so each greps alike.
+    process.stderr.write(error.message.split('\n').map((line) => `hub: ${line}\n`).join(''));
   } else {
     process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }

@@ -173,6 +173,15 @@ describe('embedded mode', { timeout: 180_000 }, () => {
     expect(result.stderr).toBe('hub: invalid PORT: Invalid input: expected number, received NaN\n');
   });
 
+  it('names every bad variable, each on a line of its own', async () => {
+    const result = await runHubCommand(['start'], { ...env, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^hub: invalid PORT: /);
+    expect(lines[1]).toMatch(/^hub: invalid LOG_LEVEL: /);
+  });
+
   it('refuses production without HUB_MASTER_KEYS', async () => {
     const result = await runHubCommand(['start'], { ...env, NODE_ENV: 'production' });
     expect(result.code).toBe(1);
