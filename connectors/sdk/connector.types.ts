@@ -170,9 +170,32 @@ export interface ActionResult {
   taskAlert?: { taskId: string; channel: string; ts: string; escalation?: { afterMinutes: number[]; mention?: string | undefined } | undefined };
 }
 
+/** Where a string lies in an action's input: its keys and list positions from the top. */
+export type InputPath = ReadonlyArray<string | number>;
+
+/**
+ * How an action's input takes values from event data, for an action that sends some of its input
+ * upstream as markup (Slack's mrkdwn). A route's template is the admin's: its own markup stays
+ * live (a `<!here>`, a link). The values its placeholders fill in come from whoever can write to
+ * the source (a ServiceNow record, a webhook): written into markup as they are, they could ping a
+ * channel or disguise a link, so the renderer escapes them there. An action that escapes its
+ * inputs itself (Slack's alert) declares none: the values would show escaped twice.
+ */
+export interface TemplateValues {
+  /**
+   * Whether the string at `path` is markup. `holder` is the object or list holding it, as the
+   * template rendered it (before any escaping), so a text object can be told by its `type`.
+   */
+  isMarkup(path: InputPath, holder: unknown): boolean;
+  /** A value from event data written so that the markup shows it as the text it is. */
+  escape(value: string): string;
+}
+
 export interface ActionDefinition<Config, Credentials, Input extends z.ZodType = z.ZodType> {
   description: string;
   input: Input;
+  /** How a route's template writes event data into markup fields of the input; none: as it is. */
+  templateValues?: TemplateValues;
   /**
    * Running it twice with the same idempotency key does what running it once does: it finds what
    * the first run made, or sets a value rather than adding one. A run whose worker died while it

@@ -4,6 +4,7 @@ import { ConnectorError } from '../sdk/failure.ts';
 import type { SlackConfig, SlackCredentials } from './config.ts';
 import { escapedWithin, escapeMrkdwn, isWebUrl } from './blocks.ts';
 import { callSlack } from './slack-api.ts';
+import { mrkdwnTemplateValues } from './mrkdwn-template-values.ts';
 import { storableText } from '../sdk/storable-text.ts';
 
 // Slack's limits on what a message holds. Values come from events, whose length no template can
@@ -34,7 +35,7 @@ const AlertInput = z.strictObject({
 
 const MessageInput = z.strictObject({
   channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/),
-  text: z.string().min(1).describe('cut to 40,000 characters'),
+  text: z.string().min(1).describe('mrkdwn as written; what a route fills in from an event is escaped to show as text; cut to 40,000 characters'),
 });
 
 export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCredentials>> = {
@@ -84,6 +85,9 @@ export const slackActions: Record<string, ActionDefinition<SlackConfig, SlackCre
   post_message: {
     description: 'Post a plain message to a channel',
     input: MessageInput,
+    // The text goes to Slack as given, so an admin's <!here> or <url|label> stays live; what a
+    // route's template fills in from an event is escaped where it is filled in.
+    templateValues: mrkdwnTemplateValues,
     async run(ctx, input: z.output<typeof MessageInput>) {
       const posted = await callSlack<{ ok: boolean; channel: string; ts: string }>(ctx, 'chat.postMessage', { channel: input.channel, text: storableText(input.text, MESSAGE_MAX) });
       return { externalId: posted.ts, output: { channel: posted.channel, ts: posted.ts } };

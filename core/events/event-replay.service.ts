@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database, EventRow, RunRow } from '../db/database.types.ts';
 import { ConflictError, NotFoundError } from '../http/api-error.ts';
 import { isoMicros } from '../db/keyset.ts';
-import { routeActsOn, routeInput } from '../routes/route.apply.ts';
+import { routeAction, routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { actedOn, routeRunKey } from '../routes/route-run-key.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
 import { requeueFailedAction } from '../runs/run.repository.ts';
@@ -45,7 +45,16 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
     .execute();
   const routeIds = [...new Set(failed.flatMap((run) => (run.route_id ? [run.route_id] : [])))];
   if (routeIds.length === 0) return { retried: [], skipped: failed.length };
-  const routes = await trx.selectFrom('routes').selectAll().where('tenant_id', '=', event.tenant_id).where('id', 'in', routeIds).where('enabled', '=', true).execute();
+  const routes = await trx
+    .selectFrom('routes')
+    // The target's connector says how its action takes event data (route.apply.ts).
+    .innerJoin('integration_configs as target', 'target.id', 'routes.target_integration_id')
+    .selectAll('routes')
+    .select('target.connector as target_connector')
+    .where('routes.tenant_id', '=', event.tenant_id)
+    .where('routes.id', 'in', routeIds)
+    .where('routes.enabled', '=', true)
+    .execute();
 
   const retried: string[] = [];
   for (const run of failed) {
@@ -54,7 +63,7 @@ async function requeueFailedActions(hub: HubContext, trx: Transaction<Database>,
     const requeued = await requeueFailedAction(
       trx,
       run.id,
-      { integrationId: route.target_integration_id, action: route.action, input: routeInput(route, event, source) },
+      { integrationId: route.target_integration_id, action: route.action, input: routeInput(route, event, source, routeAction(hub.connectors, route.target_connector, route)) },
     );
     if (requeued) retried.push(run.id);
   }

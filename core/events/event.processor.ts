@@ -5,7 +5,7 @@ import { boundedChunks } from '../db/bounded-chunks.ts';
 import { isoMicros } from '../db/keyset.ts';
 import { isDataException, isProgramLimitExceeded } from '../db/postgres-errors.ts';
 import type { Job } from '../queue/queue.types.ts';
-import { routeActsOn, routeInput } from '../routes/route.apply.ts';
+import { routeAction, routeActsOn, routeInput } from '../routes/route.apply.ts';
 import { actedOn, routeRunKey } from '../routes/route-run-key.ts';
 import { endsFailureChain } from '../runs/failure-cause.ts';
 import { dispatchRuns } from '../runs/run.jobs.ts';
@@ -50,10 +50,13 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   if (events.length === 0) return;
   const routes = await hub.db
     .selectFrom('routes')
-    .selectAll()
-    .select(isoMicros('enabled_at').as('enabled_at_iso'))
-    .where('tenant_id', 'in', [...new Set(events.map((event) => event.tenant_id))])
-    .where('enabled', '=', true)
+    // The target's connector says how its action takes event data (route.apply.ts).
+    .innerJoin('integration_configs as target', 'target.id', 'routes.target_integration_id')
+    .selectAll('routes')
+    .select('target.connector as target_connector')
+    .select(isoMicros('routes.enabled_at').as('enabled_at_iso'))
+    .where('routes.tenant_id', 'in', [...new Set(events.map((event) => event.tenant_id))])
+    .where('routes.enabled', '=', true)
     .execute();
 
   // Events commit in groups, each event's runs with its new status: a group's runs are bounded in
@@ -62,7 +65,7 @@ export async function processEvents(hub: HubContext, eventIds: readonly string[]
   for (const event of events) {
     const seen = { id: event.id, replayedAt: event.replayed_at_iso };
     try {
-      plans.push({ event: seen, runs: actionRuns(event, routes, actedOn(hub.connectors, event.connector, event)) });
+      plans.push({ event: seen, runs: actionRuns(hub, event, routes, actedOn(hub.connectors, event.connector, event)) });
     } catch (error) {
       // Judging and templating are pure: what throws for this event throws on every retry.
       await refuseEvent(hub, seen, error);
@@ -121,10 +124,10 @@ interface EventPlan {
 
 type EventToRoute = EventRow & { connector: string; integration_name: string; environment: string; received_at_iso: string; replayed_at_iso: string | null };
 /** Instants at PostgreSQL's full precision (isoMicros): a route enabled within the millisecond after an event must still not act on it. */
-type RouteToApply = RouteRow & { enabled_at_iso: string };
+type RouteToApply = RouteRow & { enabled_at_iso: string; target_connector: string };
 
 /** The runs of the routes acting on the event, each keyed by its route and `subject` (route-run-key.ts). */
-function actionRuns(event: EventToRoute, routes: RouteToApply[], subject: string): Array<Insertable<IntegrationRunsTable>> {
+function actionRuns(hub: Pick<HubContext, 'connectors'>, event: EventToRoute, routes: RouteToApply[], subject: string): Array<Insertable<IntegrationRunsTable>> {
   if (endsFailureChain(event)) return [];
   const source = { name: event.integration_name, connector: event.connector, environment: event.environment };
   const runs: Array<Insertable<IntegrationRunsTable>> = [];
@@ -142,7 +145,7 @@ function actionRuns(event: EventToRoute, routes: RouteToApply[], subject: string
       action: route.action,
       route_id: route.id,
       event_id: event.id,
-      input: JSON.stringify(routeInput(route, event, source)),
+      input: JSON.stringify(routeInput(route, event, source, routeAction(hub.connectors, route.target_connector, route))),
       idempotency_key: routeRunKey(route.id, subject),
       status: 'queued',
     });

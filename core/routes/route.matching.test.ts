@@ -72,7 +72,7 @@ describe('route template bounds', () => {
 
   it('routes such an event with a stand-in input that says why, for the action to fail on', () => {
     const event = { id: 'e1', integration_id: 'i1', source: 'webhook' as const, type: 'x.created', external_id: 'big', stream: null, payload: { blob }, received_at: new Date() };
-    const input = routeInput({ input_template: { message: '{{event.payload.blob}}'.repeat(45_000) } }, event, { name: 'src', connector: 'testkit', environment: 'production' });
+    const input = routeInput({ input_template: { message: '{{event.payload.blob}}'.repeat(45_000) } }, event, { name: 'src', connector: 'testkit', environment: 'production' }, undefined);
     expect(whyUnrendered(input)).toMatch(/^the route's input template cannot be rendered for event e1: its placeholders put more than \d+ characters/);
     expect(whyUnrendered({ message: 'x' })).toBeUndefined();
   });
