@@ -67,6 +67,8 @@ export async function startBenchHub(topology: Topology = 'split', env: Record<st
     HUB_QUEUE_PREFIX: queuePrefix,
     HUB_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
     HUB_DEFAULT_TENANT: 'bench',
+    // The fake upstreams listen on 127.0.0.1, which production refuses by default.
+    HUB_UPSTREAM_ADDRESSES: 'any',
     LOG_LEVEL: 'info',
     ...env,
   };

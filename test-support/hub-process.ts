@@ -18,7 +18,9 @@ export interface HubProcess {
 
 export function spawnHub(args: string[], env: Record<string, string>): HubProcess {
   const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', HOST: '127.0.0.1', ...env },
+    // Hubs started here often run NODE_ENV=production against fake upstreams on 127.0.0.1, which the
+    // default HUB_UPSTREAM_ADDRESSES refuses in production.
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', HOST: '127.0.0.1', HUB_UPSTREAM_ADDRESSES: 'any', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

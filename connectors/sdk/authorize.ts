@@ -23,7 +23,7 @@ export interface Authorizer {
   renew(sent: Record<string, string>): Promise<Record<string, string> | undefined>;
 }
 
-type AuthorizerOptions = Pick<HttpClientOptions, 'auth' | 'oauth2' | 'tokenStore' | 'clock'> & ApiKeyOptions;
+type AuthorizerOptions = Pick<HttpClientOptions, 'auth' | 'oauth2' | 'tokenStore' | 'clock' | 'upstreamAddresses' | 'resolveHost'> & ApiKeyOptions;
 
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const auth = options.auth;
@@ -39,6 +39,8 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     endpoint: options.oauth2,
     store: options.tokenStore,
     clock: options.clock,
+    upstreamAddresses: options.upstreamAddresses,
+    resolveHost: options.resolveHost,
   });
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
   return {

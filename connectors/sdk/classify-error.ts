@@ -46,6 +46,8 @@ export interface ResponseFacts {
   method: string;
   url: string;
   status: number;
+  /** Where the answer came from, after redirects; named when another host answered. */
+  answeredUrl?: string | undefined;
   /** Already parsed from Retry-After (see retry-after.ts). */
   retryAfterMs?: number | undefined;
   /** What the upstream said, one short line without credentials (see upstream-reason.ts). */
@@ -56,13 +58,47 @@ export interface ResponseFacts {
 export function errorForResponse(facts: ResponseFacts): ConnectorError | undefined {
   const code = codeForStatus(facts.status);
   if (code === undefined) return undefined;
-  const answered = `${describeRequest(facts.method, facts.url)} answered ${facts.status}`;
+  const answered = `${describeRequest(facts.method, facts.url)}${redirectedElsewhere(facts)} answered ${facts.status}`;
   const message = facts.reason === undefined ? answered : `${answered}: ${facts.reason}`;
   const retryAfterMs = RETRY_AFTER_STATUSES.has(facts.status) ? facts.retryAfterMs : undefined;
   return new ConnectorError(code, message, {
     status: facts.status,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
+}
+
+/**
+ * ", redirected to other.example:8443/path, which" when an answer came from another origin than the
+ * request went to, so that whoever reads the failure knows whose words the reason is.
+ */
+function redirectedElsewhere(facts: ResponseFacts): string {
+  if (facts.answeredUrl === undefined) return '';
+  const sent = safeUrl(facts.url);
+  const answered = safeUrl(facts.answeredUrl);
+  if (answered.origin === sent.origin) return '';
+  return `, redirected to ${answered.protocol}//${answered.host}${answered.pathname}, which`;
+}
+
+export interface RefusedAddressFacts {
+  method: string;
+  url: string;
+  /** The host refused: the request's own, or a redirect's. */
+  host: string;
+  /** What the address is and which setting refuses it (upstream-address-guard.ts). */
+  explanation: string;
+  /** A redirect led there: the request itself was sent. */
+  redirected: boolean;
+}
+
+/**
+ * A connection the upstream address policy refused before it was made. Not transient (only a
+ * change of the URL or of HUB_UPSTREAM_ADDRESSES helps), and the same whatever listens on the
+ * address's ports, so the hub tells nothing about them.
+ */
+export function errorForRefusedAddress(facts: RefusedAddressFacts): ConnectorError {
+  const described = describeRequest(facts.method, facts.url);
+  if (!facts.redirected) return new ConnectorError('config_invalid', `${described} was not sent: ${facts.explanation}`, { notSent: true });
+  return new ConnectorError('config_invalid', `${described} was redirected to ${facts.host}, which the hub did not follow: ${facts.explanation}`);
 }
 
 export interface NetworkFailureFacts {

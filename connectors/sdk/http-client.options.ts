@@ -1,5 +1,7 @@
 import type { ConnectorLogger } from './connector.types.ts';
 import type { TokenStore, UpstreamAuth } from './credentials.ts';
+import type { HostResolver } from './upstream-address-guard.ts';
+import type { UpstreamAddressPolicy } from './upstream-address-policy.ts';
 import type { ErrorReasonReader } from './upstream-reason.ts';
 
 export interface RetryPolicy {
@@ -42,4 +44,11 @@ export interface HttpClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Turns the upstream's error bodies into the reason a failure names; commonErrorReason when absent. */
   errorReason?: ErrorReasonReader;
+  /**
+   * The addresses requests (their redirects and the OAuth token request too) may connect to: the
+   * hub passes HUB_UPSTREAM_ADDRESSES; defaultUpstreamAddressPolicy() when absent.
+   */
+  upstreamAddresses?: UpstreamAddressPolicy;
+  /** Resolves host names to addresses; the system resolver when absent (tests map names with it). */
+  resolveHost?: HostResolver;
 }

@@ -53,6 +53,18 @@ describe('createHttpClient: requests and responses', () => {
     expect(server.requests[1]?.headers['content-type']).toBe('application/pdf');
   });
 
+  it('sends a POST and a DELETE without a body, ending them at once', async () => {
+    server = await startServer(sequence({ status: 200, body: { result: 'queued' } }, { status: 204 }));
+    const { client } = testClient(server.url);
+    // Only a bound for a regression that would hold the request open waiting for a body; nothing is timed.
+    expect((await client.request({ method: 'POST', url: '/api/sn_sc/servicecatalog/items/x/order_now', timeoutMs: 5_000 })).body).toEqual({ result: 'queued' });
+    expect((await client.request({ method: 'DELETE', url: '/api/now/table/incident/abc', timeoutMs: 5_000 })).status).toBe(204);
+    expect(server.requests.map((request) => [request.method, request.body])).toEqual([
+      ['POST', ''],
+      ['DELETE', ''],
+    ]);
+  });
+
   it('returns lower-cased headers and the final URL', async () => {
     server = await startServer(sequence({ status: 200, body: {}, headers: { 'X-Total-Count': '42', Link: '<https://x/next>; rel="next"' } }));
     const { client } = testClient(server.url);

@@ -10,6 +10,7 @@ import { sendAttempt } from './http-send.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from './http.types.ts';
 import { assertCredentialsStayOnBase, resolveRequestUrl } from './request-url.ts';
 import { sleep } from './sleep.ts';
+import { defaultUpstreamAddressPolicy } from './upstream-address-policy.ts';
 
 // The HttpClient connectors get in their context. Per request: authenticate, then attempts
 // through the integration's breaker, retried on transient failures with backoff or the
@@ -26,7 +27,8 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
   const now = options.clock ?? (() => new Date());
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? sleep;
-  const authorizer = createAuthorizer(options);
+  const addresses = options.upstreamAddresses ?? defaultUpstreamAddressPolicy();
+  const authorizer = createAuthorizer({ ...options, upstreamAddresses: addresses });
   const secrets = storedSecrets(options.auth);
   // got drops Authorization on cross-origin redirects but not custom headers such as x-api-key.
   const followRedirect = options.apiKeyHeader === undefined;
@@ -62,6 +64,8 @@ export function createHttpClient(options: CreateHttpClientOptions, breakers: Bre
           now,
           errorReason: options.errorReason,
           secrets,
+          addresses,
+          resolve: options.resolveHost,
         }).catch((error: unknown) => {
           throw giveUpOnLongWaits(error, describe, policy);
         }),

@@ -215,3 +215,100 @@ describe('HttpClient: the default limit', () => {
     breakers.shutdown();
   });
 });
+
+// An error answer is read only for the upstream's reason (upstream-reason.ts reads its first
+// ERROR_BODY_PREFIX_BYTES); past that the download stops, however large the body and whatever the
+// size limit for successful answers.
+describe('sendAttempt: error bodies are read only as far as the reason needs', () => {
+  const REASON = 'Database connection pool exhausted';
+
+  /** Writes the reason, then filler up to `total` bytes (or for ever) at the pace the client reads. */
+  async function streamReason(response: ServerResponse, answer: Answer, total: number): Promise<void> {
+    response.write(`${REASON}\n`);
+    answer.sentBytes += REASON.length + 1;
+    await streamBody(response, answer, total);
+  }
+
+  it('stops downloading a 500 whose body is large but within the size limit, and keeps its reason', async () => {
+    const server = await startStreamingServer(async (response, answer) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      await streamReason(response, answer, TOTAL);
+    });
+
+    const error = await refusal(sendAttempt(attempt(`${server.url}/api/now/table/incident`, { maxResponseBytes: undefined })));
+
+    expect(TOTAL).toBeLessThan(DEFAULT_MAX_RESPONSE_BYTES);
+    expect(error).toMatchObject({ code: 'upstream_unavailable', status: 500 });
+    expect(error.message).toMatch(new RegExp(`^GET /api/now/table/incident answered 500: ${REASON} x+…$`));
+    const answer = await server.firstAnswer;
+    expect(answer.finished).toBe(false);
+    expect(answer.sentBytes).toBeLessThan(TOTAL);
+  });
+
+  it('reads the reason of an error whose Content-Length is over the limit, then stops', async () => {
+    // One chunk past the reason, then silence: only a client that stops at the prefix finishes.
+    const server = await startStreamingServer(async (response, answer) => {
+      response.writeHead(503, { 'content-type': 'text/plain', 'content-length': String(TOTAL), 'retry-after': '7' });
+      response.write(`${REASON}\n`);
+      response.write(CHUNK);
+      answer.sentBytes += REASON.length + 1 + CHUNK.length;
+    });
+
+    const error = await refusal(sendAttempt(attempt(server.url)));
+
+    expect(error).toMatchObject({ code: 'upstream_unavailable', status: 503, retryAfterMs: 7_000 });
+    expect(error.message).toContain(`answered 503: ${REASON} x`);
+    expect((await server.firstAnswer).finished).toBe(false);
+  });
+
+  it('reads the reason of a compressed error body from its decompressed prefix', async () => {
+    const page = gzipSync(Buffer.concat([Buffer.from(`${REASON}\n`), Buffer.alloc(TOTAL, 'x')]));
+    const server = await startStreamingServer(async (response) => {
+      response.writeHead(502, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      response.end(page);
+    });
+
+    const error = await refusal(sendAttempt(attempt(server.url, { maxResponseBytes: undefined })));
+
+    expect(error).toMatchObject({ code: 'upstream_unavailable', status: 502 });
+    expect(error.message).toContain(`answered 502: ${REASON} x`);
+  });
+
+  it('reads a short error body whole', async () => {
+    const server = await startStreamingServer(async (response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: 'Invalid query', detail: 'unknown field u_x' } }));
+    });
+
+    const error = await refusal(sendAttempt(attempt(server.url)));
+
+    expect(error.message).toBe('GET / answered 400: Invalid query: unknown field u_x');
+    expect((await server.firstAnswer).finished).toBe(true);
+  });
+});
+
+describe('HttpClient: an error answer that never ends', () => {
+  it('is retried after its Retry-After like any other, each body abandoned after its reason', async () => {
+    let answered = 0;
+    const server = await startStreamingServer(async (response, answer) => {
+      answered += 1;
+      if (answered > 1) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"result":[]}');
+        return;
+      }
+      response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '3' });
+      // Never ends: only a client that stops reading moves on.
+      await streamBody(response, answer, Number.POSITIVE_INFINITY);
+    });
+    const { client, waits, breakers } = testClient(server.url);
+
+    const response = await client.request({ url: '/api/now/table/incident', timeoutMs: 10_000 });
+
+    expect(response.status).toBe(200);
+    expect(server.requests).toBe(2);
+    expect(waits).toEqual([3_000]);
+    expect((await server.firstAnswer).finished).toBe(false);
+    breakers.shutdown();
+  });
+});

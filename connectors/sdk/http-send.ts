@@ -1,10 +1,13 @@
-import got, { type Response } from 'got';
-import { describeRequest, errorForNetworkFailure, errorForOversizedBody, errorForResponse } from './classify-error.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describeRequest, errorForNetworkFailure, errorForOversizedBody, errorForRefusedAddress, errorForResponse } from './classify-error.ts';
 import { ConnectorError } from './failure.ts';
+import { BodyOverLimit, download, type DownloadedAnswer } from './http-download.ts';
 import type { HttpRequest, HttpResponse } from './http.types.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { requestSecrets } from './scrub-credentials.ts';
-import { commonErrorReason, upstreamReason, type ErrorReasonReader } from './upstream-reason.ts';
+import { refusalIn, type HostResolver } from './upstream-address-guard.ts';
+import { defaultUpstreamAddressPolicy, type UpstreamAddressPolicy } from './upstream-address-policy.ts';
+import { commonErrorReason, ERROR_BODY_PREFIX_BYTES, upstreamReason, type ErrorReasonReader } from './upstream-reason.ts';
 
 // One HTTP attempt through got, answered with a response or a classified ConnectorError. got's
 // own retry is off (retries are the client's, so they pass the breaker and honour Retry-After)
@@ -15,10 +18,11 @@ import { commonErrorReason, upstreamReason, type ErrorReasonReader } from './ups
 const REFUSED_BEFORE_SENDING: ReadonlySet<string> = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
 
 /**
- * Bodies are held whole in memory (and JSON.parse needs several times their size), so a larger one
- * is refused while it downloads: a hostile upstream, or a URL pointing at a file server, must not
- * take the process down. 64 MB holds a 1,000-record ServiceNow page (the largest pageSize) at
- * 60 KB a record, far above what a record with long text fields weighs.
+ * A successful answer's body is held whole in memory (and JSON.parse needs several times its size),
+ * so a larger one is refused while it downloads: a hostile upstream, or a URL pointing at a file
+ * server, must not take the process down. 64 MB holds a 1,000-record ServiceNow page (the largest
+ * pageSize) at 60 KB a record, far above what a record with long text fields weighs. An error's
+ * body is read only as far as its reason needs (see http-download.ts).
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -42,48 +46,45 @@ export interface Attempt {
    * a refresh token), removed from its reason with those the request carries.
    */
   secrets?: readonly string[] | undefined;
+  /** The addresses the hub may connect to; defaultUpstreamAddressPolicy() when absent. */
+  addresses?: UpstreamAddressPolicy | undefined;
+  /** Resolves host names; the system resolver when absent. */
+  resolve?: HostResolver | undefined;
 }
 
 export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
   const { method, url } = attempt;
   const maxBytes = attempt.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  let overLimit = false;
-  let response: Response<Buffer>;
+  let answer: DownloadedAnswer;
+  // A refusal after a redirect names the hop, and the request itself did reach the upstream.
+  let redirected = false;
+  const offOrigin = withoutCredentialsOffOrigin(url.origin);
   try {
-    const request = got(url, {
+    answer = await download({
+      url,
       method,
       headers: attempt.headers,
-      ...(attempt.json === undefined ? {} : { json: attempt.json }),
-      ...(attempt.body === undefined ? {} : { body: attempt.body }),
-      timeout: { request: attempt.timeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
+      json: attempt.json,
+      body: attempt.body,
+      timeoutMs: attempt.timeoutMs,
       followRedirect: attempt.followRedirect,
-      hooks: { beforeRedirect: [withoutCredentialsOffOrigin(url.origin)] },
-      responseType: 'buffer',
-      ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
+      beforeRedirect: (options) => {
+        redirected = true;
+        offOrigin(options);
+      },
+      signal: attempt.signal,
+      maxBytes,
+      // An error answer is read for its reason only, which needs no more than this.
+      errorPrefixBytes: ERROR_BODY_PREFIX_BYTES,
+      addresses: attempt.addresses ?? defaultUpstreamAddressPolicy(),
+      resolve: attempt.resolve,
     });
-    // The first report carries Content-Length as `total`, so a body announced too large is refused
-    // before any of it is read; the later ones count what arrived, for bodies without a length or
-    // longer than announced (and compressed bodies, counted as they decompress). A HEAD answer's
-    // Content-Length describes a body that is never sent.
-    request.on('downloadProgress', ({ transferred, total }) => {
-      const announced = method === 'HEAD' ? 0 : (total ?? 0);
-      if (overLimit || (transferred <= maxBytes && announced <= maxBytes)) return;
-      overLimit = true;
-      request.cancel();
-    });
-    response = await request;
   } catch (error) {
     // Cancellation is not an upstream failure: surface the caller's own reason.
     if (attempt.signal?.aborted) throw attempt.signal.reason;
-    if (overLimit) {
-      // An error status is what the answer means, whatever the size of the page that came with it
-      // (a proxy's 503 with a large error page is the upstream being unavailable). got's
-      // cancellation carries the response whose download it stopped.
-      const stopped = (error as { response?: AnswerHead }).response;
-      throw (stopped && failureOf(stopped, attempt)) ?? errorForOversizedBody({ method, url: url.href, maxBytes });
-    }
+    if (error instanceof BodyOverLimit) throw errorForOversizedBody({ method, url: url.href, maxBytes });
+    const refusal = refusalIn(error);
+    if (refusal !== undefined) throw errorForRefusedAddress({ method, url: url.href, host: refusal.host, explanation: refusal.message, redirected });
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_GOT_REQUEST_ERROR') {
       throw new ConnectorError('config_invalid', `${describeRequest(method, url.href)} could not be sent: invalid request options`, { notSent: true });
@@ -95,34 +96,26 @@ export async function sendAttempt(attempt: Attempt): Promise<HttpResponse> {
     }
     throw errorForNetworkFailure({ method, url: url.href, error });
   }
-  const failure = failureOf(response, attempt, response.body);
+  const failure = failureOf(answer, attempt);
   if (failure !== undefined) throw failure;
   return {
-    status: response.statusCode,
-    headers: lowerCaseHeaders(response.headers),
-    body: parseBody(response.body, attempt, response.statusCode),
-    url: response.url,
+    status: answer.statusCode,
+    headers: lowerCaseHeaders(answer.headers),
+    body: parseBody(answer.body, attempt, answer.statusCode),
+    url: answer.url,
   };
 }
 
-interface AnswerHead {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/**
- * The classified failure an answer's status means, with what its body says when it was read;
- * undefined for a success.
- */
-function failureOf(answer: AnswerHead, attempt: Attempt, body?: Buffer): ConnectorError | undefined {
+/** The classified failure an answer's status means, with what its body says; undefined for a success. */
+function failureOf(answer: DownloadedAnswer, attempt: Attempt): ConnectorError | undefined {
   const headers = lowerCaseHeaders(answer.headers);
-  const failed = answer.statusCode >= 400 && body !== undefined;
   return errorForResponse({
     method: attempt.method,
     url: attempt.url.href,
     status: answer.statusCode,
+    answeredUrl: answer.url,
     retryAfterMs: parseRetryAfter(headers['retry-after'], attempt.now()),
-    reason: failed ? reasonOf(body, headers['content-type'], attempt) : undefined,
+    reason: answer.statusCode >= 400 ? reasonOf(answer.body, headers['content-type'], attempt) : undefined,
   });
 }
 
@@ -163,7 +156,7 @@ function parseBody(raw: Buffer, attempt: Attempt, status: number): unknown {
   }
 }
 
-function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+function lowerCaseHeaders(raw: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;

@@ -1,8 +1,11 @@
 import { ClientCredentials, ResourceOwnerPassword, type ModuleOptions, type Token } from 'simple-oauth2';
+import { errorForRefusedAddress } from './classify-error.ts';
 import type { OAuth2Auth, OAuthToken } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
 import type { OAuth2Endpoint } from './http-client.options.ts';
 import { classifyTokenError } from './oauth2-token-error.ts';
+import { assertHostAllowed, refusalIn, type HostResolver } from './upstream-address-guard.ts';
+import type { UpstreamAddressPolicy } from './upstream-address-policy.ts';
 
 // One request to the token endpoint through simple-oauth2, turned into the stored token shape.
 // Caching, single-flight and persistence live in oauth2-token-provider.ts.
@@ -17,11 +20,15 @@ export interface GrantRequest {
   refreshToken?: string | undefined;
   now: () => Date;
   timeoutMs: number;
+  /** The addresses the token endpoint may be at. */
+  addresses: UpstreamAddressPolicy;
+  resolve?: HostResolver | undefined;
 }
 
 export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
   const { auth, endpoint } = request;
   const config = moduleOptions(auth, endpoint);
+  await refuseTokenHost(request);
   const http = { timeout: request.timeoutMs };
   const scope = auth.scope === undefined ? {} : { scope: auth.scope };
   try {
@@ -52,8 +59,28 @@ export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
       }
     }
   } catch (error) {
-    throw classifyTokenError(error, endpoint.tokenUrl, request.now, auth.grant);
+    throw classifyTokenError(error, { tokenUrl: endpoint.tokenUrl, grant: auth.grant, now: request.now, secrets: tokenRequestSecrets(request) });
   }
+}
+
+/**
+ * wreck (under simple-oauth2) takes no lookup, so the token endpoint's host is checked just before
+ * the request; wreck follows no redirects.
+ */
+async function refuseTokenHost(request: GrantRequest): Promise<void> {
+  const url = new URL(request.endpoint.tokenUrl);
+  try {
+    await assertHostAllowed(url, request.addresses, request.resolve);
+  } catch (error) {
+    const refusal = refusalIn(error);
+    if (refusal === undefined) throw error;
+    throw errorForRefusedAddress({ method: 'POST', url: url.href, host: refusal.host, explanation: refusal.message, redirected: false });
+  }
+}
+
+/** What a token request may carry, for an echo of it to be rid of: the refresh token spent may be a rotated one only the store knows. */
+function tokenRequestSecrets({ auth, refreshToken }: GrantRequest): string[] {
+  return [auth.clientSecret, auth.password, auth.refreshToken, refreshToken].filter((secret): secret is string => secret !== undefined && secret !== '');
 }
 
 function moduleOptions(auth: OAuth2Auth, endpoint: OAuth2Endpoint): ModuleOptions {

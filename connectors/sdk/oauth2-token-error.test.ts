@@ -4,18 +4,45 @@ import { classifyTokenError } from './oauth2-token-error.ts';
 // README (ServiceNow, "Failure codes") and runbooks/auth_invalid.md: a token endpoint that refuses
 // the client id and secret (invalid_client) is auth_invalid under any grant; auth_expired is for a
 // refused refresh token, which a person must authorise again.
-function boom(status: number, error: string) {
-  return { isBoom: true, output: { statusCode: status }, data: { res: { statusCode: status, headers: {} }, payload: { error } } };
+function boom(status: number, error: string, payload: unknown = { error }, headers: Record<string, string> = {}) {
+  return { isBoom: true, output: { statusCode: status }, data: { res: { statusCode: status, headers }, payload } };
 }
+
+const facts = (grant: 'refresh_token' | 'password', secrets: string[] = []) => ({
+  tokenUrl: 'https://dev.service-now.com/oauth_token.do',
+  grant,
+  now: () => new Date(),
+  secrets,
+});
 
 describe('token endpoint refusals under the refresh_token grant', () => {
   it('classifies a refused client secret (401 invalid_client) as auth_invalid', () => {
-    const error = classifyTokenError(boom(401, 'invalid_client'), 'https://dev.service-now.com/oauth_token.do', () => new Date(), 'refresh_token');
+    const error = classifyTokenError(boom(401, 'invalid_client'), facts('refresh_token'));
     expect(error.code).toBe('auth_invalid');
   });
 
   it('still classifies a refused refresh token (400 invalid_grant) as auth_expired', () => {
-    const error = classifyTokenError(boom(400, 'invalid_grant'), 'https://dev.service-now.com/oauth_token.do', () => new Date(), 'refresh_token');
+    const error = classifyTokenError(boom(400, 'invalid_grant'), facts('refresh_token'));
     expect(error.code).toBe('auth_expired');
+  });
+});
+
+describe("the token endpoint's error_description", () => {
+  it('ends the message, rid of the secrets the request carried', () => {
+    const payload = { error: 'invalid_grant', error_description: 'password hunter2-canary is wrong for svc-grc' };
+    const error = classifyTokenError(boom(400, 'invalid_grant', payload), facts('password', ['hunter2-canary']));
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the password grant was refused: password [redacted] is wrong for svc-grc');
+  });
+
+  it('adds nothing for a body that claims to be JSON and does not parse (Wreck keeps its bytes)', () => {
+    // Wreck answers a body that claims JSON but does not parse with the bytes as the payload.
+    const error = classifyTokenError(boom(401, 'invalid_client', Buffer.from('{"error":"invalid_client", "error_desc'), { 'content-type': 'application/json' }), facts('password'));
+    expect(error.message).toBe('POST /oauth_token.do answered 401: the password grant was refused');
+  });
+
+  it('is preceded by the error code when the code is not one the message names', () => {
+    const payload = { error: 'Client Locked!', error_description: 'too many attempts' };
+    const error = classifyTokenError(boom(401, '', payload), facts('password'));
+    expect(error.message).toBe('POST /oauth_token.do answered 401: the password grant was refused: Client Locked!: too many attempts');
   });
 });

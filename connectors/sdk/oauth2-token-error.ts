@@ -1,12 +1,14 @@
 import { errorForNetworkFailure, errorForResponse } from './classify-error.ts';
 import type { OAuth2Auth } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
+import { tokenEndpointReason } from './oauth2-token-reason.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 // simple-oauth2 talks to the token endpoint with @hapi/wreck, which rejects with Boom errors:
 // a response error carries `data.res` (and `data.payload`, the parsed body); a transport
-// failure carries no response. Neither the body nor the Boom message is copied, and the Boom
-// is not attached as `cause`: token endpoints echo the form (secret, password) back.
+// failure carries no response. The Boom message is not copied and the Boom is not attached as
+// `cause`: token endpoints echo the form (secret, password) back. Only the endpoint's reason is
+// kept, scrubbed like any upstream's (oauth2-token-reason.ts).
 
 type WreckHeaders = Record<string, string | string[] | undefined>;
 
@@ -33,8 +35,17 @@ function oauthErrorCode(payload: unknown): string | undefined {
   return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : undefined;
 }
 
-export function classifyTokenError(error: unknown, tokenUrl: string, now: () => Date, grant: OAuth2Auth['grant']): ConnectorError {
+export interface TokenRequestFacts {
+  tokenUrl: string;
+  grant: OAuth2Auth['grant'];
+  now: () => Date;
+  /** What the token request carried that an echo must not show: client secret, password, refresh token. */
+  secrets: readonly string[];
+}
+
+export function classifyTokenError(error: unknown, facts: TokenRequestFacts): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  const { tokenUrl, grant, now } = facts;
   const path = new URL(tokenUrl).pathname;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as WreckFailure;
   if (failure.isBoom !== true) {
@@ -48,8 +59,14 @@ export function classifyTokenError(error: unknown, tokenUrl: string, now: () => 
     const timedOut = data === undefined && WRECK_TIMEOUT_STATUSES.has(failure.output?.statusCode);
     return errorForNetworkFailure({ method: 'POST', url: tokenUrl, error: timedOut ? { name: 'TimeoutError' } : failure });
   }
-  if (status === 400 || status === 401) return refusal(path, status, oauthErrorCode(data?.payload), grant);
-  const classified = errorForResponse({ method: 'POST', url: tokenUrl, status, retryAfterMs: retryAfterMs(data?.res?.headers, now) });
+  const headers = data?.res?.headers;
+  const reasonOf = (codeShown: boolean): string | undefined =>
+    tokenEndpointReason({ payload: data?.payload, contentType: headerValue(headers, 'content-type'), codeShown, secrets: facts.secrets });
+  if (status === 400 || status === 401) {
+    const code = oauthErrorCode(data?.payload);
+    return refusal({ path, status, code, grant, reason: reasonOf(code !== undefined) });
+  }
+  const classified = errorForResponse({ method: 'POST', url: tokenUrl, status, retryAfterMs: retryAfterMs(headers, now), reason: status >= 400 ? reasonOf(false) : undefined });
   if (classified !== undefined) return classified;
   // A 2xx the client could not use: not JSON, or no access_token in it.
   return new ConnectorError('upstream_bad_response', `POST ${path} answered ${status} without a usable token`, { status });
@@ -61,20 +78,35 @@ export function classifyTokenError(error: unknown, tokenUrl: string, now: () => 
  * A refused password or client secret (invalid_grant, invalid_client) is a credential that is
  * wrong now, like a 401 from the API itself: auth_invalid.
  */
-function refusal(path: string, status: number, code: string | undefined, grant: OAuth2Auth['grant']): ConnectorError {
-  const suffix = code === undefined ? '' : ` (${code})`;
+function refusal({ path, status, code, grant, reason }: Refusal): ConnectorError {
+  const answered = `POST ${path} answered ${status}${code === undefined ? '' : ` (${code})`}`;
+  const because = reason === undefined ? '' : `: ${reason}`;
   if (code !== undefined && GRANT_NOT_ALLOWED.has(code)) {
-    return new ConnectorError('config_invalid', `POST ${path} answered ${status}${suffix}: this client may not use the configured grant`, { status });
+    return new ConnectorError('config_invalid', `${answered}: this client may not use the configured grant${because}`, { status });
   }
   // A wrong client id or secret is wrong under any grant, the refresh grant included.
   if (grant === 'refresh_token' && code !== 'invalid_client') {
-    return new ConnectorError('auth_expired', `POST ${path} answered ${status}${suffix}: the refresh token was refused`, { status });
+    return new ConnectorError('auth_expired', `${answered}: the refresh token was refused${because}`, { status });
   }
-  return new ConnectorError('auth_invalid', `POST ${path} answered ${status}${suffix}: the ${grant} grant was refused`, { status });
+  return new ConnectorError('auth_invalid', `${answered}: the ${grant} grant was refused${because}`, { status });
+}
+
+interface Refusal {
+  path: string;
+  status: number;
+  /** The RFC 6749 error code, when it is one. */
+  code: string | undefined;
+  grant: OAuth2Auth['grant'];
+  /** The endpoint's error_description, already one short line without credentials. */
+  reason: string | undefined;
 }
 
 /** A throttled token endpoint (429, 503) says how long to wait like any other upstream. */
 function retryAfterMs(headers: WreckHeaders | undefined, now: () => Date): number | undefined {
-  const value = headers?.['retry-after'];
-  return parseRetryAfter(Array.isArray(value) ? value[0] : value, now());
+  return parseRetryAfter(headerValue(headers, 'retry-after'), now());
+}
+
+function headerValue(headers: WreckHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
 }

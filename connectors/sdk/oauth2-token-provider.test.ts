@@ -212,7 +212,7 @@ describe('password grant, renewed with its refresh token', () => {
   it('a wrong password is auth_invalid: a credential to correct, not one that ran out', async () => {
     server = await startServer(sequence({ status: 400, body: { error: 'invalid_grant', error_description: 'bad password user-p4ss' } }, { status: 401, body: 'Unauthorized' }));
     const wrong = await failureOf(provider(passwordAuth).accessToken());
-    expect(wrong).toMatchObject({ code: 'auth_invalid', status: 400, message: 'POST /oauth_token.do answered 400 (invalid_grant): the password grant was refused' });
+    expect(wrong).toMatchObject({ code: 'auth_invalid', status: 400, message: 'POST /oauth_token.do answered 400 (invalid_grant): the password grant was refused: bad password [redacted]' });
     expect(await failureOf(provider(passwordAuth).accessToken())).toMatchObject({ code: 'auth_invalid', status: 401 });
   });
 
@@ -253,12 +253,12 @@ describe('refresh_token grant', () => {
     expect((await store.load())?.refreshToken).toBe('rt-configured');
   });
 
-  it('answers invalid_grant with auth_expired naming the OAuth error code only', async () => {
+  it('answers invalid_grant with auth_expired naming the OAuth error code and the description, without the refresh token', async () => {
     server = await startServer(sequence({ status: 400, body: { error: 'invalid_grant', error_description: 'refresh token rt-configured is dead' } }));
     const error = await failureOf(provider(refreshAuth).accessToken());
     expect(error.code).toBe('auth_expired');
     expect(error.status).toBe(400);
-    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the refresh token was refused');
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the refresh token was refused: refresh token [redacted] is dead');
   });
 
   it('answers a 401 from the token endpoint with auth_expired, even with a non-JSON body', async () => {
@@ -324,7 +324,7 @@ describe('token endpoint failures', () => {
     );
     const disabled = await failureOf(provider(clientCredentials).accessToken());
     expect(disabled).toMatchObject({ code: 'config_invalid', status: 400 });
-    expect(disabled.message).toBe('POST /oauth_token.do answered 400 (unsupported_grant_type): this client may not use the configured grant');
+    expect(disabled.message).toBe('POST /oauth_token.do answered 400 (unsupported_grant_type): this client may not use the configured grant: client_credentials is off');
     expect((await failureOf(provider(clientCredentials).accessToken())).code).toBe('config_invalid');
   });
 
@@ -340,5 +340,92 @@ describe('token endpoint failures', () => {
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => tokens.accessToken()));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("the token endpoint's own words (RFC 6749 §5.2 error_description)", () => {
+  const passwordAuth: OAuth2Auth = { ...clientCredentials, grant: 'password', username: 'svc-grc', password: 'user-p4ss' };
+  const refreshAuth: OAuth2Auth = { ...clientCredentials, grant: 'refresh_token', refreshToken: 'rt-configured-9d2e' };
+  /** A token endpoint refusing with a description that quotes the form it was sent. */
+  const echoingRefusal =
+    (status: number, error: string, prefix: string) =>
+    (request: { body: string }): Reply => ({ status, body: { error, error_description: `${prefix}; request was ${request.body}` } });
+  const credentialValues = ['client-s3cret', 'user-p4ss', 'rt-configured-9d2e', 'rt-stored-41c7'];
+
+  it('ends a refused client secret with the description, after the OAuth error code', async () => {
+    // ASSUMPTION: ServiceNow refuses a wrong client secret with 401 {"error":"invalid_client","error_description":"Invalid client secret"}.
+    server = await startServer(sequence({ status: 401, body: { error: 'invalid_client', error_description: 'Invalid client secret' } }));
+    const error = await failureOf(provider(clientCredentials).accessToken());
+    expect(error).toMatchObject({ code: 'auth_invalid', status: 401 });
+    expect(error.message).toBe('POST /oauth_token.do answered 401 (invalid_client): the client_credentials grant was refused: Invalid client secret');
+  });
+
+  it('ends a refused password with the description, so a locked account reads as one', async () => {
+    // ASSUMPTION: a locked ServiceNow user is refused with 400 invalid_grant and the reason in error_description.
+    server = await startServer(sequence({ status: 400, body: { error: 'invalid_grant', error_description: 'Account locked' } }));
+    const error = await failureOf(provider(passwordAuth).accessToken());
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (invalid_grant): the password grant was refused: Account locked');
+  });
+
+  it('never shows the client secret or the password a description quotes (form and JSON bodies)', async () => {
+    for (const bodyFormat of ['form', 'json'] as const) {
+      server = await startServer(echoingRefusal(400, 'invalid_grant', 'Account locked'));
+      const error = await failureOf(provider(passwordAuth, { bodyFormat }).accessToken());
+      expect(error.code).toBe('auth_invalid');
+      expect(error.message).toMatch(/^POST \/oauth_token\.do answered 400 \(invalid_grant\): the password grant was refused: Account locked; request was /);
+      for (const secret of credentialValues) expect(error.message).not.toContain(secret);
+      await server.close();
+    }
+    server = undefined;
+  });
+
+  it('never shows a refresh token a description quotes: the stored one spent, or the configured one', async () => {
+    server = await startServer(echoingRefusal(400, 'invalid_grant', 'Token expired'));
+    const store = createInMemoryTokenStore({ accessToken: 'at-old', refreshToken: 'rt-stored-41c7', expiresAt: new Date(Date.now() - 1000) });
+    const error = await failureOf(provider(refreshAuth, { store }).accessToken());
+    expect(error.code).toBe('auth_expired');
+    expect(server.requests).toHaveLength(2);
+    expect(error.message).toMatch(/: the refresh token was refused: Token expired; request was /);
+    for (const secret of credentialValues) expect(error.message).not.toContain(secret);
+  });
+
+  it('never shows the client secret a description quotes bare, or a Basic header it echoes', async () => {
+    const basic = Buffer.from('hub-client:client-s3cret').toString('base64');
+    server = await startServer((request) => ({
+      status: 401,
+      body: { error: 'invalid_client', error_description: `secret client-s3cret does not match; got Authorization: ${String(request.headers.authorization)}` },
+    }));
+    const error = await failureOf(provider(clientCredentials, { method: 'header' }).accessToken());
+    expect(error.message).toBe('POST /oauth_token.do answered 401 (invalid_client): the client_credentials grant was refused: secret [redacted] does not match; got Authorization: Basic [redacted]');
+    expect(error.message).not.toContain(basic);
+  });
+
+  it('keeps a long, multi-line description to one line of at most 300 characters', async () => {
+    server = await startServer(sequence({ status: 401, body: { error: 'invalid_client', error_description: `Invalid client\n${'x'.repeat(2000)}` } }));
+    const error = await failureOf(provider(clientCredentials).accessToken());
+    const prefix = 'POST /oauth_token.do answered 401 (invalid_client): the client_credentials grant was refused: ';
+    expect(error.message.startsWith(`${prefix}Invalid client x`)).toBe(true);
+    expect(error.message).not.toContain('\n');
+    expect(error.message.length).toBeLessThanOrEqual(prefix.length + 300);
+  });
+
+  it('ends a refused grant (config_invalid) with the description too', async () => {
+    server = await startServer(sequence({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'client_credentials grant is not enabled' } }));
+    const error = await failureOf(provider(clientCredentials).accessToken());
+    expect(error.message).toBe('POST /oauth_token.do answered 400 (unsupported_grant_type): this client may not use the configured grant: client_credentials grant is not enabled');
+  });
+
+  it('ends other statuses with what the endpoint said, scrubbed the same way', async () => {
+    server = await startServer((request) => ({ status: 503, body: { error: 'temporarily_unavailable', error_description: `Instance hibernating (${request.body})` } }));
+    const error = await failureOf(provider(clientCredentials).accessToken());
+    expect(error.code).toBe('upstream_unavailable');
+    expect(error.message).toMatch(/^POST \/oauth_token\.do answered 503: temporarily_unavailable: Instance hibernating \(/);
+    expect(error.message).not.toContain('client-s3cret');
+  });
+
+  it('adds nothing when the endpoint gave no description, or a body that is not JSON', async () => {
+    server = await startServer(sequence({ status: 401, body: { error: 'invalid_client' } }, { status: 401, body: 'Unauthorized', headers: { 'content-type': 'text/plain' } }));
+    expect((await failureOf(provider(clientCredentials).accessToken())).message).toBe('POST /oauth_token.do answered 401 (invalid_client): the client_credentials grant was refused');
+    expect((await failureOf(provider(clientCredentials).accessToken())).message).toBe('POST /oauth_token.do answered 401: the client_credentials grant was refused');
   });
 });

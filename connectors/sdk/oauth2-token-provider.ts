@@ -3,6 +3,8 @@ import { ConnectorError } from './failure.ts';
 import type { OAuth2Endpoint } from './http-client.options.ts';
 import { createInMemoryTokenStore } from './in-memory-token-store.ts';
 import { requestToken, type GrantRequest } from './oauth2-grant.ts';
+import type { HostResolver } from './upstream-address-guard.ts';
+import { defaultUpstreamAddressPolicy, type UpstreamAddressPolicy } from './upstream-address-policy.ts';
 
 // Hands out OAuth access tokens: cached in the token store, renewed a minute before expiry or
 // after the upstream refused one, with one token request in flight per provider however many
@@ -21,6 +23,9 @@ export interface OAuth2TokenProviderOptions {
   clock?: (() => Date) | undefined;
   /** Per token request; default 30 s. */
   timeoutMs?: number | undefined;
+  /** The addresses the token endpoint may be at; defaultUpstreamAddressPolicy() when absent. */
+  upstreamAddresses?: UpstreamAddressPolicy | undefined;
+  resolveHost?: HostResolver | undefined;
 }
 
 export interface OAuth2TokenProvider {
@@ -40,6 +45,7 @@ export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): 
   const store = options.store ?? createInMemoryTokenStore();
   const clock = options.clock ?? (() => new Date());
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const addresses = options.upstreamAddresses ?? defaultUpstreamAddressPolicy();
   let current: OAuthToken | undefined;
   let refused: string | undefined;
   let inflight: Promise<OAuthToken> | undefined;
@@ -50,7 +56,7 @@ export function createOAuth2TokenProvider(options: OAuth2TokenProviderOptions): 
   }
 
   async function obtain(stored: OAuthToken | undefined): Promise<OAuthToken> {
-    const request: GrantRequest = { auth, endpoint, now: clock, timeoutMs };
+    const request: GrantRequest = { auth, endpoint, now: clock, timeoutMs, addresses, resolve: options.resolveHost };
     switch (auth.grant) {
       case 'client_credentials':
         return requestToken(request);

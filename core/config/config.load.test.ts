@@ -83,6 +83,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ HUB_METRICS_TOKEN: 'scrape-token-0123456789' }).HUB_METRICS_TOKEN).toBe('scrape-token-0123456789');
   });
 
+  it('calls public and private upstream addresses by default, and names the choices of HUB_UPSTREAM_ADDRESSES', () => {
+    expect(loadConfig({}).HUB_UPSTREAM_ADDRESSES).toBe('private');
+    expect(loadConfig({ HUB_UPSTREAM_ADDRESSES: 'public' }).HUB_UPSTREAM_ADDRESSES).toBe('public');
+    expect(loadConfig({ HUB_UPSTREAM_ADDRESSES: 'any' }).HUB_UPSTREAM_ADDRESSES).toBe('any');
+    expect(errorOf({ HUB_UPSTREAM_ADDRESSES: 'none' })).toMatch(/^invalid HUB_UPSTREAM_ADDRESSES: .*"public"\|"private"\|"any"/);
+  });
+
   it('documents every variable, in the README too', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const name of Object.keys(EnvironmentVariables.shape)) {

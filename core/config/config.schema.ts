@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UPSTREAM_ADDRESS_SETTINGS } from '../../connectors/sdk/upstream-address-policy.ts';
 import { MASTER_KEY_FORMAT, MAX_KEY_VERSION, parseMasterKeys } from '../vault/master-keys.ts';
 
 // Every environment variable the hub reads. The README's configuration table documents each one;
@@ -69,6 +70,9 @@ export const EnvironmentVariables = z.object({
   // A guessable token would open what it guards: at least 16 characters, no spaces.
   HUB_METRICS_TOKEN: z.string().regex(/^\S{16,}$/, 'expected at least 16 characters and no spaces').optional(),
   HUB_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://hub.example.com' }).optional(),
+  // Which addresses connectors may connect to (connectors/sdk/upstream-address-policy.ts): `private`
+  // keeps on-prem systems on private ranges working, loopback only outside production.
+  HUB_UPSTREAM_ADDRESSES: z.enum(UPSTREAM_ADDRESS_SETTINGS).default('private'),
   HUB_DEFAULT_TENANT: z.string().regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and -').default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -3,6 +3,7 @@ import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { createHttpClient } from '../../connectors/sdk/http-client.ts';
 import { UpstreamAuth, type TokenStore } from '../../connectors/sdk/credentials.ts';
 import { ConnectorError } from '../../connectors/sdk/failure.ts';
+import { upstreamAddressPolicy } from '../../connectors/sdk/upstream-address-policy.ts';
 import type { IntegrationConfigRow } from '../db/database.types.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { openCredentials } from './integration-credentials.ts';
@@ -70,6 +71,7 @@ export function connectorContext(
           ? { tokenStore: overrides.tokenStore }
           : {}),
       breakerKey: row.id,
+      upstreamAddresses: upstreamAddressPolicy(hub.config.HUB_UPSTREAM_ADDRESSES, hub.config.NODE_ENV),
       logger,
       signal,
       clock: hub.clock,
