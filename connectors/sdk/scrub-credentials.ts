@@ -5,14 +5,29 @@
 
 const REDACTED = '[redacted]';
 
+// Text from an upstream may be built to make a pattern retry, and scrubbing holds up every request
+// and job of the process. A pattern free to start at each dash of "a-a-a-…" and to scan to the
+// end of the run each time took a second on 16 KB ("password-password-…": minutes). So the
+// patterns that read runs of word characters and dashes start only where such a run starts and
+// try it once: scrubbing is one pass over the text, however the text is made.
+// Where a run starts: not after a word character or a dash.
+const RUN_START = String.raw`(?<![\w-])`;
+
 // Field names that hold credentials, in JSON ("password":"x"), forms (password=x) or prose
 // (api_key: x). `key` alone is too common a word, but `api_key`, `apikey` and `x-api-key` are not.
-const CREDENTIAL_NAME = String.raw`[\w-]*(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie|signature|session[_-]?id)[\w-]*`;
-const CREDENTIAL_FIELD = new RegExp(String.raw`\b(${CREDENTIAL_NAME}"?)(\s*[:=]\s*)((?:Basic|Bearer)\s+)?("[^"]*"|'[^']*'|[^\s"'&,;}]+)`, 'gi');
-// An HTTP authorization scheme and what follows it (RFC 6750's token characters).
+// A name is the whole run it stands in ("client_secret", "X-Api-Key"); the lookahead checks for a
+// credential word once, so a run without one is given up at once rather than retried at every
+// dash (and a field that is not a credential never swallows one in its value: url=…?password=x).
+const CREDENTIAL_WORD = String.raw`password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie|signature|session[_-]?id`;
+const CREDENTIAL_NAME = String.raw`${RUN_START}(?=[\w-]*?(?:${CREDENTIAL_WORD}))[\w-]+`;
+const CREDENTIAL_FIELD = new RegExp(String.raw`(${CREDENTIAL_NAME}"?)(\s*[:=]\s*)((?:Basic|Bearer)\s+)?("[^"]*"|'[^']*'|[^\s"'&,;}]+)`, 'gi');
+// An HTTP authorization scheme and what follows it (RFC 6750's token characters). It starts only at
+// a scheme's name, and the value, last in the pattern, is read once.
 const AUTHORIZATION_SCHEME = /\b(Basic|Bearer|Token)\s+([A-Za-z0-9._~+/=-]+)/g;
-// A JSON Web Token: base64url header and payload, both JSON objects ("eyJ" is `{"`).
-const JSON_WEB_TOKEN = /\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+// A JSON Web Token: base64url header and payload, both JSON objects ("eyJ" is `{"`). It starts at
+// a run's start or after a dash in it (group 1, kept): the lookahead finds the first such "eyJ"
+// once, and matching its group again makes that choice final, so no other dash of the run is tried.
+const JSON_WEB_TOKEN = new RegExp(String.raw`${RUN_START}(?=((?:[\w-]*?-)??)eyJ)\1eyJ[\w-]+\.eyJ[\w-]*\.[\w-]*`, 'g');
 // Query parameters whose values are credentials rather than search terms.
 const CREDENTIAL_PARAMETER = /key|token|secret|password|passwd|sig|auth|code|session/i;
 // Headers that carry credentials, whatever the authentication kind.
@@ -27,7 +42,7 @@ export function withoutCredentials(text: string, secrets: readonly string[]): st
   }
   return scrubbed
     .replace(AUTHORIZATION_SCHEME, (match, scheme: string, value: string) => (looksLikeCredential(value) ? `${scheme} ${REDACTED}` : match))
-    .replace(JSON_WEB_TOKEN, REDACTED)
+    .replace(JSON_WEB_TOKEN, (_match, beforeToken: string) => `${beforeToken}${REDACTED}`)
     .replace(CREDENTIAL_FIELD, (match, name: string, separator: string, scheme: string | undefined, value: string) => {
       if (value === REDACTED || !isAssignment(separator, value, scheme)) return match;
       return `${name}${separator}${scheme ?? ''}${REDACTED}`;

@@ -60,6 +60,10 @@ export function upstreamReason(source: ReasonSource): string | undefined {
     return undefined;
   }
   if (typeof reason !== 'string') return undefined;
+  // Scrubbed whole, then cut. Cutting first could split a credential so no pattern sees it (a
+  // quoted value cut before its closing quote, a known secret cut in two), and redactions shorten
+  // the text, so what stood past a cut may end up among the characters shown. Scrubbing is one
+  // pass over the text (scrub-credentials.ts), and the reason is drawn from the prefix read.
   const line = oneLine(withoutCredentials(reason, source.secrets));
   return line === '' ? undefined : cut(line);
 }
