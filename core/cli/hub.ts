@@ -75,8 +75,10 @@ main(process.argv.slice(2)).catch((caught: unknown) => {
     error instanceof DataDirectoryUnusableError ||
     error instanceof EmbeddedDatabaseVersionError
   ) {
-    // One `hub:` line per problem (a ConfigError lists every bad variable), so each greps alike.
-    process.stderr.write(error.message.split('\n').map((line) => `hub: ${line}\n`).join(''));
+    // A ConfigError is one line per bad variable: each gets its `hub:`, so each greps alike. Other
+    // messages may go on with a usage block, which reads as one message.
+    const lines = error instanceof ConfigError ? error.message.split('\n') : [error.message];
+    process.stderr.write(lines.map((line) => `hub: ${line}\n`).join(''));
   } else {
     process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
