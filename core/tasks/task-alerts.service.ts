@@ -159,21 +159,31 @@ export async function rememberPostedAlert(
 }
 
 async function savePostedAlert(hub: HubContext, integration: IntegrationConfigRow, input: { alert: { taskId: string }; escalation: Escalation | null }, ref: { channel: string; ts: string }): Promise<void> {
-  // A route template names the task; only a task of the alerting integration's tenant counts.
-  const task = await hub.db.selectFrom('tasks').select('tenant_id').where('id', '=', input.alert.taskId).executeTakeFirst();
-  if (task?.tenant_id !== integration.tenant_id) return;
-  await hub.db
-    .insertInto('task_alerts')
-    .values({
-      tenant_id: integration.tenant_id,
-      task_id: input.alert.taskId,
-      integration_id: integration.id,
-      channel: ref.channel,
-      ts: ref.ts,
-      escalation: input.escalation ? JSON.stringify(input.escalation) : null,
-    })
-    .onConflict((oc) => oc.columns(['integration_id', 'channel', 'ts']).doNothing())
-    .execute();
+  await hub.db.transaction().execute(async (trx) => {
+    // The integration's row first, as its deletion locks it before the tasks it resolves: the
+    // other order could deadlock with it.
+    const alerting = await trx.selectFrom('integration_configs').select('id').where('id', '=', integration.id).forKeyShare().executeTakeFirst();
+    if (!alerting) return;
+    // The task row is held until the record commits. A change of the task looks for its alerts
+    // after locking that row, so one committing after this finds the record and updates the alert;
+    // one committed before is what the post run sees when it looks again (redrawIfChanged). Without
+    // the lock both could look in between and each miss the other, leaving the alert as posted.
+    // A route template names the task; only a task of the alerting integration's tenant counts.
+    const task = await trx.selectFrom('tasks').select('tenant_id').where('id', '=', input.alert.taskId).forShare().executeTakeFirst();
+    if (task?.tenant_id !== integration.tenant_id) return;
+    await trx
+      .insertInto('task_alerts')
+      .values({
+        tenant_id: integration.tenant_id,
+        task_id: input.alert.taskId,
+        integration_id: integration.id,
+        channel: ref.channel,
+        ts: ref.ts,
+        escalation: input.escalation ? JSON.stringify(input.escalation) : null,
+      })
+      .onConflict((oc) => oc.columns(['integration_id', 'channel', 'ts']).doNothing())
+      .execute();
+  });
 }
 
 /**
