@@ -377,13 +377,17 @@ describe('admin UI over HTTP: configuration by role', () => {
     expect(on.location).toBe('/admin/settings?notice=settings_saved');
     expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: true });
     expect((await client.get(on.location ?? '')).body).toMatch(/id="f-requireRotationApproval" name="requireRotationApproval" value="true" checked/);
-    await client.post('/admin/settings', { requireRotationApproval: 'false' });
-    expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: false });
-    const audit = await test.hub.db.selectFrom('audit_log').select(['actor_type', 'detail']).where('action', '=', 'tenant.settings_changed').where('target_id', '=', acme.id).orderBy('created_at').execute();
+    // Switching it off waits for another admin (admin.settings-approval.http.integration.test.ts).
+    const off = await client.post('/admin/settings', { requireRotationApproval: 'false' });
+    expect(off.location).toBe('/admin/settings?notice=settings_change_pending');
+    expect(await tenantSettings(test.hub, acme.id)).toEqual({ requireRotationApproval: true });
+    const audit = await test.hub.db.selectFrom('audit_log').select(['actor_type', 'action', 'detail']).where('action', 'like', 'tenant.settings_%').where('tenant_id', '=', acme.id).orderBy('created_at').execute();
     expect(audit).toEqual([
-      { actor_type: 'user', detail: { requireRotationApproval: true } },
-      { actor_type: 'user', detail: { requireRotationApproval: false } },
+      { actor_type: 'user', action: 'tenant.settings_changed', detail: { requireRotationApproval: true } },
+      { actor_type: 'user', action: 'tenant.settings_change_requested', detail: { setting: 'requireRotationApproval', value: false } },
     ]);
+    await test.hub.db.updateTable('tenant_setting_changes').set({ status: 'cancelled' }).where('tenant_id', '=', acme.id).execute();
+    await updateTenantSettings(test.hub, acme.id, { requireRotationApproval: false });
 
     const viewer = await signIn(await createTestUser(test.hub.db, acme.id, 'viewer'));
     const health = await viewer.get('/admin/health');

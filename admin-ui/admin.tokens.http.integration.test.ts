@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceNowViaApi, startAdminHttpFixture, type AdminHttpFixture } from '../test-support/browser/admin-http-fixture.ts';
 import { formRecord } from './forms/rendered-form.testing.ts';
+import { updateTenantSettings } from '../core/tenancy/tenant-settings.ts';
 
 // The admin UI's API token page through the real Hono app: admins list, make and revoke tokens;
 // a token made here acts for the signed-in user.
@@ -101,6 +102,58 @@ describe('admin UI: API tokens', () => {
     expect(await count()).toBe(before);
   });
 
+  it('shows which token or user made each token, and revokes a token with the tokens made from it when asked', async () => {
+    const client = await fx.signIn(fx.admin);
+    const make = async (maker: string, name: string) => (await (await fx.test.request('post', '/api/tokens', { token: maker, body: { name, role: 'admin' } })).json()) as { id: string; token: string };
+    const leaked = await make(fx.acme.tokens.admin, 'leaked-ci');
+    const minted = await make(leaked.token, 'minted-by-leak');
+    const deeper = await make(minted.token, 'minted-deeper');
+    await client.get('/admin/tokens');
+    const mine = tokenIn((await client.post('/admin/tokens', { name: 'my-laptop', role: 'viewer', expiresOn: '' })).body);
+
+    const page = (await client.get('/admin/tokens')).body;
+    const rowOf = (body: string, name: string) => new RegExp(`<th scope="row">${name}</th>[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    expect(page).toContain('<th scope="col">Made by</th>');
+    expect(rowOf(page, 'minted-by-leak')).toContain('token leaked-ci');
+    expect(rowOf(page, 'minted-deeper')).toContain('token minted-by-leak');
+    // Acts for you, and made by you.
+    expect(rowOf(page, 'my-laptop').match(/<td>you<\/td>/g)).toHaveLength(2);
+    const user = await fx.test.hub.db.selectFrom('users').select('id').where('email', '=', fx.admin.email).executeTakeFirstOrThrow();
+    const laptop = await fx.test.hub.db.selectFrom('api_tokens').selectAll().where('name', '=', 'my-laptop').executeTakeFirstOrThrow();
+    expect(laptop).toMatchObject({ created_by_user_id: user.id, created_by_token_id: null });
+
+    // The confirmation names what the token made and asks whether to revoke it too; not ticked, it stays.
+    const confirmation = await client.get(`/admin/tokens/${leaked.id}/revoke`);
+    expect(confirmation.body).toContain('leaked-ci made 2 tokens that still work');
+    expect(confirmation.body).toContain('minted-by-leak');
+    expect(confirmation.body).toContain('minted-deeper');
+    expect(confirmation.body).toContain('Also revoke the 2 tokens made from leaked-ci');
+    const alone = await client.post(`/admin/tokens/${leaked.id}/revoke`, formRecord(confirmation.body, `/admin/tokens/${leaked.id}/revoke`, { confirm: 'yes' }));
+    expect(alone.status).toBe(303);
+    expect(alone.location).toBe('/admin/tokens?notice=token_revoked_descendants_left');
+    expect((await fx.test.request('get', '/api/integrations', { token: leaked.token })).status).toBe(401);
+    expect((await fx.test.request('get', '/api/integrations', { token: deeper.token })).status).toBe(200);
+
+    // The revoked token's row still offers to revoke what it made.
+    const after = (await client.get('/admin/tokens?notice=token_revoked_descendants_left')).body;
+    expect(after).toContain('Tokens made from it still work');
+    expect(rowOf(after, 'leaked-ci')).toContain(`href="/admin/tokens/${leaked.id}/revoke"`);
+    expect(rowOf(after, 'leaked-ci')).toContain('Revoke 2 made from it');
+    const second = await client.get(`/admin/tokens/${leaked.id}/revoke`);
+    expect(second.status).toBe(200);
+    const all = await client.post(`/admin/tokens/${leaked.id}/revoke`, formRecord(second.body, `/admin/tokens/${leaked.id}/revoke`, { confirm: 'yes', withDescendants: 'yes' }));
+    expect(all.status).toBe(303);
+    expect(all.location).toBe('/admin/tokens?notice=token_revoked_with_descendants');
+    for (const gone of [minted, deeper]) expect((await fx.test.request('get', '/api/integrations', { token: gone.token })).status).toBe(401);
+    expect((await fx.test.request('get', '/api/integrations', { token: mine })).status).toBe(200);
+    expect((await fx.test.request('get', '/api/integrations', { token: fx.acme.tokens.admin })).status).toBe(200);
+    const audit = await fx.test.hub.db.selectFrom('audit_log').select(['actor_type', 'detail']).where('action', '=', 'token.revoked').where('target_id', '=', deeper.id).execute();
+    expect(audit).toEqual([{ actor_type: 'user', detail: { name: 'minted-deeper', reason: `made by revoked token ${minted.id}`, revokedWith: leaked.id } }]);
+    // Nothing of its line is left to revoke.
+    expect((await client.get(`/admin/tokens/${leaked.id}/revoke`)).status).toBe(404);
+    expect(rowOf((await client.get('/admin/tokens')).body, 'leaked-ci')).not.toContain('/revoke');
+  });
+
   it('is for admins only, and for their own tenant', async () => {
     const operator = await fx.signIn(fx.operator);
     await operator.get('/admin/health');
@@ -136,7 +189,7 @@ describe('admin UI: API tokens', () => {
       expect(page.body).toContain('Another admin has to approve your own request.');
       expect(page.body).toContain('Withdraw');
     } finally {
-      await fx.test.request('patch', '/api/tenant/settings', { token: fx.acme.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(fx.test.hub, fx.acme.id, { requireRotationApproval: false });
     }
   });
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
+import { findTokenLine } from '../../core/auth/api-token-line.repository.ts';
+import { activeDescendantCounts, tokenWorks } from '../../core/auth/api-token-line.ts';
 import { findApiToken, listApiTokens } from '../../core/auth/api-token.repository.ts';
 import { issueApiToken, revokeApiTokenAs, TokenFormUsedError } from '../../core/auth/api-token.service.ts';
 import { ApiError, NotFoundError, ValidationError, type FieldError } from '../../core/http/api-error.ts';
@@ -32,7 +34,8 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
       ...users.map((user): [string, string] => [`user:${user.id}`, user.email]),
       ...tokens.map((token): [string, string] => [`token:${token.id}`, token.name]),
     ]);
-    const view = { tokens, personNames, me: session.principal.person, now: hub.clock(), csrf: session.csrfToken };
+    const now = hub.clock();
+    const view = { tokens, personNames, activeDescendants: activeDescendantCounts(tokens, now), me: session.principal.person, now, csrf: session.csrfToken };
     const form = TokenForm({ csrf: session.csrfToken, formId: randomUUID(), values: options.values ?? EMPTY_TOKEN_FORM, errors: options.errors ?? [] });
     return renderPage(
       c,
@@ -70,18 +73,28 @@ export function registerTokenRoutes(app: Hono<AdminEnv>, hub: HubContext): void 
     }
   });
 
+  // A revoked token's page stays open while tokens made from it still work: revoking it alone
+  // first, then what it made, is how an operator who learns of a leak later gets there.
   app.get('/tokens/:id/revoke', async (c) => {
     const session = requireRole(c, 'admin');
-    const token = await findApiToken(hub.db, session.tenant.id, idParam(c, 'token'));
-    if (!token || token.revoked_at) throw new NotFoundError('active token');
-    return renderPage(c, hub, { title: `Revoke ${token.name}`, section: 'tokens', body: RevokeTokenConfirmation({ token, csrf: session.csrfToken }) });
+    const id = idParam(c, 'token');
+    const token = await findApiToken(hub.db, session.tenant.id, id);
+    const line = token ? await findTokenLine(hub.db, session.tenant.id, id) : [];
+    const now = hub.clock();
+    const descendants = line.filter((other) => other.id !== id && tokenWorks(other, now));
+    if (!token || (token.revoked_at && descendants.length === 0)) throw new NotFoundError('active token');
+    const namesById = new Map(line.map((other) => [other.id, other.name]));
+    return renderPage(c, hub, { title: `Revoke ${token.name}`, section: 'tokens', body: RevokeTokenConfirmation({ token, descendants, namesById, csrf: session.csrfToken }) });
   });
 
   app.post('/tokens/:id/revoke', async (c) => {
     const session = requireRole(c, 'admin');
     const id = idParam(c, 'token');
-    if ((await formOf(c))['confirm'] !== 'yes') throw new ApiError(400, 'confirmation_required', 'Tick the confirmation box to revoke the token.');
-    await revokeApiTokenAs(hub, session.principal, id, c.get('requestId'));
-    return c.redirect('/admin/tokens?notice=token_revoked', 303);
+    const form = await formOf(c);
+    if (form['confirm'] !== 'yes') throw new ApiError(400, 'confirmation_required', 'Tick the confirmation box to revoke the token.');
+    const withDescendants = form['withDescendants'] === 'yes';
+    const revocation = await revokeApiTokenAs(hub, session.principal, id, c.get('requestId'), { withDescendants });
+    const notice = withDescendants ? 'token_revoked_with_descendants' : revocation.activeDescendantIds.length > 0 ? 'token_revoked_descendants_left' : 'token_revoked';
+    return c.redirect(`/admin/tokens?notice=${notice}`, 303);
   });
 }

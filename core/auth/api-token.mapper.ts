@@ -9,6 +9,8 @@ export function toApiToken(row: ApiTokenRow): ApiToken {
     role: row.role,
     prefix: row.display_prefix,
     createdBy: row.created_by,
+    createdByTokenId: row.created_by_token_id,
+    createdByUserId: row.created_by_user_id,
     person: tokenPerson(row),
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,

@@ -8,15 +8,19 @@ export async function insertApiToken(db: Kysely<Database>, token: NewApiToken): 
 
 /**
  * The token with that hash, and for a token acting for a user (`person` user:<id>) whether that user
- * exists and is enabled (null for other tokens), read in the same statement.
+ * exists and is enabled (null for other tokens), and whether the token that made it was revoked with
+ * its descendants, read in the same statement.
  */
-export async function findApiTokenByHash(db: Kysely<Database>, tokenHash: string): Promise<(ApiTokenRow & { person_active: boolean | null }) | undefined> {
+export async function findApiTokenByHash(db: Kysely<Database>, tokenHash: string): Promise<(ApiTokenRow & { person_active: boolean | null; maker_line_revoked: boolean }) | undefined> {
   return db
     .selectFrom('api_tokens')
     .selectAll()
     .select(
       sql<boolean | null>`case when api_tokens.person like 'user:%' then coalesce((select users.disabled_at is null from users
         where users.id = case when api_tokens.person ~ '^user:[0-9a-fA-F-]{36}$' then substring(api_tokens.person from 6)::uuid end), false) end`.as('person_active'),
+    )
+    .select(
+      sql<boolean>`exists (select 1 from api_tokens maker where maker.id = api_tokens.created_by_token_id and maker.descendants_revoked_at is not null)`.as('maker_line_revoked'),
     )
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -26,20 +30,15 @@ export async function findApiToken(db: Kysely<Database>, tenantId: string, id: s
   return db.selectFrom('api_tokens').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
-export async function listApiTokens(db: Kysely<Database>, tenantId: string): Promise<ApiTokenRow[]> {
-  return db.selectFrom('api_tokens').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').execute();
+export interface ApiTokenFilter {
+  /** Only the tokens this token made (directly). */
+  createdByTokenId?: string | undefined;
 }
 
-/** Returns the revoked row, or undefined when it does not exist in the tenant or was already revoked. */
-export async function revokeApiToken(db: Kysely<Database>, tenantId: string, id: string, at: Date): Promise<ApiTokenRow | undefined> {
-  return db
-    .updateTable('api_tokens')
-    .set({ revoked_at: at })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+export async function listApiTokens(db: Kysely<Database>, tenantId: string, filter: ApiTokenFilter = {}): Promise<ApiTokenRow[]> {
+  let query = db.selectFrom('api_tokens').selectAll().where('tenant_id', '=', tenantId);
+  if (filter.createdByTokenId !== undefined) query = query.where('created_by_token_id', '=', filter.createdByTokenId);
+  return query.orderBy('created_at', 'desc').execute();
 }
 
 /** The person a token acts for (Principal.person), or undefined when there is no such token. */

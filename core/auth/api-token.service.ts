@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { auditAs } from '../audit/audit-as.ts';
+import { auditActorOf, auditAs } from '../audit/audit-as.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../http/api-error.ts';
 import { isUniqueViolation } from '../db/postgres-errors.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import type { ApiTokenRow, Database } from '../db/database.types.ts';
 import { displayPrefix, generateApiToken, hashApiToken, looksLikeApiToken } from './api-token.ts';
-import { findApiTokenByHash, insertApiToken, revokeApiToken, touchApiToken } from './api-token.repository.ts';
+import { findApiTokenByHash, insertApiToken, touchApiToken } from './api-token.repository.ts';
+import { revokeTokenLine, type TokenRevocation } from './api-token-revocation.ts';
 import { tokenPerson, type Principal } from './principal.ts';
 import type { Role } from './roles.ts';
 
@@ -28,6 +29,10 @@ export interface CreateTokenInput {
   person?: string | undefined;
   /** The admin UI form that asks for it: a second token for the same form is refused. */
   formId?: string | undefined;
+  /** The token making it (POST /api/tokens): revoking that one with its descendants takes this one. */
+  createdByTokenId?: string | undefined;
+  /** The admin UI user making it on the API tokens page. */
+  createdByUserId?: string | undefined;
 }
 
 /** The form that asked for a token already made one (a reload sent it again); nothing new is made. */
@@ -50,6 +55,8 @@ export async function createApiToken(db: Kysely<Database>, input: CreateTokenInp
     role: input.role,
     name: input.name,
     created_by: input.createdBy,
+    created_by_token_id: input.createdByTokenId ?? null,
+    created_by_user_id: input.createdByUserId ?? null,
     display_prefix: displayPrefix(token),
     token_hash: hashApiToken(token),
     expires_at: input.expiresAt ?? null,
@@ -92,6 +99,7 @@ export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, princ
     role: request.role,
     name: request.name,
     createdBy: principal.label,
+    ...(principal.actorType === 'token' ? { createdByTokenId: principal.actorId } : { createdByUserId: principal.actorId }),
     person: principal.person,
     formId: request.formId,
     expiresAt,
@@ -100,12 +108,20 @@ export async function issueApiToken(hub: Pick<HubContext, 'db' | 'clock'>, princ
   return created;
 }
 
-/** Revokes an active token of the principal's tenant, audited; 404 when there is none such. */
-export async function revokeApiTokenAs(hub: Pick<HubContext, 'db' | 'clock'>, principal: Principal, id: string, requestId: string): Promise<ApiTokenRow> {
-  const row = await revokeApiToken(hub.db, principal.tenantId, id, hub.clock());
-  if (!row) throw new NotFoundError('active token');
-  await auditAs(hub.db, principal, requestId, { action: 'token.revoked', targetType: 'api_token', targetId: row.id, detail: { name: row.name } });
-  return row;
+/**
+ * Revokes a token of the principal's tenant, and with `withDescendants` every token made from it,
+ * audited; 404 when the tenant has no such token or nothing of what was asked is left to revoke.
+ */
+export async function revokeApiTokenAs(
+  hub: Pick<HubContext, 'db' | 'clock'>,
+  principal: Principal,
+  id: string,
+  requestId: string,
+  { withDescendants = false }: { withDescendants?: boolean } = {},
+): Promise<TokenRevocation> {
+  const revocation = await revokeTokenLine(hub.db, principal.tenantId, id, { withDescendants, at: hub.clock(), actor: auditActorOf(principal, requestId) });
+  if (!revocation) throw new NotFoundError(withDescendants ? 'active token or token made from it' : 'active token');
+  return revocation;
 }
 
 export interface TokenUse {
@@ -127,6 +143,8 @@ export async function authenticateApiToken(
   // Disabling a user revokes the tokens acting for them, but not one made by a request that was
   // authenticated just before the disable committed: such a token works only while its user does.
   if (row.person_active === false) return undefined;
+  // Likewise a token made by a request of a token whose line was being revoked as it ran.
+  if (row.maker_line_revoked) return undefined;
   const firstUseInWindow = await touchApiToken(db, row.id, now, new Date(now.getTime() - USE_AUDIT_INTERVAL_MS));
   if (firstUseInWindow) {
     await recordAudit(db, {

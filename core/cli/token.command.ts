@@ -1,9 +1,11 @@
 import { recordAudit } from '../audit/audit.repository.ts';
-import { listApiTokens, revokeApiToken } from '../auth/api-token.repository.ts';
+import { listApiTokens } from '../auth/api-token.repository.ts';
+import { revokeTokenLine } from '../auth/api-token-revocation.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
 import { userPerson } from '../auth/principal.ts';
 import { Role } from '../auth/roles.ts';
 import type { DatabaseHandle } from '../db/database.connect.ts';
+import { isUuidText } from '../db/uuid-text.ts';
 import { findUserByEmail, type UserRow } from '../users/user.repository.ts';
 import { Timestamp } from '../../schemas/api/common.schema.ts';
 import { CreateApiTokenRequest } from '../../schemas/api/token.schema.ts';
@@ -15,7 +17,7 @@ import { withDatabase } from './with-database.ts';
 const usage = `usage:
   hub token create --tenant <slug> --role <admin|operator|viewer> --name <name> [--expires <date>] [--user <email>]
   hub token list --tenant <slug>
-  hub token revoke <token id> --tenant <slug>`;
+  hub token revoke <token id> --tenant <slug> [--with-descendants]`;
 
 /**
  * `--expires`: what the API takes for a timestamp (ISO 8601 in UTC, years 0001–9999), or a bare
@@ -61,6 +63,27 @@ async function activeUserOf(database: DatabaseHandle, tenantId: string, email: s
   return user;
 }
 
+const revokeOptions = { tenant: { type: 'string' }, 'with-descendants': { type: 'boolean' } } as const;
+
+/**
+ * `token revoke`: the token, and with `--with-descendants` every token made from it. Without it,
+ * says how many tokens made from it still work, as the API's answer and the admin UI do.
+ */
+async function revokeCommand(database: DatabaseHandle, tenantId: string, slug: string, id: string, withDescendants: boolean): Promise<void> {
+  const revocation = isUuidText(id)
+    ? await revokeTokenLine(database.db, tenantId, id, { withDescendants, at: new Date(), actor: { actorType: 'cli', actorId: cliActor } })
+    : undefined;
+  if (!revocation) throw new CliError(withDescendants ? `no active token ${id}, or token made from it, in that tenant` : `no active token ${id} in that tenant`);
+  for (const token of revocation.revoked) {
+    const madeFrom = token.id === id ? '' : `, made from ${token.created_by_token_id}`;
+    process.stdout.write(`revoked token ${token.id} (${token.name})${madeFrom}\n`);
+  }
+  const left = revocation.activeDescendantIds.length;
+  if (left > 0) {
+    process.stdout.write(`${left} token${left === 1 ? '' : 's'} made from it still work${left === 1 ? 's' : ''}; to revoke them too: hub token revoke ${id} --tenant ${slug} --with-descendants\n`);
+  }
+}
+
 const createOptions = {
   tenant: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' }, user: { type: 'string' },
 } as const;
@@ -77,9 +100,11 @@ export async function tokenCommand(args: string[]): Promise<void> {
   const parsed = action === 'create'
     ? commandLine('token create', rest, { usage, options: createOptions })
     // One id at most: `revoke <id> <id>` would otherwise revoke the first and leave the second working.
-    : commandLine(`token ${action}`, rest, { usage, options: { tenant: { type: 'string' } }, positionals: action === 'revoke' ? 1 : 0 });
+    : action === 'revoke'
+      ? commandLine('token revoke', rest, { usage, options: revokeOptions, positionals: 1 })
+      : commandLine('token list', rest, { usage, options: { tenant: { type: 'string' } } });
   if (!parsed) return;
-  const values: { tenant?: string; role?: string; name?: string; expires?: string; user?: string } = parsed.values;
+  const values: { tenant?: string; role?: string; name?: string; expires?: string; user?: string; 'with-descendants'?: boolean } = parsed.values;
   const { positionals } = parsed;
   if (!values.tenant) throw new CliError(`--tenant is required\n${usage}`);
   const create = action === 'create' ? creationOf(values) : undefined;
@@ -104,13 +129,7 @@ export async function tokenCommand(args: string[]): Promise<void> {
       }
       if (rows.length === 0) process.stdout.write('no tokens\n');
     } else if (action === 'revoke') {
-      const id = positionals[0] ?? '';
-      const row = await revokeApiToken(database.db, tenant, id, new Date()).catch(() => undefined);
-      if (!row) throw new CliError(`no active token ${id} in that tenant`);
-      await recordAudit(database.db, {
-        tenantId: tenant, actorType: 'cli', actorId: cliActor, action: 'token.revoked', targetType: 'api_token', targetId: row.id, detail: { name: row.name },
-      });
-      process.stdout.write(`revoked token ${row.id} (${row.name})\n`);
+      await revokeCommand(database, tenant, values.tenant ?? '', positionals[0] ?? '', values['with-descendants'] === true);
     }
   });
 }

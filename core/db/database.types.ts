@@ -49,6 +49,12 @@ export interface ApiTokensTable {
   person: string | null;
   /** The admin UI form that made it, so the same form sent again makes no second token (0017). */
   form_id: string | null;
+  /** The token that made it with POST /api/tokens (0030); null for any other maker, or unknown. */
+  created_by_token_id: string | null;
+  /** The admin UI user who made it on the API tokens page (0030); null otherwise, or unknown. */
+  created_by_user_id: string | null;
+  /** Set when it was revoked with the tokens it made: one it makes later is refused (0030). */
+  descendants_revoked_at: NullableTimestamp;
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   expires_at: NullableTimestamp;
@@ -264,6 +270,21 @@ export interface CredentialRotationsTable {
   created_at: CreatedAt;
 }
 
+/** A change of a safeguard setting waiting for a second admin (migration 0031). */
+export interface TenantSettingChangesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  setting: string;
+  value: Json;
+  status: 'pending_approval' | 'applied' | 'cancelled';
+  requested_by: string;
+  /** The requester's person (Principal.person): another person must approve. */
+  requested_by_person: string;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 export interface MasterKeyChecksTable {
   version: number;
   check_ciphertext: string;
@@ -323,6 +344,7 @@ export interface Database {
   integration_cursors: IntegrationCursorsTable;
   task_history: TaskHistoryTable;
   credential_rotations: CredentialRotationsTable;
+  tenant_setting_changes: TenantSettingChangesTable;
   master_key_checks: MasterKeyChecksTable;
   task_alerts: TaskAlertsTable;
   chat_user_links: ChatUserLinksTable;
@@ -341,6 +363,7 @@ export type RouteRow = Selectable<RoutesTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type TaskHistoryRow = Selectable<TaskHistoryTable>;
 export type CredentialRotationRow = Selectable<CredentialRotationsTable>;
+export type TenantSettingChangeRow = Selectable<TenantSettingChangesTable>;
 export type CredentialAuditRow = Selectable<IntegrationCredentialsAuditTable>;
 export type TaskAlertRow = Selectable<TaskAlertsTable>;
 export type UserRow = Selectable<UsersTable>;

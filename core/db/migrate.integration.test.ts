@@ -28,6 +28,7 @@ const TABLES = [
   'task_alerts',
   'task_history',
   'tasks',
+  'tenant_setting_changes',
   'tenants',
   'users',
 ];

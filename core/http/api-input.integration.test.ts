@@ -77,6 +77,9 @@ const FILTER_QUERIES: Record<string, Array<[string, Expected]>> = {
   // The type filter takes a trailing *; LIKE's own wildcards must stay literal.
   'GET /api/events': [['status=bogus', '4xx'], ['source=bogus', '4xx'], ['integrationId=junk', '4xx'], ['runId=junk', '4xx'], ['runId=%00', '4xx'], ['type=', '4xx'], ['type=%00', '4xx'], ['type=*', 'no 5xx'], ['type=**', 'no 5xx'], ['type=%25*', 'no 5xx'], ['type=_*', 'no 5xx'], ['type=%5C*', 'no 5xx']],
   'GET /api/tasks': [['status=bogus', '4xx'], ['status=OPEN', '4xx'], ['integrationId=junk', '4xx'], ['integrationId=', '4xx']],
+  'GET /api/tenant/settings/changes': [['status=bogus', '4xx'], ['status=', '4xx'], ['status=applied', '4xx'], ['status=pending_approval', 'no 5xx']],
+  'GET /api/tokens': [['createdByTokenId=junk', '4xx'], ['createdByTokenId=', '4xx'], ['createdByTokenId=%00', '4xx'], ['createdByTokenId=00000000-0000-4000-8000-000000000000', 'no 5xx']],
+  'DELETE /api/tokens/:id': [['withDescendants=maybe', '4xx'], ['withDescendants=', '4xx'], ['withDescendants=true&withDescendants=false', 'no 5xx'], ['withDescendants=false', 'no 5xx']],
   'GET /api/audit': [['action=', '4xx'], ['action=%00', '4xx'], ['action=%25', 'no 5xx'], ['action=' + 'a'.repeat(100_000), 'no 5xx']],
 };
 

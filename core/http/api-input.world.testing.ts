@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { connectors } from '../../connectors/registry.ts';
 import { startTestHub, type TestHub, type TestHubOptions, type TestTenant } from '../../test-support/test-hub.ts';
 import { testkit } from '../../test-support/testkit-connector.ts';
+import { updateTenantSettings } from '../tenancy/tenant-settings.ts';
 import { createTestkitIntegration } from '../../test-support/testkit-integration.ts';
 
 // Test-only: the rows the API input walk (api-input.integration.test.ts) works on, in two tenants:
@@ -68,15 +69,19 @@ async function seedRows(test: TestHub, tenant: TestTenant, mark: string): Promis
     api_token: (await db.selectFrom('api_tokens').select('id').where('tenant_id', '=', tenant.id).where('role', '=', 'viewer').executeTakeFirstOrThrow()).id,
   };
   // A rotation stays pending (for the approve and reject routes) only while approval is required.
-  const approval = (on: boolean) => test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: on } });
-  await approval(true);
+  await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } });
   const rotation = await test.request('post', `/api/integrations/${integration}/credentials/rotate`, {
     token: tenant.tokens.admin,
     body: { credentials: { auth: { type: 'bearer', token: 'pending-SECRET-rotation' } }, reason: 'seed' },
   });
   expect(rotation.status, await rotation.clone().text()).toBe(202);
   ids.rotation = (await rotation.json()).rotation.id;
-  await approval(false);
+  // Asking to switch approval off makes a pending setting change (for its approve and cancel routes);
+  // then it is switched off directly, as the API would only once a second admin approved.
+  const switchOff = await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+  expect(switchOff.status, await switchOff.clone().text()).toBe(202);
+  ids.setting_change = (await switchOff.json()).change.id;
+  await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
   return ids;
 }
 

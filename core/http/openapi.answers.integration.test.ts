@@ -130,6 +130,18 @@ describe('every answer of every route fits the OpenAPI document', () => {
     await call('get', '/api/integrations/:id/credentials/rotations', `/api/integrations/${id}/credentials/rotations`, { token: admin });
     await call('get', '/api/integrations/:id/credentials/audit', `/api/integrations/${id}/credentials/audit`, { token: operator });
     await call('delete', '/api/integrations/:id/credentials/previous', `/api/integrations/${id}/credentials/previous`, { token: admin });
+    // Switching rotation approval off waits for another admin: refused to the requester, cancelled, approved.
+    const settingOff = () => call('patch', '/api/tenant/settings', '/api/tenant/settings', { token: admin, body: { requireRotationApproval: false } });
+    const change = (await settingOff()).body.change?.id as string;
+    const decide = (decision: 'approve' | 'cancel', changeId: string, token: string) =>
+      call('post', `/api/tenant/settings/changes/:id/${decision}`, `/api/tenant/settings/changes/${changeId}/${decision}`, { token });
+    await call('get', '/api/tenant/settings/changes', '/api/tenant/settings/changes?status=pending_approval', { token: admin });
+    await decide('approve', change, admin); // 403: own
+    await decide('cancel', change, admin);
+    await decide('cancel', change, admin); // 409 decided
+    await decide('approve', crypto.randomUUID(), second); // 404
+    await decide('approve', (await settingOff()).body.change?.id as string, second);
+    await call('get', '/api/tenant/settings/changes', '/api/tenant/settings/changes', { token: admin });
     await call('patch', '/api/tenant/settings', '/api/tenant/settings', { token: admin, body: {} });
 
     // Tokens, audit, Slack links.

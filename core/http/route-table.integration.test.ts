@@ -57,6 +57,14 @@ const fixtures: Record<string, (hub: TestHub, tenant: TestTenant) => Promise<str
       .executeTakeFirstOrThrow();
     return row.id;
   },
+  setting_change: async (hub, tenant) => {
+    const row = await hub.hub.db
+      .insertInto('tenant_setting_changes')
+      .values({ tenant_id: tenant.id, setting: 'requireRotationApproval', value: 'false', status: 'pending_approval', requested_by: 'fixture', requested_by_person: 'fixture' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  },
   chat_link: async (hub, tenant) => {
     const user = await hub.hub.db
       .insertInto('users')

@@ -27,11 +27,19 @@ export async function tenantSettings(hub: Pick<HubContext, 'db'>, tenantId: stri
 }
 
 /**
+ * Holds every other change of the tenant's settings (and requests and decisions about them) back
+ * until the caller's transaction ends; taken again by the same transaction, it is already held.
+ */
+export async function lockTenantSettings(trx: Kysely<Database>, tenantId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${settingsLock(tenantId)})`.execute(trx);
+}
+
+/**
  * Changes settings inside the caller's transaction, once no write that read them is in flight; the
  * writes that read them next wait for the transaction to end. Two changes at once both count.
  */
 export async function changeTenantSettings(trx: Kysely<Database>, tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
-  await sql`select pg_advisory_xact_lock(${settingsLock(tenantId)})`.execute(trx);
+  await lockTenantSettings(trx, tenantId);
   const next = { ...(await tenantSettings({ db: trx }, tenantId)), ...change };
   await trx.updateTable('tenants').set({ settings: JSON.stringify(next) }).where('id', '=', tenantId).execute();
   return next;

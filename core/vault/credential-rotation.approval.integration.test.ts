@@ -6,7 +6,7 @@ import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { createApiToken } from '../auth/api-token.service.ts';
 import { tokenCommand } from '../cli/token.command.ts';
 import { ForbiddenError } from '../http/api-error.ts';
-import { changeTenantSettings } from '../tenancy/tenant-settings.ts';
+import { changeTenantSettings, updateTenantSettings } from '../tenancy/tenant-settings.ts';
 import { createUser } from '../users/user.service.ts';
 import { approveRotation } from './credential-rotation.service.ts';
 import { startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
@@ -78,7 +78,7 @@ describe('credential rotation approval', () => {
       const { rotations } = await (await test.request('get', `/api/integrations/${integration.id}/credentials/rotations`, { token: tenant.tokens.admin })).json();
       expect(rotations.map((r: { status: string }) => r.status)).toEqual(['rejected', 'applied']);
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
   });
 
@@ -100,7 +100,7 @@ describe('credential rotation approval', () => {
       expect(approved.status).toBe(200);
       expect(await approved.json()).toMatchObject({ status: 'applied', requestedBy: 'token:twin', decidedBy: 'token:twin' });
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
   });
 
@@ -131,7 +131,7 @@ describe('credential rotation approval', () => {
       expect(others.person).not.toBe(requester.person);
       expect((await approve(others.token)).status).toBe(200);
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
   });
 
@@ -153,7 +153,7 @@ describe('credential rotation approval', () => {
       const approved = await approveRotation(test.hub, userPrincipal(bob, tenant.id), integration.id, rotation.id, 'req-2');
       expect(approved).toMatchObject({ status: 'applied', requested_by: 'token:alice-laptop', decided_by: 'user:bob@example.com' });
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
 
     // Only for a user who exists in the tenant and may still act.
@@ -191,12 +191,12 @@ describe('credential rotation approval', () => {
       expect([...actions.slice(0, 2)].sort()).toEqual(['rotation_approved', 'rotation_superseded']);
       expect(actions.slice(2)).toEqual(['rotation_requested', 'rotation_requested', 'set']);
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
     // A PATCH with credentials (allowed again without approval) drops what is still pending too.
     expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: true } })).status).toBe(200);
     const pending = (await (await rotate(integration.id, 'new-password-two-2222')).json()).rotation;
-    await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+    await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     expect((await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } })).status).toBe(200);
     const after = await test.hub.db.selectFrom('credential_rotations').select('status').where('id', '=', pending.id).executeTakeFirstOrThrow();
     expect(after.status).toBe('superseded');
@@ -216,7 +216,7 @@ describe('credential rotation approval', () => {
         expect(deleted.status).toBe(204);
       }
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
   });
 
@@ -241,7 +241,7 @@ describe('credential rotation approval', () => {
       const renamed = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { name: 'renamed-under-approval' } });
       expect(renamed.status).toBe(200);
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
     const integration = await createIntegration('patch-without-approval');
     const replaced = await test.request('patch', `/api/integrations/${integration.id}`, { token: tenant.tokens.admin, body: { credentials: basic('new-password-two-2222') } });
@@ -277,7 +277,7 @@ describe('credential rotation approval', () => {
     } finally {
       commit?.();
       await switching.catch(() => undefined);
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
   });
 

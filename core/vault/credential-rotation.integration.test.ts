@@ -5,6 +5,7 @@ import { expiryColumns, remindExpiringCredentials } from './credential-expiry.ts
 import { integrationTokenStore } from '../integrations/oauth-token.store.ts';
 import { ACCEPTED_PASSWORD, startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
 import { openCredentials } from '../integrations/integration-credentials.ts';
+import { updateTenantSettings } from '../tenancy/tenant-settings.ts';
 import { SERVICENOW_SCHEDULES_OFF } from '../../test-support/schedules-off.ts';
 
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
@@ -107,7 +108,7 @@ describe('credential rotation under failure and concurrency', () => {
     const before = await sealed();
     expect((await approve()).status).toBe(200);
     expect(await sealed()).not.toEqual(before);
-    expect((await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } })).status).toBe(200);
+    await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
   });
 
   it('does not save a token obtained with the old secret after a rotation landed while it was being obtained', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCEPTED_PASSWORD, startRotationWorld, type RotationWorld } from './rotation-world.testing.ts';
+import { updateTenantSettings } from '../tenancy/tenant-settings.ts';
 
 // The credential audit names the stored secret each step was about by its fingerprint. A rotation
 // that failed its check, or waits for approval, left the stored credentials in place: its entry's
@@ -31,7 +32,7 @@ describe('the old fingerprint of rotation steps that change nothing yet', () => 
     try {
       expect((await world.rotate(integration.id, ACCEPTED_PASSWORD)).status).toBe(202);
     } finally {
-      await test.request('patch', '/api/tenant/settings', { token: tenant.tokens.admin, body: { requireRotationApproval: false } });
+      await updateTenantSettings(test.hub, tenant.id, { requireRotationApproval: false });
     }
     const [requested, set] = await world.auditOf(integration.id);
     expect(requested).toMatchObject({ action: 'rotation_requested', oldFingerprint: set.newFingerprint });

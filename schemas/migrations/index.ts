@@ -28,6 +28,8 @@ import * as loginAttemptsKnownBrowser from './0026_login_attempts_known_browser.
 import * as runEventIndex from './0027_run_event_index.ts';
 import * as credentialHintsWithoutTail from './0028_credential_hints_without_tail.ts';
 import * as auditTargetIndexes from './0029_audit_target_indexes.ts';
+import * as tokenMakers from './0030_token_makers.ts';
+import * as tenantSettingChanges from './0031_tenant_setting_changes.ts';
 
 // Listed explicitly rather than read from the folder so the set is checked by the type checker
 // and identical in every process. Append new migrations; never edit one that has shipped.
@@ -61,4 +63,6 @@ export const migrations: Record<string, Migration> = {
   '0027_run_event_index': runEventIndex,
   '0028_credential_hints_without_tail': credentialHintsWithoutTail,
   '0029_audit_target_indexes': auditTargetIndexes,
+  '0030_token_makers': tokenMakers,
+  '0031_tenant_setting_changes': tenantSettingChanges,
 };
