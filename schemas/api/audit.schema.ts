@@ -27,7 +27,7 @@ export const AuditQuery = keysetPageQuery(
       .string()
       .regex(/^[a-z][a-z_]{0,49}$/, { message: 'expected a target type such as integration, task or route' })
       .optional()
-      .describe('entries about targets of this type: `integration`, `task`, `route`, `event`, `api_token`, `user`, `credential_rotation`, `chat_link`, `tenant`'),
+      .describe('entries about targets of this type: `integration`, `task`, `route`, `event`, `api_token`, `user`, `credential_rotation`, `tenant_setting_change`, `chat_link`, `tenant`'),
   },
 );
 export type AuditQuery = z.infer<typeof AuditQuery>;
