@@ -1,9 +1,12 @@
+import type { ActionResult } from '../../connectors/sdk/connector.types.ts';
 import { ConnectorError } from '../../connectors/sdk/failure.ts';
 import type { IntegrationConfigRow, RunRow } from '../db/database.types.ts';
 import { connectorContext } from '../integrations/connector-context.factory.ts';
 import { handleRunError } from '../runs/run.settle.ts';
 import type { HubContext } from '../server/hub-context.ts';
+import { currentTask, type DrawnTask } from '../tasks/task-alert.drawing.ts';
 import { runTaskAlert } from '../tasks/task-alert.executor.ts';
+import { recordPostedAlert } from '../tasks/task-alert.posted.ts';
 import { rememberPostedAlert } from '../tasks/task-alerts.service.ts';
 import { recordActionSuccess, type Bookkeeping } from './action.success.ts';
 import { whyUnrendered } from './unrendered-input.ts';
@@ -31,12 +34,33 @@ async function perform(hub: HubContext, run: RunRow, integration: IntegrationCon
     const fields = input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new ConnectorError('config_invalid', `the route's input does not fit ${connector.id}.${run.action}: ${fields}`);
   }
+  const before = await taskBeforeAction(hub, integration, input.data);
   const ctx = connectorContext(hub, connector, integration);
   const result = await action.run(ctx, input.data, { idempotencyKey: run.idempotency_key });
-  const posted = result.taskAlert;
-  if (!posted) return { result };
-  const { taskId, channel, ts, escalation } = posted;
-  return { result, remember: () => rememberPostedAlert(hub, integration, { alert: { taskId }, escalation: escalation ?? null }, { channel, ts }) };
+  return result.taskAlert ? { result, remember: rememberTaskAlert(hub, integration, run, result.taskAlert, before) } : { result };
+}
+
+/**
+ * The task an action's input ties its alert to (`taskId`, as Slack's `alert` takes it), as it is
+ * before the action draws the alert: what the look after saving the alert compares with.
+ */
+async function taskBeforeAction(hub: HubContext, integration: IntegrationConfigRow, input: unknown): Promise<DrawnTask | undefined> {
+  const taskId = typeof input === 'object' && input !== null && 'taskId' in input ? input.taskId : undefined;
+  return typeof taskId === 'string' ? currentTask(hub, integration, taskId) : undefined;
+}
+
+/**
+ * An alert the action tied to a task is saved and then, like the task's own post, redrawn if the
+ * task changed since the action drew it: a change committed before the save could find no alert
+ * to update, and would leave this one as the action drew it for good.
+ */
+function rememberTaskAlert(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, posted: NonNullable<ActionResult['taskAlert']>, before: DrawnTask | undefined): Bookkeeping {
+  const ref = { channel: posted.channel, ts: posted.ts };
+  const escalation = posted.escalation ?? null;
+  if (before?.id === posted.taskId) return () => recordPostedAlert(hub, integration, run, before, escalation, ref);
+  // No such task of the tenant before the post (the save then finds none either), or one the input
+  // named otherwise: nothing to compare with.
+  return () => rememberPostedAlert(hub, integration, { alert: { taskId: posted.taskId }, escalation }, ref);
 }
 
 /**

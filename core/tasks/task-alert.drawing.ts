@@ -2,6 +2,7 @@ import type { ConnectorContext } from '../../connectors/sdk/connector.types.ts';
 import type { AnyConnector } from '../../connectors/sdk/define-connector.ts';
 import { AlertMessageGoneError, type AlertRef } from '../../connectors/sdk/task-alerts.types.ts';
 import type { IntegrationConfigRow, RunRow, TaskRow } from '../db/database.types.ts';
+import { isoMicros } from '../db/keyset.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { taskAlertView } from './task-alert.view.ts';
 import { queueAlertRedraw } from './task-alerts.service.ts';
@@ -11,17 +12,34 @@ import { queueAlertRedraw } from './task-alerts.service.ts';
 // A send that lands late (a chat.update waiting out a 429 with what it read before) is then
 // followed by a fresh drawing, so the last message Slack gets is never older than the task.
 
-/** Every change to a task stamps updated_at (task.service.ts, task-status-change.ts, task-recovery.ts). */
-function sameVersion(a: TaskRow, b: TaskRow): boolean {
-  return a.updated_at.getTime() === b.updated_at.getTime();
+/** A task as read to be drawn: with its last change at PostgreSQL's full precision. */
+export type DrawnTask = TaskRow & { updated_at_iso: string };
+
+/** What an alert shows of its task (task-alert.view.ts): a change of any of them is a new drawing. */
+const SHOWN = ['status', 'title', 'code', 'severity', 'integration_id', 'occurrences', 'last_error', 'acknowledged_by', 'resolved_by'] as const;
+
+/**
+ * Every change to a task stamps updated_at (task.service.ts, task-status-change.ts, task-recovery.ts),
+ * but with the hub's clock, in milliseconds: two changes within one (a repeat of the failure and an
+ * acknowledgement) can share a stamp. So the fields an alert shows are compared too, and the stamp
+ * as PostgreSQL keeps it, not as a Date cuts it.
+ */
+function sameVersion(a: DrawnTask, b: DrawnTask): boolean {
+  return a.updated_at_iso === b.updated_at_iso && SHOWN.every((field) => a[field] === b[field]);
 }
 
 /** Rounds of draw-then-check before leaving the rest to the update runs of later changes. */
 const MAX_DRAWINGS = 3;
 
 /** The task as it is now, if it is still the alerting integration's tenant's. */
-export function currentTask(hub: HubContext, integration: IntegrationConfigRow, taskId: string): Promise<TaskRow | undefined> {
-  return hub.db.selectFrom('tasks').selectAll().where('id', '=', taskId).where('tenant_id', '=', integration.tenant_id).executeTakeFirst();
+export function currentTask(hub: HubContext, integration: IntegrationConfigRow, taskId: string): Promise<DrawnTask | undefined> {
+  return hub.db
+    .selectFrom('tasks')
+    .selectAll()
+    .select(isoMicros('updated_at').as('updated_at_iso'))
+    .where('id', '=', taskId)
+    .where('tenant_id', '=', integration.tenant_id)
+    .executeTakeFirst();
 }
 
 /** What an update run drew: the task as last shown (undefined: the task is gone), or nothing, the message being gone. */
@@ -76,7 +94,7 @@ export async function forgetAlert(hub: HubContext, integration: IntegrationConfi
  * the task changed meanwhile, an update run draws it again. The message is out, so nothing here may
  * fail the run, whose retry would send it a second time; a failure is only logged.
  */
-export async function redrawIfChanged(hub: HubContext, integration: IntegrationConfigRow, run: RunRow, drawn: TaskRow, ref: AlertRef): Promise<void> {
+export async function redrawIfChanged(hub: HubContext, integration: IntegrationConfigRow, run: Pick<RunRow, 'id'>, drawn: DrawnTask, ref: AlertRef): Promise<void> {
   try {
     const now = await currentTask(hub, integration, drawn.id);
     if (now && !sameVersion(now, drawn)) await queueAlertRedraw(hub, integration, run.id, drawn.id, ref);

@@ -6,8 +6,9 @@ import { connectorContext } from '../integrations/connector-context.factory.ts';
 import type { HubContext } from '../server/hub-context.ts';
 import { buildDigest, type DigestInput } from './digest.service.ts';
 import { currentTask, drawCurrent, forgetAlert, redrawIfChanged } from './task-alert.drawing.ts';
+import { recordPostedAlert } from './task-alert.posted.ts';
 import { taskAlertView } from './task-alert.view.ts';
-import { rememberPostedAlert, TASK_ALERT_ACTIONS, type AlertEscalateInput, type AlertPostInput, type AlertUpdateInput } from './task-alerts.service.ts';
+import { TASK_ALERT_ACTIONS, type AlertEscalateInput, type AlertPostInput, type AlertUpdateInput } from './task-alerts.service.ts';
 
 /** Runs queued before alert runs carried the task's id carry the drawn alert, which holds it. */
 type Queued<Input extends { taskId: string }> = Omit<Input, 'taskId'> & { taskId?: string; alert?: { taskId: string } };
@@ -29,9 +30,7 @@ export async function runTaskAlert(hub: HubContext, connector: AnyConnector, int
       const task = await currentTask(hub, integration, taskIdOf(post));
       if (!task) return { skipped: 'the task no longer exists' };
       const ref = await channel.post(ctx, await taskAlertView(hub, task), post.channel);
-      await rememberPostedAlert(hub, integration, { alert: { taskId: task.id }, escalation: post.escalation }, ref);
-      // Only now can the task's own changes find the alert; one made while it was sent needs this.
-      await redrawIfChanged(hub, integration, run, task, ref);
+      await recordPostedAlert(hub, integration, run, task, post.escalation, ref);
       return { channel: ref.channel, ts: ref.ts };
     }
     case TASK_ALERT_ACTIONS.update: {

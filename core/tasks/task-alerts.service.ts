@@ -101,12 +101,15 @@ export async function storeTaskOpenedAlerts(hub: Pick<HubContext, 'connectors'>,
 export async function storeTaskChangedAlerts(trx: Transaction<Database>, task: TaskRow, { coalesce = false } = {}): Promise<string[]> {
   const alerts = await trx.selectFrom('task_alerts').selectAll().where('task_id', '=', task.id).execute();
   const runs: string[] = [];
+  // One update per change: the stamp alone is the hub's clock in milliseconds, which two repeats of
+  // the failure can share; their second update, keyed alike, would not be queued.
+  const version = `${task.status}:${task.occurrences}:${task.updated_at.getTime()}`;
   for (const posted of alerts) {
     const integration = await trx.selectFrom('integration_configs').selectAll().where('id', '=', posted.integration_id).executeTakeFirst();
     if (!integration) continue;
     if (coalesce && (await updateQueued(trx, posted))) continue;
     runs.push(
-      ...(await storeAlertRun(trx, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${task.status}:${task.updated_at.getTime()}`, {
+      ...(await storeAlertRun(trx, integration, TASK_ALERT_ACTIONS.update, `task-alert-update:${posted.id}:${version}`, {
         taskId: task.id,
         ref: { channel: posted.channel, ts: posted.ts },
       } satisfies AlertUpdateInput)),
@@ -166,8 +169,9 @@ async function savePostedAlert(hub: HubContext, integration: IntegrationConfigRo
     if (!alerting) return;
     // The task row is held until the record commits. A change of the task looks for its alerts
     // after locking that row, so one committing after this finds the record and updates the alert;
-    // one committed before is what the post run sees when it looks again (redrawIfChanged). Without
-    // the lock both could look in between and each miss the other, leaving the alert as posted.
+    // one committed before is what the poster (a post run, a route's action) sees when it looks
+    // again (recordPostedAlert). Without the lock both could look in between and each miss the
+    // other, leaving the alert as posted.
     // A route template names the task; only a task of the alerting integration's tenant counts.
     const task = await trx.selectFrom('tasks').select('tenant_id').where('id', '=', input.alert.taskId).forShare().executeTakeFirst();
     if (task?.tenant_id !== integration.tenant_id) return;
