@@ -1,10 +1,10 @@
+import type { LookupFunction } from 'node:net';
 import { ClientCredentials, ResourceOwnerPassword, type ModuleOptions, type Token } from 'simple-oauth2';
-import { errorForRefusedAddress } from './classify-error.ts';
 import type { OAuth2Auth, OAuthToken } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
 import type { OAuth2Endpoint } from './http-client.options.ts';
 import { classifyTokenError } from './oauth2-token-error.ts';
-import { assertHostAllowed, refusalIn, type HostResolver } from './upstream-address-guard.ts';
+import { guardedLookup, refuseLiteralAddress, type HostResolver } from './upstream-address-guard.ts';
 import type { UpstreamAddressPolicy } from './upstream-address-policy.ts';
 
 // One request to the token endpoint through simple-oauth2, turned into the stored token shape.
@@ -12,6 +12,9 @@ import type { UpstreamAddressPolicy } from './upstream-address-policy.ts';
 
 /** Used when a token response has no expires_in; a 401 then renews it early anyway. */
 const DEFAULT_LIFETIME_MS = 3_600_000;
+
+/** A token answer, or a refusal, is a few hundred bytes; past this the answer is not read on. */
+export const MAX_TOKEN_ANSWER_BYTES = 1024 * 1024;
 
 export interface GrantRequest {
   auth: OAuth2Auth;
@@ -27,15 +30,15 @@ export interface GrantRequest {
 
 export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
   const { auth, endpoint } = request;
-  const config = moduleOptions(auth, endpoint);
-  await refuseTokenHost(request);
-  const http = { timeout: request.timeoutMs };
+  const config = moduleOptions(request);
   const scope = auth.scope === undefined ? {} : { scope: auth.scope };
   try {
+    // Node connects to an IP literal without a lookup, so the guarded lookup never sees it.
+    refuseLiteralAddress(endpoint.tokenUrl, request.addresses);
     switch (auth.grant) {
       case 'client_credentials': {
         const client = build(() => new ClientCredentials(config));
-        return toOAuthToken((await client.getToken(scope, http)).token, undefined, request);
+        return toOAuthToken((await client.getToken(scope)).token, undefined, request);
       }
       case 'password': {
         if (auth.username === undefined || auth.password === undefined) {
@@ -43,7 +46,7 @@ export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
         }
         const client = build(() => new ResourceOwnerPassword(config));
         const params = { username: auth.username, password: auth.password, ...scope };
-        return toOAuthToken((await client.getToken(params, http)).token, undefined, request);
+        return toOAuthToken((await client.getToken(params)).token, undefined, request);
       }
       case 'refresh_token': {
         const refreshToken = request.refreshToken;
@@ -52,29 +55,15 @@ export async function requestToken(request: GrantRequest): Promise<OAuthToken> {
         }
         const client = build(() => new ClientCredentials(config));
         // The access token is irrelevant to a refresh; simple-oauth2 only needs the refresh token.
-        const refreshed = await client.createToken({ refresh_token: refreshToken }).refresh(scope, http);
+        const refreshed = await client.createToken({ refresh_token: refreshToken }).refresh(scope);
         // Without rotation the endpoint omits refresh_token, and simple-oauth2 5.1 then drops it
         // (it copies `this.refresh_token`, which does not exist): keep the one we spent.
         return toOAuthToken(refreshed.token, refreshToken, request);
       }
     }
   } catch (error) {
-    throw classifyTokenError(error, { tokenUrl: endpoint.tokenUrl, grant: auth.grant, now: request.now, secrets: tokenRequestSecrets(request) });
-  }
-}
-
-/**
- * wreck (under simple-oauth2) takes no lookup, so the token endpoint's host is checked just before
- * the request; wreck follows no redirects.
- */
-async function refuseTokenHost(request: GrantRequest): Promise<void> {
-  const url = new URL(request.endpoint.tokenUrl);
-  try {
-    await assertHostAllowed(url, request.addresses, request.resolve);
-  } catch (error) {
-    const refusal = refusalIn(error);
-    if (refusal === undefined) throw error;
-    throw errorForRefusedAddress({ method: 'POST', url: url.href, host: refusal.host, explanation: refusal.message, redirected: false });
+    const facts = { tokenUrl: endpoint.tokenUrl, grant: auth.grant, now: request.now, secrets: tokenRequestSecrets(request), maxBytes: MAX_TOKEN_ANSWER_BYTES };
+    throw classifyTokenError(error, facts);
   }
 }
 
@@ -83,13 +72,23 @@ function tokenRequestSecrets({ auth, refreshToken }: GrantRequest): string[] {
   return [auth.clientSecret, auth.password, auth.refreshToken, refreshToken].filter((secret): secret is string => secret !== undefined && secret !== '');
 }
 
-function moduleOptions(auth: OAuth2Auth, endpoint: OAuth2Endpoint): ModuleOptions {
+/** @types/simple-oauth2 leaves out wreck's `lookup`, which simple-oauth2 hands to wreck all the same. */
+type TokenHttpOptions = NonNullable<ModuleOptions['http']> & { lookup: LookupFunction };
+
+function moduleOptions({ auth, endpoint, timeoutMs, addresses, resolve }: GrantRequest): ModuleOptions {
   const url = build(() => new URL(endpoint.tokenUrl));
+  // Handed to @hapi/wreck. The connection goes to the addresses the policy checked, with no second
+  // lookup a rebinding DNS server could answer differently, and the answer is read up to
+  // MAX_TOKEN_ANSWER_BYTES. simple-oauth2's `json: 'strict'` stays although it drops the bytes of
+  // an answer not labelled JSON (a plain text refusal gives no reason): under `json: true` such a
+  // success would reach simple-oauth2 as bytes, which it copies into a token one key per byte.
+  const http: TokenHttpOptions = { timeout: timeoutMs, lookup: guardedLookup(addresses, resolve), maxBytes: MAX_TOKEN_ANSWER_BYTES };
   return {
     client: { id: auth.clientId, secret: auth.clientSecret },
     // simple-oauth2 resolves tokenPath against tokenHost with WHATWG URL rules.
     auth: { tokenHost: url.origin, tokenPath: `${url.pathname}${url.search}` },
     options: { authorizationMethod: endpoint.authorizationMethod, bodyFormat: endpoint.bodyFormat ?? 'form' },
+    http,
   };
 }
 

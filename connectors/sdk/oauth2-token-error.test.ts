@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTokenError } from './oauth2-token-error.ts';
+import { UpstreamAddressRefused } from './upstream-address-guard.ts';
 
 // README (ServiceNow, "Failure codes") and runbooks/auth_invalid.md: a token endpoint that refuses
 // the client id and secret (invalid_client) is auth_invalid under any grant; auth_expired is for a
@@ -13,6 +14,7 @@ const facts = (grant: 'refresh_token' | 'password', secrets: string[] = []) => (
   grant,
   now: () => new Date(),
   secrets,
+  maxBytes: 1024 * 1024,
 });
 
 describe('token endpoint refusals under the refresh_token grant', () => {
@@ -44,5 +46,37 @@ describe("the token endpoint's error_description", () => {
     const payload = { error: 'Client Locked!', error_description: 'too many attempts' };
     const error = classifyTokenError(boom(401, '', payload), facts('password'));
     expect(error.message).toBe('POST /oauth_token.do answered 401: the password grant was refused: Client Locked!: too many attempts');
+  });
+});
+
+describe('failures of the token request that are not an answer', () => {
+  it('classifies a body wreck stopped reading at maxBytes as the oversized-body failure, with the status', () => {
+    // Wreck destroys the response at the limit; Node reports that as an abort before wreck's own
+    // Boom.entityTooLarge is heard, and wreck's shortcut adds the response as `data.res`.
+    const closed = { isBoom: true, output: { statusCode: 500 }, data: { res: { statusCode: 400, headers: {}, socket: { bytesRead: 1024 * 1024 + 9000 } } } };
+    const tooLarge = { isBoom: true, output: { statusCode: 413 }, data: { res: { statusCode: 200, headers: {} } } };
+    for (const [stopped, status] of [[closed, 400], [tooLarge, 200]] as const) {
+      const error = classifyTokenError(stopped, facts('password'));
+      expect(error).toMatchObject({ code: 'upstream_bad_response', status });
+      expect(error.message).toMatch(/^POST \/oauth_token\.do answered with a body over 1 MB, the most the hub reads; the download was stopped/);
+    }
+  });
+
+  it('does not take a body cut short by the endpoint, before the limit, for an oversized one', () => {
+    const cut = { isBoom: true, output: { statusCode: 500 }, data: { res: { statusCode: 400, headers: {}, socket: { bytesRead: 131_274 } } } };
+    expect(classifyTokenError(cut, facts('password')).message).not.toContain('body over');
+  });
+
+  it('still classifies a 413 the endpoint answered as that status', () => {
+    const answered = { isBoom: true, output: { statusCode: 413 }, data: { isResponseError: true, res: { statusCode: 413, headers: {} }, payload: null } };
+    expect(classifyTokenError(answered, facts('password'))).toMatchObject({ code: 'config_invalid', status: 413 });
+  });
+
+  it('classifies a connection the address policy refused (wreck boomifies it in place) as config_invalid, not sent', () => {
+    const refused = new UpstreamAddressRefused('dev.service-now.com', 'Client request error: dev.service-now.com resolves to 169.254.169.254, a link-local address');
+    Object.assign(refused, { isBoom: true, output: { statusCode: 502 }, data: null });
+    const error = classifyTokenError(refused, facts('password'));
+    expect(error).toMatchObject({ code: 'config_invalid', notSent: true });
+    expect(error.message).toBe('POST /oauth_token.do was not sent: dev.service-now.com resolves to 169.254.169.254, a link-local address');
   });
 });

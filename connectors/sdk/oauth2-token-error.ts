@@ -1,22 +1,31 @@
-import { errorForNetworkFailure, errorForResponse } from './classify-error.ts';
+import { errorForNetworkFailure, errorForOversizedBody, errorForRefusedAddress, errorForResponse } from './classify-error.ts';
 import type { OAuth2Auth } from './credentials.ts';
 import { ConnectorError } from './failure.ts';
 import { tokenEndpointReason } from './oauth2-token-reason.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { refusalIn } from './upstream-address-guard.ts';
 
 // simple-oauth2 talks to the token endpoint with @hapi/wreck, which rejects with Boom errors:
 // a response error carries `data.res` (and `data.payload`, the parsed body); a transport
-// failure carries no response. The Boom message is not copied and the Boom is not attached as
-// `cause`: token endpoints echo the form (secret, password) back. Only the endpoint's reason is
-// kept, scrubbed like any upstream's (oauth2-token-reason.ts).
+// failure carries no response (a connection the upstream address policy refused is one: its
+// lookup failed); a body wreck stopped reading carries the response but is no response error. The
+// Boom message is not copied and the Boom is not attached as `cause`: token endpoints echo the
+// form (secret, password) back. Only the endpoint's reason is kept, scrubbed like any upstream's
+// (oauth2-token-reason.ts).
 
 type WreckHeaders = Record<string, string | string[] | undefined>;
 
 interface WreckFailure {
   isBoom?: boolean;
   output?: { statusCode?: number };
-  data?: { res?: { statusCode?: number; headers?: WreckHeaders }; payload?: unknown } | null;
+  data?: { res?: { statusCode?: number; headers?: WreckHeaders; socket?: { bytesRead?: number } | null }; payload?: unknown; isResponseError?: boolean } | null;
 }
+
+/** Wreck's Boom.entityTooLarge; an answered 413 is a response error instead. */
+const BODY_OVER_LIMIT = 413;
+
+/** Wreck boomifies a socket error in place, putting this before its message. */
+const WRECK_REQUEST_ERROR_PREFIX = /^Client request error: /;
 
 /**
  * RFC 6749 §5.2 codes saying this client may not use this grant at all (ServiceNow: the
@@ -41,11 +50,18 @@ export interface TokenRequestFacts {
   now: () => Date;
   /** What the token request carried that an echo must not show: client secret, password, refresh token. */
   secrets: readonly string[];
+  /** The most of an answer the token request reads (wreck's maxBytes). */
+  maxBytes: number;
 }
 
 export function classifyTokenError(error: unknown, facts: TokenRequestFacts): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const { tokenUrl, grant, now } = facts;
+  const refused = refusalIn(error);
+  if (refused !== undefined) {
+    const explanation = refused.message.replace(WRECK_REQUEST_ERROR_PREFIX, '');
+    return errorForRefusedAddress({ method: 'POST', url: tokenUrl, host: refused.host, explanation, redirected: false });
+  }
   const path = new URL(tokenUrl).pathname;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as WreckFailure;
   if (failure.isBoom !== true) {
@@ -59,6 +75,10 @@ export function classifyTokenError(error: unknown, facts: TokenRequestFacts): Co
     const timedOut = data === undefined && WRECK_TIMEOUT_STATUSES.has(failure.output?.statusCode);
     return errorForNetworkFailure({ method: 'POST', url: tokenUrl, error: timedOut ? { name: 'TimeoutError' } : failure });
   }
+  if (stoppedAtLimit(failure, facts.maxBytes)) {
+    const oversized = errorForOversizedBody({ method: 'POST', url: tokenUrl, maxBytes: facts.maxBytes });
+    return new ConnectorError(oversized.code, oversized.message, { status });
+  }
   const headers = data?.res?.headers;
   const reasonOf = (codeShown: boolean): string | undefined =>
     tokenEndpointReason({ payload: data?.payload, contentType: headerValue(headers, 'content-type'), codeShown, secrets: facts.secrets });
@@ -70,6 +90,18 @@ export function classifyTokenError(error: unknown, facts: TokenRequestFacts): Co
   if (classified !== undefined) return classified;
   // A 2xx the client could not use: not JSON, or no access_token in it.
   return new ConnectorError('upstream_bad_response', `POST ${path} answered ${status} without a usable token`, { status });
+}
+
+/**
+ * Wreck stopped reading the body at maxBytes. It does so by destroying the response, which Node
+ * reports at once as an abort, so the Boom is usually its "Payload stream closed prematurely" (500)
+ * rather than its 413: more bytes read off the socket than the limit tell the two apart, as a body
+ * cannot pass the limit without wreck stopping it.
+ */
+function stoppedAtLimit(failure: WreckFailure, maxBytes: number): boolean {
+  if (failure.data?.isResponseError === true) return false;
+  if (failure.output?.statusCode === BODY_OVER_LIMIT) return true;
+  return (failure.data?.res?.socket?.bytesRead ?? 0) > maxBytes;
 }
 
 /**

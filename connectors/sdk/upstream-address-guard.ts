@@ -63,19 +63,6 @@ export function guardedLookup(policy: UpstreamAddressPolicy, resolve: HostResolv
   };
 }
 
-/**
- * Checks a URL's host before a request made by a library that takes no lookup (the OAuth token
- * request): literal, or every address its name resolves to.
- */
-export async function assertHostAllowed(url: URL, policy: UpstreamAddressPolicy, resolve: HostResolver = systemResolver): Promise<void> {
-  refuseLiteralAddress(url, policy);
-  if (isIP(url.hostname.replace(/^\[(.*)\]$/, '$1')) !== 0) return;
-  // A name that does not resolve fails in the request itself, classified as such.
-  const addresses = await resolve(url.hostname, {}).catch(() => []);
-  const refusal = refusalOf(url.hostname, addresses, policy);
-  if (refusal !== undefined) throw refusal;
-}
-
 /** The refusal behind an error of got (its cause) or of the guard itself. */
 export function refusalIn(error: unknown): UpstreamAddressRefused | undefined {
   if (error instanceof UpstreamAddressRefused) return error;
