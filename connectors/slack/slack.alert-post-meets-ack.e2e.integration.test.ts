@@ -5,6 +5,7 @@ import type { FakeSlack } from '../../test-support/fake-slack/index.ts';
 import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
+import { pauseTaskChangeCommits } from './task-commit-pause.testing.ts';
 
 // A task acknowledged just as its first alert is posted. The post run draws the task as open,
 // posts it, then saves where it landed and looks whether the task changed meanwhile; the
@@ -37,9 +38,7 @@ describe('a task acknowledged while its first alert is being saved, on PostgreSQ
     await sql`create function pause_alert_save() returns trigger language plpgsql as $$
       begin perform pg_advisory_xact_lock(${sql.lit(SAVE_ALERT)}); return new; end $$`.execute(test.hub.db);
     await sql`create trigger pause_alert_save before insert on task_alerts for each row execute function pause_alert_save()`.execute(test.hub.db);
-    await sql`create function pause_change_commit() returns trigger language plpgsql as $$
-      begin perform pg_advisory_xact_lock(${sql.lit(COMMIT_CHANGE)}); return null; end $$`.execute(test.hub.db);
-    await sql`create constraint trigger pause_change_commit after update on tasks deferrable initially deferred for each row execute function pause_change_commit()`.execute(test.hub.db);
+    await pauseTaskChangeCommits(test.hub.db, COMMIT_CHANGE);
   });
   afterAll(async () => {
     await holder?.end();

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSlack } from '../../test-support/fake-slack/index.ts';
 import type { TestHub, TestTenant } from '../../test-support/test-hub.ts';
 import { waitFor } from '../../test-support/wait-for.ts';
 import { startSlackWorld, type SlackWorld } from './slack-world.testing.ts';
+import { pauseTaskChangeCommits } from './task-commit-pause.testing.ts';
 
 // A route posting an alert tied to a task (action `alert` with taskId) while the task is
 // acknowledged. The route draws its alert from the failure event with the task open, posts it,
@@ -34,9 +34,7 @@ describe('a task acknowledged while a route posts its alert, on PostgreSQL + Bul
     await holder.connect();
     // Committing a change of a task waits (at COMMIT, after everything else it did, the search
     // for its alerts included) while the test holds COMMIT_CHANGE.
-    await sql`create function pause_change_commit() returns trigger language plpgsql as $$
-      begin perform pg_advisory_xact_lock(${sql.lit(COMMIT_CHANGE)}); return null; end $$`.execute(test.hub.db);
-    await sql`create constraint trigger pause_change_commit after update on tasks deferrable initially deferred for each row execute function pause_change_commit()`.execute(test.hub.db);
+    await pauseTaskChangeCommits(test.hub.db, COMMIT_CHANGE);
   });
   afterAll(async () => {
     await holder?.end();
