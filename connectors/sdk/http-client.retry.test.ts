@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectorError } from './failure.ts';
 import { sequence, startServer, type ScriptedServer } from './scripted-server.testing.ts';
 import { testClient } from './test-client.testing.ts';
+import { failureOf } from './connector-failure.testing.ts';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -10,15 +10,6 @@ afterEach(async () => {
 });
 
 const ok = { status: 200, body: { result: [] } };
-
-async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 describe('createHttpClient: retries', () => {
   it.each([408, 429, 500, 502, 503, 504])('retries a GET answered %i and succeeds', async (status) => {

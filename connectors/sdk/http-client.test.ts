@@ -1,24 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBreakerRegistry } from './breaker-registry.ts';
-import { ConnectorError } from './failure.ts';
 import { createHttpClient } from './http-client.ts';
 import { recordingLogger, sequence, startServer, type ScriptedServer } from './scripted-server.testing.ts';
 import { testClient } from './test-client.testing.ts';
+import { failureOf } from './connector-failure.testing.ts';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
-}
 
 describe('createHttpClient: requests and responses', () => {
   it('appends relative URLs to the base URL path and adds query parameters, skipping undefined', async () => {

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OAuth2Auth } from './credentials.ts';
-import { ConnectorError } from './failure.ts';
 import { serversClosedAfterEach, sequence, type ScriptedServer } from './scripted-server.testing.ts';
 import { testClient } from './test-client.testing.ts';
 import type { HostResolver } from './upstream-address-guard.ts';
 import { upstreamAddressPolicy } from './upstream-address-policy.ts';
+import { failureOf } from './connector-failure.testing.ts';
 
 // The HTTP client must not become a probe of the hub's own network: the upstream address policy is
 // applied to the first request, to every redirect and to the OAuth token request, on the addresses
@@ -46,15 +46,6 @@ function resolverOf(names: Record<string, string[]>): HostResolver {
     if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
     return addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 }));
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
 }
 
 function redirectingTo(location: string): Promise<ScriptedServer> {

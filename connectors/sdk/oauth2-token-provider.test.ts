@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OAuth2Auth, OAuthToken, TokenStore } from './credentials.ts';
-import { ConnectorError } from './failure.ts';
 import { createInMemoryTokenStore } from './in-memory-token-store.ts';
 import { createOAuth2TokenProvider } from './oauth2-token-provider.ts';
 import { sequence, startServer, type Reply, type ScriptedServer } from './scripted-server.testing.ts';
+import { failureOf } from './connector-failure.testing.ts';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -34,15 +34,6 @@ function provider(auth: OAuth2Auth, extra: { store?: TokenStore; clock?: () => D
     clock: extra.clock,
     timeoutMs: extra.timeoutMs,
   });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
 }
 
 describe('OAuth 2.0 grants against a local token endpoint', () => {
